@@ -1,0 +1,146 @@
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+
+#include "cli/command.h"
+#include "loader/loader.h"
+
+namespace quiver::cli {
+namespace {
+
+std::string human(double n) {
+  char buf[32];
+  if (n >= 1e9)
+    std::snprintf(buf, sizeof buf, "%.2fG", n / 1e9);
+  else if (n >= 1e6)
+    std::snprintf(buf, sizeof buf, "%.2fM", n / 1e6);
+  else if (n >= 1e3)
+    std::snprintf(buf, sizeof buf, "%.1fk", n / 1e3);
+  else
+    std::snprintf(buf, sizeof buf, "%.0f", n);
+  return buf;
+}
+
+const char* phase_text(LoadProgress::Phase phase) {
+  switch (phase) {
+    case LoadProgress::Phase::Parsing:
+      return "parsing";
+    case LoadProgress::Phase::Dictionary:
+      return "writing the term dictionary";
+    case LoadProgress::Phase::Indexing:
+      return "sorting and writing the indexes";
+    case LoadProgress::Phase::Ingesting:
+      return "ingesting";
+    case LoadProgress::Phase::Done:
+      return "done";
+  }
+  return "";
+}
+
+// A bar on a terminal, a log line every five seconds otherwise.
+class ProgressDisplay {
+ public:
+  ProgressDisplay() : tty_(isatty(STDERR_FILENO)), start_(std::chrono::steady_clock::now()) {}
+  ~ProgressDisplay() { clear(); }
+  void clear() {
+    if (tty_ && drawn_) std::fputs("\r\033[K", stderr);
+    drawn_ = false;
+  }
+
+  void operator()(const LoadProgress& p) {
+    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    const double rate = elapsed > 0 ? p.triples / elapsed : 0;
+    if (p.phase != LoadProgress::Phase::Parsing) {
+      line_ = std::string("  ") + human(p.triples) + " triples parsed; " + phase_text(p.phase) + "...";
+    } else {
+      const double frac = p.bytes_total ? std::min(1.0, double(p.bytes_done) / p.bytes_total) : 0;
+      const int eta = frac > 0.01 ? static_cast<int>(elapsed / frac - elapsed) : -1;
+      char buf[256];
+      std::snprintf(buf, sizeof buf, "%3.0f%%  %s triples  %s/s  ETA %s  %s", frac * 100,
+                    human(p.triples).c_str(), human(rate).c_str(),
+                    eta < 0 ? "?" : (std::to_string(eta / 60) + "m" + std::to_string(eta % 60) + "s").c_str(),
+                    p.file.c_str());
+      std::string bar(24, ' ');
+      for (int i = 0; i < static_cast<int>(frac * 24); ++i) bar[i] = '=';
+      line_ = "[" + bar + "] " + buf;
+    }
+    if (tty_) {
+      std::fprintf(stderr, "\r\033[K%s", line_.c_str());
+      drawn_ = true;
+    } else if (elapsed - last_log_ >= 5) {
+      last_log_ = elapsed;
+      spdlog::info("load: {}", line_);
+    }
+  }
+
+ private:
+  bool tty_;
+  bool drawn_ = false;
+  std::chrono::steady_clock::time_point start_;
+  double last_log_ = 0;
+  std::string line_;
+};
+
+}  // namespace
+
+int load_command(const std::vector<std::string>& args) {
+  po::options_description options("Options");
+  std::string db, format, on_error;
+  LoadOptions opts;
+  std::vector<std::string> inputs;
+  std::string rejects;
+  options.add_options()("db", po::value(&db)->required(), "store directory (created if missing)")(
+      "graph", po::value(&opts.graph_iri), "load triples into this named graph (quads keep their own graph)")(
+      "format", po::value(&format),
+      "ntriples|nquads|turtle|trig|rdfxml (default: from each file's extension)")(
+      "base", po::value(&opts.base_iri), "base IRI for relative IRIs (default: the file's file:// IRI)")(
+      "on-error", po::value(&on_error)->default_value("abort"),
+      "abort: stop at the first syntax error and load nothing; skip: load the rest and report rejected "
+      "lines")("rejects", po::value(&rejects)->default_value("quiver-rejects.txt"),
+               "report file for --on-error=skip")("threads", po::value(&opts.threads)->default_value(0),
+                                                  "parser threads (0: all cores)")(
+      "memory", po::value(&opts.memory_mib)->default_value(2048),
+      "sort memory budget in MiB; beyond it, runs spill to disk")("quiet,q", "no progress display")(
+      "input", po::value(&inputs), "files or directories");
+  po::variables_map vm;
+  if (!parse_command_line(
+          args, "quiver load --db DIR [options] FILE|DIR...",
+          "Loads RDF files into the store in one atomic step: if anything fails, the store is left\n"
+          "exactly as it was. Directories are walked for RDF files; .gz files are decompressed.\n"
+          "Loading data already present adds nothing. Blank nodes are scoped to the file they\n"
+          "appear in, so loading a file with blank nodes twice adds fresh copies of them.",
+          options, vm, "input"))
+    return kOk;
+  if (inputs.empty()) throw UsageError("no input files given");
+  if (!format.empty()) {
+    opts.format = format_from_name(format);
+    if (!opts.format) throw UsageError("unknown --format '" + format + "'");
+  }
+  if (on_error == "skip")
+    opts.on_error = OnError::Skip;
+  else if (on_error != "abort")
+    throw UsageError("--on-error must be abort or skip");
+  if (opts.memory_mib < 64) throw UsageError("--memory must be at least 64 (MiB)");
+  opts.rejects_path = rejects;
+  for (auto& i : inputs) opts.inputs.emplace_back(i);
+
+  auto store = Store::open(db);
+  ProgressDisplay display;
+  ProgressCallback progress;
+  if (!vm.count("quiet")) progress = [&](const LoadProgress& p) { display(p); };
+  LoadReport r = load(*store, opts, progress);
+  display.clear();
+  std::printf(
+      "loaded %lu file%s in %.2f s: %lu triples read, %lu added, %lu duplicates, %lu rejected (%s "
+      "triples/s)\n",
+      static_cast<unsigned long>(r.files), r.files == 1 ? "" : "s", r.seconds,
+      static_cast<unsigned long>(r.triples_read), static_cast<unsigned long>(r.triples_added),
+      static_cast<unsigned long>(r.duplicates), static_cast<unsigned long>(r.rejected),
+      human(r.seconds > 0 ? r.triples_read / r.seconds : 0).c_str());
+  if (r.rejected) std::printf("rejected lines are listed in %s\n", r.rejects_path.c_str());
+  return kOk;
+}
+
+}  // namespace quiver::cli

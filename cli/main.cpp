@@ -1,0 +1,83 @@
+// quiver: one binary, one subcommand per job.
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <cstring>
+#include <iostream>
+#include <map>
+
+#include "cli/command.h"
+
+namespace quiver::cli {
+
+bool parse_command_line(const std::vector<std::string>& args, const std::string& usage,
+                        const std::string& summary, po::options_description& options, po::variables_map& vm,
+                        const char* positional_name) {
+  options.add_options()("help,h", "show this help");
+  po::positional_options_description positional;
+  if (positional_name) positional.add(positional_name, -1);
+  try {
+    po::store(po::command_line_parser(args).options(options).positional(positional).run(), vm);
+    if (vm.count("help")) {
+      std::cout << "Usage: " << usage << "\n\n" << summary << "\n\n" << options << "\n";
+      return false;
+    }
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw UsageError(std::string(e.what()) + " (see --help)");
+  }
+  return true;
+}
+
+namespace {
+
+struct Command {
+  int (*run)(const std::vector<std::string>&);
+  const char* summary;
+};
+
+const std::map<std::string, Command>& commands() {
+  static const std::map<std::string, Command> table = {
+      {"load",
+       {load_command, "bulk-load RDF files (N-Triples, N-Quads, Turtle, TriG, RDF/XML, .gz) atomically"}},
+      {"stats", {stats_command, "show totals, graphs and the top predicates of a store"}},
+      {"dump", {dump_command, "write the store (or one graph) as N-Quads, N-Triples, Turtle or RDF/XML"}},
+  };
+  return table;
+}
+
+void print_usage(std::ostream& out) {
+  out << "Quiver: an RDF knowledge-graph store.\n\nUsage: quiver <command> [options]\n\nCommands:\n";
+  for (const auto& [name, cmd] : commands())
+    out << "  " << name << std::string(8 - name.size(), ' ') << cmd.summary << "\n";
+  out << "\nRun 'quiver <command> --help' for the options of a command.\n";
+}
+
+}  // namespace
+}  // namespace quiver::cli
+
+int main(int argc, char** argv) {
+  using namespace quiver::cli;
+  spdlog::set_default_logger(spdlog::stderr_color_st("quiver"));
+  spdlog::set_pattern("%Y-%m-%d %H:%M:%S %^%l%$ %v");
+  if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") ||
+      !std::strcmp(argv[1], "help")) {
+    print_usage(std::cout);
+    return argc < 2 ? kUsage : kOk;
+  }
+  auto it = commands().find(argv[1]);
+  if (it == commands().end()) {
+    std::cerr << "quiver: unknown command '" << argv[1] << "'\n\n";
+    print_usage(std::cerr);
+    return kUsage;
+  }
+  try {
+    return it->second.run(std::vector<std::string>(argv + 2, argv + argc));
+  } catch (const UsageError& e) {
+    std::cerr << "quiver " << argv[1] << ": " << e.what() << "\n";
+    return kUsage;
+  } catch (const std::exception& e) {
+    std::cerr << "quiver " << argv[1] << ": error: " << e.what() << "\n";
+    return kFailed;
+  }
+}

@@ -1,0 +1,277 @@
+#include "loader/parse_stage.h"
+
+#include <algorithm>
+#include <cstring>
+#include <exception>
+#include <map>
+#include <memory>
+#include <random>
+#include <thread>
+
+#include "loader/work_queue.h"
+
+namespace quiver {
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr size_t kChunkBytes = 4 << 20;
+constexpr size_t kFlushQuads = 1 << 16;
+constexpr size_t kFlushTermBytes = 4 << 20;
+
+// Which (id, fingerprint) pairs a worker already sent to the dictionary sorter, so frequent terms are sent
+// once per worker instead of once per statement. Open addressing; forgets everything when half full.
+class SeenTerms {
+ public:
+  SeenTerms() : slots_(kSlots) {}
+  // True when the pair was not seen before (and is now).
+  bool insert(TermId id, uint64_t fingerprint) {
+    if (used_ * 2 > kSlots) {
+      std::fill(slots_.begin(), slots_.end(), Slot{});
+      used_ = 0;
+    }
+    size_t i = (id ^ (fingerprint * 0x9E3779B97F4A7C15ULL)) & (kSlots - 1);
+    for (;; i = (i + 1) & (kSlots - 1)) {
+      Slot& s = slots_[i];
+      if (s.id == 0) {
+        s = {id, fingerprint};
+        ++used_;
+        return true;
+      }
+      if (s.id == id && s.fingerprint == fingerprint) return false;
+    }
+  }
+
+ private:
+  static constexpr size_t kSlots = 1 << 20;
+  struct Slot {
+    TermId id = 0;  // 0 is the default graph, never a dictionary id
+    uint64_t fingerprint = 0;
+  };
+  std::vector<Slot> slots_;
+  size_t used_ = 0;
+};
+
+std::string load_nonce() {
+  std::random_device rd;
+  std::mt19937_64 rng(rd() ^
+                      static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()));
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%08x", static_cast<unsigned>(rng()));
+  return std::string("q") + buf + "f";
+}
+
+// The text of line `line` (counted from `first_line`) inside a chunk, for the rejects report.
+std::string line_text(std::string_view chunk, uint64_t first_line, uint64_t line) {
+  if (line < first_line) return {};
+  size_t pos = 0;
+  for (uint64_t n = first_line; n < line; ++n) {
+    pos = chunk.find('\n', pos);
+    if (pos == std::string_view::npos) return {};
+    ++pos;
+  }
+  size_t end = chunk.find('\n', pos);
+  return std::string(chunk.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos));
+}
+
+}  // namespace
+
+class ParseStage::Worker {
+ public:
+  Worker(ParseStage& stage) : stage_(stage), encoder_(stage.encoder_) {
+    if (!stage_.options_.graph_iri.empty()) default_graph_ = encode(Term::iri(stage_.options_.graph_iri));
+  }
+
+  void run(WorkQueue<WorkItem>& queue) {
+    while (auto item = queue.pop()) {
+      if (stage_.failed_) continue;  // drain the queue so the reader never blocks
+      parse(*item);
+    }
+    flush();
+  }
+
+ private:
+  RdfReader& reader_for(RdfFormat format) {
+    auto& r = readers_[format];
+    if (!r) r = std::make_unique<RdfReader>(format, stage_.options_.base_iri);
+    return *r;
+  }
+
+  void parse(const WorkItem& item) {
+    const fs::path& path = stage_.files_[item.file];
+    const RdfFormat format = stage_.options_.format ? *stage_.options_.format : *format_from_path(path);
+    blank_prefix_ = stage_.blank_prefix_ + std::to_string(item.file) + "_";
+    RdfReader& reader = reader_for(format);
+    auto on_statement = [&](const Term& s, const Term& p, const Term& o, const Term* g) {
+      if (stage_.failed_) return;
+      quads_.push_back({encode(s), encode(p), encode(o), g ? encode(*g) : default_graph_});
+      ++stage_.counters_.triples;
+      if (quads_.size() >= kFlushQuads || term_bytes_.size() >= kFlushTermBytes) flush();
+    };
+    auto on_error = [&](const SyntaxError& e) {
+      SyntaxError located = e;
+      if (!item.whole_file) located.message += "\n    " + line_text(item.data, item.first_line, e.line);
+      stage_.record_error(located);
+    };
+    if (item.whole_file) {
+      reader.parse_file(path, on_statement, on_error);
+    } else {
+      reader.parse(item.data, path.string(), item.first_line, on_statement, on_error);
+      stage_.counters_.bytes += item.data.size();
+    }
+  }
+
+  TermId encode(const Term& term) {
+    const Term* t = &term;
+    if (term.kind == TermKind::Blank) {
+      blank_.kind = TermKind::Blank;
+      blank_.value.assign(blank_prefix_).append(term.value);
+      t = &blank_;
+    }
+    uint64_t fingerprint = 0;
+    TermId id = encoder_.encode(*t, encoded_, &fingerprint);
+    if (!encoded_.empty() && seen_.insert(id, fingerprint)) {
+      terms_.push_back({id, fingerprint, term_bytes_.size(), encoded_.size()});
+      term_bytes_ += encoded_;
+    }
+    return id;
+  }
+
+  void flush() {
+    if (!quads_.empty() || !terms_.empty()) stage_.append(quads_, terms_, term_bytes_);
+  }
+
+  ParseStage& stage_;
+  TermEncoder encoder_;
+  std::map<RdfFormat, std::unique_ptr<RdfReader>> readers_;
+  TermId default_graph_ = kDefaultGraph;
+  std::string blank_prefix_;
+  Term blank_;
+  std::string encoded_;
+  SeenTerms seen_;
+  std::vector<Quad> quads_;
+  std::vector<TermRecord> terms_;
+  std::string term_bytes_;
+};
+
+ParseStage::ParseStage(const LoadOptions& options, const std::vector<fs::path>& files, TermEncoder encoder,
+                       const fs::path& work_dir, ParseCounters& counters)
+    : options_(options),
+      files_(files),
+      encoder_(std::move(encoder)),
+      counters_(counters),
+      blank_prefix_(load_nonce()),
+      quads_(work_dir, "quads", options.memory_mib * (1 << 20) / 100 * 60),
+      terms_(work_dir, "terms", options.memory_mib * (1 << 20) / 100 * 15),
+      spool_path_(work_dir / "terms.spool") {
+  spool_ = std::fopen(spool_path_.c_str(), "wb");
+  if (!spool_) throw LoadError("cannot create the temporary file " + spool_path_.string());
+}
+
+ParseStage::~ParseStage() {
+  if (spool_) std::fclose(spool_);
+}
+
+void ParseStage::record_error(const SyntaxError& e) {
+  std::lock_guard lock(error_mutex_);
+  rejects_.push_back(e);
+  if (options_.on_error == OnError::Abort) failed_ = true;
+}
+
+void ParseStage::append(std::vector<Quad>& quads, std::vector<TermRecord>& terms, std::string& term_bytes) {
+  std::lock_guard lock(sink_mutex_);
+  if (!term_bytes.empty() &&
+      std::fwrite(term_bytes.data(), 1, term_bytes.size(), spool_) != term_bytes.size())
+    throw LoadError("writing the temporary file " + spool_path_.string() + " failed (is the disk full?)");
+  for (TermRecord& r : terms) r.offset += spool_size_;
+  spool_size_ += term_bytes.size();
+  terms_.add(terms.data(), terms.size());
+  quads_.add(quads.data(), quads.size());
+  quads.clear();
+  terms.clear();
+  term_bytes.clear();
+}
+
+// Feeds the queue: line-based files as line-aligned chunks, other files whole.
+void ParseStage::read_inputs() {
+  for (size_t i = 0; i < files_.size() && !failed_; ++i) {
+    counters_.file_index = i;
+    const fs::path& path = files_[i];
+    const RdfFormat format = options_.format ? *options_.format : *format_from_path(path);
+    std::error_code ec;
+    if (fs::file_size(path, ec) == 0 && !ec) {
+      record_error({path.string(), 0, 0, "the file is empty"});
+      continue;
+    }
+    if (!is_line_based(format)) {
+      queue_->push({i, true, {}, 1});
+      continue;
+    }
+    std::string carry;
+    uint64_t line = 1;
+    auto emit = [&](std::string chunk) {
+      uint64_t lines = std::count(chunk.begin(), chunk.end(), '\n');
+      queue_->push({i, false, std::move(chunk), line});
+      line += lines;
+    };
+    try {
+      read_file_blocks(path, kChunkBytes, [&](std::string_view block) {
+        if (failed_) return;
+        size_t last_nl = block.rfind('\n');
+        if (last_nl == std::string_view::npos) {
+          carry.append(block);
+          return;
+        }
+        std::string chunk = std::move(carry);
+        chunk.append(block.substr(0, last_nl + 1));
+        carry.assign(block.substr(last_nl + 1));
+        emit(std::move(chunk));
+      });
+      if (!carry.empty()) emit(std::move(carry));
+    } catch (const ParseError& e) {
+      if (!carry.empty()) emit(std::move(carry));
+      record_error(e.error);
+    }
+  }
+}
+
+void ParseStage::run() {
+  const unsigned threads =
+      options_.threads ? options_.threads : std::max(1u, std::thread::hardware_concurrency());
+  WorkQueue<WorkItem> queue(2 * threads);
+  queue_ = &queue;
+  std::exception_ptr failure;
+  std::mutex failure_mutex;
+  auto guarded = [&](auto&& body) {
+    try {
+      body();
+    } catch (...) {
+      std::lock_guard lock(failure_mutex);
+      if (!failure) failure = std::current_exception();
+      failed_ = true;
+      queue.close(true);
+    }
+  };
+  std::vector<std::thread> workers;
+  for (unsigned t = 0; t < threads; ++t)
+    workers.emplace_back([&] {
+      guarded([&] {
+        Worker worker(*this);
+        worker.run(queue);
+      });
+    });
+  guarded([&] { read_inputs(); });
+  queue.close();
+  for (auto& w : workers) w.join();
+  queue_ = nullptr;
+  if (failure) std::rethrow_exception(failure);
+  if (std::fflush(spool_) != 0)
+    throw LoadError("writing the temporary file " + spool_path_.string() + " failed");
+  std::sort(rejects_.begin(), rejects_.end(), [&](const SyntaxError& a, const SyntaxError& b) {
+    return std::tie(a.file, a.line) < std::tie(b.file, b.line);
+  });
+  if (options_.on_error == OnError::Abort && !rejects_.empty())
+    throw LoadError("syntax error: " + rejects_.front().to_string() + "\nnothing was loaded");
+}
+
+}  // namespace quiver

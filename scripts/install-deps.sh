@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs every Debian package Quiver needs to build, test and benchmark.
+# Idempotent: packages already present are left alone; apt-get runs only when something is missing.
+#   scripts/install-deps.sh          build + test dependencies
+#   scripts/install-deps.sh --bench  also the tools the benchmarks compare against (serdi, rapper, Virtuoso)
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config ninja-build
+  libraptor2-dev librasqal3-dev librocksdb-dev
+  libboost-dev libboost-program-options-dev libcpp-httplib-dev libspdlog-dev libfmt-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  libxapian-dev zlib1g-dev libxxhash-dev
+  raptor2-utils
+)
+if [[ "${1:-}" == "--bench" ]]; then
+  packages+=(serdi virtuoso-opensource time)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]} == 0)); then
+  exit 0
+fi
+
+echo "Installing: ${missing[*]}"
+sudo_cmd=()
+if [[ $(id -u) -ne 0 ]]; then sudo_cmd=(sudo); fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -qq
+"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,114 @@
+#include "store/bulk_ingest.h"
+
+#include <rocksdb/db.h>
+#include <rocksdb/sst_file_writer.h>
+
+#include <map>
+#include <mutex>
+
+#include "store/keys.h"
+
+namespace quiver {
+namespace fs = std::filesystem;
+
+namespace {
+constexpr size_t kTermSlot = 4;
+constexpr size_t kMetaSlot = 5;
+
+void check(const rocksdb::Status& s, const char* what) {
+  if (!s.ok()) throw StoreError(std::string(what) + ": " + s.ToString());
+}
+}  // namespace
+
+struct BulkIngest::Slot {
+  rocksdb::ColumnFamilyHandle* cf;
+  fs::path path;
+  std::unique_ptr<rocksdb::SstFileWriter> writer;
+  uint64_t entries = 0;
+};
+
+BulkIngest::BulkIngest(Store& store, fs::path staging)
+    : store_(store), staging_(std::move(staging)), lock_(store.writer_mutex_) {
+  for (size_t i = 0; i < 6; ++i) {
+    auto slot = std::make_unique<Slot>();
+    slot->cf = i < 4 ? store_.indexes_[i] : i == kTermSlot ? store_.terms_ : store_.meta_;
+    slot->path = staging_ / (std::to_string(i) + ".sst");
+    slots_.push_back(std::move(slot));
+  }
+}
+
+BulkIngest::~BulkIngest() {
+  for (auto& slot : slots_) slot->writer.reset();
+  std::error_code ec;
+  fs::remove_all(staging_, ec);
+}
+
+rocksdb::SstFileWriter& BulkIngest::writer(size_t i) {
+  Slot& slot = *slots_[i];
+  if (!slot.writer) {
+    rocksdb::Options options(rocksdb::DBOptions(), store_.db_->GetOptions(slot.cf));
+    // Ingested files land in the bottom level when they overlap nothing, so give them its compression.
+    options.compression = options.bottommost_compression;
+    slot.writer = std::make_unique<rocksdb::SstFileWriter>(rocksdb::EnvOptions(), options, slot.cf);
+    check(slot.writer->Open(slot.path.string()), "cannot create a staging file for the load");
+  }
+  return *slot.writer;
+}
+
+void BulkIngest::add_term(TermId id, std::string_view encoded) {
+  check(writer(kTermSlot).Put(keys::id_key(id), rocksdb::Slice(encoded.data(), encoded.size())),
+        "writing the term dictionary failed");
+  ++slots_[kTermSlot]->entries;
+}
+
+void BulkIngest::add_quad(IndexOrder order, const Quad& q) {
+  keys::quad_key(q, order, key_);
+  const size_t i = static_cast<size_t>(order);
+  check(writer(i).Put(key_, rocksdb::Slice()), "writing an index failed");
+  ++slots_[i]->entries;
+}
+
+void BulkIngest::add_collision(std::string_view encoded, TermId id) {
+  collisions_[std::string(encoded)] = id;
+}
+
+uint64_t BulkIngest::commit() {
+  // Merge the delta into the current statistics; the meta file carries every changed value whole.
+  Statistics current = store_.statistics();
+  std::map<std::string, std::string> meta;
+  for (auto& [encoded, id] : collisions_) meta[keys::kCollisionPrefix + encoded] = keys::id_key(id);
+  for (auto& [g, count] : delta_.graphs)
+    meta[keys::stat_key(keys::kGraphStatPrefix, g)] = keys::id_key(current.graphs[g] + count);
+  for (auto& [p, d] : delta_.predicates) {
+    PredicateStats& c = current.predicates[p];
+    std::string v = keys::id_key(c.triples + d.triples);
+    keys::put_u64(v, c.distinct_subjects + d.distinct_subjects);
+    keys::put_u64(v, c.distinct_objects + d.distinct_objects);
+    meta[keys::stat_key(keys::kPredicateStatPrefix, p)] = std::move(v);
+  }
+  for (auto& [k, v] : meta) check(writer(kMetaSlot).Put(k, v), "writing statistics failed");
+  if (!meta.empty()) ++slots_[kMetaSlot]->entries;
+
+  std::vector<rocksdb::IngestExternalFileArg> args;
+  uint64_t bytes = 0;
+  for (auto& slot : slots_) {
+    if (!slot->writer) continue;
+    rocksdb::ExternalSstFileInfo info;
+    if (slot->entries == 0) continue;
+    check(slot->writer->Finish(&info), "finishing a staging file failed");
+    bytes += info.file_size;
+    rocksdb::IngestExternalFileArg arg;
+    arg.column_family = slot->cf;
+    arg.external_files = {slot->path.string()};
+    arg.options.move_files = true;
+    arg.options.snapshot_consistency = true;
+    arg.options.allow_global_seqno = true;
+    arg.options.allow_blocking_flush = true;
+    args.push_back(std::move(arg));
+  }
+  if (!args.empty()) check(store_.db_->IngestExternalFiles(args), "ingesting the load into the store failed");
+  if (!collisions_.empty()) store_.load_collisions();
+  return bytes;
+}
+
+}  // namespace quiver

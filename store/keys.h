@@ -1,0 +1,50 @@
+// Byte layout of keys and values (internal to store/). Every integer is big-endian so that byte order is
+// numeric order and RocksDB's default comparator sorts index keys the way the index orders quads.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "store/store.h"
+
+namespace quiver::keys {
+
+inline void put_u64(std::string& out, uint64_t v) {
+  for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<char>(v >> shift));
+}
+inline uint64_t get_u64(std::string_view in, size_t pos = 0) {
+  uint64_t v = 0;
+  for (size_t i = 0; i < 8; ++i) v = (v << 8) | static_cast<unsigned char>(in[pos + i]);
+  return v;
+}
+
+inline void quad_key(const Quad& q, IndexOrder order, std::string& out) {
+  out.clear();
+  for (TermId id : permute(q, order)) put_u64(out, id);
+}
+inline Quad parse_quad_key(std::string_view key, IndexOrder order) {
+  return unpermute({get_u64(key, 0), get_u64(key, 8), get_u64(key, 16), get_u64(key, 24)}, order);
+}
+
+inline std::string id_key(TermId id) {
+  std::string out;
+  put_u64(out, id);
+  return out;
+}
+
+// Meta column family: format marker, statistics and the collision table.
+inline constexpr std::string_view kFormatKey = "format";
+inline constexpr std::string_view kHashBitsKey = "hash_bits";
+inline constexpr char kCollisionPrefix = 'c';
+inline constexpr char kGraphStatPrefix = 'g';
+inline constexpr char kPredicateStatPrefix = 'p';
+inline constexpr std::string_view kFormatVersion = "quiver-store-1";
+
+inline std::string stat_key(char prefix, TermId id) {
+  std::string out(1, prefix);
+  put_u64(out, id);
+  return out;
+}
+
+}  // namespace quiver::keys

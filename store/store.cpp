@@ -1,0 +1,371 @@
+#include "store/store.h"
+
+#include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/options.h>
+#include <rocksdb/table.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <mutex>
+#include <system_error>
+
+#include "store/bulk_ingest.h"
+#include "store/keys.h"
+
+namespace quiver {
+namespace fs = std::filesystem;
+
+const char* index_name(IndexOrder order) {
+  static constexpr const char* kNames[] = {"spog", "posg", "ospg", "gspo"};
+  return kNames[static_cast<int>(order)];
+}
+
+std::array<TermId, 4> permute(const Quad& q, IndexOrder order) {
+  switch (order) {
+    case IndexOrder::SPOG:
+      return {q.s, q.p, q.o, q.g};
+    case IndexOrder::POSG:
+      return {q.p, q.o, q.s, q.g};
+    case IndexOrder::OSPG:
+      return {q.o, q.s, q.p, q.g};
+    case IndexOrder::GSPO:
+      return {q.g, q.s, q.p, q.o};
+  }
+  return {};
+}
+
+Quad unpermute(const std::array<TermId, 4>& k, IndexOrder order) {
+  switch (order) {
+    case IndexOrder::SPOG:
+      return {k[0], k[1], k[2], k[3]};
+    case IndexOrder::POSG:
+      return {k[2], k[0], k[1], k[3]};
+    case IndexOrder::OSPG:
+      return {k[1], k[2], k[0], k[3]};
+    case IndexOrder::GSPO:
+      return {k[1], k[2], k[3], k[0]};
+  }
+  return {};
+}
+
+bool index_less(const Quad& a, const Quad& b, IndexOrder order) {
+  return permute(a, order) < permute(b, order);
+}
+
+TermId TermEncoder::encode(const Term& term, std::string& encoded, uint64_t* fingerprint) const {
+  encoded.clear();
+  if (auto id = inline_id(term)) return *id;
+  encode_term(term, encoded);
+  TermId id = hashed_id(term.kind, encoded, hash_bits_, 0, fingerprint);
+  if (!collisions_->empty()) {
+    if (auto it = collisions_->find(encoded); it != collisions_->end()) return it->second;
+  }
+  return id;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+QuadCursor::QuadCursor(std::unique_ptr<rocksdb::Iterator> it, IndexOrder order, std::string prefix,
+                       QuadPattern pattern)
+    : it_(std::move(it)), order_(order), prefix_(std::move(prefix)), pattern_(pattern) {
+  it_->Seek(prefix_);
+  settle();
+}
+QuadCursor::QuadCursor(QuadCursor&&) noexcept = default;
+QuadCursor& QuadCursor::operator=(QuadCursor&&) noexcept = default;
+QuadCursor::~QuadCursor() = default;
+
+void QuadCursor::next() {
+  it_->Next();
+  settle();
+}
+
+// Moves to the first entry at or after the iterator that matches the non-prefix bound positions.
+void QuadCursor::settle() {
+  for (; it_->Valid(); it_->Next()) {
+    rocksdb::Slice key = it_->key();
+    if (!key.starts_with(prefix_)) break;
+    quad_ = keys::parse_quad_key(std::string_view(key.data(), key.size()), order_);
+    if ((!pattern_.s || *pattern_.s == quad_.s) && (!pattern_.p || *pattern_.p == quad_.p) &&
+        (!pattern_.o || *pattern_.o == quad_.o) && (!pattern_.g || *pattern_.g == quad_.g)) {
+      valid_ = true;
+      return;
+    }
+  }
+  if (!it_->status().ok()) throw StoreError("reading the store failed: " + it_->status().ToString());
+  valid_ = false;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+IndexProbe::IndexProbe(std::unique_ptr<rocksdb::Iterator> it, IndexOrder order)
+    : it_(std::move(it)), order_(order) {}
+IndexProbe::IndexProbe(IndexProbe&&) noexcept = default;
+IndexProbe::~IndexProbe() = default;
+
+void IndexProbe::advance_to(const std::string& target) {
+  // Nearby targets are cheaper to reach with a few Next() calls than with a fresh Seek().
+  if (started_) {
+    for (int steps = 0; steps < 8 && it_->Valid() && it_->key().compare(target) < 0; ++steps) it_->Next();
+    if (!it_->Valid() || it_->key().compare(target) >= 0) {
+      if (!it_->status().ok()) throw StoreError("reading the store failed: " + it_->status().ToString());
+      return;
+    }
+  }
+  started_ = true;
+  it_->Seek(target);
+  if (!it_->status().ok()) throw StoreError("reading the store failed: " + it_->status().ToString());
+}
+
+bool IndexProbe::contains(const Quad& q) {
+  keys::quad_key(q, order_, key_);
+  advance_to(key_);
+  return it_->Valid() && it_->key() == key_;
+}
+
+bool IndexProbe::has_prefix(const Quad& q, size_t positions) {
+  keys::quad_key(q, order_, key_);
+  key_.resize(positions * 8);
+  advance_to(key_);
+  return it_->Valid() && it_->key().starts_with(key_);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+namespace {
+
+rocksdb::ColumnFamilyOptions index_cf_options() {
+  rocksdb::ColumnFamilyOptions cf;
+  rocksdb::BlockBasedTableOptions table;
+  table.block_size = 16 * 1024;
+  table.format_version = 5;
+  cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  cf.compression = rocksdb::kLZ4Compression;
+  cf.bottommost_compression = rocksdb::kZSTD;
+  return cf;
+}
+
+rocksdb::ColumnFamilyOptions terms_cf_options() {
+  rocksdb::ColumnFamilyOptions cf = index_cf_options();
+  rocksdb::BlockBasedTableOptions table;
+  table.block_size = 16 * 1024;
+  table.format_version = 5;
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));  // collision checks probe absent ids
+  cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  return cf;
+}
+
+bool has_entries_besides(const fs::path& dir) {
+  std::error_code ec;
+  return fs::directory_iterator(dir, ec) != fs::directory_iterator();
+}
+
+[[noreturn]] void fail_open(const fs::path& dir, const rocksdb::Status& s) {
+  const std::string text = s.ToString();
+  if (text.find("lock") != std::string::npos ||
+      text.find("Resource temporarily unavailable") != std::string::npos)
+    throw StoreError("the store at " + dir.string() + " is in use by another process (it is locked)");
+  if (text.find("Permission denied") != std::string::npos)
+    throw StoreError("cannot open the store at " + dir.string() + ": permission denied");
+  throw StoreError("cannot open the store at " + dir.string() + ": " + text);
+}
+
+void check_dir(const fs::path& dir, bool create_if_missing) {
+  std::error_code ec;
+  auto status = fs::status(dir, ec);
+  if (fs::exists(status)) {
+    if (!fs::is_directory(status))
+      throw StoreError("cannot open the store at " + dir.string() + ": it is a file, not a directory");
+    if (access(dir.c_str(), R_OK | W_OK | X_OK) != 0)
+      throw StoreError("cannot open the store at " + dir.string() + ": permission denied");
+    if (!fs::exists(dir / "CURRENT") && has_entries_besides(dir))
+      throw StoreError("cannot open the store at " + dir.string() +
+                       ": the directory is not empty and holds no Quiver store");
+  } else if (!create_if_missing) {
+    throw StoreError("no store at " + dir.string() + " (the directory does not exist)");
+  } else {
+    fs::create_directories(dir, ec);
+    if (ec) throw StoreError("cannot create the store directory " + dir.string() + ": " + ec.message());
+  }
+}
+
+}  // namespace
+
+std::unique_ptr<Store> Store::open(const fs::path& dir, const StoreOptions& options) {
+  check_dir(dir, options.create_if_missing);
+  const bool fresh = !fs::exists(dir / "CURRENT");
+
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = true;
+  db_options.create_missing_column_families = true;
+  db_options.max_background_jobs = 2;
+  db_options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  db_options.keep_log_file_num = 2;
+
+  std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+  cfs.emplace_back(rocksdb::kDefaultColumnFamilyName, index_cf_options());
+  cfs.emplace_back("terms", terms_cf_options());
+  for (IndexOrder order : kIndexOrders) cfs.emplace_back(index_name(order), index_cf_options());
+
+  std::unique_ptr<Store> store(new Store());
+  store->dir_ = dir;
+  store->options_ = options;
+  rocksdb::DB* db = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(db_options, dir.string(), cfs, &store->handles_, &db);
+  if (!s.ok()) fail_open(dir, s);
+  store->db_.reset(db);
+  store->meta_ = store->handles_[0];
+  store->terms_ = store->handles_[1];
+  for (size_t i = 0; i < 4; ++i) store->indexes_[i] = store->handles_[2 + i];
+
+  std::string version, bits;
+  if (fresh) {
+    store->hash_bits_ = options.hash_bits;
+    rocksdb::WriteOptions w;
+    w.sync = true;
+    rocksdb::WriteBatch batch;
+    batch.Put(store->meta_, keys::kFormatKey, keys::kFormatVersion);
+    batch.Put(store->meta_, keys::kHashBitsKey, std::to_string(options.hash_bits));
+    s = db->Write(w, &batch);
+    if (!s.ok()) fail_open(dir, s);
+  } else {
+    s = db->Get({}, store->meta_, keys::kFormatKey, &version);
+    if (!s.ok() || version != keys::kFormatVersion)
+      throw StoreError("the store at " + dir.string() + " has format '" + (s.ok() ? version : "unknown") +
+                       "'; this quiver reads '" + std::string(keys::kFormatVersion) + "'");
+    db->Get({}, store->meta_, keys::kHashBitsKey, &bits);
+    store->hash_bits_ = std::stoi(bits);
+  }
+  store->load_collisions();
+
+  // Staging folders of bulk loads that never committed (killed or failed) are garbage now that we hold the
+  // lock.
+  for (const auto& entry : fs::directory_iterator(dir))
+    if (entry.path().filename().string().starts_with("staging-")) fs::remove_all(entry.path());
+  return store;
+}
+
+Store::~Store() {
+  if (db_) {
+    for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
+    db_->Close();
+  }
+}
+
+void Store::load_collisions() {
+  auto table = std::make_shared<CollisionTable>();
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, meta_));
+  const std::string prefix(1, keys::kCollisionPrefix);
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    rocksdb::Slice k = it->key();
+    (*table)[std::string(k.data() + 1, k.size() - 1)] = keys::get_u64(it->value().ToStringView());
+  }
+  collisions_ = std::move(table);
+}
+
+bool Store::empty() const {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, indexes_[0]));
+  it->SeekToFirst();
+  return !it->Valid();
+}
+
+QuadCursor Store::scan(const QuadPattern& pattern) const {
+  // Pick the index whose leading positions are bound the longest.
+  const std::array<bool, 4> bound = {pattern.s.has_value(), pattern.p.has_value(), pattern.o.has_value(),
+                                     pattern.g.has_value()};
+  Quad values{pattern.s.value_or(0), pattern.p.value_or(0), pattern.o.value_or(0), pattern.g.value_or(0)};
+  IndexOrder best = IndexOrder::SPOG;
+  size_t best_len = 0;
+  for (IndexOrder order : kIndexOrders) {
+    const std::array<TermId, 4> b = permute({bound[0], bound[1], bound[2], bound[3]}, order);
+    size_t len = 0;
+    while (len < 4 && b[len]) ++len;
+    if (len > best_len) best_len = len, best = order;
+  }
+  std::string prefix;
+  auto ids = permute(values, best);
+  for (size_t i = 0; i < best_len; ++i) keys::put_u64(prefix, ids[i]);
+  rocksdb::ReadOptions ro;
+  ro.total_order_seek = true;
+  return QuadCursor(
+      std::unique_ptr<rocksdb::Iterator>(db_->NewIterator(ro, indexes_[static_cast<int>(best)])), best,
+      std::move(prefix), pattern);
+}
+
+bool Store::contains(const Quad& q) const {
+  std::string key, value;
+  keys::quad_key(q, IndexOrder::SPOG, key);
+  return db_->Get({}, indexes_[0], key, &value).ok();
+}
+
+IndexProbe Store::probe(IndexOrder order) const {
+  rocksdb::ReadOptions ro;
+  ro.total_order_seek = true;
+  return IndexProbe(
+      std::unique_ptr<rocksdb::Iterator>(db_->NewIterator(ro, indexes_[static_cast<int>(order)])), order);
+}
+
+std::optional<TermId> Store::find(const Term& term) const {
+  std::string encoded;
+  TermId id = encoder().encode(term, encoded);
+  if (encoded.empty()) return id;
+  std::string stored;
+  if (db_->Get({}, terms_, keys::id_key(id), &stored).ok() && stored == encoded) return id;
+  return std::nullopt;
+}
+
+std::optional<Term> Store::term(TermId id) const {
+  if (is_inline(id)) return decode_inline(id);
+  std::string stored;
+  Term t;
+  if (!db_->Get({}, terms_, keys::id_key(id), &stored).ok() || !decode_term(stored, t)) return std::nullopt;
+  return t;
+}
+
+std::vector<std::optional<std::string>> Store::dictionary_bytes(const std::vector<TermId>& ids) const {
+  std::vector<std::string> key_storage;
+  key_storage.reserve(ids.size());
+  for (TermId id : ids) key_storage.push_back(keys::id_key(id));
+  std::vector<rocksdb::Slice> key_slices(key_storage.begin(), key_storage.end());
+  std::vector<rocksdb::PinnableSlice> values(ids.size());
+  std::vector<rocksdb::Status> statuses(ids.size());
+  db_->MultiGet({}, terms_, ids.size(), key_slices.data(), values.data(), statuses.data());
+  std::vector<std::optional<std::string>> out(ids.size());
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (statuses[i].ok())
+      out[i] = values[i].ToString();
+    else if (!statuses[i].IsNotFound())
+      throw StoreError("reading the term dictionary failed: " + statuses[i].ToString());
+  }
+  return out;
+}
+
+Statistics Store::statistics() const {
+  Statistics stats;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, meta_));
+  for (char prefix : {keys::kGraphStatPrefix, keys::kPredicateStatPrefix}) {
+    const std::string p(1, prefix);
+    for (it->Seek(p); it->Valid() && it->key().starts_with(p); it->Next()) {
+      std::string_view k = it->key().ToStringView(), v = it->value().ToStringView();
+      if (k.size() != 9) continue;
+      TermId id = keys::get_u64(k, 1);
+      if (prefix == keys::kGraphStatPrefix) {
+        stats.graphs[id] = keys::get_u64(v);
+        stats.quads += keys::get_u64(v);
+      } else {
+        stats.predicates[id] = {keys::get_u64(v, 0), keys::get_u64(v, 8), keys::get_u64(v, 16)};
+      }
+    }
+  }
+  return stats;
+}
+
+std::unique_ptr<BulkIngest> Store::begin_bulk_ingest() {
+  static std::atomic<uint64_t> counter{0};
+  fs::path staging = dir_ / ("staging-" + std::to_string(getpid()) + "-" + std::to_string(counter++));
+  fs::create_directories(staging);
+  return std::unique_ptr<BulkIngest>(new BulkIngest(*this, staging));
+}
+
+}  // namespace quiver

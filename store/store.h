@@ -1,0 +1,192 @@
+// Quiver's quad store: a term dictionary and four quad indexes (SPOG, POSG, OSPG, GSPO) in RocksDB column
+// families, plus exact statistics. Keys are ids only, big-endian, so a prefix scan answers any pattern.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "store/term.h"
+#include "store/term_id.h"
+
+namespace rocksdb {
+class DB;
+class Iterator;
+class ColumnFamilyHandle;
+class Snapshot;
+}  // namespace rocksdb
+
+namespace quiver {
+
+class StoreError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct Quad {
+  TermId s = 0, p = 0, o = 0, g = kDefaultGraph;
+  bool operator==(const Quad&) const = default;
+};
+
+// The four index orders; the order's name lists the quad positions from most to least significant.
+enum class IndexOrder : uint8_t { SPOG = 0, POSG = 1, OSPG = 2, GSPO = 3 };
+inline constexpr std::array<IndexOrder, 4> kIndexOrders = {IndexOrder::SPOG, IndexOrder::POSG,
+                                                           IndexOrder::OSPG, IndexOrder::GSPO};
+const char* index_name(IndexOrder order);
+
+// The quad's ids in the order's sequence, and back.
+std::array<TermId, 4> permute(const Quad& q, IndexOrder order);
+Quad unpermute(const std::array<TermId, 4>& ids, IndexOrder order);
+// Strict weak order of quads as the index stores them.
+bool index_less(const Quad& a, const Quad& b, IndexOrder order);
+
+// A quad pattern: an unset position matches anything (for `g`, any graph including the default one).
+struct QuadPattern {
+  std::optional<TermId> s, p, o, g;
+};
+
+struct PredicateStats {
+  uint64_t triples = 0;
+  uint64_t distinct_subjects = 0;
+  uint64_t distinct_objects = 0;
+};
+
+struct Statistics {
+  uint64_t quads = 0;
+  std::map<TermId, PredicateStats> predicates;
+  std::map<TermId, uint64_t> graphs;  // quads per graph; kDefaultGraph for the default graph
+};
+
+struct StoreOptions {
+  bool create_if_missing = true;
+  bool sync_writes = true;  // fsync the WAL on every committed update
+  // Width of the term hash in bits. Fixed when the store is created; tests narrow it to force collisions.
+  int hash_bits = kPayloadBits;
+};
+
+// Terms that collided with an earlier term under the hash: their encoded bytes and the probed id they got.
+using CollisionTable = std::unordered_map<std::string, TermId>;
+
+// Turns terms into ids exactly as the store does. Copyable; each thread uses its own copy.
+class TermEncoder {
+ public:
+  TermEncoder(int hash_bits, std::shared_ptr<const CollisionTable> collisions)
+      : hash_bits_(hash_bits), collisions_(std::move(collisions)) {}
+  // The id of `term`. When the term lives in the dictionary, `encoded` receives its dictionary bytes and the
+  // result has a dictionary tag; for inline literals `encoded` is left empty. `fingerprint` as in
+  // hashed_id().
+  TermId encode(const Term& term, std::string& encoded, uint64_t* fingerprint = nullptr) const;
+
+ private:
+  int hash_bits_;
+  std::shared_ptr<const CollisionTable> collisions_;
+};
+
+// Iterates the quads matching a pattern in the order of the index chosen for it. Holds a RocksDB iterator
+// over the snapshot the cursor was opened on.
+class QuadCursor {
+ public:
+  QuadCursor(QuadCursor&&) noexcept;
+  QuadCursor& operator=(QuadCursor&&) noexcept;
+  ~QuadCursor();
+
+  bool valid() const { return valid_; }
+  const Quad& quad() const { return quad_; }
+  void next();
+  IndexOrder order() const { return order_; }
+
+ private:
+  friend class Store;
+  QuadCursor(std::unique_ptr<rocksdb::Iterator> it, IndexOrder order, std::string prefix,
+             QuadPattern pattern);
+  void settle();
+
+  std::unique_ptr<rocksdb::Iterator> it_;
+  IndexOrder order_;
+  std::string prefix_;
+  QuadPattern pattern_;
+  Quad quad_;
+  bool valid_ = false;
+};
+
+// Answers membership questions about one index asked in increasing key order, with one iterator that steps
+// forward before it seeks. Used to tell new quads from existing ones during a bulk load.
+class IndexProbe {
+ public:
+  IndexProbe(IndexProbe&&) noexcept;
+  ~IndexProbe();
+  bool contains(const Quad& q);
+  // Whether any quad shares the first `positions` ids of `q` in the index's order.
+  bool has_prefix(const Quad& q, size_t positions);
+
+ private:
+  friend class Store;
+  IndexProbe(std::unique_ptr<rocksdb::Iterator> it, IndexOrder order);
+  // Positions the iterator at the first key >= target.
+  void advance_to(const std::string& target);
+
+  std::unique_ptr<rocksdb::Iterator> it_;
+  IndexOrder order_;
+  std::string key_;
+  bool started_ = false;
+};
+
+class BulkIngest;
+
+class Store {
+ public:
+  // Opens (or creates) the store in `dir`. Throws StoreError with one clear sentence when the directory is
+  // not a store, is locked by another process, unreadable, or of an unknown format version.
+  static std::unique_ptr<Store> open(const std::filesystem::path& dir, const StoreOptions& options = {});
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  const std::filesystem::path& dir() const { return dir_; }
+  bool empty() const;
+
+  QuadCursor scan(const QuadPattern& pattern) const;
+  bool contains(const Quad& q) const;
+  IndexProbe probe(IndexOrder order) const;
+
+  TermEncoder encoder() const { return TermEncoder(hash_bits_, collisions_); }
+  std::shared_ptr<const CollisionTable> collision_table() const { return collisions_; }
+  // The id of a term if the store knows it (inline literals always have one).
+  std::optional<TermId> find(const Term& term) const;
+  // The term behind an id; nullopt for an id the dictionary does not hold.
+  std::optional<Term> term(TermId id) const;
+  // Dictionary bytes for a batch of ids (nullopt where absent), for collision checks.
+  std::vector<std::optional<std::string>> dictionary_bytes(const std::vector<TermId>& ids) const;
+
+  Statistics statistics() const;
+  int hash_bits() const { return hash_bits_; }
+
+  // Starts an atomic bulk ingestion; at most one runs at a time (the call waits for the previous one).
+  std::unique_ptr<BulkIngest> begin_bulk_ingest();
+
+ private:
+  friend class BulkIngest;
+  Store() = default;
+  void load_collisions();
+
+  std::filesystem::path dir_;
+  StoreOptions options_;
+  int hash_bits_ = kPayloadBits;
+  std::shared_ptr<const CollisionTable> collisions_;
+  std::unique_ptr<rocksdb::DB> db_;
+  rocksdb::ColumnFamilyHandle* meta_ = nullptr;
+  rocksdb::ColumnFamilyHandle* terms_ = nullptr;
+  std::array<rocksdb::ColumnFamilyHandle*, 4> indexes_{};
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  std::mutex writer_mutex_;  // one writer at a time
+};
+
+}  // namespace quiver

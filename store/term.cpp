@@ -1,0 +1,156 @@
+#include "store/term.h"
+
+#include <cstdio>
+
+namespace quiver {
+
+Term Term::typed(std::string_view v, std::string_view dt) {
+  if (dt == xsd::kString) return literal(v);
+  return {TermKind::Literal, std::string(v), std::string(dt), {}};
+}
+
+Term Term::lang(std::string_view v, std::string_view tag) {
+  return {TermKind::Literal, std::string(v), {}, std::string(tag)};
+}
+
+void encode_term(const Term& term, std::string& out) {
+  out.clear();
+  switch (term.kind) {
+    case TermKind::Iri:
+      out.push_back('I');
+      break;
+    case TermKind::Blank:
+      out.push_back('B');
+      break;
+    case TermKind::Literal:
+      if (!term.language.empty()) {
+        out.push_back('G');
+        out.append(term.language).push_back('\0');
+      } else if (!term.datatype.empty()) {
+        out.push_back('T');
+        out.append(term.datatype).push_back('\0');
+      } else {
+        out.push_back('L');
+      }
+      break;
+  }
+  out.append(term.value);
+}
+
+std::string encode_term(const Term& term) {
+  std::string out;
+  encode_term(term, out);
+  return out;
+}
+
+bool decode_term(std::string_view bytes, Term& out) {
+  if (bytes.empty()) return false;
+  const char kind = bytes[0];
+  std::string_view rest = bytes.substr(1);
+  out.datatype.clear();
+  out.language.clear();
+  auto split = [&](std::string& head) {
+    auto nul = rest.find('\0');
+    if (nul == std::string_view::npos) return false;
+    head.assign(rest.substr(0, nul));
+    rest.remove_prefix(nul + 1);
+    return true;
+  };
+  switch (kind) {
+    case 'I':
+      out.kind = TermKind::Iri;
+      break;
+    case 'B':
+      out.kind = TermKind::Blank;
+      break;
+    case 'L':
+      out.kind = TermKind::Literal;
+      break;
+    case 'G':
+      out.kind = TermKind::Literal;
+      if (!split(out.language)) return false;
+      break;
+    case 'T':
+      out.kind = TermKind::Literal;
+      if (!split(out.datatype)) return false;
+      break;
+    default:
+      return false;
+  }
+  out.value.assign(rest);
+  return true;
+}
+
+namespace {
+
+void append_escaped(std::string_view s, bool iri, std::string& out) {
+  for (unsigned char c : s) {
+    switch (c) {
+      case '\\':
+        out += "\\\\";
+        break;
+      case '"':
+        if (iri)
+          out += "\\u0022";
+        else
+          out += "\\\"";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += iri ? "\\u0009" : "\\t";
+        break;
+      default:
+        if (c < 0x20 || c == 0x7f ||
+            (iri && (c == '<' || c == '>' || c == ' ' || c == '{' || c == '}' || c == '|' || c == '^' ||
+                     c == '`'))) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04X", c);
+          out += buf;
+        } else {
+          out.push_back(static_cast<char>(c));
+        }
+    }
+  }
+}
+
+}  // namespace
+
+void append_ntriples(const Term& term, std::string& out) {
+  switch (term.kind) {
+    case TermKind::Iri:
+      out.push_back('<');
+      append_escaped(term.value, true, out);
+      out.push_back('>');
+      break;
+    case TermKind::Blank:
+      out += "_:";
+      out += term.value;
+      break;
+    case TermKind::Literal:
+      out.push_back('"');
+      append_escaped(term.value, false, out);
+      out.push_back('"');
+      if (!term.language.empty()) {
+        out.push_back('@');
+        out += term.language;
+      } else if (!term.datatype.empty()) {
+        out += "^^<";
+        append_escaped(term.datatype, true, out);
+        out.push_back('>');
+      }
+      break;
+  }
+}
+
+std::string to_ntriples(const Term& term) {
+  std::string out;
+  append_ntriples(term, out);
+  return out;
+}
+
+}  // namespace quiver

@@ -1,0 +1,51 @@
+// RDF terms as the store sees them, and their exact byte encoding in the dictionary.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace quiver {
+
+enum class TermKind : uint8_t { Iri, Blank, Literal };
+
+// One RDF term. For literals `datatype` is empty for simple literals (xsd:string is folded into that, as
+// RDF 1.1 makes them the same term) and rdf:langString is implied by a non-empty `language`.
+struct Term {
+  TermKind kind = TermKind::Iri;
+  std::string value;     // IRI, blank node label, or literal lexical form
+  std::string datatype;  // literal datatype IRI; empty for simple and language-tagged literals
+  std::string language;  // literal language tag; empty otherwise
+
+  static Term iri(std::string_view v) { return {TermKind::Iri, std::string(v), {}, {}}; }
+  static Term blank(std::string_view v) { return {TermKind::Blank, std::string(v), {}, {}}; }
+  static Term literal(std::string_view v) { return {TermKind::Literal, std::string(v), {}, {}}; }
+  static Term typed(std::string_view v, std::string_view dt);
+  static Term lang(std::string_view v, std::string_view tag);
+
+  bool operator==(const Term&) const = default;
+};
+
+namespace xsd {
+inline constexpr std::string_view kNs = "http://www.w3.org/2001/XMLSchema#";
+inline constexpr std::string_view kString = "http://www.w3.org/2001/XMLSchema#string";
+inline constexpr std::string_view kInteger = "http://www.w3.org/2001/XMLSchema#integer";
+inline constexpr std::string_view kDecimal = "http://www.w3.org/2001/XMLSchema#decimal";
+inline constexpr std::string_view kDouble = "http://www.w3.org/2001/XMLSchema#double";
+inline constexpr std::string_view kBoolean = "http://www.w3.org/2001/XMLSchema#boolean";
+inline constexpr std::string_view kDate = "http://www.w3.org/2001/XMLSchema#date";
+inline constexpr std::string_view kDateTime = "http://www.w3.org/2001/XMLSchema#dateTime";
+}  // namespace xsd
+
+// Dictionary encoding: one kind byte, then the parts. It is injective, so equal bytes mean equal terms.
+//   'I' iri | 'B' label | 'L' lexical | 'G' lang '\0' lexical | 'T' datatype '\0' lexical
+void encode_term(const Term& term, std::string& out);
+std::string encode_term(const Term& term);
+// Returns false when `bytes` is not a valid encoding.
+bool decode_term(std::string_view bytes, Term& out);
+
+// N-Triples / N-Quads syntax of a term (with the escapes N-Triples requires).
+void append_ntriples(const Term& term, std::string& out);
+std::string to_ntriples(const Term& term);
+
+}  // namespace quiver
