@@ -103,7 +103,7 @@ int load_command(const std::vector<std::string>& args) {
                                                   "parser threads (0: all cores)")(
       "memory", po::value(&opts.memory_mib)->default_value(2048),
       "sort memory budget in MiB; beyond it, runs spill to disk")("quiet,q", "no progress display")(
-      "input", po::value(&inputs), "files or directories");
+      "verbose,v", "print the time of each phase")("input", po::value(&inputs), "files or directories");
   po::variables_map vm;
   if (!parse_command_line(
           args, "quiver load --db DIR [options] FILE|DIR...",
@@ -139,6 +139,8 @@ int load_command(const std::vector<std::string>& args) {
       static_cast<unsigned long>(r.triples_read), static_cast<unsigned long>(r.triples_added),
       static_cast<unsigned long>(r.duplicates), static_cast<unsigned long>(r.rejected),
       human(r.seconds > 0 ? r.triples_read / r.seconds : 0).c_str());
+  if (vm.count("verbose"))
+    for (auto& [phase, seconds] : r.phases) std::printf("  %-24s %8.2f s\n", phase.c_str(), seconds);
   if (r.rejected) std::printf("rejected lines are listed in %s\n", r.rejects_path.c_str());
   return kOk;
 }

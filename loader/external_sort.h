@@ -47,7 +47,7 @@ class ExternalSorter {
 
   void add(const Record* records, size_t n) {
     while (n > 0) {
-      if (buffer_.capacity() < capacity_)
+      if (buffer_.size() == buffer_.capacity())
         buffer_.reserve(std::min(capacity_, std::max<size_t>(2 * buffer_.size(), 4096)));
       size_t take = std::min(n, capacity_ - buffer_.size());
       buffer_.insert(buffer_.end(), records, records + take);

@@ -42,16 +42,6 @@ class MappedFile {
   size_t size_ = 0;
 };
 
-struct PosgLess {
-  bool operator()(const Quad& a, const Quad& b) const { return index_less(a, b, IndexOrder::POSG); }
-};
-struct OspgLess {
-  bool operator()(const Quad& a, const Quad& b) const { return index_less(a, b, IndexOrder::OSPG); }
-};
-struct GspoLess {
-  bool operator()(const Quad& a, const Quad& b) const { return index_less(a, b, IndexOrder::GSPO); }
-};
-
 // Calls progress() every 250 ms from its own thread while alive.
 class ProgressTicker {
  public:
@@ -81,6 +71,38 @@ class ProgressTicker {
   std::thread thread_;
 };
 
+// Runs the tasks on their own threads and rethrows the first failure once all have ended.
+void run_parallel(std::vector<std::function<void()>> tasks) {
+  std::vector<std::exception_ptr> errors(tasks.size());
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < tasks.size(); ++i)
+    threads.emplace_back([&, i] {
+      try {
+        tasks[i]();
+      } catch (...) {
+        errors[i] = std::current_exception();
+      }
+    });
+  for (auto& t : threads) t.join();
+  for (auto& e : errors)
+    if (e) std::rethrow_exception(e);
+}
+
+// Records how long each phase of a load took.
+class Stopwatch {
+ public:
+  explicit Stopwatch(LoadReport& report) : report_(report), last_(std::chrono::steady_clock::now()) {}
+  void lap(const char* phase) {
+    auto now = std::chrono::steady_clock::now();
+    report_.phases.emplace_back(phase, std::chrono::duration<double>(now - last_).count());
+    last_ = now;
+  }
+
+ private:
+  LoadReport& report_;
+  std::chrono::steady_clock::time_point last_;
+};
+
 // One attempt at a load. Returns false when terms collided under the hash: the colliding terms were given
 // probed ids in `collisions`, and the caller parses again with them.
 class LoadAttempt {
@@ -101,17 +123,39 @@ class LoadAttempt {
     ingest_ = store_.begin_bulk_ingest();
     ParseStage parse(options_, files_, TermEncoder(store_.hash_bits(), collisions_), ingest_->staging(),
                      counters_);
+    Stopwatch watch(report);
     parse.run();
     report.triples_read = parse.triples_read();
     rejects = std::move(parse.rejects());
+    watch.lap("parse");
 
-    set_phase(LoadProgress::Phase::Dictionary);
-    if (!write_dictionary(parse, report)) return false;
     set_phase(LoadProgress::Phase::Indexing);
-    write_indexes(parse.quads(), report);
+    const size_t budget = options_.memory_mib * (1 << 20) / 100 * 60 / 3;
+    ExternalSorter<Quad, IndexLess<IndexOrder::POSG>> posg(ingest_->staging(), "posg", budget);
+    ExternalSorter<Quad, IndexLess<IndexOrder::OSPG>> ospg(ingest_->staging(), "ospg", budget);
+    ExternalSorter<Quad, IndexLess<IndexOrder::GSPO>> gspo(ingest_->staging(), "gspo", budget);
+    bool dictionary_ok = true;
+    run_parallel({[&] { dictionary_ok = write_dictionary(parse, report); },
+                  [&] {
+                    write_spog(parse.quads(), report, [&](const Quad& q) {
+                      posg.add(q);
+                      ospg.add(q);
+                      if (q.g != kDefaultGraph) gspo.add(q);  // see IndexOrder::GSPO
+                    });
+                  }});
+    if (!dictionary_ok) return false;
+    watch.lap("dictionary + spog");
+    run_parallel({[&] {
+                    write_posg(posg);
+                    write_sorted(IndexOrder::GSPO, gspo);
+                  },
+                  [&] { write_sorted(IndexOrder::OSPG, ospg); }});
+    watch.lap("posg + ospg + gspo");
+
     set_phase(LoadProgress::Phase::Ingesting);
     for (auto& [bytes, id] : new_collisions_) ingest_->add_collision(bytes, id);
     report.bytes_ingested = ingest_->commit();
+    watch.lap("ingest");
     return true;
   }
 
@@ -186,18 +230,13 @@ class LoadAttempt {
     }
   }
 
-  void write_indexes(QuadSorter& spog, LoadReport& report) {
+  // New quads in SPOG order go to the SPOG file and on to `forward`; duplicates and stored quads stop here.
+  void write_spog(QuadSorter& spog, LoadReport& report, const std::function<void(const Quad&)>& forward) {
     Statistics& delta = ingest_->delta();
     std::optional<IndexProbe> probe;
     if (!store_empty_) probe.emplace(store_.probe(IndexOrder::SPOG));
-    const size_t budget = options_.memory_mib * (1 << 20) / 100 * 60;
-    ExternalSorter<Quad, PosgLess> posg(ingest_->staging(), "posg", budget / 3);
-    ExternalSorter<Quad, OspgLess> ospg(ingest_->staging(), "ospg", budget / 3);
-    ExternalSorter<Quad, GspoLess> gspo(ingest_->staging(), "gspo", budget / 3);
-
-    bool first = true;
+    bool first = true, have_new = false;
     Quad prev, prev_new;
-    bool have_new = false;
     spog.drain([&](const Quad& q) {
       if (!first && q == prev) return;
       first = false;
@@ -208,30 +247,34 @@ class LoadAttempt {
       PredicateStats& ps = delta.predicates[q.p];
       ++ps.triples;
       ++delta.graphs[q.g];
-      if (!have_new || q.s != prev_new.s || q.p != prev_new.p) {
-        if (!probe || !probe->has_prefix(q, 2)) ++ps.distinct_subjects;
-      }
+      const bool new_pair = !have_new || q.s != prev_new.s || q.p != prev_new.p;
+      if (new_pair && (!probe || !probe->has_prefix(q, 2))) ++ps.distinct_subjects;
       have_new = true;
       prev_new = q;
-      posg.add(q);
-      ospg.add(q);
-      gspo.add(q);
+      forward(q);
     });
+    report.duplicates = report.triples_read - report.triples_added;
+  }
 
-    std::optional<IndexProbe> posg_probe;
-    if (!store_empty_) posg_probe.emplace(store_.probe(IndexOrder::POSG));
-    have_new = false;
+  template <class Sorter>
+  void write_posg(Sorter& posg) {
+    Statistics& delta = ingest_->delta();
+    std::optional<IndexProbe> probe;
+    if (!store_empty_) probe.emplace(store_.probe(IndexOrder::POSG));
+    bool have_new = false;
+    Quad prev_new;
     posg.drain([&](const Quad& q) {
       ingest_->add_quad(IndexOrder::POSG, q);
-      if (!have_new || q.p != prev_new.p || q.o != prev_new.o) {
-        if (!posg_probe || !posg_probe->has_prefix(q, 2)) ++delta.predicates[q.p].distinct_objects;
-      }
+      const bool new_pair = !have_new || q.p != prev_new.p || q.o != prev_new.o;
+      if (new_pair && (!probe || !probe->has_prefix(q, 2))) ++delta.predicates[q.p].distinct_objects;
       have_new = true;
       prev_new = q;
     });
-    ospg.drain([&](const Quad& q) { ingest_->add_quad(IndexOrder::OSPG, q); });
-    gspo.drain([&](const Quad& q) { ingest_->add_quad(IndexOrder::GSPO, q); });
-    report.duplicates = report.triples_read - report.triples_added;
+  }
+
+  template <class Sorter>
+  void write_sorted(IndexOrder order, Sorter& sorter) {
+    sorter.drain([&](const Quad& q) { ingest_->add_quad(order, q); });
   }
 
   Store& store_;

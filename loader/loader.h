@@ -9,6 +9,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "parser/rdf_format.h"
@@ -48,7 +49,8 @@ struct LoadReport {
   uint64_t terms_added = 0;
   uint64_t bytes_ingested = 0;
   double seconds = 0;
-  std::filesystem::path rejects_path;  // set when something was rejected
+  std::vector<std::pair<std::string, double>> phases;  // seconds per phase of the load
+  std::filesystem::path rejects_path;                  // set when something was rejected
 };
 
 class LoadError : public std::runtime_error {

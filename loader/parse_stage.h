@@ -15,15 +15,6 @@
 
 namespace quiver {
 
-struct SpogLess {
-  bool operator()(const Quad& a, const Quad& b) const {
-    if (a.s != b.s) return a.s < b.s;
-    if (a.p != b.p) return a.p < b.p;
-    if (a.o != b.o) return a.o < b.o;
-    return a.g < b.g;
-  }
-};
-
 // A dictionary entry: the term's bytes sit at `offset` in the term spool file.
 struct TermRecord {
   TermId id;
@@ -37,7 +28,7 @@ struct TermRecordLess {
   }
 };
 
-using QuadSorter = ExternalSorter<Quad, SpogLess>;
+using QuadSorter = ExternalSorter<Quad, IndexLess<IndexOrder::SPOG>>;
 using TermSorter = ExternalSorter<TermRecord, TermRecordLess>;
 
 // One unit of parsing work: a line-aligned chunk of a line-based file, or a whole file of another format.

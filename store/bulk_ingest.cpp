@@ -25,6 +25,7 @@ struct BulkIngest::Slot {
   fs::path path;
   std::unique_ptr<rocksdb::SstFileWriter> writer;
   uint64_t entries = 0;
+  std::string key;  // per slot, so that different files can be written from different threads
 };
 
 BulkIngest::BulkIngest(Store& store, fs::path staging)
@@ -62,10 +63,10 @@ void BulkIngest::add_term(TermId id, std::string_view encoded) {
 }
 
 void BulkIngest::add_quad(IndexOrder order, const Quad& q) {
-  keys::quad_key(q, order, key_);
-  const size_t i = static_cast<size_t>(order);
-  check(writer(i).Put(key_, rocksdb::Slice()), "writing an index failed");
-  ++slots_[i]->entries;
+  Slot& slot = *slots_[static_cast<size_t>(order)];
+  keys::quad_key(q, order, slot.key);
+  check(writer(static_cast<size_t>(order)).Put(slot.key, rocksdb::Slice()), "writing an index failed");
+  ++slot.entries;
 }
 
 void BulkIngest::add_collision(std::string_view encoded, TermId id) {

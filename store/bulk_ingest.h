@@ -1,6 +1,7 @@
 // Atomic bulk ingestion: the loader writes sorted dictionary entries and sorted index keys into SST files,
 // then commit() ingests all of them, with the updated statistics, in one RocksDB IngestExternalFiles call.
-// Until commit() the store is untouched; a failure or a kill leaves only a staging folder that the next
+// Different files (index orders, terms) may be written from different threads at once. Until commit() the
+// store is untouched; a failure or a kill leaves only a staging folder that the next
 // open removes.
 #pragma once
 
@@ -51,7 +52,6 @@ class BulkIngest {
   Statistics delta_;
   std::map<std::string, TermId> collisions_;
   std::unique_lock<std::mutex> lock_;
-  std::string key_;
 };
 
 }  // namespace quiver

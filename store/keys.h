@@ -11,7 +11,8 @@
 namespace quiver::keys {
 
 inline void put_u64(std::string& out, uint64_t v) {
-  for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<char>(v >> shift));
+  const uint64_t big = __builtin_bswap64(v);
+  out.append(reinterpret_cast<const char*>(&big), 8);
 }
 inline uint64_t get_u64(std::string_view in, size_t pos = 0) {
   uint64_t v = 0;

@@ -278,6 +278,7 @@ QuadCursor Store::scan(const QuadPattern& pattern) const {
   IndexOrder best = IndexOrder::SPOG;
   size_t best_len = 0;
   for (IndexOrder order : kIndexOrders) {
+    if (order == IndexOrder::GSPO && pattern.g == kDefaultGraph) continue;
     const std::array<TermId, 4> b = permute({bound[0], bound[1], bound[2], bound[3]}, order);
     size_t len = 0;
     while (len < 4 && b[len]) ++len;

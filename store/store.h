@@ -37,6 +37,8 @@ struct Quad {
 };
 
 // The four index orders; the order's name lists the quad positions from most to least significant.
+// GSPO holds named-graph quads only: for the default graph (id 0) its entries would repeat SPOG's in the same
+// order, so default-graph scans read SPOG and filter on the graph.
 enum class IndexOrder : uint8_t { SPOG = 0, POSG = 1, OSPG = 2, GSPO = 3 };
 inline constexpr std::array<IndexOrder, 4> kIndexOrders = {IndexOrder::SPOG, IndexOrder::POSG,
                                                            IndexOrder::OSPG, IndexOrder::GSPO};
@@ -47,6 +49,19 @@ std::array<TermId, 4> permute(const Quad& q, IndexOrder order);
 Quad unpermute(const std::array<TermId, 4>& ids, IndexOrder order);
 // Strict weak order of quads as the index stores them.
 bool index_less(const Quad& a, const Quad& b, IndexOrder order);
+// The same order as a function object fixed at compile time, for sorting.
+template <IndexOrder order>
+struct IndexLess {
+  bool operator()(const Quad& a, const Quad& b) const {
+    constexpr TermId Quad::*fields[4][4] = {{&Quad::s, &Quad::p, &Quad::o, &Quad::g},
+                                            {&Quad::p, &Quad::o, &Quad::s, &Quad::g},
+                                            {&Quad::o, &Quad::s, &Quad::p, &Quad::g},
+                                            {&Quad::g, &Quad::s, &Quad::p, &Quad::o}};
+    for (auto field : fields[static_cast<int>(order)])
+      if (a.*field != b.*field) return a.*field < b.*field;
+    return false;
+  }
+};
 
 // A quad pattern: an unset position matches anything (for `g`, any graph including the default one).
 struct QuadPattern {
