@@ -1,0 +1,31 @@
+// Test support: reading W3C test manifests (Turtle, mf:entries lists) so suites run from their manifests.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace quiver::testing {
+
+struct ManifestEntry {
+  std::string id;    // the entry's IRI
+  std::string name;  // mf:name
+  std::string type;  // rdf:type, without the namespace (e.g. "TestTurtleEval")
+  std::string approval;
+  std::filesystem::path action;  // mf:action as a local file, when it is one
+  std::filesystem::path result;  // mf:result as a local file, when it is one
+};
+
+struct Manifest {
+  std::filesystem::path dir;
+  std::string assumed_base;  // mf:assumedTestBase, or empty
+  std::vector<ManifestEntry> entries;
+};
+
+// Where the W3C suites are: $QUIVER_W3C_DIR, else the shared folder beside the source tree.
+std::filesystem::path w3c_dir();
+
+// Reads a manifest. Throws std::runtime_error naming the file when it is missing or malformed.
+Manifest read_manifest(const std::filesystem::path& path);
+
+}  // namespace quiver::testing
