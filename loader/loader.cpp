@@ -19,6 +19,7 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr int kMaxCollisionRounds = 8;
+constexpr uint32_t kMaxProbes = 1024;
 
 // A read-only memory map of the term spool (RAII).
 class MappedFile {
@@ -153,7 +154,9 @@ class LoadAttempt {
     watch.lap("posg + ospg + gspo");
 
     set_phase(LoadProgress::Phase::Ingesting);
-    for (auto& [bytes, id] : new_collisions_) ingest_->add_collision(bytes, id);
+    // Probed ids found in earlier rounds of this load are new to the store too.
+    for (auto& [bytes, id] : *collisions_)
+      if (!store_.collision_table()->count(bytes)) ingest_->add_collision(bytes, id);
     report.bytes_ingested = ingest_->commit();
     watch.lap("ingest");
     return true;
@@ -217,17 +220,17 @@ class LoadAttempt {
     if (collisions_->count(bytes)) return false;
     Term term;
     decode_term(bytes, term);
-    for (uint32_t probe = 1;; ++probe) {
+    for (uint32_t probe = 1; probe < kMaxProbes; ++probe) {
       TermId id = hashed_id(term.kind, bytes, store_.hash_bits(), probe);
       auto stored = store_.dictionary_bytes({id});
       bool taken = stored[0].has_value();
       for (auto& [b, other] : *collisions_) taken |= other == id;
       if (!taken) {
         (*collisions_)[bytes] = id;
-        new_collisions_[bytes] = id;
         return true;
       }
     }
+    throw LoadError("no free term id left for " + bytes.substr(1) + " (the term hash space is exhausted)");
   }
 
   // New quads in SPOG order go to the SPOG file and on to `forward`; duplicates and stored quads stop here.
@@ -281,7 +284,6 @@ class LoadAttempt {
   const LoadOptions& options_;
   const std::vector<fs::path>& files_;
   std::shared_ptr<CollisionTable> collisions_;
-  std::map<std::string, TermId> new_collisions_;
   LoadProgress& progress_;
   std::mutex& progress_mutex_;
   ParseCounters& counters_;

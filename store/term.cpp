@@ -1,5 +1,6 @@
 #include "store/term.h"
 
+#include <cctype>
 #include <cstdio>
 
 namespace quiver {
@@ -24,8 +25,10 @@ void encode_term(const Term& term, std::string& out) {
       break;
     case TermKind::Literal:
       if (!term.language.empty()) {
+        // Language tags compare case-insensitively (RDF 1.1): the dictionary keeps them in lower case.
         out.push_back('G');
-        out.append(term.language).push_back('\0');
+        for (char c : term.language) out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+        out.push_back('\0');
       } else if (!term.datatype.empty()) {
         out.push_back('T');
         out.append(term.datatype).push_back('\0');

@@ -15,7 +15,7 @@ struct Term {
   TermKind kind = TermKind::Iri;
   std::string value;     // IRI, blank node label, or literal lexical form
   std::string datatype;  // literal datatype IRI; empty for simple and language-tagged literals
-  std::string language;  // literal language tag; empty otherwise
+  std::string language;  // literal language tag (stored in lower case); empty otherwise
 
   static Term iri(std::string_view v) { return {TermKind::Iri, std::string(v), {}, {}}; }
   static Term blank(std::string_view v) { return {TermKind::Blank, std::string(v), {}, {}}; }

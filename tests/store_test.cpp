@@ -1,0 +1,307 @@
+// Store: term encoding round trips, scans for every bound-position combination, statistics, collisions,
+// opening.
+#include <gtest/gtest.h>
+#include <rocksdb/db.h>
+
+#include <algorithm>
+#include <set>
+
+#include "loader/loader.h"
+#include "store/store.h"
+#include "tests/support/temp_dir.h"
+
+namespace quiver::testing {
+namespace {
+
+const std::string kXsd = "http://www.w3.org/2001/XMLSchema#";
+
+LoadReport load_text(Store& store, const TempDir& dir, const std::string& name, const std::string& text) {
+  LoadOptions options;
+  options.inputs = {write_file(dir / name, text)};
+  options.threads = 2;
+  options.memory_mib = 64;
+  return load(store, options);
+}
+
+struct TermCase {
+  Term term;
+  bool inlined;
+};
+
+std::vector<TermCase> term_cases() {
+  return {
+      {Term::iri("http://example.org/a"), false},
+      {Term::iri("http://example.org/ünïcode#x"), false},
+      {Term::literal("plain"), false},
+      {Term::literal(""), false},
+      {Term::literal("tab\tquote\"newline\n"), false},
+      {Term::lang("chat", "fr"), false},
+      {Term::lang("colour", "en-gb"), false},
+      {Term::typed("x", "http://example.org/custom"), false},
+      {Term::typed("42", kXsd + "integer"), true},
+      {Term::typed("-7", kXsd + "integer"), true},
+      {Term::typed("01", kXsd + "integer"), false},  // not canonical: kept as written
+      {Term::typed("+5", kXsd + "integer"), false},
+      {Term::typed("123456789012345678901234567890", kXsd + "integer"), false},  // too big to inline
+      {Term::typed("2.5", kXsd + "decimal"), true},
+      {Term::typed("-0.125", kXsd + "decimal"), true},
+      {Term::typed("2.50", kXsd + "decimal"), false},
+      {Term::typed("1.5E2", kXsd + "double"), true},
+      {Term::typed("1.0e0", kXsd + "double"), false},
+      {Term::typed("INF", kXsd + "double"), true},
+      {Term::typed("true", kXsd + "boolean"), true},
+      {Term::typed("1", kXsd + "boolean"), false},
+      {Term::typed("2024-02-29", kXsd + "date"), true},
+      {Term::typed("2024-02-29Z", kXsd + "date"), true},
+      {Term::typed("2024-02-30", kXsd + "date"), false},  // invalid: kept as written
+      {Term::typed("2020-01-02T03:04:05Z", kXsd + "dateTime"), true},
+      {Term::typed("2020-01-02T03:04:05.5-05:00", kXsd + "dateTime"), true},
+      {Term::typed("2020-01-02T03:04:05.500Z", kXsd + "dateTime"), false},
+      {Term::typed("2020-01-02T03:04:05", kXsd + "dateTime"), true},
+  };
+}
+
+TEST(TermEncoding, InlineOnlyCanonicalFormsAndDecodeExactly) {
+  for (const auto& c : term_cases()) {
+    auto id = inline_id(c.term);
+    EXPECT_EQ(id.has_value(), c.inlined) << to_ntriples(c.term);
+    if (id) {
+      EXPECT_TRUE(is_inline(*id));
+      EXPECT_EQ(decode_inline(*id), c.term) << to_ntriples(c.term);
+    }
+  }
+}
+
+TEST(TermEncoding, InlineIdsOfOneTypeSortByValue) {
+  std::vector<std::string> ints = {"-1000", "-3", "0", "7", "12", "99999999"};
+  std::vector<std::string> dates = {"1999-12-31T23:59:59Z", "2000-01-01T00:00:00Z", "2000-01-01T00:00:00.5Z"};
+  for (size_t i = 1; i < ints.size(); ++i)
+    EXPECT_LT(*inline_id(ints[i - 1], kXsd + "integer"), *inline_id(ints[i], kXsd + "integer"));
+  for (size_t i = 1; i < dates.size(); ++i)
+    EXPECT_LT(*inline_id(dates[i - 1], kXsd + "dateTime"), *inline_id(dates[i], kXsd + "dateTime"));
+}
+
+TEST(TermEncoding, DictionaryBytesRoundTrip) {
+  for (const auto& c : term_cases()) {
+    Term decoded;
+    ASSERT_TRUE(decode_term(encode_term(c.term), decoded));
+    EXPECT_EQ(decoded, c.term);
+  }
+  Term blank = Term::blank("b0");
+  Term decoded;
+  ASSERT_TRUE(decode_term(encode_term(blank), decoded));
+  EXPECT_EQ(decoded, blank);
+}
+
+TEST(Store, EveryTermKindRoundTripsThroughALoad) {
+  TempDir dir;
+  auto store = Store::open(dir / "db");
+  std::string text;
+  for (const auto& c : term_cases()) text += "<http://s> <http://p> " + to_ntriples(c.term) + " .\n";
+  load_text(*store, dir, "terms.nt", text);
+  for (const auto& c : term_cases()) {
+    auto id = store->find(c.term);
+    ASSERT_TRUE(id) << to_ntriples(c.term);
+    EXPECT_TRUE(store->contains(
+        {*store->find(Term::iri("http://s")), *store->find(Term::iri("http://p")), *id, kDefaultGraph}));
+    EXPECT_EQ(store->term(*id), c.term);
+  }
+  // Language tags are case-insensitive.
+  EXPECT_EQ(store->find(Term::lang("colour", "EN-GB")), store->find(Term::lang("colour", "en-gb")));
+  // Different RDF terms stay different.
+  EXPECT_NE(store->find(Term::typed("1", kXsd + "integer")),
+            store->find(Term::typed("01", kXsd + "integer")));
+  EXPECT_FALSE(store->find(Term::literal("chat")).has_value());
+}
+
+// A small quad set with shared subjects, predicates, objects and graphs.
+std::string sample_quads() {
+  std::string text;
+  for (int s = 0; s < 6; ++s)
+    for (int p = 0; p < 3; ++p)
+      for (int o = 0; o < 4; ++o) {
+        if ((s + p + o) % 3 == 0) continue;
+        text += "<http://s" + std::to_string(s) + "> <http://p" + std::to_string(p) + "> ";
+        text += (o % 2 ? "\"" + std::to_string(o) + "\"" : "<http://o" + std::to_string(o) + ">");
+        if ((s + o) % 4 == 1) text += " <http://g" + std::to_string(o % 2) + ">";
+        text += " .\n";
+      }
+  return text;
+}
+
+std::vector<Quad> all_quads(const Store& store) {
+  std::vector<Quad> out;
+  for (auto c = store.scan({}); c.valid(); c.next()) out.push_back(c.quad());
+  return out;
+}
+
+TEST(Store, ScansMatchAFilteredFullScanForEveryBoundCombination) {
+  TempDir dir;
+  auto store = Store::open(dir / "db");
+  load_text(*store, dir, "data.nq", sample_quads());
+  const std::vector<Quad> all = all_quads(*store);
+  ASSERT_GT(all.size(), 30u);
+  std::set<TermId> graphs;
+  for (const Quad& q : all) graphs.insert(q.g);
+  EXPECT_EQ(graphs.size(), 3u);
+
+  for (const Quad& probe : {all[0], all[all.size() / 2], all.back()}) {
+    for (int mask = 0; mask < 16; ++mask) {
+      QuadPattern pattern;
+      if (mask & 1) pattern.s = probe.s;
+      if (mask & 2) pattern.p = probe.p;
+      if (mask & 4) pattern.o = probe.o;
+      if (mask & 8) pattern.g = probe.g;
+      std::vector<Quad> expected, got;
+      for (const Quad& q : all)
+        if ((!pattern.s || q.s == *pattern.s) && (!pattern.p || q.p == *pattern.p) &&
+            (!pattern.o || q.o == *pattern.o) && (!pattern.g || q.g == *pattern.g))
+          expected.push_back(q);
+      for (auto c = store->scan(pattern); c.valid(); c.next()) got.push_back(c.quad());
+      auto less = [](const Quad& a, const Quad& b) { return index_less(a, b, IndexOrder::SPOG); };
+      std::sort(expected.begin(), expected.end(), less);
+      std::sort(got.begin(), got.end(), less);
+      EXPECT_EQ(got, expected) << "bound mask " << mask;
+    }
+  }
+  // The default graph alone (GSPO holds named graphs only, so this reads SPOG).
+  size_t default_count =
+      std::count_if(all.begin(), all.end(), [](const Quad& q) { return q.g == kDefaultGraph; });
+  size_t scanned = 0;
+  for (auto c = store->scan({.g = kDefaultGraph}); c.valid(); c.next()) ++scanned;
+  EXPECT_EQ(scanned, default_count);
+}
+
+Statistics brute_force_statistics(const std::vector<Quad>& all) {
+  Statistics stats;
+  std::map<TermId, std::set<TermId>> subjects, objects;
+  for (const Quad& q : all) {
+    ++stats.quads;
+    ++stats.graphs[q.g];
+    ++stats.predicates[q.p].triples;
+    subjects[q.p].insert(q.s);
+    objects[q.p].insert(q.o);
+  }
+  for (auto& [p, ps] : stats.predicates) {
+    ps.distinct_subjects = subjects[p].size();
+    ps.distinct_objects = objects[p].size();
+  }
+  return stats;
+}
+
+void expect_statistics_exact(const Store& store) {
+  Statistics expected = brute_force_statistics(all_quads(store));
+  Statistics got = store.statistics();
+  EXPECT_EQ(got.quads, expected.quads);
+  EXPECT_EQ(got.graphs, expected.graphs);
+  ASSERT_EQ(got.predicates.size(), expected.predicates.size());
+  for (auto& [p, ps] : expected.predicates) {
+    EXPECT_EQ(got.predicates[p].triples, ps.triples);
+    EXPECT_EQ(got.predicates[p].distinct_subjects, ps.distinct_subjects);
+    EXPECT_EQ(got.predicates[p].distinct_objects, ps.distinct_objects);
+  }
+}
+
+TEST(Store, StatisticsStayExactAcrossOverlappingLoads) {
+  TempDir dir;
+  auto store = Store::open(dir / "db");
+  load_text(*store, dir, "a.nq", sample_quads());
+  expect_statistics_exact(*store);
+  // Overlaps the first load: some quads exist, some (s,p) and (p,o) pairs are new, some are not.
+  load_text(*store, dir, "b.nt",
+            "<http://s0> <http://p1> <http://o0> .\n<http://s0> <http://p1> <http://o9> .\n"
+            "<http://s9> <http://p1> <http://o0> .\n<http://s9> <http://p9> \"x\" .\n<http://s1> <http://p0> "
+            "\"1\" .\n");
+  expect_statistics_exact(*store);
+  auto reopened_stats = store->statistics().quads;
+  store.reset();
+  store = Store::open(dir / "db");
+  EXPECT_EQ(store->statistics().quads, reopened_stats);
+}
+
+TEST(Store, HashCollisionsAreResolvedNotMerged) {
+  TempDir dir;
+  StoreOptions options;
+  options.hash_bits = 8;  // 256 ids per tag: among 60 IRIs several pairs collide
+  auto store = Store::open(dir / "db", options);
+  std::string text;
+  for (int i = 0; i < 60; ++i)
+    text += "<http://e/" + std::to_string(i) + "> <http://p> \"v" + std::to_string(i) + "\" .\n";
+  load_text(*store, dir, "a.nt", text);
+  std::set<TermId> ids;
+  for (int i = 0; i < 60; ++i) {
+    auto id = store->find(Term::iri("http://e/" + std::to_string(i)));
+    ASSERT_TRUE(id) << i;
+    EXPECT_EQ(store->term(*id), Term::iri("http://e/" + std::to_string(i)));
+    ids.insert(*id);
+  }
+  EXPECT_EQ(ids.size(), 60u);
+  EXPECT_EQ(store->statistics().quads, 60u);
+  // More terms later, into the non-empty store, and the table survives reopening.
+  std::string more;
+  for (int i = 60; i < 90; ++i)
+    more += "<http://e/" + std::to_string(i) + "> <http://p> \"v" + std::to_string(i) + "\" .\n";
+  load_text(*store, dir, "b.nt", more);
+  store.reset();
+  store = Store::open(dir / "db");
+  for (int i = 0; i < 90; ++i) {
+    auto id = store->find(Term::literal("v" + std::to_string(i)));
+    ASSERT_TRUE(id) << i;
+    EXPECT_EQ(store->term(*id), Term::literal("v" + std::to_string(i)));
+  }
+  EXPECT_EQ(store->statistics().quads, 90u);
+}
+
+TEST(StoreOpen, RefusesAFileADirectoryOfOtherThingsAMissingStoreAndALockedStore) {
+  TempDir dir;
+  write_file(dir / "file", "x");
+  EXPECT_THROW(
+      {
+        try {
+          Store::open(dir / "file");
+        } catch (const StoreError& e) {
+          EXPECT_NE(std::string(e.what()).find("it is a file"), std::string::npos) << e.what();
+          throw;
+        }
+      },
+      StoreError);
+  std::filesystem::create_directories(dir / "other");
+  write_file(dir / "other" / "notes.txt", "x");
+  EXPECT_THROW(Store::open(dir / "other"), StoreError);
+  StoreOptions no_create;
+  no_create.create_if_missing = false;
+  EXPECT_THROW(Store::open(dir / "missing", no_create), StoreError);
+
+  auto first = Store::open(dir / "db");
+  try {
+    Store::open(dir / "db");
+    FAIL() << "a second open of a locked store succeeded";
+  } catch (const StoreError& e) {
+    EXPECT_NE(std::string(e.what()).find("in use"), std::string::npos) << e.what();
+  }
+}
+
+TEST(StoreOpen, RefusesAnUnknownFormatVersion) {
+  TempDir dir;
+  Store::open(dir / "db").reset();
+  {
+    std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+    for (const char* name : {"default", "terms", "spog", "posg", "ospg", "gspo"})
+      cfs.emplace_back(name, rocksdb::ColumnFamilyOptions());
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), (dir / "db").string(), cfs, &handles, &raw).ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    ASSERT_TRUE(db->Put({}, handles[0], "format", "quiver-store-99").ok());
+    for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
+  }
+  try {
+    Store::open(dir / "db");
+    FAIL() << "opened a store of an unknown format";
+  } catch (const StoreError& e) {
+    EXPECT_NE(std::string(e.what()).find("quiver-store-99"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace quiver::testing
