@@ -43,7 +43,7 @@ class SeenTerms {
   }
 
  private:
-  static constexpr size_t kSlots = 1 << 20;
+  static constexpr size_t kSlots = 1 << 16;  // 1 MiB: stays in cache
   struct Slot {
     TermId id = 0;  // 0 is the default graph, never a dictionary id
     uint64_t fingerprint = 0;
@@ -79,7 +79,8 @@ std::string line_text(std::string_view chunk, uint64_t first_line, uint64_t line
 class ParseStage::Worker {
  public:
   Worker(ParseStage& stage) : stage_(stage), encoder_(stage.encoder_) {
-    if (!stage_.options_.graph_iri.empty()) default_graph_ = encode(Term::iri(stage_.options_.graph_iri));
+    if (!stage_.options_.graph_iri.empty())
+      default_graph_ = encode(Term::iri(stage_.options_.graph_iri).view());
   }
 
   void run(WorkQueue<WorkItem>& queue) {
@@ -102,7 +103,7 @@ class ParseStage::Worker {
     const RdfFormat format = stage_.options_.format ? *stage_.options_.format : *format_from_path(path);
     blank_prefix_ = stage_.blank_prefix_ + std::to_string(item.file) + "_";
     RdfReader& reader = reader_for(format);
-    auto on_statement = [&](const Term& s, const Term& p, const Term& o, const Term* g) {
+    auto on_statement = [&](const TermView& s, const TermView& p, const TermView& o, const TermView* g) {
       if (stage_.failed_) return;
       quads_.push_back({encode(s), encode(p), encode(o), g ? encode(*g) : default_graph_});
       ++stage_.counters_.triples;
@@ -121,15 +122,13 @@ class ParseStage::Worker {
     }
   }
 
-  TermId encode(const Term& term) {
-    const Term* t = &term;
+  TermId encode(TermView term) {
     if (term.kind == TermKind::Blank) {
-      blank_.kind = TermKind::Blank;
-      blank_.value.assign(blank_prefix_).append(term.value);
-      t = &blank_;
+      blank_label_.assign(blank_prefix_).append(term.value);
+      term.value = blank_label_;
     }
     uint64_t fingerprint = 0;
-    TermId id = encoder_.encode(*t, encoded_, &fingerprint);
+    TermId id = encoder_.encode(term, encoded_, &fingerprint);
     if (!encoded_.empty() && seen_.insert(id, fingerprint)) {
       terms_.push_back({id, fingerprint, term_bytes_.size(), encoded_.size()});
       term_bytes_ += encoded_;
@@ -146,7 +145,7 @@ class ParseStage::Worker {
   std::map<RdfFormat, std::unique_ptr<RdfReader>> readers_;
   TermId default_graph_ = kDefaultGraph;
   std::string blank_prefix_;
-  Term blank_;
+  std::string blank_label_;
   std::string encoded_;
   SeenTerms seen_;
   std::vector<Quad> quads_;

@@ -29,35 +29,34 @@ std::string_view uri_view(raptor_uri* uri) {
   return {reinterpret_cast<const char*>(s), len};
 }
 
-// Copies a Raptor term into `out`, reusing its string buffers.
-void convert(const raptor_term* t, Term& out) {
-  out.datatype.clear();
-  out.language.clear();
+// Views a Raptor term without copying it.
+TermView view(const raptor_term* t) {
+  TermView out;
   switch (t->type) {
     case RAPTOR_TERM_TYPE_URI:
       out.kind = TermKind::Iri;
-      out.value.assign(uri_view(t->value.uri));
+      out.value = uri_view(t->value.uri);
       break;
     case RAPTOR_TERM_TYPE_BLANK:
       out.kind = TermKind::Blank;
-      out.value.assign(reinterpret_cast<const char*>(t->value.blank.string), t->value.blank.string_len);
+      out.value = {reinterpret_cast<const char*>(t->value.blank.string), t->value.blank.string_len};
       break;
     case RAPTOR_TERM_TYPE_LITERAL: {
       const auto& lit = t->value.literal;
       out.kind = TermKind::Literal;
-      out.value.assign(reinterpret_cast<const char*>(lit.string), lit.string_len);
+      out.value = {reinterpret_cast<const char*>(lit.string), lit.string_len};
       if (lit.language && lit.language_len) {
-        out.language.assign(reinterpret_cast<const char*>(lit.language), lit.language_len);
+        out.language = {reinterpret_cast<const char*>(lit.language), lit.language_len};
       } else if (lit.datatype) {
-        std::string_view dt = uri_view(lit.datatype);
-        if (dt != xsd::kString) out.datatype.assign(dt);
+        out.datatype = uri_view(lit.datatype);
+        if (out.datatype == xsd::kString) out.datatype = {};
       }
       break;
     }
     default:
       out.kind = TermKind::Blank;
-      out.value.clear();
   }
+  return out;
 }
 
 }  // namespace
@@ -80,19 +79,10 @@ struct RdfReader::Impl {
   const ErrorHandler* on_error = nullptr;
   std::string_view file;
   uint64_t first_line = 1;
-  Term s, p, o, g;
-
   static void statement_cb(void* self, raptor_statement* st) {
     auto* impl = static_cast<Impl*>(self);
-    convert(st->subject, impl->s);
-    convert(st->predicate, impl->p);
-    convert(st->object, impl->o);
-    const Term* graph = nullptr;
-    if (st->graph) {
-      convert(st->graph, impl->g);
-      graph = &impl->g;
-    }
-    (*impl->on_statement)(impl->s, impl->p, impl->o, graph);
+    const TermView g = st->graph ? view(st->graph) : TermView{};
+    (*impl->on_statement)(view(st->subject), view(st->predicate), view(st->object), st->graph ? &g : nullptr);
   }
 
   static void log_cb(void* self, raptor_log_message* m) {

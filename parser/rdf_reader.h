@@ -30,8 +30,10 @@ class ParseError : public std::runtime_error {
   SyntaxError error;
 };
 
-// Called for every statement; `graph` is null for the default graph.
-using StatementHandler = std::function<void(const Term& s, const Term& p, const Term& o, const Term* graph)>;
+// Called for every statement; `graph` is null for the default graph. The views point into the parser's
+// buffers and are valid only during the call.
+using StatementHandler =
+    std::function<void(const TermView& s, const TermView& p, const TermView& o, const TermView* graph)>;
 // Called for every syntax error. For line-based formats reading continues on the next line; for the others
 // the error ends the document.
 using ErrorHandler = std::function<void(const SyntaxError&)>;

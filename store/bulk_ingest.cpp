@@ -48,8 +48,11 @@ rocksdb::SstFileWriter& BulkIngest::writer(size_t i) {
   Slot& slot = *slots_[i];
   if (!slot.writer) {
     rocksdb::Options options(rocksdb::DBOptions(), store_.db_->GetOptions(slot.cf));
-    // Ingested files land in the bottom level when they overlap nothing, so give them its compression.
+    // Ingested files land in the bottom level when they overlap nothing, so give them its compression, at the
+    // fastest ZSTD level: loading is CPU-bound, and compaction later rewrites at the column family's level.
     options.compression = options.bottommost_compression;
+    options.bottommost_compression_opts.enabled = true;
+    options.bottommost_compression_opts.level = 1;
     slot.writer = std::make_unique<rocksdb::SstFileWriter>(rocksdb::EnvOptions(), options, slot.cf);
     check(slot.writer->Open(slot.path.string()), "cannot create a staging file for the load");
   }

@@ -53,7 +53,7 @@ bool index_less(const Quad& a, const Quad& b, IndexOrder order) {
   return permute(a, order) < permute(b, order);
 }
 
-TermId TermEncoder::encode(const Term& term, std::string& encoded, uint64_t* fingerprint) const {
+TermId TermEncoder::encode(const TermView& term, std::string& encoded, uint64_t* fingerprint) const {
   encoded.clear();
   if (auto id = inline_id(term)) return *id;
   encode_term(term, encoded);
@@ -138,7 +138,7 @@ namespace {
 rocksdb::ColumnFamilyOptions index_cf_options() {
   rocksdb::ColumnFamilyOptions cf;
   rocksdb::BlockBasedTableOptions table;
-  table.block_size = 16 * 1024;
+  table.block_size = 32 * 1024;  // index keys are scanned, not probed: larger blocks compress better
   table.format_version = 5;
   cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   cf.compression = rocksdb::kLZ4Compression;
@@ -309,7 +309,7 @@ IndexProbe Store::probe(IndexOrder order) const {
 
 std::optional<TermId> Store::find(const Term& term) const {
   std::string encoded;
-  TermId id = encoder().encode(term, encoded);
+  TermId id = encoder().encode(term.view(), encoded);
   if (encoded.empty()) return id;
   std::string stored;
   if (db_->Get({}, terms_, keys::id_key(id), &stored).ok() && stored == encoded) return id;

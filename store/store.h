@@ -98,7 +98,7 @@ class TermEncoder {
   // The id of `term`. When the term lives in the dictionary, `encoded` receives its dictionary bytes and the
   // result has a dictionary tag; for inline literals `encoded` is left empty. `fingerprint` as in
   // hashed_id().
-  TermId encode(const Term& term, std::string& encoded, uint64_t* fingerprint = nullptr) const;
+  TermId encode(const TermView& term, std::string& encoded, uint64_t* fingerprint = nullptr) const;
 
  private:
   int hash_bits_;

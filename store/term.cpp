@@ -14,7 +14,7 @@ Term Term::lang(std::string_view v, std::string_view tag) {
   return {TermKind::Literal, std::string(v), {}, std::string(tag)};
 }
 
-void encode_term(const Term& term, std::string& out) {
+void encode_term(const TermView& term, std::string& out) {
   out.clear();
   switch (term.kind) {
     case TermKind::Iri:
@@ -27,7 +27,8 @@ void encode_term(const Term& term, std::string& out) {
       if (!term.language.empty()) {
         // Language tags compare case-insensitively (RDF 1.1): the dictionary keeps them in lower case.
         out.push_back('G');
-        for (char c : term.language) out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+        for (char c : term.language)
+          out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
         out.push_back('\0');
       } else if (!term.datatype.empty()) {
         out.push_back('T');
@@ -42,7 +43,7 @@ void encode_term(const Term& term, std::string& out) {
 
 std::string encode_term(const Term& term) {
   std::string out;
-  encode_term(term, out);
+  encode_term(term.view(), out);
   return out;
 }
 

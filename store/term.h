@@ -9,6 +9,16 @@ namespace quiver {
 
 enum class TermKind : uint8_t { Iri, Blank, Literal };
 
+struct Term;
+
+// A term borrowed from someone else's buffers (a parser's, during its callback): no copies on hot paths.
+// Same conventions as Term.
+struct TermView {
+  TermKind kind = TermKind::Iri;
+  std::string_view value, datatype, language;
+  Term to_term() const;
+};
+
 // One RDF term. For literals `datatype` is empty for simple literals (xsd:string is folded into that, as
 // RDF 1.1 makes them the same term) and rdf:langString is implied by a non-empty `language`.
 struct Term {
@@ -23,8 +33,13 @@ struct Term {
   static Term typed(std::string_view v, std::string_view dt);
   static Term lang(std::string_view v, std::string_view tag);
 
+  TermView view() const { return {kind, value, datatype, language}; }
   bool operator==(const Term&) const = default;
 };
+
+inline Term TermView::to_term() const {
+  return {kind, std::string(value), std::string(datatype), std::string(language)};
+}
 
 namespace xsd {
 inline constexpr std::string_view kNs = "http://www.w3.org/2001/XMLSchema#";
@@ -39,7 +54,7 @@ inline constexpr std::string_view kDateTime = "http://www.w3.org/2001/XMLSchema#
 
 // Dictionary encoding: one kind byte, then the parts. It is injective, so equal bytes mean equal terms.
 //   'I' iri | 'B' label | 'L' lexical | 'G' lang '\0' lexical | 'T' datatype '\0' lexical
-void encode_term(const Term& term, std::string& out);
+void encode_term(const TermView& term, std::string& out);
 std::string encode_term(const Term& term);
 // Returns false when `bytes` is not a valid encoding.
 bool decode_term(std::string_view bytes, Term& out);

@@ -273,7 +273,7 @@ std::optional<TermId> inline_id(std::string_view lexical, std::string_view datat
   return make_id(tag, *payload);
 }
 
-std::optional<TermId> inline_id(const Term& term) {
+std::optional<TermId> inline_id(const TermView& term) {
   if (term.kind != TermKind::Literal || term.datatype.empty()) return std::nullopt;
   return inline_id(term.value, term.datatype);
 }

@@ -43,7 +43,7 @@ inline bool is_inline(TermId id) {
 // The id a literal gets when its lexical form is the canonical form of a value that fits in 60 bits;
 // nullopt when it must go to the dictionary (non-canonical forms such as "01" are kept there so they
 // round-trip exactly).
-std::optional<TermId> inline_id(const Term& term);
+std::optional<TermId> inline_id(const TermView& term);
 // Same, from the parts a parser hands over, without building a Term.
 std::optional<TermId> inline_id(std::string_view lexical, std::string_view datatype);
 

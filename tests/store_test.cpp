@@ -63,7 +63,7 @@ std::vector<TermCase> term_cases() {
 
 TEST(TermEncoding, InlineOnlyCanonicalFormsAndDecodeExactly) {
   for (const auto& c : term_cases()) {
-    auto id = inline_id(c.term);
+    auto id = inline_id(c.term.view());
     EXPECT_EQ(id.has_value(), c.inlined) << to_ntriples(c.term);
     if (id) {
       EXPECT_TRUE(is_inline(*id));

@@ -15,8 +15,8 @@ ParsedDocument parse_document(const std::filesystem::path& path, RdfFormat forma
   try {
     reader.parse_file(
         path,
-        [&](const Term& s, const Term& p, const Term& o, const Term* g) {
-          doc.quads.push_back({s, p, o, g ? *g : Term::iri("")});
+        [&](const TermView& s, const TermView& p, const TermView& o, const TermView* g) {
+          doc.quads.push_back({s.to_term(), p.to_term(), o.to_term(), g ? g->to_term() : Term::iri("")});
         },
         [&](const SyntaxError& e) { doc.errors.push_back(e); });
   } catch (const ParseError& e) {
