@@ -121,6 +121,9 @@ RdfReader::RdfReader(RdfFormat format, std::string base_iri) : impl_(std::make_u
   impl_->format = format;
   impl_->base = base_iri.empty() ? "file:///" : std::move(base_iri);
   impl_->world.reset(raptor_new_world());
+  // Raptor interns every URI in a world-wide tree by default; a bulk load sees millions of distinct IRIs and
+  // would pay a growing tree lookup for each one. The loader copies what it keeps, so interning buys nothing.
+  if (impl_->world) raptor_world_set_flag(impl_->world.get(), RAPTOR_WORLD_FLAG_URI_INTERNING, 0);
   if (!impl_->world || raptor_world_open(impl_->world.get()) != 0)
     throw std::runtime_error("cannot initialise the Raptor RDF library");
   raptor_world_set_log_handler(impl_->world.get(), impl_.get(), Impl::log_cb);
