@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "loader/loader.h"
+#include "tests/support/quiver_process.h"
 #include "tests/support/temp_dir.h"
 
 namespace quiver::testing {
@@ -119,6 +120,46 @@ TEST(Loader, ReadsGzipTurtleAndDirectories) {
   EXPECT_EQ(r.triples_added, 304u);
 }
 
+// Everything in a store, as sorted N-Quads lines with blank node labels blanked out.
+std::vector<std::string> dump_lines(const Store& store) {
+  std::vector<std::string> out;
+  for (auto c = store.scan({}); c.valid(); c.next()) {
+    std::string line;
+    for (TermId id : {c.quad().s, c.quad().p, c.quad().o, c.quad().g}) {
+      if (id == kDefaultGraph) continue;
+      Term t = *store.term(id);
+      line += t.kind == TermKind::Blank ? "_:b" : to_ntriples(t);
+      line += ' ';
+    }
+    out.push_back(line);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+TEST(Loader, ATinyMemoryBudgetSpillsRunsToDiskAndGivesTheSameStore) {
+  TempDir dir;
+  std::string text = lines(0, 120000);
+  for (int i = 0; i < 40000; ++i)
+    text += "<http://e/" + std::to_string(i * 7 % 1000) + "> <http://q> <http://e/" + std::to_string(i) +
+            "> <http://g/" + std::to_string(i % 3) + "> .\n";
+  text += lines(0, 5000);  // duplicates that land in different runs
+  auto file = write_file(dir / "data.nq", text);
+
+  auto roomy = Store::open(dir / "roomy");
+  LoadOptions options = options_for({file});
+  LoadReport expected = load(*roomy, options);
+
+  auto tight = Store::open(dir / "tight");
+  options.memory_mib = 2;  // a few thousand quads per run: every sorter spills many runs
+  LoadReport got = load(*tight, options);
+  EXPECT_EQ(got.triples_added, expected.triples_added);
+  EXPECT_EQ(got.duplicates, 5000u);
+  EXPECT_EQ(dump_lines(*tight), dump_lines(*roomy));
+  EXPECT_EQ(tight->statistics().predicates.size(), roomy->statistics().predicates.size());
+  EXPECT_EQ(tight->statistics().graphs, roomy->statistics().graphs);
+}
+
 void expect_load_error(const std::filesystem::path& path, const std::string& expected_text) {
   TempDir dir;
   auto store = Store::open(dir / "db");
@@ -143,19 +184,6 @@ TEST(Loader, BadInputGetsAClearError) {
   expect_load_error(dir / "full.nt.gz", "truncated");
   expect_load_error(dir / "does-not-exist.nt", "no such file");
   expect_load_error(write_file(dir / "data.unknown", lines(0, 3)), "--format");
-}
-
-// Runs the quiver binary; returns its exit status and what it printed on stderr.
-std::pair<int, std::string> run_quiver(const std::string& args) {
-  const char* bin = std::getenv("QUIVER_BIN");
-  if (!bin) return {-1, "QUIVER_BIN is not set"};
-  std::string cmd = std::string(bin) + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  while (size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
-  int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
 }
 
 TEST(LoadCommand, ADatabasePathThatIsAFileFailsWithAClearMessage) {

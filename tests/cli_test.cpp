@@ -1,0 +1,77 @@
+// The quiver command: exit codes and messages, and dump as an exact round trip of a load.
+#include <gtest/gtest.h>
+#include "tests/support/quiver_process.h"
+#include "tests/support/rdf_graph.h"
+#include "tests/support/temp_dir.h"
+
+namespace quiver::testing {
+namespace {
+
+const char* kData = R"(@prefix ex: <http://example.org/> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+ex:a ex:label "plain", "chat"@fr, "tab\there \"quoted\" ünïcode", "multi\nline" ;
+     ex:count 42, "01"^^xsd:integer, "2.50"^^xsd:decimal, 1.5e2 ;
+     ex:when "2024-02-29"^^xsd:date, "2020-01-02T03:04:05.5Z"^^xsd:dateTime ;
+     ex:custom "x"^^ex:type ;
+     ex:node [ ex:p ex:b ; ex:q [ ex:r "deep" ] ] .
+)";
+
+TEST(Cli, DumpGivesBackExactlyWhatWasLoaded) {
+  TempDir dir;
+  auto input = write_file(dir / "in.ttl", kData);
+  const std::string db = (dir / "db").string();
+  CommandResult load = run_quiver("load -q --db " + db + " " + input.string());
+  ASSERT_EQ(load.code, 0) << load.output;
+  EXPECT_NE(load.output.find("15 triples read, 15 added"), std::string::npos) << load.output;
+  CommandResult dump = run_quiver("dump --db " + db + " -o " + (dir / "out.nq").string());
+  ASSERT_EQ(dump.code, 0) << dump.output;
+  auto original = parse_document(input, RdfFormat::Turtle, "http://base/");
+  auto dumped = parse_document(dir / "out.nq", RdfFormat::NQuads, "http://base/");
+  ASSERT_TRUE(dumped.errors.empty()) << dumped.errors[0].to_string();
+  EXPECT_TRUE(isomorphic(original.quads, dumped.quads)) << "loaded:\n"
+                                                        << describe(original.quads) << "dumped:\n"
+                                                        << describe(dumped.quads);
+  CommandResult turtle = run_quiver("dump --db " + db + " --format turtle -o " + (dir / "out.ttl").string());
+  ASSERT_EQ(turtle.code, 0) << turtle.output;
+  auto reparsed = parse_document(dir / "out.ttl", RdfFormat::Turtle, "http://base/");
+  EXPECT_TRUE(isomorphic(original.quads, reparsed.quads)) << describe(reparsed.quads);
+}
+
+TEST(Cli, BadInvocationsExitNonZeroWithAClearMessage) {
+  TempDir dir;
+  const std::string db = (dir / "db").string();
+  struct Case {
+    std::string args;
+    int code;
+    std::string message;
+  } cases[] = {
+      {"", 2, "Usage: quiver <command>"},
+      {"frobnicate", 2, "unknown command 'frobnicate'"},
+      {"load --db " + db, 2, "no input files"},
+      {"load " + write_file(dir / "a.nt", "<http://a> <http://b> <http://c> .\n").string(), 2, "--db"},
+      {"load --db " + db + " --on-error maybe " + (dir / "a.nt").string(), 2,
+       "--on-error must be abort or skip"},
+      {"load --db " + db + " " + (dir / "missing.nt").string(), 1, "no such file or directory"},
+      {"load --db " + db + " " + write_file(dir / "empty.nt", "").string(), 1, "the file is empty"},
+      {"load --db " + db + " " + write_file(dir / "bad.nt", "<http://a> <http://b> .\n").string(), 1,
+       "bad.nt:1"},
+      {"stats --db " + (dir / "nowhere").string(), 1, "no store at"},
+      {"dump --db " + db + " --format pdf", 2, "unknown --format"},
+  };
+  for (const Case& c : cases) {
+    CommandResult r = run_quiver(c.args);
+    EXPECT_EQ(r.code, c.code) << c.args << "\n" << r.output;
+    EXPECT_NE(r.output.find(c.message), std::string::npos) << c.args << "\n" << r.output;
+  }
+}
+
+TEST(Cli, HelpExplainsEveryCommand) {
+  for (const char* command : {"load", "stats", "dump"}) {
+    CommandResult r = run_quiver(std::string(command) + " --help");
+    EXPECT_EQ(r.code, 0) << command;
+    EXPECT_NE(r.output.find("Usage: quiver " + std::string(command)), std::string::npos) << r.output;
+  }
+}
+
+}  // namespace
+}  // namespace quiver::testing
