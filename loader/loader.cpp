@@ -362,9 +362,8 @@ LoadReport load(Store& store, const LoadOptions& options, const ProgressCallback
       LoadAttempt attempt(store, options, files, collisions, progress, progress_mutex, counters);
       if (attempt.run(report, rejects)) break;
     }
-  } catch (const LoadError&) {
-    throw;
   } catch (const std::exception& e) {
+    // Whatever failed, the ingestion never happened: say so, so nobody has to wonder.
     throw LoadError(std::string(e.what()) + "\nnothing was loaded");
   }
   report.files = files.size();

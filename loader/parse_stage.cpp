@@ -270,7 +270,7 @@ void ParseStage::run() {
     return std::tie(a.file, a.line) < std::tie(b.file, b.line);
   });
   if (options_.on_error == OnError::Abort && !rejects_.empty())
-    throw LoadError("syntax error: " + rejects_.front().to_string() + "\nnothing was loaded");
+    throw LoadError("syntax error: " + rejects_.front().to_string());
 }
 
 }  // namespace quiver
