@@ -35,14 +35,14 @@ void parallel_sort(It first, It last, Less less) {
 }
 
 // How a buffer is sorted before it is spilled or drained: generic records by comparison; quads by radix.
-template <class It, class Less>
-void sort_block(It first, It last, Less less) {
+template <class Record, class Less>
+void sort_block(Record* first, Record* last, Less less) {
   parallel_sort(first, last, less);
 }
 
-template <IndexOrder order, class It>
-void sort_block(It first, It last, IndexLess<order>) {
-  radix_sort<order>(&*first, &*first + (last - first));
+template <IndexOrder order>
+void sort_block(Quad* first, Quad* last, IndexLess<order>) {
+  radix_sort<order>(first, last);
 }
 
 template <class Record, class Less>
@@ -77,7 +77,7 @@ class ExternalSorter {
   // Calls `sink` with every record in sorted order. The sorter is empty afterwards.
   void drain(const std::function<void(const Record&)>& sink) {
     if (runs_.empty()) {
-      sort_block(buffer_.begin(), buffer_.end(), less_);
+      sort_block(buffer_.data(), buffer_.data() + buffer_.size(), less_);
       for (const Record& r : buffer_) sink(r);
       std::vector<Record>().swap(buffer_);
       return;
@@ -103,7 +103,7 @@ class ExternalSorter {
   };
 
   void spill() {
-    sort_block(buffer_.begin(), buffer_.end(), less_);
+    sort_block(buffer_.data(), buffer_.data() + buffer_.size(), less_);
     auto path = dir_ / (name_ + "-run" + std::to_string(runs_.size()) + ".bin");
     std::unique_ptr<std::FILE, int (*)(std::FILE*)> out(std::fopen(path.c_str(), "wb"), &std::fclose);
     if (!out) throw std::runtime_error("cannot create the sort run file " + path.string());

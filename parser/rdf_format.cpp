@@ -38,20 +38,9 @@ const char* format_name(RdfFormat format) {
   return "?";
 }
 
+// Raptor's names happen to be Quiver's names.
 const char* raptor_syntax(RdfFormat format) {
-  switch (format) {
-    case RdfFormat::NTriples:
-      return "ntriples";
-    case RdfFormat::NQuads:
-      return "nquads";
-    case RdfFormat::Turtle:
-      return "turtle";
-    case RdfFormat::TriG:
-      return "trig";
-    case RdfFormat::RdfXml:
-      return "rdfxml";
-  }
-  return "ntriples";
+  return format_name(format);
 }
 
 }  // namespace quiver

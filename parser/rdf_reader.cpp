@@ -1,5 +1,7 @@
 #include "parser/rdf_reader.h"
 
+#include "parser/raptor_handles.h"
+
 #include <raptor2.h>
 #include <zlib.h>
 
@@ -10,15 +12,6 @@
 namespace quiver {
 namespace {
 
-struct WorldDeleter {
-  void operator()(raptor_world* w) const { raptor_free_world(w); }
-};
-struct ParserDeleter {
-  void operator()(raptor_parser* p) const { raptor_free_parser(p); }
-};
-struct UriDeleter {
-  void operator()(raptor_uri* u) const { raptor_free_uri(u); }
-};
 struct GzDeleter {
   void operator()(gzFile f) const { gzclose(f); }
 };
@@ -71,8 +64,8 @@ std::string SyntaxError::to_string() const {
 struct RdfReader::Impl {
   RdfFormat format;
   std::string base;
-  std::unique_ptr<raptor_world, WorldDeleter> world;
-  std::unique_ptr<raptor_parser, ParserDeleter> parser;
+  RaptorWorld world;
+  RaptorParser parser;
 
   // State of the parse in progress, read by the Raptor callbacks.
   const StatementHandler* on_statement = nullptr;
@@ -105,8 +98,7 @@ struct RdfReader::Impl {
     parser.reset(raptor_new_parser(world.get(), raptor_syntax(format)));
     if (!parser) throw std::runtime_error("Raptor has no parser for " + std::string(format_name(format)));
     raptor_parser_set_statement_handler(parser.get(), this, statement_cb);
-    std::unique_ptr<raptor_uri, UriDeleter> base_uri(
-        raptor_new_uri(world.get(), reinterpret_cast<const unsigned char*>(base.c_str())));
+    RaptorUri base_uri(raptor_new_uri(world.get(), reinterpret_cast<const unsigned char*>(base.c_str())));
     raptor_parser_parse_start(parser.get(), base_uri.get());
   }
 
@@ -120,12 +112,7 @@ struct RdfReader::Impl {
 RdfReader::RdfReader(RdfFormat format, std::string base_iri) : impl_(std::make_unique<Impl>()) {
   impl_->format = format;
   impl_->base = base_iri.empty() ? "file:///" : std::move(base_iri);
-  impl_->world.reset(raptor_new_world());
-  // Raptor interns every URI in a world-wide tree by default; a bulk load sees millions of distinct IRIs and
-  // would pay a growing tree lookup for each one. The loader copies what it keeps, so interning buys nothing.
-  if (impl_->world) raptor_world_set_flag(impl_->world.get(), RAPTOR_WORLD_FLAG_URI_INTERNING, 0);
-  if (!impl_->world || raptor_world_open(impl_->world.get()) != 0)
-    throw std::runtime_error("cannot initialise the Raptor RDF library");
+  impl_->world = open_raptor_world();
   raptor_world_set_log_handler(impl_->world.get(), impl_.get(), Impl::log_cb);
 }
 

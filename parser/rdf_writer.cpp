@@ -1,5 +1,7 @@
 #include "parser/rdf_writer.h"
 
+#include "parser/raptor_handles.h"
+
 #include <raptor2.h>
 
 #include <stdexcept>
@@ -8,32 +10,21 @@
 namespace quiver {
 namespace {
 
-struct WorldDeleter {
-  void operator()(raptor_world* w) const { raptor_free_world(w); }
-};
-struct SerializerDeleter {
-  void operator()(raptor_serializer* s) const { raptor_free_serializer(s); }
-};
-struct TermDeleter {
-  void operator()(raptor_term* t) const { raptor_free_term(t); }
-};
-using TermPtr = std::unique_ptr<raptor_term, TermDeleter>;
-
 const unsigned char* bytes(const std::string& s) {
   return reinterpret_cast<const unsigned char*>(s.c_str());
 }
 
-TermPtr to_raptor(raptor_world* world, const Term& t) {
+RaptorTerm to_raptor(raptor_world* world, const Term& t) {
   switch (t.kind) {
     case TermKind::Iri:
-      return TermPtr(raptor_new_term_from_counted_uri_string(world, bytes(t.value), t.value.size()));
+      return RaptorTerm(raptor_new_term_from_counted_uri_string(world, bytes(t.value), t.value.size()));
     case TermKind::Blank:
-      return TermPtr(raptor_new_term_from_counted_blank(world, bytes(t.value), t.value.size()));
+      return RaptorTerm(raptor_new_term_from_counted_blank(world, bytes(t.value), t.value.size()));
     case TermKind::Literal: {
       raptor_uri* dt = t.datatype.empty() ? nullptr : raptor_new_uri(world, bytes(t.datatype));
-      TermPtr term(raptor_new_term_from_counted_literal(world, bytes(t.value), t.value.size(), dt,
-                                                        t.language.empty() ? nullptr : bytes(t.language),
-                                                        static_cast<unsigned char>(t.language.size())));
+      RaptorTerm term(raptor_new_term_from_counted_literal(world, bytes(t.value), t.value.size(), dt,
+                                                           t.language.empty() ? nullptr : bytes(t.language),
+                                                           static_cast<unsigned char>(t.language.size())));
       if (dt) raptor_free_uri(dt);
       return term;
     }
@@ -47,8 +38,8 @@ struct RdfWriter::Impl {
   RdfFormat format;
   std::FILE* out;
   std::string line;
-  std::unique_ptr<raptor_world, WorldDeleter> world;
-  std::unique_ptr<raptor_serializer, SerializerDeleter> serializer;
+  RaptorWorld world;
+  RaptorSerializer serializer;
 };
 
 RdfWriter::RdfWriter(RdfFormat format, std::FILE* out) : impl_(std::make_unique<Impl>()) {
@@ -56,8 +47,7 @@ RdfWriter::RdfWriter(RdfFormat format, std::FILE* out) : impl_(std::make_unique<
   impl_->out = out;
   if (is_line_based(format)) return;
   if (format == RdfFormat::TriG) throw std::runtime_error("writing TriG is not supported; use nquads");
-  impl_->world.reset(raptor_new_world());
-  raptor_world_open(impl_->world.get());
+  impl_->world = open_raptor_world();
   impl_->serializer.reset(raptor_new_serializer(impl_->world.get(), raptor_syntax(format)));
   if (!impl_->serializer)
     throw std::runtime_error("Raptor has no serializer for " + std::string(format_name(format)));
@@ -87,7 +77,7 @@ void RdfWriter::write(const Term& s, const Term& p, const Term& o, const Term* g
     return;
   }
   raptor_world* w = impl_->world.get();
-  TermPtr rs = to_raptor(w, s), rp = to_raptor(w, p), ro = to_raptor(w, o);
+  RaptorTerm rs = to_raptor(w, s), rp = to_raptor(w, p), ro = to_raptor(w, o);
   raptor_statement st;
   raptor_statement_init(&st, w);
   st.subject = rs.get();

@@ -240,37 +240,42 @@ std::optional<uint64_t> integer_payload(std::string_view s) {
   return bias(v);
 }
 
+std::optional<uint64_t> boolean_payload(std::string_view s) {
+  if (s == "true") return 1;
+  if (s == "false") return 0;
+  return std::nullopt;
+}
+
+// Each inlinable datatype: its tag, how a canonical lexical form becomes a payload, and back.
+struct InlineType {
+  std::string_view datatype;
+  IdTag tag;
+  std::optional<uint64_t> (*payload)(std::string_view);
+  std::string (*render)(uint64_t);
+};
+
+const InlineType kInlineTypes[] = {
+    {xsd::kInteger, IdTag::Integer, integer_payload, [](uint64_t p) { return std::to_string(unbias(p)); }},
+    {xsd::kDecimal, IdTag::Decimal, decimal_payload, [](uint64_t p) { return render_decimal(unbias(p)); }},
+    {xsd::kDouble, IdTag::Double, double_payload,
+     [](uint64_t p) { return render_double(unorder_double(p << 4)); }},
+    {xsd::kBoolean, IdTag::Boolean, boolean_payload,
+     [](uint64_t p) { return std::string(p ? "true" : "false"); }},
+    {xsd::kDate, IdTag::Date, date_payload, render_date},
+    {xsd::kDateTime, IdTag::DateTime, datetime_payload, render_datetime},
+};
+
 }  // namespace
 
 std::optional<TermId> inline_id(std::string_view lexical, std::string_view datatype) {
   if (datatype.size() <= xsd::kNs.size() || datatype.substr(0, xsd::kNs.size()) != xsd::kNs)
     return std::nullopt;
-  std::optional<uint64_t> payload;
-  IdTag tag;
-  if (datatype == xsd::kInteger) {
-    tag = IdTag::Integer;
-    payload = integer_payload(lexical);
-  } else if (datatype == xsd::kDecimal) {
-    tag = IdTag::Decimal;
-    payload = decimal_payload(lexical);
-  } else if (datatype == xsd::kDouble) {
-    tag = IdTag::Double;
-    payload = double_payload(lexical);
-  } else if (datatype == xsd::kBoolean) {
-    tag = IdTag::Boolean;
-    if (lexical == "true") payload = 1;
-    if (lexical == "false") payload = 0;
-  } else if (datatype == xsd::kDate) {
-    tag = IdTag::Date;
-    payload = date_payload(lexical);
-  } else if (datatype == xsd::kDateTime) {
-    tag = IdTag::DateTime;
-    payload = datetime_payload(lexical);
-  } else {
-    return std::nullopt;
+  for (const InlineType& type : kInlineTypes) {
+    if (type.datatype != datatype) continue;
+    auto payload = type.payload(lexical);
+    return payload ? std::optional<TermId>(make_id(type.tag, *payload)) : std::nullopt;
   }
-  if (!payload) return std::nullopt;
-  return make_id(tag, *payload);
+  return std::nullopt;
 }
 
 std::optional<TermId> inline_id(const TermView& term) {
@@ -279,23 +284,9 @@ std::optional<TermId> inline_id(const TermView& term) {
 }
 
 Term decode_inline(TermId id) {
-  const uint64_t p = id & kPayloadMask;
-  switch (id_tag(id)) {
-    case IdTag::Integer:
-      return Term::typed(std::to_string(unbias(p)), xsd::kInteger);
-    case IdTag::Decimal:
-      return Term::typed(render_decimal(unbias(p)), xsd::kDecimal);
-    case IdTag::Double:
-      return Term::typed(render_double(unorder_double(p << 4)), xsd::kDouble);
-    case IdTag::Boolean:
-      return Term::typed(p ? "true" : "false", xsd::kBoolean);
-    case IdTag::Date:
-      return Term::typed(render_date(p), xsd::kDate);
-    case IdTag::DateTime:
-      return Term::typed(render_datetime(p), xsd::kDateTime);
-    default:
-      return Term::literal("");
-  }
+  for (const InlineType& type : kInlineTypes)
+    if (type.tag == id_tag(id)) return Term::typed(type.render(id & kPayloadMask), type.datatype);
+  return Term::literal("");
 }
 
 IdTag dictionary_tag(TermKind kind) {
