@@ -28,5 +28,6 @@ bool parse_command_line(const std::vector<std::string>& args, const std::string&
 int load_command(const std::vector<std::string>& args);
 int stats_command(const std::vector<std::string>& args);
 int dump_command(const std::vector<std::string>& args);
+int query_command(const std::vector<std::string>& args);
 
 }  // namespace quiver::cli

@@ -1,0 +1,199 @@
+// Quiver's SPARQL algebra: the contract between the front end (Rasqal parse -> algebra) and the executor.
+// It follows the SPARQL 1.1 algebra (section 18): patterns are trees of nodes, expressions are trees too.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "store/term.h"
+
+namespace quiver::query {
+
+using VarId = uint32_t;
+
+// The variables of one query; internal variables (aggregates, group keys) start with '.'.
+class Variables {
+ public:
+  VarId id(const std::string& name);
+  std::optional<VarId> find(const std::string& name) const;
+  const std::string& name(VarId v) const { return names_[v]; }
+  size_t size() const { return names_.size(); }
+  VarId fresh(const std::string& hint) { return id("." + hint + std::to_string(names_.size())); }
+
+ private:
+  std::vector<std::string> names_;
+};
+
+// A position in a triple pattern: a variable or a constant term.
+struct PatternTerm {
+  std::optional<VarId> var;
+  Term constant;
+  static PatternTerm variable(VarId v) { return {v, {}}; }
+  static PatternTerm term(Term t) { return {std::nullopt, std::move(t)}; }
+};
+
+struct TriplePattern {
+  PatternTerm s, p, o;
+};
+
+struct Node;
+using NodePtr = std::shared_ptr<const Node>;
+
+// Operators and built-in functions. Aggregates appear only under a Group node, after the front end has
+// replaced them in expressions by the variables the Group binds.
+enum class Op {
+  Constant,
+  Variable,
+  Or,
+  And,
+  Not,
+  Equal,
+  NotEqual,
+  Less,
+  Greater,
+  LessEqual,
+  GreaterEqual,
+  Add,
+  Subtract,
+  Multiply,
+  Divide,
+  Negate,
+  Plus,
+  Bound,
+  If,
+  Coalesce,
+  In,
+  NotIn,
+  SameTerm,
+  Exists,
+  NotExists,
+  IsIri,
+  IsBlank,
+  IsLiteral,
+  IsNumeric,
+  Str,
+  Lang,
+  Datatype,
+  Iri,
+  Bnode,
+  StrDt,
+  StrLang,
+  Uuid,
+  StrUuid,
+  StrLen,
+  SubStr,
+  UCase,
+  LCase,
+  StrStarts,
+  StrEnds,
+  Contains,
+  StrBefore,
+  StrAfter,
+  EncodeForUri,
+  Concat,
+  LangMatches,
+  Regex,
+  Replace,
+  Abs,
+  Round,
+  Ceil,
+  Floor,
+  Rand,
+  Now,
+  Year,
+  Month,
+  Day,
+  Hours,
+  Minutes,
+  Seconds,
+  Timezone,
+  Tz,
+  Md5,
+  Sha1,
+  Sha256,
+  Sha384,
+  Sha512,
+  Cast,  // function_iri names the XSD type
+  Count,
+  Sum,
+  Avg,
+  Min,
+  Max,
+  Sample,
+  GroupConcat,
+};
+
+struct Expr;
+using ExprPtr = std::shared_ptr<const Expr>;
+
+struct Expr {
+  Op op = Op::Constant;
+  Term constant;                // Constant
+  VarId var = 0;                // Variable
+  std::vector<ExprPtr> args;    // operands; Count with no args is COUNT(*)
+  std::string function_iri;     // Cast: target datatype
+  bool distinct = false;        // aggregates
+  std::string separator = " ";  // GroupConcat
+  NodePtr pattern;              // Exists / NotExists
+};
+
+struct Aggregate {
+  VarId var;  // where the Group node binds the result
+  ExprPtr expr;
+};
+
+struct OrderKey {
+  ExprPtr expr;
+  bool descending = false;
+};
+
+struct Node {
+  enum class Kind {
+    Unit,      // one empty solution
+    Bgp,       // triples
+    Join,      // left, right
+    LeftJoin,  // left, right, exprs (the OPTIONAL's filter)
+    Filter,    // left, exprs (conjunction)
+    Union,     // left, right
+    Minus,     // left, right
+    Graph,     // graph, left
+    Extend,    // left, var, expr
+    Values,    // vars, rows
+    Group,     // left, group_keys, aggregates
+    OrderBy,   // left, order
+    Project,   // left, vars
+    Distinct,  // left
+    Reduced,   // left
+    Slice,     // left, offset, limit
+  } kind = Kind::Unit;
+  std::vector<TriplePattern> triples;
+  NodePtr left, right;
+  std::vector<ExprPtr> exprs;
+  PatternTerm graph;
+  VarId var = 0;
+  ExprPtr expr;
+  std::vector<VarId> vars;
+  std::vector<std::vector<std::optional<Term>>> rows;
+  std::vector<std::pair<VarId, ExprPtr>> group_keys;
+  std::vector<Aggregate> aggregates;
+  std::vector<OrderKey> order;
+  int64_t offset = 0, limit = -1;
+};
+
+struct Query {
+  enum class Form { Select, Ask, Construct, Describe } form = Form::Select;
+  Variables variables;
+  NodePtr root;
+  std::vector<VarId> projection;              // Select: result columns in order
+  std::vector<TriplePattern> construct;       // Construct: the template
+  std::vector<PatternTerm> describe;          // Describe: resources or variables
+  std::vector<std::string> from, from_named;  // dataset IRIs (FROM / FROM NAMED)
+};
+
+// Variables a pattern can bind, in first-seen order.
+std::vector<VarId> pattern_variables(const Node& node);
+
+}  // namespace quiver::query

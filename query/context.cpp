@@ -1,0 +1,35 @@
+#include "query/context.h"
+
+namespace quiver::query {
+
+std::optional<TermId> QueryContext::stored_id(const Term& term) {
+  return store_.find(term);
+}
+
+TermId QueryContext::intern(const Term& term) {
+  if (auto id = store_.find(term)) return *id;
+  std::string key = encode_term(term);
+  if (auto it = local_ids_.find(key); it != local_ids_.end()) return it->second;
+  TermId id = kLocalTag | local_terms_.size();
+  local_terms_.push_back(term);
+  local_ids_.emplace(std::move(key), id);
+  return id;
+}
+
+const Term& QueryContext::term(TermId id) {
+  if ((id & kLocalTag) == kLocalTag && id != kUnbound) return local_terms_.at(id & kPayloadMask);
+  auto it = decoded_.find(id);
+  if (it != decoded_.end()) return it->second;
+  auto t = store_.term(id);
+  if (!t) throw QueryError("the store references a term missing from its dictionary");
+  if (decoded_.size() > (1 << 20)) decoded_.clear();
+  return decoded_.emplace(id, std::move(*t)).first->second;
+}
+
+void QueryContext::check_deadline() {
+  if (++ticks_ % 4096) return;
+  if (cancelled_ && cancelled_->load()) throw QueryError("the query was cancelled");
+  if (std::chrono::steady_clock::now() > deadline_) throw QueryError("the query ran past its timeout");
+}
+
+}  // namespace quiver::query

@@ -1,0 +1,63 @@
+// Per-query state shared by the operators: the store snapshot, the dataset, terms computed during the query,
+// the deadline, and a cache of decoded terms. Rows hold ids only; a term is decoded when an expression or
+// the output needs it (late materialisation).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <optional>
+#include <unordered_map>
+#include <vector>
+
+#include "query/algebra.h"
+#include "query/frontend.h"
+#include "store/store.h"
+
+namespace quiver::query {
+
+inline constexpr TermId kUnbound = ~TermId{0};
+using Row = std::vector<TermId>;
+
+struct Dataset {
+  // The default graph: these graphs merged; empty with union_default means every graph.
+  std::vector<TermId> default_graphs = {kDefaultGraph};
+  bool union_default = false;
+  // Graphs GRAPH ?g ranges over; nullopt: every named graph in the store.
+  std::optional<std::vector<TermId>> named_graphs;
+};
+
+class QueryContext {
+ public:
+  QueryContext(const Store& store, size_t variables, std::chrono::steady_clock::time_point deadline,
+               const std::atomic<bool>* cancelled = nullptr)
+      : store_(store), variables_(variables), deadline_(deadline), cancelled_(cancelled) {}
+
+  const Store& store() const { return store_; }
+  size_t variables() const { return variables_; }
+  Dataset& dataset() { return dataset_; }
+  Row empty_row() const { return Row(variables_, kUnbound); }
+
+  // The id of a term: the store's when it has one (inline literals always do), else a query-local id.
+  TermId intern(const Term& term);
+  // The id of a term if the store has it; nullopt otherwise (a pattern with it matches nothing).
+  std::optional<TermId> stored_id(const Term& term);
+  const Term& term(TermId id);
+
+  // Throws QueryError once the deadline has passed or the query was cancelled. Cheap: checks the clock
+  // every few thousand calls.
+  void check_deadline();
+
+ private:
+  static constexpr TermId kLocalTag = TermId{0xF} << kPayloadBits;
+  const Store& store_;
+  size_t variables_;
+  Dataset dataset_;
+  std::vector<Term> local_terms_;
+  std::unordered_map<std::string, TermId> local_ids_;
+  std::unordered_map<TermId, Term> decoded_;
+  std::chrono::steady_clock::time_point deadline_;
+  const std::atomic<bool>* cancelled_;
+  uint32_t ticks_ = 0;
+};
+
+}  // namespace quiver::query

@@ -1,0 +1,624 @@
+#include "query/executor.h"
+
+#include <algorithm>
+#include <unordered_set>
+
+namespace quiver::query {
+namespace {
+
+constexpr size_t kMaxMaterializedCells = 200'000'000;  // about 1.6 GB of ids
+
+struct RowHash {
+  size_t operator()(const Row& r) const {
+    size_t h = 0;
+    for (TermId id : r) h = h * 1000003 ^ std::hash<TermId>()(id);
+    return h;
+  }
+};
+
+// ---- basic graph patterns: nested index scans with the bindings so far substituted
+// -------------------------
+
+class BgpStream : public RowStream {
+ public:
+  BgpStream(Executor& ex, const Node& node, const Row& input, std::optional<TermId> graph)
+      : ctx_(ex.context()), graph_(graph) {
+    // Bound positions first: each pattern is scanned with what the earlier ones bound.
+    std::vector<const TriplePattern*> left;
+    for (const auto& t : node.triples) left.push_back(&t);
+    std::vector<bool> bound(ctx_.variables(), false);
+    for (size_t v = 0; v < input.size(); ++v) bound[v] = input[v] != kUnbound;
+    while (!left.empty()) {
+      auto score = [&](const TriplePattern* t) {
+        int s = 0;
+        for (const PatternTerm* p : {&t->s, &t->p, &t->o})
+          s += (!p->var || bound[*p->var]) ? (p == &t->p ? 1 : 3) : 0;
+        return s;
+      };
+      auto best =
+          std::max_element(left.begin(), left.end(), [&](auto a, auto b) { return score(a) < score(b); });
+      for (const PatternTerm* p : {&(*best)->s, &(*best)->p, &(*best)->o})
+        if (p->var) bound[*p->var] = true;
+      order_.push_back(*best);
+      left.erase(best);
+    }
+    // Constants resolve once; one the store lacks means no solutions at all.
+    for (const TriplePattern* t : order_)
+      for (const PatternTerm* p : {&t->s, &t->p, &t->o})
+        if (!p->var && !ids_.count(p)) {
+          auto id = ctx_.stored_id(p->constant);
+          if (!id) impossible_ = true;
+          ids_[p] = id.value_or(0);
+        }
+    if (graph_ && *graph_ == kUnbound) impossible_ = true;
+    levels_.resize(order_.size());
+    if (!impossible_) {
+      if (order_.empty()) {
+        single_ = input;
+      } else {
+        start_level(0, input);
+      }
+    }
+  }
+
+  bool next(Row& out) override {
+    if (impossible_) return false;
+    if (order_.empty()) {
+      if (!single_) return false;
+      out = *single_;
+      single_.reset();
+      return true;
+    }
+    while (depth_ >= 0) {
+      ctx_.check_deadline();
+      Level& level = levels_[depth_];
+      if (!advance(level)) {
+        --depth_;
+        continue;
+      }
+      if (depth_ + 1 == static_cast<int>(order_.size())) {
+        out = level.result;
+        return true;
+      }
+      start_level(depth_ + 1, level.result);
+    }
+    return false;
+  }
+
+ private:
+  struct Level {
+    Row row;     // bindings before this pattern
+    Row result;  // bindings after the current match
+    QuadPattern pattern;
+    std::optional<QuadCursor> cursor;
+    size_t graph_index = 0;
+    Quad last{~0ULL, ~0ULL, ~0ULL, ~0ULL};
+  };
+
+  TermId resolve(const PatternTerm& p, const Row& row) const {
+    if (p.var) return row[*p.var];
+    return ids_.at(&p);
+  }
+
+  void start_level(size_t i, const Row& row) {
+    depth_ = static_cast<int>(i);
+    Level& level = levels_[i];
+    level.row = row;
+    const TriplePattern& t = *order_[i];
+    auto pos = [&](const PatternTerm& p) -> std::optional<TermId> {
+      TermId id = resolve(p, row);
+      return id == kUnbound ? std::nullopt : std::optional<TermId>(id);
+    };
+    level.pattern = {pos(t.s), pos(t.p), pos(t.o), std::nullopt};
+    level.graph_index = 0;
+    level.last = {~0ULL, ~0ULL, ~0ULL, ~0ULL};
+    open_cursor(level);
+  }
+
+  // Default graph: each of the dataset's graphs in turn (or all at once for the union default graph).
+  void open_cursor(Level& level) {
+    const Dataset& ds = ctx_.dataset();
+    QuadPattern p = level.pattern;
+    if (graph_) {
+      p.g = *graph_;
+    } else if (!ds.union_default) {
+      if (level.graph_index >= ds.default_graphs.size()) {
+        level.cursor.reset();
+        return;
+      }
+      p.g = ds.default_graphs[level.graph_index];
+    }
+    level.cursor.emplace(ctx_.store().scan(p));
+  }
+
+  bool advance(Level& level) {
+    const Dataset& ds = ctx_.dataset();
+    const TriplePattern& t = *order_[&level - levels_.data()];
+    while (level.cursor) {
+      if (!level.cursor->valid()) {
+        if (graph_ || ds.union_default || ++level.graph_index >= ds.default_graphs.size()) {
+          level.cursor.reset();
+          return false;
+        }
+        open_cursor(level);
+        continue;
+      }
+      Quad q = level.cursor->quad();
+      level.cursor->next();
+      if (!graph_) {
+        // The default graph is a merge: a triple in several of its graphs counts once.
+        if (ds.union_default) {
+          if (q.s == level.last.s && q.p == level.last.p && q.o == level.last.o) continue;
+          level.last = q;
+        } else if (level.graph_index > 0 && seen_in_earlier_graph(q, level.graph_index)) {
+          continue;
+        }
+      }
+      level.result = level.row;
+      if (bind(t.s, q.s, level.result) && bind(t.p, q.p, level.result) && bind(t.o, q.o, level.result))
+        return true;
+    }
+    return false;
+  }
+
+  bool seen_in_earlier_graph(const Quad& q, size_t index) const {
+    for (size_t i = 0; i < index; ++i)
+      if (ctx_.store().contains({q.s, q.p, q.o, ctx_.dataset().default_graphs[i]})) return true;
+    return false;
+  }
+
+  static bool bind(const PatternTerm& p, TermId value, Row& row) {
+    if (!p.var) return true;
+    TermId& slot = row[*p.var];
+    if (slot == kUnbound) {
+      slot = value;
+      return true;
+    }
+    return slot == value;
+  }
+
+  QueryContext& ctx_;
+  std::optional<TermId> graph_;
+  std::vector<const TriplePattern*> order_;
+  std::map<const PatternTerm*, TermId> ids_;
+  std::vector<Level> levels_;
+  int depth_ = -1;
+  bool impossible_ = false;
+  std::optional<Row> single_;
+};
+
+// ---- generic streams --------------------------------------------------------------------------------------
+
+class VectorStream : public RowStream {
+ public:
+  VectorStream(const std::vector<Row>& rows, Row input) : rows_(rows), input_(std::move(input)) {}
+  bool next(Row& out) override {
+    while (i_ < rows_.size()) {
+      out = input_;
+      if (merge_compatible(out, rows_[i_++])) return true;
+    }
+    return false;
+  }
+
+ private:
+  const std::vector<Row>& rows_;
+  Row input_;
+  size_t i_ = 0;
+};
+
+class OwnedRowsStream : public RowStream {
+ public:
+  explicit OwnedRowsStream(std::vector<Row> rows) : rows_(std::move(rows)) {}
+  bool next(Row& out) override {
+    if (i_ >= rows_.size()) return false;
+    out = std::move(rows_[i_++]);
+    return true;
+  }
+
+ private:
+  std::vector<Row> rows_;
+  size_t i_ = 0;
+};
+
+// For each row of `left`, the rows of `right` opened with it.
+class NestedStream : public RowStream {
+ public:
+  using Opener = std::function<std::unique_ptr<RowStream>(const Row&)>;
+  NestedStream(std::unique_ptr<RowStream> left, Opener right)
+      : left_(std::move(left)), right_(std::move(right)) {}
+  bool next(Row& out) override {
+    for (;;) {
+      if (inner_ && inner_->next(out)) return true;
+      if (!left_->next(row_)) return false;
+      inner_ = right_(row_);
+    }
+  }
+
+ private:
+  std::unique_ptr<RowStream> left_;
+  Opener right_;
+  std::unique_ptr<RowStream> inner_;
+  Row row_;
+};
+
+class LeftJoinStream : public RowStream {
+ public:
+  LeftJoinStream(Executor& ex, const Node& node, std::unique_ptr<RowStream> left, std::optional<TermId> graph)
+      : ex_(ex), node_(node), left_(std::move(left)), graph_(graph) {}
+  bool next(Row& out) override {
+    for (;;) {
+      if (inner_) {
+        while (inner_->next(out)) {
+          if (passes(out)) {
+            matched_ = true;
+            return true;
+          }
+        }
+        inner_.reset();
+        if (!matched_) {
+          out = row_;
+          return true;
+        }
+      }
+      if (!left_->next(row_)) return false;
+      inner_ = ex_.open(*node_.right, row_, graph_);
+      matched_ = false;
+    }
+  }
+
+ private:
+  bool passes(const Row& r) {
+    for (const auto& e : node_.exprs) {
+      auto b = ex_.evaluator().ebv(*e, r);
+      if (!b || !*b) return false;
+    }
+    return true;
+  }
+  Executor& ex_;
+  const Node& node_;
+  std::unique_ptr<RowStream> left_;
+  std::optional<TermId> graph_;
+  std::unique_ptr<RowStream> inner_;
+  Row row_;
+  bool matched_ = false;
+};
+
+class FilterStream : public RowStream {
+ public:
+  FilterStream(Executor& ex, const Node& node, std::unique_ptr<RowStream> child)
+      : ex_(ex), node_(node), child_(std::move(child)) {}
+  bool next(Row& out) override {
+    while (child_->next(out)) {
+      bool ok = true;
+      for (const auto& e : node_.exprs) {
+        auto b = ex_.evaluator().ebv(*e, out);
+        if (!b || !*b) {
+          ok = false;
+          break;
+        }
+      }
+      if (ok) return true;
+    }
+    return false;
+  }
+
+ private:
+  Executor& ex_;
+  const Node& node_;
+  std::unique_ptr<RowStream> child_;
+};
+
+class ConcatStream : public RowStream {
+ public:
+  ConcatStream(std::unique_ptr<RowStream> a, std::function<std::unique_ptr<RowStream>()> b)
+      : a_(std::move(a)), b_(std::move(b)) {}
+  bool next(Row& out) override {
+    if (a_ && a_->next(out)) return true;
+    a_.reset();
+    if (!second_) second_ = b_();
+    return second_->next(out);
+  }
+
+ private:
+  std::unique_ptr<RowStream> a_;
+  std::function<std::unique_ptr<RowStream>()> b_;
+  std::unique_ptr<RowStream> second_;
+};
+
+class MinusStream : public RowStream {
+ public:
+  MinusStream(std::unique_ptr<RowStream> left, const std::vector<Row>& right)
+      : left_(std::move(left)), right_(right) {}
+  bool next(Row& out) override {
+    while (left_->next(out)) {
+      bool removed = false;
+      for (const Row& r : right_) {
+        bool shared = false, compatible = true;
+        for (size_t v = 0; v < out.size() && compatible; ++v) {
+          if (out[v] == kUnbound || r[v] == kUnbound) continue;
+          shared = true;
+          compatible = out[v] == r[v];
+        }
+        if (shared && compatible) {
+          removed = true;
+          break;
+        }
+      }
+      if (!removed) return true;
+    }
+    return false;
+  }
+
+ private:
+  std::unique_ptr<RowStream> left_;
+  const std::vector<Row>& right_;
+};
+
+class ExtendStream : public RowStream {
+ public:
+  ExtendStream(Executor& ex, const Node& node, std::unique_ptr<RowStream> child)
+      : ex_(ex), node_(node), child_(std::move(child)) {}
+  bool next(Row& out) override {
+    if (!child_->next(out)) return false;
+    if (out[node_.var] == kUnbound)
+      if (auto v = ex_.evaluator().eval(*node_.expr, out)) out[node_.var] = ex_.context().intern(*v);
+    return true;
+  }
+
+ private:
+  Executor& ex_;
+  const Node& node_;
+  std::unique_ptr<RowStream> child_;
+};
+
+class ProjectStream : public RowStream {
+ public:
+  ProjectStream(const Node& node, std::unique_ptr<RowStream> child, size_t width)
+      : child_(std::move(child)), keep_(width, false) {
+    for (VarId v : node.vars) keep_[v] = true;
+  }
+  bool next(Row& out) override {
+    if (!child_->next(out)) return false;
+    for (size_t v = 0; v < out.size(); ++v)
+      if (!keep_[v]) out[v] = kUnbound;
+    return true;
+  }
+
+ private:
+  std::unique_ptr<RowStream> child_;
+  std::vector<bool> keep_;
+};
+
+class DistinctStream : public RowStream {
+ public:
+  explicit DistinctStream(std::unique_ptr<RowStream> child) : child_(std::move(child)) {}
+  bool next(Row& out) override {
+    while (child_->next(out))
+      if (seen_.insert(out).second) return true;
+    return false;
+  }
+
+ private:
+  std::unique_ptr<RowStream> child_;
+  std::unordered_set<Row, RowHash> seen_;
+};
+
+class SliceStream : public RowStream {
+ public:
+  SliceStream(const Node& node, std::unique_ptr<RowStream> child)
+      : child_(std::move(child)), skip_(node.offset), limit_(node.limit) {}
+  bool next(Row& out) override {
+    if (limit_ == 0) return false;
+    while (skip_ > 0) {
+      if (!child_->next(out)) return false;
+      --skip_;
+    }
+    if (!child_->next(out)) return false;
+    if (limit_ > 0) --limit_;
+    return true;
+  }
+
+ private:
+  std::unique_ptr<RowStream> child_;
+  int64_t skip_, limit_;
+};
+
+std::vector<Row> drain(RowStream& s, QueryContext& ctx) {
+  std::vector<Row> rows;
+  Row r;
+  while (s.next(r)) {
+    ctx.check_deadline();
+    rows.push_back(r);
+  }
+  return rows;
+}
+
+std::vector<Row> order_rows(Executor& ex, const Node& node, std::vector<Row> rows) {
+  std::vector<std::pair<std::vector<std::optional<Term>>, size_t>> keyed;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    std::vector<std::optional<Term>> keys;
+    for (const auto& k : node.order) keys.push_back(ex.evaluator().eval(*k.expr, rows[i]));
+    keyed.emplace_back(std::move(keys), i);
+  }
+  std::stable_sort(keyed.begin(), keyed.end(), [&](const auto& a, const auto& b) {
+    for (size_t k = 0; k < node.order.size(); ++k) {
+      int c = order_compare(a.first[k], b.first[k]);
+      if (c) return node.order[k].descending ? c > 0 : c < 0;
+    }
+    return false;
+  });
+  std::vector<Row> out;
+  out.reserve(rows.size());
+  for (auto& [keys, i] : keyed) out.push_back(std::move(rows[i]));
+  return out;
+}
+
+std::vector<Row> group_rows(Executor& ex, const Node& node, const std::vector<Row>& rows) {
+  QueryContext& ctx = ex.context();
+  std::map<std::vector<TermId>, std::vector<const Row*>> groups;
+  for (const Row& r : rows) {
+    std::vector<TermId> key;
+    for (const auto& [var, e] : node.group_keys) {
+      auto v = ex.evaluator().eval(*e, r);
+      key.push_back(v ? ctx.intern(*v) : kUnbound);
+    }
+    groups[key].push_back(&r);
+  }
+  if (groups.empty() && node.group_keys.empty()) groups[{}];  // aggregates over no solutions: one group
+  std::vector<Row> out;
+  for (const auto& [key, members] : groups) {
+    Row row = ctx.empty_row();
+    for (size_t i = 0; i < key.size(); ++i) row[node.group_keys[i].first] = key[i];
+    for (const Aggregate& agg : node.aggregates) {
+      AggregateState state(*agg.expr);
+      for (const Row* m : members)
+        state.add(agg.expr->args.empty() ? std::optional<Term>(Term())
+                                         : ex.evaluator().eval(*agg.expr->args[0], *m));
+      if (auto v = state.result()) row[agg.var] = ctx.intern(*v);
+    }
+    out.push_back(std::move(row));
+  }
+  return out;
+}
+
+}  // namespace
+
+bool merge_compatible(Row& a, const Row& b) {
+  for (size_t v = 0; v < a.size(); ++v) {
+    if (b[v] == kUnbound) continue;
+    if (a[v] == kUnbound)
+      a[v] = b[v];
+    else if (a[v] != b[v])
+      return false;
+  }
+  return true;
+}
+
+bool substitution_safe(const Node& n) {
+  switch (n.kind) {
+    case Node::Kind::Unit:
+    case Node::Kind::Bgp:
+    case Node::Kind::Values:
+      return true;
+    case Node::Kind::Join:
+    case Node::Kind::Union:
+      return substitution_safe(*n.left) && substitution_safe(*n.right);
+    case Node::Kind::Graph:
+      return substitution_safe(*n.left);
+    default:
+      return false;
+  }
+}
+
+Executor::Executor(QueryContext& ctx)
+    : ctx_(ctx), evaluator_(ctx, [this](const Node& pattern, const Row& row) {
+        Row out;
+        return direct(pattern, row, std::nullopt)->next(out);
+      }) {}
+
+const std::vector<Row>& Executor::materialize(const Node& node, std::optional<TermId> graph) {
+  auto key = std::make_pair(&node, graph.value_or(kUnbound));
+  auto it = materialized_.find(key);
+  if (it != materialized_.end()) return it->second;
+  auto stream = direct(node, ctx_.empty_row(), graph);
+  std::vector<Row> rows = drain(*stream, ctx_);
+  materialized_cells_ += rows.size() * ctx_.variables();
+  if (materialized_cells_ > kMaxMaterializedCells)
+    throw QueryError("the query needs more intermediate results than its memory limit allows");
+  return materialized_.emplace(key, std::move(rows)).first->second;
+}
+
+std::unique_ptr<RowStream> Executor::open(const Node& node, const Row& input, std::optional<TermId> graph) {
+  bool empty = std::all_of(input.begin(), input.end(), [](TermId id) { return id == kUnbound; });
+  if (empty || substitution_safe(node)) return direct(node, input, graph);
+  return std::make_unique<VectorStream>(materialize(node, graph), input);
+}
+
+std::unique_ptr<RowStream> Executor::direct(const Node& node, const Row& input, std::optional<TermId> graph) {
+  switch (node.kind) {
+    case Node::Kind::Unit:
+      return std::make_unique<OwnedRowsStream>(std::vector<Row>{input});
+    case Node::Kind::Bgp:
+      return std::make_unique<BgpStream>(*this, node, input, graph);
+    case Node::Kind::Join:
+      return std::make_unique<NestedStream>(
+          open(*node.left, input, graph),
+          [this, &node, graph](const Row& l) { return open(*node.right, l, graph); });
+    case Node::Kind::LeftJoin:
+      return std::make_unique<LeftJoinStream>(*this, node, open(*node.left, input, graph), graph);
+    case Node::Kind::Filter:
+      return std::make_unique<FilterStream>(*this, node, open(*node.left, input, graph));
+    case Node::Kind::Union:
+      return std::make_unique<ConcatStream>(open(*node.left, input, graph), [this, &node, input, graph] {
+        return open(*node.right, input, graph);
+      });
+    case Node::Kind::Minus:
+      return std::make_unique<MinusStream>(open(*node.left, input, graph), materialize(*node.right, graph));
+    case Node::Kind::Graph: {
+      const PatternTerm& g = node.graph;
+      if (!g.var) {
+        auto id = ctx_.stored_id(g.constant);
+        return open(*node.left, input, id.value_or(kUnbound));
+      }
+      if (input[*g.var] != kUnbound) return open(*node.left, input, input[*g.var]);
+      std::vector<TermId> graphs;
+      if (ctx_.dataset().named_graphs) {
+        graphs = *ctx_.dataset().named_graphs;
+      } else {
+        for (const auto& [id, count] : ctx_.store().statistics().graphs)
+          if (id != kDefaultGraph) graphs.push_back(id);
+      }
+      auto graph_rows = std::make_unique<OwnedRowsStream>([&] {
+        std::vector<Row> rows;
+        for (TermId id : graphs) {
+          Row r = input;
+          r[*g.var] = id;
+          rows.push_back(std::move(r));
+        }
+        return rows;
+      }());
+      const Node* inner = node.left.get();
+      VarId var = *g.var;
+      return std::make_unique<NestedStream>(
+          std::move(graph_rows), [this, inner, var](const Row& r) { return open(*inner, r, r[var]); });
+    }
+    case Node::Kind::Extend:
+      return std::make_unique<ExtendStream>(*this, node, open(*node.left, input, graph));
+    case Node::Kind::Values: {
+      std::vector<Row> rows;
+      for (const auto& data : node.rows) {
+        Row r = input;
+        bool ok = true;
+        for (size_t i = 0; i < node.vars.size() && ok; ++i) {
+          if (!data[i]) continue;
+          TermId id = ctx_.intern(*data[i]);
+          TermId& slot = r[node.vars[i]];
+          if (slot == kUnbound)
+            slot = id;
+          else
+            ok = slot == id;
+        }
+        if (ok) rows.push_back(std::move(r));
+      }
+      return std::make_unique<OwnedRowsStream>(std::move(rows));
+    }
+    case Node::Kind::Group: {
+      auto child = open(*node.left, input, graph);
+      return std::make_unique<OwnedRowsStream>(group_rows(*this, node, drain(*child, ctx_)));
+    }
+    case Node::Kind::OrderBy: {
+      auto child = open(*node.left, input, graph);
+      return std::make_unique<OwnedRowsStream>(order_rows(*this, node, drain(*child, ctx_)));
+    }
+    case Node::Kind::Project:
+      return std::make_unique<ProjectStream>(node, open(*node.left, input, graph), ctx_.variables());
+    case Node::Kind::Distinct:
+    case Node::Kind::Reduced:
+      return std::make_unique<DistinctStream>(open(*node.left, input, graph));
+    case Node::Kind::Slice:
+      return std::make_unique<SliceStream>(node, open(*node.left, input, graph));
+  }
+  throw QueryError("unknown algebra node");
+}
+
+}  // namespace quiver::query

@@ -1,0 +1,755 @@
+#include "query/expression.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <random>
+#include <regex>
+
+namespace quiver::query {
+namespace {
+
+const std::string kXsd(xsd::kNs);
+const std::string kFloat = kXsd + "float";
+const std::string kLangString = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString";
+
+// ---- numbers ----------------------------------------------------------------------------------------------
+
+enum class NumType { Integer = 0, Decimal = 1, Float = 2, Double = 3 };
+
+struct Number {
+  NumType type;
+  long double value;
+};
+
+bool is_integer_type(const std::string& dt) {
+  static const std::set<std::string> derived = {"integer",
+                                                "int",
+                                                "long",
+                                                "short",
+                                                "byte",
+                                                "nonNegativeInteger",
+                                                "positiveInteger",
+                                                "nonPositiveInteger",
+                                                "negativeInteger",
+                                                "unsignedLong",
+                                                "unsignedInt",
+                                                "unsignedShort",
+                                                "unsignedByte"};
+  return dt.rfind(kXsd, 0) == 0 && derived.count(dt.substr(kXsd.size()));
+}
+
+std::optional<Number> number(const Term& t) {
+  if (t.kind != TermKind::Literal || t.datatype.empty()) return std::nullopt;
+  NumType type;
+  if (is_integer_type(t.datatype))
+    type = NumType::Integer;
+  else if (t.datatype == xsd::kDecimal)
+    type = NumType::Decimal;
+  else if (t.datatype == kFloat)
+    type = NumType::Float;
+  else if (t.datatype == xsd::kDouble)
+    type = NumType::Double;
+  else
+    return std::nullopt;
+  const std::string& s = t.value;
+  if (s.empty()) return std::nullopt;
+  if (type >= NumType::Float && (s == "INF" || s == "-INF" || s == "NaN" || s == "+INF"))
+    return Number{type, s == "NaN" ? NAN : (s[0] == '-' ? -INFINITY : INFINITY)};
+  // The lexical space: sign, digits, an optional point for decimals, an exponent only for floats/doubles.
+  size_t i = (s[0] == '+' || s[0] == '-') ? 1 : 0;
+  bool digits = false, point = false;
+  for (; i < s.size(); ++i) {
+    if (std::isdigit(static_cast<unsigned char>(s[i])))
+      digits = true;
+    else if (s[i] == '.' && !point && type != NumType::Integer)
+      point = true;
+    else if ((s[i] == 'e' || s[i] == 'E') && type >= NumType::Float && digits) {
+      size_t j = i + 1;
+      if (j < s.size() && (s[j] == '+' || s[j] == '-')) ++j;
+      if (j == s.size()) return std::nullopt;
+      for (; j < s.size(); ++j)
+        if (!std::isdigit(static_cast<unsigned char>(s[j]))) return std::nullopt;
+      break;
+    } else
+      return std::nullopt;
+  }
+  if (!digits) return std::nullopt;
+  return Number{type, std::strtold(s.c_str(), nullptr)};
+}
+
+std::string trim_zeros(std::string s) {
+  if (s.find('.') == std::string::npos) return s;
+  while (s.back() == '0') s.pop_back();
+  if (s.back() == '.') s += '0';
+  return s;
+}
+
+Term make_number(NumType type, long double v) {
+  char buf[64];
+  switch (type) {
+    case NumType::Integer:
+      std::snprintf(buf, sizeof buf, "%.0Lf", v);
+      return Term::typed(buf, xsd::kInteger);
+    case NumType::Decimal: {
+      std::snprintf(buf, sizeof buf, "%.18Lf", v);
+      std::string s = trim_zeros(buf);
+      if (s.find('.') == std::string::npos) s += ".0";
+      // %.18Lf keeps noise digits of binary fractions; 15 significant digits is what decimals carry here.
+      std::snprintf(buf, sizeof buf, "%.15Lg", v);
+      std::string g = buf;
+      if (g.find('e') == std::string::npos) {
+        if (g.find('.') == std::string::npos) g += ".0";
+        s = g;
+      }
+      return Term::typed(s, xsd::kDecimal);
+    }
+    case NumType::Float:
+    case NumType::Double: {
+      const std::string& dt = type == NumType::Float ? kFloat : std::string(xsd::kDouble);
+      if (std::isnan(v)) return Term::typed("NaN", dt);
+      if (std::isinf(v)) return Term::typed(v > 0 ? "INF" : "-INF", dt);
+      std::snprintf(buf, sizeof buf, type == NumType::Float ? "%.9LE" : "%.17LE", v);
+      std::string s = buf;  // d.ddddE+xx
+      auto e = s.find('E');
+      std::string mant = trim_zeros(s.substr(0, e));
+      int exp = std::stoi(s.substr(e + 1));
+      return Term::typed(mant + "E" + std::to_string(exp), dt);
+    }
+  }
+  return Term::literal("");
+}
+
+Term boolean(bool b) {
+  return Term::typed(b ? "true" : "false", xsd::kBoolean);
+}
+
+bool is_simple_or_string(const Term& t) {
+  return t.kind == TermKind::Literal && t.language.empty() && t.datatype.empty();
+}
+bool is_string_like(const Term& t) {
+  return t.kind == TermKind::Literal && t.datatype.empty();
+}  // incl. lang
+
+// ---- UTF-8 ------------------------------------------------------------------------------------------------
+
+size_t utf8_length(const std::string& s) {
+  size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+// Byte offset of code point `cp` (clamped to the end).
+size_t utf8_offset(const std::string& s, size_t cp) {
+  size_t i = 0;
+  for (size_t n = 0; i < s.size() && n < cp; ++n) {
+    ++i;
+    while (i < s.size() && (static_cast<unsigned char>(s[i]) & 0xC0) == 0x80) ++i;
+  }
+  return i;
+}
+
+Term same_kind_string(const Term& like, std::string value) {
+  Term t = like;
+  t.value = std::move(value);
+  return t;
+}
+
+// Arguments of STRSTARTS and friends must be compatible: the second simple, or with the first's language.
+bool compatible(const Term& a, const Term& b) {
+  if (!is_string_like(a) || !is_string_like(b)) return false;
+  return b.language.empty() || a.language == b.language;
+}
+
+std::optional<std::regex> make_regex(const std::string& pattern, const std::string& flags) {
+  auto options = std::regex::ECMAScript;
+  std::string p = pattern;
+  for (char f : flags) {
+    if (f == 'i')
+      options |= std::regex::icase;
+    else if (f == 'q') {
+      std::string quoted;
+      for (char c : p) {
+        if (std::strchr("\\^$.|?*+()[]{}", c)) quoted += '\\';
+        quoted += c;
+      }
+      p = quoted;
+    } else if (f != 's' && f != 'm' && f != 'x')
+      return std::nullopt;
+  }
+  try {
+    return std::regex(p, options);
+  } catch (const std::regex_error&) {
+    return std::nullopt;
+  }
+}
+
+std::optional<long double> datetime_field(const Term& t, Op op) {
+  if (t.kind != TermKind::Literal || (t.datatype != xsd::kDateTime && t.datatype != xsd::kDate))
+    return std::nullopt;
+  const std::string& s = t.value;
+  int y, mo, d, h = 0, mi = 0;
+  long double sec = 0;
+  if (std::sscanf(s.c_str(), "%d-%d-%d", &y, &mo, &d) != 3) return std::nullopt;
+  if (t.datatype == xsd::kDateTime && s.size() >= 19) {
+    h = std::stoi(s.substr(11, 2));
+    mi = std::stoi(s.substr(14, 2));
+    sec = std::strtold(s.c_str() + 17, nullptr);
+  }
+  switch (op) {
+    case Op::Year:
+      return y;
+    case Op::Month:
+      return mo;
+    case Op::Day:
+      return d;
+    case Op::Hours:
+      return h;
+    case Op::Minutes:
+      return mi;
+    case Op::Seconds:
+      return sec;
+    default:
+      return std::nullopt;
+  }
+}
+
+// The timezone suffix of a date/dateTime ("Z", "+05:00", or "").
+std::string tz_suffix(const std::string& s) {
+  if (!s.empty() && s.back() == 'Z') return "Z";
+  if (s.size() > 6 && (s[s.size() - 6] == '+' || s[s.size() - 6] == '-') && s[s.size() - 3] == ':')
+    return s.substr(s.size() - 6);
+  return "";
+}
+
+}  // namespace
+
+std::optional<bool> effective_boolean(const Term& t) {
+  if (t.kind != TermKind::Literal) return std::nullopt;
+  if (t.datatype == xsd::kBoolean) {
+    if (t.value == "true" || t.value == "1") return true;
+    if (t.value == "false" || t.value == "0") return false;
+    return false;  // an invalid boolean has EBV false
+  }
+  if (t.datatype.empty()) return !t.value.empty();
+  if (auto n = number(t)) return !(n->value == 0 || std::isnan(n->value));
+  if (is_integer_type(t.datatype) || t.datatype == xsd::kDecimal || t.datatype == kFloat ||
+      t.datatype == xsd::kDouble)
+    return false;  // ill-typed numeric
+  return std::nullopt;
+}
+
+// <0, 0, >0, or nullopt when the two cannot be ordered by value.
+static std::optional<int> value_compare(const Term& a, const Term& b) {
+  auto na = number(a), nb = number(b);
+  if (na && nb) {
+    if (std::isnan(na->value) || std::isnan(nb->value)) return std::nullopt;
+    return (na->value > nb->value) - (na->value < nb->value);
+  }
+  if (is_simple_or_string(a) && is_simple_or_string(b))
+    return a.value.compare(b.value) < 0 ? -1 : a.value == b.value ? 0 : 1;
+  if (a.kind == TermKind::Literal && b.kind == TermKind::Literal && a.datatype == b.datatype) {
+    if (a.datatype == xsd::kBoolean) {
+      auto ea = effective_boolean(a), eb = effective_boolean(b);
+      return (*ea > *eb) - (*ea < *eb);
+    }
+    if (a.datatype == xsd::kDateTime || a.datatype == xsd::kDate) {
+      auto ia = inline_id(a.value, a.datatype), ib = inline_id(b.value, b.datatype);
+      if (ia && ib && (tz_suffix(a.value).empty() == tz_suffix(b.value).empty())) {
+        // Inline ids order by instant (the timezone code sits in the low bits).
+        TermId va = *ia >> 8, vb = *ib >> 8;
+        return (va > vb) - (va < vb);
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<bool> terms_equal(const Term& a, const Term& b) {
+  if (auto c = value_compare(a, b)) return *c == 0;
+  auto na = number(a), nb = number(b);
+  if (na && nb) return false;  // NaN
+  if (a == b) return true;
+  if (a.kind == TermKind::Literal && b.kind == TermKind::Literal) {
+    // Literals of datatypes we cannot compare by value: unequal only if both are known types.
+    auto known = [](const Term& t) {
+      return t.datatype.empty() || t.datatype == xsd::kBoolean || t.datatype == xsd::kDateTime || number(t);
+    };
+    if (!known(a) || !known(b)) return std::nullopt;
+  }
+  return false;
+}
+
+int order_compare(const std::optional<Term>& a, const std::optional<Term>& b) {
+  if (!a || !b) return !!a - !!b;
+  auto rank = [](const Term& t) { return t.kind == TermKind::Blank ? 0 : t.kind == TermKind::Iri ? 1 : 2; };
+  if (rank(*a) != rank(*b)) return rank(*a) - rank(*b);
+  if (a->kind == TermKind::Literal)
+    if (auto c = value_compare(*a, *b)) return *c;
+  if (int c = a->value.compare(b->value)) return c;
+  if (int c = a->datatype.compare(b->datatype)) return c;
+  return a->language.compare(b->language);
+}
+
+std::optional<Term> ExpressionEvaluator::eval(const Expr& e, const Row& row) {
+  switch (e.op) {
+    case Op::Constant:
+      return e.constant;
+    case Op::Variable:
+      if (row[e.var] == kUnbound) return std::nullopt;
+      return ctx_.term(row[e.var]);
+    case Op::Bound:
+      return boolean(e.args[0]->op == Op::Variable && row[e.args[0]->var] != kUnbound);
+    case Op::Or: {
+      auto a = ebv(*e.args[0], row);
+      if (a && *a) return boolean(true);
+      auto b = ebv(*e.args[1], row);
+      if (b && *b) return boolean(true);
+      if (a && b) return boolean(false);
+      return std::nullopt;
+    }
+    case Op::And: {
+      auto a = ebv(*e.args[0], row);
+      if (a && !*a) return boolean(false);
+      auto b = ebv(*e.args[1], row);
+      if (b && !*b) return boolean(false);
+      if (a && b) return boolean(true);
+      return std::nullopt;
+    }
+    case Op::If: {
+      auto c = ebv(*e.args[0], row);
+      if (!c) return std::nullopt;
+      return eval(*e.args[*c ? 1 : 2], row);
+    }
+    case Op::Coalesce:
+      for (auto& a : e.args)
+        if (auto v = eval(*a, row)) return v;
+      return std::nullopt;
+    case Op::In:
+    case Op::NotIn: {
+      auto v = eval(*e.args[0], row);
+      if (!v) return std::nullopt;
+      bool error = false;
+      for (size_t i = 1; i < e.args.size(); ++i) {
+        auto x = eval(*e.args[i], row);
+        auto eq = x ? terms_equal(*v, *x) : std::nullopt;
+        if (eq && *eq) return boolean(e.op == Op::In);
+        if (!eq) error = true;
+      }
+      if (error) return std::nullopt;
+      return boolean(e.op == Op::NotIn);
+    }
+    case Op::Exists:
+    case Op::NotExists:
+      return boolean(exists_(*e.pattern, row) == (e.op == Op::Exists));
+    default:
+      return call(e, row);
+  }
+}
+
+std::optional<bool> ExpressionEvaluator::ebv(const Expr& e, const Row& row) {
+  auto v = eval(e, row);
+  if (!v) return std::nullopt;
+  return effective_boolean(*v);
+}
+
+std::optional<Term> ExpressionEvaluator::call(const Expr& e, const Row& row) {
+  std::vector<Term> a;
+  for (auto& arg : e.args) {
+    auto v = eval(*arg, row);
+    if (!v) return std::nullopt;
+    a.push_back(std::move(*v));
+  }
+  auto num = [&](size_t i) { return number(a[i]); };
+  switch (e.op) {
+    case Op::Not: {
+      auto b = effective_boolean(a[0]);
+      return b ? std::optional<Term>(boolean(!*b)) : std::nullopt;
+    }
+    case Op::Equal:
+    case Op::NotEqual: {
+      auto eq = terms_equal(a[0], a[1]);
+      if (!eq) return std::nullopt;
+      return boolean(*eq == (e.op == Op::Equal));
+    }
+    case Op::Less:
+    case Op::Greater:
+    case Op::LessEqual:
+    case Op::GreaterEqual: {
+      auto c = value_compare(a[0], a[1]);
+      if (!c) return std::nullopt;
+      bool r = e.op == Op::Less        ? *c < 0
+               : e.op == Op::Greater   ? *c > 0
+               : e.op == Op::LessEqual ? *c <= 0
+                                       : *c >= 0;
+      return boolean(r);
+    }
+    case Op::Add:
+    case Op::Subtract:
+    case Op::Multiply:
+    case Op::Divide: {
+      auto x = num(0), y = num(1);
+      if (!x || !y) return std::nullopt;
+      NumType t = std::max(x->type, y->type);
+      long double r;
+      switch (e.op) {
+        case Op::Add:
+          r = x->value + y->value;
+          break;
+        case Op::Subtract:
+          r = x->value - y->value;
+          break;
+        case Op::Multiply:
+          r = x->value * y->value;
+          break;
+        default:
+          if (t <= NumType::Decimal && y->value == 0) return std::nullopt;
+          if (t == NumType::Integer) t = NumType::Decimal;
+          r = x->value / y->value;
+      }
+      return make_number(t, r);
+    }
+    case Op::Negate:
+    case Op::Plus: {
+      auto x = num(0);
+      if (!x) return std::nullopt;
+      return make_number(x->type, e.op == Op::Negate ? -x->value : x->value);
+    }
+    case Op::Abs:
+    case Op::Round:
+    case Op::Ceil:
+    case Op::Floor: {
+      auto x = num(0);
+      if (!x) return std::nullopt;
+      long double v = x->value;
+      v = e.op == Op::Abs     ? std::fabs(v)
+          : e.op == Op::Ceil  ? std::ceil(v)
+          : e.op == Op::Floor ? std::floor(v)
+                              : std::floor(v + 0.5L);
+      return make_number(x->type, v);
+    }
+    case Op::Rand: {
+      thread_local std::mt19937_64 rng{std::random_device{}()};
+      return make_number(NumType::Double, std::uniform_real_distribution<double>(0, 1)(rng));
+    }
+    case Op::SameTerm:
+      return boolean(a[0] == a[1]);
+    case Op::IsIri:
+      return boolean(a[0].kind == TermKind::Iri);
+    case Op::IsBlank:
+      return boolean(a[0].kind == TermKind::Blank);
+    case Op::IsLiteral:
+      return boolean(a[0].kind == TermKind::Literal);
+    case Op::IsNumeric:
+      return boolean(number(a[0]).has_value());
+    case Op::Str:
+      if (a[0].kind == TermKind::Blank) return std::nullopt;
+      return Term::literal(a[0].value);
+    case Op::Lang:
+      if (a[0].kind != TermKind::Literal) return std::nullopt;
+      return Term::literal(a[0].language);
+    case Op::Datatype:
+      if (a[0].kind != TermKind::Literal) return std::nullopt;
+      return Term::iri(!a[0].language.empty()  ? kLangString
+                       : a[0].datatype.empty() ? std::string(xsd::kString)
+                                               : a[0].datatype);
+    case Op::Iri:
+      if (a[0].kind == TermKind::Iri) return a[0];
+      if (!is_simple_or_string(a[0])) return std::nullopt;
+      return Term::iri(a[0].value);
+    case Op::Bnode: {
+      thread_local uint64_t counter = 0;
+      return Term::blank("q" + std::to_string(++counter));
+    }
+    case Op::StrDt:
+      if (!is_simple_or_string(a[0]) || a[1].kind != TermKind::Iri) return std::nullopt;
+      return Term::typed(a[0].value, a[1].value);
+    case Op::StrLang:
+      if (!is_simple_or_string(a[0]) || !is_simple_or_string(a[1]) || a[1].value.empty()) return std::nullopt;
+      return Term::lang(a[0].value, a[1].value);
+    case Op::StrLen:
+      if (!is_string_like(a[0])) return std::nullopt;
+      return make_number(NumType::Integer, utf8_length(a[0].value));
+    case Op::SubStr: {
+      if (!is_string_like(a[0])) return std::nullopt;
+      auto start = num(1);
+      if (!start) return std::nullopt;
+      long double from = std::round(start->value), to = INFINITY;
+      if (a.size() > 2) {
+        auto len = num(2);
+        if (!len) return std::nullopt;
+        to = from + std::round(len->value);
+      }
+      if (std::isnan(from) || std::isnan(to)) return same_kind_string(a[0], "");
+      long double first = std::max(from, 1.0L),
+                  last = std::min(to, static_cast<long double>(utf8_length(a[0].value)) + 1);
+      if (last <= first) return same_kind_string(a[0], "");
+      size_t b = utf8_offset(a[0].value, static_cast<size_t>(first - 1)),
+             en = utf8_offset(a[0].value, static_cast<size_t>(last - 1));
+      return same_kind_string(a[0], a[0].value.substr(b, en - b));
+    }
+    case Op::UCase:
+    case Op::LCase: {
+      if (!is_string_like(a[0])) return std::nullopt;
+      std::string s = a[0].value;
+      for (char& c : s)
+        c = static_cast<char>(e.op == Op::UCase ? std::toupper(static_cast<unsigned char>(c))
+                                                : std::tolower(static_cast<unsigned char>(c)));
+      return same_kind_string(a[0], s);
+    }
+    case Op::StrStarts:
+    case Op::StrEnds:
+    case Op::Contains: {
+      if (!compatible(a[0], a[1])) return std::nullopt;
+      const std::string &s = a[0].value, &t = a[1].value;
+      bool r = e.op == Op::StrStarts ? s.rfind(t, 0) == 0
+               : e.op == Op::StrEnds
+                   ? s.size() >= t.size() && s.compare(s.size() - t.size(), t.size(), t) == 0
+                   : s.find(t) != std::string::npos;
+      return boolean(r);
+    }
+    case Op::StrBefore:
+    case Op::StrAfter: {
+      if (!compatible(a[0], a[1])) return std::nullopt;
+      auto pos = a[0].value.find(a[1].value);
+      if (pos == std::string::npos) return Term::literal("");
+      return same_kind_string(a[0], e.op == Op::StrBefore ? a[0].value.substr(0, pos)
+                                                          : a[0].value.substr(pos + a[1].value.size()));
+    }
+    case Op::EncodeForUri: {
+      if (!is_string_like(a[0])) return std::nullopt;
+      std::string out;
+      for (unsigned char c : a[0].value) {
+        if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+          out += static_cast<char>(c);
+        } else {
+          char buf[4];
+          std::snprintf(buf, sizeof buf, "%%%02X", c);
+          out += buf;
+        }
+      }
+      return Term::literal(out);
+    }
+    case Op::Concat: {
+      std::string out, lang;
+      bool same_lang = true;
+      for (size_t i = 0; i < a.size(); ++i) {
+        if (!is_string_like(a[i])) return std::nullopt;
+        out += a[i].value;
+        if (i == 0) lang = a[i].language;
+        if (a[i].language != lang) same_lang = false;
+      }
+      if (!a.empty() && same_lang && !lang.empty()) return Term::lang(out, lang);
+      return Term::literal(out);
+    }
+    case Op::LangMatches: {
+      if (a[0].kind != TermKind::Literal || a[1].kind != TermKind::Literal) return std::nullopt;
+      std::string tag = a[0].value, range = a[1].value;
+      for (char& c : tag) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      for (char& c : range) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      if (range == "*") return boolean(!tag.empty());
+      return boolean(tag == range ||
+                     (tag.rfind(range, 0) == 0 && tag.size() > range.size() && tag[range.size()] == '-'));
+    }
+    case Op::Regex:
+    case Op::Replace: {
+      if (!is_string_like(a[0]) || !is_simple_or_string(a[1])) return std::nullopt;
+      size_t flag_index = e.op == Op::Regex ? 2 : 3;
+      std::string flags = a.size() > flag_index ? a[flag_index].value : "";
+      auto re = make_regex(a[1].value, flags);
+      if (!re) return std::nullopt;
+      if (e.op == Op::Regex) return boolean(std::regex_search(a[0].value, *re));
+      std::string replacement = a[2].value;
+      // SPARQL uses $1; ECMAScript format strings use $1 too, but a literal '$' must be "$$".
+      return same_kind_string(a[0], std::regex_replace(a[0].value, *re, replacement));
+    }
+    case Op::Year:
+    case Op::Month:
+    case Op::Day:
+    case Op::Hours:
+    case Op::Minutes: {
+      auto v = datetime_field(a[0], e.op);
+      if (!v) return std::nullopt;
+      return make_number(NumType::Integer, *v);
+    }
+    case Op::Seconds: {
+      auto v = datetime_field(a[0], e.op);
+      if (!v) return std::nullopt;
+      return make_number(NumType::Decimal, *v);
+    }
+    case Op::Tz:
+      if (a[0].datatype != xsd::kDateTime && a[0].datatype != xsd::kDate) return std::nullopt;
+      return Term::literal(tz_suffix(a[0].value));
+    case Op::Timezone: {
+      if (a[0].datatype != xsd::kDateTime && a[0].datatype != xsd::kDate) return std::nullopt;
+      std::string tz = tz_suffix(a[0].value);
+      if (tz.empty()) return std::nullopt;
+      if (tz == "Z") return Term::typed("PT0S", kXsd + "dayTimeDuration");
+      int h = std::stoi(tz.substr(1, 2)), m = std::stoi(tz.substr(4, 2));
+      std::string d = std::string(tz[0] == '-' ? "-" : "") + "PT" + (h ? std::to_string(h) + "H" : "") +
+                      (m ? std::to_string(m) + "M" : "");
+      if (!h && !m) d = "PT0S";
+      return Term::typed(d, kXsd + "dayTimeDuration");
+    }
+    case Op::Now: {
+      auto now = std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now());
+      auto days = std::chrono::floor<std::chrono::days>(now);
+      std::chrono::year_month_day ymd(days);
+      std::chrono::hh_mm_ss<std::chrono::milliseconds> t(now - days);
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", static_cast<int>(ymd.year()),
+                    static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                    static_cast<int>(t.hours().count()), static_cast<int>(t.minutes().count()),
+                    static_cast<int>(t.seconds().count()), static_cast<int>(t.subseconds().count()));
+      return Term::typed(buf, xsd::kDateTime);
+    }
+    case Op::Uuid:
+    case Op::StrUuid: {
+      thread_local std::mt19937_64 rng{std::random_device{}()};
+      uint64_t hi = rng(), lo = rng();
+      char buf[40];
+      std::snprintf(buf, sizeof buf, "%08x-%04x-4%03x-%04x-%012llx", static_cast<unsigned>(hi >> 32),
+                    static_cast<unsigned>((hi >> 16) & 0xFFFF), static_cast<unsigned>(hi & 0xFFF),
+                    static_cast<unsigned>(((lo >> 48) & 0x3FFF) | 0x8000),
+                    static_cast<unsigned long long>(lo & 0xFFFFFFFFFFFFULL));
+      if (e.op == Op::Uuid) return Term::iri(std::string("urn:uuid:") + buf);
+      return Term::literal(buf);
+    }
+    case Op::Cast: {
+      const Term& v = a[0];
+      const std::string& to = e.function_iri;
+      if (v.kind == TermKind::Blank) return std::nullopt;
+      if (to == xsd::kString) return Term::literal(v.value);
+      if (v.kind == TermKind::Iri) return std::nullopt;
+      auto n = number(v);
+      if (to == xsd::kBoolean) {
+        if (n) return boolean(!(n->value == 0 || std::isnan(n->value)));
+        if (v.datatype == xsd::kBoolean || is_simple_or_string(v)) {
+          if (v.value == "true" || v.value == "1") return boolean(true);
+          if (v.value == "false" || v.value == "0") return boolean(false);
+        }
+        return std::nullopt;
+      }
+      long double value;
+      if (n) {
+        value = n->value;
+      } else if (v.datatype == xsd::kBoolean) {
+        value = v.value == "true" || v.value == "1";
+      } else if (is_simple_or_string(v)) {
+        NumType guess = to == xsd::kDecimal   ? NumType::Decimal
+                        : is_integer_type(to) ? NumType::Integer
+                                              : NumType::Double;
+        auto parsed = number(Term::typed(v.value, guess == NumType::Integer   ? std::string(xsd::kInteger)
+                                                  : guess == NumType::Decimal ? std::string(xsd::kDecimal)
+                                                                              : std::string(xsd::kDouble)));
+        if (!parsed) return std::nullopt;
+        value = parsed->value;
+      } else if (to == xsd::kDateTime && (v.datatype == xsd::kDateTime || is_simple_or_string(v))) {
+        return Term::typed(v.value, xsd::kDateTime);
+      } else {
+        return std::nullopt;
+      }
+      if (is_integer_type(to)) {
+        if (std::isnan(value) || std::isinf(value)) return std::nullopt;
+        return Term::typed(make_number(NumType::Integer, std::trunc(value)).value, to);
+      }
+      if (to == xsd::kDecimal) {
+        if (std::isnan(value) || std::isinf(value)) return std::nullopt;
+        return make_number(NumType::Decimal, value);
+      }
+      if (to == kFloat) return make_number(NumType::Float, value);
+      if (to == xsd::kDouble) return make_number(NumType::Double, value);
+      return std::nullopt;
+    }
+    default:
+      throw QueryError("this SPARQL function is not supported yet");
+  }
+}
+
+// ---- aggregates -------------------------------------------------------------------------------------------
+
+void AggregateState::add(const std::optional<Term>& value) {
+  if (e_.args.empty()) {  // COUNT(*): every solution counts
+    ++count_;
+    return;
+  }
+  if (!value) {
+    if (e_.op != Op::Count && e_.op != Op::Sample && e_.op != Op::GroupConcat) error_ = true;
+    if (e_.op == Op::GroupConcat) error_ = true;
+    return;
+  }
+  if (e_.distinct && !seen_.insert(encode_term(*value)).second) return;
+  ++count_;
+  switch (e_.op) {
+    case Op::Sum:
+    case Op::Avg: {
+      auto n = number(*value);
+      if (!n) {
+        error_ = true;
+        return;
+      }
+      if (!acc_) {
+        acc_ = make_number(n->type, n->value);
+      } else {
+        auto cur = number(*acc_);
+        acc_ = make_number(std::max(cur->type, n->type), cur->value + n->value);
+      }
+      return;
+    }
+    case Op::Min:
+    case Op::Max: {
+      if (!acc_) {
+        acc_ = value;
+        return;
+      }
+      int c = order_compare(value, acc_);
+      if ((e_.op == Op::Min && c < 0) || (e_.op == Op::Max && c > 0)) acc_ = value;
+      return;
+    }
+    case Op::Sample:
+      if (!acc_) acc_ = value;
+      return;
+    case Op::GroupConcat:
+      if (!is_string_like(*value)) {
+        error_ = true;
+        return;
+      }
+      if (!first_) concat_ += e_.separator;
+      concat_ += value->value;
+      first_ = false;
+      return;
+    default:
+      return;
+  }
+}
+
+std::optional<Term> AggregateState::result() const {
+  switch (e_.op) {
+    case Op::Count:
+      return make_number(NumType::Integer, count_);
+    case Op::Sum:
+      if (error_) return std::nullopt;
+      return acc_ ? acc_ : make_number(NumType::Integer, 0);
+    case Op::Avg: {
+      if (error_) return std::nullopt;
+      if (!acc_ || count_ == 0) return make_number(NumType::Integer, 0);
+      auto sum = number(*acc_);
+      return make_number(std::max(sum->type, NumType::Decimal), sum->value / count_);
+    }
+    case Op::Min:
+    case Op::Max:
+      if (error_) return std::nullopt;
+      return acc_;
+    case Op::Sample:
+      return acc_;
+    case Op::GroupConcat:
+      if (error_) return std::nullopt;
+      return Term::literal(concat_);
+    default:
+      return std::nullopt;
+  }
+}
+
+}  // namespace quiver::query

@@ -1,0 +1,54 @@
+// Expression evaluation with SPARQL 1.1's rules: type promotion for numbers, errors as "no value" that
+// propagate (|| and && and COALESCE/IF excepted), effective boolean values, and the ORDER BY order.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <set>
+
+#include "query/context.h"
+
+namespace quiver::query {
+
+class ExpressionEvaluator {
+ public:
+  // `exists` evaluates EXISTS patterns against a row (supplied by the executor).
+  ExpressionEvaluator(QueryContext& ctx, std::function<bool(const Node&, const Row&)> exists)
+      : ctx_(ctx), exists_(std::move(exists)) {}
+
+  // The value, or nullopt for an error or an unbound variable.
+  std::optional<Term> eval(const Expr& e, const Row& row);
+  // Effective boolean value; nullopt is a type error.
+  std::optional<bool> ebv(const Expr& e, const Row& row);
+
+ private:
+  std::optional<Term> call(const Expr& e, const Row& row);
+  QueryContext& ctx_;
+  std::function<bool(const Node&, const Row&)> exists_;
+};
+
+std::optional<bool> effective_boolean(const Term& t);
+// SPARQL's "=" on two terms: nullopt when they cannot be compared.
+std::optional<bool> terms_equal(const Term& a, const Term& b);
+// <0, 0, >0 in ORDER BY order (unbound first, then blank nodes, IRIs, literals).
+int order_compare(const std::optional<Term>& a, const std::optional<Term>& b);
+
+// One aggregate over one group.
+class AggregateState {
+ public:
+  explicit AggregateState(const Expr& aggregate) : e_(aggregate) {}
+  // `value` is the argument's value for one solution (nullopt: error/unbound); COUNT(*) passes any value.
+  void add(const std::optional<Term>& value);
+  std::optional<Term> result() const;
+
+ private:
+  const Expr& e_;
+  std::set<std::string> seen_;  // for DISTINCT
+  uint64_t count_ = 0;
+  bool error_ = false;
+  std::optional<Term> acc_;
+  std::string concat_;
+  bool first_ = true;
+};
+
+}  // namespace quiver::query

@@ -1,0 +1,621 @@
+#include "query/frontend.h"
+
+#include <rasqal.h>
+
+#include <map>
+#include <memory>
+
+namespace quiver::query {
+namespace {
+
+// Rasqal 0.9.33 keeps a sub-SELECT's projection and modifiers and an inline VALUES block in its internal
+// graph-pattern struct, with no public accessor. These mirror the first fields of those structs (Debian's
+// 0.9.33); `mirror()` checks the mirror against the public accessors before anything reads it.
+struct RasqalProjection {
+  rasqal_query* query;
+  raptor_sequence* variables;
+  unsigned int wildcard : 1;
+  int distinct;
+};
+struct RasqalModifier {
+  rasqal_query* query;
+  raptor_sequence* order_conditions;
+  raptor_sequence* group_conditions;
+  raptor_sequence* having_conditions;
+  int limit;
+  int offset;
+};
+struct RasqalBindings {
+  int usage;
+  rasqal_query* query;
+  raptor_sequence* variables;
+  raptor_sequence* rows;
+};
+struct RasqalRow {
+  int usage;
+  void* rowsource;
+  int offset;
+  int size;
+  rasqal_literal** values;
+};
+struct RasqalGraphPattern {
+  rasqal_query* query;
+  rasqal_graph_pattern_operator op;
+  raptor_sequence* triples;
+  raptor_sequence* graph_patterns;
+  int start_column;
+  int end_column;
+  rasqal_expression* filter_expression;
+  int gp_index;
+  rasqal_literal* origin;
+  rasqal_variable* var;
+  RasqalProjection* projection;
+  RasqalModifier* modifier;
+  unsigned int silent : 1;
+  raptor_sequence* data_graphs;
+  RasqalBindings* bindings;
+};
+
+const RasqalGraphPattern& mirror(rasqal_graph_pattern* gp) {
+  const auto* m = reinterpret_cast<const RasqalGraphPattern*>(gp);
+  if (m->op != rasqal_graph_pattern_get_operator(gp) || m->gp_index != rasqal_graph_pattern_get_index(gp) ||
+      m->origin != rasqal_graph_pattern_get_origin(gp) || m->var != rasqal_graph_pattern_get_variable(gp) ||
+      m->filter_expression != rasqal_graph_pattern_get_filter_expression(gp))
+    throw QueryError(
+        "this Rasqal build's internal layout is not the one Quiver knows (0.9.33); sub-queries and "
+        "inline VALUES are unavailable");
+  return *m;
+}
+
+template <class T>
+std::vector<T*> items(raptor_sequence* seq) {
+  std::vector<T*> out;
+  if (!seq) return out;
+  for (int i = 0, n = raptor_sequence_size(seq); i < n; ++i)
+    out.push_back(static_cast<T*>(raptor_sequence_get_at(seq, i)));
+  return out;
+}
+
+std::string uri_string(raptor_uri* uri) {
+  return reinterpret_cast<const char*>(raptor_uri_as_string(uri));
+}
+
+struct WorldDeleter {
+  void operator()(rasqal_world* w) const { rasqal_free_world(w); }
+};
+struct QueryDeleter {
+  void operator()(rasqal_query* q) const { rasqal_free_query(q); }
+};
+
+struct ErrorSink {
+  std::string message;
+  int line = 0, column = 0;
+  static void handler(void* data, raptor_log_message* m) {
+    auto* sink = static_cast<ErrorSink*>(data);
+    if (m->level < RAPTOR_LOG_LEVEL_ERROR || !sink->message.empty()) return;
+    sink->message = m->text ? m->text : "syntax error";
+    if (m->locator) {
+      sink->line = m->locator->line;
+      sink->column = m->locator->column;
+    }
+  }
+};
+
+rasqal_world* world() {
+  thread_local std::unique_ptr<rasqal_world, WorldDeleter> w = [] {
+    std::unique_ptr<rasqal_world, WorldDeleter> made(rasqal_new_world());
+    if (!made || rasqal_world_open(made.get()))
+      throw QueryError("cannot initialise the Rasqal SPARQL library");
+    return made;
+  }();
+  return w.get();
+}
+
+const std::map<rasqal_op, Op>& simple_ops() {
+  static const std::map<rasqal_op, Op> table = {
+      {RASQAL_EXPR_AND, Op::And},
+      {RASQAL_EXPR_OR, Op::Or},
+      {RASQAL_EXPR_BANG, Op::Not},
+      {RASQAL_EXPR_EQ, Op::Equal},
+      {RASQAL_EXPR_NEQ, Op::NotEqual},
+      {RASQAL_EXPR_LT, Op::Less},
+      {RASQAL_EXPR_GT, Op::Greater},
+      {RASQAL_EXPR_LE, Op::LessEqual},
+      {RASQAL_EXPR_GE, Op::GreaterEqual},
+      {RASQAL_EXPR_PLUS, Op::Add},
+      {RASQAL_EXPR_MINUS, Op::Subtract},
+      {RASQAL_EXPR_STAR, Op::Multiply},
+      {RASQAL_EXPR_SLASH, Op::Divide},
+      {RASQAL_EXPR_UMINUS, Op::Negate},
+      {RASQAL_EXPR_BOUND, Op::Bound},
+      {RASQAL_EXPR_IF, Op::If},
+      {RASQAL_EXPR_COALESCE, Op::Coalesce},
+      {RASQAL_EXPR_IN, Op::In},
+      {RASQAL_EXPR_NOT_IN, Op::NotIn},
+      {RASQAL_EXPR_SAMETERM, Op::SameTerm},
+      {RASQAL_EXPR_ISURI, Op::IsIri},
+      {RASQAL_EXPR_ISBLANK, Op::IsBlank},
+      {RASQAL_EXPR_ISLITERAL, Op::IsLiteral},
+      {RASQAL_EXPR_ISNUMERIC, Op::IsNumeric},
+      {RASQAL_EXPR_STR, Op::Str},
+      {RASQAL_EXPR_LANG, Op::Lang},
+      {RASQAL_EXPR_DATATYPE, Op::Datatype},
+      {RASQAL_EXPR_URI, Op::Iri},
+      {RASQAL_EXPR_IRI, Op::Iri},
+      {RASQAL_EXPR_BNODE, Op::Bnode},
+      {RASQAL_EXPR_STRDT, Op::StrDt},
+      {RASQAL_EXPR_STRLANG, Op::StrLang},
+      {RASQAL_EXPR_UUID, Op::Uuid},
+      {RASQAL_EXPR_STRUUID, Op::StrUuid},
+      {RASQAL_EXPR_STRLEN, Op::StrLen},
+      {RASQAL_EXPR_SUBSTR, Op::SubStr},
+      {RASQAL_EXPR_UCASE, Op::UCase},
+      {RASQAL_EXPR_LCASE, Op::LCase},
+      {RASQAL_EXPR_STRSTARTS, Op::StrStarts},
+      {RASQAL_EXPR_STRENDS, Op::StrEnds},
+      {RASQAL_EXPR_CONTAINS, Op::Contains},
+      {RASQAL_EXPR_STRBEFORE, Op::StrBefore},
+      {RASQAL_EXPR_STRAFTER, Op::StrAfter},
+      {RASQAL_EXPR_ENCODE_FOR_URI, Op::EncodeForUri},
+      {RASQAL_EXPR_CONCAT, Op::Concat},
+      {RASQAL_EXPR_LANGMATCHES, Op::LangMatches},
+      {RASQAL_EXPR_REGEX, Op::Regex},
+      {RASQAL_EXPR_REPLACE, Op::Replace},
+      {RASQAL_EXPR_ABS, Op::Abs},
+      {RASQAL_EXPR_ROUND, Op::Round},
+      {RASQAL_EXPR_CEIL, Op::Ceil},
+      {RASQAL_EXPR_FLOOR, Op::Floor},
+      {RASQAL_EXPR_RAND, Op::Rand},
+      {RASQAL_EXPR_NOW, Op::Now},
+      {RASQAL_EXPR_YEAR, Op::Year},
+      {RASQAL_EXPR_MONTH, Op::Month},
+      {RASQAL_EXPR_DAY, Op::Day},
+      {RASQAL_EXPR_HOURS, Op::Hours},
+      {RASQAL_EXPR_MINUTES, Op::Minutes},
+      {RASQAL_EXPR_SECONDS, Op::Seconds},
+      {RASQAL_EXPR_TIMEZONE, Op::Timezone},
+      {RASQAL_EXPR_TZ, Op::Tz},
+      {RASQAL_EXPR_MD5, Op::Md5},
+      {RASQAL_EXPR_SHA1, Op::Sha1},
+      {RASQAL_EXPR_SHA256, Op::Sha256},
+      {RASQAL_EXPR_SHA384, Op::Sha384},
+      {RASQAL_EXPR_SHA512, Op::Sha512},
+      {RASQAL_EXPR_COUNT, Op::Count},
+      {RASQAL_EXPR_SUM, Op::Sum},
+      {RASQAL_EXPR_AVG, Op::Avg},
+      {RASQAL_EXPR_MIN, Op::Min},
+      {RASQAL_EXPR_MAX, Op::Max},
+      {RASQAL_EXPR_SAMPLE, Op::Sample},
+      {RASQAL_EXPR_GROUP_CONCAT, Op::GroupConcat},
+  };
+  return table;
+}
+
+bool is_aggregate(Op op) {
+  return op == Op::Count || op == Op::Sum || op == Op::Avg || op == Op::Min || op == Op::Max ||
+         op == Op::Sample || op == Op::GroupConcat;
+}
+
+// The parts of a SELECT (top level or sub-query) that become solution modifiers.
+struct SelectParts {
+  std::vector<rasqal_variable*> projection;  // empty with wildcard
+  bool wildcard = false;
+  int distinct = 0;  // 1 DISTINCT, 2 REDUCED
+  std::vector<rasqal_expression*> group, having, order;
+  int limit = -1, offset = -1;
+};
+
+class Translator {
+ public:
+  explicit Translator(Query& q) : q_(q) {}
+
+  Term term(rasqal_literal* l) {
+    switch (l->type) {
+      case RASQAL_LITERAL_URI:
+        return Term::iri(uri_string(l->value.uri));
+      case RASQAL_LITERAL_BLANK:
+        return Term::blank(reinterpret_cast<const char*>(l->string));
+      case RASQAL_LITERAL_STRING:
+        if (l->language) return Term::lang(reinterpret_cast<const char*>(l->string), l->language);
+        if (l->datatype)
+          return Term::typed(reinterpret_cast<const char*>(l->string), uri_string(l->datatype));
+        return Term::literal(reinterpret_cast<const char*>(l->string));
+      case RASQAL_LITERAL_VARIABLE:
+        throw QueryError("a variable where a constant is needed");
+      default: {
+        raptor_uri* dt = l->datatype ? l->datatype : rasqal_literal_datatype(l);
+        std::string lexical(reinterpret_cast<const char*>(l->string), l->string_len);
+        if (!dt) return Term::literal(lexical);
+        return Term::typed(lexical, uri_string(dt));
+      }
+    }
+  }
+
+  PatternTerm pattern_term(rasqal_literal* l) {
+    if (l->type == RASQAL_LITERAL_VARIABLE) return PatternTerm::variable(var(l->value.variable));
+    return PatternTerm::term(term(l));
+  }
+
+  VarId var(rasqal_variable* v) {
+    std::string name = reinterpret_cast<const char*>(v->name);
+    // Anonymous variables (blank nodes in patterns) must never clash with named ones or be projected.
+    if (v->type == RASQAL_VARIABLE_TYPE_ANONYMOUS) name = "._" + name;
+    return q_.variables.id(name);
+  }
+
+  ExprPtr expr(rasqal_expression* e) {
+    auto out = std::make_shared<Expr>();
+    switch (e->op) {
+      case RASQAL_EXPR_LITERAL:
+        if (e->literal->type == RASQAL_LITERAL_VARIABLE) {
+          out->op = Op::Variable;
+          out->var = var(e->literal->value.variable);
+        } else {
+          out->op = Op::Constant;
+          out->constant = term(e->literal);
+        }
+        return out;
+      case RASQAL_EXPR_FUNCTION:
+      case RASQAL_EXPR_CAST: {
+        std::string name = uri_string(e->name);
+        if (name.rfind(std::string(xsd::kNs), 0) != 0) throw QueryError("unknown function <" + name + ">");
+        out->op = Op::Cast;
+        out->function_iri = name;
+        if (e->arg1) out->args.push_back(expr(e->arg1));
+        for (auto* a : items<rasqal_expression>(e->args)) out->args.push_back(expr(a));
+        return out;
+      }
+      case RASQAL_EXPR_STR_EQ:
+      case RASQAL_EXPR_STR_NEQ:
+      case RASQAL_EXPR_STR_MATCH:
+      case RASQAL_EXPR_STR_NMATCH:
+      case RASQAL_EXPR_TILDE:
+        throw QueryError(std::string("operator ") + rasqal_expression_op_label(e->op) + " is not SPARQL");
+      default:
+        break;
+    }
+    auto it = simple_ops().find(e->op);
+    if (it == simple_ops().end())
+      throw QueryError(std::string("unsupported SPARQL operator ") + rasqal_expression_op_label(e->op));
+    out->op = it->second;
+    out->distinct = (e->flags & RASQAL_EXPR_FLAG_DISTINCT) != 0;
+    if (out->op == Op::Count && e->arg1 && e->arg1->op == RASQAL_EXPR_VARSTAR) {
+      return out;  // COUNT(*)
+    }
+    for (rasqal_expression* a : {e->arg1, e->arg2, e->arg3, e->arg4})
+      if (a) out->args.push_back(expr(a));
+    for (auto* a : items<rasqal_expression>(e->args)) out->args.push_back(expr(a));
+    if (out->op == Op::GroupConcat && e->literal)
+      out->separator = reinterpret_cast<const char*>(rasqal_literal_as_string(e->literal));
+    return out;
+  }
+
+  // Replaces aggregate calls by the variables a Group node will bind, recording them in `aggregates`.
+  ExprPtr lift_aggregates(const ExprPtr& e, std::vector<Aggregate>& aggregates) {
+    if (is_aggregate(e->op)) {
+      VarId v = q_.variables.fresh("agg");
+      aggregates.push_back({v, e});
+      auto ref = std::make_shared<Expr>();
+      ref->op = Op::Variable;
+      ref->var = v;
+      return ref;
+    }
+    if (e->args.empty()) return e;
+    auto copy = std::make_shared<Expr>(*e);
+    for (auto& a : copy->args) a = lift_aggregates(a, aggregates);
+    return copy;
+  }
+
+  static NodePtr join(NodePtr a, NodePtr b) {
+    if (!a || a->kind == Node::Kind::Unit) return b;
+    if (!b || b->kind == Node::Kind::Unit) return a;
+    if (a->kind == Node::Kind::Bgp && b->kind == Node::Kind::Bgp) {
+      auto merged = std::make_shared<Node>(*a);
+      merged->triples.insert(merged->triples.end(), b->triples.begin(), b->triples.end());
+      return merged;
+    }
+    return binary(Node::Kind::Join, std::move(a), std::move(b));
+  }
+
+  static NodePtr binary(Node::Kind kind, NodePtr a, NodePtr b) {
+    auto n = std::make_shared<Node>();
+    n->kind = kind;
+    n->left = std::move(a);
+    n->right = std::move(b);
+    return n;
+  }
+
+  static NodePtr unit() { return std::make_shared<Node>(); }
+
+  // A group's pattern and the FILTER expressions that scope over all of it.
+  std::pair<NodePtr, std::vector<ExprPtr>> group_parts(rasqal_graph_pattern* gp) {
+    if (rasqal_graph_pattern_get_operator(gp) != RASQAL_GRAPH_PATTERN_OPERATOR_GROUP)
+      return {pattern(gp), {}};
+    NodePtr g = unit();
+    std::vector<ExprPtr> filters;
+    for (auto* sub : items<rasqal_graph_pattern>(rasqal_graph_pattern_get_sub_graph_pattern_sequence(gp))) {
+      switch (rasqal_graph_pattern_get_operator(sub)) {
+        case RASQAL_GRAPH_PATTERN_OPERATOR_FILTER:
+          filters.push_back(expr(rasqal_graph_pattern_get_filter_expression(sub)));
+          break;
+        case RASQAL_GRAPH_PATTERN_OPERATOR_OPTIONAL: {
+          auto children =
+              items<rasqal_graph_pattern>(rasqal_graph_pattern_get_sub_graph_pattern_sequence(sub));
+          auto [inner, inner_filters] = children.size() == 1 ? group_parts(children[0])
+                                                             : std::make_pair(unit(), std::vector<ExprPtr>{});
+          auto n = std::make_shared<Node>();
+          n->kind = Node::Kind::LeftJoin;
+          n->left = g;
+          n->right = inner;
+          n->exprs = inner_filters;
+          g = n;
+          break;
+        }
+        case RASQAL_GRAPH_PATTERN_OPERATOR_MINUS:
+          g = binary(Node::Kind::Minus, g, children_as_group(sub));
+          break;
+        case RASQAL_GRAPH_PATTERN_OPERATOR_LET: {
+          auto n = std::make_shared<Node>();
+          n->kind = Node::Kind::Extend;
+          n->left = g;
+          n->var = var(rasqal_graph_pattern_get_variable(sub));
+          n->expr = expr(rasqal_graph_pattern_get_filter_expression(sub));
+          g = n;
+          break;
+        }
+        default:
+          g = join(g, pattern(sub));
+      }
+    }
+    return {g, filters};
+  }
+
+  NodePtr with_filters(NodePtr n, std::vector<ExprPtr> filters) {
+    if (filters.empty()) return n;
+    auto f = std::make_shared<Node>();
+    f->kind = Node::Kind::Filter;
+    f->left = std::move(n);
+    f->exprs = std::move(filters);
+    return f;
+  }
+
+  NodePtr children_as_group(rasqal_graph_pattern* gp) {
+    NodePtr g = unit();
+    for (auto* sub : items<rasqal_graph_pattern>(rasqal_graph_pattern_get_sub_graph_pattern_sequence(gp))) {
+      auto [p, f] = group_parts(sub);
+      g = join(g, with_filters(p, f));
+    }
+    return g;
+  }
+
+  NodePtr pattern(rasqal_graph_pattern* gp) {
+    switch (rasqal_graph_pattern_get_operator(gp)) {
+      case RASQAL_GRAPH_PATTERN_OPERATOR_BASIC: {
+        auto n = std::make_shared<Node>();
+        n->kind = Node::Kind::Bgp;
+        for (int i = 0; rasqal_triple* t = rasqal_graph_pattern_get_triple(gp, i); ++i)
+          n->triples.push_back(
+              {pattern_term(t->subject), pattern_term(t->predicate), pattern_term(t->object)});
+        return n;
+      }
+      case RASQAL_GRAPH_PATTERN_OPERATOR_GROUP: {
+        auto [p, f] = group_parts(gp);
+        return with_filters(p, f);
+      }
+      case RASQAL_GRAPH_PATTERN_OPERATOR_UNION: {
+        NodePtr u;
+        for (auto* sub :
+             items<rasqal_graph_pattern>(rasqal_graph_pattern_get_sub_graph_pattern_sequence(gp))) {
+          NodePtr branch = pattern(sub);
+          u = u ? binary(Node::Kind::Union, u, branch) : branch;
+        }
+        return u ? u : unit();
+      }
+      case RASQAL_GRAPH_PATTERN_OPERATOR_GRAPH: {
+        auto n = std::make_shared<Node>();
+        n->kind = Node::Kind::Graph;
+        n->graph = pattern_term(rasqal_graph_pattern_get_origin(gp));
+        n->left = children_as_group(gp);
+        return n;
+      }
+      case RASQAL_GRAPH_PATTERN_OPERATOR_SELECT: {
+        const RasqalGraphPattern& m = mirror(gp);
+        SelectParts parts;
+        if (m.projection) {
+          parts.projection = items<rasqal_variable>(m.projection->variables);
+          parts.wildcard = m.projection->wildcard;
+          parts.distinct = m.projection->distinct;
+        }
+        if (m.modifier) {
+          parts.group = items<rasqal_expression>(m.modifier->group_conditions);
+          parts.having = items<rasqal_expression>(m.modifier->having_conditions);
+          parts.order = items<rasqal_expression>(m.modifier->order_conditions);
+          parts.limit = m.modifier->limit;
+          parts.offset = m.modifier->offset;
+        }
+        NodePtr where = children_as_group(gp);
+        if (m.bindings) where = join(where, values(m.bindings->variables, m.bindings->rows));
+        std::vector<VarId> projected;
+        return select(where, parts, projected);
+      }
+      case RASQAL_GRAPH_PATTERN_OPERATOR_VALUES: {
+        const RasqalGraphPattern& m = mirror(gp);
+        if (!m.bindings) return unit();
+        return values(m.bindings->variables, m.bindings->rows);
+      }
+      case RASQAL_GRAPH_PATTERN_OPERATOR_SERVICE:
+        throw QueryError("SERVICE is not supported yet");
+      case RASQAL_GRAPH_PATTERN_OPERATOR_FILTER:
+        return with_filters(unit(), {expr(rasqal_graph_pattern_get_filter_expression(gp))});
+      default:
+        return children_as_group(gp);
+    }
+  }
+
+  NodePtr values(raptor_sequence* vars, raptor_sequence* rows) {
+    auto n = std::make_shared<Node>();
+    n->kind = Node::Kind::Values;
+    for (auto* v : items<rasqal_variable>(vars)) n->vars.push_back(var(v));
+    for (auto* r : items<RasqalRow>(rows)) {
+      std::vector<std::optional<Term>> row(n->vars.size());
+      for (int i = 0; i < r->size && i < static_cast<int>(row.size()); ++i)
+        if (r->values[i]) row[i] = term(r->values[i]);
+      n->rows.push_back(std::move(row));
+    }
+    return n;
+  }
+
+  // Grouping, HAVING, SELECT expressions, ORDER BY, projection, DISTINCT/REDUCED and slicing (18.2.4-5).
+  NodePtr select(NodePtr where, const SelectParts& parts, std::vector<VarId>& projected) {
+    std::vector<Aggregate> aggregates;
+    std::vector<std::pair<VarId, ExprPtr>> select_exprs;
+    for (rasqal_variable* v : parts.projection) {
+      VarId id = var(v);
+      projected.push_back(id);
+      if (v->expression) select_exprs.emplace_back(id, lift_aggregates(expr(v->expression), aggregates));
+    }
+    std::vector<ExprPtr> having;
+    for (auto* h : parts.having) having.push_back(lift_aggregates(expr(h), aggregates));
+    std::vector<OrderKey> order;
+    for (auto* o : parts.order) {
+      bool desc = o->op == RASQAL_EXPR_ORDER_COND_DESC;
+      rasqal_expression* inner = (o->op == RASQAL_EXPR_ORDER_COND_ASC || desc) ? o->arg1 : o;
+      order.push_back({lift_aggregates(expr(inner), aggregates), desc});
+    }
+    NodePtr n = where;
+    if (!parts.group.empty() || !aggregates.empty()) {
+      auto g = std::make_shared<Node>();
+      g->kind = Node::Kind::Group;
+      g->left = n;
+      for (auto* c : parts.group) {
+        rasqal_expression* inner =
+            (c->op == RASQAL_EXPR_GROUP_COND_ASC || c->op == RASQAL_EXPR_GROUP_COND_DESC) ? c->arg1 : c;
+        if (inner->op == RASQAL_EXPR_LITERAL && inner->literal->type == RASQAL_LITERAL_VARIABLE) {
+          rasqal_variable* v = inner->literal->value.variable;
+          g->group_keys.emplace_back(var(v), v->expression ? expr(v->expression) : expr(inner));
+        } else {
+          g->group_keys.emplace_back(q_.variables.fresh("key"), expr(inner));
+        }
+      }
+      g->aggregates = aggregates;
+      n = g;
+    }
+    n = with_filters(n, having);
+    for (auto& [v, e] : select_exprs) {
+      auto x = std::make_shared<Node>();
+      x->kind = Node::Kind::Extend;
+      x->left = n;
+      x->var = v;
+      x->expr = e;
+      n = x;
+    }
+    if (!order.empty()) {
+      auto o = std::make_shared<Node>();
+      o->kind = Node::Kind::OrderBy;
+      o->left = n;
+      o->order = order;
+      n = o;
+    }
+    if (parts.wildcard || parts.projection.empty()) {
+      projected.clear();
+      for (VarId v : pattern_variables(*where))
+        if (q_.variables.name(v)[0] != '.') projected.push_back(v);
+    }
+    auto p = std::make_shared<Node>();
+    p->kind = Node::Kind::Project;
+    p->left = n;
+    p->vars = projected;
+    n = p;
+    if (parts.distinct) {
+      auto d = std::make_shared<Node>();
+      d->kind = parts.distinct == 1 ? Node::Kind::Distinct : Node::Kind::Reduced;
+      d->left = n;
+      n = d;
+    }
+    if (parts.limit >= 0 || parts.offset > 0) {
+      auto s = std::make_shared<Node>();
+      s->kind = Node::Kind::Slice;
+      s->left = n;
+      s->limit = parts.limit;
+      s->offset = std::max(0, parts.offset);
+      n = s;
+    }
+    return n;
+  }
+
+ private:
+  Query& q_;
+};
+
+}  // namespace
+
+Query parse_query(std::string_view text, const std::string& base_iri) {
+  rasqal_world* w = world();
+  ErrorSink errors;
+  rasqal_world_set_log_handler(w, &errors, ErrorSink::handler);
+  std::unique_ptr<rasqal_query, QueryDeleter> rq(rasqal_new_query(w, "sparql11", nullptr));
+  if (!rq) throw QueryError("cannot create a SPARQL parser");
+  raptor_uri* base =
+      raptor_new_uri(rasqal_world_get_raptor(w), reinterpret_cast<const unsigned char*>(base_iri.c_str()));
+  const std::string text_copy(text);
+  int rc = rasqal_query_prepare(rq.get(), reinterpret_cast<const unsigned char*>(text_copy.c_str()), base);
+  raptor_free_uri(base);
+  if (rc != 0 || !errors.message.empty())
+    throw QueryError(errors.message.empty() ? "invalid SPARQL" : errors.message, errors.line, errors.column);
+
+  Query q;
+  Translator t(q);
+  switch (rasqal_query_get_verb(rq.get())) {
+    case RASQAL_QUERY_VERB_SELECT:
+      q.form = Query::Form::Select;
+      break;
+    case RASQAL_QUERY_VERB_ASK:
+      q.form = Query::Form::Ask;
+      break;
+    case RASQAL_QUERY_VERB_CONSTRUCT:
+      q.form = Query::Form::Construct;
+      break;
+    case RASQAL_QUERY_VERB_DESCRIBE:
+      q.form = Query::Form::Describe;
+      break;
+    default:
+      throw QueryError("not a query (use quiver update for SPARQL Update)");
+  }
+  for (auto* dg : items<rasqal_data_graph>(rasqal_query_get_data_graph_sequence(rq.get()))) {
+    if (dg->flags == RASQAL_DATA_GRAPH_NAMED)
+      q.from_named.push_back(uri_string(dg->name_uri ? dg->name_uri : dg->uri));
+    else
+      q.from.push_back(uri_string(dg->uri));
+  }
+
+  rasqal_graph_pattern* where = rasqal_query_get_query_graph_pattern(rq.get());
+  NodePtr root = where ? t.pattern(where) : Translator::unit();
+  if (raptor_sequence* rows = rasqal_query_get_bindings_rows_sequence(rq.get()))
+    root = Translator::join(root, t.values(rasqal_query_get_bindings_variables_sequence(rq.get()), rows));
+
+  SelectParts parts;
+  parts.group = items<rasqal_expression>(rasqal_query_get_group_conditions_sequence(rq.get()));
+  parts.having = items<rasqal_expression>(rasqal_query_get_having_conditions_sequence(rq.get()));
+  parts.order = items<rasqal_expression>(rasqal_query_get_order_conditions_sequence(rq.get()));
+  parts.limit = rasqal_query_get_limit(rq.get());
+  parts.offset = rasqal_query_get_offset(rq.get());
+  parts.distinct = rasqal_query_get_distinct(rq.get());
+  parts.wildcard = rasqal_query_get_wildcard(rq.get());
+  if (q.form == Query::Form::Select && !parts.wildcard)
+    parts.projection = items<rasqal_variable>(rasqal_query_get_bound_variable_sequence(rq.get()));
+  if (q.form == Query::Form::Ask) {
+    parts = SelectParts{};
+    parts.limit = 1;
+  }
+  if (q.form == Query::Form::Construct)
+    for (auto* tr : items<rasqal_triple>(rasqal_query_get_construct_triples_sequence(rq.get())))
+      q.construct.push_back(
+          {t.pattern_term(tr->subject), t.pattern_term(tr->predicate), t.pattern_term(tr->object)});
+  if (q.form == Query::Form::Describe)
+    for (auto* l : items<rasqal_literal>(rasqal_query_get_describe_sequence(rq.get())))
+      q.describe.push_back(t.pattern_term(l));
+  q.root = t.select(root, parts, q.projection);
+  return q;
+}
+
+}  // namespace quiver::query

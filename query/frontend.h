@@ -1,0 +1,28 @@
+// The SPARQL front end: Rasqal parses the text (SPARQL 1.1, prefixes and base honoured) and the parse tree
+// is translated into Quiver's algebra following SPARQL 1.1 section 18.2.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include "query/algebra.h"
+
+namespace quiver::query {
+
+// Invalid SPARQL, or SPARQL this engine does not run yet; `what()` says where and why.
+class QueryError : public std::runtime_error {
+ public:
+  QueryError(const std::string& message, int line = 0, int column = 0)
+      : std::runtime_error(line
+                               ? "line " + std::to_string(line) +
+                                     (column > 0 ? ", column " + std::to_string(column) : "") + ": " + message
+                               : message),
+        line(line),
+        column(column) {}
+  int line, column;
+};
+
+Query parse_query(std::string_view text, const std::string& base_iri = "http://quiver.local/");
+
+}  // namespace quiver::query

@@ -1,0 +1,121 @@
+#include "query/query.h"
+
+#include <set>
+
+#include "query/executor.h"
+
+namespace quiver::query {
+namespace {
+
+void set_dataset(QueryContext& ctx, const Query& q, const QueryOptions& options) {
+  Dataset& ds = ctx.dataset();
+  ds.union_default = options.union_default_graph;
+  if (!q.from.empty() || !q.from_named.empty()) {
+    ds.union_default = false;
+    ds.default_graphs.clear();
+    for (const auto& iri : q.from)
+      ds.default_graphs.push_back(ctx.stored_id(Term::iri(iri)).value_or(kUnbound));
+    ds.named_graphs.emplace();
+    for (const auto& iri : q.from_named)
+      if (auto id = ctx.stored_id(Term::iri(iri))) ds.named_graphs->push_back(*id);
+  }
+}
+
+std::optional<Term> instantiate(const PatternTerm& p, const Row& row, QueryContext& ctx, size_t solution) {
+  if (p.var) {
+    if (row[*p.var] == kUnbound) return std::nullopt;
+    return ctx.term(row[*p.var]);
+  }
+  if (p.constant.kind == TermKind::Blank)
+    return Term::blank(p.constant.value + "_" + std::to_string(solution));
+  return p.constant;
+}
+
+bool valid_triple(const Term& s, const Term& p, const Term& o) {
+  (void)o;
+  return s.kind != TermKind::Literal && p.kind == TermKind::Iri;
+}
+
+void construct(Executor& ex, const Query& q, RowStream& rows, ResultSink& sink) {
+  std::set<std::string> seen;
+  Row row;
+  for (size_t n = 0; rows.next(row); ++n) {
+    for (const auto& t : q.construct) {
+      auto s = instantiate(t.s, row, ex.context(), n), p = instantiate(t.p, row, ex.context(), n),
+           o = instantiate(t.o, row, ex.context(), n);
+      if (!s || !p || !o || !valid_triple(*s, *p, *o)) continue;
+      if (!seen.insert(encode_term(*s) + '\x1f' + encode_term(*p) + '\x1f' + encode_term(*o)).second)
+        continue;
+      sink.triple(*s, *p, *o);
+    }
+  }
+}
+
+// DESCRIBE: the concise bounded description of each resource (its triples, following blank node objects).
+void describe(Executor& ex, const Query& q, RowStream& rows, ResultSink& sink) {
+  QueryContext& ctx = ex.context();
+  std::vector<TermId> todo;
+  Row row;
+  while (rows.next(row))
+    for (const auto& d : q.describe) {
+      if (d.var) {
+        if (row[*d.var] != kUnbound) todo.push_back(row[*d.var]);
+      } else if (auto id = ctx.stored_id(d.constant)) {
+        todo.push_back(*id);
+      }
+    }
+  std::set<TermId> done;
+  while (!todo.empty()) {
+    TermId id = todo.back();
+    todo.pop_back();
+    if (!done.insert(id).second) continue;
+    for (auto c = ctx.store().scan({.s = id, .p = {}, .o = {}, .g = kDefaultGraph}); c.valid(); c.next()) {
+      const Quad& quad = c.quad();
+      const Term& o = ctx.term(quad.o);
+      sink.triple(ctx.term(quad.s), ctx.term(quad.p), o);
+      if (o.kind == TermKind::Blank) todo.push_back(quad.o);
+    }
+  }
+}
+
+}  // namespace
+
+void run_query(const Store& store, std::string_view text, const QueryOptions& options, ResultSink& sink) {
+  Query q = parse_query(text, options.base_iri);
+  QueryContext ctx(store, q.variables.size(), std::chrono::steady_clock::now() + options.timeout,
+                   options.cancelled);
+  set_dataset(ctx, q, options);
+  Executor ex(ctx);
+  auto rows = ex.open(*q.root, ctx.empty_row());
+  switch (q.form) {
+    case Query::Form::Select: {
+      std::vector<std::string> names;
+      for (VarId v : q.projection) names.push_back(q.variables.name(v));
+      sink.start_solutions(names);
+      Row row;
+      std::vector<std::optional<Term>> values(q.projection.size());
+      while (rows->next(row)) {
+        for (size_t i = 0; i < q.projection.size(); ++i) {
+          TermId id = row[q.projection[i]];
+          values[i] = id == kUnbound ? std::nullopt : std::optional<Term>(ctx.term(id));
+        }
+        sink.solution(values);
+      }
+      break;
+    }
+    case Query::Form::Ask: {
+      Row row;
+      sink.boolean(rows->next(row));
+      break;
+    }
+    case Query::Form::Construct:
+      construct(ex, q, *rows, sink);
+      break;
+    case Query::Form::Describe:
+      describe(ex, q, *rows, sink);
+      break;
+  }
+  sink.finish();
+}
+
+}  // namespace quiver::query

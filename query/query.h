@@ -1,0 +1,46 @@
+// Quiver's SPARQL query engine: the public entry point of query/.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "query/frontend.h"
+#include "store/store.h"
+
+namespace quiver::query {
+
+struct QueryOptions {
+  std::chrono::milliseconds timeout{std::chrono::minutes(5)};
+  std::string base_iri = "http://quiver.local/";
+  // The default graph is the union of all graphs (as in Neptune) instead of the store's default graph.
+  bool union_default_graph = false;
+  const std::atomic<bool>* cancelled = nullptr;
+};
+
+// Receives results as they are produced.
+class ResultSink {
+ public:
+  virtual ~ResultSink() = default;
+  virtual void start_solutions(const std::vector<std::string>& variables) = 0;
+  virtual void solution(const std::vector<std::optional<Term>>& values) = 0;
+  virtual void boolean(bool value) = 0;
+  virtual void triple(const Term& s, const Term& p, const Term& o) = 0;
+  virtual void finish() = 0;
+};
+
+enum class ResultFormat { Table, Json, Xml, Csv, Tsv, NTriples, Turtle, RdfXml };
+std::optional<ResultFormat> result_format_from_name(std::string_view name);
+// A sink writing the format to `out`. Solution formats reject graphs and vice versa with a QueryError.
+std::unique_ptr<ResultSink> make_result_writer(ResultFormat format, std::FILE* out);
+
+// Parses and runs one query against the store. Throws QueryError for invalid SPARQL, a timeout, a
+// cancellation or a query over its memory limit.
+void run_query(const Store& store, std::string_view text, const QueryOptions& options, ResultSink& sink);
+
+}  // namespace quiver::query
