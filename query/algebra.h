@@ -116,7 +116,8 @@ enum class Op {
   Sha256,
   Sha384,
   Sha512,
-  Cast,  // function_iri names the XSD type
+  Cast,     // function_iri names the XSD type
+  Unknown,  // an extension function Quiver does not have: always an evaluation error
   Count,
   Sum,
   Avg,

@@ -613,8 +613,9 @@ std::unique_ptr<RowStream> Executor::direct(const Node& node, const Row& input, 
     case Node::Kind::Project:
       return std::make_unique<ProjectStream>(node, open(*node.left, input, graph), ctx_.variables());
     case Node::Kind::Distinct:
-    case Node::Kind::Reduced:
       return std::make_unique<DistinctStream>(open(*node.left, input, graph));
+    case Node::Kind::Reduced:  // REDUCED permits, but does not require, removing duplicates
+      return open(*node.left, input, graph);
     case Node::Kind::Slice:
       return std::make_unique<SliceStream>(node, open(*node.left, input, graph));
   }

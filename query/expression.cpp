@@ -663,6 +663,8 @@ std::optional<Term> ExpressionEvaluator::call(const Expr& e, const Row& row) {
       if (to == xsd::kDouble) return make_number(NumType::Double, value);
       return std::nullopt;
     }
+    case Op::Unknown:
+      return std::nullopt;
     default:
       throw QueryError("this SPARQL function is not supported yet");
   }

@@ -258,8 +258,7 @@ class Translator {
       case RASQAL_EXPR_FUNCTION:
       case RASQAL_EXPR_CAST: {
         std::string name = uri_string(e->name);
-        if (name.rfind(std::string(xsd::kNs), 0) != 0) throw QueryError("unknown function <" + name + ">");
-        out->op = Op::Cast;
+        out->op = name.rfind(std::string(xsd::kNs), 0) == 0 ? Op::Cast : Op::Unknown;
         out->function_iri = name;
         if (e->arg1) out->args.push_back(expr(e->arg1));
         for (auto* a : items<rasqal_expression>(e->args)) out->args.push_back(expr(a));

@@ -168,7 +168,8 @@ TEST(Store, ScansMatchAFilteredFullScanForEveryBoundCombination) {
   size_t default_count =
       std::count_if(all.begin(), all.end(), [](const Quad& q) { return q.g == kDefaultGraph; });
   size_t scanned = 0;
-  for (auto c = store->scan(QuadPattern{.s = {}, .p = {}, .o = {}, .g = kDefaultGraph}); c.valid(); c.next()) ++scanned;
+  for (auto c = store->scan(QuadPattern{.s = {}, .p = {}, .o = {}, .g = kDefaultGraph}); c.valid(); c.next())
+    ++scanned;
   EXPECT_EQ(scanned, default_count);
 }
 

@@ -12,6 +12,8 @@ namespace {
 constexpr const char* kRdf = "http://www.w3.org/1999/02/22-rdf-syntax-ns#";
 constexpr const char* kMf = "http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#";
 constexpr const char* kRdft = "http://www.w3.org/ns/rdftest#";
+constexpr const char* kQt = "http://www.w3.org/2001/sw/DataAccess/tests/test-query#";
+constexpr const char* kDawgt = "http://www.w3.org/2001/sw/DataAccess/tests/test-dawg#";
 
 std::string local_name(const std::string& iri) {
   auto pos = iri.find_last_of("#/");
@@ -47,6 +49,24 @@ Manifest read_manifest(const std::filesystem::path& path) {
     auto p = it->second.find(pred);
     return p == it->second.end() ? nullptr : &p->second;
   };
+  auto all = [&](const std::string& node, const std::string& pred) {
+    std::vector<const Term*> out;
+    auto it = props.find(node);
+    if (it == props.end()) return out;
+    auto [b, e] = it->second.equal_range(pred);
+    for (auto p = b; p != e; ++p) out.push_back(&p->second);
+    return out;
+  };
+  // The items of an RDF collection.
+  auto list = [&](const Term* head) {
+    std::vector<const Term*> out;
+    while (head && !(head->kind == TermKind::Iri && head->value == std::string(kRdf) + "nil")) {
+      const std::string cell = node_key(*head);
+      if (const Term* item = first(cell, std::string(kRdf) + "first")) out.push_back(item);
+      head = first(cell, std::string(kRdf) + "rest");
+    }
+    return out;
+  };
 
   Manifest m;
   m.dir = abs.parent_path();
@@ -55,26 +75,31 @@ Manifest read_manifest(const std::filesystem::path& path) {
       const std::string manifest = node_key(q[0]);
       if (const Term* base = first(manifest, std::string(kMf) + "assumedTestBase"))
         m.assumed_base = base->value;
-      const Term* list = first(manifest, std::string(kMf) + "entries");
-      while (list && !(list->kind == TermKind::Iri && list->value == std::string(kRdf) + "nil")) {
-        const std::string cell = node_key(*list);
-        if (const Term* item = first(cell, std::string(kRdf) + "first")) {
-          const std::string e = node_key(*item);
-          ManifestEntry entry;
-          entry.id = item->value;
-          if (const Term* t = first(e, std::string(kRdf) + "type")) entry.type = local_name(t->value);
-          if (const Term* t = first(e, std::string(kMf) + "name")) entry.name = t->value;
-          if (const Term* t = first(e, std::string(kRdft) + "approval"))
-            entry.approval = local_name(t->value);
-          if (const Term* t = first(e, std::string(kMf) + "action")) entry.action = file_of(*t);
-          if (const Term* t = first(e, std::string(kMf) + "result")) entry.result = file_of(*t);
-          m.entries.push_back(std::move(entry));
+      for (const Term* inc : list(first(manifest, std::string(kMf) + "include")))
+        m.includes.push_back(file_of(*inc));
+      for (const Term* item : list(first(manifest, std::string(kMf) + "entries"))) {
+        const std::string e = node_key(*item);
+        ManifestEntry entry;
+        entry.id = item->value;
+        if (const Term* t = first(e, std::string(kRdf) + "type")) entry.type = local_name(t->value);
+        if (const Term* t = first(e, std::string(kMf) + "name")) entry.name = t->value;
+        if (const Term* t = first(e, std::string(kRdft) + "approval")) entry.approval = local_name(t->value);
+        if (const Term* t = first(e, std::string(kDawgt) + "approval")) entry.approval = local_name(t->value);
+        if (const Term* t = first(e, std::string(kMf) + "result")) entry.result = file_of(*t);
+        if (const Term* action = first(e, std::string(kMf) + "action")) {
+          entry.action = file_of(*action);
+          const std::string a = node_key(*action);
+          if (const Term* q = first(a, std::string(kQt) + "query")) entry.query = file_of(*q);
+          for (const Term* d : all(a, std::string(kQt) + "data")) entry.data.push_back(file_of(*d));
+          for (const Term* g : all(a, std::string(kQt) + "graphData"))
+            entry.graph_data.push_back(file_of(*g));
         }
-        list = first(cell, std::string(kRdf) + "rest");
+        m.entries.push_back(std::move(entry));
       }
     }
   }
-  if (m.entries.empty()) throw std::runtime_error("manifest has no entries: " + path.string());
+  if (m.entries.empty() && m.includes.empty())
+    throw std::runtime_error("manifest has no entries: " + path.string());
   return m;
 }
 

@@ -14,18 +14,23 @@ struct ManifestEntry {
   std::string approval;
   std::filesystem::path action;  // mf:action as a local file, when it is one
   std::filesystem::path result;  // mf:result as a local file, when it is one
+  // SPARQL tests: the action is a node with the query, the default graph's data and named graphs' data.
+  std::filesystem::path query;
+  std::vector<std::filesystem::path> data, graph_data;
 };
 
 struct Manifest {
   std::filesystem::path dir;
   std::string assumed_base;  // mf:assumedTestBase, or empty
   std::vector<ManifestEntry> entries;
+  std::vector<std::filesystem::path> includes;  // mf:include: further manifests
 };
 
 // Where the W3C suites are: $QUIVER_W3C_DIR, else the shared folder beside the source tree.
 std::filesystem::path w3c_dir();
 
-// Reads a manifest. Throws std::runtime_error naming the file when it is missing or malformed.
+// Reads a manifest (its own entries; `includes` lists the manifests it includes). Throws std::runtime_error
+// naming the file when it is missing or malformed.
 Manifest read_manifest(const std::filesystem::path& path);
 
 }  // namespace quiver::testing

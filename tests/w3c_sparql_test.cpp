@@ -1,0 +1,409 @@
+// The W3C SPARQL 1.0 and 1.1 query suites, driven from their manifests: syntax tests through the front end,
+// evaluation tests against a fresh store loaded with the test's data.
+#include <gtest/gtest.h>
+#include <rasqal.h>
+
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "loader/loader.h"
+#include "query/query.h"
+#include "tests/support/manifest.h"
+#include "tests/support/rdf_graph.h"
+#include "tests/support/temp_dir.h"
+
+namespace quiver::testing {
+namespace {
+
+const char* const kManifests[] = {
+    "sparql10/manifest-evaluation.ttl",     "sparql10/manifest-syntax.ttl",
+    "sparql11/manifest-sparql11-query.ttl", "sparql11/csv-tsv-res/manifest.ttl",
+    "sparql11/json-res/manifest.ttl",
+};
+
+// Tests Quiver does not pass yet, with the reason; each is still run and must still fail.
+const std::map<std::string, std::string>& known_failures() {
+  static const std::map<std::string, std::string> known = {
+#include "w3c_sparql_known_failures.inc"
+  };
+  return known;
+}
+
+struct Case {
+  std::string suite;  // the folder of the entry's manifest, relative to sparql/
+  ManifestEntry entry;
+  std::string problem;
+};
+
+void PrintTo(const Case& c, std::ostream* os) {
+  *os << c.suite << "/" << c.entry.name;
+}
+
+void collect(const std::filesystem::path& manifest, std::vector<Case>& cases) {
+  Manifest m = read_manifest(manifest);
+  const std::string suite = std::filesystem::relative(m.dir, w3c_dir() / "sparql").string();
+  for (auto& e : m.entries)
+    if (e.approval != "Withdrawn" && e.approval != "NotClassified") cases.push_back({suite, e, {}});
+  for (auto& inc : m.includes) collect(inc, cases);
+}
+
+std::vector<Case> all_cases() {
+  std::vector<Case> cases;
+  for (const char* manifest : kManifests) {
+    try {
+      collect(w3c_dir() / "sparql" / manifest, cases);
+    } catch (const std::exception& e) {
+      cases.push_back({manifest, {}, e.what()});
+    }
+  }
+  return cases;
+}
+
+std::string read_text(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::string file_iri(const std::filesystem::path& p) {
+  return "file://" + p.string();
+}
+
+// ---- results --------------------------------------------------------------------------------------------
+
+struct Results {
+  std::vector<std::map<std::string, Term>> solutions;
+  std::optional<bool> boolean;
+  std::vector<TermQuad> graph;
+};
+
+class Capture : public query::ResultSink {
+ public:
+  explicit Capture(Results& r) : r_(r) {}
+  void start_solutions(const std::vector<std::string>& vars) override { vars_ = vars; }
+  void solution(const std::vector<std::optional<Term>>& values) override {
+    std::map<std::string, Term> s;
+    for (size_t i = 0; i < values.size(); ++i)
+      if (values[i]) s[vars_[i]] = *values[i];
+    r_.solutions.push_back(std::move(s));
+  }
+  void boolean(bool v) override { r_.boolean = v; }
+  void triple(const Term& s, const Term& p, const Term& o) override {
+    r_.graph.push_back({s, p, o, Term::iri("")});
+  }
+  void finish() override {}
+
+ private:
+  Results& r_;
+  std::vector<std::string> vars_;
+};
+
+Term from_rasqal(rasqal_literal* l) {
+  auto str = [](const unsigned char* s) { return std::string(reinterpret_cast<const char*>(s)); };
+  switch (l->type) {
+    case RASQAL_LITERAL_URI:
+      return Term::iri(str(raptor_uri_as_string(l->value.uri)));
+    case RASQAL_LITERAL_BLANK:
+      return Term::blank(str(l->string));
+    default: {
+      std::string lexical(reinterpret_cast<const char*>(l->string), l->string_len);
+      if (l->language) return Term::lang(lexical, l->language);
+      raptor_uri* dt = l->datatype ? l->datatype : rasqal_literal_datatype(l);
+      return dt ? Term::typed(lexical, str(raptor_uri_as_string(dt))) : Term::literal(lexical);
+    }
+  }
+}
+
+// Reads results written as an RDF graph in the DAWG result-set vocabulary (rs:boolean, or rs:solution nodes
+// with rs:binding nodes of rs:variable and rs:value).
+std::optional<Results> read_result_graph(const std::filesystem::path& path, std::string& why) {
+  const std::string rs = "http://www.w3.org/2001/sw/DataAccess/tests/result-set#";
+  ParsedDocument doc = parse_document(
+      path, path.extension() == ".rdf" ? RdfFormat::RdfXml : RdfFormat::Turtle, file_iri(path));
+  if (!doc.errors.empty()) {
+    why = "cannot read the expected results: " + doc.errors[0].to_string();
+    return std::nullopt;
+  }
+  std::multimap<std::string, std::pair<std::string, Term>> by_subject;
+  for (const auto& q : doc.quads) by_subject.emplace(to_ntriples(q[0]), std::make_pair(q[1].value, q[2]));
+  auto objects = [&](const Term& node, const std::string& pred) {
+    std::vector<Term> out;
+    auto [b, e] = by_subject.equal_range(to_ntriples(node));
+    for (auto it = b; it != e; ++it)
+      if (it->second.first == pred) out.push_back(it->second.second);
+    return out;
+  };
+  Results r;
+  for (const auto& q : doc.quads) {
+    if (q[1].value == rs + "boolean") r.boolean = q[2].value == "true";
+    if (q[1].value != rs + "solution") continue;
+    std::map<std::string, Term> solution;
+    for (const Term& binding : objects(q[2], rs + "binding")) {
+      auto var = objects(binding, rs + "variable");
+      auto value = objects(binding, rs + "value");
+      if (!var.empty() && !value.empty()) solution[var[0].value] = value[0];
+    }
+    r.solutions.push_back(std::move(solution));
+  }
+  return r;
+}
+
+// Reads an expected SPARQL XML results file through Rasqal's reader.
+std::optional<Results> read_expected_solutions(const std::filesystem::path& path, bool ask,
+                                               std::string& why) {
+  const std::string ext = path.extension().string();
+  if (ext == ".ttl" || ext == ".rdf") return read_result_graph(path, why);
+  const char* format = ext == ".srx" ? "xml" : nullptr;
+  if (!format) {
+    why = "reading " + ext + " result files is not supported by the test driver";
+    return std::nullopt;
+  }
+  rasqal_world* w = rasqal_new_world();
+  rasqal_world_open(w);
+  raptor_world* rw = rasqal_world_get_raptor(w);
+  raptor_uri* base = raptor_new_uri(rw, reinterpret_cast<const unsigned char*>(file_iri(path).c_str()));
+  rasqal_query_results* qr = rasqal_new_query_results2(
+      w, nullptr, ask ? RASQAL_QUERY_RESULTS_BOOLEAN : RASQAL_QUERY_RESULTS_BINDINGS);
+  rasqal_query_results_formatter* fmt = rasqal_new_query_results_formatter(w, format, nullptr, nullptr);
+  raptor_iostream* in = raptor_new_iostream_from_filename(rw, path.c_str());
+  Results r;
+  bool ok = fmt && in && rasqal_query_results_formatter_read(w, in, fmt, qr, base) == 0;
+  if (ok && ask) {
+    int b = rasqal_query_results_get_boolean(qr);
+    if (b >= 0) r.boolean = b > 0;
+  } else if (ok) {
+    while (!rasqal_query_results_finished(qr)) {
+      std::map<std::string, Term> s;
+      for (int i = 0, n = rasqal_query_results_get_bindings_count(qr); i < n; ++i)
+        if (rasqal_literal* l = rasqal_query_results_get_binding_value(qr, i))
+          s[reinterpret_cast<const char*>(rasqal_query_results_get_binding_name(qr, i))] = from_rasqal(l);
+      r.solutions.push_back(std::move(s));
+      rasqal_query_results_next(qr);
+    }
+  }
+  if (in) raptor_free_iostream(in);
+  if (fmt) rasqal_free_query_results_formatter(fmt);
+  rasqal_free_query_results(qr);
+  raptor_free_uri(base);
+  rasqal_free_world(w);
+  if (!ok) {
+    why = "cannot read the expected results " + path.string();
+    return std::nullopt;
+  }
+  return r;
+}
+
+// Numbers compare by value: both sides are rewritten to one canonical spelling.
+Term canonical(Term t) {
+  if (t.kind != TermKind::Literal || t.datatype.empty()) return t;
+  const std::string& dt = t.datatype;
+  if (dt == xsd::kInteger || dt == xsd::kDecimal || dt == xsd::kDouble ||
+      dt == std::string(xsd::kNs) + "float") {
+    char* end = nullptr;
+    long double v = std::strtold(t.value.c_str(), &end);
+    if (end && *end == '\0' && !t.value.empty()) {
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "%.12Lg", v);
+      t.value = buf;
+    }
+  }
+  return t;
+}
+
+// Solutions as a graph (one blank node per solution) so the blank-node isomorphism check compares them.
+std::vector<TermQuad> as_graph(const std::vector<std::map<std::string, Term>>& solutions) {
+  std::vector<TermQuad> g;
+  for (size_t i = 0; i < solutions.size(); ++i) {
+    Term row = Term::blank("row" + std::to_string(i));
+    g.push_back({row, Term::iri("urn:solution"), Term::literal("x"), Term::iri("")});
+    for (auto& [var, value] : solutions[i])
+      g.push_back({row, Term::iri("urn:var:" + var), canonical(value), Term::iri("")});
+  }
+  return g;
+}
+
+std::string describe_solutions(const std::vector<std::map<std::string, Term>>& solutions) {
+  std::string out;
+  for (size_t i = 0; i < solutions.size() && i < 20; ++i) {
+    for (auto& [var, value] : solutions[i]) out += "?" + var + "=" + to_ntriples(value) + " ";
+    out += "\n";
+  }
+  if (solutions.size() > 20) out += "... (" + std::to_string(solutions.size()) + " solutions)\n";
+  return out;
+}
+
+// ---- running one test -----------------------------------------------------------------------------------
+
+bool is_syntax_test(const std::string& type) {
+  return type.find("SyntaxTest") != std::string::npos;
+}
+
+bool run_case(const Case& c, std::string& why) {
+  const ManifestEntry& e = c.entry;
+  if (is_syntax_test(e.type)) {
+    const bool negative = e.type.find("Negative") != std::string::npos;
+    try {
+      query::parse_query(read_text(e.action), file_iri(e.action));
+      why = negative ? "invalid query accepted" : "";
+      return !negative;
+    } catch (const query::QueryError& err) {
+      why = negative ? "" : std::string("rejected: ") + err.what();
+      return negative;
+    }
+  }
+  if (e.query.empty()) {
+    why = "not a query evaluation test (" + e.type + ")";
+    return false;
+  }
+  TempDir dir;
+  auto store = Store::open(dir / "db");
+  auto load_into = [&](const std::filesystem::path& file, const std::string& graph) {
+    if (std::filesystem::file_size(file) == 0)
+      return;  // an empty document adds nothing (the loader refuses it)
+    LoadOptions options;
+    options.inputs = {file};
+    options.graph_iri = graph;
+    options.base_iri = file_iri(file);
+    options.threads = 1;
+    options.memory_mib = 16;
+    load(*store, options);
+  };
+  const std::string text = read_text(e.query);
+  try {
+    for (auto& d : e.data) load_into(d, "");
+    for (auto& g : e.graph_data) load_into(g, file_iri(g));
+    // Datasets named only in the query (FROM / FROM NAMED) are documents the runner loads under their IRIs.
+    query::Query parsed = query::parse_query(text, file_iri(e.query));
+    std::set<std::string> named(parsed.from.begin(), parsed.from.end());
+    named.insert(parsed.from_named.begin(), parsed.from_named.end());
+    for (const auto& iri : named)
+      if (iri.rfind("file://", 0) == 0 && std::filesystem::exists(iri.substr(7)))
+        load_into(iri.substr(7), iri);
+  } catch (const query::QueryError&) {
+    // Reported below when the query runs.
+  } catch (const std::exception& err) {
+    why = std::string("cannot load the test data: ") + err.what();
+    return false;
+  }
+  query::QueryOptions options;
+  options.base_iri = file_iri(e.query);
+  options.timeout = std::chrono::seconds(20);
+  const std::string result_ext = e.result.extension().string();
+  if (result_ext == ".csv" || result_ext == ".tsv") {
+    // These tests check the result format itself: compare the writer's output with the expected text.
+    char* buffer = nullptr;
+    size_t size = 0;
+    std::FILE* out = open_memstream(&buffer, &size);
+    try {
+      auto writer = query::make_result_writer(
+          result_ext == ".csv" ? query::ResultFormat::Csv : query::ResultFormat::Tsv, out);
+      query::run_query(*store, text, options, *writer);
+    } catch (const std::exception& err) {
+      why = std::string("query failed: ") + err.what();
+    }
+    std::fclose(out);
+    std::string produced(buffer, size);
+    std::free(buffer);
+    std::string expected = read_text(e.result);
+    why = "expected:\n" + expected + "got:\n" + produced;
+    // Solutions may come in any order: compare the header, then the sorted rows.
+    auto lines = [](const std::string& t) {
+      std::vector<std::string> v;
+      std::stringstream ss(t);
+      for (std::string l; std::getline(ss, l);) {
+        if (!l.empty() && l.back() == '\r') l.pop_back();
+        v.push_back(l);
+      }
+      if (!v.empty()) std::sort(v.begin() + 1, v.end());
+      return v;
+    };
+    return lines(produced) == lines(expected);
+  }
+  Results got;
+  Capture sink(got);
+  try {
+    query::run_query(*store, text, options, sink);
+  } catch (const std::exception& err) {
+    why = std::string("query failed: ") + err.what();
+    return false;
+  }
+  const bool is_graph =
+      !got.graph.empty() ||
+      (got.solutions.empty() && !got.boolean &&
+       (e.result.extension() == ".ttl" || e.result.extension() == ".nt" || e.result.extension() == ".rdf") &&
+       text.find("SELECT") == std::string::npos && text.find("select") == std::string::npos &&
+       text.find("ASK") == std::string::npos && text.find("ask") == std::string::npos);
+  if (is_graph) {
+    const std::string ext = e.result.extension().string();
+    RdfFormat format = ext == ".rdf"  ? RdfFormat::RdfXml
+                       : ext == ".nt" ? RdfFormat::NTriples
+                                      : RdfFormat::Turtle;
+    ParsedDocument expected = parse_document(e.result, format, file_iri(e.result));
+    why = "graphs differ.\nexpected:\n" + describe(expected.quads) + "got:\n" + describe(got.graph);
+    return expected.errors.empty() && isomorphic(got.graph, expected.quads);
+  }
+  auto expected = read_expected_solutions(e.result, got.boolean.has_value(), why);
+  if (!expected) return false;
+  if (got.boolean) {
+    why = "ASK gave " + std::string(*got.boolean ? "true" : "false");
+    return expected->boolean == got.boolean;
+  }
+  why = "solutions differ.\nexpected:\n" + describe_solutions(expected->solutions) + "got:\n" +
+        describe_solutions(got.solutions);
+  return isomorphic(as_graph(got.solutions), as_graph(expected->solutions));
+}
+
+std::map<std::string, std::pair<int, int>>& tally() {
+  static std::map<std::string, std::pair<int, int>> t;
+  return t;
+}
+
+class W3cSparqlSuite : public ::testing::TestWithParam<Case> {};
+
+TEST_P(W3cSparqlSuite, Conforms) {
+  const Case& c = GetParam();
+  ASSERT_TRUE(c.problem.empty()) << "W3C suite unavailable: " << c.problem
+                                 << "\nSet QUIVER_W3C_DIR to the folder holding rdf/ and sparql/.";
+  std::string why;
+  const bool ok = run_case(c, why);
+  const std::string key = c.suite + "/" + c.entry.name;
+  auto known = known_failures().find(key);
+  if (known != known_failures().end()) {
+    EXPECT_FALSE(ok) << key << " is listed as failing (" << known->second
+                     << ") but passes: remove it from the list";
+    ++tally()[c.suite].second;
+    return;
+  }
+  EXPECT_TRUE(ok) << key << " (" << c.entry.type << "): " << why;
+  if (ok) ++tally()[c.suite].first;
+}
+
+std::string case_name(const ::testing::TestParamInfo<Case>& info) {
+  std::string name = info.param.suite + "_" + info.param.entry.name;
+  for (char& ch : name)
+    if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+  return name + "_" + std::to_string(info.index);
+}
+
+INSTANTIATE_TEST_SUITE_P(Sparql, W3cSparqlSuite, ::testing::ValuesIn(all_cases()), case_name);
+
+class TallyPrinter : public ::testing::Environment {
+ public:
+  void TearDown() override {
+    int passed = 0, failing = 0;
+    for (auto& [suite, counts] : tally()) {
+      std::printf("W3C %-40s %4d passed, %3d known failures\n", suite.c_str(), counts.first, counts.second);
+      passed += counts.first;
+      failing += counts.second;
+    }
+    std::printf("W3C SPARQL total: %d passed, %d known failures\n", passed, failing);
+  }
+};
+const auto* const kTally = ::testing::AddGlobalTestEnvironment(new TallyPrinter);
+
+}  // namespace
+}  // namespace quiver::testing
