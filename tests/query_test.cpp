@@ -1,0 +1,113 @@
+// The query engine outside the W3C suites: exact result formats, the union default graph, errors and limits.
+#include <gtest/gtest.h>
+
+#include "loader/loader.h"
+#include "query/query.h"
+#include "tests/support/quiver_process.h"
+#include "tests/support/temp_dir.h"
+
+namespace quiver::testing {
+namespace {
+
+class QueryTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store_ = Store::open(dir_ / "db");
+    std::string text =
+        "<http://e/a> <http://e/name> \"Ann\"@en <http://e/g1> .\n"
+        "<http://e/a> <http://e/age> \"42\"^^<http://www.w3.org/2001/XMLSchema#integer> <http://e/g1> .\n"
+        "<http://e/b> <http://e/name> \"Bob, \\\"the\\\" builder\" .\n";
+    for (int i = 0; i < 400; ++i)
+      text += "<http://e/n" + std::to_string(i) + "> <http://e/p> \"" + std::to_string(i) + "\" .\n";
+    LoadOptions options;
+    options.inputs = {write_file(dir_ / "data.nq", text)};
+    load(*store_, options);
+  }
+
+  std::string run(const std::string& query, query::ResultFormat format, query::QueryOptions options = {}) {
+    char* buffer = nullptr;
+    size_t size = 0;
+    std::FILE* out = open_memstream(&buffer, &size);
+    auto writer = query::make_result_writer(format, out);
+    query::run_query(*store_, query, options, *writer);
+    std::fclose(out);
+    std::string s(buffer, size);
+    std::free(buffer);
+    return s;
+  }
+
+  TempDir dir_;
+  std::unique_ptr<Store> store_;
+};
+
+TEST_F(QueryTest, WritesTheW3CResultFormatsExactly) {
+  const std::string q = "SELECT ?s ?n WHERE { ?s <http://e/name> ?n }";
+  EXPECT_EQ(run(q, query::ResultFormat::Json),
+            "{\"head\":{\"vars\":[\"s\",\"n\"]},\"results\":{\"bindings\":[\n"
+            "{\"s\":{\"type\":\"uri\",\"value\":\"http://e/b\"},\"n\":{\"type\":\"literal\",\"value\":\"Bob, "
+            "\\\"the\\\" builder\"}}\n]}}\n");
+  EXPECT_EQ(run(q, query::ResultFormat::Csv), "s,n\r\nhttp://e/b,\"Bob, \"\"the\"\" builder\"\r\n");
+  EXPECT_EQ(run(q, query::ResultFormat::Tsv), "?s\t?n\n<http://e/b>\t\"Bob, \\\"the\\\" builder\"\n");
+  EXPECT_NE(run(q, query::ResultFormat::Xml)
+                .find("<binding name=\"n\"><literal>Bob, &quot;the&quot; builder</literal>"),
+            std::string::npos);
+  EXPECT_EQ(run("ASK { ?s <http://e/age> 42 }", query::ResultFormat::Json),
+            "{\"head\":{},\"boolean\":false}\n");
+}
+
+TEST_F(QueryTest, NamedGraphsAndTheUnionDefaultGraph) {
+  EXPECT_EQ(run("ASK { GRAPH <http://e/g1> { ?s <http://e/age> 42 } }", query::ResultFormat::Json),
+            "{\"head\":{},\"boolean\":true}\n");
+  query::QueryOptions options;
+  options.union_default_graph = true;
+  EXPECT_EQ(run("ASK { ?s <http://e/age> 42 }", query::ResultFormat::Json, options),
+            "{\"head\":{},\"boolean\":true}\n");
+}
+
+TEST_F(QueryTest, ARunawayQueryStopsAtItsTimeout) {
+  query::QueryOptions options;
+  options.timeout = std::chrono::milliseconds(200);
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    run("SELECT * WHERE { ?a <http://e/p> ?x . ?b <http://e/p> ?y . ?c <http://e/p> ?z }",
+        query::ResultFormat::Csv, options);
+    FAIL() << "a 64-million-row cross product finished within 200 ms";
+  } catch (const query::QueryError& e) {
+    EXPECT_NE(std::string(e.what()).find("timeout"), std::string::npos) << e.what();
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+}
+
+TEST_F(QueryTest, InvalidSparqlIsALocatedError) {
+  try {
+    run("SELECT ?x WHERE {\n  ?x ?y \n}", query::ResultFormat::Json);
+    FAIL() << "invalid SPARQL accepted";
+  } catch (const query::QueryError& e) {
+    EXPECT_EQ(e.line, 3) << e.what();
+  }
+  EXPECT_THROW(run("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", query::ResultFormat::Json),
+               query::QueryError);
+  EXPECT_THROW(run("SELECT * WHERE { ?s ?p ?o }", query::ResultFormat::NTriples), query::QueryError);
+}
+
+TEST(QueryCommand, ExitCodesAndMessages) {
+  TempDir dir;
+  const std::string db = (dir / "db").string();
+  ASSERT_EQ(run_quiver("load -q --db " + db + " " +
+                       write_file(dir / "a.nt", "<http://a> <http://b> <http://c> .\n").string())
+                .code,
+            0);
+  auto ok = run_quiver("query --db " + db + " --format csv 'SELECT ?o WHERE { ?s ?p ?o }'");
+  EXPECT_EQ(ok.code, 0) << ok.output;
+  EXPECT_EQ(ok.output, "o\r\nhttp://c\r\n");
+  auto bad = run_quiver("query --db " + db + " 'SELECT WHERE'");
+  EXPECT_EQ(bad.code, 1);
+  EXPECT_NE(bad.output.find("line 1"), std::string::npos) << bad.output;
+  auto missing = run_quiver("query --db " + (dir / "none").string() + " 'ASK {}'");
+  EXPECT_EQ(missing.code, 1);
+  EXPECT_NE(missing.output.find("no store at"), std::string::npos) << missing.output;
+  EXPECT_EQ(run_quiver("query --db " + db).code, 2);
+}
+
+}  // namespace
+}  // namespace quiver::testing
