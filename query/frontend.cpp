@@ -326,6 +326,15 @@ class Translator {
 
   static NodePtr unit() { return std::make_shared<Node>(); }
 
+  static NodePtr extend(NodePtr child, VarId var, ExprPtr e) {
+    auto n = std::make_shared<Node>();
+    n->kind = Node::Kind::Extend;
+    n->left = std::move(child);
+    n->var = var;
+    n->expr = std::move(e);
+    return n;
+  }
+
   // A group's pattern and the FILTER expressions that scope over all of it.
   std::pair<NodePtr, std::vector<ExprPtr>> group_parts(rasqal_graph_pattern* gp) {
     if (rasqal_graph_pattern_get_operator(gp) != RASQAL_GRAPH_PATTERN_OPERATOR_GROUP)
@@ -353,15 +362,10 @@ class Translator {
         case RASQAL_GRAPH_PATTERN_OPERATOR_MINUS:
           g = binary(Node::Kind::Minus, g, children_as_group(sub));
           break;
-        case RASQAL_GRAPH_PATTERN_OPERATOR_LET: {
-          auto n = std::make_shared<Node>();
-          n->kind = Node::Kind::Extend;
-          n->left = g;
-          n->var = var(rasqal_graph_pattern_get_variable(sub));
-          n->expr = expr(rasqal_graph_pattern_get_filter_expression(sub));
-          g = n;
+        case RASQAL_GRAPH_PATTERN_OPERATOR_LET:
+          g = extend(g, var(rasqal_graph_pattern_get_variable(sub)),
+                     expr(rasqal_graph_pattern_get_filter_expression(sub)));
           break;
-        }
         default:
           g = join(g, pattern(sub));
       }
@@ -500,14 +504,7 @@ class Translator {
       n = g;
     }
     n = with_filters(n, having);
-    for (auto& [v, e] : select_exprs) {
-      auto x = std::make_shared<Node>();
-      x->kind = Node::Kind::Extend;
-      x->left = n;
-      x->var = v;
-      x->expr = e;
-      n = x;
-    }
+    for (auto& [v, e] : select_exprs) n = extend(n, v, e);
     if (!order.empty()) {
       auto o = std::make_shared<Node>();
       o->kind = Node::Kind::OrderBy;
