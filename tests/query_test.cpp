@@ -3,6 +3,7 @@
 
 #include "loader/loader.h"
 #include "query/query.h"
+#include "tests/support/memory_file.h"
 #include "tests/support/quiver_process.h"
 #include "tests/support/temp_dir.h"
 
@@ -25,15 +26,10 @@ class QueryTest : public ::testing::Test {
   }
 
   std::string run(const std::string& query, query::ResultFormat format, query::QueryOptions options = {}) {
-    char* buffer = nullptr;
-    size_t size = 0;
-    std::FILE* out = open_memstream(&buffer, &size);
-    auto writer = query::make_result_writer(format, out);
+    MemoryFile out;
+    auto writer = query::make_result_writer(format, out.get());
     query::run_query(*store_, query, options, *writer);
-    std::fclose(out);
-    std::string s(buffer, size);
-    std::free(buffer);
-    return s;
+    return out.text();
   }
 
   TempDir dir_;

@@ -110,11 +110,7 @@ TEST_P(W3cRdfSuite, Conforms) {
 }
 
 std::string case_name(const ::testing::TestParamInfo<Case>& info) {
-  std::string name =
-      info.param.suite + "_" + (info.param.entry.name.empty() ? "manifest" : info.param.entry.name);
-  for (char& ch : name)
-    if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
-  return name + "_" + std::to_string(info.index);
+  return test_name(info.param.suite, info.param.entry.name, info.index);
 }
 
 INSTANTIATE_TEST_SUITE_P(Rdf11, W3cRdfSuite, ::testing::ValuesIn(all_cases()), case_name);

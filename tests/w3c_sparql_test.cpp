@@ -12,6 +12,7 @@
 #include "loader/loader.h"
 #include "query/query.h"
 #include "tests/support/manifest.h"
+#include "tests/support/memory_file.h"
 #include "tests/support/rdf_graph.h"
 #include "tests/support/temp_dir.h"
 
@@ -295,19 +296,15 @@ bool run_case(const Case& c, std::string& why) {
   const std::string result_ext = e.result.extension().string();
   if (result_ext == ".csv" || result_ext == ".tsv") {
     // These tests check the result format itself: compare the writer's output with the expected text.
-    char* buffer = nullptr;
-    size_t size = 0;
-    std::FILE* out = open_memstream(&buffer, &size);
+    MemoryFile out;
     try {
       auto writer = query::make_result_writer(
-          result_ext == ".csv" ? query::ResultFormat::Csv : query::ResultFormat::Tsv, out);
+          result_ext == ".csv" ? query::ResultFormat::Csv : query::ResultFormat::Tsv, out.get());
       query::run_query(*store, text, options, *writer);
     } catch (const std::exception& err) {
       why = std::string("query failed: ") + err.what();
     }
-    std::fclose(out);
-    std::string produced(buffer, size);
-    std::free(buffer);
+    std::string produced = out.text();
     std::string expected = read_text(e.result);
     why = "expected:\n" + expected + "got:\n" + produced;
     // Solutions may come in any order: compare the header, then the sorted rows.
@@ -383,10 +380,7 @@ TEST_P(W3cSparqlSuite, Conforms) {
 }
 
 std::string case_name(const ::testing::TestParamInfo<Case>& info) {
-  std::string name = info.param.suite + "_" + info.param.entry.name;
-  for (char& ch : name)
-    if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
-  return name + "_" + std::to_string(info.index);
+  return test_name(info.param.suite, info.param.entry.name, info.index);
 }
 
 INSTANTIATE_TEST_SUITE_P(Sparql, W3cSparqlSuite, ::testing::ValuesIn(all_cases()), case_name);

@@ -1,5 +1,6 @@
 #include "tests/support/manifest.h"
 
+#include <cctype>
 #include <cstdlib>
 #include <map>
 #include <stdexcept>
@@ -27,6 +28,13 @@ std::filesystem::path file_of(const Term& t) {
 }
 
 }  // namespace
+
+std::string test_name(const std::string& suite, const std::string& name, size_t index) {
+  std::string out = suite + "_" + (name.empty() ? "manifest" : name);
+  for (char& ch : out)
+    if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+  return out + "_" + std::to_string(index);
+}
 
 std::filesystem::path w3c_dir() {
   if (const char* env = std::getenv("QUIVER_W3C_DIR")) return env;

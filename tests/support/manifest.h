@@ -29,6 +29,9 @@ struct Manifest {
 // Where the W3C suites are: $QUIVER_W3C_DIR, else the shared folder beside the source tree.
 std::filesystem::path w3c_dir();
 
+// A gtest-safe test name: `suite`, `name` and a running index, with every other character turned into '_'.
+std::string test_name(const std::string& suite, const std::string& name, size_t index);
+
 // Reads a manifest (its own entries; `includes` lists the manifests it includes). Throws std::runtime_error
 // naming the file when it is missing or malformed.
 Manifest read_manifest(const std::filesystem::path& path);
