@@ -26,6 +26,7 @@ void collect(const Node& n, std::vector<VarId>& out) {
   };
   switch (n.kind) {
     case Node::Kind::Bgp:
+    case Node::Kind::PathMatch:
       for (const auto& t : n.triples) add_term(t.s), add_term(t.p), add_term(t.o);
       return;
     case Node::Kind::Graph:

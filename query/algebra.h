@@ -42,6 +42,23 @@ struct TriplePattern {
 struct Node;
 using NodePtr = std::shared_ptr<const Node>;
 
+// A SPARQL 1.1 property path (section 9).
+struct Path {
+  enum class Kind {
+    Link,
+    Inverse,
+    Sequence,
+    Alternative,
+    ZeroOrOne,
+    ZeroOrMore,
+    OneOrMore,
+    Negated
+  } kind = Kind::Link;
+  Term iri;                                    // Link
+  std::vector<Path> args;                      // Inverse, modifiers (one), Sequence, Alternative
+  std::vector<std::pair<Term, bool>> negated;  // Negated: the excluded IRIs, and whether each is inverse
+};
+
 // Operators and built-in functions. Aggregates appear only under a Group node, after the front end has
 // replaced them in expressions by the variables the Group binds.
 enum class Op {
@@ -153,22 +170,23 @@ struct OrderKey {
 
 struct Node {
   enum class Kind {
-    Unit,      // one empty solution
-    Bgp,       // triples
-    Join,      // left, right
-    LeftJoin,  // left, right, exprs (the OPTIONAL's filter)
-    Filter,    // left, exprs (conjunction)
-    Union,     // left, right
-    Minus,     // left, right
-    Graph,     // graph, left
-    Extend,    // left, var, expr
-    Values,    // vars, rows
-    Group,     // left, group_keys, aggregates
-    OrderBy,   // left, order
-    Project,   // left, vars
-    Distinct,  // left
-    Reduced,   // left
-    Slice,     // left, offset, limit
+    Unit,       // one empty solution
+    Bgp,        // triples
+    Join,       // left, right
+    LeftJoin,   // left, right, exprs (the OPTIONAL's filter)
+    Filter,     // left, exprs (conjunction)
+    Union,      // left, right
+    Minus,      // left, right
+    Graph,      // graph, left
+    Extend,     // left, var, expr
+    Values,     // vars, rows
+    Group,      // left, group_keys, aggregates
+    OrderBy,    // left, order
+    Project,    // left, vars
+    Distinct,   // left
+    Reduced,    // left
+    Slice,      // left, offset, limit
+    PathMatch,  // triples[0].s and .o joined by path
   } kind = Kind::Unit;
   std::vector<TriplePattern> triples;
   NodePtr left, right;
@@ -182,6 +200,7 @@ struct Node {
   std::vector<Aggregate> aggregates;
   std::vector<OrderKey> order;
   int64_t offset = 0, limit = -1;
+  std::shared_ptr<const Path> path;
 };
 
 struct Query {

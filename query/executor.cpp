@@ -1,6 +1,7 @@
 #include "query/executor.h"
 
 #include <algorithm>
+#include <set>
 #include <unordered_set>
 
 namespace quiver::query {
@@ -423,6 +424,176 @@ class SliceStream : public RowStream {
   int64_t skip_, limit_;
 };
 
+// ---- property paths (SPARQL 1.1 section 9.3): links, sequences and alternatives keep duplicates; the
+// ?, * and + closures are sets, computed breadth-first so cycles end
+// ------------------------------------------
+
+class PathWalker {
+ public:
+  PathWalker(QueryContext& ctx, std::optional<TermId> graph) : ctx_(ctx), graph_(graph) {}
+
+  // Nodes reached from `from` along `path` (against the direction of the edges when `backward`).
+  void walk(const Path& path, TermId from, bool backward, std::vector<TermId>& out) {
+    ctx_.check_deadline();
+    switch (path.kind) {
+      case Path::Kind::Link: {
+        auto p = ctx_.stored_id(path.iri);
+        if (!p) return;
+        edges(backward ? QuadPattern{std::nullopt, *p, from, std::nullopt}
+                       : QuadPattern{from, *p, std::nullopt, std::nullopt},
+              [&](const Quad& q) { out.push_back(backward ? q.s : q.o); });
+        return;
+      }
+      case Path::Kind::Inverse:
+        walk(path.args[0], from, !backward, out);
+        return;
+      case Path::Kind::Sequence: {
+        std::vector<TermId> frontier{from};
+        const size_t n = path.args.size();
+        for (size_t k = 0; k < n; ++k) {
+          const Path& step = path.args[backward ? n - 1 - k : k];
+          std::vector<TermId> next;
+          for (TermId x : frontier) walk(step, x, backward, next);
+          frontier = std::move(next);
+        }
+        out.insert(out.end(), frontier.begin(), frontier.end());
+        return;
+      }
+      case Path::Kind::Alternative:
+        for (const Path& alt : path.args) walk(alt, from, backward, out);
+        return;
+      case Path::Kind::ZeroOrOne: {
+        std::vector<TermId> reached{from};
+        walk(path.args[0], from, backward, reached);
+        std::sort(reached.begin(), reached.end());
+        reached.erase(std::unique(reached.begin(), reached.end()), reached.end());
+        out.insert(out.end(), reached.begin(), reached.end());
+        return;
+      }
+      case Path::Kind::ZeroOrMore:
+      case Path::Kind::OneOrMore: {
+        std::unordered_set<TermId> seen;
+        std::vector<TermId> frontier;
+        if (path.kind == Path::Kind::ZeroOrMore) {
+          seen.insert(from);
+          out.push_back(from);
+          frontier.push_back(from);
+        } else {
+          walk(path.args[0], from, backward, frontier);
+          std::vector<TermId> first;
+          for (TermId x : frontier)
+            if (seen.insert(x).second) first.push_back(x), out.push_back(x);
+          frontier = std::move(first);
+        }
+        while (!frontier.empty()) {
+          std::vector<TermId> next;
+          for (TermId x : frontier) {
+            std::vector<TermId> step;
+            walk(path.args[0], x, backward, step);
+            for (TermId y : step)
+              if (seen.insert(y).second) next.push_back(y), out.push_back(y);
+          }
+          frontier = std::move(next);
+        }
+        return;
+      }
+      case Path::Kind::Negated: {
+        // !(a|^b): forward edges whose predicate is not a forward member, and reversed edges whose predicate
+        // is not an inverse member; a side with no members contributes nothing.
+        std::set<TermId> forward_excluded, inverse_excluded;
+        bool has_forward = false, has_inverse = false;
+        for (const auto& [iri, inverse] : path.negated) {
+          (inverse ? has_inverse : has_forward) = true;
+          if (auto id = ctx_.stored_id(iri)) (inverse ? inverse_excluded : forward_excluded).insert(*id);
+        }
+        if (has_forward)
+          edges(backward ? QuadPattern{std::nullopt, std::nullopt, from, std::nullopt}
+                         : QuadPattern{from, std::nullopt, std::nullopt, std::nullopt},
+                [&](const Quad& q) {
+                  if (!forward_excluded.count(q.p)) out.push_back(backward ? q.s : q.o);
+                });
+        if (has_inverse)
+          edges(backward ? QuadPattern{from, std::nullopt, std::nullopt, std::nullopt}
+                         : QuadPattern{std::nullopt, std::nullopt, from, std::nullopt},
+                [&](const Quad& q) {
+                  if (!inverse_excluded.count(q.p)) out.push_back(backward ? q.o : q.s);
+                });
+        return;
+      }
+    }
+  }
+
+  // Every node of the active graph (subjects and objects), for paths with both ends open.
+  std::vector<TermId> nodes() {
+    std::set<TermId> all;
+    edges({}, [&](const Quad& q) {
+      all.insert(q.s);
+      all.insert(q.o);
+    });
+    return {all.begin(), all.end()};
+  }
+
+ private:
+  void edges(QuadPattern pattern, const std::function<void(const Quad&)>& f) {
+    const Dataset& ds = ctx_.dataset();
+    if (graph_) {
+      pattern.g = *graph_;
+      for (auto c = ctx_.store().scan(pattern); c.valid(); c.next()) f(c.quad());
+      return;
+    }
+    if (ds.union_default) {
+      for (auto c = ctx_.store().scan(pattern); c.valid(); c.next()) f(c.quad());
+      return;
+    }
+    for (TermId g : ds.default_graphs) {
+      pattern.g = g;
+      for (auto c = ctx_.store().scan(pattern); c.valid(); c.next()) f(c.quad());
+    }
+  }
+
+  QueryContext& ctx_;
+  std::optional<TermId> graph_;
+};
+
+std::vector<Row> path_rows(Executor& ex, const Node& node, const Row& input, std::optional<TermId> graph) {
+  QueryContext& ctx = ex.context();
+  const TriplePattern& t = node.triples[0];
+  auto end_id = [&](const PatternTerm& p) -> std::optional<TermId> {
+    if (p.var) return input[*p.var] == kUnbound ? std::nullopt : std::optional<TermId>(input[*p.var]);
+    return ctx.intern(p.constant);  // a constant the store lacks still matches itself by a zero-length path
+  };
+  std::optional<TermId> s = end_id(t.s), o = end_id(t.o);
+  PathWalker walker(ctx, graph);
+  std::vector<std::pair<TermId, TermId>> pairs;
+  if (s) {
+    std::vector<TermId> reached;
+    walker.walk(*node.path, *s, false, reached);
+    for (TermId x : reached)
+      if (!o || x == *o) pairs.emplace_back(*s, x);
+  } else if (o) {
+    std::vector<TermId> reached;
+    walker.walk(*node.path, *o, true, reached);
+    for (TermId x : reached) pairs.emplace_back(x, *o);
+  } else {
+    for (TermId start : walker.nodes()) {
+      std::vector<TermId> reached;
+      walker.walk(*node.path, start, false, reached);
+      for (TermId x : reached) pairs.emplace_back(start, x);
+    }
+  }
+  std::vector<Row> rows;
+  for (auto [a, b] : pairs) {
+    Row r = input;
+    auto bind = [&](const PatternTerm& p, TermId v) {
+      if (!p.var) return true;
+      if (r[*p.var] == kUnbound) r[*p.var] = v;
+      return r[*p.var] == v;
+    };
+    if (bind(t.s, a) && bind(t.o, b)) rows.push_back(std::move(r));
+  }
+  return rows;
+}
+
 std::vector<Row> drain(RowStream& s, QueryContext& ctx) {
   std::vector<Row> rows;
   Row r;
@@ -499,6 +670,7 @@ bool substitution_safe(const Node& n) {
     case Node::Kind::Unit:
     case Node::Kind::Bgp:
     case Node::Kind::Values:
+    case Node::Kind::PathMatch:
       return true;
     case Node::Kind::Join:
     case Node::Kind::Union:
@@ -540,6 +712,8 @@ std::unique_ptr<RowStream> Executor::direct(const Node& node, const Row& input, 
       return std::make_unique<OwnedRowsStream>(std::vector<Row>{input});
     case Node::Kind::Bgp:
       return std::make_unique<BgpStream>(*this, node, input, graph);
+    case Node::Kind::PathMatch:
+      return std::make_unique<OwnedRowsStream>(path_rows(*this, node, input, graph));
     case Node::Kind::Join:
       return std::make_unique<NestedStream>(
           open(*node.left, input, graph),

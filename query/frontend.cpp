@@ -1,9 +1,12 @@
 #include "query/frontend.h"
 
+#include "query/lowering.h"
+
 #include <rasqal.h>
 
 #include <map>
 #include <memory>
+#include <set>
 
 namespace quiver::query {
 namespace {
@@ -207,7 +210,26 @@ struct SelectParts {
 
 class Translator {
  public:
-  explicit Translator(Query& q) : q_(q) {}
+  Translator(Query& q, const LoweredQuery& lowered) : q_(q), lowered_(lowered) {}
+
+  // The lowering's helper blocks (GRAPH <urn:quiver:path:N> / <urn:quiver:exists:N>) become path IRIs and
+  // EXISTS patterns; the blocks themselves are then ignored. Paths first: EXISTS patterns may use them.
+  void lift_helpers(rasqal_graph_pattern* root) {
+    std::vector<std::pair<rasqal_graph_pattern*, std::string>> found;
+    find_helpers(root, found);
+    for (auto& [gp, iri] : found) {
+      helpers_.insert(gp);
+      if (iri.rfind(std::string(kPathPrefix), 0) == 0) {
+        size_t n = std::stoul(iri.substr(kPathPrefix.size()));
+        std::vector<Term> iris;
+        collect_objects(gp, iris);
+        if (n < lowered_.paths.size()) paths_[n] = path(lowered_.paths[n], iris);
+      }
+    }
+    for (auto& [gp, iri] : found)
+      if (iri.rfind(std::string(kExistsPrefix), 0) == 0)
+        exists_[std::stoi(iri.substr(kExistsPrefix.size()))] = children_as_group(gp);
+  }
 
   Term term(rasqal_literal* l) {
     switch (l->type) {
@@ -258,6 +280,17 @@ class Translator {
       case RASQAL_EXPR_FUNCTION:
       case RASQAL_EXPR_CAST: {
         std::string name = uri_string(e->name);
+        if (name == kExistsFunction) {
+          auto args = items<rasqal_expression>(e->args);
+          if (args.empty() || args[0]->op != RASQAL_EXPR_LITERAL)
+            throw QueryError("internal error: malformed EXISTS");
+          auto it = exists_.find(
+              std::atoi(reinterpret_cast<const char*>(rasqal_literal_as_string(args[0]->literal))));
+          if (it == exists_.end()) throw QueryError("internal error: an EXISTS pattern lost its definition");
+          out->op = Op::Exists;
+          out->pattern = it->second;
+          return out;
+        }
         out->op = name.rfind(std::string(xsd::kNs), 0) == 0 ? Op::Cast : Op::Unknown;
         out->function_iri = name;
         if (e->arg1) out->args.push_back(expr(e->arg1));
@@ -342,6 +375,7 @@ class Translator {
     NodePtr g = unit();
     std::vector<ExprPtr> filters;
     for (auto* sub : items<rasqal_graph_pattern>(rasqal_graph_pattern_get_sub_graph_pattern_sequence(gp))) {
+      if (helpers_.count(sub)) continue;
       switch (rasqal_graph_pattern_get_operator(sub)) {
         case RASQAL_GRAPH_PATTERN_OPERATOR_FILTER:
           filters.push_back(expr(rasqal_graph_pattern_get_filter_expression(sub)));
@@ -385,6 +419,7 @@ class Translator {
   NodePtr children_as_group(rasqal_graph_pattern* gp) {
     NodePtr g = unit();
     for (auto* sub : items<rasqal_graph_pattern>(rasqal_graph_pattern_get_sub_graph_pattern_sequence(gp))) {
+      if (helpers_.count(sub)) continue;
       auto [p, f] = group_parts(sub);
       g = join(g, with_filters(p, f));
     }
@@ -396,10 +431,17 @@ class Translator {
       case RASQAL_GRAPH_PATTERN_OPERATOR_BASIC: {
         auto n = std::make_shared<Node>();
         n->kind = Node::Kind::Bgp;
-        for (int i = 0; rasqal_triple* t = rasqal_graph_pattern_get_triple(gp, i); ++i)
-          n->triples.push_back(
-              {pattern_term(t->subject), pattern_term(t->predicate), pattern_term(t->object)});
-        return n;
+        std::vector<NodePtr> path_matches;
+        for (int i = 0; rasqal_triple* t = rasqal_graph_pattern_get_triple(gp, i); ++i) {
+          TriplePattern tp{pattern_term(t->subject), pattern_term(t->predicate), pattern_term(t->object)};
+          if (auto m = path_match(tp))
+            path_matches.push_back(m);
+          else
+            n->triples.push_back(tp);
+        }
+        NodePtr result = n;
+        for (auto& m : path_matches) result = binary(Node::Kind::Join, result, m);
+        return result;
       }
       case RASQAL_GRAPH_PATTERN_OPERATOR_GROUP: {
         auto [p, f] = group_parts(gp);
@@ -540,7 +582,57 @@ class Translator {
   }
 
  private:
+  // A triple whose predicate is a lowered property path becomes a PathMatch node; nullptr otherwise.
+  NodePtr path_match(const TriplePattern& tp) {
+    const std::string& p = tp.p.constant.value;
+    if (tp.p.var || p.rfind(std::string(kPathPrefix), 0) != 0) return nullptr;
+    auto it = paths_.find(std::stoul(p.substr(kPathPrefix.size())));
+    if (it == paths_.end()) throw QueryError("internal error: a property path lost its definition");
+    auto m = std::make_shared<Node>();
+    m->kind = Node::Kind::PathMatch;
+    m->triples.push_back(tp);
+    m->path = std::make_shared<Path>(it->second);
+    return m;
+  }
+
+  void find_helpers(rasqal_graph_pattern* gp,
+                    std::vector<std::pair<rasqal_graph_pattern*, std::string>>& out) {
+    if (rasqal_graph_pattern_get_operator(gp) == RASQAL_GRAPH_PATTERN_OPERATOR_GRAPH) {
+      rasqal_literal* origin = rasqal_graph_pattern_get_origin(gp);
+      if (origin && origin->type == RASQAL_LITERAL_URI) {
+        std::string iri = uri_string(origin->value.uri);
+        if (iri.rfind(std::string(kPathPrefix), 0) == 0 || iri.rfind(std::string(kExistsPrefix), 0) == 0) {
+          out.emplace_back(gp, iri);
+          return;
+        }
+      }
+    }
+    for (auto* sub : items<rasqal_graph_pattern>(rasqal_graph_pattern_get_sub_graph_pattern_sequence(gp)))
+      find_helpers(sub, out);
+  }
+
+  void collect_objects(rasqal_graph_pattern* gp, std::vector<Term>& out) {
+    if (rasqal_graph_pattern_get_operator(gp) == RASQAL_GRAPH_PATTERN_OPERATOR_BASIC)
+      for (int i = 0; rasqal_triple* t = rasqal_graph_pattern_get_triple(gp, i); ++i)
+        out.push_back(term(t->object));
+    for (auto* sub : items<rasqal_graph_pattern>(rasqal_graph_pattern_get_sub_graph_pattern_sequence(gp)))
+      collect_objects(sub, out);
+  }
+
+  static Path path(const PathExpr& e, const std::vector<Term>& iris) {
+    Path p;
+    p.kind = static_cast<Path::Kind>(e.kind);
+    if (e.kind == PathExpr::Kind::Link) p.iri = iris.at(e.iri);
+    for (const auto& a : e.args) p.args.push_back(path(a, iris));
+    for (auto [index, inverse] : e.negated) p.negated.emplace_back(iris.at(index), inverse);
+    return p;
+  }
+
   Query& q_;
+  const LoweredQuery& lowered_;
+  std::set<rasqal_graph_pattern*> helpers_;
+  std::map<size_t, Path> paths_;
+  std::map<int, NodePtr> exists_;
 };
 
 }  // namespace
@@ -553,14 +645,14 @@ Query parse_query(std::string_view text, const std::string& base_iri) {
   if (!rq) throw QueryError("cannot create a SPARQL parser");
   raptor_uri* base =
       raptor_new_uri(rasqal_world_get_raptor(w), reinterpret_cast<const unsigned char*>(base_iri.c_str()));
-  const std::string text_copy(text);
-  int rc = rasqal_query_prepare(rq.get(), reinterpret_cast<const unsigned char*>(text_copy.c_str()), base);
+  const LoweredQuery lowered = lower(text);
+  int rc = rasqal_query_prepare(rq.get(), reinterpret_cast<const unsigned char*>(lowered.text.c_str()), base);
   raptor_free_uri(base);
   if (rc != 0 || !errors.message.empty())
     throw QueryError(errors.message.empty() ? "invalid SPARQL" : errors.message, errors.line, errors.column);
 
   Query q;
-  Translator t(q);
+  Translator t(q, lowered);
   switch (rasqal_query_get_verb(rq.get())) {
     case RASQAL_QUERY_VERB_SELECT:
       q.form = Query::Form::Select;
@@ -585,6 +677,7 @@ Query parse_query(std::string_view text, const std::string& base_iri) {
   }
 
   rasqal_graph_pattern* where = rasqal_query_get_query_graph_pattern(rq.get());
+  if (where) t.lift_helpers(where);
   NodePtr root = where ? t.pattern(where) : Translator::unit();
   if (raptor_sequence* rows = rasqal_query_get_bindings_rows_sequence(rq.get()))
     root = Translator::join(root, t.values(rasqal_query_get_bindings_variables_sequence(rq.get()), rows));

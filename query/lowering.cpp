@@ -1,0 +1,471 @@
+#include "query/lowering.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cstring>
+#include <optional>
+#include <regex>
+
+namespace quiver::query {
+namespace {
+
+struct Token {
+  enum class Kind { Iri, PrefixedName, Var, String, Word, Punct, Blank } kind;
+  size_t begin, end;  // byte range in the text
+  std::string text;
+};
+
+bool name_char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' ||
+         static_cast<unsigned char>(c) >= 0x80;
+}
+
+std::vector<Token> tokenize(std::string_view s) {
+  static const std::regex iri_ref(R"(^<[^<>"{}|^`\\\x00-\x20]*>)");
+  std::vector<Token> out;
+  size_t i = 0;
+  auto push = [&](Token::Kind k, size_t b, size_t e) {
+    out.push_back({k, b, e, std::string(s.substr(b, e - b))});
+  };
+  while (i < s.size()) {
+    char c = s[i];
+    if (std::isspace(static_cast<unsigned char>(c))) {
+      ++i;
+    } else if (c == '#') {
+      while (i < s.size() && s[i] != '\n') ++i;
+    } else if (c == '<') {
+      std::match_results<std::string_view::const_iterator> m;
+      if (std::regex_search(s.begin() + i, s.end(), m, iri_ref)) {
+        push(Token::Kind::Iri, i, i + m.length(0));
+        i += m.length(0);
+      } else {
+        size_t e = i + 1 + (i + 1 < s.size() && s[i + 1] == '=');
+        push(Token::Kind::Punct, i, e);
+        i = e;
+      }
+    } else if (c == '"' || c == '\'') {
+      size_t b = i;
+      bool triple = s.substr(i, 3) == std::string(3, c);
+      i += triple ? 3 : 1;
+      while (i < s.size()) {
+        if (s[i] == '\\') {
+          i += 2;
+        } else if (triple ? s.substr(i, 3) == std::string(3, c) : s[i] == c) {
+          i += triple ? 3 : 1;
+          break;
+        } else {
+          ++i;
+        }
+      }
+      push(Token::Kind::String, b, std::min(i, s.size()));
+    } else if ((c == '?' || c == '$') && i + 1 < s.size() && name_char(s[i + 1])) {
+      size_t b = i++;
+      while (i < s.size() && name_char(s[i])) ++i;
+      push(Token::Kind::Var, b, i);
+    } else if (c == '_' && i + 1 < s.size() && s[i + 1] == ':') {
+      size_t b = i;
+      i += 2;
+      while (i < s.size() && (name_char(s[i]) || s[i] == '.')) ++i;
+      while (s[i - 1] == '.') --i;
+      push(Token::Kind::Blank, b, i);
+    } else if ((c == '+' || c == '-') && i + 1 < s.size() &&
+               (std::isdigit(static_cast<unsigned char>(s[i + 1])) ||
+                (s[i + 1] == '.' && i + 2 < s.size() &&
+                 std::isdigit(static_cast<unsigned char>(s[i + 2]))))) {
+      // A signed number is one token (SPARQL's longest match): in "<p>+1" the '+' is not a path modifier.
+      size_t b = i++;
+      while (i < s.size() && (std::isalnum(static_cast<unsigned char>(s[i])) || s[i] == '.' ||
+                              ((s[i] == '+' || s[i] == '-') && (s[i - 1] == 'e' || s[i - 1] == 'E'))))
+        ++i;
+      while (s[i - 1] == '.') --i;
+      push(Token::Kind::Word, b, i);
+    } else if (name_char(c) || c == ':') {
+      size_t b = i;
+      bool prefixed = false;
+      while (i < s.size() && (name_char(s[i]) || s[i] == ':' || s[i] == '.' || s[i] == '%' || s[i] == '\\')) {
+        if (s[i] == ':') prefixed = true;
+        if (s[i] == '\\') ++i;
+        ++i;
+      }
+      while (i > b + 1 && s[i - 1] == '.') --i;
+      // A number with a decimal point stays one token; a prefixed name may end before a '.'.
+      push(prefixed ? Token::Kind::PrefixedName : Token::Kind::Word, b, i);
+    } else {
+      static const char* pairs[] = {"&&", "||", "!=", ">=", "^^"};
+      size_t len = 1;
+      for (const char* p : pairs)
+        if (s.substr(i, 2) == p) len = 2;
+      push(Token::Kind::Punct, i, i + len);
+      i += len;
+    }
+  }
+  return out;
+}
+
+bool is_word(const Token& t, const char* w) {
+  if (t.kind != Token::Kind::Word || t.text.size() != std::strlen(w)) return false;
+  for (size_t i = 0; i < t.text.size(); ++i)
+    if (std::toupper(static_cast<unsigned char>(t.text[i])) != w[i]) return false;
+  return true;
+}
+bool is_punct(const Token& t, const char* p) {
+  return t.kind == Token::Kind::Punct && t.text == p;
+}
+
+// A replacement of tokens [first, last) by text; `helper` goes to the end of the WHERE clause.
+struct Edit {
+  size_t first, last;
+  std::string replacement;
+  size_t inner_first = 0, inner_last = 0;  // EXISTS: the group's inner tokens, lowered into the helper
+  int exists = -1;
+  std::string path_helper;
+};
+
+class Lowerer {
+ public:
+  Lowerer(std::string_view text) : s_(text), t_(tokenize(text)) {}
+
+  LoweredQuery run() {
+    LoweredQuery out;
+    // The WHERE clause: the top-level group right after the WHERE keyword, else the first top-level group
+    // (CONSTRUCT's template also sits at the top level, before WHERE).
+    std::optional<size_t> where_open;
+    int depth = 0;
+    for (size_t i = 0; i < t_.size(); ++i) {
+      if (is_punct(t_[i], "{")) {
+        if (depth == 0 && (!where_open || (i > 0 && is_word(t_[i - 1], "WHERE")))) where_open = i;
+        ++depth;
+      } else if (is_punct(t_[i], "}")) {
+        --depth;
+      }
+    }
+    if (!where_open) return {std::string(s_), {}};
+    size_t end = group(*where_open);
+    // Nothing to rewrite, or text that does not parse as we expect: Rasqal gets it unchanged and judges it.
+    if (edits_.empty() || end > t_.size() || !is_punct(t_[end - 1], "}")) return {std::string(s_), {}};
+    std::string helpers;
+    std::string body = emit(0, end - 1, helpers);  // up to the WHERE clause's closing brace
+    out.text = body + " " + helpers + " " + std::string(s_.substr(t_[end - 1].begin));
+    out.paths = std::move(paths_);
+    return out;
+  }
+
+ private:
+  // Parses a group starting at its '{'; returns the index after its '}'.
+  size_t group(size_t i) {
+    ++i;
+    while (i < t_.size() && !is_punct(t_[i], "}")) {
+      const Token& t = t_[i];
+      if (is_word(t, "OPTIONAL") || is_word(t, "MINUS") || is_word(t, "UNION")) {
+        ++i;
+      } else if (is_word(t, "GRAPH") || is_word(t, "SERVICE")) {
+        ++i;
+        if (i < t_.size() && is_word(t_[i], "SILENT")) ++i;
+        ++i;
+      } else if (is_word(t, "FILTER")) {
+        i = constraint(i + 1);
+      } else if (is_word(t, "BIND")) {
+        i = expression(i + 1);
+      } else if (is_word(t, "VALUES")) {
+        i = skip_values(i + 1);
+      } else if (is_punct(t, "{")) {
+        i = (i + 1 < t_.size() && is_word(t_[i + 1], "SELECT")) ? subselect(i) : group(i);
+      } else if (is_punct(t, ".")) {
+        ++i;
+      } else {
+        i = triples(i);
+      }
+    }
+    return i + 1;
+  }
+
+  size_t subselect(size_t i) {
+    // { SELECT ... WHERE? { group } modifiers }: lower expressions in the projection, then the group.
+    size_t close = matching(i);
+    for (size_t j = i + 1; j < close; ++j) {
+      if (is_punct(t_[j], "("))
+        j = expression(j) - 1;
+      else if (is_punct(t_[j], "{"))
+        j = group(j) - 1;
+    }
+    return close + 1;
+  }
+
+  size_t matching(size_t open) const {
+    int d = 0;
+    for (size_t j = open; j < t_.size(); ++j) {
+      if (is_punct(t_[j], "{") || is_punct(t_[j], "(") || is_punct(t_[j], "[")) ++d;
+      if (is_punct(t_[j], "}") || is_punct(t_[j], ")") || is_punct(t_[j], "]")) --d;
+      if (d == 0) return j;
+    }
+    return t_.size() - 1;
+  }
+
+  size_t skip_values(size_t i) {
+    while (i < t_.size() && !is_punct(t_[i], "{")) ++i;
+    return matching(i) + 1;
+  }
+
+  // FILTER constraint: a bracketted expression, a built-in call, or EXISTS/NOT EXISTS.
+  size_t constraint(size_t i) {
+    if (i < t_.size() && (is_word(t_[i], "EXISTS") || is_word(t_[i], "NOT"))) return exists(i);
+    return expression(i);
+  }
+
+  // An expression starting at a token; scans to the end of its bracketted extent.
+  size_t expression(size_t i) {
+    if (i < t_.size() && !is_punct(t_[i], "(")) {
+      // A call such as regex(...) or <iri>(...)
+      ++i;
+      if (i >= t_.size() || !is_punct(t_[i], "(")) return i;
+    }
+    size_t close = matching(i);
+    for (size_t j = i + 1; j < close;) {
+      if (is_word(t_[j], "EXISTS") ||
+          (is_word(t_[j], "NOT") && j + 1 < close && is_word(t_[j + 1], "EXISTS")))
+        j = exists(j);
+      else
+        ++j;
+    }
+    return close + 1;
+  }
+
+  size_t exists(size_t i) {
+    bool negated = is_word(t_[i], "NOT");
+    size_t open = i + (negated ? 2 : 1);
+    if (open >= t_.size() || !is_punct(t_[open], "{")) return open;
+    size_t close = matching(open);
+    int n = exists_count_++;
+    Edit e;
+    e.first = i;
+    e.last = close + 1;
+    // The unbound variable argument keeps Rasqal from folding the call into a constant while preparing.
+    e.replacement = std::string(negated ? "(!" : "(") + "<" + std::string(kExistsFunction) + ">(" +
+                    std::to_string(n) + ", ?" + std::string(kExistsVariable) + "))";
+    e.inner_first = open + 1;
+    e.inner_last = close;
+    e.exists = n;
+    edits_.push_back(e);
+    group(open);  // lowers what is inside (paths, nested EXISTS)
+    return close + 1;
+  }
+
+  // Subject, then verb-object lists; verbs may be paths.
+  size_t triples(size_t i) {
+    i = node(i);
+    for (;;) {
+      while (i < t_.size() && is_punct(t_[i], ";")) ++i;
+      if (i >= t_.size() || is_punct(t_[i], ".") || is_punct(t_[i], "}") || is_punct(t_[i], "]")) return i;
+      if (starts_keyword(i)) return i;
+      i = verb(i);
+      i = node(i);
+      while (i < t_.size() && is_punct(t_[i], ",")) i = node(i + 1);
+      if (i >= t_.size() || !is_punct(t_[i], ";")) return i;
+    }
+  }
+
+  bool starts_keyword(size_t i) const {
+    for (const char* k : {"OPTIONAL", "MINUS", "UNION", "GRAPH", "SERVICE", "FILTER", "BIND", "VALUES"})
+      if (is_word(t_[i], k)) return true;
+    return false;
+  }
+
+  // A subject or object: a term, [ property list ], or ( collection ).
+  size_t node(size_t i) {
+    if (i >= t_.size()) return i;
+    if (is_punct(t_[i], "[")) {
+      size_t j = triples_in_brackets(i + 1);
+      return j + 1;
+    }
+    if (is_punct(t_[i], "(")) {
+      size_t j = i + 1;
+      while (j < t_.size() && !is_punct(t_[j], ")")) j = node(j);
+      return j + 1;
+    }
+    ++i;
+    // A literal's language tag or datatype.
+    if (i < t_.size() && is_punct(t_[i], "@")) i += 2;
+    if (i < t_.size() && is_punct(t_[i], "^^")) i += 2;
+    return i;
+  }
+
+  size_t triples_in_brackets(size_t i) {
+    for (;;) {
+      while (i < t_.size() && is_punct(t_[i], ";")) ++i;
+      if (i >= t_.size() || is_punct(t_[i], "]")) return i;
+      i = verb(i);
+      i = node(i);
+      while (i < t_.size() && is_punct(t_[i], ",")) i = node(i + 1);
+    }
+  }
+
+  // ---- property paths ----
+
+  size_t verb(size_t i) {
+    size_t start = i;
+    PathExpr p;
+    std::vector<std::string> iris;
+    size_t end = path_alternative(i, p, iris);
+    if (end == start + 1 && (p.kind == PathExpr::Kind::Link)) return end;  // a plain IRI or 'a'
+    if (end == start + 1 && t_[start].kind == Token::Kind::Var) return end;
+    if (end == start) return start + 1;  // a variable or something Rasqal will judge
+    size_t n = paths_.size();
+    paths_.push_back(p);
+    Edit e;
+    e.first = start;
+    e.last = end;
+    e.replacement = "<" + std::string(kPathPrefix) + std::to_string(n) + ">";
+    std::string objects;
+    for (size_t k = 0; k < iris.size(); ++k) objects += (k ? " , " : " ") + iris[k];
+    e.path_helper = "GRAPH <" + std::string(kPathPrefix) + std::to_string(n) + "> { <" +
+                    std::string(kPathIri) + "> <" + std::string(kPathIri) + ">" + objects + " . }";
+    edits_.push_back(e);
+    return end;
+  }
+
+  size_t path_alternative(size_t i, PathExpr& out, std::vector<std::string>& iris) {
+    PathExpr first;
+    i = path_sequence(i, first, iris);
+    if (i >= t_.size() || !is_punct(t_[i], "|")) {
+      out = first;
+      return i;
+    }
+    out = {PathExpr::Kind::Alternative, 0, {first}, {}};
+    while (i < t_.size() && is_punct(t_[i], "|")) {
+      PathExpr next;
+      i = path_sequence(i + 1, next, iris);
+      out.args.push_back(next);
+    }
+    return i;
+  }
+
+  size_t path_sequence(size_t i, PathExpr& out, std::vector<std::string>& iris) {
+    PathExpr first;
+    i = path_elt_or_inverse(i, first, iris);
+    if (i >= t_.size() || !is_punct(t_[i], "/")) {
+      out = first;
+      return i;
+    }
+    out = {PathExpr::Kind::Sequence, 0, {first}, {}};
+    while (i < t_.size() && is_punct(t_[i], "/")) {
+      PathExpr next;
+      i = path_elt_or_inverse(i + 1, next, iris);
+      out.args.push_back(next);
+    }
+    return i;
+  }
+
+  size_t path_elt_or_inverse(size_t i, PathExpr& out, std::vector<std::string>& iris) {
+    if (i < t_.size() && is_punct(t_[i], "^")) {
+      PathExpr inner;
+      i = path_elt(i + 1, inner, iris);
+      out = {PathExpr::Kind::Inverse, 0, {inner}, {}};
+      return i;
+    }
+    return path_elt(i, out, iris);
+  }
+
+  size_t path_elt(size_t i, PathExpr& out, std::vector<std::string>& iris) {
+    size_t start = i;
+    i = path_primary(i, out, iris);
+    if (i == start || i >= t_.size()) return i;
+    for (auto [mod, kind] :
+         {std::pair{"?", PathExpr::Kind::ZeroOrOne}, std::pair{"*", PathExpr::Kind::ZeroOrMore},
+          std::pair{"+", PathExpr::Kind::OneOrMore}})
+      if (is_punct(t_[i], mod)) {
+        out = {kind, 0, {out}, {}};
+        return i + 1;
+      }
+    return i;
+  }
+
+  std::optional<std::string> iri_text(const Token& t) const {
+    if (t.kind == Token::Kind::Iri || t.kind == Token::Kind::PrefixedName) return t.text;
+    if (t.kind == Token::Kind::Word && t.text == "a")
+      return "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>";
+    return std::nullopt;
+  }
+
+  size_t path_primary(size_t i, PathExpr& out, std::vector<std::string>& iris) {
+    if (i >= t_.size()) return i;
+    if (auto iri = iri_text(t_[i])) {
+      out = {PathExpr::Kind::Link, iris.size(), {}, {}};
+      iris.push_back(*iri);
+      return i + 1;
+    }
+    if (is_punct(t_[i], "(")) {
+      size_t j = path_alternative(i + 1, out, iris);
+      return (j < t_.size() && is_punct(t_[j], ")")) ? j + 1 : i;
+    }
+    if (is_punct(t_[i], "!")) {
+      out = {PathExpr::Kind::Negated, 0, {}, {}};
+      size_t j = i + 1;
+      auto member = [&](size_t k) -> size_t {
+        bool inverse = k < t_.size() && is_punct(t_[k], "^");
+        if (inverse) ++k;
+        auto iri = k < t_.size() ? iri_text(t_[k]) : std::nullopt;
+        if (!iri) return 0;
+        out.negated.emplace_back(iris.size(), inverse);
+        iris.push_back(*iri);
+        return k + 1;
+      };
+      if (j < t_.size() && is_punct(t_[j], "(")) {
+        ++j;
+        while (j < t_.size() && !is_punct(t_[j], ")")) {
+          size_t k = member(j);
+          if (!k) return i;
+          j = k;
+          if (j < t_.size() && is_punct(t_[j], "|")) ++j;
+        }
+        return j + 1;
+      }
+      size_t k = member(j);
+      return k ? k : i;
+    }
+    return i;
+  }
+
+  // ---- output ----
+
+  // The text of tokens [first, last) with the edits inside applied; helpers collect the moved blocks.
+  std::string emit(size_t first, size_t last, std::string& helpers) {
+    std::vector<const Edit*> inside;
+    for (const Edit& e : edits_)
+      if (e.first >= first && e.last <= last) inside.push_back(&e);
+    std::sort(inside.begin(), inside.end(), [](auto a, auto b) { return a->first < b->first; });
+    std::string out;
+    size_t pos = first < t_.size() ? t_[first].begin : s_.size();
+    size_t covered = first;
+    for (const Edit* e : inside) {
+      if (e->first < covered) continue;  // nested in an earlier edit; handled there
+      out += s_.substr(pos, t_[e->first].begin - pos);
+      out += e->replacement;
+      if (e->exists >= 0) {
+        std::string inner = emit(e->inner_first, e->inner_last, helpers);
+        helpers +=
+            "GRAPH <" + std::string(kExistsPrefix) + std::to_string(e->exists) + "> { " + inner + " } ";
+      } else {
+        helpers += e->path_helper + " ";
+      }
+      pos = t_[e->last - 1].end;
+      covered = e->last;
+    }
+    size_t end = last < t_.size() ? t_[last].begin : s_.size();
+    if (end > pos) out += s_.substr(pos, end - pos);
+    return out;
+  }
+
+  std::string_view s_;
+  std::vector<Token> t_;
+  std::vector<Edit> edits_;
+  std::vector<PathExpr> paths_;
+  int exists_count_ = 0;
+};
+
+}  // namespace
+
+LoweredQuery lower(std::string_view text) {
+  return Lowerer(text).run();
+}
+
+}  // namespace quiver::query
