@@ -1,5 +1,6 @@
 # Helpers to run a private Virtuoso (Debian's virtuoso-opensource) for side-by-side benchmarks.
-# Source this file; it defines virtuoso_start DIR PORT DATA_DIR, virtuoso_sql SQL, virtuoso_stop.
+# Source this file; it defines virtuoso_start DIR PORT DATA_DIR [keep], virtuoso_sql SQL, virtuoso_stop.
+# With "keep", an existing database in DIR is started as it is; otherwise DIR is created afresh.
 # The instance lives in DIR, listens on PORT on the loopback interface only (no HTTP server), and may read
 # files under DATA_DIR. Buffers are sized for about 3 GiB, as Virtuoso's tuning guide suggests for 4+ GiB.
 
@@ -10,7 +11,9 @@ virtuoso_start() {
   VIRTUOSO_DIR=$1
   VIRTUOSO_PORT=$2
   local data_dir=$3
-  rm -rf "$VIRTUOSO_DIR"
+  if [[ "${4:-}" != keep || ! -f "$VIRTUOSO_DIR/virtuoso.db" ]]; then
+    rm -rf "$VIRTUOSO_DIR"
+  fi
   mkdir -p "$VIRTUOSO_DIR"
   cat >"$VIRTUOSO_DIR/virtuoso.ini" <<INI
 [Database]

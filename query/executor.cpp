@@ -91,7 +91,8 @@ class BgpStream : public RowStream {
     Row row;     // bindings before this pattern
     Row result;  // bindings after the current match
     QuadPattern pattern;
-    std::optional<QuadCursor> cursor;
+    std::optional<QuadCursor> cursor;  // kept between rows and re-seeked: iterators are costly to make
+    bool open = false;
     size_t graph_index = 0;
     Quad last{~0ULL, ~0ULL, ~0ULL, ~0ULL};
   };
@@ -124,21 +125,25 @@ class BgpStream : public RowStream {
       p.g = *graph_;
     } else if (!ds.union_default) {
       if (level.graph_index >= ds.default_graphs.size()) {
-        level.cursor.reset();
+        level.open = false;
         return;
       }
       p.g = ds.default_graphs[level.graph_index];
     }
-    level.cursor.emplace(ctx_.store().scan(p));
+    if (level.cursor)
+      level.cursor->seek(p);
+    else
+      level.cursor.emplace(ctx_.store().scan(p));
+    level.open = true;
   }
 
   bool advance(Level& level) {
     const Dataset& ds = ctx_.dataset();
     const TriplePattern& t = *order_[&level - levels_.data()];
-    while (level.cursor) {
+    while (level.open) {
       if (!level.cursor->valid()) {
         if (graph_ || ds.union_default || ++level.graph_index >= ds.default_graphs.size()) {
-          level.cursor.reset();
+          level.open = false;
           return false;
         }
         open_cursor(level);
@@ -604,16 +609,38 @@ std::vector<Row> drain(RowStream& s, QueryContext& ctx) {
   return rows;
 }
 
+// An ORDER BY key: the id when that alone decides the order (same inline type), else the decoded term.
+struct OrderValue {
+  TermId id = kUnbound;
+  std::optional<Term> term;
+};
+
 std::vector<Row> order_rows(Executor& ex, const Node& node, std::vector<Row> rows) {
-  std::vector<std::pair<std::vector<std::optional<Term>>, size_t>> keyed;
+  QueryContext& ctx = ex.context();
+  std::vector<std::pair<std::vector<OrderValue>, size_t>> keyed;
   for (size_t i = 0; i < rows.size(); ++i) {
-    std::vector<std::optional<Term>> keys;
-    for (const auto& k : node.order) keys.push_back(ex.evaluator().eval(*k.expr, rows[i]));
+    std::vector<OrderValue> keys;
+    for (const auto& k : node.order) {
+      OrderValue v;
+      if (k.expr->op == Op::Variable && ordered_by_id(rows[i][k.expr->var]))
+        v.id = rows[i][k.expr->var];
+      else
+        v.term = ex.evaluator().eval(*k.expr, rows[i]);
+      keys.push_back(std::move(v));
+    }
     keyed.emplace_back(std::move(keys), i);
   }
+  auto compare = [&](const OrderValue& a, const OrderValue& b) {
+    if (a.id != kUnbound && b.id != kUnbound && id_tag(a.id) == id_tag(b.id))
+      return (a.id > b.id) - (a.id < b.id);
+    auto term = [&](const OrderValue& v) {
+      return v.id != kUnbound ? std::optional<Term>(ctx.term(v.id)) : v.term;
+    };
+    return order_compare(term(a), term(b));
+  };
   std::stable_sort(keyed.begin(), keyed.end(), [&](const auto& a, const auto& b) {
     for (size_t k = 0; k < node.order.size(); ++k) {
-      int c = order_compare(a.first[k], b.first[k]);
+      int c = compare(a.first[k], b.first[k]);
       if (c) return node.order[k].descending ? c > 0 : c < 0;
     }
     return false;
@@ -624,27 +651,54 @@ std::vector<Row> order_rows(Executor& ex, const Node& node, std::vector<Row> row
   return out;
 }
 
+struct IdsHash {
+  size_t operator()(const std::vector<TermId>& v) const {
+    size_t h = 0;
+    for (TermId id : v) h = h * 1000003 ^ std::hash<TermId>()(id);
+    return h;
+  }
+};
+
 std::vector<Row> group_rows(Executor& ex, const Node& node, const std::vector<Row>& rows) {
   QueryContext& ctx = ex.context();
-  std::map<std::vector<TermId>, std::vector<const Row*>> groups;
+  // Keys that are plain variables group on the row's ids: no decoding, no dictionary lookups.
+  auto key_id = [&](const ExprPtr& e, const Row& r) {
+    if (e->op == Op::Variable) return r[e->var];
+    auto v = ex.evaluator().eval(*e, r);
+    return v ? ctx.intern(*v) : kUnbound;
+  };
+  std::unordered_map<std::vector<TermId>, std::vector<const Row*>, IdsHash> groups;
+  std::vector<std::vector<TermId>> order;  // first-seen order of the groups
   for (const Row& r : rows) {
     std::vector<TermId> key;
-    for (const auto& [var, e] : node.group_keys) {
-      auto v = ex.evaluator().eval(*e, r);
-      key.push_back(v ? ctx.intern(*v) : kUnbound);
-    }
-    groups[key].push_back(&r);
+    for (const auto& [var, e] : node.group_keys) key.push_back(key_id(e, r));
+    auto [it, inserted] = groups.try_emplace(key);
+    if (inserted) order.push_back(key);
+    it->second.push_back(&r);
   }
-  if (groups.empty() && node.group_keys.empty()) groups[{}];  // aggregates over no solutions: one group
+  if (groups.empty() && node.group_keys.empty()) {  // aggregates over no solutions: one group
+    groups[{}];
+    order.emplace_back();
+  }
   std::vector<Row> out;
-  for (const auto& [key, members] : groups) {
+  for (const auto& key : order) {
+    const auto& members = groups[key];
     Row row = ctx.empty_row();
     for (size_t i = 0; i < key.size(); ++i) row[node.group_keys[i].first] = key[i];
     for (const Aggregate& agg : node.aggregates) {
-      AggregateState state(*agg.expr);
+      const Expr& e = *agg.expr;
+      if (e.op == Op::Count && !e.distinct && (e.args.empty() || e.args[0]->op == Op::Variable)) {
+        // COUNT(*) and COUNT(?v) count rows and bound ids.
+        size_t n = e.args.empty() ? members.size()
+                                  : std::count_if(members.begin(), members.end(), [&](const Row* m) {
+                                      return (*m)[e.args[0]->var] != kUnbound;
+                                    });
+        row[agg.var] = ctx.intern(Term::typed(std::to_string(n), xsd::kInteger));
+        continue;
+      }
+      AggregateState state(e);
       for (const Row* m : members)
-        state.add(agg.expr->args.empty() ? std::optional<Term>(Term())
-                                         : ex.evaluator().eval(*agg.expr->args[0], *m));
+        state.add(e.args.empty() ? std::optional<Term>(Term()) : ex.evaluator().eval(*e.args[0], *m));
       if (auto v = state.result()) row[agg.var] = ctx.intern(*v);
     }
     out.push_back(std::move(row));

@@ -226,6 +226,20 @@ std::string tz_suffix(const std::string& s) {
 
 }  // namespace
 
+bool ordered_by_id(TermId id) {
+  if (id == kUnbound || !is_inline(id)) return false;
+  const IdTag tag = id_tag(id);
+  // Doubles are left out: NaN has no place in the order. Dates and dateTimes with and without a time zone
+  // are not comparable, and their time-zone code sits in the low bits, so only one kind may meet another.
+  return tag == IdTag::Integer || tag == IdTag::Decimal || tag == IdTag::Boolean || tag == IdTag::Date ||
+         tag == IdTag::DateTime;
+}
+
+static bool same_zone_kind(TermId a, TermId b) {
+  if (id_tag(a) != IdTag::Date && id_tag(a) != IdTag::DateTime) return true;
+  return ((a & 0xFF) == 0) == ((b & 0xFF) == 0);
+}
+
 std::optional<bool> effective_boolean(const Term& t) {
   if (t.kind != TermKind::Literal) return std::nullopt;
   if (t.datatype == xsd::kBoolean) {
@@ -355,7 +369,43 @@ std::optional<bool> ExpressionEvaluator::ebv(const Expr& e, const Row& row) {
   return effective_boolean(*v);
 }
 
+TermId ExpressionEvaluator::operand_id(const Expr& e, const Row& row) {
+  if (e.op == Op::Variable) return row[e.var];
+  if (e.op != Op::Constant) return kUnbound;
+  auto [it, inserted] = constant_ids_.try_emplace(&e, kUnbound);
+  if (inserted) it->second = inline_id(e.constant.view()).value_or(kUnbound);
+  return it->second;
+}
+
+std::optional<int> ExpressionEvaluator::compare_ids(const Expr& a, const Expr& b, const Row& row) {
+  TermId x = operand_id(a, row), y = operand_id(b, row);
+  if (!ordered_by_id(x) || !ordered_by_id(y) || id_tag(x) != id_tag(y) || !same_zone_kind(x, y))
+    return std::nullopt;
+  if (id_tag(x) == IdTag::Date || id_tag(x) == IdTag::DateTime)
+    x >>= 8, y >>= 8;  // the instant, not the zone
+  return (x > y) - (x < y);
+}
+
 std::optional<Term> ExpressionEvaluator::call(const Expr& e, const Row& row) {
+  // Comparisons of inline values of one type are decided on the ids.
+  if (e.op >= Op::Equal && e.op <= Op::GreaterEqual && e.args.size() == 2) {
+    if (auto c = compare_ids(*e.args[0], *e.args[1], row)) {
+      switch (e.op) {
+        case Op::Equal:
+          return boolean(*c == 0);
+        case Op::NotEqual:
+          return boolean(*c != 0);
+        case Op::Less:
+          return boolean(*c < 0);
+        case Op::Greater:
+          return boolean(*c > 0);
+        case Op::LessEqual:
+          return boolean(*c <= 0);
+        default:
+          return boolean(*c >= 0);
+      }
+    }
+  }
   std::vector<Term> a;
   for (auto& arg : e.args) {
     auto v = eval(*arg, row);

@@ -5,6 +5,7 @@
 #include <functional>
 #include <optional>
 #include <set>
+#include <unordered_map>
 
 #include "query/context.h"
 
@@ -23,11 +24,19 @@ class ExpressionEvaluator {
 
  private:
   std::optional<Term> call(const Expr& e, const Row& row);
+  // The id of a variable's value or of an inline constant; kUnbound otherwise.
+  TermId operand_id(const Expr& e, const Row& row);
+  // Comparison of two ids that order by value; nullopt when that does not apply.
+  std::optional<int> compare_ids(const Expr& a, const Expr& b, const Row& row);
   QueryContext& ctx_;
+  std::unordered_map<const Expr*, TermId> constant_ids_;
   std::function<bool(const Node&, const Row&)> exists_;
 };
 
 std::optional<bool> effective_boolean(const Term& t);
+// Whether ids of this id's tag order like their values (inline integers, decimals, dates, dateTimes,
+// booleans), so two such ids of one tag compare without decoding.
+bool ordered_by_id(TermId id);
 // SPARQL's "=" on two terms: nullopt when they cannot be compared.
 std::optional<bool> terms_equal(const Term& a, const Term& b);
 // <0, 0, >0 in ORDER BY order (unbound first, then blank nodes, IRIs, literals).

@@ -1,5 +1,6 @@
 #include "store/store.h"
 
+#include <rocksdb/cache.h>
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
@@ -66,15 +67,41 @@ TermId TermEncoder::encode(const TermView& term, std::string& encoded, uint64_t*
 
 // ---------------------------------------------------------------------------------------------------------
 
-QuadCursor::QuadCursor(std::unique_ptr<rocksdb::Iterator> it, IndexOrder order, std::string prefix,
-                       QuadPattern pattern)
-    : it_(std::move(it)), order_(order), prefix_(std::move(prefix)), pattern_(pattern) {
-  it_->Seek(prefix_);
-  settle();
-}
+QuadCursor::QuadCursor(const Store& store) : store_(&store) {}
 QuadCursor::QuadCursor(QuadCursor&&) noexcept = default;
 QuadCursor& QuadCursor::operator=(QuadCursor&&) noexcept = default;
 QuadCursor::~QuadCursor() = default;
+
+void QuadCursor::seek(const QuadPattern& pattern) {
+  // Pick the index whose leading positions are bound the longest (GSPO lacks the default graph).
+  const std::array<bool, 4> bound = {pattern.s.has_value(), pattern.p.has_value(), pattern.o.has_value(),
+                                     pattern.g.has_value()};
+  IndexOrder best = IndexOrder::SPOG;
+  size_t best_len = 0;
+  for (IndexOrder order : kIndexOrders) {
+    if (order == IndexOrder::GSPO && pattern.g == kDefaultGraph) continue;
+    const std::array<TermId, 4> b = permute({bound[0], bound[1], bound[2], bound[3]}, order);
+    size_t len = 0;
+    while (len < 4 && b[len]) ++len;
+    if (len > best_len) best_len = len, best = order;
+  }
+  const Quad values{pattern.s.value_or(0), pattern.p.value_or(0), pattern.o.value_or(0),
+                    pattern.g.value_or(0)};
+  prefix_.clear();
+  auto ids = permute(values, best);
+  for (size_t i = 0; i < best_len; ++i) keys::put_u64(prefix_, ids[i]);
+  order_ = best;
+  pattern_ = pattern;
+  auto& iterator = iterators_[static_cast<int>(best)];
+  if (!iterator) {
+    rocksdb::ReadOptions ro;
+    ro.total_order_seek = true;
+    iterator.reset(store_->db_->NewIterator(ro, store_->indexes_[static_cast<int>(best)]));
+  }
+  it_ = iterator.get();
+  it_->Seek(prefix_);
+  settle();
+}
 
 void QuadCursor::next() {
   it_->Next();
@@ -135,9 +162,10 @@ bool IndexProbe::has_prefix(const Quad& q, size_t positions) {
 
 namespace {
 
-rocksdb::ColumnFamilyOptions index_cf_options() {
+rocksdb::ColumnFamilyOptions index_cf_options(const std::shared_ptr<rocksdb::Cache>& cache) {
   rocksdb::ColumnFamilyOptions cf;
   rocksdb::BlockBasedTableOptions table;
+  table.block_cache = cache;
   table.block_size = 32 * 1024;  // index keys are scanned, not probed: larger blocks compress better
   table.format_version = 5;
   cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
@@ -146,9 +174,10 @@ rocksdb::ColumnFamilyOptions index_cf_options() {
   return cf;
 }
 
-rocksdb::ColumnFamilyOptions terms_cf_options() {
-  rocksdb::ColumnFamilyOptions cf = index_cf_options();
+rocksdb::ColumnFamilyOptions terms_cf_options(const std::shared_ptr<rocksdb::Cache>& cache) {
+  rocksdb::ColumnFamilyOptions cf = index_cf_options(cache);
   rocksdb::BlockBasedTableOptions table;
+  table.block_cache = cache;
   table.block_size = 16 * 1024;
   table.format_version = 5;
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));  // collision checks probe absent ids
@@ -203,10 +232,11 @@ std::unique_ptr<Store> Store::open(const fs::path& dir, const StoreOptions& opti
   db_options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
   db_options.keep_log_file_num = 2;
 
+  auto cache = rocksdb::NewLRUCache(options.block_cache_mib << 20);
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
-  cfs.emplace_back(rocksdb::kDefaultColumnFamilyName, index_cf_options());
-  cfs.emplace_back("terms", terms_cf_options());
-  for (IndexOrder order : kIndexOrders) cfs.emplace_back(index_name(order), index_cf_options());
+  cfs.emplace_back(rocksdb::kDefaultColumnFamilyName, index_cf_options(cache));
+  cfs.emplace_back("terms", terms_cf_options(cache));
+  for (IndexOrder order : kIndexOrders) cfs.emplace_back(index_name(order), index_cf_options(cache));
 
   std::unique_ptr<Store> store(new Store());
   store->dir_ = dir;
@@ -271,27 +301,9 @@ bool Store::empty() const {
 }
 
 QuadCursor Store::scan(const QuadPattern& pattern) const {
-  // Pick the index whose leading positions are bound the longest.
-  const std::array<bool, 4> bound = {pattern.s.has_value(), pattern.p.has_value(), pattern.o.has_value(),
-                                     pattern.g.has_value()};
-  Quad values{pattern.s.value_or(0), pattern.p.value_or(0), pattern.o.value_or(0), pattern.g.value_or(0)};
-  IndexOrder best = IndexOrder::SPOG;
-  size_t best_len = 0;
-  for (IndexOrder order : kIndexOrders) {
-    if (order == IndexOrder::GSPO && pattern.g == kDefaultGraph) continue;
-    const std::array<TermId, 4> b = permute({bound[0], bound[1], bound[2], bound[3]}, order);
-    size_t len = 0;
-    while (len < 4 && b[len]) ++len;
-    if (len > best_len) best_len = len, best = order;
-  }
-  std::string prefix;
-  auto ids = permute(values, best);
-  for (size_t i = 0; i < best_len; ++i) keys::put_u64(prefix, ids[i]);
-  rocksdb::ReadOptions ro;
-  ro.total_order_seek = true;
-  return QuadCursor(
-      std::unique_ptr<rocksdb::Iterator>(db_->NewIterator(ro, indexes_[static_cast<int>(best)])), best,
-      std::move(prefix), pattern);
+  QuadCursor cursor(*this);
+  cursor.seek(pattern);
+  return cursor;
 }
 
 bool Store::contains(const Quad& q) const {

@@ -83,6 +83,9 @@ struct Statistics {
 struct StoreOptions {
   bool create_if_missing = true;
   bool sync_writes = true;  // fsync the WAL on every committed update
+  // Decompressed blocks kept in memory, shared by all column families. Index and dictionary blocks are
+  // ZSTD-compressed, so without a cache every lookup decompresses a block again.
+  size_t block_cache_mib = 1024;
   // Width of the term hash in bits. Fixed when the store is created; tests narrow it to force collisions.
   int hash_bits = kPayloadBits;
 };
@@ -105,14 +108,18 @@ class TermEncoder {
   std::shared_ptr<const CollisionTable> collisions_;
 };
 
-// Iterates the quads matching a pattern in the order of the index chosen for it. Holds a RocksDB iterator
-// over the snapshot the cursor was opened on.
+// Iterates the quads matching a pattern in the order of the index chosen for it. seek() starts over with
+// another pattern on the same cursor, reusing its RocksDB iterators: joins re-seek one cursor per pattern
+// instead of opening an iterator per row.
+class Store;
+
 class QuadCursor {
  public:
   QuadCursor(QuadCursor&&) noexcept;
   QuadCursor& operator=(QuadCursor&&) noexcept;
   ~QuadCursor();
 
+  void seek(const QuadPattern& pattern);
   bool valid() const { return valid_; }
   const Quad& quad() const { return quad_; }
   void next();
@@ -120,12 +127,13 @@ class QuadCursor {
 
  private:
   friend class Store;
-  QuadCursor(std::unique_ptr<rocksdb::Iterator> it, IndexOrder order, std::string prefix,
-             QuadPattern pattern);
+  explicit QuadCursor(const Store& store);
   void settle();
 
-  std::unique_ptr<rocksdb::Iterator> it_;
-  IndexOrder order_;
+  const Store* store_;
+  std::array<std::unique_ptr<rocksdb::Iterator>, 4> iterators_;  // one per index order, made on first use
+  rocksdb::Iterator* it_ = nullptr;
+  IndexOrder order_ = IndexOrder::SPOG;
   std::string prefix_;
   QuadPattern pattern_;
   Quad quad_;
@@ -189,6 +197,7 @@ class Store {
 
  private:
   friend class BulkIngest;
+  friend class QuadCursor;
   Store() = default;
   void load_collisions();
 

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Query benchmark: the query mix in bench/queries over the generated 5M-triple clinical graph, in Quiver and in
+# Virtuoso (Debian's virtuoso-opensource) in the same run. Both are timed in the server/process (Quiver by
+# quiver-query-bench in process; Virtuoso by a stored procedure around exec()), as the median of warm runs;
+# row counts (and single values) must agree. Prints a table with the ratio Quiver/Virtuoso.
+#   bench/query_bench.sh [TRIPLES] [WORK_DIR] [RUNS]     (defaults 5000000, ./bench-work, 5)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+triples=${1:-5000000}
+work=$(mkdir -p "${2:-bench-work}" && cd "${2:-bench-work}" && pwd)
+runs=${3:-5}
+bash scripts/install-deps.sh --bench
+bash scripts/build.sh build >/dev/null
+source bench/virtuoso.sh
+
+data=$work/clinical-part0.nt
+[[ -f $data ]] || build/bench/quiver-gen --triples "$triples" --part 0 --out "$data"
+if [[ ! -d $work/quiver-query-db ]]; then
+  build/quiver load -q --db "$work/quiver-query-db" "$data"
+fi
+
+virtuoso_start "$work/virtuoso-query" 13112 "$work" keep
+trap virtuoso_stop EXIT
+graph=http://bench.quiver/
+if [[ "$(virtuoso_sql "SPARQL SELECT COUNT(*) FROM <$graph> WHERE { ?s ?p ?o };" | grep -Eo '^[0-9]+' | head -1)" != "$triples" ]]; then
+  echo "== loading $data into Virtuoso"
+  virtuoso_sql "ld_dir('$work', 'clinical-part0.nt', '$graph'); rdf_loader_run(); checkpoint;" >/dev/null
+fi
+# isql takes a procedure body from standard input (its exec= option splits statements at every ';').
+isql-vt "$VIRTUOSO_PORT" dba dba >/dev/null <<'SQL'
+create procedure quiver_bench (in q varchar) {
+  declare t, st, msg, meta, rows any;
+  t := msec_time();
+  st := '00000';
+  exec (q, st, msg, vector(), 0, meta, rows);
+  if (st <> '00000') return sprintf('error %s', msg);
+  return sprintf('%d %d %s', msec_time() - t, length(rows),
+                 case when length(rows) = 1 and length(rows[0]) = 1 then cast(rows[0][0] as varchar) else '' end);
+};
+SQL
+
+# Virtuoso's side: the same query with its default graph set to the loaded graph.
+virtuoso_time() {
+  local q sql times=() out rows value
+  q=$(sed "1i DEFINE input:default-graph-uri <$graph>" "$1" | tr '\n' ' ' | sed "s/'/''/g")
+  for _ in $(seq 0 "$runs"); do
+    out=$(virtuoso_sql "select quiver_bench('SPARQL $q');" | grep -E '^(error|[0-9]+ [0-9]+)' | head -1)
+    [[ $out == error* ]] && { echo "error"; return; }
+    read -r ms rows value <<<"$out"
+    times+=("$ms")
+  done
+  printf '%s %s %s\n' "$(printf '%s\n' "${times[@]:1}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')" "$rows" "${value:-}"
+}
+
+printf '\n%-26s %12s %12s %8s %10s %s\n' "query ($triples triples)" "quiver ms" "virtuoso ms" "ratio" "rows" "agree"
+product=1
+count=0
+while read -r file q_ms q_rows q_value; do
+  name=$(basename "$file" .rq)
+  if [[ $q_ms == error ]]; then
+    printf '%-26s %12s\n' "$name" "quiver error: $q_rows $q_value"
+    continue
+  fi
+  read -r v_ms v_rows v_value < <(virtuoso_time "$file")
+  agree=yes
+  [[ "$q_rows" != "$v_rows" || "$q_value" != "$v_value" ]] && agree="NO (virtuoso: $v_rows rows ${v_value})"
+  # Virtuoso reports whole milliseconds; count a 0 as 0.5 ms so ratios stay finite.
+  ratio=$(awk -v q="$q_ms" -v v="$v_ms" 'BEGIN { if (v == 0) v = 0.5; printf "%.2f", q / v }')
+  product=$(awk -v p="$product" -v r="$ratio" 'BEGIN { print p * (r > 0 ? r : 0.01) }')
+  count=$((count + 1))
+  printf '%-26s %12.1f %12s %8s %10s %s\n' "$name" "$q_ms" "$v_ms" "$ratio" "$q_rows" "$agree"
+done < <(build/bench/quiver-query-bench "$work/quiver-query-db" "$runs" bench/queries/*.rq)
+awk -v p="$product" -v n="$count" 'BEGIN { printf "\ngeometric mean of quiver/virtuoso ratios: %.2f\n", p ^ (1 / n) }'
