@@ -659,7 +659,8 @@ struct IdsHash {
   }
 };
 
-std::vector<Row> group_rows(Executor& ex, const Node& node, const std::vector<Row>& rows) {
+// GROUP BY streams: each group keeps its aggregates' running states, not its rows.
+std::vector<Row> group_rows(Executor& ex, const Node& node, RowStream& input) {
   QueryContext& ctx = ex.context();
   // Keys that are plain variables group on the row's ids: no decoding, no dictionary lookups.
   auto key_id = [&](const ExprPtr& e, const Row& r) {
@@ -667,39 +668,57 @@ std::vector<Row> group_rows(Executor& ex, const Node& node, const std::vector<Ro
     auto v = ex.evaluator().eval(*e, r);
     return v ? ctx.intern(*v) : kUnbound;
   };
-  std::unordered_map<std::vector<TermId>, std::vector<const Row*>, IdsHash> groups;
+  // COUNT(*) and COUNT(?v) count rows and bound ids without decoding anything.
+  auto plain_count = [](const Expr& e) {
+    return e.op == Op::Count && !e.distinct && (e.args.empty() || e.args[0]->op == Op::Variable);
+  };
+  struct Group {
+    std::vector<uint64_t> counts;
+    std::vector<std::unique_ptr<AggregateState>> states;
+  };
+  auto new_group = [&] {
+    Group g;
+    for (const Aggregate& agg : node.aggregates) {
+      g.counts.push_back(0);
+      g.states.push_back(plain_count(*agg.expr) ? nullptr : std::make_unique<AggregateState>(*agg.expr));
+    }
+    return g;
+  };
+  std::unordered_map<std::vector<TermId>, Group, IdsHash> groups;
   std::vector<std::vector<TermId>> order;  // first-seen order of the groups
-  for (const Row& r : rows) {
-    std::vector<TermId> key;
+  Row r;
+  std::vector<TermId> key;
+  while (input.next(r)) {
+    ctx.check_deadline();
+    key.clear();
     for (const auto& [var, e] : node.group_keys) key.push_back(key_id(e, r));
-    auto [it, inserted] = groups.try_emplace(key);
-    if (inserted) order.push_back(key);
-    it->second.push_back(&r);
+    auto it = groups.find(key);
+    if (it == groups.end()) {
+      it = groups.emplace(key, new_group()).first;
+      order.push_back(key);
+    }
+    Group& g = it->second;
+    for (size_t i = 0; i < node.aggregates.size(); ++i) {
+      const Expr& e = *node.aggregates[i].expr;
+      if (!g.states[i])
+        g.counts[i] += e.args.empty() || r[e.args[0]->var] != kUnbound;
+      else
+        g.states[i]->add(e.args.empty() ? std::optional<Term>(Term()) : ex.evaluator().eval(*e.args[0], r));
+    }
   }
   if (groups.empty() && node.group_keys.empty()) {  // aggregates over no solutions: one group
-    groups[{}];
+    groups.emplace(std::vector<TermId>{}, new_group());
     order.emplace_back();
   }
   std::vector<Row> out;
-  for (const auto& key : order) {
-    const auto& members = groups[key];
+  for (const auto& k : order) {
+    const Group& g = groups.at(k);
     Row row = ctx.empty_row();
-    for (size_t i = 0; i < key.size(); ++i) row[node.group_keys[i].first] = key[i];
-    for (const Aggregate& agg : node.aggregates) {
-      const Expr& e = *agg.expr;
-      if (e.op == Op::Count && !e.distinct && (e.args.empty() || e.args[0]->op == Op::Variable)) {
-        // COUNT(*) and COUNT(?v) count rows and bound ids.
-        size_t n = e.args.empty() ? members.size()
-                                  : std::count_if(members.begin(), members.end(), [&](const Row* m) {
-                                      return (*m)[e.args[0]->var] != kUnbound;
-                                    });
-        row[agg.var] = ctx.intern(Term::typed(std::to_string(n), xsd::kInteger));
-        continue;
-      }
-      AggregateState state(e);
-      for (const Row* m : members)
-        state.add(e.args.empty() ? std::optional<Term>(Term()) : ex.evaluator().eval(*e.args[0], *m));
-      if (auto v = state.result()) row[agg.var] = ctx.intern(*v);
+    for (size_t i = 0; i < k.size(); ++i) row[node.group_keys[i].first] = k[i];
+    for (size_t i = 0; i < node.aggregates.size(); ++i) {
+      std::optional<Term> v =
+          g.states[i] ? g.states[i]->result() : Term::typed(std::to_string(g.counts[i]), xsd::kInteger);
+      if (v) row[node.aggregates[i].var] = ctx.intern(*v);
     }
     out.push_back(std::move(row));
   }
@@ -832,7 +851,7 @@ std::unique_ptr<RowStream> Executor::direct(const Node& node, const Row& input, 
     }
     case Node::Kind::Group: {
       auto child = open(*node.left, input, graph);
-      return std::make_unique<OwnedRowsStream>(group_rows(*this, node, drain(*child, ctx_)));
+      return std::make_unique<OwnedRowsStream>(group_rows(*this, node, *child));
     }
     case Node::Kind::OrderBy: {
       auto child = open(*node.left, input, graph);

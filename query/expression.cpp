@@ -235,6 +235,24 @@ bool ordered_by_id(TermId id) {
          tag == IdTag::DateTime;
 }
 
+// Whether a comparison operator holds for a three-way comparison result.
+static bool holds(Op op, int c) {
+  switch (op) {
+    case Op::Equal:
+      return c == 0;
+    case Op::NotEqual:
+      return c != 0;
+    case Op::Less:
+      return c < 0;
+    case Op::Greater:
+      return c > 0;
+    case Op::LessEqual:
+      return c <= 0;
+    default:
+      return c >= 0;
+  }
+}
+
 static bool same_zone_kind(TermId a, TermId b) {
   if (id_tag(a) != IdTag::Date && id_tag(a) != IdTag::DateTime) return true;
   return ((a & 0xFF) == 0) == ((b & 0xFF) == 0);
@@ -364,6 +382,16 @@ std::optional<Term> ExpressionEvaluator::eval(const Expr& e, const Row& row) {
 }
 
 std::optional<bool> ExpressionEvaluator::ebv(const Expr& e, const Row& row) {
+  if (e.op >= Op::Equal && e.op <= Op::GreaterEqual && e.args.size() == 2)
+    if (auto c = compare_ids(*e.args[0], *e.args[1], row)) return holds(e.op, *c);
+  if (e.op == Op::And && e.args.size() == 2) {  // && without building terms (errors as in eval)
+    auto a = ebv(*e.args[0], row);
+    if (a && !*a) return false;
+    auto b = ebv(*e.args[1], row);
+    if (b && !*b) return false;
+    if (a && b) return true;
+    return std::nullopt;
+  }
   auto v = eval(e, row);
   if (!v) return std::nullopt;
   return effective_boolean(*v);
@@ -389,22 +417,7 @@ std::optional<int> ExpressionEvaluator::compare_ids(const Expr& a, const Expr& b
 std::optional<Term> ExpressionEvaluator::call(const Expr& e, const Row& row) {
   // Comparisons of inline values of one type are decided on the ids.
   if (e.op >= Op::Equal && e.op <= Op::GreaterEqual && e.args.size() == 2) {
-    if (auto c = compare_ids(*e.args[0], *e.args[1], row)) {
-      switch (e.op) {
-        case Op::Equal:
-          return boolean(*c == 0);
-        case Op::NotEqual:
-          return boolean(*c != 0);
-        case Op::Less:
-          return boolean(*c < 0);
-        case Op::Greater:
-          return boolean(*c > 0);
-        case Op::LessEqual:
-          return boolean(*c <= 0);
-        default:
-          return boolean(*c >= 0);
-      }
-    }
+    if (auto c = compare_ids(*e.args[0], *e.args[1], row)) return boolean(holds(e.op, *c));
   }
   std::vector<Term> a;
   for (auto& arg : e.args) {
