@@ -1,6 +1,7 @@
 #include "query/executor.h"
 
 #include <algorithm>
+#include <functional>
 #include <set>
 #include <unordered_set>
 
@@ -17,13 +18,77 @@ struct RowHash {
   }
 };
 
+// ---- range filters: comparisons of a variable with an inline constant narrow the object scan -------------
+
+using ObjectRanges = std::map<VarId, std::vector<std::pair<TermId, TermId>>>;
+
+// Id intervals that hold every value that could satisfy the FILTER's range comparisons on a variable: the
+// constant's own type narrowed to the range, plus, unnarrowed, the dictionary literals and the other numeric
+// types (values that may still compare true). The FILTER itself still runs on every row.
+ObjectRanges object_ranges(const std::vector<ExprPtr>& conjuncts) {
+  struct Bound {
+    IdTag tag;
+    TermId lo, hi;
+    bool valid = true;
+  };
+  std::map<VarId, Bound> bounds;
+  std::function<void(const Expr&)> visit = [&](const Expr& e) {
+    if (e.op == Op::And) {
+      for (auto& a : e.args) visit(*a);
+      return;
+    }
+    if (e.op < Op::Equal || e.op > Op::GreaterEqual || e.op == Op::NotEqual || e.args.size() != 2) return;
+    const Expr *var = e.args[0].get(), *constant = e.args[1].get();
+    Op op = e.op;
+    if (var->op == Op::Constant && constant->op == Op::Variable) {
+      std::swap(var, constant);
+      op = op == Op::Less           ? Op::Greater
+           : op == Op::Greater      ? Op::Less
+           : op == Op::LessEqual    ? Op::GreaterEqual
+           : op == Op::GreaterEqual ? Op::LessEqual
+                                    : op;
+    }
+    if (var->op != Op::Variable || constant->op != Op::Constant) return;
+    auto id = inline_id(constant->constant.view());
+    if (!id || !ordered_by_id(*id)) return;
+    const IdTag tag = id_tag(*id);
+    const bool zoned =
+        tag == IdTag::Date || tag == IdTag::DateTime;  // instant in the high bits, zone in the low 8
+    const TermId first = zoned ? *id & ~TermId{0xFF} : *id, last = zoned ? *id | 0xFF : *id;
+    auto [it, fresh] = bounds.try_emplace(var->var, Bound{tag, make_id(tag, 0), make_id(tag, kPayloadMask)});
+    Bound& b = it->second;
+    if (b.tag != tag) b.valid = false;
+    if (op == Op::Greater) b.lo = std::max(b.lo, last + 1);
+    if (op == Op::GreaterEqual || op == Op::Equal) b.lo = std::max(b.lo, first);
+    if (op == Op::Less) b.hi = std::min(b.hi, first - 1);
+    if (op == Op::LessEqual || op == Op::Equal) b.hi = std::min(b.hi, last);
+  };
+  for (const auto& c : conjuncts) visit(*c);
+  ObjectRanges out;
+  for (auto& [var, b] : bounds) {
+    if (!b.valid) continue;
+    auto whole = [](IdTag t) { return std::make_pair(make_id(t, 0), make_id(t, kPayloadMask)); };
+    std::vector<std::pair<TermId, TermId>> intervals = {whole(IdTag::Literal)};
+    const bool numeric = b.tag == IdTag::Integer || b.tag == IdTag::Decimal;
+    for (IdTag t : {IdTag::Integer, IdTag::Decimal, IdTag::Double}) {
+      if (t == b.tag) continue;
+      if (numeric) intervals.push_back(whole(t));
+    }
+    if (b.lo <= b.hi) intervals.emplace_back(b.lo, b.hi);
+    std::sort(intervals.begin(), intervals.end());
+    out[var] = std::move(intervals);
+  }
+  return out;
+}
+
 // ---- basic graph patterns: nested index scans with the bindings so far substituted
 // -------------------------
 
 class BgpStream : public RowStream {
  public:
-  BgpStream(Executor& ex, const Node& node, const Row& input, std::optional<TermId> graph)
-      : ctx_(ex.context()), graph_(graph) {
+  BgpStream(Executor& ex, const Node& node, const Row& input, std::optional<TermId> graph,
+            const ObjectRanges* ranges = nullptr)
+      : ctx_(ex.context()), graph_(graph), ranges_(ranges) {
     // Bound positions first: each pattern is scanned with what the earlier ones bound.
     std::vector<const TriplePattern*> left;
     for (const auto& t : node.triples) left.push_back(&t);
@@ -94,6 +159,8 @@ class BgpStream : public RowStream {
     std::optional<QuadCursor> cursor;  // kept between rows and re-seeked: iterators are costly to make
     bool open = false;
     size_t graph_index = 0;
+    const std::vector<std::pair<TermId, TermId>>* ranges = nullptr;  // object id intervals to scan, if any
+    size_t range_index = 0;
     Quad last{~0ULL, ~0ULL, ~0ULL, ~0ULL};
   };
 
@@ -111,8 +178,12 @@ class BgpStream : public RowStream {
       TermId id = resolve(p, row);
       return id == kUnbound ? std::nullopt : std::optional<TermId>(id);
     };
-    level.pattern = {pos(t.s), pos(t.p), pos(t.o), std::nullopt};
+    level.pattern = {pos(t.s), pos(t.p), pos(t.o), std::nullopt, std::nullopt};
     level.graph_index = 0;
+    level.range_index = 0;
+    level.ranges = nullptr;
+    if (ranges_ && t.o.var && !level.pattern.o && level.pattern.p && !level.pattern.s)
+      if (auto it = ranges_->find(*t.o.var); it != ranges_->end()) level.ranges = &it->second;
     level.last = {~0ULL, ~0ULL, ~0ULL, ~0ULL};
     open_cursor(level);
   }
@@ -121,6 +192,7 @@ class BgpStream : public RowStream {
   void open_cursor(Level& level) {
     const Dataset& ds = ctx_.dataset();
     QuadPattern p = level.pattern;
+    if (level.ranges) p.o_range = (*level.ranges)[level.range_index];
     if (graph_) {
       p.g = *graph_;
     } else if (!ds.union_default) {
@@ -142,6 +214,11 @@ class BgpStream : public RowStream {
     const TriplePattern& t = *order_[&level - levels_.data()];
     while (level.open) {
       if (!level.cursor->valid()) {
+        if (level.ranges && ++level.range_index < level.ranges->size()) {
+          open_cursor(level);
+          continue;
+        }
+        level.range_index = 0;
         if (graph_ || ds.union_default || ++level.graph_index >= ds.default_graphs.size()) {
           level.open = false;
           return false;
@@ -185,6 +262,7 @@ class BgpStream : public RowStream {
 
   QueryContext& ctx_;
   std::optional<TermId> graph_;
+  const ObjectRanges* ranges_;
   std::vector<const TriplePattern*> order_;
   std::map<const PatternTerm*, TermId> ids_;
   std::vector<Level> levels_;
@@ -291,8 +369,9 @@ class LeftJoinStream : public RowStream {
 
 class FilterStream : public RowStream {
  public:
-  FilterStream(Executor& ex, const Node& node, std::unique_ptr<RowStream> child)
-      : ex_(ex), node_(node), child_(std::move(child)) {}
+  FilterStream(Executor& ex, const Node& node, std::unique_ptr<RowStream> child,
+               std::shared_ptr<const void> keep_alive = nullptr)
+      : ex_(ex), node_(node), keep_alive_(std::move(keep_alive)), child_(std::move(child)) {}
   bool next(Row& out) override {
     while (child_->next(out)) {
       bool ok = true;
@@ -311,6 +390,7 @@ class FilterStream : public RowStream {
  private:
   Executor& ex_;
   const Node& node_;
+  std::shared_ptr<const void> keep_alive_;  // data the child reads (declared first: outlives the child)
   std::unique_ptr<RowStream> child_;
 };
 
@@ -794,6 +874,14 @@ std::unique_ptr<RowStream> Executor::direct(const Node& node, const Row& input, 
     case Node::Kind::LeftJoin:
       return std::make_unique<LeftJoinStream>(*this, node, open(*node.left, input, graph), graph);
     case Node::Kind::Filter:
+      if (node.left->kind == Node::Kind::Bgp) {
+        // Range comparisons narrow the scans; the stream owns the ranges the BGP reads.
+        auto ranges = std::make_shared<ObjectRanges>(object_ranges(node.exprs));
+        if (!ranges->empty())
+          return std::make_unique<FilterStream>(
+              *this, node, std::make_unique<BgpStream>(*this, *node.left, input, graph, ranges.get()),
+              ranges);
+      }
       return std::make_unique<FilterStream>(*this, node, open(*node.left, input, graph));
     case Node::Kind::Union:
       return std::make_unique<ConcatStream>(open(*node.left, input, graph), [this, &node, input, graph] {

@@ -85,6 +85,8 @@ void QuadCursor::seek(const QuadPattern& pattern) {
     while (len < 4 && b[len]) ++len;
     if (len > best_len) best_len = len, best = order;
   }
+  const bool range = pattern.o_range && !pattern.o && pattern.p && !pattern.s;
+  if (range) best = IndexOrder::POSG, best_len = 1;
   const Quad values{pattern.s.value_or(0), pattern.p.value_or(0), pattern.o.value_or(0),
                     pattern.g.value_or(0)};
   prefix_.clear();
@@ -99,7 +101,13 @@ void QuadCursor::seek(const QuadPattern& pattern) {
     iterator.reset(store_->db_->NewIterator(ro, store_->indexes_[static_cast<int>(best)]));
   }
   it_ = iterator.get();
-  it_->Seek(prefix_);
+  if (range) {
+    std::string start = prefix_;
+    keys::put_u64(start, pattern.o_range->first);
+    it_->Seek(start);
+  } else {
+    it_->Seek(prefix_);
+  }
   settle();
 }
 
@@ -114,6 +122,10 @@ void QuadCursor::settle() {
     rocksdb::Slice key = it_->key();
     if (!key.starts_with(prefix_)) break;
     quad_ = keys::parse_quad_key(std::string_view(key.data(), key.size()), order_);
+    if (pattern_.o_range && !pattern_.o) {
+      if (order_ == IndexOrder::POSG && quad_.o > pattern_.o_range->second) break;  // past the range
+      if (quad_.o < pattern_.o_range->first || quad_.o > pattern_.o_range->second) continue;
+    }
     if ((!pattern_.s || *pattern_.s == quad_.s) && (!pattern_.p || *pattern_.p == quad_.p) &&
         (!pattern_.o || *pattern_.o == quad_.o) && (!pattern_.g || *pattern_.g == quad_.g)) {
       valid_ = true;

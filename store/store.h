@@ -64,8 +64,10 @@ struct IndexLess {
 };
 
 // A quad pattern: an unset position matches anything (for `g`, any graph including the default one).
+// `o_range` (inclusive) narrows an unset object to an id interval: with `p` set, a POSG range scan.
 struct QuadPattern {
   std::optional<TermId> s, p, o, g;
+  std::optional<std::pair<TermId, TermId>> o_range;
 };
 
 struct PredicateStats {

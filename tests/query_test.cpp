@@ -86,6 +86,35 @@ TEST_F(QueryTest, InvalidSparqlIsALocatedError) {
   EXPECT_THROW(run("SELECT * WHERE { ?s ?p ?o }", query::ResultFormat::NTriples), query::QueryError);
 }
 
+TEST(QueryRanges, RangeScansKeepEveryValueThatCompares) {
+  TempDir dir;
+  auto store = Store::open(dir / "db");
+  const std::string x = "http://www.w3.org/2001/XMLSchema#";
+  std::string text;
+  int n = 0;
+  for (const std::string& v : std::vector<std::string>{
+           "\"100\"^^<" + x + "integer>", "\"301\"^^<" + x + "integer>", "\"0302\"^^<" + x + "integer>",
+           "\"300.5\"^^<" + x + "decimal>", "\"3.5E2\"^^<" + x + "double>", "\"400\"",
+           "\"2020-01-01\"^^<" + x + "date>", "\"2020-06-01Z\"^^<" + x + "date>",
+           "\"2021-01-01\"^^<" + x + "date>", "\"2019-12-31\"^^<" + x + "date>"})
+    text += "<http://e/" + std::to_string(n++) + "> <http://e/v> " + v + " .\n";
+  LoadOptions options;
+  options.inputs = {write_file(dir / "v.nt", text)};
+  load(*store, options);
+  auto values = [&](const std::string& filter) {
+    MemoryFile out;
+    auto writer = query::make_result_writer(query::ResultFormat::Csv, out.get());
+    query::run_query(*store, "SELECT ?v WHERE { ?s <http://e/v> ?v FILTER(" + filter + ") } ORDER BY ?v", {},
+                     *writer);
+    return out.text();
+  };
+  // Non-canonical integers live in the dictionary, decimals and doubles in other id ranges: all must be seen.
+  EXPECT_EQ(values("?v > 300"), "v\r\n300.5\r\n301\r\n0302\r\n3.5E2\r\n");
+  EXPECT_EQ(values("300 < ?v && ?v <= 301"), "v\r\n300.5\r\n301\r\n");
+  EXPECT_EQ(values("?v >= \"2020-01-01\"^^<" + x + "date> && ?v < \"2021-01-01\"^^<" + x + "date>"),
+            "v\r\n2020-01-01\r\n");
+}
+
 TEST(QueryCommand, ExitCodesAndMessages) {
   TempDir dir;
   const std::string db = (dir / "db").string();
