@@ -67,7 +67,7 @@ struct IndexLess {
 // `o_range` (inclusive) narrows an unset object to an id interval: with `p` set, a POSG range scan.
 struct QuadPattern {
   std::optional<TermId> s, p, o, g;
-  std::optional<std::pair<TermId, TermId>> o_range;
+  std::optional<std::pair<TermId, TermId>> o_range = std::nullopt;
 };
 
 struct PredicateStats {
