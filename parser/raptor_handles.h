@@ -4,7 +4,6 @@
 #include <raptor2.h>
 
 #include <memory>
-#include <stdexcept>
 
 namespace quiver {
 
@@ -15,20 +14,23 @@ struct RaptorFree {
 template <class T, void (*Free)(T*)>
 using RaptorHandle = std::unique_ptr<T, RaptorFree<T, Free>>;
 
-using RaptorWorld = RaptorHandle<raptor_world, raptor_free_world>;
 using RaptorParser = RaptorHandle<raptor_parser, raptor_free_parser>;
 using RaptorSerializer = RaptorHandle<raptor_serializer, raptor_free_serializer>;
 using RaptorUri = RaptorHandle<raptor_uri, raptor_free_uri>;
 using RaptorTerm = RaptorHandle<raptor_term, raptor_free_term>;
 
-// An opened world. URI interning is off: Raptor would keep every URI it ever saw in a world-wide tree, a
-// growing lookup per IRI on a bulk load that buys nothing, since callers copy what they keep.
-inline RaptorWorld open_raptor_world() {
-  RaptorWorld world(raptor_new_world());
-  if (world) raptor_world_set_flag(world.get(), RAPTOR_WORLD_FLAG_URI_INTERNING, 0);
-  if (!world || raptor_world_open(world.get()) != 0)
-    throw std::runtime_error("cannot initialise the Raptor RDF library");
-  return world;
-}
+// Raptor worlds come from a process-wide pool. Opening a world initialises libxml2 and freeing one may clean
+// up libxml2's global state; neither is safe while other threads parse. Worlds are therefore made under a
+// lock, handed back instead of freed, and freed once when the process ends. One thread uses a world at a
+// time.
+struct RaptorWorldReturn {
+  void operator()(raptor_world* w) const;
+};
+using RaptorWorld = std::unique_ptr<raptor_world, RaptorWorldReturn>;
+
+// An opened world from the pool, with URI interning off: Raptor would keep every URI it ever saw in a
+// world-wide tree, a growing lookup per IRI on a bulk load that buys nothing, since callers copy what they
+// keep.
+RaptorWorld open_raptor_world();
 
 }  // namespace quiver
