@@ -323,36 +323,32 @@ class Lowerer {
     return end;
   }
 
-  size_t path_alternative(size_t i, PathExpr& out, std::vector<std::string>& iris) {
+  using PathParser = size_t (Lowerer::*)(size_t, PathExpr&, std::vector<std::string>&);
+
+  // operand (separator operand)*: one operand stays itself, several become one `kind` node.
+  size_t path_list(size_t i, PathExpr& out, std::vector<std::string>& iris, const char* separator,
+                   PathExpr::Kind kind, PathParser operand) {
     PathExpr first;
-    i = path_sequence(i, first, iris);
-    if (i >= t_.size() || !is_punct(t_[i], "|")) {
+    i = (this->*operand)(i, first, iris);
+    if (i >= t_.size() || !is_punct(t_[i], separator)) {
       out = first;
       return i;
     }
-    out = {PathExpr::Kind::Alternative, 0, {first}, {}};
-    while (i < t_.size() && is_punct(t_[i], "|")) {
+    out = {kind, 0, {first}, {}};
+    while (i < t_.size() && is_punct(t_[i], separator)) {
       PathExpr next;
-      i = path_sequence(i + 1, next, iris);
+      i = (this->*operand)(i + 1, next, iris);
       out.args.push_back(next);
     }
     return i;
   }
 
+  size_t path_alternative(size_t i, PathExpr& out, std::vector<std::string>& iris) {
+    return path_list(i, out, iris, "|", PathExpr::Kind::Alternative, &Lowerer::path_sequence);
+  }
+
   size_t path_sequence(size_t i, PathExpr& out, std::vector<std::string>& iris) {
-    PathExpr first;
-    i = path_elt_or_inverse(i, first, iris);
-    if (i >= t_.size() || !is_punct(t_[i], "/")) {
-      out = first;
-      return i;
-    }
-    out = {PathExpr::Kind::Sequence, 0, {first}, {}};
-    while (i < t_.size() && is_punct(t_[i], "/")) {
-      PathExpr next;
-      i = path_elt_or_inverse(i + 1, next, iris);
-      out.args.push_back(next);
-    }
-    return i;
+    return path_list(i, out, iris, "/", PathExpr::Kind::Sequence, &Lowerer::path_elt_or_inverse);
   }
 
   size_t path_elt_or_inverse(size_t i, PathExpr& out, std::vector<std::string>& iris) {
