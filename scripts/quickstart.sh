@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs what is needed, builds Quiver, generates a sample clinical knowledge graph, bulk-loads it and
-# shows the store's statistics.
+# Installs what is needed, builds Quiver, generates a sample clinical knowledge graph, bulk-loads it, shows
+# the store's statistics and runs a SPARQL query.
 #   scripts/quickstart.sh [TRIPLES]     (default 1,000,000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,5 +16,10 @@ echo "== loading into data/store"
 build/quiver load --db data/store data/sample.nt
 echo "== statistics"
 build/quiver stats --db data/store --top 10
+echo "== the most mentioned concepts (SPARQL)"
+build/quiver query --db data/store '
+  PREFIX ex: <http://example.org/clinical/>
+  SELECT ?concept (COUNT(*) AS ?mentions) WHERE { ?m ex:refersTo ?concept }
+  GROUP BY ?concept ORDER BY DESC(?mentions) LIMIT 5'
 echo
-echo "The store is in data/store. Try: build/quiver dump --db data/store | head"
+echo "The store is in data/store. Try: build/quiver query --db data/store 'SELECT * WHERE { ?s ?p ?o } LIMIT 5'"
