@@ -46,6 +46,7 @@ int query_command(const std::vector<std::string>& args) {
 
   StoreOptions store_options;
   store_options.create_if_missing = false;
+  store_options.read_only = true;  // queries run beside a load and see the store as it was when they started
   auto store = Store::open(db, store_options);
   query::QueryOptions q;
   q.timeout = std::chrono::milliseconds(static_cast<int64_t>(timeout * 1000));

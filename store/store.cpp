@@ -243,6 +243,8 @@ std::unique_ptr<Store> Store::open(const fs::path& dir, const StoreOptions& opti
   db_options.max_background_jobs = 2;
   db_options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
   db_options.keep_log_file_num = 2;
+  db_options.max_file_opening_threads =
+      1;  // a pool of 16 threads per open cost more than the few files it opens
 
   auto cache = rocksdb::NewLRUCache(options.block_cache_mib << 20);
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
@@ -254,7 +256,10 @@ std::unique_ptr<Store> Store::open(const fs::path& dir, const StoreOptions& opti
   store->dir_ = dir;
   store->options_ = options;
   rocksdb::DB* db = nullptr;
-  rocksdb::Status s = rocksdb::DB::Open(db_options, dir.string(), cfs, &store->handles_, &db);
+  if (options.read_only && fresh) throw StoreError("no store at " + dir.string());
+  rocksdb::Status s = options.read_only
+                          ? rocksdb::DB::OpenForReadOnly(db_options, dir.string(), cfs, &store->handles_, &db)
+                          : rocksdb::DB::Open(db_options, dir.string(), cfs, &store->handles_, &db);
   if (!s.ok()) fail_open(dir, s);
   store->db_.reset(db);
   store->meta_ = store->handles_[0];
@@ -283,6 +288,7 @@ std::unique_ptr<Store> Store::open(const fs::path& dir, const StoreOptions& opti
 
   // Staging folders of bulk loads that never committed (killed or failed) are garbage now that we hold the
   // lock.
+  if (options.read_only) return store;
   for (const auto& entry : fs::directory_iterator(dir))
     if (entry.path().filename().string().starts_with("staging-")) fs::remove_all(entry.path());
   return store;
@@ -387,6 +393,7 @@ Statistics Store::statistics() const {
 }
 
 std::unique_ptr<BulkIngest> Store::begin_bulk_ingest() {
+  if (options_.read_only) throw StoreError("the store at " + dir_.string() + " was opened read-only");
   static std::atomic<uint64_t> counter{0};
   fs::path staging = dir_ / ("staging-" + std::to_string(getpid()) + "-" + std::to_string(counter++));
   fs::create_directories(staging);

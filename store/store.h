@@ -84,6 +84,9 @@ struct Statistics {
 
 struct StoreOptions {
   bool create_if_missing = true;
+  // Open without taking the store's lock: queries run beside a load (they see the state when they opened)
+  // and open faster (no log or options files are written). Writes are refused.
+  bool read_only = false;
   bool sync_writes = true;  // fsync the WAL on every committed update
   // Decompressed blocks kept in memory, shared by all column families. Index and dictionary blocks are
   // ZSTD-compressed, so without a cache every lookup decompresses a block again.

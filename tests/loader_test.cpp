@@ -220,6 +220,11 @@ TEST(LoadCommand, KilledMidwayLeavesAnOpenableUnchangedStoreAndASecondProcessIsR
   auto [code, out] = run_quiver("stats --db " + db.string());
   EXPECT_EQ(code, 1);
   EXPECT_NE(out.find("in use by another process"), std::string::npos) << out;
+  // Queries open read-only: they run beside the load and see the store as it was before it.
+  auto query =
+      run_quiver("query --db " + db.string() + " --format csv 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }'");
+  EXPECT_EQ(query.code, 0) << query.output;
+  EXPECT_EQ(query.output, "n\r\n10\r\n");
 
   int status = 0;
   ASSERT_EQ(waitpid(pid, &status, WNOHANG), 0) << "the load finished before it could be killed";
