@@ -6,6 +6,12 @@ std::optional<TermId> QueryContext::stored_id(const Term& term) {
   return store_.find(term);
 }
 
+std::optional<TermId> QueryContext::constant_id(const PatternTerm& constant) {
+  auto [it, inserted] = constant_ids_.try_emplace(&constant);
+  if (inserted) it->second = stored_id(constant.constant);
+  return it->second;
+}
+
 TermId QueryContext::intern(const Term& term) {
   if (auto id = store_.find(term)) return *id;
   std::string key = encode_term(term);

@@ -41,6 +41,8 @@ class QueryContext {
   TermId intern(const Term& term);
   // The id of a term if the store has it; nullopt otherwise (a pattern with it matches nothing).
   std::optional<TermId> stored_id(const Term& term);
+  // stored_id() of a pattern's constant, looked up once per query: correlated patterns run once per row.
+  std::optional<TermId> constant_id(const PatternTerm& constant);
   const Term& term(TermId id);
 
   // Throws QueryError once the deadline has passed or the query was cancelled. Cheap: checks the clock
@@ -55,6 +57,7 @@ class QueryContext {
   std::vector<Term> local_terms_;
   std::unordered_map<std::string, TermId> local_ids_;
   std::unordered_map<TermId, Term> decoded_;
+  std::unordered_map<const PatternTerm*, std::optional<TermId>> constant_ids_;
   std::chrono::steady_clock::time_point deadline_;
   const std::atomic<bool>* cancelled_;
   uint32_t ticks_ = 0;

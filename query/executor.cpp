@@ -112,7 +112,7 @@ class BgpStream : public RowStream {
     for (const TriplePattern* t : order_)
       for (const PatternTerm* p : {&t->s, &t->p, &t->o})
         if (!p->var && !ids_.count(p)) {
-          auto id = ctx_.stored_id(p->constant);
+          auto id = ctx_.constant_id(*p);
           if (!id) impossible_ = true;
           ids_[p] = id.value_or(0);
         }
