@@ -82,7 +82,8 @@ int dump_command(const std::vector<std::string>& args) {
     pattern.g = *id;
   } else if (!has_graphs(*fmt)) {
     pattern.g = kDefaultGraph;
-    if (store->statistics().graphs.size() > store->statistics().graphs.count(kDefaultGraph))
+    const auto graphs = store->statistics().graphs;
+    if (graphs.size() > graphs.count(kDefaultGraph))
       throw UsageError(std::string(format_name(*fmt)) +
                        " holds one graph but the store has named graphs: use "
                        "--format nquads or --graph");

@@ -27,14 +27,10 @@ const char* phase_text(LoadProgress::Phase phase) {
   switch (phase) {
     case LoadProgress::Phase::Parsing:
       return "parsing";
-    case LoadProgress::Phase::Dictionary:
-      return "writing the term dictionary";
     case LoadProgress::Phase::Indexing:
       return "sorting and writing the indexes";
     case LoadProgress::Phase::Ingesting:
       return "ingesting";
-    case LoadProgress::Phase::Done:
-      return "done";
   }
   return "";
 }

@@ -33,7 +33,7 @@ struct LoadOptions {
 
 // What the loader is doing, for progress display.
 struct LoadProgress {
-  enum class Phase { Parsing, Dictionary, Indexing, Ingesting, Done } phase = Phase::Parsing;
+  enum class Phase { Parsing, Indexing, Ingesting } phase = Phase::Parsing;
   uint64_t bytes_done = 0, bytes_total = 0;  // input bytes (compressed size for .gz)
   uint64_t triples = 0;
   std::string file;  // file being read

@@ -31,8 +31,8 @@ std::optional<Term> instantiate(const PatternTerm& p, const Row& row, QueryConte
   return p.constant;
 }
 
-bool valid_triple(const Term& s, const Term& p, const Term& o) {
-  (void)o;
+// A template triple instantiates to RDF only with a non-literal subject and an IRI predicate.
+bool valid_triple(const Term& s, const Term& p) {
   return s.kind != TermKind::Literal && p.kind == TermKind::Iri;
 }
 
@@ -43,7 +43,7 @@ void construct(Executor& ex, const Query& q, RowStream& rows, ResultSink& sink) 
     for (const auto& t : q.construct) {
       auto s = instantiate(t.s, row, ex.context(), n), p = instantiate(t.p, row, ex.context(), n),
            o = instantiate(t.o, row, ex.context(), n);
-      if (!s || !p || !o || !valid_triple(*s, *p, *o)) continue;
+      if (!s || !p || !o || !valid_triple(*s, *p)) continue;
       if (!seen.insert(encode_term(*s) + '\x1f' + encode_term(*p) + '\x1f' + encode_term(*o)).second)
         continue;
       sink.triple(*s, *p, *o);

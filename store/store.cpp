@@ -197,7 +197,7 @@ rocksdb::ColumnFamilyOptions terms_cf_options(const std::shared_ptr<rocksdb::Cac
   return cf;
 }
 
-bool has_entries_besides(const fs::path& dir) {
+bool is_nonempty_directory(const fs::path& dir) {
   std::error_code ec;
   return fs::directory_iterator(dir, ec) != fs::directory_iterator();
 }
@@ -220,7 +220,7 @@ void check_dir(const fs::path& dir, bool create_if_missing) {
       throw StoreError("cannot open the store at " + dir.string() + ": it is a file, not a directory");
     if (access(dir.c_str(), R_OK | W_OK | X_OK) != 0)
       throw StoreError("cannot open the store at " + dir.string() + ": permission denied");
-    if (!fs::exists(dir / "CURRENT") && has_entries_besides(dir))
+    if (!fs::exists(dir / "CURRENT") && is_nonempty_directory(dir))
       throw StoreError("cannot open the store at " + dir.string() +
                        ": the directory is not empty and holds no Quiver store");
   } else if (!create_if_missing) {
