@@ -6,6 +6,7 @@
 
 #include "tests/support/manifest.h"
 #include "tests/support/rdf_graph.h"
+#include "tests/support/suite_tally.h"
 
 namespace quiver::testing {
 namespace {
@@ -60,11 +61,6 @@ RdfFormat format_of_type(const std::string& type) {
   return RdfFormat::RdfXml;
 }
 
-std::map<std::string, std::pair<int, int>>& tally() {  // suite -> (passed, known failures)
-  static std::map<std::string, std::pair<int, int>> t;
-  return t;
-}
-
 // Whether Quiver's reader does what the test expects; `why` explains a mismatch.
 bool conforms(const Case& c, std::string& why) {
   const ManifestEntry& e = c.entry;
@@ -102,11 +98,11 @@ TEST_P(W3cRdfSuite, Conforms) {
   if (known != raptor_known_failures().end()) {
     EXPECT_FALSE(ok) << c.entry.name << " is listed as a Raptor failure (" << known->second
                      << ") but now passes: remove it from the list";
-    ++tally()[c.suite].second;
+    SuiteTally::instance().known_failure(c.suite);
     return;
   }
   EXPECT_TRUE(ok) << c.entry.name << " (" << c.entry.type << ", " << c.entry.action.string() << "): " << why;
-  if (ok) ++tally()[c.suite].first;
+  if (ok) SuiteTally::instance().passed(c.suite);
 }
 
 std::string case_name(const ::testing::TestParamInfo<Case>& info) {
@@ -115,15 +111,7 @@ std::string case_name(const ::testing::TestParamInfo<Case>& info) {
 
 INSTANTIATE_TEST_SUITE_P(Rdf11, W3cRdfSuite, ::testing::ValuesIn(all_cases()), case_name);
 
-class TallyPrinter : public ::testing::Environment {
- public:
-  void TearDown() override {
-    for (auto& [suite, counts] : tally())
-      std::printf("W3C %-14s %4d passed, %d known Raptor failures\n", suite.c_str(), counts.first,
-                  counts.second);
-  }
-};
-const auto* const kTally = ::testing::AddGlobalTestEnvironment(new TallyPrinter);
+const SuiteTally& kTally = SuiteTally::instance();  // registered before the tests run
 
 }  // namespace
 }  // namespace quiver::testing

@@ -14,6 +14,7 @@
 #include "tests/support/manifest.h"
 #include "tests/support/memory_file.h"
 #include "tests/support/rdf_graph.h"
+#include "tests/support/suite_tally.h"
 #include "tests/support/temp_dir.h"
 
 namespace quiver::testing {
@@ -354,11 +355,6 @@ bool run_case(const Case& c, std::string& why) {
   return isomorphic(as_graph(got.solutions), as_graph(expected->solutions));
 }
 
-std::map<std::string, std::pair<int, int>>& tally() {
-  static std::map<std::string, std::pair<int, int>> t;
-  return t;
-}
-
 class W3cSparqlSuite : public ::testing::TestWithParam<Case> {};
 
 TEST_P(W3cSparqlSuite, Conforms) {
@@ -372,11 +368,11 @@ TEST_P(W3cSparqlSuite, Conforms) {
   if (known != known_failures().end()) {
     EXPECT_FALSE(ok) << key << " is listed as failing (" << known->second
                      << ") but passes: remove it from the list";
-    ++tally()[c.suite].second;
+    SuiteTally::instance().known_failure(c.suite);
     return;
   }
   EXPECT_TRUE(ok) << key << " (" << c.entry.type << "): " << why;
-  if (ok) ++tally()[c.suite].first;
+  if (ok) SuiteTally::instance().passed(c.suite);
 }
 
 std::string case_name(const ::testing::TestParamInfo<Case>& info) {
@@ -385,19 +381,7 @@ std::string case_name(const ::testing::TestParamInfo<Case>& info) {
 
 INSTANTIATE_TEST_SUITE_P(Sparql, W3cSparqlSuite, ::testing::ValuesIn(all_cases()), case_name);
 
-class TallyPrinter : public ::testing::Environment {
- public:
-  void TearDown() override {
-    int passed = 0, failing = 0;
-    for (auto& [suite, counts] : tally()) {
-      std::printf("W3C %-40s %4d passed, %3d known failures\n", suite.c_str(), counts.first, counts.second);
-      passed += counts.first;
-      failing += counts.second;
-    }
-    std::printf("W3C SPARQL total: %d passed, %d known failures\n", passed, failing);
-  }
-};
-const auto* const kTally = ::testing::AddGlobalTestEnvironment(new TallyPrinter);
+const SuiteTally& kTally = SuiteTally::instance();  // registered before the tests run
 
 }  // namespace
 }  // namespace quiver::testing
