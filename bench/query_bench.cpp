@@ -13,6 +13,7 @@ namespace {
 class CountingSink : public quiver::query::ResultSink {
  public:
   void start_solutions(const std::vector<std::string>&) override {}
+  void start_graph() override {}
   void solution(const std::vector<std::optional<quiver::Term>>& values) override {
     ++rows;
     first = values.size() != 1 || !values[0] ? "" : values[0]->value;  // a single number is compared too

@@ -109,9 +109,11 @@ void run_query(const Store& store, std::string_view text, const QueryOptions& op
       break;
     }
     case Query::Form::Construct:
+      sink.start_graph();
       construct(ex, q, *rows, sink);
       break;
     case Query::Form::Describe:
+      sink.start_graph();
       describe(ex, q, *rows, sink);
       break;
   }

@@ -27,7 +27,10 @@ struct QueryOptions {
 class ResultSink {
  public:
   virtual ~ResultSink() = default;
+  // Exactly one start call comes first, before anything is written: solutions (SELECT), a boolean (ASK,
+  // which calls boolean() directly) or a graph (CONSTRUCT, DESCRIBE).
   virtual void start_solutions(const std::vector<std::string>& variables) = 0;
+  virtual void start_graph() = 0;
   virtual void solution(const std::vector<std::optional<Term>>& values) = 0;
   virtual void boolean(bool value) = 0;
   virtual void triple(const Term& s, const Term& p, const Term& o) = 0;

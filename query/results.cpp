@@ -70,7 +70,11 @@ std::string xml_escape(const std::string& s) {
 
 class SolutionsOnly : public ResultSink {
  public:
-  void triple(const Term&, const Term&, const Term&) override {
+  void start_graph() override { wrong(); }
+  void triple(const Term&, const Term&, const Term&) override { wrong(); }
+
+ private:
+  [[noreturn]] static void wrong() {
     throw QueryError("this result format holds solutions, not graphs: choose ntriples or turtle");
   }
 };
@@ -258,6 +262,7 @@ class GraphWriter : public ResultSink {
  public:
   GraphWriter(RdfFormat format, std::FILE* out) : writer_(format, out) {}
   void start_solutions(const std::vector<std::string>&) override { wrong(); }
+  void start_graph() override {}
   void solution(const std::vector<std::optional<Term>>&) override { wrong(); }
   void boolean(bool) override { wrong(); }
   void triple(const Term& s, const Term& p, const Term& o) override { writer_.write(s, p, o, nullptr); }

@@ -65,8 +65,37 @@ TEST(Cli, BadInvocationsExitNonZeroWithAClearMessage) {
   }
 }
 
+TEST(Cli, WrongGraphsFormatsAndLimitsAreRefusedClearly) {
+  TempDir dir;
+  const std::string db = (dir / "db").string();
+  auto quads = write_file(dir / "g.nq", "<http://a> <http://b> <http://c> <http://g> .\n");
+  ASSERT_EQ(run_quiver("load -q --db " + db + " " + quads.string()).code, 0);
+  struct Case {
+    std::string args;
+    int code;
+    std::string message;
+  } cases[] = {
+      {"load --db " + db + " --graph relative/name " + quads.string(), 1, "--graph needs an absolute IRI"},
+      {"dump --db " + db + " --format ntriples", 2, "holds one graph but the store has named graphs"},
+      {"dump --db " + db + " --graph http://nowhere", 1, "the store has no graph <http://nowhere>"},
+      {"query --db " + db + " --timeout 0 'ASK {}'", 2, "--timeout must be positive"},
+      {"query --db " + db + " --format ntriples 'SELECT * WHERE { ?s ?p ?o }'", 1,
+       "holds graphs, not solutions"},
+      {"query --db " + db + " --format json 'CONSTRUCT WHERE { ?s ?p ?o }'", 1,
+       "holds solutions, not graphs"},
+  };
+  for (const Case& c : cases) {
+    CommandResult r = run_quiver(c.args);
+    EXPECT_EQ(r.code, c.code) << c.args << "\n" << r.output;
+    EXPECT_NE(r.output.find(c.message), std::string::npos) << c.args << "\n" << r.output;
+  }
+  // None of the refused commands changed the store.
+  CommandResult stats = run_quiver("stats --db " + db);
+  EXPECT_NE(stats.output.find("quads: 1"), std::string::npos) << stats.output;
+}
+
 TEST(Cli, HelpExplainsEveryCommand) {
-  for (const char* command : {"load", "stats", "dump"}) {
+  for (const char* command : {"load", "query", "stats", "dump"}) {
     CommandResult r = run_quiver(std::string(command) + " --help");
     EXPECT_EQ(r.code, 0) << command;
     EXPECT_NE(r.output.find("Usage: quiver " + std::string(command)), std::string::npos) << r.output;

@@ -87,6 +87,7 @@ class Capture : public query::ResultSink {
  public:
   explicit Capture(Results& r) : r_(r) {}
   void start_solutions(const std::vector<std::string>& vars) override { vars_ = vars; }
+  void start_graph() override {}
   void solution(const std::vector<std::optional<Term>>& values) override {
     std::map<std::string, Term> s;
     for (size_t i = 0; i < values.size(); ++i)
