@@ -32,6 +32,27 @@ const Term& QueryContext::term(TermId id) {
   return decoded_.emplace(id, std::move(*t)).first->second;
 }
 
+QuadCursor QueryContext::acquire_cursor(const QuadPattern& pattern) {
+  if (free_cursors_.empty()) return store_.scan(pattern);
+  QuadCursor cursor = std::move(free_cursors_.back());
+  free_cursors_.pop_back();
+  cursor.seek(pattern);
+  return cursor;
+}
+
+uint64_t QueryContext::estimate_matches(const QuadPattern& pattern) {
+  std::array<TermId, 3> key = {pattern.s.value_or(kUnbound), pattern.p.value_or(kUnbound),
+                               pattern.o.value_or(kUnbound)};
+  auto [it, fresh] = estimates_.try_emplace(key, 0);
+  if (fresh) it->second = store_.estimate_matches(pattern);
+  return it->second;
+}
+
+const Statistics& QueryContext::statistics() {
+  if (!statistics_) statistics_ = store_.statistics();
+  return *statistics_;
+}
+
 void QueryContext::check_deadline() {
   if (++ticks_ % 4096) return;
   if (cancelled_ && cancelled_->load()) throw QueryError("the query was cancelled");

@@ -3,8 +3,10 @@
 // the output needs it (late materialisation).
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <optional>
 #include <unordered_map>
 #include <vector>
@@ -45,6 +47,17 @@ class QueryContext {
   std::optional<TermId> constant_id(const PatternTerm& constant);
   const Term& term(TermId id);
 
+  // A cursor positioned on `pattern`, taken from the query's pool: making a RocksDB iterator costs far more
+  // than re-seeking one, and correlated patterns scan once per row. Give it back with release_cursor().
+  QuadCursor acquire_cursor(const QuadPattern& pattern);
+  void release_cursor(QuadCursor cursor) { free_cursors_.push_back(std::move(cursor)); }
+
+  // Store::estimate_matches() of a pattern of constants, asked once per query.
+  uint64_t estimate_matches(const QuadPattern& pattern);
+
+  // The store's statistics, read once per query (the planner consults them for every pattern).
+  const Statistics& statistics();
+
   // Throws QueryError once the deadline has passed or the query was cancelled. Cheap: checks the clock
   // every few thousand calls.
   void check_deadline();
@@ -58,6 +71,9 @@ class QueryContext {
   std::unordered_map<std::string, TermId> local_ids_;
   std::unordered_map<TermId, Term> decoded_;
   std::unordered_map<const PatternTerm*, std::optional<TermId>> constant_ids_;
+  std::vector<QuadCursor> free_cursors_;
+  std::optional<Statistics> statistics_;
+  std::map<std::array<TermId, 3>, uint64_t> estimates_;
   std::chrono::steady_clock::time_point deadline_;
   const std::atomic<bool>* cancelled_;
   uint32_t ticks_ = 0;

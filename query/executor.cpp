@@ -5,6 +5,8 @@
 #include <set>
 #include <unordered_set>
 
+#include "query/planner.h"
+
 namespace quiver::query {
 namespace {
 
@@ -89,25 +91,9 @@ class BgpStream : public RowStream {
   BgpStream(Executor& ex, const Node& node, const Row& input, std::optional<TermId> graph,
             const ObjectRanges* ranges = nullptr)
       : ctx_(ex.context()), graph_(graph), ranges_(ranges) {
-    // Bound positions first: each pattern is scanned with what the earlier ones bound.
-    std::vector<const TriplePattern*> left;
-    for (const auto& t : node.triples) left.push_back(&t);
     std::vector<bool> bound(ctx_.variables(), false);
     for (size_t v = 0; v < input.size(); ++v) bound[v] = input[v] != kUnbound;
-    while (!left.empty()) {
-      auto score = [&](const TriplePattern* t) {
-        int s = 0;
-        for (const PatternTerm* p : {&t->s, &t->p, &t->o})
-          s += (!p->var || bound[*p->var]) ? (p == &t->p ? 1 : 3) : 0;
-        return s;
-      };
-      auto best =
-          std::max_element(left.begin(), left.end(), [&](auto a, auto b) { return score(a) < score(b); });
-      for (const PatternTerm* p : {&(*best)->s, &(*best)->p, &(*best)->o})
-        if (p->var) bound[*p->var] = true;
-      order_.push_back(*best);
-      left.erase(best);
-    }
+    order_ = order_patterns(ctx_, node.triples, std::move(bound));
     // Constants resolve once; one the store lacks means no solutions at all.
     for (const TriplePattern* t : order_)
       for (const PatternTerm* p : {&t->s, &t->p, &t->o})
@@ -125,6 +111,11 @@ class BgpStream : public RowStream {
         start_level(0, input);
       }
     }
+  }
+
+  ~BgpStream() override {
+    for (Level& level : levels_)
+      if (level.cursor) ctx_.release_cursor(std::move(*level.cursor));
   }
 
   bool next(Row& out) override {
@@ -205,7 +196,7 @@ class BgpStream : public RowStream {
     if (level.cursor)
       level.cursor->seek(p);
     else
-      level.cursor.emplace(ctx_.store().scan(p));
+      level.cursor.emplace(ctx_.acquire_cursor(p));
     level.open = true;
   }
 
@@ -273,19 +264,24 @@ class BgpStream : public RowStream {
 
 // ---- generic streams --------------------------------------------------------------------------------------
 
-class VectorStream : public RowStream {
+// The materialized rows compatible with an input row, merged with it.
+class CandidateStream : public RowStream {
  public:
-  VectorStream(const std::vector<Row>& rows, Row input) : rows_(rows), input_(std::move(input)) {}
+  CandidateStream(QueryContext& ctx, MaterializedRows& rows, Row input)
+      : ctx_(ctx), rows_(rows.rows()), candidates_(rows.candidates(input)), input_(std::move(input)) {}
   bool next(Row& out) override {
-    while (i_ < rows_.size()) {
+    while (i_ < candidates_.size()) {
+      ctx_.check_deadline();
       out = input_;
-      if (merge_compatible(out, rows_[i_++])) return true;
+      if (merge_compatible(out, rows_[candidates_[i_++]])) return true;
     }
     return false;
   }
 
  private:
+  QueryContext& ctx_;
   const std::vector<Row>& rows_;
+  std::span<const uint32_t> candidates_;
   Row input_;
   size_t i_ = 0;
 };
@@ -413,12 +409,13 @@ class ConcatStream : public RowStream {
 
 class MinusStream : public RowStream {
  public:
-  MinusStream(std::unique_ptr<RowStream> left, const std::vector<Row>& right)
+  MinusStream(std::unique_ptr<RowStream> left, MaterializedRows& right)
       : left_(std::move(left)), right_(right) {}
   bool next(Row& out) override {
     while (left_->next(out)) {
       bool removed = false;
-      for (const Row& r : right_) {
+      for (uint32_t i : right_.candidates(out)) {
+        const Row& r = right_.rows()[i];
         bool shared = false, compatible = true;
         for (size_t v = 0; v < out.size() && compatible; ++v) {
           if (out[v] == kUnbound || r[v] == kUnbound) continue;
@@ -437,7 +434,7 @@ class MinusStream : public RowStream {
 
  private:
   std::unique_ptr<RowStream> left_;
-  const std::vector<Row>& right_;
+  MaterializedRows& right_;
 };
 
 class ExtendStream : public RowStream {
@@ -608,6 +605,20 @@ class PathWalker {
     }
   }
 
+  // Whether `id` is a subject or object in the active graph.
+  bool is_node(TermId id) {
+    bool found = false;
+    for (QuadPattern p : {QuadPattern{id, std::nullopt, std::nullopt, std::nullopt},
+                          QuadPattern{std::nullopt, std::nullopt, id, std::nullopt}})
+      per_graph(p, [&](const QuadPattern& q) {
+        if (found) return;
+        QuadCursor c = ctx_.acquire_cursor(q);
+        found = c.valid();
+        ctx_.release_cursor(std::move(c));
+      });
+    return found;
+  }
+
   // Every node of the active graph (subjects and objects), for paths with both ends open.
   std::vector<TermId> nodes() {
     std::set<TermId> all;
@@ -619,20 +630,25 @@ class PathWalker {
   }
 
  private:
-  void edges(QuadPattern pattern, const std::function<void(const Quad&)>& f) {
+  void edges(const QuadPattern& pattern, const std::function<void(const Quad&)>& f) {
+    per_graph(pattern, [&](const QuadPattern& p) {
+      QuadCursor c = ctx_.acquire_cursor(p);
+      for (; c.valid(); c.next()) f(c.quad());
+      ctx_.release_cursor(std::move(c));
+    });
+  }
+
+  // Calls f with `pattern` narrowed to each graph that makes up the active graph.
+  void per_graph(QuadPattern pattern, const std::function<void(const QuadPattern&)>& f) {
     const Dataset& ds = ctx_.dataset();
-    if (graph_) {
-      pattern.g = *graph_;
-      for (auto c = ctx_.store().scan(pattern); c.valid(); c.next()) f(c.quad());
-      return;
-    }
-    if (ds.union_default) {
-      for (auto c = ctx_.store().scan(pattern); c.valid(); c.next()) f(c.quad());
+    if (graph_ || ds.union_default) {
+      if (graph_) pattern.g = *graph_;
+      f(pattern);
       return;
     }
     for (TermId g : ds.default_graphs) {
       pattern.g = g;
-      for (auto c = ctx_.store().scan(pattern); c.valid(); c.next()) f(c.quad());
+      f(pattern);
     }
   }
 
@@ -649,6 +665,10 @@ std::vector<Row> path_rows(Executor& ex, const Node& node, const Row& input, std
   };
   std::optional<TermId> s = end_id(t.s), o = end_id(t.o);
   PathWalker walker(ctx, graph);
+  // A variable ranges over the graph's nodes only: bound by the input to a term the graph lacks, it has no
+  // path at all, not even one of length zero (a constant does have that one).
+  for (const PatternTerm* end : {&t.s, &t.o})
+    if (end->var && input[*end->var] != kUnbound && !walker.is_node(input[*end->var])) return {};
   std::vector<std::pair<TermId, TermId>> pairs;
   if (s) {
     std::vector<TermId> reached;
@@ -695,22 +715,17 @@ struct OrderValue {
   std::optional<Term> term;
 };
 
-std::vector<Row> order_rows(Executor& ex, const Node& node, std::vector<Row> rows) {
+// The rows of `input` in ORDER BY order; with `keep`, only the first `keep` of them (top-k: memory and
+// sorting bounded by k, not by the input). Ties keep input order.
+std::vector<Row> order_rows(Executor& ex, const Node& node, RowStream& input,
+                            std::optional<size_t> keep = std::nullopt) {
   QueryContext& ctx = ex.context();
-  std::vector<std::pair<std::vector<OrderValue>, size_t>> keyed;
-  for (size_t i = 0; i < rows.size(); ++i) {
+  struct Keyed {
     std::vector<OrderValue> keys;
-    for (const auto& k : node.order) {
-      OrderValue v;
-      if (k.expr->op == Op::Variable && ordered_by_id(rows[i][k.expr->var]))
-        v.id = rows[i][k.expr->var];
-      else
-        v.term = ex.evaluator().eval(*k.expr, rows[i]);
-      keys.push_back(std::move(v));
-    }
-    keyed.emplace_back(std::move(keys), i);
-  }
-  auto compare = [&](const OrderValue& a, const OrderValue& b) {
+    size_t index;
+    Row row;
+  };
+  auto compare_values = [&](const OrderValue& a, const OrderValue& b) {
     if (a.id != kUnbound && b.id != kUnbound && id_tag(a.id) == id_tag(b.id))
       return (a.id > b.id) - (a.id < b.id);
     auto term = [&](const OrderValue& v) {
@@ -718,16 +733,37 @@ std::vector<Row> order_rows(Executor& ex, const Node& node, std::vector<Row> row
     };
     return order_compare(term(a), term(b));
   };
-  std::stable_sort(keyed.begin(), keyed.end(), [&](const auto& a, const auto& b) {
+  auto before = [&](const Keyed& a, const Keyed& b) {
     for (size_t k = 0; k < node.order.size(); ++k) {
-      int c = compare(a.first[k], b.first[k]);
+      int c = compare_values(a.keys[k], b.keys[k]);
       if (c) return node.order[k].descending ? c > 0 : c < 0;
     }
-    return false;
-  });
+    return a.index < b.index;
+  };
+  std::vector<Keyed> keyed;
+  Row r;
+  for (size_t i = 0; input.next(r); ++i) {
+    ctx.check_deadline();
+    Keyed k{{}, i, r};
+    for (const auto& key : node.order) {
+      OrderValue v;
+      if (key.expr->op == Op::Variable && ordered_by_id(r[key.expr->var]))
+        v.id = r[key.expr->var];
+      else
+        v.term = ex.evaluator().eval(*key.expr, r);
+      k.keys.push_back(std::move(v));
+    }
+    keyed.push_back(std::move(k));
+    if (keep && keyed.size() >= 2 * *keep + 64) {  // drop what can no longer make the first `keep`
+      std::nth_element(keyed.begin(), keyed.begin() + *keep, keyed.end(), before);
+      keyed.resize(*keep);
+    }
+  }
+  std::sort(keyed.begin(), keyed.end(), before);
+  if (keep && keyed.size() > *keep) keyed.resize(*keep);
   std::vector<Row> out;
-  out.reserve(rows.size());
-  for (auto& [keys, i] : keyed) out.push_back(std::move(rows[i]));
+  out.reserve(keyed.size());
+  for (auto& k : keyed) out.push_back(std::move(k.row));
   return out;
 }
 
@@ -835,28 +871,121 @@ bool substitution_safe(const Node& n) {
   }
 }
 
+MaterializedRows::MaterializedRows(std::vector<Row> rows, size_t width)
+    : rows_(std::move(rows)), always_bound_(width, true), all_(rows_.size()) {
+  for (const Row& r : rows_)
+    for (size_t v = 0; v < width; ++v) always_bound_[v] = always_bound_[v] && r[v] != kUnbound;
+  for (uint32_t i = 0; i < all_.size(); ++i) all_[i] = i;
+}
+
+uint64_t MaterializedRows::key_hash(const Row& row, const std::vector<VarId>& keys) {
+  uint64_t h = 0x9E3779B97F4A7C15ULL;
+  for (VarId v : keys) h = (h ^ row[v]) * 0xFF51AFD7ED558CCDULL;
+  return h ^ (h >> 29);
+}
+
+MaterializedRows::HashIndex MaterializedRows::build_index(const std::vector<VarId>& keys) const {
+  // A counting sort by bucket: two passes, no comparisons, each bucket's rows contiguous.
+  HashIndex index;
+  uint64_t buckets = 1;
+  while (buckets < rows_.size()) buckets <<= 1;
+  index.mask = buckets - 1;
+  index.offsets.assign(buckets + 1, 0);
+  std::vector<uint32_t> bucket_of(rows_.size());
+  for (uint32_t i = 0; i < rows_.size(); ++i) {
+    bucket_of[i] = static_cast<uint32_t>(key_hash(rows_[i], keys) & index.mask);
+    ++index.offsets[bucket_of[i] + 1];
+  }
+  for (uint64_t b = 0; b < buckets; ++b) index.offsets[b + 1] += index.offsets[b];
+  index.rows.resize(rows_.size());
+  std::vector<uint32_t> fill(index.offsets.begin(), index.offsets.end() - 1);
+  for (uint32_t i = 0; i < rows_.size(); ++i) index.rows[fill[bucket_of[i]]++] = i;
+  return index;
+}
+
+std::span<const uint32_t> MaterializedRows::candidates(const Row& probe, bool* shared) {
+  keys_.clear();
+  for (VarId v = 0; v < probe.size(); ++v)
+    if (probe[v] != kUnbound && always_bound_[v]) keys_.push_back(v);
+  if (shared) *shared = !keys_.empty();
+  if (keys_.empty() || rows_.empty()) return all_;
+  if (!last_index_ || keys_ != last_keys_) {
+    auto it = indexes_.find(keys_);
+    if (it == indexes_.end()) it = indexes_.emplace(keys_, build_index(keys_)).first;
+    last_index_ = &it->second;
+    last_keys_ = keys_;
+  }
+  const HashIndex& index = *last_index_;
+  const uint64_t b = key_hash(probe, keys_) & index.mask;
+  return std::span<const uint32_t>(index.rows)
+      .subspan(index.offsets[b], index.offsets[b + 1] - index.offsets[b]);
+}
+
 Executor::Executor(QueryContext& ctx)
     : ctx_(ctx), evaluator_(ctx, [this](const Node& pattern, const Row& row) {
-        Row out;
-        return direct(pattern, row, std::nullopt)->next(out);
+        return exists(pattern, row, std::nullopt);
       }) {}
 
-const std::vector<Row>& Executor::materialize(const Node& node, std::optional<TermId> graph) {
-  auto key = std::make_pair(&node, graph.value_or(kUnbound));
-  auto it = materialized_.find(key);
-  if (it != materialized_.end()) return it->second;
+MaterializedRows& Executor::materialize(const Node& node, std::optional<TermId> graph) {
+  Correlated& c = correlated_[std::make_pair(&node, graph.value_or(kUnbound))];
+  if (c.rows) return *c.rows;
   auto stream = direct(node, ctx_.empty_row(), graph);
   std::vector<Row> rows = drain(*stream, ctx_);
   materialized_cells_ += rows.size() * ctx_.variables();
   if (materialized_cells_ > kMaxMaterializedCells)
     throw QueryError("the query needs more intermediate results than its memory limit allows");
-  return materialized_.emplace(key, std::move(rows)).first->second;
+  return c.rows.emplace(std::move(rows), ctx_.variables());
+}
+
+const Node* Executor::split(const Node& bgp) {
+  auto [it, fresh] = splits_.try_emplace(&bgp);
+  if (fresh) it->second = split_bgp(ctx_, bgp, estimates_);
+  return it->second.get();
+}
+
+double Executor::estimate(const Node& node) {
+  auto [it, fresh] = estimates_.try_emplace(&node, 0);
+  if (fresh) it->second = estimate_rows(ctx_, node);
+  return it->second;
+}
+
+bool Executor::prefer_materialized(const Node& node, std::optional<TermId> graph) {
+  Correlated& c = correlated_[std::make_pair(&node, graph.value_or(kUnbound))];
+  if (c.rows) return true;
+  c.probes += 1;
+  return c.probes * kProbeCost >= estimate(node) * kMaterializedRowCost;
+}
+
+void Executor::expect_probes(const Node& node, std::optional<TermId> graph, double rows) {
+  Correlated& c = correlated_[std::make_pair(&node, graph.value_or(kUnbound))];
+  c.probes = std::max(c.probes, rows);
+}
+
+void Executor::expect_exists_probes(const std::vector<ExprPtr>& exprs, double rows) {
+  std::function<void(const Expr&)> visit = [&](const Expr& e) {
+    if (e.pattern) expect_probes(*e.pattern, std::nullopt, rows);
+    for (const auto& a : e.args) visit(*a);
+  };
+  for (const auto& e : exprs) visit(*e);
 }
 
 std::unique_ptr<RowStream> Executor::open(const Node& node, const Row& input, std::optional<TermId> graph) {
   bool empty = std::all_of(input.begin(), input.end(), [](TermId id) { return id == kUnbound; });
-  if (empty || substitution_safe(node)) return direct(node, input, graph);
-  return std::make_unique<VectorStream>(materialize(node, graph), input);
+  if (empty || (substitution_safe(node) && !prefer_materialized(node, graph)))
+    return direct(node, input, graph);
+  return std::make_unique<CandidateStream>(ctx_, materialize(node, graph), input);
+}
+
+bool Executor::exists(const Node& node, const Row& row, std::optional<TermId> graph) {
+  Row out;
+  if (!substitution_safe(node) || !prefer_materialized(node, graph))
+    return direct(node, row, graph)->next(out);
+  MaterializedRows& m = materialize(node, graph);
+  for (uint32_t i : m.candidates(row)) {
+    out = row;
+    if (merge_compatible(out, m.rows()[i])) return true;
+  }
+  return false;
 }
 
 std::unique_ptr<RowStream> Executor::direct(const Node& node, const Row& input, std::optional<TermId> graph) {
@@ -864,16 +993,21 @@ std::unique_ptr<RowStream> Executor::direct(const Node& node, const Row& input, 
     case Node::Kind::Unit:
       return std::make_unique<OwnedRowsStream>(std::vector<Row>{input});
     case Node::Kind::Bgp:
+      if (std::all_of(input.begin(), input.end(), [](TermId id) { return id == kUnbound; }))
+        if (const Node* joins = split(node)) return direct(*joins, input, graph);
       return std::make_unique<BgpStream>(*this, node, input, graph);
     case Node::Kind::PathMatch:
       return std::make_unique<OwnedRowsStream>(path_rows(*this, node, input, graph));
     case Node::Kind::Join:
+      expect_probes(*node.right, graph, estimate(*node.left));
       return std::make_unique<NestedStream>(
           open(*node.left, input, graph),
           [this, &node, graph](const Row& l) { return open(*node.right, l, graph); });
     case Node::Kind::LeftJoin:
+      expect_probes(*node.right, graph, estimate(*node.left));
       return std::make_unique<LeftJoinStream>(*this, node, open(*node.left, input, graph), graph);
     case Node::Kind::Filter:
+      expect_exists_probes(node.exprs, estimate(*node.left));
       if (node.left->kind == Node::Kind::Bgp) {
         // Range comparisons narrow the scans; the stream owns the ranges the BGP reads.
         auto ranges = std::make_shared<ObjectRanges>(object_ranges(node.exprs));
@@ -943,7 +1077,7 @@ std::unique_ptr<RowStream> Executor::direct(const Node& node, const Row& input, 
     }
     case Node::Kind::OrderBy: {
       auto child = open(*node.left, input, graph);
-      return std::make_unique<OwnedRowsStream>(order_rows(*this, node, drain(*child, ctx_)));
+      return std::make_unique<OwnedRowsStream>(order_rows(*this, node, *child));
     }
     case Node::Kind::Project:
       return std::make_unique<ProjectStream>(node, open(*node.left, input, graph), ctx_.variables());
@@ -951,8 +1085,20 @@ std::unique_ptr<RowStream> Executor::direct(const Node& node, const Row& input, 
       return std::make_unique<DistinctStream>(open(*node.left, input, graph));
     case Node::Kind::Reduced:  // REDUCED permits, but does not require, removing duplicates
       return open(*node.left, input, graph);
-    case Node::Kind::Slice:
+    case Node::Kind::Slice: {
+      // ORDER BY under LIMIT (projection between them changes no order): keep only the top rows.
+      const Node* below = node.left.get();
+      const Node* project = below->kind == Node::Kind::Project ? below : nullptr;
+      const Node* order = project ? project->left.get() : below;
+      if (node.limit >= 0 && order->kind == Node::Kind::OrderBy) {
+        auto child = open(*order->left, input, graph);
+        std::unique_ptr<RowStream> top = std::make_unique<OwnedRowsStream>(
+            order_rows(*this, *order, *child, static_cast<size_t>(node.offset + node.limit)));
+        if (project) top = std::make_unique<ProjectStream>(*project, std::move(top), ctx_.variables());
+        return std::make_unique<SliceStream>(node, std::move(top));
+      }
       return std::make_unique<SliceStream>(node, open(*node.left, input, graph));
+    }
   }
   throw QueryError("unknown algebra node");
 }

@@ -4,6 +4,7 @@
 
 #include <map>
 #include <memory>
+#include <span>
 
 #include "query/context.h"
 #include "query/expression.h"
@@ -17,28 +18,77 @@ class RowStream {
   virtual bool next(Row& out) = 0;
 };
 
+// A pattern's solutions computed once, on their own, and hashed on the variables every one of them binds:
+// a correlated operator (OPTIONAL, MINUS, EXISTS, a join) finds the rows compatible with its input row
+// without re-running the pattern or scanning every row.
+class MaterializedRows {
+ public:
+  MaterializedRows(std::vector<Row> rows, size_t width);
+  const std::vector<Row>& rows() const { return rows_; }
+  // Indexes of the rows that may be compatible with `probe`: those agreeing on the probe's bound variables
+  // that every row binds (all rows when there are none). `shared`, when given, tells whether there were.
+  std::span<const uint32_t> candidates(const Row& probe, bool* shared = nullptr);
+
+ private:
+  // Row indexes grouped by bucket of their key hash: bucket b holds rows[offsets[b] .. offsets[b + 1]).
+  struct HashIndex {
+    std::vector<uint32_t> offsets;
+    std::vector<uint32_t> rows;
+    uint64_t mask = 0;
+  };
+  static uint64_t key_hash(const Row& row, const std::vector<VarId>& keys);
+  HashIndex build_index(const std::vector<VarId>& keys) const;
+
+  std::vector<Row> rows_;
+  std::vector<bool> always_bound_;
+  std::vector<uint32_t> all_;
+  std::map<std::vector<VarId>, HashIndex> indexes_;
+  std::vector<VarId> keys_;       // scratch: the key variables of the current probe
+  std::vector<VarId> last_keys_;  // those of the previous probe, usually the same
+  const HashIndex* last_index_ = nullptr;
+};
+
 class Executor {
  public:
   explicit Executor(QueryContext& ctx);
 
-  // Solutions of `node` merged with `input` (SPARQL Join semantics): only operators for which substituting
-  // the input is equivalent receive it; the others run alone, once per graph scope, and are merged.
+  // Solutions of `node` merged with `input` (SPARQL Join semantics). An operator for which substituting the
+  // input is equivalent receives it, until the number of input rows makes evaluating it once and hashing the
+  // cheaper plan; the others always run alone, once per graph scope, and are merged.
   // `graph` is the active graph: nullopt for the default graph, else a named graph's id.
   std::unique_ptr<RowStream> open(const Node& node, const Row& input,
                                   std::optional<TermId> graph = std::nullopt);
+
+  // Whether `node` has a solution compatible with `row` (EXISTS, by substitution).
+  bool exists(const Node& node, const Row& row, std::optional<TermId> graph);
 
   ExpressionEvaluator& evaluator() { return evaluator_; }
   QueryContext& context() { return ctx_; }
 
   // Rows of `node` evaluated alone in `graph`, computed once.
-  const std::vector<Row>& materialize(const Node& node, std::optional<TermId> graph);
+  MaterializedRows& materialize(const Node& node, std::optional<TermId> graph);
 
   std::unique_ptr<RowStream> direct(const Node& node, const Row& input, std::optional<TermId> graph);
 
  private:
+  struct Correlated {
+    std::optional<MaterializedRows> rows;
+    double probes = 0;  // input rows substituted so far, or expected
+  };
+  // Rent or buy: substitute while the probes so far cost less than evaluating the pattern alone would.
+  bool prefer_materialized(const Node& node, std::optional<TermId> graph);
+  // Tells that about `rows` input rows are on their way to `node` (the estimate of the operator's left
+  // side), so a pattern cheaper to evaluate once is materialized at the first probe.
+  void expect_probes(const Node& node, std::optional<TermId> graph, double rows);
+  void expect_exists_probes(const std::vector<ExprPtr>& exprs, double rows);
+  double estimate(const Node& node);   // estimate_rows(), once per node
+  const Node* split(const Node& bgp);  // split_bgp(), once per BGP
+
   QueryContext& ctx_;
   ExpressionEvaluator evaluator_;
-  std::map<std::pair<const Node*, TermId>, std::vector<Row>> materialized_;
+  std::map<std::pair<const Node*, TermId>, Correlated> correlated_;
+  std::map<const Node*, double> estimates_;
+  std::map<const Node*, NodePtr> splits_;  // owns the Join trees that hash-join BGPs
   size_t materialized_cells_ = 0;
 };
 

@@ -20,6 +20,8 @@ inline uint64_t get_u64(std::string_view in, size_t pos = 0) {
   return v;
 }
 
+inline constexpr size_t kQuadKeySize = 32;  // four ids
+
 inline void quad_key(const Quad& q, IndexOrder order, std::string& out) {
   out.clear();
   for (TermId id : permute(q, order)) put_u64(out, id);

@@ -324,6 +324,26 @@ QuadCursor Store::scan(const QuadPattern& pattern) const {
   return cursor;
 }
 
+uint64_t Store::estimate_matches(const QuadPattern& pattern) const {
+  constexpr uint64_t kExactUpTo = 1000;
+  QuadCursor cursor = scan(pattern);
+  uint64_t n = 0;
+  for (; cursor.valid() && n < kExactUpTo; cursor.next()) ++n;
+  if (!cursor.valid()) return n;
+  rocksdb::ColumnFamilyHandle* cf = indexes_[static_cast<int>(cursor.order())];
+  const std::string lo = cursor.prefix_, hi = lo + std::string(keys::kQuadKeySize + 1 - lo.size(), '\xff');
+  const std::string everything_hi(keys::kQuadKeySize + 1, '\xff');
+  rocksdb::SizeApproximationOptions options;
+  options.include_memtables = true;
+  rocksdb::Range ranges[2] = {{lo, hi}, {"", everything_hi}};
+  uint64_t sizes[2] = {0, 0}, keys_in_index = 0;
+  if (!db_->GetApproximateSizes(options, cf, ranges, 2, sizes).ok() || sizes[1] == 0 ||
+      !db_->GetIntProperty(cf, "rocksdb.estimate-num-keys", &keys_in_index))
+    return n;
+  const double share = static_cast<double>(sizes[0]) / static_cast<double>(sizes[1]);
+  return std::max<uint64_t>(n, static_cast<uint64_t>(share * static_cast<double>(keys_in_index)));
+}
+
 bool Store::contains(const Quad& q) const {
   std::string key, value;
   keys::quad_key(q, IndexOrder::SPOG, key);

@@ -183,6 +183,9 @@ class Store {
 
   QuadCursor scan(const QuadPattern& pattern) const;
   bool contains(const Quad& q) const;
+  // How many quads match `pattern`: exact up to a thousand, beyond that estimated from the share of the
+  // index's bytes its key range holds. For planning: cheap whatever the count.
+  uint64_t estimate_matches(const QuadPattern& pattern) const;
   IndexProbe probe(IndexOrder order) const;
 
   TermEncoder encoder() const { return TermEncoder(hash_bits_, collisions_); }

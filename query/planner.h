@@ -1,0 +1,37 @@
+// Cardinality estimates from the store's statistics, and the choices made with them: the order in which a
+// basic graph pattern's triples are scanned, and whether a correlated pattern is cheaper to evaluate once
+// and hash than to re-run per input row.
+#pragma once
+
+#include <map>
+#include <vector>
+
+#include "query/context.h"
+
+namespace quiver::query {
+
+// Estimated matches of one triple pattern per binding of its already bound positions. `bound[v]` says
+// whether variable v is bound when the pattern runs (its value is not known at planning time).
+double estimate_pattern(QueryContext& ctx, const TriplePattern& t, const std::vector<bool>& bound);
+
+// The scan order of a BGP: greedily the pattern with the fewest estimated matches given what the earlier
+// ones bind (independence assumed). `estimate`, when given, receives the estimated row count.
+std::vector<const TriplePattern*> order_patterns(QueryContext& ctx, const std::vector<TriplePattern>& triples,
+                                                 std::vector<bool> bound, double* estimate = nullptr);
+
+// A basic graph pattern evaluated on its own, split where a hash join beats index nested loops: scanning
+// the next pattern's matches once and hashing them costs less than seeking them once per row so far. The
+// result is a left-deep chain of Join nodes over BGP segments (the executor's rent-or-buy choice then
+// hashes the single-pattern right sides); `estimates` receives the estimated rows of every node made.
+// Null when the BGP is best run as it is.
+NodePtr split_bgp(QueryContext& ctx, const Node& bgp, std::map<const Node*, double>& estimates);
+
+// Estimated solutions of `node` evaluated on its own.
+double estimate_rows(QueryContext& ctx, const Node& node);
+
+// Relative costs behind the correlated-evaluation choice: a re-seek of a pattern for one input row versus
+// producing and hashing one row of the pattern evaluated alone.
+inline constexpr double kProbeCost = 8.0;
+inline constexpr double kMaterializedRowCost = 1.0;
+
+}  // namespace quiver::query
