@@ -5,6 +5,7 @@
 #include <set>
 #include <unordered_set>
 
+#include "query/index_shortcuts.h"
 #include "query/planner.h"
 
 namespace quiver::query {
@@ -1072,6 +1073,8 @@ std::unique_ptr<RowStream> Executor::direct(const Node& node, const Row& input, 
       return std::make_unique<OwnedRowsStream>(std::move(rows));
     }
     case Node::Kind::Group: {
+      if (auto counts = counts_by_object(*this, node, input, graph))
+        return std::make_unique<OwnedRowsStream>(std::move(*counts));
       auto child = open(*node.left, input, graph);
       return std::make_unique<OwnedRowsStream>(group_rows(*this, node, *child));
     }
@@ -1082,6 +1085,7 @@ std::unique_ptr<RowStream> Executor::direct(const Node& node, const Row& input, 
     case Node::Kind::Project:
       return std::make_unique<ProjectStream>(node, open(*node.left, input, graph), ctx_.variables());
     case Node::Kind::Distinct:
+      if (auto objects = distinct_objects(*this, node, input, graph)) return objects;
       return std::make_unique<DistinctStream>(open(*node.left, input, graph));
     case Node::Kind::Reduced:  // REDUCED permits, but does not require, removing duplicates
       return open(*node.left, input, graph);

@@ -1,0 +1,118 @@
+#include "query/index_shortcuts.h"
+
+#include <algorithm>
+
+namespace quiver::query {
+namespace {
+
+// The scan for `?s <p> ?o` when `node` is exactly that (two distinct variables the input leaves unbound)
+// and the active graph is one graph: the pattern with p and g set, and the two variables.
+struct ObjectScan {
+  QuadPattern pattern;
+  VarId subject, object;
+};
+
+std::optional<ObjectScan> object_scan(Executor& ex, const Node& node, const Row& input,
+                                      std::optional<TermId> graph) {
+  if (node.kind != Node::Kind::Bgp || node.triples.size() != 1) return std::nullopt;
+  const TriplePattern& t = node.triples[0];
+  if (!t.s.var || !t.o.var || t.p.var || *t.s.var == *t.o.var) return std::nullopt;
+  if (input[*t.s.var] != kUnbound || input[*t.o.var] != kUnbound) return std::nullopt;
+  QueryContext& ctx = ex.context();
+  const Dataset& ds = ctx.dataset();
+  std::optional<TermId> g = graph;
+  if (!g) {
+    if (ds.union_default || ds.default_graphs.size() != 1) return std::nullopt;
+    g = ds.default_graphs[0];
+  }
+  auto p = ctx.constant_id(t.p);
+  if (!p) return std::nullopt;  // the general path answers "nothing" as well
+  return ObjectScan{{std::nullopt, *p, std::nullopt, *g}, *t.s.var, *t.o.var};
+}
+
+bool plain_count(const Expr& e, VarId s, VarId o) {
+  return e.op == Op::Count && !e.distinct &&
+         (e.args.empty() || (e.args[0]->op == Op::Variable && (e.args[0]->var == s || e.args[0]->var == o)));
+}
+
+class DistinctObjectsStream : public RowStream {
+ public:
+  DistinctObjectsStream(QueryContext& ctx, const ObjectScan& scan, Row input)
+      : ctx_(ctx), scan_(scan), input_(std::move(input)) {}
+  ~DistinctObjectsStream() override {
+    if (cursor_) ctx_.release_cursor(std::move(*cursor_));
+  }
+  bool next(Row& out) override {
+    if (done_) return false;
+    ctx_.check_deadline();
+    QuadPattern p = scan_.pattern;
+    p.o_range = std::make_pair(next_, kUnbound - 1);
+    if (cursor_)
+      cursor_->seek(p);
+    else
+      cursor_.emplace(ctx_.acquire_cursor(p));
+    if (!cursor_->valid()) {
+      done_ = true;
+      return false;
+    }
+    const TermId o = cursor_->quad().o;
+    done_ = o >= kUnbound - 1;
+    next_ = o + 1;
+    out = input_;
+    out[scan_.object] = o;
+    return true;
+  }
+
+ private:
+  QueryContext& ctx_;
+  ObjectScan scan_;
+  Row input_;
+  std::optional<QuadCursor> cursor_;
+  TermId next_ = 0;
+  bool done_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<RowStream> distinct_objects(Executor& ex, const Node& distinct, const Row& input,
+                                            std::optional<TermId> graph) {
+  const Node* project = distinct.left.get();
+  if (project->kind != Node::Kind::Project || project->vars.size() != 1) return nullptr;
+  auto scan = object_scan(ex, *project->left, input, graph);
+  if (!scan || project->vars[0] != scan->object) return nullptr;
+  return std::make_unique<DistinctObjectsStream>(ex.context(), *scan, input);
+}
+
+std::optional<std::vector<Row>> counts_by_object(Executor& ex, const Node& group, const Row& input,
+                                                 std::optional<TermId> graph) {
+  auto scan = object_scan(ex, *group.left, input, graph);
+  if (!scan || group.group_keys.size() != 1 || group.aggregates.empty()) return std::nullopt;
+  const Expr& key = *group.group_keys[0].second;
+  if (key.op != Op::Variable || key.var != scan->object) return std::nullopt;
+  for (const Aggregate& a : group.aggregates)
+    if (!plain_count(*a.expr, scan->subject, scan->object)) return std::nullopt;
+  QueryContext& ctx = ex.context();
+  std::vector<Row> out;
+  auto emit = [&](TermId object, uint64_t count) {
+    Row row = input;
+    row[group.group_keys[0].first] = object;
+    const TermId n = ctx.intern(Term::typed(std::to_string(count), xsd::kInteger));
+    for (const Aggregate& a : group.aggregates) row[a.var] = n;
+    out.push_back(std::move(row));
+  };
+  QuadCursor cursor = ctx.acquire_cursor(scan->pattern);  // POSG: equal objects are adjacent
+  TermId current = kUnbound;
+  uint64_t count = 0;
+  for (; cursor.valid(); cursor.next()) {
+    ctx.check_deadline();
+    const TermId o = cursor.quad().o;
+    if (o != current && count) emit(current, count), count = 0;
+    current = o;
+    ++count;
+  }
+  ctx.release_cursor(std::move(cursor));
+  if (count) emit(current, count);
+  return out;
+}
+
+}  // namespace quiver::query

@@ -1,0 +1,22 @@
+// Answers read straight from an index's order, without making a row per match: the distinct objects of one
+// pattern `?s <p> ?o` (skip-scanning POSG: one seek per distinct value), and counts grouped by its object
+// (counting runs of equal objects). Both are common exploratory queries ("which classes are there, and how
+// many instances each?") and otherwise walk every triple of the predicate.
+#pragma once
+
+#include <memory>
+#include <optional>
+
+#include "query/executor.h"
+
+namespace quiver::query {
+
+// DISTINCT over the projection of such a pattern onto its object; null when `distinct` is not that shape.
+std::unique_ptr<RowStream> distinct_objects(Executor& ex, const Node& distinct, const Row& input,
+                                            std::optional<TermId> graph);
+
+// GROUP BY the object of such a pattern with only plain COUNTs; nullopt when `group` is not that shape.
+std::optional<std::vector<Row>> counts_by_object(Executor& ex, const Node& group, const Row& input,
+                                                 std::optional<TermId> graph);
+
+}  // namespace quiver::query
