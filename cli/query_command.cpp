@@ -7,17 +7,44 @@
 #include "query/query.h"
 
 namespace quiver::cli {
+namespace {
+
+// --explain runs the query for its profile; the results are only counted.
+class CountingSink : public query::ResultSink {
+ public:
+  void start_solutions(const std::vector<std::string>&) override { unit_ = "solutions"; }
+  void start_graph() override { unit_ = "triples"; }
+  void solution(const std::vector<std::optional<Term>>&) override { ++count_; }
+  void boolean(bool value) override { unit_ = value ? "true" : "false"; }
+  void triple(const Term&, const Term&, const Term&) override { ++count_; }
+  void finish() override {}
+  std::string summary() const {
+    return unit_ == "true" || unit_ == "false" ? "answer: " + unit_ : std::to_string(count_) + " " + unit_;
+  }
+
+ private:
+  uint64_t count_ = 0;
+  std::string unit_;
+};
+
+}  // namespace
 
 int query_command(const std::vector<std::string>& args) {
   po::options_description options("Options");
   std::string db, file, format, text;
   double timeout = 300;
+  size_t memory_mib = 1024;
   options.add_options()("db", po::value(&db)->required(), "store directory")(
       "file,f", po::value(&file), "read the query from this file ('-' for standard input)")(
       "format", po::value(&format)->default_value("table"),
       "table|json|xml|csv|tsv for solutions, ntriples|turtle|rdfxml for graphs")(
       "timeout", po::value(&timeout)->default_value(300), "seconds before the query is stopped")(
-      "union-default-graph", "make the default graph the union of all graphs (as Neptune does)")(
+      "memory-limit", po::value(&memory_mib)->default_value(1024),
+      "MiB of intermediate results (hash tables, sorts, groups) the query may hold")(
+      "explain",
+      "run the query and print its plan with estimated and actual rows per operator instead of "
+      "the results")("union-default-graph",
+                     "make the default graph the union of all graphs (as Neptune does)")(
       "base", po::value<std::string>(), "base IRI for relative IRIs in the query")(
       "query", po::value(&text), "the query text (or use --file)");
   po::variables_map vm;
@@ -43,6 +70,7 @@ int query_command(const std::vector<std::string>& args) {
   auto fmt = query::result_format_from_name(format);
   if (!fmt) throw UsageError("unknown --format '" + format + "'");
   if (timeout <= 0) throw UsageError("--timeout must be positive");
+  if (memory_mib == 0) throw UsageError("--memory-limit must be positive");
 
   StoreOptions store_options;
   store_options.create_if_missing = false;
@@ -52,6 +80,17 @@ int query_command(const std::vector<std::string>& args) {
   q.timeout = std::chrono::milliseconds(static_cast<int64_t>(timeout * 1000));
   q.union_default_graph = vm.count("union-default-graph") > 0;
   if (vm.count("base")) q.base_iri = vm["base"].as<std::string>();
+  q.memory_limit = memory_mib << 20;
+  if (vm.count("explain")) {
+    std::string plan;
+    q.plan = &plan;
+    CountingSink sink;
+    const auto start = std::chrono::steady_clock::now();
+    query::run_query(*store, text, q, sink);
+    const std::chrono::duration<double, std::milli> took = std::chrono::steady_clock::now() - start;
+    std::printf("%s\n%s in %.1f ms\n", plan.c_str(), sink.summary().c_str(), took.count());
+    return kOk;
+  }
   auto writer = query::make_result_writer(*fmt, stdout);
   query::run_query(*store, text, q, *writer);
   return kOk;

@@ -53,6 +53,13 @@ const Statistics& QueryContext::statistics() {
   return *statistics_;
 }
 
+void QueryContext::charge_memory(size_t bytes) {
+  memory_used_ += bytes;
+  if (memory_used_ > memory_limit_)
+    throw QueryError("the query needs more than its memory limit of " + std::to_string(memory_limit_ >> 20) +
+                     " MiB for intermediate results (raise it with --memory-limit, or narrow the query)");
+}
+
 void QueryContext::check_deadline() {
   if (++ticks_ % 4096) return;
   if (cancelled_ && cancelled_->load()) throw QueryError("the query was cancelled");

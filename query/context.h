@@ -31,8 +31,12 @@ struct Dataset {
 class QueryContext {
  public:
   QueryContext(const Store& store, size_t variables, std::chrono::steady_clock::time_point deadline,
-               const std::atomic<bool>* cancelled = nullptr)
-      : store_(store), variables_(variables), deadline_(deadline), cancelled_(cancelled) {}
+               const std::atomic<bool>* cancelled = nullptr, size_t memory_limit = size_t{1} << 30)
+      : store_(store),
+        variables_(variables),
+        deadline_(deadline),
+        cancelled_(cancelled),
+        memory_limit_(memory_limit) {}
 
   const Store& store() const { return store_; }
   size_t variables() const { return variables_; }
@@ -62,6 +66,14 @@ class QueryContext {
   // every few thousand calls.
   void check_deadline();
 
+  // Accounts for memory the query holds on to (materialized, sorted, grouped or de-duplicated rows); throws
+  // QueryError once the total passes the query's limit, so a runaway query stops instead of exhausting the
+  // machine.
+  void charge_memory(size_t bytes);
+  void release_memory(size_t bytes) { memory_used_ -= std::min(bytes, memory_used_); }
+  // What one row held in memory costs: its ids plus the container's overhead.
+  size_t row_bytes() const { return variables_ * sizeof(TermId) + 48; }
+
  private:
   static constexpr TermId kLocalTag = TermId{0xF} << kPayloadBits;
   const Store& store_;
@@ -77,6 +89,7 @@ class QueryContext {
   std::chrono::steady_clock::time_point deadline_;
   const std::atomic<bool>* cancelled_;
   uint32_t ticks_ = 0;
+  size_t memory_limit_, memory_used_ = 0;
 };
 
 }  // namespace quiver::query

@@ -11,8 +11,6 @@
 namespace quiver::query {
 namespace {
 
-constexpr size_t kMaxMaterializedCells = 200'000'000;  // about 1.6 GB of ids
-
 struct RowHash {
   size_t operator()(const Row& r) const {
     size_t h = 0;
@@ -475,14 +473,18 @@ class ProjectStream : public RowStream {
 
 class DistinctStream : public RowStream {
  public:
-  explicit DistinctStream(std::unique_ptr<RowStream> child) : child_(std::move(child)) {}
+  DistinctStream(QueryContext& ctx, std::unique_ptr<RowStream> child) : ctx_(ctx), child_(std::move(child)) {}
   bool next(Row& out) override {
     while (child_->next(out))
-      if (seen_.insert(out).second) return true;
+      if (seen_.insert(out).second) {
+        ctx_.charge_memory(ctx_.row_bytes());
+        return true;
+      }
     return false;
   }
 
  private:
+  QueryContext& ctx_;
   std::unique_ptr<RowStream> child_;
   std::unordered_set<Row, RowHash> seen_;
 };
@@ -695,7 +697,10 @@ std::vector<Row> path_rows(Executor& ex, const Node& node, const Row& input, std
       if (r[*p.var] == kUnbound) r[*p.var] = v;
       return r[*p.var] == v;
     };
-    if (bind(t.s, a) && bind(t.o, b)) rows.push_back(std::move(r));
+    if (bind(t.s, a) && bind(t.o, b)) {
+      ctx.charge_memory(ctx.row_bytes());
+      rows.push_back(std::move(r));
+    }
   }
   return rows;
 }
@@ -705,6 +710,7 @@ std::vector<Row> drain(RowStream& s, QueryContext& ctx) {
   Row r;
   while (s.next(r)) {
     ctx.check_deadline();
+    ctx.charge_memory(ctx.row_bytes());
     rows.push_back(r);
   }
   return rows;
@@ -742,6 +748,7 @@ std::vector<Row> order_rows(Executor& ex, const Node& node, RowStream& input,
     return a.index < b.index;
   };
   std::vector<Keyed> keyed;
+  const size_t row_bytes = ctx.row_bytes() + node.order.size() * sizeof(OrderValue);
   Row r;
   for (size_t i = 0; input.next(r); ++i) {
     ctx.check_deadline();
@@ -755,8 +762,10 @@ std::vector<Row> order_rows(Executor& ex, const Node& node, RowStream& input,
       k.keys.push_back(std::move(v));
     }
     keyed.push_back(std::move(k));
+    ctx.charge_memory(row_bytes);
     if (keep && keyed.size() >= 2 * *keep + 64) {  // drop what can no longer make the first `keep`
       std::nth_element(keyed.begin(), keyed.begin() + *keep, keyed.end(), before);
+      ctx.release_memory((keyed.size() - *keep) * row_bytes);
       keyed.resize(*keep);
     }
   }
@@ -812,6 +821,7 @@ std::vector<Row> group_rows(Executor& ex, const Node& node, RowStream& input) {
     auto it = groups.find(key);
     if (it == groups.end()) {
       it = groups.emplace(key, new_group()).first;
+      ctx.charge_memory(ctx.row_bytes() + node.aggregates.size() * 64);
       order.push_back(key);
     }
     Group& g = it->second;
@@ -930,11 +940,8 @@ Executor::Executor(QueryContext& ctx)
 MaterializedRows& Executor::materialize(const Node& node, std::optional<TermId> graph) {
   Correlated& c = correlated_[std::make_pair(&node, graph.value_or(kUnbound))];
   if (c.rows) return *c.rows;
-  auto stream = direct(node, ctx_.empty_row(), graph);
+  auto stream = build(node, ctx_.empty_row(), graph);  // not counted: the probes' output is
   std::vector<Row> rows = drain(*stream, ctx_);
-  materialized_cells_ += rows.size() * ctx_.variables();
-  if (materialized_cells_ > kMaxMaterializedCells)
-    throw QueryError("the query needs more intermediate results than its memory limit allows");
   return c.rows.emplace(std::move(rows), ctx_.variables());
 }
 
@@ -974,7 +981,10 @@ std::unique_ptr<RowStream> Executor::open(const Node& node, const Row& input, st
   bool empty = std::all_of(input.begin(), input.end(), [](TermId id) { return id == kUnbound; });
   if (empty || (substitution_safe(node) && !prefer_materialized(node, graph)))
     return direct(node, input, graph);
-  return std::make_unique<CandidateStream>(ctx_, materialize(node, graph), input);
+  MaterializedRows& rows = materialize(node, graph);
+  note(node,
+       "hash join: evaluated once (" + std::to_string(rows.rows().size()) + " rows), probed per input row");
+  return counted(node, std::make_unique<CandidateStream>(ctx_, rows, input));
 }
 
 bool Executor::exists(const Node& node, const Row& row, std::optional<TermId> graph) {
@@ -989,13 +999,54 @@ bool Executor::exists(const Node& node, const Row& row, std::optional<TermId> gr
   return false;
 }
 
+namespace {
+
+class CountingStream : public RowStream {
+ public:
+  CountingStream(std::unique_ptr<RowStream> child, uint64_t& rows) : child_(std::move(child)), rows_(rows) {}
+  bool next(Row& out) override {
+    if (!child_->next(out)) return false;
+    ++rows_;
+    return true;
+  }
+
+ private:
+  std::unique_ptr<RowStream> child_;
+  uint64_t& rows_;
+};
+
+}  // namespace
+
+const Executor::Profile* Executor::profile(const Node& node) const {
+  auto it = profiles_.find(&node);
+  return it == profiles_.end() ? nullptr : &it->second;
+}
+
+void Executor::note(const Node& node, std::string how) {
+  if (profiling_) profiles_[&node].how = std::move(how);
+}
+
+std::unique_ptr<RowStream> Executor::counted(const Node& node, std::unique_ptr<RowStream> stream) {
+  if (!profiling_) return stream;
+  Profile& p = profiles_[&node];
+  ++p.opens;
+  return std::make_unique<CountingStream>(std::move(stream), p.rows);
+}
+
 std::unique_ptr<RowStream> Executor::direct(const Node& node, const Row& input, std::optional<TermId> graph) {
+  return counted(node, build(node, input, graph));
+}
+
+std::unique_ptr<RowStream> Executor::build(const Node& node, const Row& input, std::optional<TermId> graph) {
   switch (node.kind) {
     case Node::Kind::Unit:
       return std::make_unique<OwnedRowsStream>(std::vector<Row>{input});
     case Node::Kind::Bgp:
       if (std::all_of(input.begin(), input.end(), [](TermId id) { return id == kUnbound; }))
-        if (const Node* joins = split(node)) return direct(*joins, input, graph);
+        if (const Node* joins = split(node)) {
+          note(node, "split into hash joins");
+          return direct(*joins, input, graph);
+        }
       return std::make_unique<BgpStream>(*this, node, input, graph);
     case Node::Kind::PathMatch:
       return std::make_unique<OwnedRowsStream>(path_rows(*this, node, input, graph));
@@ -1023,6 +1074,7 @@ std::unique_ptr<RowStream> Executor::direct(const Node& node, const Row& input, 
         return open(*node.right, input, graph);
       });
     case Node::Kind::Minus:
+      note(node, "right side evaluated once and hashed");
       return std::make_unique<MinusStream>(open(*node.left, input, graph), materialize(*node.right, graph));
     case Node::Kind::Graph: {
       const PatternTerm& g = node.graph;
@@ -1073,8 +1125,10 @@ std::unique_ptr<RowStream> Executor::direct(const Node& node, const Row& input, 
       return std::make_unique<OwnedRowsStream>(std::move(rows));
     }
     case Node::Kind::Group: {
-      if (auto counts = counts_by_object(*this, node, input, graph))
+      if (auto counts = counts_by_object(*this, node, input, graph)) {
+        note(node, "counted from the index's runs of equal objects");
         return std::make_unique<OwnedRowsStream>(std::move(*counts));
+      }
       auto child = open(*node.left, input, graph);
       return std::make_unique<OwnedRowsStream>(group_rows(*this, node, *child));
     }
@@ -1085,8 +1139,11 @@ std::unique_ptr<RowStream> Executor::direct(const Node& node, const Row& input, 
     case Node::Kind::Project:
       return std::make_unique<ProjectStream>(node, open(*node.left, input, graph), ctx_.variables());
     case Node::Kind::Distinct:
-      if (auto objects = distinct_objects(*this, node, input, graph)) return objects;
-      return std::make_unique<DistinctStream>(open(*node.left, input, graph));
+      if (auto objects = distinct_objects(*this, node, input, graph)) {
+        note(node, "index skip-scan: one seek per distinct object");
+        return objects;
+      }
+      return std::make_unique<DistinctStream>(ctx_, open(*node.left, input, graph));
     case Node::Kind::Reduced:  // REDUCED permits, but does not require, removing duplicates
       return open(*node.left, input, graph);
     case Node::Kind::Slice: {
@@ -1095,10 +1152,14 @@ std::unique_ptr<RowStream> Executor::direct(const Node& node, const Row& input, 
       const Node* project = below->kind == Node::Kind::Project ? below : nullptr;
       const Node* order = project ? project->left.get() : below;
       if (node.limit >= 0 && order->kind == Node::Kind::OrderBy) {
+        note(*order, "top-k: keeps " + std::to_string(node.offset + node.limit) + " rows");
         auto child = open(*order->left, input, graph);
-        std::unique_ptr<RowStream> top = std::make_unique<OwnedRowsStream>(
-            order_rows(*this, *order, *child, static_cast<size_t>(node.offset + node.limit)));
-        if (project) top = std::make_unique<ProjectStream>(*project, std::move(top), ctx_.variables());
+        std::unique_ptr<RowStream> top = counted(
+            *order,
+            std::make_unique<OwnedRowsStream>(order_rows(*this, *order, *child, node.offset + node.limit)));
+        if (project)
+          top =
+              counted(*project, std::make_unique<ProjectStream>(*project, std::move(top), ctx_.variables()));
         return std::make_unique<SliceStream>(node, std::move(top));
       }
       return std::make_unique<SliceStream>(node, open(*node.left, input, graph));

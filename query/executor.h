@@ -70,7 +70,21 @@ class Executor {
 
   std::unique_ptr<RowStream> direct(const Node& node, const Row& input, std::optional<TermId> graph);
 
+  // EXPLAIN: from now on, count every operator's output rows and openings, and note how each ran.
+  void enable_profiling() { profiling_ = true; }
+  struct Profile {
+    uint64_t rows = 0, opens = 0;
+    std::string how;  // the strategy chosen, when there was a choice
+  };
+  const Profile* profile(const Node& node) const;
+  void note(const Node& node, std::string how);
+  double estimate(const Node& node);   // estimate_rows(), once per node
+  const Node* split(const Node& bgp);  // split_bgp(), once per BGP
+
  private:
+  std::unique_ptr<RowStream> build(const Node& node, const Row& input, std::optional<TermId> graph);
+  std::unique_ptr<RowStream> counted(const Node& node, std::unique_ptr<RowStream> stream);
+
   struct Correlated {
     std::optional<MaterializedRows> rows;
     double probes = 0;  // input rows substituted so far, or expected
@@ -81,15 +95,14 @@ class Executor {
   // side), so a pattern cheaper to evaluate once is materialized at the first probe.
   void expect_probes(const Node& node, std::optional<TermId> graph, double rows);
   void expect_exists_probes(const std::vector<ExprPtr>& exprs, double rows);
-  double estimate(const Node& node);   // estimate_rows(), once per node
-  const Node* split(const Node& bgp);  // split_bgp(), once per BGP
 
   QueryContext& ctx_;
   ExpressionEvaluator evaluator_;
   std::map<std::pair<const Node*, TermId>, Correlated> correlated_;
   std::map<const Node*, double> estimates_;
   std::map<const Node*, NodePtr> splits_;  // owns the Join trees that hash-join BGPs
-  size_t materialized_cells_ = 0;
+  bool profiling_ = false;
+  std::map<const Node*, Profile> profiles_;
 };
 
 // Whether substituting an input row into `node` gives the same solutions as joining with it.

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "query/executor.h"
+#include "query/explain.h"
 
 namespace quiver::query {
 namespace {
@@ -83,9 +84,10 @@ void describe(Executor& ex, const Query& q, RowStream& rows, ResultSink& sink) {
 void run_query(const Store& store, std::string_view text, const QueryOptions& options, ResultSink& sink) {
   Query q = parse_query(text, options.base_iri);
   QueryContext ctx(store, q.variables.size(), std::chrono::steady_clock::now() + options.timeout,
-                   options.cancelled);
+                   options.cancelled, options.memory_limit);
   set_dataset(ctx, q, options);
   Executor ex(ctx);
+  if (options.plan) ex.enable_profiling();
   auto rows = ex.open(*q.root, ctx.empty_row());
   switch (q.form) {
     case Query::Form::Select: {
@@ -118,6 +120,7 @@ void run_query(const Store& store, std::string_view text, const QueryOptions& op
       break;
   }
   sink.finish();
+  if (options.plan) *options.plan = explain_plan(ex, *q.root, q.variables);
 }
 
 }  // namespace quiver::query

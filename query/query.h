@@ -21,6 +21,11 @@ struct QueryOptions {
   // The default graph is the union of all graphs (as in Neptune) instead of the store's default graph.
   bool union_default_graph = false;
   const std::atomic<bool>* cancelled = nullptr;
+  // Bytes of intermediate results (hash tables, sorts, groups, DISTINCT) one query may hold.
+  size_t memory_limit = size_t{1} << 30;
+  // When set, the query is profiled and, once it has run, its plan with estimated and actual rows per
+  // operator is written here (EXPLAIN).
+  std::string* plan = nullptr;
 };
 
 // Receives results as they are produced.

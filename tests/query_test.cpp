@@ -204,6 +204,44 @@ TEST(QueryCommand, ExitCodesAndMessages) {
   EXPECT_EQ(missing.code, 1);
   EXPECT_NE(missing.output.find("no store at"), std::string::npos) << missing.output;
   EXPECT_EQ(run_quiver("query --db " + db).code, 2);
+  EXPECT_EQ(run_quiver("query --db " + db + " --memory-limit 0 'ASK {}'").code, 2);
+}
+
+TEST(QueryCommand, ExplainShowsEstimatedAndActualRowsPerOperator) {
+  TempDir dir;
+  const std::string db = (dir / "db").string();
+  std::string text;
+  for (int i = 0; i < 30; ++i)
+    text += "<http://e/" + std::to_string(i) + "> <http://e/p> <http://e/o" + std::to_string(i % 3) + "> .\n";
+  ASSERT_EQ(run_quiver("load -q --db " + db + " " + write_file(dir / "a.nt", text).string()).code, 0);
+  auto plan =
+      run_quiver("query --db " + db +
+                 " --explain 'SELECT ?s WHERE { ?s <http://e/p> <http://e/o1> } ORDER BY ?s LIMIT 4'");
+  EXPECT_EQ(plan.code, 0) << plan.output;
+  // Every operator line carries the estimate and what it produced; the scan found the 10 matches exactly.
+  EXPECT_NE(plan.output.find("Slice offset 0 limit 4"), std::string::npos) << plan.output;
+  const size_t bgp = plan.output.find("BGP ");
+  ASSERT_NE(bgp, std::string::npos) << plan.output;
+  EXPECT_NE(plan.output.substr(bgp, plan.output.find('\n', bgp) - bgp).find("est 10  rows 10"),
+            std::string::npos)
+      << plan.output;
+  EXPECT_NE(plan.output.find("[top-k: keeps 4 rows]"), std::string::npos) << plan.output;
+  EXPECT_NE(plan.output.find("4 solutions in "), std::string::npos) << plan.output;
+}
+
+TEST_F(QueryTest, AQueryOverItsMemoryLimitStopsWithAClearError) {
+  query::QueryOptions options;
+  options.memory_limit = 4096;
+  try {
+    run("SELECT ?o WHERE { ?s <http://e/p> ?o } ORDER BY ?o", query::ResultFormat::Csv, options);
+    FAIL() << "sorting 400 rows fitted in 4 KiB";
+  } catch (const query::QueryError& e) {
+    EXPECT_NE(std::string(e.what()).find("memory limit"), std::string::npos) << e.what();
+  }
+  options.memory_limit = size_t{1} << 20;  // the same query fits in a MiB
+  EXPECT_NE(run("SELECT ?o WHERE { ?s <http://e/p> ?o } ORDER BY ?o", query::ResultFormat::Csv, options)
+                .find("\r\n399\r\n"),
+            std::string::npos);
 }
 
 }  // namespace
