@@ -1,5 +1,7 @@
 #include "query/context.h"
 
+#include <algorithm>
+
 namespace quiver::query {
 
 std::optional<TermId> QueryContext::stored_id(const Term& term) {
@@ -58,6 +60,20 @@ void QueryContext::charge_memory(size_t bytes) {
   if (memory_used_ > memory_limit_)
     throw QueryError("the query needs more than its memory limit of " + std::to_string(memory_limit_ >> 20) +
                      " MiB for intermediate results (raise it with --memory-limit, or narrow the query)");
+}
+
+void QueryContext::prefetch_terms(const std::vector<TermId>& ids) {
+  std::vector<TermId> wanted;
+  for (TermId id : ids)
+    if (id != kUnbound && (id & kLocalTag) != kLocalTag && !is_inline(id) && !decoded_.count(id))
+      wanted.push_back(id);
+  if (wanted.empty()) return;
+  std::sort(wanted.begin(), wanted.end());
+  wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
+  if (decoded_.size() + wanted.size() > (1 << 20)) decoded_.clear();
+  auto terms = store_.terms(wanted);
+  for (size_t i = 0; i < wanted.size(); ++i)
+    if (terms[i]) decoded_.emplace(wanted[i], std::move(*terms[i]));
 }
 
 void QueryContext::check_deadline() {

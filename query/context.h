@@ -50,6 +50,9 @@ class QueryContext {
   // stored_id() of a pattern's constant, looked up once per query: correlated patterns run once per row.
   std::optional<TermId> constant_id(const PatternTerm& constant);
   const Term& term(TermId id);
+  // Decodes the dictionary terms among `ids` in one batched read (far cheaper than one read per term), so
+  // that the term() calls that follow find them cached.
+  void prefetch_terms(const std::vector<TermId>& ids);
 
   // A cursor positioned on `pattern`, taken from the query's pool: making a RocksDB iterator costs far more
   // than re-seeking one, and correlated patterns scan once per row. Give it back with release_cursor().

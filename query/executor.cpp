@@ -267,19 +267,19 @@ class BgpStream : public RowStream {
 class CandidateStream : public RowStream {
  public:
   CandidateStream(QueryContext& ctx, MaterializedRows& rows, Row input)
-      : ctx_(ctx), rows_(rows.rows()), candidates_(rows.candidates(input)), input_(std::move(input)) {}
+      : ctx_(ctx), rows_(rows), candidates_(rows.candidates(input)), input_(std::move(input)) {}
   bool next(Row& out) override {
     while (i_ < candidates_.size()) {
       ctx_.check_deadline();
       out = input_;
-      if (merge_compatible(out, rows_[candidates_[i_++]])) return true;
+      if (merge_compatible(out, rows_.row(candidates_[i_++]))) return true;
     }
     return false;
   }
 
  private:
   QueryContext& ctx_;
-  const std::vector<Row>& rows_;
+  const MaterializedRows& rows_;
   std::span<const uint32_t> candidates_;
   Row input_;
   size_t i_ = 0;
@@ -414,7 +414,7 @@ class MinusStream : public RowStream {
     while (left_->next(out)) {
       bool removed = false;
       for (uint32_t i : right_.candidates(out)) {
-        const Row& r = right_.rows()[i];
+        std::span<const TermId> r = right_.row(i);
         bool shared = false, compatible = true;
         for (size_t v = 0; v < out.size() && compatible; ++v) {
           if (out[v] == kUnbound || r[v] == kUnbound) continue;
@@ -705,17 +705,6 @@ std::vector<Row> path_rows(Executor& ex, const Node& node, const Row& input, std
   return rows;
 }
 
-std::vector<Row> drain(RowStream& s, QueryContext& ctx) {
-  std::vector<Row> rows;
-  Row r;
-  while (s.next(r)) {
-    ctx.check_deadline();
-    ctx.charge_memory(ctx.row_bytes());
-    rows.push_back(r);
-  }
-  return rows;
-}
-
 // An ORDER BY key: the id when that alone decides the order (same inline type), else the decoded term.
 struct OrderValue {
   TermId id = kUnbound;
@@ -854,7 +843,7 @@ std::vector<Row> group_rows(Executor& ex, const Node& node, RowStream& input) {
 
 }  // namespace
 
-bool merge_compatible(Row& a, const Row& b) {
+bool merge_compatible(Row& a, std::span<const TermId> b) {
   for (size_t v = 0; v < a.size(); ++v) {
     if (b[v] == kUnbound) continue;
     if (a[v] == kUnbound)
@@ -882,14 +871,22 @@ bool substitution_safe(const Node& n) {
   }
 }
 
-MaterializedRows::MaterializedRows(std::vector<Row> rows, size_t width)
-    : rows_(std::move(rows)), always_bound_(width, true), all_(rows_.size()) {
-  for (const Row& r : rows_)
-    for (size_t v = 0; v < width; ++v) always_bound_[v] = always_bound_[v] && r[v] != kUnbound;
-  for (uint32_t i = 0; i < all_.size(); ++i) all_[i] = i;
+MaterializedRows::MaterializedRows(RowStream& rows, QueryContext& ctx)
+    : width_(ctx.variables()), always_bound_(width_, true) {
+  Row r;
+  while (rows.next(r)) {
+    ctx.check_deadline();
+    ctx.charge_memory(width_ * sizeof(TermId) +
+                      sizeof(uint32_t) * 3);  // the row, its slot in all_ and an index
+    cells_.insert(cells_.end(), r.begin(), r.end());
+    for (size_t v = 0; v < width_; ++v) always_bound_[v] = always_bound_[v] && r[v] != kUnbound;
+    ++count_;
+  }
+  all_.resize(count_);
+  for (uint32_t i = 0; i < count_; ++i) all_[i] = i;
 }
 
-uint64_t MaterializedRows::key_hash(const Row& row, const std::vector<VarId>& keys) {
+uint64_t MaterializedRows::key_hash(std::span<const TermId> row, const std::vector<VarId>& keys) {
   uint64_t h = 0x9E3779B97F4A7C15ULL;
   for (VarId v : keys) h = (h ^ row[v]) * 0xFF51AFD7ED558CCDULL;
   return h ^ (h >> 29);
@@ -899,18 +896,18 @@ MaterializedRows::HashIndex MaterializedRows::build_index(const std::vector<VarI
   // A counting sort by bucket: two passes, no comparisons, each bucket's rows contiguous.
   HashIndex index;
   uint64_t buckets = 1;
-  while (buckets < rows_.size()) buckets <<= 1;
+  while (buckets < count_) buckets <<= 1;
   index.mask = buckets - 1;
   index.offsets.assign(buckets + 1, 0);
-  std::vector<uint32_t> bucket_of(rows_.size());
-  for (uint32_t i = 0; i < rows_.size(); ++i) {
-    bucket_of[i] = static_cast<uint32_t>(key_hash(rows_[i], keys) & index.mask);
+  std::vector<uint32_t> bucket_of(count_);
+  for (uint32_t i = 0; i < count_; ++i) {
+    bucket_of[i] = static_cast<uint32_t>(key_hash(row(i), keys) & index.mask);
     ++index.offsets[bucket_of[i] + 1];
   }
   for (uint64_t b = 0; b < buckets; ++b) index.offsets[b + 1] += index.offsets[b];
-  index.rows.resize(rows_.size());
+  index.rows.resize(count_);
   std::vector<uint32_t> fill(index.offsets.begin(), index.offsets.end() - 1);
-  for (uint32_t i = 0; i < rows_.size(); ++i) index.rows[fill[bucket_of[i]]++] = i;
+  for (uint32_t i = 0; i < count_; ++i) index.rows[fill[bucket_of[i]]++] = i;
   return index;
 }
 
@@ -919,7 +916,7 @@ std::span<const uint32_t> MaterializedRows::candidates(const Row& probe, bool* s
   for (VarId v = 0; v < probe.size(); ++v)
     if (probe[v] != kUnbound && always_bound_[v]) keys_.push_back(v);
   if (shared) *shared = !keys_.empty();
-  if (keys_.empty() || rows_.empty()) return all_;
+  if (keys_.empty() || count_ == 0) return all_;
   if (!last_index_ || keys_ != last_keys_) {
     auto it = indexes_.find(keys_);
     if (it == indexes_.end()) it = indexes_.emplace(keys_, build_index(keys_)).first;
@@ -941,8 +938,7 @@ MaterializedRows& Executor::materialize(const Node& node, std::optional<TermId> 
   Correlated& c = correlated_[std::make_pair(&node, graph.value_or(kUnbound))];
   if (c.rows) return *c.rows;
   auto stream = build(node, ctx_.empty_row(), graph);  // not counted: the probes' output is
-  std::vector<Row> rows = drain(*stream, ctx_);
-  return c.rows.emplace(std::move(rows), ctx_.variables());
+  return c.rows.emplace(*stream, ctx_);
 }
 
 const Node* Executor::split(const Node& bgp) {
@@ -982,8 +978,7 @@ std::unique_ptr<RowStream> Executor::open(const Node& node, const Row& input, st
   if (empty || (substitution_safe(node) && !prefer_materialized(node, graph)))
     return direct(node, input, graph);
   MaterializedRows& rows = materialize(node, graph);
-  note(node,
-       "hash join: evaluated once (" + std::to_string(rows.rows().size()) + " rows), probed per input row");
+  note(node, "hash join: evaluated once (" + std::to_string(rows.size()) + " rows), probed per input row");
   return counted(node, std::make_unique<CandidateStream>(ctx_, rows, input));
 }
 
@@ -994,7 +989,7 @@ bool Executor::exists(const Node& node, const Row& row, std::optional<TermId> gr
   MaterializedRows& m = materialize(node, graph);
   for (uint32_t i : m.candidates(row)) {
     out = row;
-    if (merge_compatible(out, m.rows()[i])) return true;
+    if (merge_compatible(out, m.row(i))) return true;
   }
   return false;
 }

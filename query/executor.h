@@ -23,8 +23,10 @@ class RowStream {
 // without re-running the pattern or scanning every row.
 class MaterializedRows {
  public:
-  MaterializedRows(std::vector<Row> rows, size_t width);
-  const std::vector<Row>& rows() const { return rows_; }
+  // Drains `rows` (each `width` ids) into one flat array: no allocation per row.
+  MaterializedRows(RowStream& rows, QueryContext& ctx);
+  size_t size() const { return count_; }
+  std::span<const TermId> row(size_t i) const { return {cells_.data() + i * width_, width_}; }
   // Indexes of the rows that may be compatible with `probe`: those agreeing on the probe's bound variables
   // that every row binds (all rows when there are none). `shared`, when given, tells whether there were.
   std::span<const uint32_t> candidates(const Row& probe, bool* shared = nullptr);
@@ -36,10 +38,11 @@ class MaterializedRows {
     std::vector<uint32_t> rows;
     uint64_t mask = 0;
   };
-  static uint64_t key_hash(const Row& row, const std::vector<VarId>& keys);
+  static uint64_t key_hash(std::span<const TermId> row, const std::vector<VarId>& keys);
   HashIndex build_index(const std::vector<VarId>& keys) const;
 
-  std::vector<Row> rows_;
+  size_t width_, count_ = 0;
+  std::vector<TermId> cells_;
   std::vector<bool> always_bound_;
   std::vector<uint32_t> all_;
   std::map<std::vector<VarId>, HashIndex> indexes_;
@@ -108,6 +111,6 @@ class Executor {
 // Whether substituting an input row into `node` gives the same solutions as joining with it.
 bool substitution_safe(const Node& node);
 // Merges `b` into `a` when they agree on shared variables; false when they conflict.
-bool merge_compatible(Row& a, const Row& b);
+bool merge_compatible(Row& a, std::span<const TermId> b);
 
 }  // namespace quiver::query

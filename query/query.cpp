@@ -94,15 +94,33 @@ void run_query(const Store& store, std::string_view text, const QueryOptions& op
       std::vector<std::string> names;
       for (VarId v : q.projection) names.push_back(q.variables.name(v));
       sink.start_solutions(names);
-      Row row;
+      // Rows go out in batches whose terms are decoded in one read each; batches start small so that the
+      // first rows still leave at once.
+      std::vector<Row> batch;
+      std::vector<TermId> ids;
       std::vector<std::optional<Term>> values(q.projection.size());
-      while (rows->next(row)) {
-        for (size_t i = 0; i < q.projection.size(); ++i) {
-          TermId id = row[q.projection[i]];
-          values[i] = id == kUnbound ? std::nullopt : std::optional<Term>(ctx.term(id));
+      size_t batch_size = 16;
+      auto flush = [&] {
+        ids.clear();
+        for (const Row& r : batch)
+          for (VarId v : q.projection) ids.push_back(r[v]);
+        ctx.prefetch_terms(ids);
+        for (const Row& r : batch) {
+          for (size_t i = 0; i < q.projection.size(); ++i) {
+            TermId id = r[q.projection[i]];
+            values[i] = id == kUnbound ? std::nullopt : std::optional<Term>(ctx.term(id));
+          }
+          sink.solution(values);
         }
-        sink.solution(values);
+        batch.clear();
+        batch_size = std::min<size_t>(batch_size * 4, 1024);
+      };
+      Row row;
+      while (rows->next(row)) {
+        batch.push_back(row);
+        if (batch.size() >= batch_size) flush();
       }
+      flush();
       break;
     }
     case Query::Form::Ask: {

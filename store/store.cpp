@@ -13,6 +13,7 @@
 
 #include "store/bulk_ingest.h"
 #include "store/keys.h"
+#include "store/term_cache.h"
 
 namespace quiver {
 namespace fs = std::filesystem;
@@ -255,6 +256,7 @@ std::unique_ptr<Store> Store::open(const fs::path& dir, const StoreOptions& opti
   std::unique_ptr<Store> store(new Store());
   store->dir_ = dir;
   store->options_ = options;
+  store->term_cache_ = std::make_unique<TermCache>(options.term_cache_entries);
   rocksdb::DB* db = nullptr;
   if (options.read_only && fresh) throw StoreError("no store at " + dir.string());
   rocksdb::Status s = options.read_only
@@ -368,10 +370,35 @@ std::optional<TermId> Store::find(const Term& term) const {
 
 std::optional<Term> Store::term(TermId id) const {
   if (is_inline(id)) return decode_inline(id);
+  if (auto cached = term_cache_->find(id)) return cached;
   std::string stored;
   Term t;
   if (!db_->Get({}, terms_, keys::id_key(id), &stored).ok() || !decode_term(stored, t)) return std::nullopt;
+  term_cache_->insert(id, t);
   return t;
+}
+
+std::vector<std::optional<Term>> Store::terms(const std::vector<TermId>& ids) const {
+  std::vector<std::optional<Term>> out(ids.size());
+  std::vector<TermId> missing;
+  std::vector<size_t> where;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (is_inline(ids[i])) {
+      out[i] = decode_inline(ids[i]);
+    } else if (!(out[i] = term_cache_->find(ids[i]))) {
+      missing.push_back(ids[i]);
+      where.push_back(i);
+    }
+  }
+  if (missing.empty()) return out;
+  auto bytes = dictionary_bytes(missing);
+  for (size_t k = 0; k < missing.size(); ++k) {
+    Term t;
+    if (!bytes[k] || !decode_term(*bytes[k], t)) continue;
+    term_cache_->insert(missing[k], t);
+    out[where[k]] = std::move(t);
+  }
+  return out;
 }
 
 std::vector<std::optional<std::string>> Store::dictionary_bytes(const std::vector<TermId>& ids) const {

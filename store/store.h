@@ -91,6 +91,8 @@ struct StoreOptions {
   // Decompressed blocks kept in memory, shared by all column families. Index and dictionary blocks are
   // ZSTD-compressed, so without a cache every lookup decompresses a block again.
   size_t block_cache_mib = 1024;
+  // Decoded dictionary terms kept in memory across queries (half of them recently used ones).
+  size_t term_cache_entries = 1 << 18;
   // Width of the term hash in bits. Fixed when the store is created; tests narrow it to force collisions.
   int hash_bits = kPayloadBits;
 };
@@ -168,6 +170,7 @@ class IndexProbe {
 };
 
 class BulkIngest;
+class TermCache;
 
 class Store {
  public:
@@ -194,6 +197,8 @@ class Store {
   std::optional<TermId> find(const Term& term) const;
   // The term behind an id; nullopt for an id the dictionary does not hold.
   std::optional<Term> term(TermId id) const;
+  // The terms behind a batch of ids in one read of the dictionary (nullopt where absent).
+  std::vector<std::optional<Term>> terms(const std::vector<TermId>& ids) const;
   // Dictionary bytes for a batch of ids (nullopt where absent), for collision checks.
   std::vector<std::optional<std::string>> dictionary_bytes(const std::vector<TermId>& ids) const;
 
@@ -219,6 +224,7 @@ class Store {
   std::array<rocksdb::ColumnFamilyHandle*, 4> indexes_{};
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   std::mutex writer_mutex_;  // one writer at a time
+  std::unique_ptr<TermCache> term_cache_;
 };
 
 }  // namespace quiver

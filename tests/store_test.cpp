@@ -135,6 +135,30 @@ std::vector<Quad> all_quads(const Store& store) {
   return out;
 }
 
+// The shared term cache evicts by generations; a cache far smaller than the dictionary must still give back
+// every term exactly, one at a time and in batches.
+TEST(Store, TermsDecodeExactlyThroughASmallTermCache) {
+  TempDir dir;
+  StoreOptions options;
+  options.term_cache_entries = 40;
+  auto store = Store::open(dir / "db", options);
+  std::string text;
+  std::vector<Term> objects;
+  for (int i = 0; i < 500; ++i) {
+    objects.push_back(Term::lang("label " + std::to_string(i), "en"));
+    text += "<http://e/" + std::to_string(i) + "> <http://e/p> \"label " + std::to_string(i) + "\"@en .\n";
+  }
+  load_text(*store, dir, "a.nt", text);
+  std::vector<TermId> ids;
+  for (const Term& t : objects) ids.push_back(*store->find(t));
+  for (int round = 0; round < 2; ++round) {
+    for (size_t i = 0; i < ids.size(); ++i) EXPECT_EQ(store->term(ids[i]), objects[i]);
+    auto batch = store->terms(ids);
+    for (size_t i = 0; i < ids.size(); ++i) EXPECT_EQ(batch[i], objects[i]);
+  }
+  EXPECT_EQ(store->terms({ids[0], make_id(IdTag::Iri, 12345)})[1], std::nullopt);
+}
+
 TEST(Store, ScansMatchAFilteredFullScanForEveryBoundCombination) {
   TempDir dir;
   auto store = Store::open(dir / "db");
