@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
   }
   quiver::StoreOptions options;
   options.create_if_missing = false;
+  options.read_only = true;  // as `quiver query` opens it
   auto store = quiver::Store::open(argv[1], options);
   const int runs = std::max(1, std::atoi(argv[2]));
   for (int i = 3; i < argc; ++i) {
