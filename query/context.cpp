@@ -51,8 +51,7 @@ uint64_t QueryContext::estimate_matches(const QuadPattern& pattern) {
 }
 
 const Statistics& QueryContext::statistics() {
-  if (!statistics_) statistics_ = store_.statistics();
-  return *statistics_;
+  return store_.statistics();
 }
 
 void QueryContext::charge_memory(size_t bytes) {

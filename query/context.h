@@ -30,7 +30,7 @@ struct Dataset {
 
 class QueryContext {
  public:
-  QueryContext(const Store& store, size_t variables, std::chrono::steady_clock::time_point deadline,
+  QueryContext(const ReadView& store, size_t variables, std::chrono::steady_clock::time_point deadline,
                const std::atomic<bool>* cancelled = nullptr, size_t memory_limit = size_t{1} << 30)
       : store_(store),
         variables_(variables),
@@ -38,7 +38,7 @@ class QueryContext {
         cancelled_(cancelled),
         memory_limit_(memory_limit) {}
 
-  const Store& store() const { return store_; }
+  const ReadView& store() const { return store_; }
   size_t variables() const { return variables_; }
   Dataset& dataset() { return dataset_; }
   Row empty_row() const { return Row(variables_, kUnbound); }
@@ -79,7 +79,7 @@ class QueryContext {
 
  private:
   static constexpr TermId kLocalTag = TermId{0xF} << kPayloadBits;
-  const Store& store_;
+  const ReadView& store_;
   size_t variables_;
   Dataset dataset_;
   std::vector<Term> local_terms_;
@@ -87,7 +87,6 @@ class QueryContext {
   std::unordered_map<TermId, Term> decoded_;
   std::unordered_map<const PatternTerm*, std::optional<TermId>> constant_ids_;
   std::vector<QuadCursor> free_cursors_;
-  std::optional<Statistics> statistics_;
   std::map<std::array<TermId, 3>, uint64_t> estimates_;
   std::chrono::steady_clock::time_point deadline_;
   const std::atomic<bool>* cancelled_;

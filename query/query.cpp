@@ -83,7 +83,8 @@ void describe(Executor& ex, const Query& q, RowStream& rows, ResultSink& sink) {
 
 void run_query(const Store& store, std::string_view text, const QueryOptions& options, ResultSink& sink) {
   Query q = parse_query(text, options.base_iri);
-  QueryContext ctx(store, q.variables.size(), std::chrono::steady_clock::now() + options.timeout,
+  const ReadView view(store);  // the query sees the store as of now, whatever commits meanwhile
+  QueryContext ctx(view, q.variables.size(), std::chrono::steady_clock::now() + options.timeout,
                    options.cancelled, options.memory_limit);
   set_dataset(ctx, q, options);
   Executor ex(ctx);

@@ -11,7 +11,9 @@
 #include <mutex>
 #include <system_error>
 
+#include <rocksdb/utilities/write_batch_with_index.h>
 #include "store/bulk_ingest.h"
+
 #include "store/keys.h"
 #include "store/term_cache.h"
 
@@ -68,7 +70,7 @@ TermId TermEncoder::encode(const TermView& term, std::string& encoded, uint64_t*
 
 // ---------------------------------------------------------------------------------------------------------
 
-QuadCursor::QuadCursor(const Store& store) : store_(&store) {}
+QuadCursor::QuadCursor(const Store& store, ReadSource source) : store_(&store), source_(source) {}
 QuadCursor::QuadCursor(QuadCursor&&) noexcept = default;
 QuadCursor& QuadCursor::operator=(QuadCursor&&) noexcept = default;
 QuadCursor::~QuadCursor() = default;
@@ -96,11 +98,7 @@ void QuadCursor::seek(const QuadPattern& pattern) {
   order_ = best;
   pattern_ = pattern;
   auto& iterator = iterators_[static_cast<int>(best)];
-  if (!iterator) {
-    rocksdb::ReadOptions ro;
-    ro.total_order_seek = true;
-    iterator.reset(store_->db_->NewIterator(ro, store_->indexes_[static_cast<int>(best)]));
-  }
+  if (!iterator) iterator = store_->new_iterator(store_->indexes_[static_cast<int>(best)], source_);
   it_ = iterator.get();
   if (range) {
     std::string start = prefix_;
@@ -320,15 +318,43 @@ bool Store::empty() const {
   return !it->Valid();
 }
 
+std::unique_ptr<rocksdb::Iterator> Store::new_iterator(rocksdb::ColumnFamilyHandle* cf,
+                                                       ReadSource source) const {
+  rocksdb::ReadOptions ro;
+  ro.total_order_seek = true;
+  ro.snapshot = source.snapshot;
+  std::unique_ptr<rocksdb::Iterator> base(db_->NewIterator(ro, cf));
+  if (!source.batch) return base;
+  return std::unique_ptr<rocksdb::Iterator>(source.batch->NewIteratorWithBase(cf, base.release()));
+}
+
+bool Store::get(rocksdb::ColumnFamilyHandle* cf, const std::string& key, std::string* value,
+                ReadSource source) const {
+  rocksdb::ReadOptions ro;
+  ro.snapshot = source.snapshot;
+  rocksdb::Status s = source.batch ? source.batch->GetFromBatchAndDB(db_.get(), ro, cf, key, value)
+                                   : db_->Get(ro, cf, key, value);
+  if (!s.ok() && !s.IsNotFound()) throw StoreError("reading the store failed: " + s.ToString());
+  return s.ok();
+}
+
 QuadCursor Store::scan(const QuadPattern& pattern) const {
-  QuadCursor cursor(*this);
+  return scan(pattern, {});
+}
+
+QuadCursor Store::scan(const QuadPattern& pattern, ReadSource source) const {
+  QuadCursor cursor(*this, source);
   cursor.seek(pattern);
   return cursor;
 }
 
 uint64_t Store::estimate_matches(const QuadPattern& pattern) const {
+  return estimate_matches(pattern, {});
+}
+
+uint64_t Store::estimate_matches(const QuadPattern& pattern, ReadSource source) const {
   constexpr uint64_t kExactUpTo = 1000;
-  QuadCursor cursor = scan(pattern);
+  QuadCursor cursor = scan(pattern, source);
   uint64_t n = 0;
   for (; cursor.valid() && n < kExactUpTo; cursor.next()) ++n;
   if (!cursor.valid()) return n;
@@ -347,9 +373,13 @@ uint64_t Store::estimate_matches(const QuadPattern& pattern) const {
 }
 
 bool Store::contains(const Quad& q) const {
+  return contains(q, {});
+}
+
+bool Store::contains(const Quad& q, ReadSource source) const {
   std::string key, value;
   keys::quad_key(q, IndexOrder::SPOG, key);
-  return db_->Get({}, indexes_[0], key, &value).ok();
+  return get(indexes_[0], key, &value, source);
 }
 
 IndexProbe Store::probe(IndexOrder order) const {
@@ -360,25 +390,38 @@ IndexProbe Store::probe(IndexOrder order) const {
 }
 
 std::optional<TermId> Store::find(const Term& term) const {
+  return find(term, {});
+}
+
+std::optional<TermId> Store::find(const Term& term, ReadSource source) const {
   std::string encoded;
   TermId id = encoder().encode(term.view(), encoded);
   if (encoded.empty()) return id;
   std::string stored;
-  if (db_->Get({}, terms_, keys::id_key(id), &stored).ok() && stored == encoded) return id;
+  if (get(terms_, keys::id_key(id), &stored, source) && stored == encoded) return id;
   return std::nullopt;
 }
 
 std::optional<Term> Store::term(TermId id) const {
+  return term(id, {});
+}
+
+// The shared term cache holds committed terms only: a transaction's new terms may yet be rolled back.
+std::optional<Term> Store::term(TermId id, ReadSource source) const {
   if (is_inline(id)) return decode_inline(id);
   if (auto cached = term_cache_->find(id)) return cached;
   std::string stored;
   Term t;
-  if (!db_->Get({}, terms_, keys::id_key(id), &stored).ok() || !decode_term(stored, t)) return std::nullopt;
-  term_cache_->insert(id, t);
+  if (!get(terms_, keys::id_key(id), &stored, source) || !decode_term(stored, t)) return std::nullopt;
+  if (!source.batch) term_cache_->insert(id, t);
   return t;
 }
 
 std::vector<std::optional<Term>> Store::terms(const std::vector<TermId>& ids) const {
+  return terms(ids, {});
+}
+
+std::vector<std::optional<Term>> Store::terms(const std::vector<TermId>& ids, ReadSource source) const {
   std::vector<std::optional<Term>> out(ids.size());
   std::vector<TermId> missing;
   std::vector<size_t> where;
@@ -391,24 +434,35 @@ std::vector<std::optional<Term>> Store::terms(const std::vector<TermId>& ids) co
     }
   }
   if (missing.empty()) return out;
-  auto bytes = dictionary_bytes(missing);
+  auto bytes = dictionary_bytes(missing, source);
   for (size_t k = 0; k < missing.size(); ++k) {
     Term t;
     if (!bytes[k] || !decode_term(*bytes[k], t)) continue;
-    term_cache_->insert(missing[k], t);
+    if (!source.batch) term_cache_->insert(missing[k], t);
     out[where[k]] = std::move(t);
   }
   return out;
 }
 
 std::vector<std::optional<std::string>> Store::dictionary_bytes(const std::vector<TermId>& ids) const {
+  return dictionary_bytes(ids, {});
+}
+
+std::vector<std::optional<std::string>> Store::dictionary_bytes(const std::vector<TermId>& ids,
+                                                                ReadSource source) const {
   std::vector<std::string> key_storage;
   key_storage.reserve(ids.size());
   for (TermId id : ids) key_storage.push_back(keys::id_key(id));
   std::vector<rocksdb::Slice> key_slices(key_storage.begin(), key_storage.end());
   std::vector<rocksdb::PinnableSlice> values(ids.size());
   std::vector<rocksdb::Status> statuses(ids.size());
-  db_->MultiGet({}, terms_, ids.size(), key_slices.data(), values.data(), statuses.data());
+  rocksdb::ReadOptions ro;
+  ro.snapshot = source.snapshot;
+  if (source.batch)
+    source.batch->MultiGetFromBatchAndDB(db_.get(), ro, terms_, ids.size(), key_slices.data(), values.data(),
+                                         statuses.data(), false);
+  else
+    db_->MultiGet(ro, terms_, ids.size(), key_slices.data(), values.data(), statuses.data());
   std::vector<std::optional<std::string>> out(ids.size());
   for (size_t i = 0; i < ids.size(); ++i) {
     if (statuses[i].ok())
@@ -420,8 +474,12 @@ std::vector<std::optional<std::string>> Store::dictionary_bytes(const std::vecto
 }
 
 Statistics Store::statistics() const {
+  return statistics({});
+}
+
+Statistics Store::statistics(ReadSource source) const {
   Statistics stats;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, meta_));
+  std::unique_ptr<rocksdb::Iterator> it = new_iterator(meta_, source);
   for (char prefix : {keys::kGraphStatPrefix, keys::kPredicateStatPrefix}) {
     const std::string p(1, prefix);
     for (it->Seek(p); it->Valid() && it->key().starts_with(p); it->Next()) {
@@ -437,6 +495,23 @@ Statistics Store::statistics() const {
     }
   }
   return stats;
+}
+
+ReadView::ReadView(const Store& store) : store_(store) {
+  source_.snapshot = store.db_->GetSnapshot();
+}
+
+ReadView::ReadView(const Store& store, rocksdb::WriteBatchWithIndex* batch) : store_(store) {
+  source_.batch = batch;
+}
+
+ReadView::~ReadView() {
+  if (source_.snapshot) store_.db_->ReleaseSnapshot(source_.snapshot);
+}
+
+const Statistics& ReadView::statistics() const {
+  if (!statistics_) statistics_ = store_.statistics(source_);
+  return *statistics_;
 }
 
 std::unique_ptr<BulkIngest> Store::begin_bulk_ingest() {

@@ -22,6 +22,7 @@ class DB;
 class Iterator;
 class ColumnFamilyHandle;
 class Snapshot;
+class WriteBatchWithIndex;
 }  // namespace rocksdb
 
 namespace quiver {
@@ -115,6 +116,13 @@ class TermEncoder {
   std::shared_ptr<const CollisionTable> collisions_;
 };
 
+// Where reads go: the store's latest state, or a snapshot of it, with a transaction's pending writes on top
+// when `batch` is set.
+struct ReadSource {
+  const rocksdb::Snapshot* snapshot = nullptr;
+  rocksdb::WriteBatchWithIndex* batch = nullptr;
+};
+
 // Iterates the quads matching a pattern in the order of the index chosen for it. seek() starts over with
 // another pattern on the same cursor, reusing its RocksDB iterators: joins re-seek one cursor per pattern
 // instead of opening an iterator per row.
@@ -134,10 +142,11 @@ class QuadCursor {
 
  private:
   friend class Store;
-  explicit QuadCursor(const Store& store);
+  QuadCursor(const Store& store, ReadSource source);
   void settle();
 
   const Store* store_;
+  ReadSource source_;
   std::array<std::unique_ptr<rocksdb::Iterator>, 4> iterators_;  // one per index order, made on first use
   rocksdb::Iterator* it_ = nullptr;
   IndexOrder order_ = IndexOrder::SPOG;
@@ -171,6 +180,7 @@ class IndexProbe {
 
 class BulkIngest;
 class TermCache;
+class Transaction;
 
 class Store {
  public:
@@ -207,10 +217,27 @@ class Store {
 
   // Starts an atomic bulk ingestion; at most one runs at a time (the call waits for the previous one).
   std::unique_ptr<BulkIngest> begin_bulk_ingest();
+  // Starts an update transaction. Writers take turns (bulk ingestions included): the call waits for the
+  // previous one; readers are never blocked.
+  std::unique_ptr<Transaction> begin_transaction();
 
  private:
   friend class BulkIngest;
   friend class QuadCursor;
+  friend class ReadView;
+  friend class Transaction;
+  QuadCursor scan(const QuadPattern& pattern, ReadSource source) const;
+  bool contains(const Quad& q, ReadSource source) const;
+  uint64_t estimate_matches(const QuadPattern& pattern, ReadSource source) const;
+  std::optional<TermId> find(const Term& term, ReadSource source) const;
+  std::optional<Term> term(TermId id, ReadSource source) const;
+  std::vector<std::optional<Term>> terms(const std::vector<TermId>& ids, ReadSource source) const;
+  std::vector<std::optional<std::string>> dictionary_bytes(const std::vector<TermId>& ids,
+                                                           ReadSource source) const;
+  Statistics statistics(ReadSource source) const;
+  bool get(rocksdb::ColumnFamilyHandle* cf, const std::string& key, std::string* value,
+           ReadSource source) const;
+  std::unique_ptr<rocksdb::Iterator> new_iterator(rocksdb::ColumnFamilyHandle* cf, ReadSource source) const;
   Store() = default;
   void load_collisions();
 
@@ -225,6 +252,38 @@ class Store {
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   std::mutex writer_mutex_;  // one writer at a time
   std::unique_ptr<TermCache> term_cache_;
+};
+
+// A consistent view of a store for one reader (a query): every scan and lookup sees the store as it was
+// when the view was made, whatever commits meanwhile. A transaction's view adds its own pending writes.
+class ReadView {
+ public:
+  explicit ReadView(const Store& store);
+  ~ReadView();
+  ReadView(const ReadView&) = delete;
+  ReadView& operator=(const ReadView&) = delete;
+
+  const Store& store() const { return store_; }
+  QuadCursor scan(const QuadPattern& pattern) const { return store_.scan(pattern, source_); }
+  bool contains(const Quad& q) const { return store_.contains(q, source_); }
+  uint64_t estimate_matches(const QuadPattern& pattern) const {
+    return store_.estimate_matches(pattern, source_);
+  }
+  std::optional<TermId> find(const Term& term) const { return store_.find(term, source_); }
+  std::optional<Term> term(TermId id) const { return store_.term(id, source_); }
+  std::vector<std::optional<Term>> terms(const std::vector<TermId>& ids) const {
+    return store_.terms(ids, source_);
+  }
+  // As of the view (for a transaction, with its changes so far; distinct counts are settled at commit).
+  const Statistics& statistics() const;
+
+ private:
+  friend class Transaction;
+  ReadView(const Store& store, rocksdb::WriteBatchWithIndex* batch);
+
+  const Store& store_;
+  ReadSource source_;
+  mutable std::optional<Statistics> statistics_;
 };
 
 }  // namespace quiver
