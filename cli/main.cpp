@@ -41,6 +41,7 @@ const std::map<std::string, Command>& commands() {
       {"load",
        {load_command, "bulk-load RDF files (N-Triples, N-Quads, Turtle, TriG, RDF/XML, .gz) atomically"}},
       {"query", {query_command, "run a SPARQL 1.1 query (SELECT, ASK, CONSTRUCT, DESCRIBE)"}},
+      {"update", {update_command, "apply a SPARQL 1.1 Update request atomically"}},
       {"stats", {stats_command, "show totals, graphs and the top predicates of a store"}},
       {"dump", {dump_command, "write the store (or one graph) as N-Quads, N-Triples, Turtle or RDF/XML"}},
   };

@@ -29,6 +29,20 @@ class CountingSink : public query::ResultSink {
 
 }  // namespace
 
+std::string request_text(const std::string& file, const std::string& text) {
+  if (!file.empty() == !text.empty()) throw UsageError("give the request either as text or with --file");
+  if (file.empty()) return text;
+  std::stringstream buf;
+  if (file == "-") {
+    buf << std::cin.rdbuf();
+  } else {
+    std::ifstream in(file);
+    if (!in) throw std::runtime_error("cannot read " + file);
+    buf << in.rdbuf();
+  }
+  return buf.str();
+}
+
 int query_command(const std::vector<std::string>& args) {
   po::options_description options("Options");
   std::string db, file, format, text;
@@ -55,18 +69,7 @@ int query_command(const std::vector<std::string>& args) {
           "reached with GRAPH.",
           options, vm, "query"))
     return kOk;
-  if (!file.empty() == !text.empty()) throw UsageError("give the query either as text or with --file");
-  if (!file.empty()) {
-    std::stringstream buf;
-    if (file == "-") {
-      buf << std::cin.rdbuf();
-    } else {
-      std::ifstream in(file);
-      if (!in) throw std::runtime_error("cannot read " + file);
-      buf << in.rdbuf();
-    }
-    text = buf.str();
-  }
+  text = request_text(file, text);
   auto fmt = query::result_format_from_name(format);
   if (!fmt) throw UsageError("unknown --format '" + format + "'");
   if (timeout <= 0) throw UsageError("--timeout must be positive");

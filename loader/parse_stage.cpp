@@ -5,7 +5,6 @@
 #include <exception>
 #include <map>
 #include <memory>
-#include <random>
 #include <thread>
 
 #include "loader/work_queue.h"
@@ -51,15 +50,6 @@ class SeenTerms {
   std::vector<Slot> slots_;
   size_t used_ = 0;
 };
-
-std::string load_nonce() {
-  std::random_device rd;
-  std::mt19937_64 rng(rd() ^
-                      static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()));
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%08x", static_cast<unsigned>(rng()));
-  return std::string("q") + buf + "f";
-}
 
 // The text of line `line` (counted from `first_line`) inside a chunk, for the rejects report.
 std::string line_text(std::string_view chunk, uint64_t first_line, uint64_t line) {
@@ -159,7 +149,7 @@ ParseStage::ParseStage(const LoadOptions& options, const std::vector<fs::path>& 
       files_(files),
       encoder_(std::move(encoder)),
       counters_(counters),
-      blank_prefix_(load_nonce()),
+      blank_prefix_(unique_blank_prefix()),
       quads_(work_dir, "quads", options.memory_mib * (1 << 20) / 100 * 60),
       terms_(work_dir, "terms", options.memory_mib * (1 << 20) / 100 * 15),
       spool_path_(work_dir / "terms.spool") {

@@ -213,6 +213,34 @@ struct Query {
   std::vector<std::string> from, from_named;  // dataset IRIs (FROM / FROM NAMED)
 };
 
+// A triple template of an update, in the graph `graph` names (nullopt: the operation's default graph).
+struct QuadTemplate {
+  TriplePattern triple;
+  std::optional<PatternTerm> graph;
+};
+
+// One SPARQL 1.1 Update operation (section 3).
+struct UpdateOperation {
+  enum class Kind { Modify, Load, Clear, Drop, Create, Add, Move, Copy } kind = Kind::Modify;
+  // Modify (INSERT/DELETE DATA, DELETE WHERE, DELETE/INSERT ... WHERE): the WHERE pattern as a query.
+  Query where;
+  std::vector<QuadTemplate> deletes, inserts;
+  bool data = false;                   // INSERT DATA / DELETE DATA: no variables, evaluated once
+  bool shares_previous_where = false;  // the INSERT half of DELETE { } INSERT { } WHERE { }
+  std::optional<std::string> with;     // WITH: default graph of the WHERE clause and the templates
+  std::vector<std::string> using_graphs, using_named;
+  bool silent = false;
+  // Graph management: CLEAR/DROP apply to `target`; CREATE, LOAD INTO and CLEAR/DROP GRAPH name `graph`;
+  // ADD/MOVE/COPY go from `graph` to `destination` (nullopt: the default graph); LOAD reads `document`.
+  enum class Target { Graph, Default, Named, All } target = Target::Graph;
+  std::optional<std::string> graph, destination;
+  std::string document;
+};
+
+struct Update {
+  std::vector<UpdateOperation> operations;
+};
+
 // Variables a pattern can bind, in first-seen order.
 std::vector<VarId> pattern_variables(const Node& node);
 

@@ -1075,6 +1075,8 @@ std::unique_ptr<RowStream> Executor::build(const Node& node, const Row& input, s
       const PatternTerm& g = node.graph;
       if (!g.var) {
         auto id = ctx_.stored_id(g.constant);
+        const auto& named = ctx_.dataset().named_graphs;  // FROM NAMED / USING NAMED restrict GRAPH <g> too
+        if (id && named && std::find(named->begin(), named->end(), *id) == named->end()) id.reset();
         return open(*node.left, input, id.value_or(kUnbound));
       }
       if (input[*g.var] != kUnbound) return open(*node.left, input, input[*g.var]);

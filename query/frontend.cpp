@@ -4,6 +4,7 @@
 
 #include <rasqal.h>
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <set>
@@ -637,7 +638,10 @@ class Translator {
 
 }  // namespace
 
-Query parse_query(std::string_view text, const std::string& base_iri) {
+namespace {
+
+// Rasqal's parse of already lowered text; a syntax error becomes a located QueryError.
+std::unique_ptr<rasqal_query, QueryDeleter> prepare(const std::string& text, const std::string& base_iri) {
   rasqal_world* w = world();
   ErrorSink errors;
   rasqal_world_set_log_handler(w, &errors, ErrorSink::handler);
@@ -645,11 +649,117 @@ Query parse_query(std::string_view text, const std::string& base_iri) {
   if (!rq) throw QueryError("cannot create a SPARQL parser");
   raptor_uri* base =
       raptor_new_uri(rasqal_world_get_raptor(w), reinterpret_cast<const unsigned char*>(base_iri.c_str()));
-  const LoweredQuery lowered = lower(text);
-  int rc = rasqal_query_prepare(rq.get(), reinterpret_cast<const unsigned char*>(lowered.text.c_str()), base);
+  int rc = rasqal_query_prepare(rq.get(), reinterpret_cast<const unsigned char*>(text.c_str()), base);
   raptor_free_uri(base);
   if (rc != 0 || !errors.message.empty())
     throw QueryError(errors.message.empty() ? "invalid SPARQL" : errors.message, errors.line, errors.column);
+  return rq;
+}
+
+std::optional<std::string> optional_iri(raptor_uri* uri) {
+  return uri ? std::optional<std::string>(uri_string(uri)) : std::nullopt;
+}
+
+// Update templates: a blank node is a constant (fresh per solution when instantiated), not a variable.
+std::vector<QuadTemplate> templates(Translator& t, raptor_sequence* seq) {
+  std::vector<QuadTemplate> out;
+  auto position = [&](rasqal_literal* l) {
+    if (l->type == RASQAL_LITERAL_VARIABLE && l->value.variable->type == RASQAL_VARIABLE_TYPE_ANONYMOUS)
+      return PatternTerm::term(Term::blank(reinterpret_cast<const char*>(l->value.variable->name)));
+    return t.pattern_term(l);
+  };
+  for (auto* tr : items<rasqal_triple>(seq)) {
+    QuadTemplate q{{position(tr->subject), position(tr->predicate), position(tr->object)}, std::nullopt};
+    if (tr->origin) q.graph = position(tr->origin);
+    out.push_back(std::move(q));
+  }
+  return out;
+}
+
+void check_data(const UpdateOperation& op) {
+  for (const auto* list : {&op.inserts, &op.deletes})
+    for (const QuadTemplate& q : *list)
+      for (const PatternTerm* p : {&q.triple.s, &q.triple.p, &q.triple.o, q.graph ? &*q.graph : nullptr}) {
+        if (!p) continue;
+        if (p->var) throw QueryError("INSERT DATA and DELETE DATA take no variables");
+        if (list == &op.deletes && p->constant.kind == TermKind::Blank)
+          throw QueryError("DELETE DATA takes no blank nodes");
+      }
+}
+
+UpdateOperation translate(const LoweredOperation& lowered_op, const std::string& base_iri) {
+  const LoweredQuery lowered = lower(lowered_op.text);
+  auto rq = prepare(lowered.text, base_iri);
+  rasqal_update_operation* ro = rasqal_query_get_update_operation(rq.get(), 0);
+  if (!ro) throw QueryError("not an update operation (use quiver query for SPARQL queries)");
+  UpdateOperation op;
+  op.data = lowered_op.data;
+  op.shares_previous_where = lowered_op.shares_previous_where;
+  op.using_graphs = lowered_op.using_graphs;
+  op.using_named = lowered_op.using_named;
+  op.silent = (ro->flags & RASQAL_UPDATE_FLAGS_SILENT) != 0;
+  Translator t(op.where, lowered);
+  switch (ro->type) {
+    case RASQAL_UPDATE_TYPE_UPDATE:
+      op.kind = UpdateOperation::Kind::Modify;
+      op.with = lowered_op.with;
+      if (ro->where) t.lift_helpers(ro->where);
+      op.where.root = ro->where ? t.pattern(ro->where) : Translator::unit();
+      op.inserts = templates(t, ro->insert_templates);
+      op.deletes = templates(t, ro->delete_templates);
+      for (const QuadTemplate& q : op.deletes)
+        for (const PatternTerm* p : {&q.triple.s, &q.triple.p, &q.triple.o})
+          if (!p->var && p->constant.kind == TermKind::Blank && !op.data)
+            throw QueryError("blank nodes are not allowed in DELETE templates");
+      if (op.data) check_data(op);
+      break;
+    case RASQAL_UPDATE_TYPE_CLEAR:
+    case RASQAL_UPDATE_TYPE_DROP:
+      op.kind = ro->type == RASQAL_UPDATE_TYPE_DROP || lowered_op.drop ? UpdateOperation::Kind::Drop
+                                                                       : UpdateOperation::Kind::Clear;
+      op.target = ro->applies == RASQAL_UPDATE_GRAPH_DEFAULT ? UpdateOperation::Target::Default
+                  : ro->applies == RASQAL_UPDATE_GRAPH_NAMED ? UpdateOperation::Target::Named
+                  : ro->applies == RASQAL_UPDATE_GRAPH_ALL   ? UpdateOperation::Target::All
+                                                             : UpdateOperation::Target::Graph;
+      op.graph = optional_iri(ro->graph_uri);
+      if (op.target == UpdateOperation::Target::Graph && !op.graph)
+        op.target = UpdateOperation::Target::Default;
+      break;
+    case RASQAL_UPDATE_TYPE_CREATE:
+      op.kind = UpdateOperation::Kind::Create;
+      op.graph = optional_iri(ro->graph_uri);
+      break;
+    case RASQAL_UPDATE_TYPE_LOAD:
+      op.kind = UpdateOperation::Kind::Load;
+      op.document = optional_iri(ro->document_uri).value_or("");
+      op.graph = optional_iri(ro->graph_uri);
+      break;
+    case RASQAL_UPDATE_TYPE_ADD:
+    case RASQAL_UPDATE_TYPE_MOVE:
+    case RASQAL_UPDATE_TYPE_COPY:
+      op.kind = ro->type == RASQAL_UPDATE_TYPE_ADD    ? UpdateOperation::Kind::Add
+                : ro->type == RASQAL_UPDATE_TYPE_MOVE ? UpdateOperation::Kind::Move
+                                                      : UpdateOperation::Kind::Copy;
+      op.graph = optional_iri(ro->graph_uri);
+      op.destination = optional_iri(ro->document_uri);
+      break;
+    default:
+      throw QueryError("unsupported update operation");
+  }
+  return op;
+}
+
+}  // namespace
+
+Update parse_update(std::string_view text, const std::string& base_iri) {
+  Update update;
+  for (const LoweredOperation& op : split_update(text)) update.operations.push_back(translate(op, base_iri));
+  return update;
+}
+
+Query parse_query(std::string_view text, const std::string& base_iri) {
+  const LoweredQuery lowered = lower(text);
+  auto rq = prepare(lowered.text, base_iri);
 
   Query q;
   Translator t(q, lowered);

@@ -24,5 +24,7 @@ class QueryError : public std::runtime_error {
 };
 
 Query parse_query(std::string_view text, const std::string& base_iri = "http://quiver.local/");
+// Parses a whole update request before anything runs: an error in any operation rejects them all.
+Update parse_update(std::string_view text, const std::string& base_iri = "http://quiver.local/");
 
 }  // namespace quiver::query

@@ -1,10 +1,14 @@
 #include "query/lowering.h"
 
+#include "query/frontend.h"
+
 #include <algorithm>
 #include <cctype>
 #include <cstring>
+#include <map>
 #include <optional>
 #include <regex>
+#include <set>
 
 namespace quiver::query {
 namespace {
@@ -462,6 +466,210 @@ class Lowerer {
 
 LoweredQuery lower(std::string_view text) {
   return Lowerer(text).run();
+}
+
+namespace {
+
+class UpdateSplitter {
+ public:
+  explicit UpdateSplitter(std::string_view text) : s_(text), t_(tokenize(text)) {}
+
+  std::vector<LoweredOperation> run() {
+    std::vector<LoweredOperation> out;
+    size_t i = 0;
+    bool after_operation = false;
+    while (i < t_.size()) {
+      if (is_word(t_[i], "PREFIX") && i + 2 < t_.size()) {
+        prefixes_[t_[i + 1].text] = iri_text(t_[i + 2]);
+        i += 3;
+      } else if (is_word(t_[i], "BASE") && i + 1 < t_.size()) {
+        i += 2;
+      } else if (is_punct(t_[i], ";")) {
+        // Update ::= Prologue (Update1 (';' Update)?)?: a separator follows an operation, once.
+        if (!after_operation) throw located("unexpected ';' (no operation before it)", t_[i]);
+        after_operation = false;
+        earlier_.emplace_back(t_[i].begin, t_[i].end);
+        ++i;
+      } else {
+        if (after_operation) throw located("operations must be separated by ';'", t_[i]);
+        size_t end = i;
+        for (int depth = 0; end < t_.size() && !(depth == 0 && is_punct(t_[end], ";")); ++end) {
+          if (is_punct(t_[end], "{")) ++depth;
+          if (is_punct(t_[end], "}")) --depth;
+        }
+        if (i + 1 < end && is_word(t_[i + 1], "DATA")) check_blank_labels(i, end);
+        operation(i, end, out);
+        earlier_.emplace_back(t_[i].begin, t_[end - 1].end);
+        after_operation = true;
+        i = end;
+      }
+    }
+    return out;
+  }
+
+ private:
+  QueryError located(const std::string& message, const Token& at) const {
+    int line = 1, column = 1;
+    for (size_t k = 0; k < at.begin; ++k) {
+      if (s_[k] == '\n') {
+        ++line;
+        column = 1;
+      } else {
+        ++column;
+      }
+    }
+    return QueryError(message, line, column);
+  }
+
+  // A blank node label of INSERT DATA belongs to that operation (SPARQL 1.1 Update, section 19.6 of the
+  // grammar notes): reusing it in a later DATA operation of the request is an error.
+  void check_blank_labels(size_t b, size_t e) {
+    std::set<std::string> mine;
+    for (size_t k = b; k < e; ++k) {
+      if (t_[k].kind != Token::Kind::Blank) continue;
+      if (labels_.count(t_[k].text))
+        throw located("blank node " + t_[k].text + " is used in an earlier operation", t_[k]);
+      mine.insert(t_[k].text);
+    }
+    labels_.insert(mine.begin(), mine.end());
+  }
+
+  // IRI text of an <iri> or a prefixed name (empty when the prefix is unknown: Rasqal will not see it, so
+  // the executor reports the unknown graph).
+  std::string iri_text(const Token& t) const {
+    if (t.kind == Token::Kind::Iri) return t.text.substr(1, t.text.size() - 2);
+    const size_t colon = t.text.find(':');
+    if (colon == std::string::npos) return {};
+    auto it = prefixes_.find(t.text.substr(0, colon + 1));
+    return it == prefixes_.end() ? std::string() : it->second + t.text.substr(colon + 1);
+  }
+
+  size_t matching(size_t open) const {
+    int d = 0;
+    for (size_t j = open; j < t_.size(); ++j) {
+      if (is_punct(t_[j], "{")) ++d;
+      if (is_punct(t_[j], "}") && --d == 0) return j;
+    }
+    return t_.size() - 1;
+  }
+
+  // The request up to token `last`, earlier operations and `removed` token ranges blanked.
+  std::string text(size_t last, const std::vector<std::pair<size_t, size_t>>& removed) const {
+    std::string out(s_.substr(0, t_[last].end));
+    auto blank = [&](size_t from, size_t to) {
+      for (size_t k = from; k < to && k < out.size(); ++k)
+        if (out[k] != '\n') out[k] = ' ';
+    };
+    for (auto [from, to] : earlier_) blank(from, to);
+    for (auto [first, last_token] : removed) blank(t_[first].begin, t_[last_token].end);
+    return out;
+  }
+
+  void operation(size_t b, size_t e, std::vector<LoweredOperation>& out) {
+    size_t k = b;
+    std::optional<std::string> with_iri;
+    std::vector<std::pair<size_t, size_t>> removed;
+    if (is_word(t_[k], "WITH") && k + 1 < e) {
+      with_iri = iri_text(t_[k + 1]);
+      removed.emplace_back(k, k + 1);
+      k += 2;
+    }
+    const bool insert = k < e && is_word(t_[k], "INSERT"), del = k < e && is_word(t_[k], "DELETE");
+    if ((insert || del) && k + 2 < e && is_word(t_[k + 1], "DATA") && is_punct(t_[k + 2], "{")) {
+      // Rasqal rejects empty template blocks, which add or remove nothing: leave them out.
+      std::vector<std::pair<size_t, size_t>> removed = {{k + 1, k + 1}};
+      const size_t close = matching(k + 2);
+      bool empty = true;
+      for (size_t j = k + 3; j < close; ++j) {
+        if (is_word(t_[j], "GRAPH") && j + 3 < close + 1 && is_punct(t_[j + 2], "{") &&
+            is_punct(t_[j + 3], "}")) {
+          removed.emplace_back(j, j + 3);
+          j += 3;
+        } else {
+          empty = false;
+        }
+      }
+      if (empty) return;
+      LoweredOperation op;
+      op.data = true;
+      op.text = text(e - 1, removed) + " WHERE {}";
+      out.push_back(std::move(op));
+      return;
+    }
+    if (!insert && !del) {  // graph management, or something Rasqal will judge
+      LoweredOperation op;
+      op.text = text(e - 1, {});
+      if (is_word(t_[k], "ADD") || is_word(t_[k], "MOVE") || is_word(t_[k], "COPY")) {
+        std::vector<std::pair<size_t, size_t>> graph_words;  // GraphOrDefault's optional GRAPH
+        for (size_t j = k + 1; j < e; ++j)
+          if (is_word(t_[j], "GRAPH")) graph_words.emplace_back(j, j);
+        op.text = text(e - 1, graph_words);
+      }
+      if (is_word(t_[k], "DROP")) {
+        op.text.replace(t_[k].begin, t_[k].end - t_[k].begin, "CLEAR");
+        op.drop = true;
+      }
+      out.push_back(std::move(op));
+      return;
+    }
+    if (del && k + 2 < e && is_word(t_[k + 1], "WHERE") && is_punct(t_[k + 2], "{")) {
+      // DELETE WHERE { P } is DELETE { P } WHERE { P }; Rasqal loses GRAPH blocks in the short form.
+      const size_t close = matching(k + 2);
+      LoweredOperation op;
+      op.text = text(e - 1, {{k + 1, k + 1}}) + " WHERE " +
+                std::string(s_.substr(t_[k + 2].begin, t_[close].end - t_[k + 2].begin));
+      out.push_back(std::move(op));
+      return;
+    }
+    // [WITH g] [DELETE {..}] [INSERT {..}] (USING [NAMED] g)* WHERE {..}
+    std::optional<std::pair<size_t, size_t>> delete_part, insert_part;
+    if (del && k + 1 < e && is_punct(t_[k + 1], "{")) {
+      delete_part = {k, matching(k + 1)};
+      k = delete_part->second + 1;
+    }
+    if (k < e && is_word(t_[k], "INSERT") && k + 1 < e && is_punct(t_[k + 1], "{")) {
+      insert_part = {k, matching(k + 1)};
+      k = insert_part->second + 1;
+    }
+    LoweredOperation op;
+    op.with = with_iri;
+    while (k < e && is_word(t_[k], "USING")) {
+      const bool named = k + 1 < e && is_word(t_[k + 1], "NAMED");
+      const size_t iri = k + 1 + named;
+      if (iri >= e) break;
+      (named ? op.using_named : op.using_graphs).push_back(iri_text(t_[iri]));
+      removed.emplace_back(k, iri);
+      k = iri + 1;
+    }
+    if (delete_part && insert_part) {
+      LoweredOperation first = op;
+      first.text = text(e - 1, with(removed, *insert_part));
+      out.push_back(std::move(first));
+      op.text = text(e - 1, with(removed, *delete_part));
+      op.shares_previous_where = true;
+    } else {
+      op.text = text(e - 1, removed);
+    }
+    out.push_back(std::move(op));
+  }
+
+  static std::vector<std::pair<size_t, size_t>> with(std::vector<std::pair<size_t, size_t>> v,
+                                                     std::pair<size_t, size_t> more) {
+    v.push_back(more);
+    return v;
+  }
+
+  std::string_view s_;
+  std::vector<Token> t_;
+  std::map<std::string, std::string> prefixes_;
+  std::set<std::string> labels_;
+  std::vector<std::pair<size_t, size_t>> earlier_;  // byte ranges of earlier operations and separators
+};
+
+}  // namespace
+
+std::vector<LoweredOperation> split_update(std::string_view text) {
+  return UpdateSplitter(text).run();
 }
 
 }  // namespace quiver::query

@@ -6,6 +6,7 @@
 // front end then lifts those blocks out and rebuilds the real operators.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,5 +35,20 @@ struct LoweredQuery {
 // Rewrites the query text; text without paths or EXISTS comes back unchanged. Malformed text is left for
 // Rasqal to report.
 LoweredQuery lower(std::string_view text);
+
+// One operation of an update request as text Rasqal parses on its own. Rasqal 0.9.33 parses one update
+// operation at a time well, but rejects INSERT DATA mixing triples with GRAPH blocks, USING clauses and the
+// combined DELETE { } INSERT { } WHERE { }. So each operation keeps the request's text up to its end, with
+// the earlier operations, its USING clauses and (for the combined form) the other half blanked out, and
+// INSERT DATA { Q } becomes INSERT { Q } WHERE { }: every line and column stays where the user wrote it.
+struct LoweredOperation {
+  std::string text;
+  bool data = false;                   // INSERT DATA / DELETE DATA
+  bool shares_previous_where = false;  // the INSERT half of a combined DELETE/INSERT: same WHERE, once
+  bool drop = false;                   // DROP, handed to Rasqal as CLEAR (it loses DROP DEFAULT/NAMED/ALL)
+  std::optional<std::string> with;     // WITH IRI (Rasqal drops it for the WHERE clause)
+  std::vector<std::string> using_graphs, using_named;  // USING [NAMED] IRIs (prefixed names resolved)
+};
+std::vector<LoweredOperation> split_update(std::string_view text);
 
 }  // namespace quiver::query

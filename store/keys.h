@@ -41,6 +41,7 @@ inline constexpr std::string_view kFormatKey = "format";
 inline constexpr std::string_view kHashBitsKey = "hash_bits";
 inline constexpr char kCollisionPrefix = 'c';
 inline constexpr char kGraphStatPrefix = 'g';
+inline constexpr char kCreatedGraphPrefix = 'e';  // graphs made by CREATE GRAPH: they exist while empty
 inline constexpr char kPredicateStatPrefix = 'p';
 inline constexpr std::string_view kFormatVersion = "quiver-store-1";
 

@@ -1,7 +1,9 @@
 #include "store/term.h"
 
 #include <cctype>
+#include <chrono>
 #include <cstdio>
+#include <random>
 
 namespace quiver {
 
@@ -155,6 +157,15 @@ std::string to_ntriples(const Term& term) {
   std::string out;
   append_ntriples(term, out);
   return out;
+}
+
+std::string unique_blank_prefix() {
+  std::random_device rd;
+  std::mt19937_64 rng(rd() ^
+                      static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()));
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "q%012llxf", static_cast<unsigned long long>(rng() & 0xFFFFFFFFFFFFULL));
+  return buf;
 }
 
 }  // namespace quiver

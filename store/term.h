@@ -63,4 +63,8 @@ bool decode_term(std::string_view bytes, Term& out);
 void append_ntriples(const Term& term, std::string& out);
 std::string to_ntriples(const Term& term);
 
+// A blank node label prefix no other load or update uses: blank nodes of different documents (and of
+// different solutions of an INSERT) are different nodes (RDF merge), so their labels must not meet.
+std::string unique_blank_prefix();
+
 }  // namespace quiver

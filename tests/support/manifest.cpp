@@ -14,6 +14,8 @@ constexpr const char* kRdf = "http://www.w3.org/1999/02/22-rdf-syntax-ns#";
 constexpr const char* kMf = "http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#";
 constexpr const char* kRdft = "http://www.w3.org/ns/rdftest#";
 constexpr const char* kQt = "http://www.w3.org/2001/sw/DataAccess/tests/test-query#";
+constexpr const char* kUt = "http://www.w3.org/2009/sparql/tests/test-update#";
+constexpr const char* kRdfs = "http://www.w3.org/2000/01/rdf-schema#";
 constexpr const char* kDawgt = "http://www.w3.org/2001/sw/DataAccess/tests/test-dawg#";
 
 std::string local_name(const std::string& iri) {
@@ -93,11 +95,30 @@ Manifest read_manifest(const std::filesystem::path& path) {
         if (const Term* t = first(e, std::string(kMf) + "name")) entry.name = t->value;
         if (const Term* t = first(e, std::string(kRdft) + "approval")) entry.approval = local_name(t->value);
         if (const Term* t = first(e, std::string(kDawgt) + "approval")) entry.approval = local_name(t->value);
-        if (const Term* t = first(e, std::string(kMf) + "result")) entry.result = file_of(*t);
+        // An update test's store state: ut:data for the default graph, ut:graphData [ut:graph; rdfs:label].
+        auto state = [&](const Term* node) {
+          ManifestEntry::StoreState s;
+          if (!node) return s;
+          const std::string n = node_key(*node);
+          for (const Term* d : all(n, std::string(kUt) + "data")) s.data.push_back(file_of(*d));
+          for (const Term* g : all(n, std::string(kUt) + "graphData")) {
+            const std::string gn = node_key(*g);
+            const Term* file = first(gn, std::string(kUt) + "graph");
+            const Term* label = first(gn, std::string(kRdfs) + "label");
+            if (file && label) s.graphs.push_back({file_of(*file), label->value});
+          }
+          return s;
+        };
+        if (const Term* t = first(e, std::string(kMf) + "result")) {
+          entry.result = file_of(*t);
+          entry.after = state(t);
+        }
         if (const Term* action = first(e, std::string(kMf) + "action")) {
           entry.action = file_of(*action);
           const std::string a = node_key(*action);
           if (const Term* q = first(a, std::string(kQt) + "query")) entry.query = file_of(*q);
+          if (const Term* r = first(a, std::string(kUt) + "request")) entry.request = file_of(*r);
+          entry.before = state(action);
           for (const Term* d : all(a, std::string(kQt) + "data")) entry.data.push_back(file_of(*d));
           for (const Term* g : all(a, std::string(kQt) + "graphData"))
             entry.graph_data.push_back(file_of(*g));

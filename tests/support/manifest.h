@@ -17,6 +17,18 @@ struct ManifestEntry {
   // SPARQL tests: the action is a node with the query, the default graph's data and named graphs' data.
   std::filesystem::path query;
   std::vector<std::filesystem::path> data, graph_data;
+  // SPARQL Update tests: the request, and the store before (action) and after (result): default graph data
+  // and named graphs with their IRIs.
+  struct GraphFile {
+    std::filesystem::path file;
+    std::string iri;
+  };
+  struct StoreState {
+    std::vector<std::filesystem::path> data;
+    std::vector<GraphFile> graphs;
+  };
+  std::filesystem::path request;
+  StoreState before, after;
 };
 
 struct Manifest {

@@ -1,0 +1,58 @@
+#include <chrono>
+#include <cstdio>
+
+#include "cli/command.h"
+#include "query/update.h"
+
+namespace quiver::cli {
+
+int update_command(const std::vector<std::string>& args) {
+  po::options_description options("Options");
+  std::string db, file, text, data_root;
+  double timeout = 1800;
+  size_t memory_mib = 2048;
+  options.add_options()("db", po::value(&db)->required(), "store directory")(
+      "file,f", po::value(&file), "read the update from this file ('-' for standard input)")(
+      "timeout", po::value(&timeout)->default_value(1800),
+      "seconds before the update is stopped (and undone)")(
+      "memory-limit", po::value(&memory_mib)->default_value(2048),
+      "MiB the request may hold (WHERE solutions and pending changes)")(
+      "no-sync", "acknowledge before the write-ahead log is on disk (faster; a crash may lose the update)")(
+      "data-root", po::value(&data_root),
+      "folder LOAD may read file: IRIs from (LOAD is refused without it)")(
+      "base", po::value<std::string>(), "base IRI for relative IRIs in the request")(
+      "update", po::value(&text), "the update text (or use --file)");
+  po::variables_map vm;
+  if (!parse_command_line(
+          args, "quiver update --db DIR (--file U.ru | 'UPDATE')",
+          "Applies a SPARQL 1.1 Update request: INSERT/DELETE DATA, DELETE WHERE, DELETE/INSERT ... WHERE\n"
+          "(with WITH, USING, USING NAMED), LOAD, CLEAR, DROP, CREATE, ADD, MOVE, COPY. All operations of\n"
+          "the request (separated by ';') commit together or not at all; readers are never blocked.",
+          options, vm, "update"))
+    return kOk;
+  text = request_text(file, text);
+  if (timeout <= 0) throw UsageError("--timeout must be positive");
+  if (memory_mib == 0) throw UsageError("--memory-limit must be positive");
+
+  StoreOptions store_options;
+  store_options.create_if_missing = false;
+  auto store = Store::open(db, store_options);
+  query::UpdateOptions u;
+  u.timeout = std::chrono::milliseconds(static_cast<int64_t>(timeout * 1000));
+  u.memory_limit = memory_mib << 20;
+  u.sync = vm.count("no-sync") == 0;
+  u.data_root = data_root;
+  if (vm.count("base")) u.base_iri = vm["base"].as<std::string>();
+  const auto start = std::chrono::steady_clock::now();
+  const query::UpdateReport report = query::run_update(*store, text, u);
+  const std::chrono::duration<double, std::milli> took = std::chrono::steady_clock::now() - start;
+  for (const auto& g : report.graphs)
+    std::printf("%-40s +%llu -%llu\n", g.graph.empty() ? "default graph" : ("<" + g.graph + ">").c_str(),
+                static_cast<unsigned long long>(g.inserted), static_cast<unsigned long long>(g.deleted));
+  std::printf("%zu operation%s: %llu triples inserted, %llu deleted in %.1f ms\n", report.operations,
+              report.operations == 1 ? "" : "s", static_cast<unsigned long long>(report.inserted),
+              static_cast<unsigned long long>(report.deleted), took.count());
+  return kOk;
+}
+
+}  // namespace quiver::cli

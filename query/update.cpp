@@ -1,0 +1,343 @@
+#include "query/update.h"
+
+#include <algorithm>
+#include <map>
+#include <memory>
+
+#include "parser/rdf_format.h"
+#include "parser/rdf_reader.h"
+#include "query/context.h"
+#include "query/executor.h"
+#include "store/transaction.h"
+
+namespace quiver::query {
+namespace {
+
+using Kind = UpdateOperation::Kind;
+using Target = UpdateOperation::Target;
+
+bool is_local(TermId id) {
+  return id != kUnbound && id_tag(id) == static_cast<IdTag>(0xF);
+}
+
+class UpdateRunner {
+ public:
+  UpdateRunner(Store& store, const UpdateOptions& options)
+      : txn_(store.begin_transaction()),
+        options_(options),
+        deadline_(std::chrono::steady_clock::now() + options.timeout),
+        blank_prefix_(unique_blank_prefix()) {}
+
+  void run(const UpdateOperation& op) {
+    ++operation_;
+    if (!op.shares_previous_where) ++requested_operations_;
+    switch (op.kind) {
+      case Kind::Modify:
+        return modify(op);
+      case Kind::Load:
+        return load(op);
+      case Kind::Clear:
+      case Kind::Drop:
+        return clear(op);
+      case Kind::Create: {
+        const TermId g = txn_->intern(Term::iri(*op.graph));
+        if (txn_->graph_exists(g)) {
+          if (!op.silent) throw QueryError("CREATE GRAPH <" + *op.graph + ">: the graph exists already");
+          return;
+        }
+        return txn_->create_graph(g);
+      }
+      case Kind::Add:
+      case Kind::Move:
+      case Kind::Copy:
+        return transfer(op);
+    }
+  }
+
+  UpdateReport commit() {
+    check_limits();
+    txn_->commit(options_.sync);
+    UpdateReport report;
+    report.operations = requested_operations_;
+    for (auto& [g, change] : txn_->changes()) {
+      std::string name;
+      if (g != kDefaultGraph)
+        if (auto t = txn_->view().term(g)) name = t->value;
+      report.graphs.push_back({name, change.inserted, change.deleted});
+      report.inserted += change.inserted;
+      report.deleted += change.deleted;
+    }
+    return report;
+  }
+
+ private:
+  // ---- DELETE / INSERT ... WHERE (and the DATA forms, which are templates over one empty solution) -------
+
+  void modify(const UpdateOperation& op) {
+    if (!op.shares_previous_where) {
+      where_ = std::make_unique<Where>(txn_->view(), op, deadline_, options_);
+      set_dataset(op, where_->ctx.dataset());
+      Executor ex(where_->ctx);
+      auto stream = ex.open(*op.where.root, where_->ctx.empty_row());
+      Row row;
+      while (stream->next(row)) {
+        where_->ctx.check_deadline();
+        where_->ctx.charge_memory(where_->ctx.row_bytes());
+        where_->rows.push_back(row);
+      }
+    }
+    if (!where_) throw QueryError("internal error: an INSERT half without its WHERE clause");
+    const TermId default_graph = op.with ? txn_->intern(Term::iri(*op.with)) : kDefaultGraph;
+    // Variables by name: the INSERT half of a combined operation reads the rows its DELETE half made.
+    std::vector<std::optional<VarId>> slot(op.where.variables.size());
+    for (VarId v = 0; v < slot.size(); ++v) slot[v] = where_->variables->find(op.where.variables.name(v));
+    auto value = [&](const PatternTerm& p, const Row& row) -> TermId {
+      if (!p.var || !slot[*p.var]) return kUnbound;
+      return row[*slot[*p.var]];
+    };
+    for (const Row& row : where_->rows) {
+      check_limits();
+      for (const QuadTemplate& t : op.deletes)
+        if (auto q = existing_quad(t, row, value, default_graph)) txn_->remove(*q);
+    }
+    for (size_t n = 0; n < where_->rows.size(); ++n) {
+      check_limits();
+      for (const QuadTemplate& t : op.inserts)
+        if (auto q = new_quad(t, where_->rows[n], value, default_graph, n)) txn_->insert(*q);
+    }
+  }
+
+  struct Where {
+    Where(const ReadView& view, const UpdateOperation& op, std::chrono::steady_clock::time_point deadline,
+          const UpdateOptions& options)
+        : ctx(view, op.where.variables.size(), deadline, options.cancelled, options.memory_limit),
+          variables(&op.where.variables) {}
+    QueryContext ctx;
+    const Variables* variables;
+    std::vector<Row> rows;
+  };
+
+  void set_dataset(const UpdateOperation& op, Dataset& ds) {
+    auto ids = [&](const std::vector<std::string>& iris) {
+      std::vector<TermId> out;
+      for (const auto& iri : iris) out.push_back(txn_->view().find(Term::iri(iri)).value_or(kUnbound - 1));
+      return out;
+    };
+    if (!op.using_graphs.empty() || !op.using_named.empty()) {
+      ds.default_graphs = ids(op.using_graphs);
+      ds.named_graphs = ids(op.using_named);
+    } else if (op.with) {
+      ds.default_graphs = {txn_->view().find(Term::iri(*op.with)).value_or(kUnbound - 1)};
+    }
+  }
+
+  template <class Value>
+  std::optional<Quad> existing_quad(const QuadTemplate& t, const Row& row, Value& value,
+                                    TermId default_graph) {
+    auto id = [&](const PatternTerm& p) -> std::optional<TermId> {
+      if (p.var) {
+        TermId v = value(p, row);
+        if (v == kUnbound || is_local(v)) return std::nullopt;  // a computed term the store cannot hold yet
+        return v;
+      }
+      return txn_->view().find(p.constant);
+    };
+    auto s = id(t.triple.s), p = id(t.triple.p), o = id(t.triple.o);
+    std::optional<TermId> g = t.graph ? id(*t.graph) : std::optional<TermId>(default_graph);
+    if (!s || !p || !o || !g) return std::nullopt;
+    return Quad{*s, *p, *o, *g};
+  }
+
+  template <class Value>
+  std::optional<Quad> new_quad(const QuadTemplate& t, const Row& row, Value& value, TermId default_graph,
+                               size_t solution) {
+    // Terms first, checked for their place (a literal subject, a blank graph name...), then interned:
+    // a skipped triple adds nothing to the dictionary.
+    std::optional<Term> terms[4];
+    TermId ids[4] = {kUnbound, kUnbound, kUnbound, default_graph};
+    const PatternTerm* positions[4] = {&t.triple.s, &t.triple.p, &t.triple.o, t.graph ? &*t.graph : nullptr};
+    for (int i = 0; i < 4; ++i) {
+      const PatternTerm* p = positions[i];
+      if (!p) continue;
+      if (p->var) {
+        TermId v = value(*p, row);
+        if (v == kUnbound) return std::nullopt;
+        if (is_local(v))
+          terms[i] = where_->ctx.term(v);
+        else
+          ids[i] = v;
+      } else if (p->constant.kind == TermKind::Blank) {
+        terms[i] = Term::blank(blank_prefix_ + std::to_string(operation_) + "_" + std::to_string(solution) +
+                               "_" + p->constant.value);
+      } else {
+        terms[i] = p->constant;
+      }
+      const TermKind kind = terms[i] ? terms[i]->kind : kind_of(ids[i]);
+      const bool ok = i == 0 ? kind != TermKind::Literal : i == 2 ? true : kind == TermKind::Iri;
+      if (!ok) return std::nullopt;
+    }
+    for (int i = 0; i < 4; ++i)
+      if (terms[i]) ids[i] = txn_->intern(*terms[i]);
+    return Quad{ids[0], ids[1], ids[2], ids[3]};
+  }
+
+  static TermKind kind_of(TermId id) {
+    switch (id_tag(id)) {
+      case IdTag::Iri:
+        return TermKind::Iri;
+      case IdTag::Blank:
+        return TermKind::Blank;
+      default:
+        return TermKind::Literal;
+    }
+  }
+
+  // ---- graph management ---------------------------------------------------------------------------------
+
+  std::vector<Quad> quads_of(TermId g) {
+    std::vector<Quad> out;
+    for (QuadCursor c = txn_->view().scan({std::nullopt, std::nullopt, std::nullopt, g}); c.valid();
+         c.next()) {
+      check_limits();
+      out.push_back(c.quad());
+    }
+    return out;
+  }
+
+  std::vector<TermId> named_graphs() {
+    std::vector<TermId> out;
+    for (auto& [g, count] : txn_->view().statistics().graphs)
+      if (g != kDefaultGraph && count > 0) out.push_back(g);
+    return out;
+  }
+
+  // The id of a graph IRI if the graph exists (nullopt: the default graph).
+  std::optional<TermId> existing_graph(const std::optional<std::string>& iri) {
+    if (!iri) return kDefaultGraph;
+    auto id = txn_->view().find(Term::iri(*iri));
+    if (id && txn_->graph_exists(*id)) return id;
+    return std::nullopt;
+  }
+
+  void clear(const UpdateOperation& op) {
+    const bool drop = op.kind == Kind::Drop;
+    std::vector<TermId> graphs;
+    switch (op.target) {
+      case Target::Graph: {
+        auto g = existing_graph(op.graph);
+        if (!g) {
+          if (op.silent) return;
+          throw QueryError(std::string(drop ? "DROP" : "CLEAR") + " GRAPH <" + *op.graph +
+                           ">: no such graph");
+        }
+        graphs = {*g};
+        break;
+      }
+      case Target::Default:
+        graphs = {kDefaultGraph};
+        break;
+      case Target::Named:
+        graphs = named_graphs();
+        break;
+      case Target::All:
+        graphs = named_graphs();
+        graphs.push_back(kDefaultGraph);
+        break;
+    }
+    for (TermId g : graphs) {
+      for (const Quad& q : quads_of(g)) txn_->remove(q);
+      if (drop && g != kDefaultGraph) txn_->forget_graph(g);
+    }
+  }
+
+  // ADD, COPY and MOVE (section 3.2.5-3.2.7): nothing happens when source and destination are the same.
+  void transfer(const UpdateOperation& op) {
+    if (op.graph == op.destination) return;
+    auto source = existing_graph(op.graph);
+    if (!source) {
+      if (op.silent) return;
+      throw QueryError("the source graph <" + *op.graph + "> does not exist");
+    }
+    const TermId destination = op.destination ? txn_->intern(Term::iri(*op.destination)) : kDefaultGraph;
+    if (op.kind != Kind::Add)
+      for (const Quad& q : quads_of(destination)) txn_->remove(q);
+    for (Quad q : quads_of(*source)) {
+      if (op.kind == Kind::Move) txn_->remove(q);
+      q.g = destination;
+      txn_->insert(q);
+    }
+    if (op.kind == Kind::Move && *source != kDefaultGraph) txn_->forget_graph(*source);
+  }
+
+  // ---- LOAD -----------------------------------------------------------------------------------------------
+
+  void load(const UpdateOperation& op) {
+    try {
+      const std::filesystem::path path = loadable_path(op.document);
+      auto format = format_from_path(path);
+      if (!format) throw QueryError("LOAD <" + op.document + ">: unknown RDF format (by its file name)");
+      // The document is read whole before it touches the transaction: a syntax error half-way adds nothing.
+      std::vector<std::array<Term, 4>> statements;
+      const std::string prefix = blank_prefix_ + "l" + std::to_string(operation_) + "_";
+      auto own = [&](const TermView& v) {
+        Term t = v.to_term();
+        if (t.kind == TermKind::Blank) t.value = prefix + t.value;
+        return t;
+      };
+      RdfReader reader(*format, op.document);
+      reader.parse_file(
+          path,
+          [&](const TermView& s, const TermView& p, const TermView& o, const TermView* g) {
+            statements.push_back({own(s), own(p), own(o), g && !op.graph ? own(*g) : Term()});
+          },
+          [&](const SyntaxError& e) { throw ParseError(e); });
+      const TermId into = op.graph ? txn_->intern(Term::iri(*op.graph)) : kDefaultGraph;
+      for (const auto& st : statements) {
+        check_limits();
+        const TermId g = st[3].value.empty() ? into : txn_->intern(st[3]);
+        txn_->insert({txn_->intern(st[0]), txn_->intern(st[1]), txn_->intern(st[2]), g});
+      }
+    } catch (const std::exception& e) {
+      if (op.silent) return;
+      throw QueryError(std::string("LOAD <") + op.document + ">: " + e.what());
+    }
+  }
+
+  std::filesystem::path loadable_path(const std::string& iri) {
+    if (options_.data_root.empty())
+      throw QueryError("LOAD is disabled: no data root is configured (give --data-root)");
+    if (iri.rfind("file://", 0) != 0) throw QueryError("LOAD reads file: IRIs only");
+    std::filesystem::path path = std::filesystem::weakly_canonical(iri.substr(7));
+    const std::filesystem::path root = std::filesystem::weakly_canonical(options_.data_root);
+    auto [r, p] = std::mismatch(root.begin(), root.end(), path.begin(), path.end());
+    if (r != root.end()) throw QueryError("LOAD reads files under the data root only, not " + path.string());
+    return path;
+  }
+
+  void check_limits() {
+    if (std::chrono::steady_clock::now() > deadline_) throw QueryError("the update ran past its timeout");
+    if (options_.cancelled && options_.cancelled->load()) throw QueryError("the update was cancelled");
+    if (txn_->pending_bytes() > options_.memory_limit)
+      throw QueryError("the update's pending changes passed its memory limit of " +
+                       std::to_string(options_.memory_limit >> 20) + " MiB");
+  }
+
+  std::unique_ptr<Transaction> txn_;
+  const UpdateOptions& options_;
+  std::chrono::steady_clock::time_point deadline_;
+  std::string blank_prefix_;
+  size_t operation_ = 0;             // numbers blank nodes apart
+  size_t requested_operations_ = 0;  // as the user wrote them: a combined DELETE/INSERT is one
+  std::unique_ptr<Where> where_;
+};
+
+}  // namespace
+
+UpdateReport run_update(Store& store, std::string_view text, const UpdateOptions& options) {
+  const Update update = parse_update(text, options.base_iri);  // all of it parses before anything runs
+  UpdateRunner runner(store, options);
+  for (const UpdateOperation& op : update.operations) runner.run(op);
+  return runner.commit();
+}
+
+}  // namespace quiver::query

@@ -1,0 +1,45 @@
+// SPARQL 1.1 Update: a request (one or more operations separated by ';') runs as one transaction. Each
+// operation's WHERE clause is evaluated once, against the state before that operation (earlier operations of
+// the request included); deletes apply before inserts; everything commits atomically at the end, or nothing
+// does.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "query/frontend.h"
+#include "store/store.h"
+
+namespace quiver::query {
+
+struct UpdateOptions {
+  std::chrono::milliseconds timeout{std::chrono::minutes(30)};
+  // Bytes the request may hold: its WHERE solutions and its pending changes.
+  size_t memory_limit = size_t{2} << 30;
+  bool sync = true;  // the write-ahead log reaches the disk before the update is acknowledged
+  std::string base_iri = "http://quiver.local/";
+  // LOAD reads file: IRIs under this folder only; empty refuses LOAD.
+  std::filesystem::path data_root;
+  const std::atomic<bool>* cancelled = nullptr;
+};
+
+struct UpdateReport {
+  struct GraphChange {
+    std::string graph;  // IRI; empty for the default graph
+    uint64_t inserted = 0, deleted = 0;
+  };
+  std::vector<GraphChange> graphs;
+  uint64_t inserted = 0, deleted = 0;
+  size_t operations = 0;
+};
+
+// Parses and applies an update request. Throws QueryError (invalid SPARQL, a failed operation, a timeout, a
+// memory limit) or StoreError; either way the store is unchanged.
+UpdateReport run_update(Store& store, std::string_view text, const UpdateOptions& options);
+
+}  // namespace quiver::query
