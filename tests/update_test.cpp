@@ -1,0 +1,251 @@
+// SPARQL Update beyond the W3C suites: atomicity, exact statistics, readers beside a writer, crash safety,
+// the memory limit, LOAD's data root and the quiver update command.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <set>
+#include <thread>
+
+#include "loader/loader.h"
+#include "query/query.h"
+#include "query/update.h"
+#include "tests/support/memory_file.h"
+#include "tests/support/quiver_process.h"
+#include "tests/support/temp_dir.h"
+
+namespace quiver::testing {
+namespace {
+
+std::string triples(int from, int to, const std::string& predicate = "http://e/p") {
+  std::string text;
+  for (int i = from; i < to; ++i)
+    text +=
+        "<http://e/" + std::to_string(i) + "> <" + predicate + "> \"v" + std::to_string(i % 100) + "\" .\n";
+  return text;
+}
+
+void seed(Store& store, const TempDir& dir, const std::string& text) {
+  LoadOptions options;
+  options.inputs = {write_file(dir / "seed.nt", text)};
+  options.threads = 2;
+  options.memory_mib = 64;
+  load(store, options);
+}
+
+query::UpdateOptions no_sync() {
+  query::UpdateOptions options;
+  options.sync = false;
+  return options;
+}
+
+uint64_t count(const Store& store, const std::string& where) {
+  MemoryFile out;
+  auto writer = query::make_result_writer(query::ResultFormat::Csv, out.get());
+  query::run_query(store, "SELECT (COUNT(*) AS ?n) WHERE { " + where + " }", {}, *writer);
+  const std::string text = out.text();
+  return std::stoull(text.substr(text.find('\n') + 1));
+}
+
+// The statistics recomputed from a full scan: what the maintained ones must equal.
+Statistics scanned_statistics(const Store& store) {
+  Statistics s;
+  std::map<TermId, std::set<TermId>> subjects, objects;
+  for (QuadCursor c = store.scan({}); c.valid(); c.next()) {
+    const Quad& q = c.quad();
+    ++s.quads;
+    ++s.graphs[q.g];
+    ++s.predicates[q.p].triples;
+    subjects[q.p].insert(q.s);
+    objects[q.p].insert(q.o);
+  }
+  for (auto& [p, stats] : s.predicates) {
+    stats.distinct_subjects = subjects[p].size();
+    stats.distinct_objects = objects[p].size();
+  }
+  return s;
+}
+
+void expect_same(const Statistics& a, const Statistics& b) {
+  EXPECT_EQ(a.quads, b.quads);
+  EXPECT_EQ(a.graphs, b.graphs);
+  ASSERT_EQ(a.predicates.size(), b.predicates.size());
+  for (auto& [p, s] : a.predicates) {
+    ASSERT_TRUE(b.predicates.count(p));
+    EXPECT_EQ(s.triples, b.predicates.at(p).triples);
+    EXPECT_EQ(s.distinct_subjects, b.predicates.at(p).distinct_subjects);
+    EXPECT_EQ(s.distinct_objects, b.predicates.at(p).distinct_objects);
+  }
+}
+
+TEST(Update, AFailingOperationLeavesNoTraceOfTheEarlierOnes) {
+  TempDir dir;
+  auto store = Store::open(dir / "db");
+  seed(*store, dir, triples(0, 50));
+  const Statistics before = store->statistics();
+  EXPECT_THROW(
+      query::run_update(*store,
+                        "INSERT DATA { <http://e/x> <http://e/q> 1 . GRAPH <http://e/g> { <http://e/x> "
+                        "<http://e/q> 2 } } ;\n"
+                        "DELETE WHERE { ?s <http://e/p> ?o } ;\n"
+                        "DROP GRAPH <http://e/missing>",
+                        no_sync()),
+      query::QueryError);
+  expect_same(store->statistics(), before);
+  EXPECT_EQ(count(*store, "?s ?p ?o"), 50u);
+  EXPECT_FALSE(store->find(Term::iri("http://e/q")).has_value()) << "a term of the failed request was kept";
+  // A syntax error in the last operation stops the request before anything runs.
+  EXPECT_THROW(query::run_update(*store, "CLEAR DEFAULT ; INSERT DATA { <http://e/x> }", no_sync()),
+               query::QueryError);
+  EXPECT_EQ(count(*store, "?s ?p ?o"), 50u);
+}
+
+TEST(Update, StatisticsStayExactThroughInsertsDeletesAndGraphMoves) {
+  TempDir dir;
+  auto store = Store::open(dir / "db");
+  seed(*store, dir, triples(0, 200) + triples(100, 300, "http://e/r"));
+  const char* requests[] = {
+      "DELETE { ?s <http://e/p> ?o } INSERT { ?s <http://e/p2> ?o } WHERE { ?s <http://e/p> ?o FILTER(?o = "
+      "\"v7\") }",
+      "INSERT { GRAPH <http://e/g> { ?s ?p ?o } } WHERE { ?s <http://e/r> ?o BIND(<http://e/r> AS ?p) }",
+      "DELETE DATA { <http://e/150> <http://e/r> \"v50\" } ; INSERT DATA { <http://e/150> <http://e/r> "
+      "\"new\" }",
+      "MOVE <http://e/g> TO <http://e/h> ; ADD <http://e/h> TO DEFAULT",
+      "DELETE WHERE { ?s <http://e/p> \"v8\" } ; DROP GRAPH <http://e/h>",
+  };
+  for (const char* r : requests) {
+    query::run_update(*store, r, no_sync());
+    expect_same(store->statistics(), scanned_statistics(*store));
+  }
+  EXPECT_EQ(count(*store, "?s <http://e/p2> ?o"), 2u);
+  EXPECT_EQ(count(*store, "GRAPH ?g { ?s ?p ?o }"), 0u);
+}
+
+TEST(Update, ReadersSeeTheStateBeforeOrAfterNeverBetween) {
+  TempDir dir;
+  auto store = Store::open(dir / "db");
+  seed(*store, dir, triples(0, 30000));
+  std::atomic<bool> done{false};
+  std::set<uint64_t> seen;
+  std::thread reader([&] {
+    while (!done) seen.insert(count(*store, "?s <http://e/copy> ?o"));
+  });
+  const ReadView before(*store);  // a snapshot taken before the update keeps its view after the commit
+  query::run_update(*store, "INSERT { ?s <http://e/copy> ?o } WHERE { ?s <http://e/p> ?o }", no_sync());
+  done = true;
+  reader.join();
+  for (uint64_t n : seen) EXPECT_TRUE(n == 0 || n == 30000) << "a reader saw " << n << " of 30000 copies";
+  EXPECT_EQ(count(*store, "?s <http://e/copy> ?o"), 30000u);
+  auto copy = before.find(Term::iri("http://e/copy"));
+  EXPECT_FALSE(copy && before.scan({std::nullopt, copy, std::nullopt, std::nullopt}).valid());
+}
+
+TEST(Update, AnUpdateOverItsMemoryLimitFailsCleanly) {
+  TempDir dir;
+  auto store = Store::open(dir / "db");
+  seed(*store, dir, triples(0, 20000));
+  query::UpdateOptions options = no_sync();
+  options.memory_limit = 1 << 20;
+  try {
+    query::run_update(*store, "INSERT { ?s <http://e/copy> ?o } WHERE { ?s <http://e/p> ?o }", options);
+    FAIL() << "20000 changes fitted in 1 MiB";
+  } catch (const query::QueryError& e) {
+    EXPECT_NE(std::string(e.what()).find("memory limit"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(count(*store, "?s ?p ?o"), 20000u);
+}
+
+TEST(Update, LoadReadsOnlyUnderTheDataRoot) {
+  TempDir dir;
+  auto store = Store::open(dir / "db");
+  std::filesystem::create_directories(dir / "root");
+  const auto inside = write_file(dir / "root" / "a.nt", triples(0, 3));
+  const auto outside = write_file(dir / "b.nt", triples(0, 3));
+  query::UpdateOptions options = no_sync();
+  options.data_root = dir / "root";
+  EXPECT_THROW(query::run_update(*store, "LOAD <file://" + outside.string() + ">", options),
+               query::QueryError);
+  EXPECT_THROW(query::run_update(*store, "LOAD <file://" + (dir / "root/../b.nt").string() + ">", options),
+               query::QueryError);
+  query::run_update(*store, "LOAD SILENT <file://" + (dir / "root/none.nt").string() + ">", options);
+  query::run_update(*store, "LOAD <file://" + inside.string() + "> INTO GRAPH <http://e/g>", options);
+  EXPECT_EQ(count(*store, "GRAPH <http://e/g> { ?s ?p ?o }"), 3u);
+  options.data_root.clear();
+  EXPECT_THROW(query::run_update(*store, "LOAD <file://" + inside.string() + ">", options),
+               query::QueryError);
+}
+
+TEST(UpdateCommand, KilledMidwayLeavesTheStoreUnchanged) {
+  TempDir dir;
+  const auto db = dir / "db";
+  {
+    auto store = Store::open(db);
+    seed(*store, dir, triples(0, 400000));
+  }
+  const char* bin = std::getenv("QUIVER_BIN");
+  ASSERT_NE(bin, nullptr) << "QUIVER_BIN is not set";
+  pid_t pid = fork();
+  if (pid == 0) {
+    execl(bin, bin, "update", "--db", db.c_str(), "INSERT { ?s <http://e/copy> ?o } WHERE { ?s ?p ?o }",
+          static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, WNOHANG), 0) << "the update finished before it could be killed";
+  kill(pid, SIGKILL);
+  waitpid(pid, &status, 0);
+  auto store = Store::open(db);
+  EXPECT_EQ(count(*store, "?s <http://e/copy> ?o"), 0u);
+  EXPECT_EQ(store->statistics().quads, 400000u);
+}
+
+TEST(UpdateCommand, AnAcknowledgedUpdateSurvivesAKill) {
+  TempDir dir;
+  const auto db = dir / "db";
+  Store::open(db);
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  pid_t pid = fork();
+  if (pid == 0) {  // commits, says so, then waits to be killed: no clean shutdown, no flush
+    auto store = Store::open(db);
+    query::run_update(*store, "INSERT DATA { <http://e/a> <http://e/b> \"kept\" }", {});
+    (void)!write(fds[1], "y", 1);
+    pause();
+    _exit(0);
+  }
+  char ack = 0;
+  ASSERT_EQ(read(fds[0], &ack, 1), 1);
+  kill(pid, SIGKILL);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  auto store = Store::open(db);
+  EXPECT_EQ(count(*store, "<http://e/a> <http://e/b> \"kept\""), 1u);
+  expect_same(store->statistics(), scanned_statistics(*store));
+}
+
+TEST(UpdateCommand, ReportsChangesPerGraphAndRefusesBadInput) {
+  TempDir dir;
+  const std::string db = (dir / "db").string();
+  Store::open(db);
+  auto ok = run_quiver("update --db " + db +
+                       " 'INSERT DATA { <http://e/a> <http://e/b> 1 . GRAPH <http://e/g> { <http://e/a> "
+                       "<http://e/b> 2 } }'");
+  EXPECT_EQ(ok.code, 0) << ok.output;
+  EXPECT_NE(ok.output.find("default graph"), std::string::npos) << ok.output;
+  EXPECT_NE(ok.output.find("<http://e/g>"), std::string::npos) << ok.output;
+  EXPECT_NE(ok.output.find("1 operation: 2 triples inserted, 0 deleted"), std::string::npos) << ok.output;
+  auto bad = run_quiver("update --db " + db + " 'INSERT DATA { <http://e/a> }'");
+  EXPECT_EQ(bad.code, 1);
+  EXPECT_NE(bad.output.find("line 1"), std::string::npos) << bad.output;
+  auto query_text = run_quiver("update --db " + db + " 'SELECT * WHERE { ?s ?p ?o }'");
+  EXPECT_EQ(query_text.code, 1);
+  EXPECT_EQ(run_quiver("update --db " + (dir / "none").string() + " 'CLEAR ALL'").code, 1);
+  EXPECT_EQ(run_quiver("update --db " + db).code, 2);
+}
+
+}  // namespace
+}  // namespace quiver::testing
