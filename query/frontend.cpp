@@ -695,6 +695,7 @@ UpdateOperation translate(const LoweredOperation& lowered_op, const std::string&
   UpdateOperation op;
   op.data = lowered_op.data;
   op.shares_previous_where = lowered_op.shares_previous_where;
+  op.continues_previous = lowered_op.continues_previous;
   op.using_graphs = lowered_op.using_graphs;
   op.using_named = lowered_op.using_named;
   op.silent = (ro->flags & RASQAL_UPDATE_FLAGS_SILENT) != 0;

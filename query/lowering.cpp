@@ -39,7 +39,7 @@ std::vector<Token> tokenize(std::string_view s) {
       while (i < s.size() && s[i] != '\n') ++i;
     } else if (c == '<') {
       std::match_results<std::string_view::const_iterator> m;
-      if (std::regex_search(s.begin() + i, s.end(), m, iri_ref)) {
+      if (std::regex_search(s.begin() + i, s.end(), m, iri_ref, std::regex_constants::match_continuous)) {
         push(Token::Kind::Iri, i, i + m.length(0));
         i += m.length(0);
       } else {
@@ -481,8 +481,10 @@ class UpdateSplitter {
     while (i < t_.size()) {
       if (is_word(t_[i], "PREFIX") && i + 2 < t_.size()) {
         prefixes_[t_[i + 1].text] = iri_text(t_[i + 2]);
+        prologue_ += "PREFIX " + t_[i + 1].text + " " + t_[i + 2].text + " ";
         i += 3;
       } else if (is_word(t_[i], "BASE") && i + 1 < t_.size()) {
+        prologue_ += "BASE " + t_[i + 1].text + " ";
         i += 2;
       } else if (is_punct(t_[i], ";")) {
         // Update ::= Prologue (Update1 (';' Update)?)?: a separator follows an operation, once.
@@ -509,15 +511,7 @@ class UpdateSplitter {
 
  private:
   QueryError located(const std::string& message, const Token& at) const {
-    int line = 1, column = 1;
-    for (size_t k = 0; k < at.begin; ++k) {
-      if (s_[k] == '\n') {
-        ++line;
-        column = 1;
-      } else {
-        ++column;
-      }
-    }
+    auto [line, column] = position(at.begin);
     return QueryError(message, line, column);
   }
 
@@ -575,6 +569,12 @@ class UpdateSplitter {
       k += 2;
     }
     const bool insert = k < e && is_word(t_[k], "INSERT"), del = k < e && is_word(t_[k], "DELETE");
+    if ((insert || del) && k + 2 < e && is_word(t_[k + 1], "DATA") && is_punct(t_[k + 2], "{") &&
+        statements(k + 2, matching(k + 2)) > kDataChunk) {
+      bool first = true;
+      data_chunks(insert ? "INSERT" : "DELETE", k + 2, matching(k + 2), "", out, first);
+      return;
+    }
     if ((insert || del) && k + 2 < e && is_word(t_[k + 1], "DATA") && is_punct(t_[k + 2], "{")) {
       // Rasqal rejects empty template blocks, which add or remove nothing: leave them out.
       std::vector<std::pair<size_t, size_t>> removed = {{k + 1, k + 1}};
@@ -653,6 +653,87 @@ class UpdateSplitter {
     out.push_back(std::move(op));
   }
 
+  // ---- large data blocks: Rasqal's parser stack overflows past a few thousand triples in one block, so a
+  // large INSERT DATA / DELETE DATA goes to it in chunks (each keeping its lines where they were written).
+  static constexpr size_t kDataChunk = 1000;
+
+  struct Piece {
+    size_t first, last;  // tokens of one triples sentence (up to its '.') or one GRAPH block
+    bool graph;
+  };
+
+  std::vector<Piece> pieces(size_t open, size_t close) const {
+    std::vector<Piece> out;
+    size_t start = open + 1;
+    int depth = 0;
+    for (size_t j = open + 1; j < close; ++j) {
+      if (depth == 0 && is_word(t_[j], "GRAPH") && j + 2 < close && is_punct(t_[j + 2], "{")) {
+        if (start < j) out.push_back({start, j - 1, false});
+        const size_t end = matching(j + 2);
+        out.push_back({j, end, true});
+        j = end;
+        start = end + 1;
+        continue;
+      }
+      if (is_punct(t_[j], "[") || is_punct(t_[j], "(")) ++depth;
+      if (is_punct(t_[j], "]") || is_punct(t_[j], ")")) --depth;
+      if (depth == 0 && is_punct(t_[j], ".")) {
+        out.push_back({start, j, false});
+        start = j + 1;
+      }
+    }
+    if (start < close) out.push_back({start, close - 1, false});
+    return out;
+  }
+
+  size_t statements(size_t open, size_t close) const {
+    size_t n = 0;
+    for (const Piece& p : pieces(open, close)) n += p.graph ? statements(p.first + 2, p.last) : 1;
+    return n;
+  }
+
+  void data_chunks(const std::string& verb, size_t open, size_t close, const std::string& graph,
+                   std::vector<LoweredOperation>& out, bool& first) {
+    std::vector<Piece> chunk;
+    auto flush = [&] {
+      if (chunk.empty()) return;
+      const size_t begin = t_[chunk.front().first].begin, end = t_[chunk.back().last].end;
+      auto [line, column] = position(begin);
+      LoweredOperation op;
+      op.data = true;
+      op.continues_previous = !first;
+      first = false;
+      op.text = prologue_ + verb + " { " + (graph.empty() ? "" : "GRAPH " + graph + " { ") +
+                std::string(line - 1, '\n') + std::string(column - 1, ' ') +
+                std::string(s_.substr(begin, end - begin)) + (graph.empty() ? "" : " }") + " } WHERE {}";
+      out.push_back(std::move(op));
+      chunk.clear();
+    };
+    for (const Piece& p : pieces(open, close)) {
+      if (p.graph && statements(p.first + 2, p.last) > kDataChunk) {
+        flush();
+        data_chunks(verb, p.first + 2, p.last, t_[p.first + 1].text, out, first);
+        continue;
+      }
+      chunk.push_back(p);
+      if (chunk.size() >= kDataChunk) flush();
+    }
+    flush();
+  }
+
+  std::pair<int, int> position(size_t offset) const {
+    int line = 1, column = 1;
+    for (size_t k = 0; k < offset; ++k) {
+      if (s_[k] == '\n') {
+        ++line;
+        column = 1;
+      } else {
+        ++column;
+      }
+    }
+    return {line, column};
+  }
+
   static std::vector<std::pair<size_t, size_t>> with(std::vector<std::pair<size_t, size_t>> v,
                                                      std::pair<size_t, size_t> more) {
     v.push_back(more);
@@ -662,6 +743,7 @@ class UpdateSplitter {
   std::string_view s_;
   std::vector<Token> t_;
   std::map<std::string, std::string> prefixes_;
+  std::string prologue_;  // the PREFIX and BASE declarations so far, on one line
   std::set<std::string> labels_;
   std::vector<std::pair<size_t, size_t>> earlier_;  // byte ranges of earlier operations and separators
 };

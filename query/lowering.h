@@ -46,6 +46,7 @@ struct LoweredOperation {
   bool data = false;                   // INSERT DATA / DELETE DATA
   bool shares_previous_where = false;  // the INSERT half of a combined DELETE/INSERT: same WHERE, once
   bool drop = false;                   // DROP, handed to Rasqal as CLEAR (it loses DROP DEFAULT/NAMED/ALL)
+  bool continues_previous = false;     // a further chunk of the previous operation's large data block
   std::optional<std::string> with;     // WITH IRI (Rasqal drops it for the WHERE clause)
   std::vector<std::string> using_graphs, using_named;  // USING [NAMED] IRIs (prefixed names resolved)
 };

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <memory>
+#include <unordered_map>
 
 #include "parser/rdf_format.h"
 #include "parser/rdf_reader.h"
@@ -23,14 +24,15 @@ bool is_local(TermId id) {
 class UpdateRunner {
  public:
   UpdateRunner(Store& store, const UpdateOptions& options)
-      : txn_(store.begin_transaction()),
+      : store_(store),
+        txn_(store.begin_transaction()),
         options_(options),
         deadline_(std::chrono::steady_clock::now() + options.timeout),
         blank_prefix_(unique_blank_prefix()) {}
 
   void run(const UpdateOperation& op) {
-    ++operation_;
-    if (!op.shares_previous_where) ++requested_operations_;
+    if (!op.continues_previous) ++operation_;  // chunks of one data block share its blank nodes
+    if (!op.shares_previous_where && !op.continues_previous) ++requested_operations_;
     switch (op.kind) {
       case Kind::Modify:
         return modify(op);
@@ -62,7 +64,7 @@ class UpdateRunner {
     for (auto& [g, change] : txn_->changes()) {
       std::string name;
       if (g != kDefaultGraph)
-        if (auto t = txn_->view().term(g)) name = t->value;
+        if (auto t = store_.term(g)) name = t->value;  // committed: no need for the transaction's view
       report.graphs.push_back({name, change.inserted, change.deleted});
       report.inserted += change.inserted;
       report.deleted += change.deleted;
@@ -72,85 +74,110 @@ class UpdateRunner {
 
  private:
   // ---- DELETE / INSERT ... WHERE (and the DATA forms, which are templates over one empty solution) -------
+  // Every operation reads first (its WHERE clause, the constants of its templates) and writes after: the
+  // transaction's read view is rebuilt only between operations.
 
   void modify(const UpdateOperation& op) {
-    if (!op.shares_previous_where) {
-      where_ = std::make_unique<Where>(txn_->view(), op, deadline_, options_);
-      set_dataset(op, where_->ctx.dataset());
-      Executor ex(where_->ctx);
-      auto stream = ex.open(*op.where.root, where_->ctx.empty_row());
-      Row row;
-      while (stream->next(row)) {
-        where_->ctx.check_deadline();
-        where_->ctx.charge_memory(where_->ctx.row_bytes());
-        where_->rows.push_back(row);
-      }
-    }
+    if (!op.shares_previous_where) where_ = solutions(op);
     if (!where_) throw QueryError("internal error: an INSERT half without its WHERE clause");
-    const TermId default_graph = op.with ? txn_->intern(Term::iri(*op.with)) : kDefaultGraph;
+    const Solutions& where = *where_;
     // Variables by name: the INSERT half of a combined operation reads the rows its DELETE half made.
     std::vector<std::optional<VarId>> slot(op.where.variables.size());
-    for (VarId v = 0; v < slot.size(); ++v) slot[v] = where_->variables->find(op.where.variables.name(v));
+    for (VarId v = 0; v < slot.size(); ++v) slot[v] = where.variables->find(op.where.variables.name(v));
     auto value = [&](const PatternTerm& p, const Row& row) -> TermId {
       if (!p.var || !slot[*p.var]) return kUnbound;
       return row[*slot[*p.var]];
     };
-    for (const Row& row : where_->rows) {
-      check_limits();
+    // Deletes match stored terms only: look the templates' constants up once, before anything changes.
+    if (!op.deletes.empty()) {
+      std::map<const PatternTerm*, std::optional<TermId>> stored;
       for (const QuadTemplate& t : op.deletes)
-        if (auto q = existing_quad(t, row, value, default_graph)) txn_->remove(*q);
+        for (const PatternTerm* p : {&t.triple.s, &t.triple.p, &t.triple.o, t.graph ? &*t.graph : nullptr})
+          if (p && !p->var) stored[p] = txn_->find(p->constant);
+      const std::optional<TermId> delete_graph =
+          op.with ? txn_->find(Term::iri(*op.with)) : std::optional<TermId>(kDefaultGraph);
+      std::vector<Quad> deletes;
+      for (const Row& row : where.rows) {
+        check_limits();
+        for (const QuadTemplate& t : op.deletes)
+          if (auto q = existing_quad(t, row, value, stored, delete_graph)) deletes.push_back(*q);
+      }
+      txn_->remove(std::move(deletes));
     }
-    for (size_t n = 0; n < where_->rows.size(); ++n) {
+    const TermId insert_graph = op.with ? txn_->intern(Term::iri(*op.with)) : kDefaultGraph;
+    std::vector<Quad> inserts;
+    for (size_t n = 0; n < where.rows.size(); ++n) {
       check_limits();
       for (const QuadTemplate& t : op.inserts)
-        if (auto q = new_quad(t, where_->rows[n], value, default_graph, n)) txn_->insert(*q);
+        if (auto q = new_quad(t, where.rows[n], value, where, insert_graph, n)) inserts.push_back(*q);
     }
+    txn_->insert(std::move(inserts));
   }
 
-  struct Where {
-    Where(const ReadView& view, const UpdateOperation& op, std::chrono::steady_clock::time_point deadline,
-          const UpdateOptions& options)
-        : ctx(view, op.where.variables.size(), deadline, options.cancelled, options.memory_limit),
-          variables(&op.where.variables) {}
-    QueryContext ctx;
+  // A WHERE clause's solutions, and the terms its expressions computed (the query context that held them
+  // does not outlive the evaluation).
+  struct Solutions {
     const Variables* variables;
     std::vector<Row> rows;
+    std::unordered_map<TermId, Term> computed;
   };
 
-  void set_dataset(const UpdateOperation& op, Dataset& ds) {
+  std::unique_ptr<Solutions> solutions(const UpdateOperation& op) {
+    auto out = std::make_unique<Solutions>();
+    out->variables = &op.where.variables;
+    if (op.data) {  // one empty solution: nothing to read (chunks of a large data block follow each other)
+      out->rows.emplace_back(op.where.variables.size(), kUnbound);
+      return out;
+    }
+    const ReadView& view = txn_->view();
+    QueryContext ctx(view, op.where.variables.size(), deadline_, options_.cancelled, options_.memory_limit);
+    set_dataset(op, view, ctx.dataset());
+    Executor ex(ctx);
+    auto stream = ex.open(*op.where.root, ctx.empty_row());
+    Row row;
+    while (stream->next(row)) {
+      ctx.check_deadline();
+      ctx.charge_memory(ctx.row_bytes());
+      for (TermId id : row)
+        if (is_local(id) && !out->computed.count(id)) out->computed.emplace(id, ctx.term(id));
+      out->rows.push_back(row);
+    }
+    return out;
+  }
+
+  void set_dataset(const UpdateOperation& op, const ReadView& view, Dataset& ds) {
     auto ids = [&](const std::vector<std::string>& iris) {
       std::vector<TermId> out;
-      for (const auto& iri : iris) out.push_back(txn_->view().find(Term::iri(iri)).value_or(kUnbound - 1));
+      for (const auto& iri : iris) out.push_back(view.find(Term::iri(iri)).value_or(kUnbound - 1));
       return out;
     };
     if (!op.using_graphs.empty() || !op.using_named.empty()) {
       ds.default_graphs = ids(op.using_graphs);
       ds.named_graphs = ids(op.using_named);
     } else if (op.with) {
-      ds.default_graphs = {txn_->view().find(Term::iri(*op.with)).value_or(kUnbound - 1)};
+      ds.default_graphs = {view.find(Term::iri(*op.with)).value_or(kUnbound - 1)};
     }
   }
 
   template <class Value>
   std::optional<Quad> existing_quad(const QuadTemplate& t, const Row& row, Value& value,
-                                    TermId default_graph) {
+                                    const std::map<const PatternTerm*, std::optional<TermId>>& stored,
+                                    std::optional<TermId> default_graph) {
     auto id = [&](const PatternTerm& p) -> std::optional<TermId> {
-      if (p.var) {
-        TermId v = value(p, row);
-        if (v == kUnbound || is_local(v)) return std::nullopt;  // a computed term the store cannot hold yet
-        return v;
-      }
-      return txn_->view().find(p.constant);
+      if (!p.var) return stored.at(&p);
+      TermId v = value(p, row);
+      if (v == kUnbound || is_local(v)) return std::nullopt;  // a computed term the store cannot hold
+      return v;
     };
     auto s = id(t.triple.s), p = id(t.triple.p), o = id(t.triple.o);
-    std::optional<TermId> g = t.graph ? id(*t.graph) : std::optional<TermId>(default_graph);
+    std::optional<TermId> g = t.graph ? id(*t.graph) : default_graph;
     if (!s || !p || !o || !g) return std::nullopt;
     return Quad{*s, *p, *o, *g};
   }
 
   template <class Value>
-  std::optional<Quad> new_quad(const QuadTemplate& t, const Row& row, Value& value, TermId default_graph,
-                               size_t solution) {
+  std::optional<Quad> new_quad(const QuadTemplate& t, const Row& row, Value& value, const Solutions& where,
+                               TermId default_graph, size_t solution) {
     // Terms first, checked for their place (a literal subject, a blank graph name...), then interned:
     // a skipped triple adds nothing to the dictionary.
     std::optional<Term> terms[4];
@@ -163,7 +190,7 @@ class UpdateRunner {
         TermId v = value(*p, row);
         if (v == kUnbound) return std::nullopt;
         if (is_local(v))
-          terms[i] = where_->ctx.term(v);
+          terms[i] = where.computed.at(v);
         else
           ids[i] = v;
       } else if (p->constant.kind == TermKind::Blank) {
@@ -244,10 +271,15 @@ class UpdateRunner {
         graphs.push_back(kDefaultGraph);
         break;
     }
+    std::vector<Quad> removed;
     for (TermId g : graphs) {
-      for (const Quad& q : quads_of(g)) txn_->remove(q);
-      if (drop && g != kDefaultGraph) txn_->forget_graph(g);
+      auto quads = quads_of(g);
+      removed.insert(removed.end(), quads.begin(), quads.end());
     }
+    txn_->remove(std::move(removed));
+    if (drop)
+      for (TermId g : graphs)
+        if (g != kDefaultGraph) txn_->forget_graph(g);
   }
 
   // ADD, COPY and MOVE (section 3.2.5-3.2.7): nothing happens when source and destination are the same.
@@ -258,14 +290,16 @@ class UpdateRunner {
       if (op.silent) return;
       throw QueryError("the source graph <" + *op.graph + "> does not exist");
     }
+    const std::optional<TermId> existing_destination = existing_graph(op.destination);
+    const std::vector<Quad> replaced =
+        op.kind != Kind::Add && existing_destination ? quads_of(*existing_destination) : std::vector<Quad>();
+    const std::vector<Quad> moved = quads_of(*source);
     const TermId destination = op.destination ? txn_->intern(Term::iri(*op.destination)) : kDefaultGraph;
-    if (op.kind != Kind::Add)
-      for (const Quad& q : quads_of(destination)) txn_->remove(q);
-    for (Quad q : quads_of(*source)) {
-      if (op.kind == Kind::Move) txn_->remove(q);
-      q.g = destination;
-      txn_->insert(q);
-    }
+    std::vector<Quad> added = moved;
+    for (Quad& q : added) q.g = destination;
+    txn_->remove(replaced);
+    if (op.kind == Kind::Move) txn_->remove(moved);
+    txn_->insert(std::move(added));
     if (op.kind == Kind::Move && *source != kDefaultGraph) txn_->forget_graph(*source);
   }
 
@@ -292,11 +326,13 @@ class UpdateRunner {
           },
           [&](const SyntaxError& e) { throw ParseError(e); });
       const TermId into = op.graph ? txn_->intern(Term::iri(*op.graph)) : kDefaultGraph;
+      std::vector<Quad> quads;
       for (const auto& st : statements) {
         check_limits();
         const TermId g = st[3].value.empty() ? into : txn_->intern(st[3]);
-        txn_->insert({txn_->intern(st[0]), txn_->intern(st[1]), txn_->intern(st[2]), g});
+        quads.push_back({txn_->intern(st[0]), txn_->intern(st[1]), txn_->intern(st[2]), g});
       }
+      txn_->insert(std::move(quads));
     } catch (const std::exception& e) {
       if (op.silent) return;
       throw QueryError(std::string("LOAD <") + op.document + ">: " + e.what());
@@ -322,13 +358,14 @@ class UpdateRunner {
                        std::to_string(options_.memory_limit >> 20) + " MiB");
   }
 
+  Store& store_;
   std::unique_ptr<Transaction> txn_;
   const UpdateOptions& options_;
   std::chrono::steady_clock::time_point deadline_;
   std::string blank_prefix_;
   size_t operation_ = 0;             // numbers blank nodes apart
   size_t requested_operations_ = 0;  // as the user wrote them: a combined DELETE/INSERT is one
-  std::unique_ptr<Where> where_;
+  std::unique_ptr<Solutions> where_;
 };
 
 }  // namespace

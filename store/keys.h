@@ -22,6 +22,11 @@ inline uint64_t get_u64(std::string_view in, size_t pos = 0) {
 
 inline constexpr size_t kQuadKeySize = 32;  // four ids
 
+// Past every quad key that starts with `prefix`.
+inline std::string prefix_end(const std::string& prefix) {
+  return prefix + std::string(kQuadKeySize + 1 - prefix.size(), '\xff');
+}
+
 inline void quad_key(const Quad& q, IndexOrder order, std::string& out) {
   out.clear();
   for (TermId id : permute(q, order)) put_u64(out, id);

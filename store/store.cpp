@@ -70,7 +70,13 @@ TermId TermEncoder::encode(const TermView& term, std::string& encoded, uint64_t*
 
 // ---------------------------------------------------------------------------------------------------------
 
-QuadCursor::QuadCursor(const Store& store, ReadSource source) : store_(&store), source_(source) {}
+struct QuadCursor::UpperBound {
+  std::string key;
+  rocksdb::Slice slice;
+};
+
+QuadCursor::QuadCursor(const Store& store, ReadSource source)
+    : store_(&store), source_(source), upper_(std::make_unique<UpperBound>()) {}
 QuadCursor::QuadCursor(QuadCursor&&) noexcept = default;
 QuadCursor& QuadCursor::operator=(QuadCursor&&) noexcept = default;
 QuadCursor::~QuadCursor() = default;
@@ -98,7 +104,10 @@ void QuadCursor::seek(const QuadPattern& pattern) {
   order_ = best;
   pattern_ = pattern;
   auto& iterator = iterators_[static_cast<int>(best)];
-  if (!iterator) iterator = store_->new_iterator(store_->indexes_[static_cast<int>(best)], source_);
+  upper_->key = keys::prefix_end(prefix_);
+  upper_->slice = rocksdb::Slice(upper_->key);
+  if (!iterator)
+    iterator = store_->new_iterator(store_->indexes_[static_cast<int>(best)], source_, &upper_->slice);
   it_ = iterator.get();
   if (range) {
     std::string start = prefix_;
@@ -318,11 +327,12 @@ bool Store::empty() const {
   return !it->Valid();
 }
 
-std::unique_ptr<rocksdb::Iterator> Store::new_iterator(rocksdb::ColumnFamilyHandle* cf,
-                                                       ReadSource source) const {
+std::unique_ptr<rocksdb::Iterator> Store::new_iterator(rocksdb::ColumnFamilyHandle* cf, ReadSource source,
+                                                       const rocksdb::Slice* upper_bound) const {
   rocksdb::ReadOptions ro;
   ro.total_order_seek = true;
   ro.snapshot = source.snapshot;
+  ro.iterate_upper_bound = upper_bound;
   std::unique_ptr<rocksdb::Iterator> base(db_->NewIterator(ro, cf));
   if (!source.batch) return base;
   return std::unique_ptr<rocksdb::Iterator>(source.batch->NewIteratorWithBase(cf, base.release()));
@@ -359,7 +369,7 @@ uint64_t Store::estimate_matches(const QuadPattern& pattern, ReadSource source) 
   for (; cursor.valid() && n < kExactUpTo; cursor.next()) ++n;
   if (!cursor.valid()) return n;
   rocksdb::ColumnFamilyHandle* cf = indexes_[static_cast<int>(cursor.order())];
-  const std::string lo = cursor.prefix_, hi = lo + std::string(keys::kQuadKeySize + 1 - lo.size(), '\xff');
+  const std::string lo = cursor.prefix_, hi = keys::prefix_end(lo);
   const std::string everything_hi(keys::kQuadKeySize + 1, '\xff');
   rocksdb::SizeApproximationOptions options;
   options.include_memtables = true;

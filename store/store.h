@@ -23,6 +23,7 @@ class Iterator;
 class ColumnFamilyHandle;
 class Snapshot;
 class WriteBatchWithIndex;
+class Slice;
 }  // namespace rocksdb
 
 namespace quiver {
@@ -148,6 +149,10 @@ class QuadCursor {
   const Store* store_;
   ReadSource source_;
   std::array<std::unique_ptr<rocksdb::Iterator>, 4> iterators_;  // one per index order, made on first use
+  // The end of the current prefix, read by the iterators: they stop there instead of stepping over the
+  // deletion markers a large update leaves behind the prefix. On the heap: the iterators keep its address.
+  struct UpperBound;
+  std::unique_ptr<UpperBound> upper_;
   rocksdb::Iterator* it_ = nullptr;
   IndexOrder order_ = IndexOrder::SPOG;
   std::string prefix_;
@@ -237,7 +242,8 @@ class Store {
   Statistics statistics(ReadSource source) const;
   bool get(rocksdb::ColumnFamilyHandle* cf, const std::string& key, std::string* value,
            ReadSource source) const;
-  std::unique_ptr<rocksdb::Iterator> new_iterator(rocksdb::ColumnFamilyHandle* cf, ReadSource source) const;
+  std::unique_ptr<rocksdb::Iterator> new_iterator(rocksdb::ColumnFamilyHandle* cf, ReadSource source,
+                                                  const rocksdb::Slice* upper_bound = nullptr) const;
   Store() = default;
   void load_collisions();
 

@@ -2,6 +2,7 @@
 
 #include <rocksdb/db.h>
 #include <rocksdb/utilities/write_batch_with_index.h>
+#include <rocksdb/write_batch.h>
 
 #include <algorithm>
 
@@ -16,6 +17,23 @@ void check(const rocksdb::Status& s, const char* what) {
   if (!s.ok()) throw StoreError(std::string(what) + ": " + s.ToString());
 }
 
+// Copies a WriteBatch's entries into an indexed batch, column family by column family.
+class Replay : public rocksdb::WriteBatch::Handler {
+ public:
+  Replay(rocksdb::WriteBatchWithIndex& out, const std::map<uint32_t, rocksdb::ColumnFamilyHandle*>& cfs)
+      : out_(out), cfs_(cfs) {}
+  rocksdb::Status PutCF(uint32_t cf, const rocksdb::Slice& key, const rocksdb::Slice& value) override {
+    return out_.Put(cfs_.at(cf), key, value);
+  }
+  rocksdb::Status DeleteCF(uint32_t cf, const rocksdb::Slice& key) override {
+    return out_.Delete(cfs_.at(cf), key);
+  }
+
+ private:
+  rocksdb::WriteBatchWithIndex& out_;
+  const std::map<uint32_t, rocksdb::ColumnFamilyHandle*>& cfs_;
+};
+
 }  // namespace
 
 std::unique_ptr<Transaction> Store::begin_transaction() {
@@ -26,14 +44,40 @@ std::unique_ptr<Transaction> Store::begin_transaction() {
 Transaction::Transaction(Store& store)
     : store_(store),
       lock_(store.writer_mutex_),
-      batch_(std::make_unique<rocksdb::WriteBatchWithIndex>(rocksdb::BytewiseComparator(), 0, true)),
-      view_(new ReadView(store, batch_.get())) {}
+      batch_(std::make_unique<rocksdb::WriteBatch>()),
+      statistics_(store.statistics()) {}
 
 Transaction::~Transaction() = default;
 
+const ReadView& Transaction::view() {
+  if (view_stale_) {
+    // Rebuilt from the batch only when reads follow writes: a request's operations read before they write.
+    overlay_ = std::make_unique<rocksdb::WriteBatchWithIndex>(rocksdb::BytewiseComparator(), 0, true);
+    std::map<uint32_t, rocksdb::ColumnFamilyHandle*> cfs;
+    for (auto* h : store_.handles_) cfs[h->GetID()] = h;
+    Replay replay(*overlay_, cfs);
+    check(batch_->Iterate(&replay), "reading back the pending changes failed");
+    std::string key;
+    for (auto& [q, presence] : pending_) {
+      if (presence.before == presence.after) continue;
+      for (IndexOrder order : kIndexOrders) {
+        if (order == IndexOrder::GSPO && q.g == kDefaultGraph) continue;
+        keys::quad_key(q, order, key);
+        rocksdb::ColumnFamilyHandle* cf = store_.indexes_[static_cast<int>(order)];
+        check(presence.after ? overlay_->Put(cf, key, rocksdb::Slice()) : overlay_->Delete(cf, key),
+              "reading back the pending changes failed");
+      }
+    }
+    view_.reset(new ReadView(store_, overlay_.get()));
+    view_->statistics_ = statistics_;
+    view_stale_ = false;
+  }
+  return *view_;
+}
+
 size_t Transaction::pending_bytes() const {
-  // The batch's bytes plus its index: a skip-list node per entry.
-  return batch_->GetWriteBatch()->GetDataSize() + batch_->GetWriteBatch()->Count() * 64;
+  return batch_->GetDataSize() + pending_.size() * 80 + pending_terms_.size() * 96 +
+         (touched_sp_.size() + touched_po_.size()) * 16;
 }
 
 TermId Transaction::intern(const Term& term) {
@@ -45,30 +89,25 @@ TermId Transaction::intern(const Term& term) {
     const TermId candidate =
         probe == 0 ? id : hashed_id(term.kind, std::string_view(encoded), store_.hash_bits(), probe);
     std::string stored;
-    if (store_.get(store_.terms_, keys::id_key(candidate), &stored, view_->source_)) {
+    if (auto it = pending_terms_.find(candidate); it != pending_terms_.end()) {
+      if (it->second == encoded) return candidate;
+      continue;
+    }
+    if (store_.get(store_.terms_, keys::id_key(candidate), &stored, {})) {
       if (stored == encoded) return candidate;
       continue;  // another term holds this id: a collision, try the next probe
     }
     check(batch_->Put(store_.terms_, keys::id_key(candidate), encoded), "adding a term failed");
+    pending_terms_.emplace(candidate, encoded);
     if (probe > 0) {
       new_collisions_[encoded] = candidate;
       check(batch_->Put(store_.meta_, keys::kCollisionPrefix + encoded, keys::id_key(candidate)),
             "recording a term collision failed");
     }
+    view_stale_ = true;
     return candidate;
   }
   throw StoreError("no free term id left for a term (the term hash space is exhausted)");
-}
-
-void Transaction::put_index_keys(const Quad& q, bool erase) {
-  std::string key;
-  for (IndexOrder order : kIndexOrders) {
-    if (order == IndexOrder::GSPO && q.g == kDefaultGraph) continue;  // GSPO holds named graphs only
-    keys::quad_key(q, order, key);
-    rocksdb::ColumnFamilyHandle* cf = store_.indexes_[static_cast<int>(order)];
-    check(erase ? batch_->Delete(cf, key) : batch_->Put(cf, key, rocksdb::Slice()),
-          "writing an index failed");
-  }
 }
 
 void Transaction::count(const Quad& q, int delta) {
@@ -77,71 +116,132 @@ void Transaction::count(const Quad& q, int delta) {
   touched_sp_.emplace_back(q.s, q.p);
   touched_po_.emplace_back(q.p, q.o);
   (delta > 0 ? changes_[q.g].inserted : changes_[q.g].deleted) += 1;
-  // Keep the view's statistics current: GRAPH ?g ranges over the graphs they list.
-  Statistics& stats = const_cast<Statistics&>(view_->statistics());
-  stats.quads += delta;
-  stats.graphs[q.g] += delta;
-  stats.predicates[q.p].triples += delta;
+  statistics_.quads += delta;
+  statistics_.graphs[q.g] += delta;
+  statistics_.predicates[q.p].triples += delta;
+  view_stale_ = true;
+}
+
+Transaction::Presence& Transaction::presence(const Quad& q) {
+  auto [it, fresh] = pending_.try_emplace(q, Presence{false, false});
+  if (fresh) it->second.before = it->second.after = store_.contains(q, {});
+  return it->second;
+}
+
+void Transaction::look_up(std::vector<Quad>& quads) {
+  std::sort(quads.begin(), quads.end(),
+            [](const Quad& a, const Quad& b) { return index_less(a, b, IndexOrder::SPOG); });
+  quads.erase(std::unique(quads.begin(), quads.end()), quads.end());
+  IndexProbe probe = store_.probe(IndexOrder::SPOG);
+  for (const Quad& q : quads) {
+    if (pending_.count(q)) continue;
+    const bool stored = probe.contains(q);
+    pending_.emplace(q, Presence{stored, stored});
+  }
+}
+
+void Transaction::insert(std::vector<Quad> quads) {
+  look_up(quads);
+  for (const Quad& q : quads) insert(q);
+}
+
+void Transaction::remove(std::vector<Quad> quads) {
+  look_up(quads);
+  for (const Quad& q : quads) remove(q);
+}
+
+std::optional<TermId> Transaction::find(const Term& term) const {
+  std::string encoded;
+  const TermId id = store_.encoder().encode(term.view(), encoded);
+  if (encoded.empty()) return id;
+  if (auto it = new_collisions_.find(encoded); it != new_collisions_.end()) return it->second;
+  if (auto it = pending_terms_.find(id); it != pending_terms_.end() && it->second == encoded) return id;
+  return store_.find(term, {});
 }
 
 bool Transaction::insert(const Quad& q) {
-  if (view_->contains(q)) return false;
-  put_index_keys(q, false);
+  Presence& p = presence(q);
+  if (p.after) return false;
+  p.after = true;
   count(q, +1);
   return true;
 }
 
 bool Transaction::remove(const Quad& q) {
-  if (!view_->contains(q)) return false;
-  put_index_keys(q, true);
+  Presence& p = presence(q);
+  if (!p.after) return false;
+  p.after = false;
   count(q, -1);
   return true;
 }
 
-bool Transaction::graph_exists(TermId g) const {
+void Transaction::put_meta(const std::string& key, const std::string* value) {
+  check(value ? batch_->Put(store_.meta_, key, *value) : batch_->Delete(store_.meta_, key),
+        "writing the store's metadata failed");
+  pending_meta_[key] = value ? std::optional<std::string>(*value) : std::nullopt;
+  view_stale_ = true;
+}
+
+bool Transaction::graph_exists(TermId g) {
   if (g == kDefaultGraph) return true;
-  auto it = view_->statistics().graphs.find(g);
-  if (it != view_->statistics().graphs.end() && it->second > 0) return true;
+  auto it = statistics_.graphs.find(g);
+  if (it != statistics_.graphs.end() && it->second > 0) return true;
+  const std::string key = keys::stat_key(keys::kCreatedGraphPrefix, g);
+  if (auto m = pending_meta_.find(key); m != pending_meta_.end()) return m->second.has_value();
   std::string value;
-  return store_.get(store_.meta_, keys::stat_key(keys::kCreatedGraphPrefix, g), &value, view_->source_);
+  return store_.get(store_.meta_, key, &value, {});
 }
 
 void Transaction::create_graph(TermId g) {
-  check(batch_->Put(store_.meta_, keys::stat_key(keys::kCreatedGraphPrefix, g), ""),
-        "creating a graph failed");
+  const std::string empty;
+  put_meta(keys::stat_key(keys::kCreatedGraphPrefix, g), &empty);
 }
 
 void Transaction::forget_graph(TermId g) {
-  check(batch_->Delete(store_.meta_, keys::stat_key(keys::kCreatedGraphPrefix, g)),
-        "dropping a graph failed");
+  put_meta(keys::stat_key(keys::kCreatedGraphPrefix, g), nullptr);
 }
 
 // Per predicate: the change in distinct subjects and in distinct objects. A pair counts before if the
-// store had it, after if the store with the pending writes has it: exact whatever the mix of changes.
+// store has it, after if a pending insert has it or a stored quad with it survives the pending deletes.
 std::map<TermId, std::pair<int64_t, int64_t>> Transaction::distinct_deltas() const {
+  using Pair = std::pair<TermId, TermId>;
+  struct PairHash {
+    size_t operator()(const Pair& p) const { return QuadHash()({p.first, p.second, 0, 0}); }
+  };
+  std::unordered_set<Pair, PairHash> inserted_sp, inserted_po;
+  for (auto& [q, p] : pending_)
+    if (p.after) inserted_sp.insert({q.s, q.p}), inserted_po.insert({q.p, q.o});
+
   std::map<TermId, std::pair<int64_t, int64_t>> out;
-  auto measure = [&](std::vector<std::pair<TermId, TermId>> pairs, IndexOrder order, bool subjects) {
+  auto measure = [&](std::vector<Pair> pairs, IndexOrder order, const auto& inserted, bool subjects) {
     std::sort(pairs.begin(), pairs.end());
     pairs.erase(std::unique(pairs.begin(), pairs.end()), pairs.end());
-    rocksdb::ColumnFamilyHandle* cf = store_.indexes_[static_cast<int>(order)];
-    auto before = store_.new_iterator(cf, {});
-    auto after = store_.new_iterator(cf, view_->source_);
-    std::string prefix;
-    for (auto [a, b] : pairs) {
+    std::string prefix, end;
+    rocksdb::Slice upper;  // the iterator stops at the pair's end: no walking over deletion markers
+    auto it = store_.new_iterator(store_.indexes_[static_cast<int>(order)], {}, &upper);
+    for (const Pair& pair : pairs) {
       prefix.clear();
-      keys::put_u64(prefix, a);
-      keys::put_u64(prefix, b);
-      auto has = [&](rocksdb::Iterator& it) {
-        it.Seek(prefix);
-        return it.Valid() && it.key().starts_with(prefix);
-      };
-      const int64_t change = int64_t{has(*after)} - int64_t{has(*before)};
-      const TermId p = subjects ? b : a;
-      (subjects ? out[p].first : out[p].second) += change;
+      keys::put_u64(prefix, pair.first);
+      keys::put_u64(prefix, pair.second);
+      end = keys::prefix_end(prefix);
+      upper = rocksdb::Slice(end);
+      bool before = false, after = inserted.count(pair) > 0;
+      for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+        before = true;
+        if (after) break;
+        const Quad q = keys::parse_quad_key(it->key().ToStringView(), order);
+        auto p = pending_.find(q);
+        if (p == pending_.end() || p->second.after) {
+          after = true;
+          break;
+        }
+      }
+      const TermId predicate = subjects ? pair.second : pair.first;
+      (subjects ? out[predicate].first : out[predicate].second) += int64_t{after} - int64_t{before};
     }
   };
-  measure(touched_sp_, IndexOrder::SPOG, true);
-  measure(touched_po_, IndexOrder::POSG, false);
+  measure(touched_sp_, IndexOrder::SPOG, inserted_sp, true);
+  measure(touched_po_, IndexOrder::POSG, inserted_po, false);
   return out;
 }
 
@@ -159,25 +259,41 @@ void Transaction::commit(bool sync) {
     s.distinct_objects += objects;
     const std::string key = keys::stat_key(keys::kPredicateStatPrefix, p);
     if (s.triples == 0) {
-      check(batch_->Delete(store_.meta_, key), "writing statistics failed");
+      put_meta(key, nullptr);
       continue;
     }
     std::string value = keys::id_key(s.triples);
     keys::put_u64(value, s.distinct_subjects);
     keys::put_u64(value, s.distinct_objects);
-    check(batch_->Put(store_.meta_, key, value), "writing statistics failed");
+    put_meta(key, &value);
   }
   for (auto& [g, delta] : graph_delta_) {
     uint64_t n = 0;
     if (auto it = base.graphs.find(g); it != base.graphs.end()) n = it->second;
     n += delta;
-    const std::string key = keys::stat_key(keys::kGraphStatPrefix, g);
-    check(n == 0 ? batch_->Delete(store_.meta_, key) : batch_->Put(store_.meta_, key, keys::id_key(n)),
-          "writing statistics failed");
+    const std::string key = keys::stat_key(keys::kGraphStatPrefix, g), value = keys::id_key(n);
+    put_meta(key, n == 0 ? nullptr : &value);
+  }
+  // The net quad changes, index by index in key order: RocksDB's memtable inserts sorted keys far faster.
+  std::vector<std::pair<Quad, bool>> changed;  // quad, present afterwards
+  for (auto& [q, p] : pending_)
+    if (p.before != p.after) changed.emplace_back(q, p.after);
+  std::string key;
+  for (IndexOrder order : kIndexOrders) {
+    std::sort(changed.begin(), changed.end(),
+              [order](const auto& a, const auto& b) { return index_less(a.first, b.first, order); });
+    rocksdb::ColumnFamilyHandle* cf = store_.indexes_[static_cast<int>(order)];
+    for (const auto& [q, after] : changed) {
+      if (order == IndexOrder::GSPO && q.g == kDefaultGraph) continue;  // GSPO holds named graphs only
+      keys::quad_key(q, order, key);
+      check(after ? batch_->Put(cf, key, rocksdb::Slice()) : batch_->Delete(cf, key),
+            "writing an index failed");
+    }
   }
   rocksdb::WriteOptions options;
   options.sync = sync;
-  check(store_.db_->Write(options, batch_->GetWriteBatch()), "committing the update failed");
+  options.memtable_insert_hint_per_batch = true;
+  check(store_.db_->Write(options, batch_.get()), "committing the update failed");
   committed_ = true;
   if (!new_collisions_.empty()) store_.load_collisions();
 }

@@ -1,36 +1,60 @@
-// An update transaction. Changes collect in a RocksDB WriteBatchWithIndex; the transaction's own later
-// operations read them back through view() (the store with the pending writes on top), and commit() applies
-// them in one atomic write together with the statistics they change. Until commit() the store is untouched:
-// an error, a timeout or a kill leaves no trace. Writers take turns (bulk ingestions included); readers are
-// never blocked and keep their snapshots.
+// An update transaction. Quad changes collect in a hash map (quad -> present before, present after), new
+// terms and metadata in a plain RocksDB WriteBatch; commit() writes the net changes, sorted per index (so
+// RocksDB inserts them in key order), in one atomic write together with the statistics they change. Until
+// then the store is untouched: an error, a timeout or a kill leaves no trace. The request's later operations
+// read the earlier ones' changes through view(): an overlay (a WriteBatchWithIndex) rebuilt from the batch
+// when reads follow writes. Writers take turns (bulk ingestions included); readers are never blocked and keep
+// their snapshots.
 #pragma once
 
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
 #include "store/store.h"
 
+namespace rocksdb {
+class WriteBatch;
+}
+
 namespace quiver {
+
+struct QuadHash {
+  size_t operator()(const Quad& q) const {
+    uint64_t h = q.s * 0x9E3779B97F4A7C15ULL;
+    h = (h ^ q.p) * 0xFF51AFD7ED558CCDULL;
+    h = (h ^ q.o) * 0xC4CEB9FE1A85EC53ULL;
+    return static_cast<size_t>((h ^ q.g) * 0x9E3779B97F4A7C15ULL >> 7);
+  }
+};
 
 class Transaction {
  public:
   ~Transaction();  // without commit(), nothing reaches the store
 
-  const ReadView& view() const { return *view_; }
+  // The store with this transaction's changes so far. Call it again after writing: the view it returned
+  // before does not see later writes.
+  const ReadView& view();
 
   // The id of `term`, added to the dictionary when new (a hash collision gets a probed id).
   TermId intern(const Term& term);
+  // The id of `term` if the store or this transaction has it (no read view needed).
+  std::optional<TermId> find(const Term& term) const;
   // Adds a quad; false when it is there already.
   bool insert(const Quad& q);
   // Removes a quad; false when it is not there.
   bool remove(const Quad& q);
+  // Many at once: whether each is stored is read in one sorted pass over the index, not one lookup each.
+  void insert(std::vector<Quad> quads);
+  void remove(std::vector<Quad> quads);
 
   // The default graph always exists; a named graph while it has quads, or since CREATE GRAPH made it.
-  bool graph_exists(TermId g) const;
+  bool graph_exists(TermId g);
   void create_graph(TermId g);
   void forget_graph(TermId g);  // DROP: no longer exists once empty
 
@@ -38,7 +62,7 @@ class Transaction {
     uint64_t inserted = 0, deleted = 0;
   };
   const std::map<TermId, GraphChange>& changes() const { return changes_; }
-  // Bytes of pending writes held in memory.
+  // Bytes of pending changes held in memory.
   size_t pending_bytes() const;
 
   // Applies everything atomically; with `sync`, the write-ahead log is on disk before this returns.
@@ -47,18 +71,29 @@ class Transaction {
  private:
   friend class Store;
   explicit Transaction(Store& store);
-  void put_index_keys(const Quad& q, bool erase);
   void count(const Quad& q, int delta);
   std::map<TermId, std::pair<int64_t, int64_t>> distinct_deltas() const;
+  void put_meta(const std::string& key, const std::string* value);
 
   Store& store_;
   std::unique_lock<std::mutex> lock_;
-  std::unique_ptr<rocksdb::WriteBatchWithIndex> batch_;
-  std::unique_ptr<ReadView> view_;
+  std::unique_ptr<rocksdb::WriteBatch> batch_;
+  struct Presence {
+    bool before, after;
+  };
+  Presence& presence(const Quad& q);       // looked up in the store on first touch
+  void look_up(std::vector<Quad>& quads);  // sorts `quads` and records the stored presence of new ones
+  std::unordered_map<Quad, Presence, QuadHash> pending_;  // quads touched by the transaction
+  std::unordered_map<TermId, std::string> pending_terms_;
+  std::map<std::string, std::optional<std::string>> pending_meta_;  // created-graph markers; nullopt: deleted
+  std::map<std::string, TermId> new_collisions_;
+  Statistics statistics_;  // the store's, with the changes so far (distinct counts settle at commit)
   std::map<TermId, int64_t> triples_delta_, graph_delta_;
   std::vector<std::pair<TermId, TermId>> touched_sp_, touched_po_;  // pairs whose distinct counts may change
-  std::map<std::string, TermId> new_collisions_;
   std::map<TermId, GraphChange> changes_;
+  std::unique_ptr<rocksdb::WriteBatchWithIndex> overlay_;
+  std::unique_ptr<ReadView> view_;
+  bool view_stale_ = true;
   bool committed_ = false;
 };
 

@@ -143,6 +143,34 @@ TEST(Update, ReadersSeeTheStateBeforeOrAfterNeverBetween) {
   EXPECT_FALSE(copy && before.scan({std::nullopt, copy, std::nullopt, std::nullopt}).valid());
 }
 
+// Rasqal's parser cannot take thousands of triples in one block; large data blocks go to it in chunks that
+// must still form one operation: the same blank node label is one node throughout.
+TEST(Update, LargeDataBlocksArriveWhole) {
+  TempDir dir;
+  auto store = Store::open(dir / "db");
+  std::string request = "PREFIX e: <http://e/>\nINSERT DATA {\n";
+  for (int i = 0; i < 2500; ++i) request += "e:s" + std::to_string(i) + " e:p _:shared .\n";
+  request += "GRAPH e:g {\n";
+  for (int i = 0; i < 2500; ++i) request += "e:t" + std::to_string(i) + " e:q " + std::to_string(i) + " .\n";
+  request += "} }";
+  auto report = query::run_update(*store, request, no_sync());
+  EXPECT_EQ(report.inserted, 5000u);
+  EXPECT_EQ(report.operations, 1u);
+  EXPECT_EQ(count(*store, "?s <http://e/p> ?o"), 2500u);
+  EXPECT_EQ(count(*store, "SELECT DISTINCT ?o WHERE { ?s <http://e/p> ?o }"), 1u);
+  EXPECT_EQ(count(*store, "GRAPH <http://e/g> { ?s <http://e/q> ?o }"), 2500u);
+  // An error deep in a chunk is reported on its own line.
+  std::string bad = "INSERT DATA {\n";
+  for (int i = 0; i < 1500; ++i) bad += "<http://e/x" + std::to_string(i) + "> <http://e/p> 1 .\n";
+  bad += "<http://e/y> <http://e/p> .\n}";
+  try {
+    query::run_update(*store, bad, no_sync());
+    FAIL() << "a triple without an object was accepted";
+  } catch (const query::QueryError& e) {
+    EXPECT_EQ(e.line, 1502) << e.what();
+  }
+}
+
 TEST(Update, AnUpdateOverItsMemoryLimitFailsCleanly) {
   TempDir dir;
   auto store = Store::open(dir / "db");
