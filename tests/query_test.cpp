@@ -10,6 +10,19 @@
 namespace quiver::testing {
 namespace {
 
+void load_text(Store& store, const std::filesystem::path& file, const std::string& text) {
+  LoadOptions options;
+  options.inputs = {write_file(file, text)};
+  load(store, options);
+}
+
+std::string run_csv(const Store& store, const std::string& query) {
+  MemoryFile out;
+  auto writer = query::make_result_writer(query::ResultFormat::Csv, out.get());
+  query::run_query(store, query, {}, *writer);
+  return out.text();
+}
+
 class QueryTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -98,15 +111,9 @@ TEST(QueryRanges, RangeScansKeepEveryValueThatCompares) {
            "\"2020-01-01\"^^<" + x + "date>", "\"2020-06-01Z\"^^<" + x + "date>",
            "\"2021-01-01\"^^<" + x + "date>", "\"2019-12-31\"^^<" + x + "date>"})
     text += "<http://e/" + std::to_string(n++) + "> <http://e/v> " + v + " .\n";
-  LoadOptions options;
-  options.inputs = {write_file(dir / "v.nt", text)};
-  load(*store, options);
+  load_text(*store, dir / "v.nt", text);
   auto values = [&](const std::string& filter) {
-    MemoryFile out;
-    auto writer = query::make_result_writer(query::ResultFormat::Csv, out.get());
-    query::run_query(*store, "SELECT ?v WHERE { ?s <http://e/v> ?v FILTER(" + filter + ") } ORDER BY ?v", {},
-                     *writer);
-    return out.text();
+    return run_csv(*store, "SELECT ?v WHERE { ?s <http://e/v> ?v FILTER(" + filter + ") } ORDER BY ?v");
   };
   // Non-canonical integers live in the dictionary, decimals and doubles in other id ranges: all must be seen.
   EXPECT_EQ(values("?v > 300"), "v\r\n300.5\r\n301\r\n0302\r\n3.5E2\r\n");
@@ -128,15 +135,8 @@ TEST(QueryJoins, HashedAndNestedJoinsAgree) {
     if (i % 5 == 0) text += e + "<http://e/w> \"w\" .\n";
     text += e + "<http://e/v> \"" + std::to_string(i) + "\"^^<http://www.w3.org/2001/XMLSchema#integer> .\n";
   }
-  LoadOptions options;
-  options.inputs = {write_file(dir / "data.nt", text)};
-  load(*store, options);
-  auto csv = [&](const std::string& query) {
-    MemoryFile out;
-    auto writer = query::make_result_writer(query::ResultFormat::Csv, out.get());
-    query::run_query(*store, "PREFIX e: <http://e/> " + query, {}, *writer);
-    return out.text();
-  };
+  load_text(*store, dir / "data.nt", text);
+  auto csv = [&](const std::string& query) { return run_csv(*store, "PREFIX e: <http://e/> " + query); };
   EXPECT_EQ(csv("SELECT (COUNT(*) AS ?n) WHERE { ?x a e:A . ?x a e:B . ?x e:v ?v }"), "n\r\n500\r\n");
   EXPECT_EQ(csv("SELECT (COUNT(*) AS ?n) (COUNT(?w) AS ?k) WHERE { ?x a e:A OPTIONAL { ?x e:w ?w } }"),
             "n,k\r\n1500,300\r\n");
@@ -164,15 +164,8 @@ TEST(QueryIndexShortcuts, DistinctAndCountsPerObjectRespectGraphs) {
     text += e + "> .\n";
     if (i % 10 == 0) text += e + "> <http://e/g> .\n" + e + "x> <http://e/g> .\n";
   }
-  LoadOptions options;
-  options.inputs = {write_file(dir / "data.nq", text)};
-  load(*store, options);
-  auto csv = [&](const std::string& query) {
-    MemoryFile out;
-    auto writer = query::make_result_writer(query::ResultFormat::Csv, out.get());
-    query::run_query(*store, "PREFIX e: <http://e/> " + query, {}, *writer);
-    return out.text();
-  };
+  load_text(*store, dir / "data.nq", text);
+  auto csv = [&](const std::string& query) { return run_csv(*store, "PREFIX e: <http://e/> " + query); };
   EXPECT_EQ(csv("SELECT DISTINCT ?t WHERE { ?x e:type ?t } ORDER BY ?t"),
             "t\r\nhttp://e/T0\r\nhttp://e/T1\r\nhttp://e/T2\r\n");
   EXPECT_EQ(csv("SELECT DISTINCT ?t WHERE { GRAPH e:g { ?x e:type ?t } } ORDER BY ?t"),

@@ -14,8 +14,8 @@
 #include "tests/support/manifest.h"
 #include "tests/support/memory_file.h"
 #include "tests/support/rdf_graph.h"
-#include "tests/support/suite_tally.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/w3c_cases.h"
 
 namespace quiver::testing {
 namespace {
@@ -34,45 +34,8 @@ const std::map<std::string, std::string>& known_failures() {
   return known;
 }
 
-struct Case {
-  std::string suite;  // the folder of the entry's manifest, relative to sparql/
-  ManifestEntry entry;
-  std::string problem;
-};
-
-void PrintTo(const Case& c, std::ostream* os) {
-  *os << c.suite << "/" << c.entry.name;
-}
-
-void collect(const std::filesystem::path& manifest, std::vector<Case>& cases) {
-  Manifest m = read_manifest(manifest);
-  const std::string suite = std::filesystem::relative(m.dir, w3c_dir() / "sparql").string();
-  for (auto& e : m.entries)
-    if (e.approval != "Withdrawn" && e.approval != "NotClassified") cases.push_back({suite, e, {}});
-  for (auto& inc : m.includes) collect(inc, cases);
-}
-
-std::vector<Case> all_cases() {
-  std::vector<Case> cases;
-  for (const char* manifest : kManifests) {
-    try {
-      collect(w3c_dir() / "sparql" / manifest, cases);
-    } catch (const std::exception& e) {
-      cases.push_back({manifest, {}, e.what()});
-    }
-  }
-  return cases;
-}
-
-std::string read_text(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-std::string file_iri(const std::filesystem::path& p) {
-  return "file://" + p.string();
+std::vector<W3cCase> all_cases() {
+  return w3c_cases(std::vector<std::string>(std::begin(kManifests), std::end(kManifests)));
 }
 
 // ---- results --------------------------------------------------------------------------------------------
@@ -245,19 +208,11 @@ bool is_syntax_test(const std::string& type) {
   return type.find("SyntaxTest") != std::string::npos;
 }
 
-bool run_case(const Case& c, std::string& why) {
+bool run_case(const W3cCase& c, std::string& why) {
   const ManifestEntry& e = c.entry;
-  if (is_syntax_test(e.type)) {
-    const bool negative = e.type.find("Negative") != std::string::npos;
-    try {
-      query::parse_query(read_text(e.action), file_iri(e.action));
-      why = negative ? "invalid query accepted" : "";
-      return !negative;
-    } catch (const query::QueryError& err) {
-      why = negative ? "" : std::string("rejected: ") + err.what();
-      return negative;
-    }
-  }
+  if (is_syntax_test(e.type))
+    return run_syntax_case(
+        e, [](const std::string& text, const std::string& base) { query::parse_query(text, base); }, why);
   if (e.query.empty()) {
     why = "not a query evaluation test (" + e.type + ")";
     return false;
@@ -265,15 +220,7 @@ bool run_case(const Case& c, std::string& why) {
   TempDir dir;
   auto store = Store::open(dir / "db");
   auto load_into = [&](const std::filesystem::path& file, const std::string& graph) {
-    if (std::filesystem::file_size(file) == 0)
-      return;  // an empty document adds nothing (the loader refuses it)
-    LoadOptions options;
-    options.inputs = {file};
-    options.graph_iri = graph;
-    options.base_iri = file_iri(file);
-    options.threads = 1;
-    options.memory_mib = 16;
-    load(*store, options);
+    load_test_document(*store, file, graph);
   };
   const std::string text = read_text(e.query);
   try {
@@ -356,31 +303,13 @@ bool run_case(const Case& c, std::string& why) {
   return isomorphic(as_graph(got.solutions), as_graph(expected->solutions));
 }
 
-class W3cSparqlSuite : public ::testing::TestWithParam<Case> {};
+class W3cSparqlSuite : public ::testing::TestWithParam<W3cCase> {};
 
 TEST_P(W3cSparqlSuite, Conforms) {
-  const Case& c = GetParam();
-  ASSERT_TRUE(c.problem.empty()) << "W3C suite unavailable: " << c.problem
-                                 << "\nSet QUIVER_W3C_DIR to the folder holding rdf/ and sparql/.";
-  std::string why;
-  const bool ok = run_case(c, why);
-  const std::string key = c.suite + "/" + c.entry.name;
-  auto known = known_failures().find(key);
-  if (known != known_failures().end()) {
-    EXPECT_FALSE(ok) << key << " is listed as failing (" << known->second
-                     << ") but passes: remove it from the list";
-    SuiteTally::instance().known_failure(c.suite);
-    return;
-  }
-  EXPECT_TRUE(ok) << key << " (" << c.entry.type << "): " << why;
-  if (ok) SuiteTally::instance().passed(c.suite);
+  check_w3c_case(GetParam(), known_failures(), run_case);
 }
 
-std::string case_name(const ::testing::TestParamInfo<Case>& info) {
-  return test_name(info.param.suite, info.param.entry.name, info.index);
-}
-
-INSTANTIATE_TEST_SUITE_P(Sparql, W3cSparqlSuite, ::testing::ValuesIn(all_cases()), case_name);
+INSTANTIATE_TEST_SUITE_P(Sparql, W3cSparqlSuite, ::testing::ValuesIn(all_cases()), w3c_case_name);
 
 const SuiteTally& kTally = SuiteTally::instance();  // registered before the tests run
 

@@ -10,8 +10,8 @@
 #include "query/update.h"
 #include "tests/support/manifest.h"
 #include "tests/support/rdf_graph.h"
-#include "tests/support/suite_tally.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/w3c_cases.h"
 
 namespace quiver::testing {
 namespace {
@@ -24,43 +24,8 @@ const std::map<std::string, std::string>& known_failures() {
   return known;
 }
 
-struct Case {
-  std::string suite;
-  ManifestEntry entry;
-  std::string problem;
-};
-
-void PrintTo(const Case& c, std::ostream* os) {
-  *os << c.suite << "/" << c.entry.name;
-}
-
-void collect(const std::filesystem::path& manifest, std::vector<Case>& cases) {
-  Manifest m = read_manifest(manifest);
-  const std::string suite = std::filesystem::relative(m.dir, w3c_dir() / "sparql").string();
-  for (auto& e : m.entries)
-    if (e.approval != "Withdrawn" && e.approval != "NotClassified") cases.push_back({suite, e, {}});
-  for (auto& inc : m.includes) collect(inc, cases);
-}
-
-std::vector<Case> all_cases() {
-  std::vector<Case> cases;
-  try {
-    collect(w3c_dir() / "sparql/sparql11/manifest-sparql11-update.ttl", cases);
-  } catch (const std::exception& e) {
-    cases.push_back({"sparql11", {}, e.what()});
-  }
-  return cases;
-}
-
-std::string read_text(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-std::string file_iri(const std::filesystem::path& p) {
-  return "file://" + p.string();
+std::vector<W3cCase> all_cases() {
+  return w3c_cases({"sparql11/manifest-sparql11-update.ttl"});
 }
 
 RdfFormat format_of(const std::filesystem::path& p) {
@@ -95,19 +60,11 @@ std::vector<TermQuad> stored_quads(const Store& store) {
   return out;
 }
 
-bool run_case(const Case& c, std::string& why) {
+bool run_case(const W3cCase& c, std::string& why) {
   const ManifestEntry& e = c.entry;
-  if (e.type.find("SyntaxTest") != std::string::npos) {
-    const bool negative = e.type.find("Negative") != std::string::npos;
-    try {
-      query::parse_update(read_text(e.action), file_iri(e.action));
-      why = negative ? "invalid update accepted" : "";
-      return !negative;
-    } catch (const query::QueryError& err) {
-      why = negative ? "" : std::string("rejected: ") + err.what();
-      return negative;
-    }
-  }
+  if (e.type.find("SyntaxTest") != std::string::npos)
+    return run_syntax_case(
+        e, [](const std::string& text, const std::string& base) { query::parse_update(text, base); }, why);
   if (e.request.empty()) {
     why = "not an update evaluation test (" + e.type + ")";
     return false;
@@ -115,18 +72,8 @@ bool run_case(const Case& c, std::string& why) {
   TempDir dir;
   auto store = Store::open(dir / "db");
   try {
-    auto load_into = [&](const std::filesystem::path& file, const std::string& graph) {
-      if (std::filesystem::file_size(file) == 0) return;  // an empty document adds nothing
-      LoadOptions options;
-      options.inputs = {file};
-      options.graph_iri = graph;
-      options.base_iri = file_iri(file);
-      options.threads = 1;
-      options.memory_mib = 16;
-      load(*store, options);
-    };
-    for (const auto& d : e.before.data) load_into(d, "");
-    for (const auto& g : e.before.graphs) load_into(g.file, g.iri);
+    for (const auto& d : e.before.data) load_test_document(*store, d, "");
+    for (const auto& g : e.before.graphs) load_test_document(*store, g.file, g.iri);
   } catch (const std::exception& err) {
     why = std::string("cannot load the test data: ") + err.what();
     return false;
@@ -149,31 +96,13 @@ bool run_case(const Case& c, std::string& why) {
   return isomorphic(got, expected);
 }
 
-class W3cUpdateSuite : public ::testing::TestWithParam<Case> {};
+class W3cUpdateSuite : public ::testing::TestWithParam<W3cCase> {};
 
 TEST_P(W3cUpdateSuite, Conforms) {
-  const Case& c = GetParam();
-  ASSERT_TRUE(c.problem.empty()) << "W3C suite unavailable: " << c.problem
-                                 << "\nSet QUIVER_W3C_DIR to the folder holding rdf/ and sparql/.";
-  std::string why;
-  const bool ok = run_case(c, why);
-  const std::string key = c.suite + "/" + c.entry.name;
-  auto known = known_failures().find(key);
-  if (known != known_failures().end()) {
-    EXPECT_FALSE(ok) << key << " is listed as failing (" << known->second
-                     << ") but passes: remove it from the list";
-    SuiteTally::instance().known_failure(c.suite);
-    return;
-  }
-  EXPECT_TRUE(ok) << key << " (" << c.entry.type << "): " << why;
-  if (ok) SuiteTally::instance().passed(c.suite);
+  check_w3c_case(GetParam(), known_failures(), run_case);
 }
 
-std::string case_name(const ::testing::TestParamInfo<Case>& info) {
-  return test_name(info.param.suite, info.param.entry.name, info.index);
-}
-
-INSTANTIATE_TEST_SUITE_P(Update, W3cUpdateSuite, ::testing::ValuesIn(all_cases()), case_name);
+INSTANTIATE_TEST_SUITE_P(Update, W3cUpdateSuite, ::testing::ValuesIn(all_cases()), w3c_case_name);
 
 const SuiteTally& kTally = SuiteTally::instance();  // registered before the tests run
 
