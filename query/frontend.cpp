@@ -504,11 +504,60 @@ class Translator {
     for (auto* v : items<rasqal_variable>(vars)) n->vars.push_back(var(v));
     for (auto* r : items<RasqalRow>(rows)) {
       std::vector<std::optional<Term>> row(n->vars.size());
-      for (int i = 0; i < r->size && i < static_cast<int>(row.size()); ++i)
+      if (r->size != static_cast<int>(row.size()))
+        throw QueryError("a VALUES row has " + std::to_string(r->size) + " values for " +
+                         std::to_string(row.size()) + " variables");
+      for (int i = 0; i < r->size; ++i)
         if (r->values[i]) row[i] = term(r->values[i]);
       n->rows.push_back(std::move(row));
     }
     return n;
+  }
+
+  std::string name(VarId v) const { return "?" + q_.variables.name(v); }
+
+  static void expression_variables(const Expr& e, std::set<VarId>& out) {
+    if (e.op == Op::Variable) out.insert(e.var);
+    for (const auto& a : e.args) expression_variables(*a, out);
+  }
+
+  // The projection rules Rasqal does not enforce (SPARQL 1.1 sections 11.4 and 18.2.4.1): `(expr AS ?x)`
+  // needs a variable new to the query level; in an aggregate query every projected variable is grouped
+  // on, or computed from grouped variables and aggregates, and SELECT * is not allowed.
+  void check_projection(const NodePtr& where, const SelectParts& parts, const std::vector<VarId>& projected,
+                        const std::vector<std::pair<VarId, ExprPtr>>& select_exprs, bool grouped) {
+    if (grouped && parts.wildcard) throw QueryError("SELECT * cannot be used with GROUP BY or aggregates");
+    std::set<VarId> allowed;  // group keys and earlier SELECT expressions
+    for (auto* c : parts.group) {
+      rasqal_expression* inner =
+          (c->op == RASQAL_EXPR_GROUP_COND_ASC || c->op == RASQAL_EXPR_GROUP_COND_DESC) ? c->arg1 : c;
+      if (inner->op == RASQAL_EXPR_LITERAL && inner->literal->type == RASQAL_LITERAL_VARIABLE)
+        allowed.insert(var(inner->literal->value.variable));
+    }
+    const auto in_where = pattern_variables(*where);
+    std::set<VarId> seen;
+    for (VarId v : projected) {
+      // A GROUP BY (expr AS ?k) key: Rasqal gives ?k its expression wherever ?k appears.
+      if (parts.group.size() && allowed.count(v) && !seen.count(v)) {
+        seen.insert(v);
+        continue;
+      }
+      auto e =
+          std::find_if(select_exprs.begin(), select_exprs.end(), [v](const auto& x) { return x.first == v; });
+      if (e != select_exprs.end()) {
+        if (seen.count(v) || std::find(in_where.begin(), in_where.end(), v) != in_where.end())
+          throw QueryError("SELECT (... AS " + name(v) + "): the variable is already bound");
+        std::set<VarId> used;
+        expression_variables(*e->second, used);
+        for (VarId u : used)
+          if (grouped && !allowed.count(u) && q_.variables.name(u)[0] != '.')
+            throw QueryError("SELECT uses " + name(u) + ", which is neither grouped on nor aggregated");
+        allowed.insert(v);
+      } else if (grouped && !allowed.count(v)) {
+        throw QueryError("SELECT " + name(v) + ": the variable is neither grouped on nor aggregated");
+      }
+      seen.insert(v);
+    }
   }
 
   // Grouping, HAVING, SELECT expressions, ORDER BY, projection, DISTINCT/REDUCED and slicing (18.2.4-5).
@@ -520,6 +569,7 @@ class Translator {
       projected.push_back(id);
       if (v->expression) select_exprs.emplace_back(id, lift_aggregates(expr(v->expression), aggregates));
     }
+    check_projection(where, parts, projected, select_exprs, !parts.group.empty() || !aggregates.empty());
     std::vector<ExprPtr> having;
     for (auto* h : parts.having) having.push_back(lift_aggregates(expr(h), aggregates));
     std::vector<OrderKey> order;
