@@ -1,5 +1,7 @@
 #include "query/expression.h"
 
+#include <openssl/evp.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -129,6 +131,26 @@ Term boolean(bool b) {
 bool is_simple_or_string(const Term& t) {
   return t.kind == TermKind::Literal && t.language.empty() && t.datatype.empty();
 }
+// MD5 / SHA-x of the UTF-8 bytes, in lower-case hex (SPARQL 1.1 section 17.4.6), through OpenSSL's libcrypto.
+std::string hex_digest(Op op, const std::string& text) {
+  const EVP_MD* md = op == Op::Md5      ? EVP_md5()
+                     : op == Op::Sha1   ? EVP_sha1()
+                     : op == Op::Sha256 ? EVP_sha256()
+                     : op == Op::Sha384 ? EVP_sha384()
+                                        : EVP_sha512();
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  if (!EVP_Digest(text.data(), text.size(), digest, &size, md, nullptr))
+    throw QueryError("computing a hash failed");
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (unsigned int i = 0; i < size; ++i) {
+    out += hex[digest[i] >> 4];
+    out += hex[digest[i] & 15];
+  }
+  return out;
+}
+
 bool is_string_like(const Term& t) {
   return t.kind == TermKind::Literal && t.datatype.empty();
 }  // incl. lang
@@ -553,6 +575,13 @@ std::optional<Term> ExpressionEvaluator::call(const Expr& e, const Row& row) {
              en = utf8_offset(a[0].value, static_cast<size_t>(last - 1));
       return same_kind_string(a[0], a[0].value.substr(b, en - b));
     }
+    case Op::Md5:
+    case Op::Sha1:
+    case Op::Sha256:
+    case Op::Sha384:
+    case Op::Sha512:
+      if (!is_simple_or_string(a[0])) return std::nullopt;
+      return Term::literal(hex_digest(e.op, a[0].value));
     case Op::UCase:
     case Op::LCase: {
       if (!is_string_like(a[0])) return std::nullopt;
