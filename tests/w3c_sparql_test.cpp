@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 #include <rasqal.h>
 
+#include <boost/property_tree/json_parser.hpp>
+#include <boost/property_tree/ptree.hpp>
+
 #include <cmath>
 #include <fstream>
 #include <map>
@@ -119,10 +122,47 @@ std::optional<Results> read_result_graph(const std::filesystem::path& path, std:
 }
 
 // Reads an expected SPARQL XML results file through Rasqal's reader.
+// SPARQL 1.1 Query Results JSON (Rasqal reads only the XML format), through Boost's JSON parser.
+std::optional<Results> read_json_results(const std::filesystem::path& path, std::string& why) {
+  namespace pt = boost::property_tree;
+  pt::ptree doc;
+  try {
+    pt::read_json(path.string(), doc);
+  } catch (const pt::json_parser_error& e) {
+    why = std::string("cannot read the expected results: ") + e.what();
+    return std::nullopt;
+  }
+  Results r;
+  if (auto b = doc.get_optional<std::string>("boolean")) {
+    r.boolean = *b == "true";
+    return r;
+  }
+  for (const auto& [unused, binding] : doc.get_child("results.bindings", pt::ptree())) {
+    std::map<std::string, Term> s;
+    for (const auto& [var, value] : binding) {
+      const std::string type = value.get<std::string>("type", ""), text = value.get<std::string>("value", "");
+      if (type == "uri") {
+        s[var] = Term::iri(text);
+      } else if (type == "bnode") {
+        s[var] = Term::blank(text);
+      } else if (auto lang = value.get_optional<std::string>("xml:lang")) {
+        s[var] = Term::lang(text, *lang);
+      } else if (auto dt = value.get_optional<std::string>("datatype")) {
+        s[var] = Term::typed(text, *dt);
+      } else {
+        s[var] = Term::literal(text);
+      }
+    }
+    r.solutions.push_back(std::move(s));
+  }
+  return r;
+}
+
 std::optional<Results> read_expected_solutions(const std::filesystem::path& path, bool ask,
                                                std::string& why) {
   const std::string ext = path.extension().string();
   if (ext == ".ttl" || ext == ".rdf") return read_result_graph(path, why);
+  if (ext == ".srj") return read_json_results(path, why);
   const char* format = ext == ".srx" ? "xml" : nullptr;
   if (!format) {
     why = "reading " + ext + " result files is not supported by the test driver";
