@@ -503,6 +503,12 @@ class Translator {
     n->kind = Node::Kind::Values;
     for (auto* v : items<rasqal_variable>(vars)) n->vars.push_back(var(v));
     for (auto* r : items<RasqalRow>(rows)) {
+      // Inside a group, Rasqal reads VALUES ?x { a b c } as one row of three values.
+      if (n->vars.size() == 1 && r->size > 1) {
+        for (int i = 0; i < r->size; ++i)
+          n->rows.push_back({r->values[i] ? std::optional<Term>(term(r->values[i])) : std::nullopt});
+        continue;
+      }
       std::vector<std::optional<Term>> row(n->vars.size());
       if (r->size != static_cast<int>(row.size()))
         throw QueryError("a VALUES row has " + std::to_string(r->size) + " values for " +
@@ -564,10 +570,15 @@ class Translator {
   NodePtr select(NodePtr where, const SelectParts& parts, std::vector<VarId>& projected) {
     std::vector<Aggregate> aggregates;
     std::vector<std::pair<VarId, ExprPtr>> select_exprs;
+    // Rasqal keeps one expression per variable for the whole query: a variable the WHERE clause binds (a
+    // sub-SELECT's (MAX(?y) AS ?max), say) is projected as it is, not computed again.
+    const auto in_where = pattern_variables(*where);
     for (rasqal_variable* v : parts.projection) {
       VarId id = var(v);
       projected.push_back(id);
-      if (v->expression) select_exprs.emplace_back(id, lift_aggregates(expr(v->expression), aggregates));
+      const bool bound = std::find(in_where.begin(), in_where.end(), id) != in_where.end();
+      if (v->expression && !bound)
+        select_exprs.emplace_back(id, lift_aggregates(expr(v->expression), aggregates));
     }
     check_projection(where, parts, projected, select_exprs, !parts.group.empty() || !aggregates.empty());
     std::vector<ExprPtr> having;
