@@ -185,21 +185,44 @@ bool compatible(const Term& a, const Term& b) {
   return b.language.empty() || a.language == b.language;
 }
 
+// XPath regex flags (SPARQL 1.1 section 17.4.3.14) on ECMAScript regexes: i and m map onto options; s (dot
+// matches newlines), x (whitespace ignored outside classes) and q (literal pattern) rewrite the pattern.
 std::optional<std::regex> make_regex(const std::string& pattern, const std::string& flags) {
   auto options = std::regex::ECMAScript;
-  std::string p = pattern;
+  bool dot_all = false, extended = false, quoted = false;
   for (char f : flags) {
     if (f == 'i')
       options |= std::regex::icase;
-    else if (f == 'q') {
-      std::string quoted;
-      for (char c : p) {
-        if (std::strchr("\\^$.|?*+()[]{}", c)) quoted += '\\';
-        quoted += c;
-      }
-      p = quoted;
-    } else if (f != 's' && f != 'm' && f != 'x')
+    else if (f == 'm')
+      options |= std::regex::multiline;
+    else if (f == 's')
+      dot_all = true;
+    else if (f == 'x')
+      extended = true;
+    else if (f == 'q')
+      quoted = true;
+    else
       return std::nullopt;
+  }
+  std::string p;
+  bool in_class = false;
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    const char c = pattern[i];
+    if (quoted) {
+      if (std::strchr("\\^$.|?*+()[]{}", c)) p += '\\';
+      p += c;
+    } else if (c == '\\' && i + 1 < pattern.size()) {
+      p += c;
+      p += pattern[++i];
+    } else if (extended && !in_class && (c == ' ' || c == '\t' || c == '\n' || c == '\r')) {
+      continue;
+    } else if (dot_all && !in_class && c == '.') {
+      p += "[\\s\\S]";
+    } else {
+      if (c == '[') in_class = true;
+      if (c == ']') in_class = false;
+      p += c;
+    }
   }
   try {
     return std::regex(p, options);
