@@ -508,7 +508,8 @@ Statistics Store::statistics(ReadSource source) const {
 }
 
 ReadView::ReadView(const Store& store) : store_(store) {
-  source_.snapshot = store.db_->GetSnapshot();
+  // A store opened read-only never changes under its readers: no snapshot to hold.
+  if (!store.options_.read_only) source_.snapshot = store.db_->GetSnapshot();
 }
 
 ReadView::ReadView(const Store& store, rocksdb::WriteBatchWithIndex* batch) : store_(store) {
