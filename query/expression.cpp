@@ -185,16 +185,54 @@ bool compatible(const Term& a, const Term& b) {
   return b.language.empty() || a.language == b.language;
 }
 
+// UTF-8 <-> code points: regexes run on code points, so '.' and classes match characters, not bytes.
+std::wstring widen(const std::string& s) {
+  std::wstring out;
+  for (size_t i = 0; i < s.size();) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    const int extra = c < 0x80 ? 0 : c < 0xE0 ? 1 : c < 0xF0 ? 2 : 3;
+    uint32_t cp = extra == 0 ? c : c & (0x3F >> extra);
+    for (int k = 1; k <= extra && i + k < s.size(); ++k)
+      cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+    out += static_cast<wchar_t>(cp);
+    i += extra + 1;
+  }
+  return out;
+}
+
+std::string narrow(const std::wstring& w) {
+  std::string out;
+  for (wchar_t wc : w) {
+    const uint32_t cp = static_cast<uint32_t>(wc);
+    if (cp < 0x80) {
+      out += static_cast<char>(cp);
+    } else if (cp < 0x800) {
+      out += static_cast<char>(0xC0 | (cp >> 6));
+      out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+      out += static_cast<char>(0xE0 | (cp >> 12));
+      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+      out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else {
+      out += static_cast<char>(0xF0 | (cp >> 18));
+      out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+      out += static_cast<char>(0x80 | (cp & 0x3F));
+    }
+  }
+  return out;
+}
+
 // XPath regex flags (SPARQL 1.1 section 17.4.3.14) on ECMAScript regexes: i and m map onto options; s (dot
 // matches newlines), x (whitespace ignored outside classes) and q (literal pattern) rewrite the pattern.
-std::optional<std::regex> make_regex(const std::string& pattern, const std::string& flags) {
-  auto options = std::regex::ECMAScript;
+std::optional<std::wregex> make_regex(const std::string& pattern_utf8, const std::string& flags) {
+  auto options = std::wregex::ECMAScript;
   bool dot_all = false, extended = false, quoted = false;
   for (char f : flags) {
     if (f == 'i')
-      options |= std::regex::icase;
+      options |= std::wregex::icase;
     else if (f == 'm')
-      options |= std::regex::multiline;
+      options |= std::wregex::multiline;
     else if (f == 's')
       dot_all = true;
     else if (f == 'x')
@@ -204,28 +242,29 @@ std::optional<std::regex> make_regex(const std::string& pattern, const std::stri
     else
       return std::nullopt;
   }
-  std::string p;
+  const std::wstring pattern = widen(pattern_utf8);
+  std::wstring p;
   bool in_class = false;
   for (size_t i = 0; i < pattern.size(); ++i) {
-    const char c = pattern[i];
+    const wchar_t c = pattern[i];
     if (quoted) {
-      if (std::strchr("\\^$.|?*+()[]{}", c)) p += '\\';
+      if (c < 0x80 && std::strchr("\\^$.|?*+()[]{}", static_cast<char>(c))) p += L'\\';
       p += c;
-    } else if (c == '\\' && i + 1 < pattern.size()) {
+    } else if (c == L'\\' && i + 1 < pattern.size()) {
       p += c;
       p += pattern[++i];
-    } else if (extended && !in_class && (c == ' ' || c == '\t' || c == '\n' || c == '\r')) {
+    } else if (extended && !in_class && (c == L' ' || c == L'\t' || c == L'\n' || c == L'\r')) {
       continue;
-    } else if (dot_all && !in_class && c == '.') {
-      p += "[\\s\\S]";
+    } else if (dot_all && !in_class && c == L'.') {
+      p += L"[\\s\\S]";
     } else {
-      if (c == '[') in_class = true;
-      if (c == ']') in_class = false;
+      if (c == L'[') in_class = true;
+      if (c == L']') in_class = false;
       p += c;
     }
   }
   try {
-    return std::regex(p, options);
+    return std::wregex(p, options);
   } catch (const std::regex_error&) {
     return std::nullopt;
   }
@@ -675,10 +714,9 @@ std::optional<Term> ExpressionEvaluator::call(const Expr& e, const Row& row) {
       std::string flags = a.size() > flag_index ? a[flag_index].value : "";
       auto re = make_regex(a[1].value, flags);
       if (!re) return std::nullopt;
-      if (e.op == Op::Regex) return boolean(std::regex_search(a[0].value, *re));
-      std::string replacement = a[2].value;
+      if (e.op == Op::Regex) return boolean(std::regex_search(widen(a[0].value), *re));
       // SPARQL uses $1; ECMAScript format strings use $1 too, but a literal '$' must be "$$".
-      return same_kind_string(a[0], std::regex_replace(a[0].value, *re, replacement));
+      return same_kind_string(a[0], narrow(std::regex_replace(widen(a[0].value), *re, widen(a[2].value))));
     }
     case Op::Year:
     case Op::Month:
