@@ -759,7 +759,7 @@ UpdateOperation translate(const LoweredOperation& lowered_op, const std::string&
   op.continues_previous = lowered_op.continues_previous;
   op.using_graphs = lowered_op.using_graphs;
   op.using_named = lowered_op.using_named;
-  op.silent = (ro->flags & RASQAL_UPDATE_FLAGS_SILENT) != 0;
+  op.silent = lowered_op.silent;  // Rasqal marks every CREATE silent
   Translator t(op.where, lowered);
   switch (ro->type) {
     case RASQAL_UPDATE_TYPE_UPDATE:

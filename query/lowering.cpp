@@ -599,6 +599,7 @@ class UpdateSplitter {
     if (!insert && !del) {  // graph management, or something Rasqal will judge
       LoweredOperation op;
       op.text = text(e - 1, {});
+      op.silent = k + 1 < e && is_word(t_[k + 1], "SILENT");
       if (is_word(t_[k], "ADD") || is_word(t_[k], "MOVE") || is_word(t_[k], "COPY")) {
         std::vector<std::pair<size_t, size_t>> graph_words;  // GraphOrDefault's optional GRAPH
         for (size_t j = k + 1; j < e; ++j)

@@ -47,6 +47,7 @@ struct LoweredOperation {
   bool shares_previous_where = false;  // the INSERT half of a combined DELETE/INSERT: same WHERE, once
   bool drop = false;                   // DROP, handed to Rasqal as CLEAR (it loses DROP DEFAULT/NAMED/ALL)
   bool continues_previous = false;     // a further chunk of the previous operation's large data block
+  bool silent = false;                 // LOAD/CLEAR/DROP/CREATE/ADD/MOVE/COPY SILENT
   std::optional<std::string> with;     // WITH IRI (Rasqal drops it for the WHERE clause)
   std::vector<std::string> using_graphs, using_named;  // USING [NAMED] IRIs (prefixed names resolved)
 };

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <memory>
+#include <set>
 #include <unordered_map>
 
 #include "parser/rdf_format.h"
@@ -231,11 +232,13 @@ class UpdateRunner {
     return out;
   }
 
+  // Named graphs with quads, and those CREATE GRAPH made that are still empty.
   std::vector<TermId> named_graphs() {
-    std::vector<TermId> out;
+    std::set<TermId> out;
     for (auto& [g, count] : txn_->view().statistics().graphs)
-      if (g != kDefaultGraph && count > 0) out.push_back(g);
-    return out;
+      if (g != kDefaultGraph && count > 0) out.insert(g);
+    for (TermId g : txn_->created_graphs()) out.insert(g);
+    return {out.begin(), out.end()};
   }
 
   // The id of a graph IRI if the graph exists (nullopt: the default graph).

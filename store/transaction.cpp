@@ -5,6 +5,7 @@
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
+#include <set>
 
 #include "store/keys.h"
 
@@ -190,6 +191,23 @@ bool Transaction::graph_exists(TermId g) {
   if (auto m = pending_meta_.find(key); m != pending_meta_.end()) return m->second.has_value();
   std::string value;
   return store_.get(store_.meta_, key, &value, {});
+}
+
+std::vector<TermId> Transaction::created_graphs() const {
+  std::set<TermId> out;
+  const std::string prefix(1, keys::kCreatedGraphPrefix);
+  auto it = store_.new_iterator(store_.meta_, {});
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next())
+    if (it->key().size() == 9) out.insert(keys::get_u64(it->key().ToStringView(), 1));
+  for (auto& [key, value] : pending_meta_) {
+    if (key.size() != 9 || key[0] != keys::kCreatedGraphPrefix) continue;
+    const TermId g = keys::get_u64(key, 1);
+    if (value)
+      out.insert(g);
+    else
+      out.erase(g);
+  }
+  return {out.begin(), out.end()};
 }
 
 void Transaction::create_graph(TermId g) {

@@ -56,7 +56,8 @@ class Transaction {
   // The default graph always exists; a named graph while it has quads, or since CREATE GRAPH made it.
   bool graph_exists(TermId g);
   void create_graph(TermId g);
-  void forget_graph(TermId g);  // DROP: no longer exists once empty
+  void forget_graph(TermId g);                 // DROP: no longer exists once empty
+  std::vector<TermId> created_graphs() const;  // graphs CREATE GRAPH made, empty or not
 
   struct GraphChange {
     uint64_t inserted = 0, deleted = 0;

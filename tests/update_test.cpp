@@ -171,6 +171,19 @@ TEST(Update, LargeDataBlocksArriveWhole) {
   }
 }
 
+// Graphs exist while they have quads or since CREATE GRAPH; DROP ALL forgets the empty ones too.
+TEST(Update, CreatedGraphsExistUntilDropped) {
+  TempDir dir;
+  auto store = Store::open(dir / "db");
+  query::run_update(*store, "CREATE GRAPH <http://e/empty>", no_sync());
+  EXPECT_THROW(query::run_update(*store, "CREATE GRAPH <http://e/empty>", no_sync()), query::QueryError);
+  query::run_update(*store, "CLEAR GRAPH <http://e/empty>", no_sync());  // exists: no error
+  query::run_update(*store, "DROP ALL", no_sync());
+  EXPECT_THROW(query::run_update(*store, "DROP GRAPH <http://e/empty>", no_sync()), query::QueryError);
+  query::run_update(*store, "CREATE GRAPH <http://e/empty> ; DROP NAMED ; CREATE GRAPH <http://e/empty>",
+                    no_sync());
+}
+
 TEST(Update, AnUpdateOverItsMemoryLimitFailsCleanly) {
   TempDir dir;
   auto store = Store::open(dir / "db");
