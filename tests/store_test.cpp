@@ -8,6 +8,7 @@
 
 #include "loader/loader.h"
 #include "store/store.h"
+#include "tests/support/exact_statistics.h"
 #include "tests/support/temp_dir.h"
 
 namespace quiver::testing {
@@ -195,36 +196,6 @@ TEST(Store, ScansMatchAFilteredFullScanForEveryBoundCombination) {
   for (auto c = store->scan(QuadPattern{.s = {}, .p = {}, .o = {}, .g = kDefaultGraph}); c.valid(); c.next())
     ++scanned;
   EXPECT_EQ(scanned, default_count);
-}
-
-Statistics brute_force_statistics(const std::vector<Quad>& all) {
-  Statistics stats;
-  std::map<TermId, std::set<TermId>> subjects, objects;
-  for (const Quad& q : all) {
-    ++stats.quads;
-    ++stats.graphs[q.g];
-    ++stats.predicates[q.p].triples;
-    subjects[q.p].insert(q.s);
-    objects[q.p].insert(q.o);
-  }
-  for (auto& [p, ps] : stats.predicates) {
-    ps.distinct_subjects = subjects[p].size();
-    ps.distinct_objects = objects[p].size();
-  }
-  return stats;
-}
-
-void expect_statistics_exact(const Store& store) {
-  Statistics expected = brute_force_statistics(all_quads(store));
-  Statistics got = store.statistics();
-  EXPECT_EQ(got.quads, expected.quads);
-  EXPECT_EQ(got.graphs, expected.graphs);
-  ASSERT_EQ(got.predicates.size(), expected.predicates.size());
-  for (auto& [p, ps] : expected.predicates) {
-    EXPECT_EQ(got.predicates[p].triples, ps.triples);
-    EXPECT_EQ(got.predicates[p].distinct_subjects, ps.distinct_subjects);
-    EXPECT_EQ(got.predicates[p].distinct_objects, ps.distinct_objects);
-  }
 }
 
 TEST(Store, StatisticsStayExactAcrossOverlappingLoads) {
