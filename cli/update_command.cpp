@@ -44,6 +44,19 @@ int update_command(const std::vector<std::string>& args) {
   u.data_root = data_root;
   if (vm.count("base")) u.base_iri = vm["base"].as<std::string>();
   const auto start = std::chrono::steady_clock::now();
+  auto last = start;
+  // Progress on standard error once a request has run for two seconds, at most once a second.
+  u.progress = [&](const std::string& phase, uint64_t count) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now - start < std::chrono::seconds(2) || now - last < std::chrono::seconds(1)) return;
+    last = now;
+    const double seconds = std::chrono::duration<double>(now - start).count();
+    if (count)
+      std::fprintf(stderr, "%6.1f s  %s: %llu\n", seconds, phase.c_str(),
+                   static_cast<unsigned long long>(count));
+    else
+      std::fprintf(stderr, "%6.1f s  %s\n", seconds, phase.c_str());
+  };
   const query::UpdateReport report = query::run_update(*store, text, u);
   const std::chrono::duration<double, std::milli> took = std::chrono::steady_clock::now() - start;
   for (const auto& g : report.graphs)

@@ -59,7 +59,7 @@ class UpdateRunner {
 
   UpdateReport commit() {
     check_limits();
-    txn_->commit(options_.sync);
+    txn_->commit(options_.sync, [this](const std::string& stage) { progress(stage, 0); });
     UpdateReport report;
     report.operations = requested_operations_;
     for (auto& [g, change] : txn_->changes()) {
@@ -103,6 +103,7 @@ class UpdateRunner {
         for (const QuadTemplate& t : op.deletes)
           if (auto q = existing_quad(t, row, value, stored, delete_graph)) deletes.push_back(*q);
       }
+      progress("deleting", deletes.size());
       txn_->remove(std::move(deletes));
     }
     const TermId insert_graph = op.with ? txn_->intern(Term::iri(*op.with)) : kDefaultGraph;
@@ -112,6 +113,7 @@ class UpdateRunner {
       for (const QuadTemplate& t : op.inserts)
         if (auto q = new_quad(t, where.rows[n], value, where, insert_graph, n)) inserts.push_back(*q);
     }
+    progress("inserting", inserts.size());
     txn_->insert(std::move(inserts));
   }
 
@@ -139,6 +141,7 @@ class UpdateRunner {
     while (stream->next(row)) {
       ctx.check_deadline();
       ctx.charge_memory(ctx.row_bytes());
+      if (out->rows.size() % 100'000 == 0) progress("matching WHERE", out->rows.size());
       for (TermId id : row)
         if (is_local(id) && !out->computed.count(id)) out->computed.emplace(id, ctx.term(id));
       out->rows.push_back(row);
@@ -351,6 +354,10 @@ class UpdateRunner {
     auto [r, p] = std::mismatch(root.begin(), root.end(), path.begin(), path.end());
     if (r != root.end()) throw QueryError("LOAD reads files under the data root only, not " + path.string());
     return path;
+  }
+
+  void progress(const std::string& phase, uint64_t count) {
+    if (options_.progress) options_.progress(phase, count);
   }
 
   void check_limits() {

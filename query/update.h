@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,6 +27,8 @@ struct UpdateOptions {
   // LOAD reads file: IRIs under this folder only; empty refuses LOAD.
   std::filesystem::path data_root;
   const std::atomic<bool>* cancelled = nullptr;
+  // Told what a long request is doing: a phase and how far it got (solutions matched, changes to apply).
+  std::function<void(const std::string& phase, uint64_t count)> progress;
 };
 
 struct UpdateReport {

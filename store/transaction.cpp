@@ -263,9 +263,13 @@ std::map<TermId, std::pair<int64_t, int64_t>> Transaction::distinct_deltas() con
   return out;
 }
 
-void Transaction::commit(bool sync) {
+void Transaction::commit(bool sync, const std::function<void(const std::string&)>& stage) {
   if (committed_) throw StoreError("the transaction was committed already");
+  auto tell = [&](const std::string& what) {
+    if (stage) stage(what);
+  };
   const Statistics base = store_.statistics();
+  tell("settling statistics");
   const auto distinct = distinct_deltas();
   for (auto& [p, delta] : triples_delta_) {
     PredicateStats s;
@@ -296,6 +300,7 @@ void Transaction::commit(bool sync) {
   std::vector<std::pair<Quad, bool>> changed;  // quad, present afterwards
   for (auto& [q, p] : pending_)
     if (p.before != p.after) changed.emplace_back(q, p.after);
+  tell("writing " + std::to_string(changed.size()) + " quad changes to the indexes");
   std::string key;
   for (IndexOrder order : kIndexOrders) {
     std::sort(changed.begin(), changed.end(),
@@ -311,6 +316,7 @@ void Transaction::commit(bool sync) {
   rocksdb::WriteOptions options;
   options.sync = sync;
   options.memtable_insert_hint_per_batch = true;
+  tell("committing");
   check(store_.db_->Write(options, batch_.get()), "committing the update failed");
   committed_ = true;
   if (!new_collisions_.empty()) store_.load_collisions();

@@ -7,6 +7,7 @@
 // their snapshots.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -67,7 +68,8 @@ class Transaction {
   size_t pending_bytes() const;
 
   // Applies everything atomically; with `sync`, the write-ahead log is on disk before this returns.
-  void commit(bool sync);
+  // `stage`, when given, hears which step a long commit is at.
+  void commit(bool sync, const std::function<void(const std::string&)>& stage = {});
 
  private:
   friend class Store;
