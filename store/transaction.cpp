@@ -317,7 +317,7 @@ void Transaction::commit(bool sync, const std::function<void(const std::string&)
   options.sync = sync;
   options.memtable_insert_hint_per_batch = true;
   tell("committing");
-  check(store_.db_->Write(options, batch_.get()), "committing the update failed");
+  check(store_.db_->Write(options, batch_.get()), "committing the update failed, so nothing was changed");
   committed_ = true;
   if (!new_collisions_.empty()) store_.load_collisions();
 }
