@@ -244,33 +244,9 @@ TEST(LoadCommand, AFullDiskFailsCleanlyAndLeavesTheStoreUnchanged) {
     load(*store, options_for({write_file(dir / "seed.nt", lines(0, 10))}));
   }
   write_file(dir / "big.nt", lines(0, 300000));
-  const char* bin = std::getenv("QUIVER_BIN");
-  ASSERT_NE(bin, nullptr) << "QUIVER_BIN is not set";
-  // A file-size limit makes every write past 2 MiB fail with EFBIG, as a full disk fails with ENOSPC.
-  int pipe_fds[2];
-  ASSERT_EQ(pipe(pipe_fds), 0);
-  pid_t pid = fork();
-  if (pid == 0) {
-    signal(SIGXFSZ, SIG_IGN);
-    rlimit limit{2 << 20, 2 << 20};
-    setrlimit(RLIMIT_FSIZE, &limit);
-    dup2(pipe_fds[1], STDERR_FILENO);
-    close(pipe_fds[0]);
-    execl(bin, bin, "load", "-q", "--db", db.c_str(), (dir / "big.nt").c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  close(pipe_fds[1]);
-  std::string err;
-  char buf[4096];
-  while (ssize_t n = read(pipe_fds[0], buf, sizeof buf)) {
-    if (n < 0) break;
-    err.append(buf, static_cast<size_t>(n));
-  }
-  close(pipe_fds[0]);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  ASSERT_TRUE(WIFEXITED(status)) << "quiver died instead of failing: " << err;
-  EXPECT_EQ(WEXITSTATUS(status), 1) << err;
+  auto [code, err] =
+      run_quiver_with_full_disk({"load", "-q", "--db", db.string(), (dir / "big.nt").string()}, 2 << 20);
+  EXPECT_EQ(code, 1) << "quiver did not fail cleanly: " << err;
   EXPECT_NE(err.find("nothing was loaded"), std::string::npos) << err;
   auto store = Store::open(db);
   EXPECT_EQ(quads(*store), 10u);

@@ -255,32 +255,9 @@ TEST(UpdateCommand, AFullDiskFailsCleanlyAndLeavesTheStoreUnchanged) {
     request +=
         "<http://e/new" + std::to_string(i) + "> <http://e/p> \"a value long enough to fill the log\" .\n";
   const auto file = write_file(dir / "big.ru", request + "}");
-  const char* bin = std::getenv("QUIVER_BIN");
-  ASSERT_NE(bin, nullptr) << "QUIVER_BIN is not set";
-  int fds[2];
-  ASSERT_EQ(pipe(fds), 0);
-  pid_t pid = fork();
-  if (pid == 0) {
-    signal(SIGXFSZ, SIG_IGN);
-    rlimit limit{1 << 20, 1 << 20};
-    setrlimit(RLIMIT_FSIZE, &limit);
-    dup2(fds[1], STDERR_FILENO);
-    close(fds[0]);
-    execl(bin, bin, "update", "--db", db.c_str(), "--file", file.c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  close(fds[1]);
-  std::string err;
-  char buf[4096];
-  while (ssize_t n = read(fds[0], buf, sizeof buf)) {
-    if (n < 0) break;
-    err.append(buf, static_cast<size_t>(n));
-  }
-  close(fds[0]);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  ASSERT_TRUE(WIFEXITED(status)) << "quiver died instead of failing: " << err;
-  EXPECT_EQ(WEXITSTATUS(status), 1) << err;
+  auto [code, err] =
+      run_quiver_with_full_disk({"update", "--db", db.string(), "--file", file.string()}, 1 << 20);
+  EXPECT_EQ(code, 1) << "quiver did not fail cleanly: " << err;
   EXPECT_NE(err.find("nothing was changed"), std::string::npos) << err;
   auto store = Store::open(db);
   EXPECT_EQ(count(*store, "?s ?p ?o"), 10u);

@@ -1,11 +1,15 @@
 // Test support: running the quiver binary ($QUIVER_BIN, set by CTest) and capturing what it prints.
 #pragma once
 
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <vector>
 
 namespace quiver::testing {
 
@@ -23,6 +27,39 @@ inline CommandResult run_quiver(const std::string& args) {
   while (size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
   int status = pclose(p);
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+// Runs quiver with `args` as a disk that is full past `bytes` would: every write beyond that size fails
+// (EFBIG, the signal ignored) as it fails with ENOSPC. Captures standard error.
+inline CommandResult run_quiver_with_full_disk(const std::vector<std::string>& args, rlim_t bytes) {
+  const char* bin = std::getenv("QUIVER_BIN");
+  if (!bin) return {-1, "QUIVER_BIN is not set"};
+  int fds[2];
+  if (pipe(fds) != 0) return {-1, "pipe failed"};
+  pid_t pid = fork();
+  if (pid == 0) {
+    signal(SIGXFSZ, SIG_IGN);
+    rlimit limit{bytes, bytes};
+    setrlimit(RLIMIT_FSIZE, &limit);
+    dup2(fds[1], STDERR_FILENO);
+    close(fds[0]);
+    std::vector<char*> argv{const_cast<char*>(bin)};
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execv(bin, argv.data());
+    _exit(127);
+  }
+  close(fds[1]);
+  std::string err;
+  char buf[4096];
+  while (ssize_t n = read(fds[0], buf, sizeof buf)) {
+    if (n < 0) break;
+    err.append(buf, static_cast<size_t>(n));
+  }
+  close(fds[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, err};
 }
 
 }  // namespace quiver::testing
