@@ -90,9 +90,7 @@ class BgpStream : public RowStream {
   BgpStream(Executor& ex, const Node& node, const Row& input, std::optional<TermId> graph,
             const ObjectRanges* ranges = nullptr)
       : ctx_(ex.context()), graph_(graph), ranges_(ranges) {
-    std::vector<bool> bound(ctx_.variables(), false);
-    for (size_t v = 0; v < input.size(); ++v) bound[v] = input[v] != kUnbound;
-    order_ = order_patterns(ctx_, node.triples, std::move(bound));
+    order_ = ex.scan_order(node, input);
     // Constants resolve once; one the store lacks means no solutions at all.
     for (const TriplePattern* t : order_)
       for (const PatternTerm* p : {&t->s, &t->p, &t->o})
@@ -939,6 +937,14 @@ MaterializedRows& Executor::materialize(const Node& node, std::optional<TermId> 
   if (c.rows) return *c.rows;
   auto stream = build(node, ctx_.empty_row(), graph);  // not counted: the probes' output is
   return c.rows.emplace(*stream, ctx_);
+}
+
+const std::vector<const TriplePattern*>& Executor::scan_order(const Node& bgp, const Row& input) {
+  std::vector<bool> bound(input.size());
+  for (size_t v = 0; v < input.size(); ++v) bound[v] = input[v] != kUnbound;
+  auto [it, fresh] = scan_orders_.try_emplace(std::make_pair(&bgp, bound));
+  if (fresh) it->second = order_patterns(ctx_, bgp.triples, std::move(bound));
+  return it->second;
 }
 
 const Node* Executor::split(const Node& bgp) {

@@ -83,6 +83,9 @@ class Executor {
   void note(const Node& node, std::string how);
   double estimate(const Node& node);   // estimate_rows(), once per node
   const Node* split(const Node& bgp);  // split_bgp(), once per BGP
+  // order_patterns() for a BGP opened with the bound variables of `input`, once per BGP and bound set: a
+  // correlated pattern opens once per input row.
+  const std::vector<const TriplePattern*>& scan_order(const Node& bgp, const Row& input);
 
  private:
   std::unique_ptr<RowStream> build(const Node& node, const Row& input, std::optional<TermId> graph);
@@ -104,6 +107,7 @@ class Executor {
   std::map<std::pair<const Node*, TermId>, Correlated> correlated_;
   std::map<const Node*, double> estimates_;
   std::map<const Node*, NodePtr> splits_;  // owns the Join trees that hash-join BGPs
+  std::map<std::pair<const Node*, std::vector<bool>>, std::vector<const TriplePattern*>> scan_orders_;
   bool profiling_ = false;
   std::map<const Node*, Profile> profiles_;
 };
