@@ -203,24 +203,13 @@ class UpdateRunner {
       } else {
         terms[i] = p->constant;
       }
-      const TermKind kind = terms[i] ? terms[i]->kind : kind_of(ids[i]);
+      const TermKind kind = terms[i] ? terms[i]->kind : term_kind(ids[i]);
       const bool ok = i == 0 ? kind != TermKind::Literal : i == 2 ? true : kind == TermKind::Iri;
       if (!ok) return std::nullopt;
     }
     for (int i = 0; i < 4; ++i)
       if (terms[i]) ids[i] = txn_->intern(*terms[i]);
     return Quad{ids[0], ids[1], ids[2], ids[3]};
-  }
-
-  static TermKind kind_of(TermId id) {
-    switch (id_tag(id)) {
-      case IdTag::Iri:
-        return TermKind::Iri;
-      case IdTag::Blank:
-        return TermKind::Blank;
-      default:
-        return TermKind::Literal;
-    }
   }
 
   // ---- graph management ---------------------------------------------------------------------------------

@@ -289,6 +289,17 @@ Term decode_inline(TermId id) {
   return Term::literal("");
 }
 
+TermKind term_kind(TermId id) {
+  switch (id_tag(id)) {
+    case IdTag::Iri:
+      return TermKind::Iri;
+    case IdTag::Blank:
+      return TermKind::Blank;
+    default:
+      return TermKind::Literal;
+  }
+}
+
 IdTag dictionary_tag(TermKind kind) {
   switch (kind) {
     case TermKind::Iri:

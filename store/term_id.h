@@ -56,5 +56,7 @@ Term decode_inline(TermId id);
 TermId hashed_id(TermKind kind, std::string_view encoded, int hash_bits, uint32_t probe = 0,
                  uint64_t* fingerprint = nullptr);
 IdTag dictionary_tag(TermKind kind);
+// The kind of term an id stands for (the inverse of dictionary_tag; inline ids are literals).
+TermKind term_kind(TermId id);
 
 }  // namespace quiver
