@@ -137,7 +137,12 @@ std::optional<Results> read_json_results(const std::filesystem::path& path, std:
     r.boolean = *b == "true";
     return r;
   }
-  for (const auto& [unused, binding] : doc.get_child("results.bindings", pt::ptree())) {
+  const auto bindings = doc.get_child_optional("results.bindings");
+  if (!bindings) {
+    why = "the expected results have neither a boolean nor bindings";
+    return std::nullopt;
+  }
+  for (const auto& [unused, binding] : *bindings) {
     std::map<std::string, Term> s;
     for (const auto& [var, value] : binding) {
       const std::string type = value.get<std::string>("type", ""), text = value.get<std::string>("value", "");
