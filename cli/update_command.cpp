@@ -1,22 +1,38 @@
 #include <chrono>
 #include <cstdio>
+#include <fstream>
+#include <string>
 
 #include "cli/command.h"
 #include "query/update.h"
 
 namespace quiver::cli {
+namespace {
+
+// The most memory the process held at once (Linux: the high-water mark of its resident set).
+size_t peak_memory_mib() {
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);)
+    if (line.rfind("VmHWM:", 0) == 0) return std::stoull(line.substr(6)) / 1024;  // in kB
+  return 0;
+}
+
+}  // namespace
 
 int update_command(const std::vector<std::string>& args) {
   po::options_description options("Options");
   std::string db, file, text, data_root;
   double timeout = 1800;
-  size_t memory_mib = 2048;
+  size_t memory_mib = 2048, cache_mib = StoreOptions().block_cache_mib;
   options.add_options()("db", po::value(&db)->required(), "store directory")(
       "file,f", po::value(&file), "read the update from this file ('-' for standard input)")(
       "timeout", po::value(&timeout)->default_value(1800),
       "seconds before the update is stopped (and undone)")(
       "memory-limit", po::value(&memory_mib)->default_value(2048),
-      "MiB the request may hold (WHERE solutions and pending changes)")(
+      "MiB the request may hold in memory (query working memory, changes later operations read);\n"
+      "the last operation's changes spill to disk past a quarter of it")(
+      "cache", po::value(&cache_mib)->default_value(cache_mib),
+      "MiB of the store's blocks kept in memory for reading")(
       "no-sync", "acknowledge before the write-ahead log is on disk (faster; a crash may lose the update)")(
       "data-root", po::value(&data_root),
       "folder LOAD may read file: IRIs from (LOAD is refused without it)")(
@@ -36,6 +52,7 @@ int update_command(const std::vector<std::string>& args) {
 
   StoreOptions store_options;
   store_options.create_if_missing = false;
+  store_options.block_cache_mib = cache_mib;
   auto store = Store::open(db, store_options);
   query::UpdateOptions u;
   u.timeout = std::chrono::milliseconds(static_cast<int64_t>(timeout * 1000));
@@ -62,9 +79,10 @@ int update_command(const std::vector<std::string>& args) {
   for (const auto& g : report.graphs)
     std::printf("%-40s +%llu -%llu\n", g.graph.empty() ? "default graph" : ("<" + g.graph + ">").c_str(),
                 static_cast<unsigned long long>(g.inserted), static_cast<unsigned long long>(g.deleted));
-  std::printf("%zu operation%s: %llu triples inserted, %llu deleted in %.1f ms\n", report.operations,
-              report.operations == 1 ? "" : "s", static_cast<unsigned long long>(report.inserted),
-              static_cast<unsigned long long>(report.deleted), took.count());
+  std::printf("%zu operation%s: %llu triples inserted, %llu deleted in %.1f ms, peak memory %zu MiB\n",
+              report.operations, report.operations == 1 ? "" : "s",
+              static_cast<unsigned long long>(report.inserted),
+              static_cast<unsigned long long>(report.deleted), took.count(), peak_memory_mib());
   return kOk;
 }
 

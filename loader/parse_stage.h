@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "loader/external_sort.h"
 #include "loader/loader.h"
 #include "loader/work_queue.h"
+#include "store/external_sort.h"
 
 namespace quiver {
 

@@ -226,7 +226,6 @@ struct UpdateOperation {
   Query where;
   std::vector<QuadTemplate> deletes, inserts;
   bool data = false;                   // INSERT DATA / DELETE DATA: no variables, evaluated once
-  bool shares_previous_where = false;  // the INSERT half of DELETE { } INSERT { } WHERE { }
   bool continues_previous = false;     // a further chunk of the previous operation's data
   std::optional<std::string> with;     // WITH: default graph of the WHERE clause and the templates
   std::vector<std::string> using_graphs, using_named;

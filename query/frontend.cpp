@@ -755,7 +755,6 @@ UpdateOperation translate(const LoweredOperation& lowered_op, const std::string&
   if (!ro) throw QueryError("not an update operation (use quiver query for SPARQL queries)");
   UpdateOperation op;
   op.data = lowered_op.data;
-  op.shares_previous_where = lowered_op.shares_previous_where;
   op.continues_previous = lowered_op.continues_previous;
   op.using_graphs = lowered_op.using_graphs;
   op.using_named = lowered_op.using_named;
@@ -811,11 +810,26 @@ UpdateOperation translate(const LoweredOperation& lowered_op, const std::string&
   return op;
 }
 
+// The INSERT half of a combined DELETE/INSERT, parsed apart (Rasqal rejects the combined form), joins its
+// DELETE half: one operation, its WHERE evaluated once. Its template variables are found by name.
+void join_insert_half(UpdateOperation& combined, const UpdateOperation& insert_half) {
+  combined.inserts = insert_half.inserts;
+  for (QuadTemplate& t : combined.inserts)
+    for (PatternTerm* p : {&t.triple.s, &t.triple.p, &t.triple.o, t.graph ? &*t.graph : nullptr})
+      if (p && p->var) p->var = combined.where.variables.id(insert_half.where.variables.name(*p->var));
+}
+
 }  // namespace
 
 Update parse_update(std::string_view text, const std::string& base_iri) {
   Update update;
-  for (const LoweredOperation& op : split_update(text)) update.operations.push_back(translate(op, base_iri));
+  for (const LoweredOperation& lowered : split_update(text)) {
+    UpdateOperation op = translate(lowered, base_iri);
+    if (lowered.shares_previous_where && !update.operations.empty())
+      join_insert_half(update.operations.back(), op);
+    else
+      update.operations.push_back(std::move(op));
+  }
   return update;
 }
 

@@ -4,7 +4,6 @@
 #include <map>
 #include <memory>
 #include <set>
-#include <unordered_map>
 
 #include "parser/rdf_format.h"
 #include "parser/rdf_reader.h"
@@ -29,11 +28,12 @@ class UpdateRunner {
         txn_(store.begin_transaction()),
         options_(options),
         deadline_(std::chrono::steady_clock::now() + options.timeout),
-        blank_prefix_(unique_blank_prefix()) {}
+        blank_prefix_(unique_blank_prefix()) {
+    txn_->set_memory_budget(options.memory_limit / 4);  // changes past it spill to disk
+  }
 
   void run(const UpdateOperation& op) {
-    if (!op.continues_previous) ++operation_;  // chunks of one data block share its blank nodes
-    if (!op.shares_previous_where && !op.continues_previous) ++requested_operations_;
+    if (!op.continues_previous) ++operation_;  // a large data block's chunks are one operation
     switch (op.kind) {
       case Kind::Modify:
         return modify(op);
@@ -57,11 +57,14 @@ class UpdateRunner {
     }
   }
 
+  // Applies the changes an operation staged; those of the request's last stay staged until the commit.
+  void end_operation(bool last) { txn_->apply_staged(last); }
+
   UpdateReport commit() {
     check_limits();
     txn_->commit(options_.sync, [this](const std::string& stage) { progress(stage, 0); });
     UpdateReport report;
-    report.operations = requested_operations_;
+    report.operations = operation_;
     for (auto& [g, change] : txn_->changes()) {
       std::string name;
       if (g != kDefaultGraph)
@@ -75,62 +78,36 @@ class UpdateRunner {
 
  private:
   // ---- DELETE / INSERT ... WHERE (and the DATA forms, which are templates over one empty solution) -------
-  // Every operation reads first (its WHERE clause, the constants of its templates) and writes after: the
-  // transaction's read view is rebuilt only between operations.
+  // The WHERE clause streams: each solution's deletes and inserts are staged as it arrives (the transaction
+  // sorts them, spilling to disk when they are many), so no solution is held.
 
   void modify(const UpdateOperation& op) {
-    if (!op.shares_previous_where) where_ = solutions(op);
-    if (!where_) throw QueryError("internal error: an INSERT half without its WHERE clause");
-    const Solutions& where = *where_;
-    // Variables by name: the INSERT half of a combined operation reads the rows its DELETE half made.
-    std::vector<std::optional<VarId>> slot(op.where.variables.size());
-    for (VarId v = 0; v < slot.size(); ++v) slot[v] = where.variables->find(op.where.variables.name(v));
-    auto value = [&](const PatternTerm& p, const Row& row) -> TermId {
-      if (!p.var || !slot[*p.var]) return kUnbound;
-      return row[*slot[*p.var]];
-    };
     // Deletes match stored terms only: look the templates' constants up once, before anything changes.
-    if (!op.deletes.empty()) {
-      std::map<const PatternTerm*, std::optional<TermId>> stored;
-      for (const QuadTemplate& t : op.deletes)
-        for (const PatternTerm* p : {&t.triple.s, &t.triple.p, &t.triple.o, t.graph ? &*t.graph : nullptr})
-          if (p && !p->var) stored[p] = txn_->find(p->constant);
-      const std::optional<TermId> delete_graph =
-          op.with ? txn_->find(Term::iri(*op.with)) : std::optional<TermId>(kDefaultGraph);
-      std::vector<Quad> deletes;
-      for (const Row& row : where.rows) {
-        check_limits();
-        for (const QuadTemplate& t : op.deletes)
-          if (auto q = existing_quad(t, row, value, stored, delete_graph)) deletes.push_back(*q);
-      }
-      progress("deleting", deletes.size());
-      txn_->remove(std::move(deletes));
-    }
+    std::map<const PatternTerm*, std::optional<TermId>> stored;
+    for (const QuadTemplate& t : op.deletes)
+      for (const PatternTerm* p : {&t.triple.s, &t.triple.p, &t.triple.o, t.graph ? &*t.graph : nullptr})
+        if (p && !p->var) stored[p] = txn_->find(p->constant);
+    const std::optional<TermId> delete_graph =
+        op.with ? txn_->find(Term::iri(*op.with)) : std::optional<TermId>(kDefaultGraph);
     const TermId insert_graph = op.with ? txn_->intern(Term::iri(*op.with)) : kDefaultGraph;
-    std::vector<Quad> inserts;
-    for (size_t n = 0; n < where.rows.size(); ++n) {
+    uint64_t solution = 0;
+    for_each_solution(op, [&](const Row& row, QueryContext* ctx) {
       check_limits();
+      for (const QuadTemplate& t : op.deletes)
+        if (auto q = existing_quad(t, row, ctx, stored, delete_graph)) txn_->stage_remove(*q);
       for (const QuadTemplate& t : op.inserts)
-        if (auto q = new_quad(t, where.rows[n], value, where, insert_graph, n)) inserts.push_back(*q);
-    }
-    progress("inserting", inserts.size());
-    txn_->insert(std::move(inserts));
+        if (auto q = new_quad(t, row, ctx, insert_graph, solution)) txn_->stage_insert(*q);
+      ++solution;
+    });
   }
 
-  // A WHERE clause's solutions, and the terms its expressions computed (the query context that held them
-  // does not outlive the evaluation).
-  struct Solutions {
-    const Variables* variables;
-    std::vector<Row> rows;
-    std::unordered_map<TermId, Term> computed;
-  };
-
-  std::unique_ptr<Solutions> solutions(const UpdateOperation& op) {
-    auto out = std::make_unique<Solutions>();
-    out->variables = &op.where.variables;
-    if (op.data) {  // one empty solution: nothing to read (chunks of a large data block follow each other)
-      out->rows.emplace_back(op.where.variables.size(), kUnbound);
-      return out;
+  // Calls `fn` with each solution of the operation's WHERE clause and the query context that computed it
+  // (null for the DATA forms' one empty solution: nothing to read).
+  template <class Fn>
+  void for_each_solution(const UpdateOperation& op, Fn&& fn) {
+    if (op.data) {
+      fn(Row(op.where.variables.size(), kUnbound), nullptr);
+      return;
     }
     const ReadView& view = txn_->view();
     QueryContext ctx(view, op.where.variables.size(), deadline_, options_.cancelled, options_.memory_limit);
@@ -138,15 +115,11 @@ class UpdateRunner {
     Executor ex(ctx);
     auto stream = ex.open(*op.where.root, ctx.empty_row());
     Row row;
-    while (stream->next(row)) {
+    for (uint64_t n = 1; stream->next(row); ++n) {
       ctx.check_deadline();
-      ctx.charge_memory(ctx.row_bytes());
-      if (out->rows.size() % 100'000 == 0) progress("matching WHERE", out->rows.size());
-      for (TermId id : row)
-        if (is_local(id) && !out->computed.count(id)) out->computed.emplace(id, ctx.term(id));
-      out->rows.push_back(row);
+      if (n % 100'000 == 0) progress("matching WHERE", n);
+      fn(row, &ctx);
     }
-    return out;
   }
 
   void set_dataset(const UpdateOperation& op, const ReadView& view, Dataset& ds) {
@@ -163,14 +136,16 @@ class UpdateRunner {
     }
   }
 
-  template <class Value>
-  std::optional<Quad> existing_quad(const QuadTemplate& t, const Row& row, Value& value,
+  static TermId value(const PatternTerm& p, const Row& row) { return p.var ? row[*p.var] : kUnbound; }
+
+  std::optional<Quad> existing_quad(const QuadTemplate& t, const Row& row, QueryContext* ctx,
                                     const std::map<const PatternTerm*, std::optional<TermId>>& stored,
                                     std::optional<TermId> default_graph) {
     auto id = [&](const PatternTerm& p) -> std::optional<TermId> {
       if (!p.var) return stored.at(&p);
-      TermId v = value(p, row);
-      if (v == kUnbound || is_local(v)) return std::nullopt;  // a computed term the store cannot hold
+      const TermId v = value(p, row);
+      if (v == kUnbound) return std::nullopt;
+      if (is_local(v)) return txn_->find(ctx->term(v));  // computed: deletes it only if the store has it
       return v;
     };
     auto s = id(t.triple.s), p = id(t.triple.p), o = id(t.triple.o);
@@ -179,9 +154,8 @@ class UpdateRunner {
     return Quad{*s, *p, *o, *g};
   }
 
-  template <class Value>
-  std::optional<Quad> new_quad(const QuadTemplate& t, const Row& row, Value& value, const Solutions& where,
-                               TermId default_graph, size_t solution) {
+  std::optional<Quad> new_quad(const QuadTemplate& t, const Row& row, QueryContext* ctx, TermId default_graph,
+                               uint64_t solution) {
     // Terms first, checked for their place (a literal subject, a blank graph name...), then interned:
     // a skipped triple adds nothing to the dictionary.
     std::optional<Term> terms[4];
@@ -191,10 +165,10 @@ class UpdateRunner {
       const PatternTerm* p = positions[i];
       if (!p) continue;
       if (p->var) {
-        TermId v = value(*p, row);
+        const TermId v = value(*p, row);
         if (v == kUnbound) return std::nullopt;
         if (is_local(v))
-          terms[i] = where.computed.at(v);
+          terms[i] = ctx->term(v);
         else
           ids[i] = v;
       } else if (p->constant.kind == TermKind::Blank) {
@@ -214,14 +188,13 @@ class UpdateRunner {
 
   // ---- graph management ---------------------------------------------------------------------------------
 
-  std::vector<Quad> quads_of(TermId g) {
-    std::vector<Quad> out;
+  template <class Fn>
+  void for_each_quad(TermId g, Fn&& fn) {
     for (QuadCursor c = txn_->view().scan({std::nullopt, std::nullopt, std::nullopt, g}); c.valid();
          c.next()) {
       check_limits();
-      out.push_back(c.quad());
+      fn(c.quad());
     }
-    return out;
   }
 
   // Named graphs with quads, and those CREATE GRAPH made that are still empty.
@@ -266,12 +239,7 @@ class UpdateRunner {
         graphs.push_back(kDefaultGraph);
         break;
     }
-    std::vector<Quad> removed;
-    for (TermId g : graphs) {
-      auto quads = quads_of(g);
-      removed.insert(removed.end(), quads.begin(), quads.end());
-    }
-    txn_->remove(std::move(removed));
+    for (TermId g : graphs) for_each_quad(g, [&](const Quad& q) { txn_->stage_remove(q); });
     if (drop)
       for (TermId g : graphs)
         if (g != kDefaultGraph) txn_->forget_graph(g);
@@ -286,15 +254,13 @@ class UpdateRunner {
       throw QueryError("the source graph <" + *op.graph + "> does not exist");
     }
     const std::optional<TermId> existing_destination = existing_graph(op.destination);
-    const std::vector<Quad> replaced =
-        op.kind != Kind::Add && existing_destination ? quads_of(*existing_destination) : std::vector<Quad>();
-    const std::vector<Quad> moved = quads_of(*source);
     const TermId destination = op.destination ? txn_->intern(Term::iri(*op.destination)) : kDefaultGraph;
-    std::vector<Quad> added = moved;
-    for (Quad& q : added) q.g = destination;
-    txn_->remove(replaced);
-    if (op.kind == Kind::Move) txn_->remove(moved);
-    txn_->insert(std::move(added));
+    if (op.kind != Kind::Add && existing_destination)
+      for_each_quad(*existing_destination, [&](const Quad& q) { txn_->stage_remove(q); });
+    for_each_quad(*source, [&](const Quad& q) {
+      if (op.kind == Kind::Move) txn_->stage_remove(q);
+      txn_->stage_insert({q.s, q.p, q.o, destination});
+    });
     if (op.kind == Kind::Move && *source != kDefaultGraph) txn_->forget_graph(*source);
   }
 
@@ -321,13 +287,11 @@ class UpdateRunner {
           },
           [&](const SyntaxError& e) { throw ParseError(e); });
       const TermId into = op.graph ? txn_->intern(Term::iri(*op.graph)) : kDefaultGraph;
-      std::vector<Quad> quads;
       for (const auto& st : statements) {
         check_limits();
         const TermId g = st[3].value.empty() ? into : txn_->intern(st[3]);
-        quads.push_back({txn_->intern(st[0]), txn_->intern(st[1]), txn_->intern(st[2]), g});
+        txn_->stage_insert({txn_->intern(st[0]), txn_->intern(st[1]), txn_->intern(st[2]), g});
       }
-      txn_->insert(std::move(quads));
     } catch (const std::exception& e) {
       if (op.silent) return;
       throw QueryError(std::string("LOAD <") + op.document + ">: " + e.what());
@@ -362,9 +326,7 @@ class UpdateRunner {
   const UpdateOptions& options_;
   std::chrono::steady_clock::time_point deadline_;
   std::string blank_prefix_;
-  size_t operation_ = 0;             // numbers blank nodes apart
-  size_t requested_operations_ = 0;  // as the user wrote them: a combined DELETE/INSERT is one
-  std::unique_ptr<Solutions> where_;
+  size_t operation_ = 0;  // operations as the user wrote them; numbers blank nodes apart
 };
 
 }  // namespace
@@ -372,7 +334,11 @@ class UpdateRunner {
 UpdateReport run_update(Store& store, std::string_view text, const UpdateOptions& options) {
   const Update update = parse_update(text, options.base_iri);  // all of it parses before anything runs
   UpdateRunner runner(store, options);
-  for (const UpdateOperation& op : update.operations) runner.run(op);
+  const auto& ops = update.operations;
+  for (size_t i = 0; i < ops.size(); ++i) {
+    runner.run(ops[i]);
+    if (i + 1 == ops.size() || !ops[i + 1].continues_previous) runner.end_operation(i + 1 == ops.size());
+  }
   return runner.commit();
 }
 

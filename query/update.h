@@ -20,7 +20,8 @@ namespace quiver::query {
 
 struct UpdateOptions {
   std::chrono::milliseconds timeout{std::chrono::minutes(30)};
-  // Bytes the request may hold: its WHERE solutions and its pending changes.
+  // Bytes the request may hold: its queries' working memory and the changes it keeps in memory. The last
+  // operation's changes spill to disk past a quarter of it, so it is not a limit on the request's size.
   size_t memory_limit = size_t{2} << 30;
   bool sync = true;  // the write-ahead log reaches the disk before the update is acknowledged
   std::string base_iri = "http://quiver.local/";

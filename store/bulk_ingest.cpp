@@ -28,8 +28,12 @@ struct BulkIngest::Slot {
   std::string key;  // per slot, so that different files can be written from different threads
 };
 
-BulkIngest::BulkIngest(Store& store, fs::path staging)
-    : store_(store), staging_(std::move(staging)), lock_(store.writer_mutex_) {
+BulkIngest::BulkIngest(Store& store, fs::path staging, bool take_writer_turn)
+    : store_(store), staging_(std::move(staging)), lock_(store.writer_mutex_, std::defer_lock) {
+  if (take_writer_turn) lock_.lock();
+  std::error_code ec;
+  fs::create_directories(staging_, ec);
+  if (ec) throw StoreError("cannot create the staging folder " + staging_.string() + ": " + ec.message());
   for (size_t i = 0; i < 6; ++i) {
     auto slot = std::make_unique<Slot>();
     slot->cf = i < 4 ? store_.indexes_[i] : i == kTermSlot ? store_.terms_ : store_.meta_;
@@ -66,9 +70,18 @@ void BulkIngest::add_term(TermId id, std::string_view encoded) {
 }
 
 void BulkIngest::add_quad(IndexOrder order, const Quad& q) {
+  write_quad(order, q, true);
+}
+
+void BulkIngest::remove_quad(IndexOrder order, const Quad& q) {
+  write_quad(order, q, false);
+}
+
+void BulkIngest::write_quad(IndexOrder order, const Quad& q, bool present) {
   Slot& slot = *slots_[static_cast<size_t>(order)];
   keys::quad_key(q, order, slot.key);
-  check(writer(static_cast<size_t>(order)).Put(slot.key, rocksdb::Slice()), "writing an index failed");
+  rocksdb::SstFileWriter& out = writer(static_cast<size_t>(order));
+  check(present ? out.Put(slot.key, rocksdb::Slice()) : out.Delete(slot.key), "writing an index failed");
   ++slot.entries;
 }
 
@@ -76,22 +89,26 @@ void BulkIngest::add_collision(std::string_view encoded, TermId id) {
   collisions_[std::string(encoded)] = id;
 }
 
+void BulkIngest::set_meta(const std::string& key, std::optional<std::string> value) {
+  meta_[key] = std::move(value);
+}
+
 uint64_t BulkIngest::commit() {
   // Merge the delta into the current statistics; the meta file carries every changed value whole.
   Statistics current = store_.statistics();
-  std::map<std::string, std::string> meta;
-  for (auto& [encoded, id] : collisions_) meta[keys::kCollisionPrefix + encoded] = keys::id_key(id);
+  for (auto& [encoded, id] : collisions_) meta_[keys::kCollisionPrefix + encoded] = keys::id_key(id);
   for (auto& [g, count] : delta_.graphs)
-    meta[keys::stat_key(keys::kGraphStatPrefix, g)] = keys::id_key(current.graphs[g] + count);
+    meta_[keys::stat_key(keys::kGraphStatPrefix, g)] = keys::id_key(current.graphs[g] + count);
   for (auto& [p, d] : delta_.predicates) {
     PredicateStats& c = current.predicates[p];
     std::string v = keys::id_key(c.triples + d.triples);
     keys::put_u64(v, c.distinct_subjects + d.distinct_subjects);
     keys::put_u64(v, c.distinct_objects + d.distinct_objects);
-    meta[keys::stat_key(keys::kPredicateStatPrefix, p)] = std::move(v);
+    meta_[keys::stat_key(keys::kPredicateStatPrefix, p)] = std::move(v);
   }
-  for (auto& [k, v] : meta) check(writer(kMetaSlot).Put(k, v), "writing statistics failed");
-  if (!meta.empty()) ++slots_[kMetaSlot]->entries;
+  for (auto& [k, v] : meta_)
+    check(v ? writer(kMetaSlot).Put(k, *v) : writer(kMetaSlot).Delete(k), "writing statistics failed");
+  if (!meta_.empty()) ++slots_[kMetaSlot]->entries;
 
   std::vector<rocksdb::IngestExternalFileArg> args;
   uint64_t bytes = 0;

@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -31,8 +32,12 @@ class BulkIngest {
   void add_term(TermId id, std::string_view encoded);
   // Quads must arrive in strictly increasing order of that index.
   void add_quad(IndexOrder order, const Quad& q);
+  // Quads must arrive in strictly increasing order of that index, mixed with add_quad's.
+  void remove_quad(IndexOrder order, const Quad& q);
   // A term that collided under the hash, with the probed id it gets instead.
   void add_collision(std::string_view encoded, TermId id);
+  // A metadata entry to write (nullopt: to delete), in any order.
+  void set_meta(const std::string& key, std::optional<std::string> value);
 
   // Statistics of what this ingestion adds (new quads only), merged into the store's by commit().
   Statistics& delta() { return delta_; }
@@ -42,8 +47,10 @@ class BulkIngest {
 
  private:
   friend class Store;
-  BulkIngest(Store& store, std::filesystem::path staging);
+  friend class Transaction;  // ingests its large change sets, holding the writer's turn already
+  BulkIngest(Store& store, std::filesystem::path staging, bool take_writer_turn = true);
   rocksdb::SstFileWriter& writer(size_t slot);
+  void write_quad(IndexOrder order, const Quad& q, bool present);
 
   Store& store_;
   std::filesystem::path staging_;
@@ -51,6 +58,7 @@ class BulkIngest {
   std::vector<std::unique_ptr<Slot>> slots_;  // 0..3 indexes, 4 terms, 5 meta (collisions)
   Statistics delta_;
   std::map<std::string, TermId> collisions_;
+  std::map<std::string, std::optional<std::string>> meta_;
   std::unique_lock<std::mutex> lock_;
 };
 

@@ -178,6 +178,14 @@ bool IndexProbe::has_prefix(const Quad& q, size_t positions) {
   return it_->Valid() && it_->key().starts_with(key_);
 }
 
+uint64_t IndexProbe::count_prefix(const Quad& q, size_t positions, uint64_t limit) {
+  if (!has_prefix(q, positions)) return 0;
+  uint64_t n = 0;
+  for (; n < limit && it_->Valid() && it_->key().starts_with(key_); ++n) it_->Next();
+  if (!it_->status().ok()) throw StoreError("reading the store failed: " + it_->status().ToString());
+  return n;
+}
+
 // ---------------------------------------------------------------------------------------------------------
 
 namespace {
@@ -527,10 +535,12 @@ const Statistics& ReadView::statistics() const {
 
 std::unique_ptr<BulkIngest> Store::begin_bulk_ingest() {
   if (options_.read_only) throw StoreError("the store at " + dir_.string() + " was opened read-only");
+  return std::unique_ptr<BulkIngest>(new BulkIngest(*this, new_staging_folder()));
+}
+
+fs::path Store::new_staging_folder() const {
   static std::atomic<uint64_t> counter{0};
-  fs::path staging = dir_ / ("staging-" + std::to_string(getpid()) + "-" + std::to_string(counter++));
-  fs::create_directories(staging);
-  return std::unique_ptr<BulkIngest>(new BulkIngest(*this, staging));
+  return dir_ / ("staging-" + std::to_string(getpid()) + "-" + std::to_string(counter++));
 }
 
 }  // namespace quiver

@@ -170,6 +170,9 @@ class IndexProbe {
   bool contains(const Quad& q);
   // Whether any quad shares the first `positions` ids of `q` in the index's order.
   bool has_prefix(const Quad& q, size_t positions);
+  // How many quads share them, counting no further than `limit`. Steps past what it counts: the next
+  // question must be about a later prefix.
+  uint64_t count_prefix(const Quad& q, size_t positions, uint64_t limit);
 
  private:
   friend class Store;
@@ -246,6 +249,9 @@ class Store {
                                                   const rocksdb::Slice* upper_bound = nullptr) const;
   Store() = default;
   void load_collisions();
+  // A fresh path for a folder of temporary files (a load's, an update's), made by whoever needs it; the next
+  // open removes any left behind.
+  std::filesystem::path new_staging_folder() const;
 
   std::filesystem::path dir_;
   StoreOptions options_;

@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <set>
 
+#include "store/bulk_ingest.h"
+#include "store/external_sort.h"
 #include "store/keys.h"
 
 namespace quiver {
@@ -35,7 +37,136 @@ class Replay : public rocksdb::WriteBatch::Handler {
   const std::map<uint32_t, rocksdb::ColumnFamilyHandle*>& cfs_;
 };
 
+struct Change {
+  Quad q;
+  bool present;  // staged: an insert (else a delete); once settled: whether the quad is there afterwards
+};
+
+// Changes in an index's order; for the same quad, a delete before an insert.
+template <IndexOrder order>
+struct ChangeLess {
+  bool operator()(const Change& a, const Change& b) const {
+    if (a.q == b.q) return a.present < b.present;
+    return IndexLess<order>()(a.q, b.q);
+  }
+};
+
+template <IndexOrder order>
+using ChangeSorter = ExternalSorter<Change, ChangeLess<order>>;
+
+// Past this many changes a commit ingests SST files instead of writing a batch: nothing to hold in memory,
+// no write-ahead log to fill.
+constexpr uint64_t kIngestAbove = 100'000;
+
+struct PredicateDelta {
+  int64_t triples = 0, subjects = 0, objects = 0;
+};
+
+// Settles how predicates' distinct subjects (SPOG pairs s,p) or distinct objects (POSG pairs p,o) change,
+// from the net changes in that index's order. A pair exists before if the store has it; after if a change
+// inserts it or a stored quad with it survives the deletes (every net delete removes a stored quad).
+class DistinctPairs {
+ public:
+  DistinctPairs(IndexProbe probe, IndexOrder order, std::map<TermId, PredicateDelta>& out,
+                int64_t PredicateDelta::*count)
+      : probe_(std::move(probe)), order_(order), out_(out), count_(count) {}
+  void add(const Quad& q, bool present) {
+    if (open_ && !same_pair(q)) settle();
+    if (!open_) {
+      first_ = q;
+      open_ = true;
+      inserts_ = deletes_ = 0;
+    }
+    ++(present ? inserts_ : deletes_);
+  }
+  void finish() {
+    if (open_) settle();
+  }
+
+ private:
+  bool same_pair(const Quad& q) const {
+    const auto a = permute(first_, order_), b = permute(q, order_);
+    return a[0] == b[0] && a[1] == b[1];
+  }
+  void settle() {
+    const uint64_t stored = probe_.count_prefix(first_, 2, deletes_ + 1);
+    out_[first_.p].*count_ += int64_t{inserts_ > 0 || stored > deletes_} - int64_t{stored > 0};
+    open_ = false;
+  }
+
+  IndexProbe probe_;
+  IndexOrder order_;
+  std::map<TermId, PredicateDelta>& out_;
+  int64_t PredicateDelta::*count_;
+  Quad first_;
+  bool open_ = false;
+  uint64_t inserts_ = 0, deletes_ = 0;
+};
+
 }  // namespace
+
+struct Transaction::Staged : ChangeSorter<IndexOrder::SPOG> {
+  using ExternalSorter::ExternalSorter;
+};
+
+// Where a commit writes, atomically either way.
+class Transaction::Writer {
+ public:
+  virtual ~Writer() = default;
+  virtual void quad(IndexOrder order, const Quad& q, bool present) = 0;
+  virtual void meta(const std::string& key, const std::optional<std::string>& value) = 0;
+  virtual void finish() = 0;
+};
+
+// Into the transaction's WriteBatch (which holds its terms and metadata already), written in one step.
+class Transaction::BatchWriter : public Transaction::Writer {
+ public:
+  BatchWriter(Transaction& txn, bool sync) : txn_(txn), sync_(sync) {}
+  void quad(IndexOrder order, const Quad& q, bool present) override {
+    keys::quad_key(q, order, key_);
+    rocksdb::ColumnFamilyHandle* cf = txn_.store_.indexes_[static_cast<int>(order)];
+    check(present ? txn_.batch_->Put(cf, key_, rocksdb::Slice()) : txn_.batch_->Delete(cf, key_),
+          "writing an index failed");
+  }
+  void meta(const std::string& key, const std::optional<std::string>& value) override {
+    txn_.put_meta(key, value ? &*value : nullptr);
+  }
+  void finish() override {
+    rocksdb::WriteOptions options;
+    options.sync = sync_;
+    options.memtable_insert_hint_per_batch = true;  // keys arrive sorted per index
+    check(txn_.store_.db_->Write(options, txn_.batch_.get()),
+          "committing the update failed, so nothing was changed");
+  }
+
+ private:
+  Transaction& txn_;
+  bool sync_;
+  std::string key_;
+};
+
+// Into SST files ingested in one call; the ingestion is durable by itself.
+class Transaction::IngestWriter : public Transaction::Writer {
+ public:
+  explicit IngestWriter(Transaction& txn) : ingest_(txn.store_, txn.staging_ / "ingest", false) {
+    std::vector<std::pair<TermId, const std::string*>> terms;
+    for (auto& [id, encoded] : txn.pending_terms_) terms.emplace_back(id, &encoded);
+    std::sort(terms.begin(), terms.end());
+    for (auto& [id, encoded] : terms) ingest_.add_term(id, *encoded);
+    for (auto& [encoded, id] : txn.new_collisions_) ingest_.add_collision(encoded, id);
+    for (auto& [key, value] : txn.pending_meta_) ingest_.set_meta(key, value);
+  }
+  void quad(IndexOrder order, const Quad& q, bool present) override {
+    present ? ingest_.add_quad(order, q) : ingest_.remove_quad(order, q);
+  }
+  void meta(const std::string& key, const std::optional<std::string>& value) override {
+    ingest_.set_meta(key, value);
+  }
+  void finish() override { ingest_.commit(); }
+
+ private:
+  BulkIngest ingest_;
+};
 
 std::unique_ptr<Transaction> Store::begin_transaction() {
   if (options_.read_only) throw StoreError("the store at " + dir_.string() + " was opened read-only");
@@ -46,11 +177,22 @@ Transaction::Transaction(Store& store)
     : store_(store),
       lock_(store.writer_mutex_),
       batch_(std::make_unique<rocksdb::WriteBatch>()),
-      statistics_(store.statistics()) {}
+      statistics_(store.statistics()),
+      staging_(store.new_staging_folder()) {}
 
-Transaction::~Transaction() = default;
+Transaction::~Transaction() {
+  staged_.reset();
+  std::error_code ignored;
+  std::filesystem::remove_all(staging_, ignored);
+}
+
+void Transaction::check_open() const {
+  if (sealed_)
+    throw std::logic_error("the transaction's quads were read or written after its last operation");
+}
 
 const ReadView& Transaction::view() {
+  check_open();
   if (view_stale_) {
     // Rebuilt from the batch only when reads follow writes: a request's operations read before they write.
     overlay_ = std::make_unique<rocksdb::WriteBatchWithIndex>(rocksdb::BytewiseComparator(), 0, true);
@@ -78,7 +220,29 @@ const ReadView& Transaction::view() {
 
 size_t Transaction::pending_bytes() const {
   return batch_->GetDataSize() + pending_.size() * 80 + pending_terms_.size() * 96 +
-         (touched_sp_.size() + touched_po_.size()) * 16;
+         (staged_ ? staged_->memory_bytes() : 0);
+}
+
+bool Transaction::spilled() const {
+  return staged_ && staged_->runs() > 0;
+}
+
+void Transaction::stage(const Quad& q, bool insert) {
+  check_open();
+  if (!staged_) staged_ = std::make_unique<Staged>(staging_, "staged", memory_budget_ / 2);
+  staged_->add({q, insert});
+}
+
+void Transaction::apply_staged(bool last) {
+  if (!staged_ || staged_->size() == 0) return;
+  if (last) {
+    sealed_ = true;
+    return;
+  }
+  std::vector<Quad> deletes, inserts;
+  staged_->drain([&](const Change& c) { (c.present ? inserts : deletes).push_back(c.q); });
+  remove(std::move(deletes));
+  insert(std::move(inserts));
 }
 
 TermId Transaction::intern(const Term& term) {
@@ -112,11 +276,6 @@ TermId Transaction::intern(const Term& term) {
 }
 
 void Transaction::count(const Quad& q, int delta) {
-  triples_delta_[q.p] += delta;
-  graph_delta_[q.g] += delta;
-  touched_sp_.emplace_back(q.s, q.p);
-  touched_po_.emplace_back(q.p, q.o);
-  (delta > 0 ? changes_[q.g].inserted : changes_[q.g].deleted) += 1;
   statistics_.quads += delta;
   statistics_.graphs[q.g] += delta;
   statistics_.predicates[q.p].triples += delta;
@@ -161,6 +320,7 @@ std::optional<TermId> Transaction::find(const Term& term) const {
 }
 
 bool Transaction::insert(const Quad& q) {
+  check_open();
   Presence& p = presence(q);
   if (p.after) return false;
   p.after = true;
@@ -169,6 +329,7 @@ bool Transaction::insert(const Quad& q) {
 }
 
 bool Transaction::remove(const Quad& q) {
+  check_open();
   Presence& p = presence(q);
   if (!p.after) return false;
   p.after = false;
@@ -219,48 +380,106 @@ void Transaction::forget_graph(TermId g) {
   put_meta(keys::stat_key(keys::kCreatedGraphPrefix, g), nullptr);
 }
 
-// Per predicate: the change in distinct subjects and in distinct objects. A pair counts before if the
-// store has it, after if a pending insert has it or a stored quad with it survives the pending deletes.
-std::map<TermId, std::pair<int64_t, int64_t>> Transaction::distinct_deltas() const {
-  using Pair = std::pair<TermId, TermId>;
-  struct PairHash {
-    size_t operator()(const Pair& p) const { return QuadHash()({p.first, p.second, 0, 0}); }
+void Transaction::net_changes(const std::function<void(const Quad&, bool present)>& emit) {
+  // Earlier operations' changes, from the hash map, sorted; the last operation's, staged, merge in.
+  std::vector<std::pair<Quad, Presence>> pending(pending_.begin(), pending_.end());
+  decltype(pending_)().swap(pending_);
+  std::sort(pending.begin(), pending.end(),
+            [](const auto& a, const auto& b) { return IndexLess<IndexOrder::SPOG>()(a.first, b.first); });
+  size_t next = 0;
+  auto pending_until = [&](const Quad* q) {  // the pending changes before `q` (all, without one)
+    for (; next < pending.size() && (!q || IndexLess<IndexOrder::SPOG>()(pending[next].first, *q)); ++next)
+      if (pending[next].second.before != pending[next].second.after)
+        emit(pending[next].first, pending[next].second.after);
   };
-  std::unordered_set<Pair, PairHash> inserted_sp, inserted_po;
-  for (auto& [q, p] : pending_)
-    if (p.after) inserted_sp.insert({q.s, q.p}), inserted_po.insert({q.p, q.o});
-
-  std::map<TermId, std::pair<int64_t, int64_t>> out;
-  auto measure = [&](std::vector<Pair> pairs, IndexOrder order, const auto& inserted, bool subjects) {
-    std::sort(pairs.begin(), pairs.end());
-    pairs.erase(std::unique(pairs.begin(), pairs.end()), pairs.end());
-    std::string prefix, end;
-    rocksdb::Slice upper;  // the iterator stops at the pair's end: no walking over deletion markers
-    auto it = store_.new_iterator(store_.indexes_[static_cast<int>(order)], {}, &upper);
-    for (const Pair& pair : pairs) {
-      prefix.clear();
-      keys::put_u64(prefix, pair.first);
-      keys::put_u64(prefix, pair.second);
-      end = keys::prefix_end(prefix);
-      upper = rocksdb::Slice(end);
-      bool before = false, after = inserted.count(pair) > 0;
-      for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-        before = true;
-        if (after) break;
-        const Quad q = keys::parse_quad_key(it->key().ToStringView(), order);
-        auto p = pending_.find(q);
-        if (p == pending_.end() || p->second.after) {
-          after = true;
-          break;
-        }
+  if (staged_) {
+    IndexProbe stored = store_.probe(IndexOrder::SPOG);
+    std::optional<Quad> quad;
+    bool deleted = false, inserted = false;
+    auto settle = [&] {
+      pending_until(&*quad);
+      Presence presence;
+      if (next < pending.size() && pending[next].first == *quad)
+        presence = pending[next++].second;
+      else
+        presence.before = presence.after = stored.contains(*quad);
+      const bool after = inserted || (presence.after && !deleted);  // deletes apply before inserts
+      if (after != presence.before) emit(*quad, after);
+    };
+    staged_->drain([&](const Change& c) {
+      if (quad && !(*quad == c.q)) {
+        settle();
+        deleted = inserted = false;
       }
-      const TermId predicate = subjects ? pair.second : pair.first;
-      (subjects ? out[predicate].first : out[predicate].second) += int64_t{after} - int64_t{before};
-    }
-  };
-  measure(touched_sp_, IndexOrder::SPOG, inserted_sp, true);
-  measure(touched_po_, IndexOrder::POSG, inserted_po, false);
-  return out;
+      quad = c.q;
+      (c.present ? inserted : deleted) = true;
+    });
+    if (quad) settle();
+  }
+  pending_until(nullptr);
+}
+
+// The net changes go to every index, sorted for each, and the statistics follow from them.
+void Transaction::write_changes(Writer& out, const std::function<void(const std::string&)>& tell) {
+  std::map<TermId, PredicateDelta> predicates;
+  std::map<TermId, int64_t> graphs;
+  DistinctPairs subjects(store_.probe(IndexOrder::SPOG), IndexOrder::SPOG, predicates,
+                         &PredicateDelta::subjects);
+  DistinctPairs objects(store_.probe(IndexOrder::POSG), IndexOrder::POSG, predicates,
+                        &PredicateDelta::objects);
+  const size_t sort_budget = memory_budget_ / 6;
+  ChangeSorter<IndexOrder::POSG> posg(staging_, "posg", sort_budget);
+  ChangeSorter<IndexOrder::OSPG> ospg(staging_, "ospg", sort_budget);
+  ChangeSorter<IndexOrder::GSPO> gspo(staging_, "gspo", sort_budget);
+  uint64_t changed = 0;
+  tell("merging the changes");
+  net_changes([&](const Quad& q, bool present) {
+    const int delta = present ? 1 : -1;
+    predicates[q.p].triples += delta;
+    graphs[q.g] += delta;
+    ++(present ? changes_[q.g].inserted : changes_[q.g].deleted);
+    out.quad(IndexOrder::SPOG, q, present);
+    subjects.add(q, present);
+    posg.add({q, present});
+    ospg.add({q, present});
+    if (q.g != kDefaultGraph) gspo.add({q, present});  // GSPO holds named graphs only
+    ++changed;
+  });
+  subjects.finish();
+  tell("writing " + std::to_string(changed) + " quad changes to the indexes");
+  posg.drain([&](const Change& c) {
+    out.quad(IndexOrder::POSG, c.q, c.present);
+    objects.add(c.q, c.present);
+  });
+  objects.finish();
+  ospg.drain([&](const Change& c) { out.quad(IndexOrder::OSPG, c.q, c.present); });
+  gspo.drain([&](const Change& c) { out.quad(IndexOrder::GSPO, c.q, c.present); });
+
+  const Statistics base = store_.statistics();
+  for (auto& [p, delta] : predicates) {
+    PredicateStats s;
+    if (auto it = base.predicates.find(p); it != base.predicates.end()) s = it->second;
+    s.triples += delta.triples;
+    s.distinct_subjects += delta.subjects;
+    s.distinct_objects += delta.objects;
+    std::string value = keys::id_key(s.triples);
+    keys::put_u64(value, s.distinct_subjects);
+    keys::put_u64(value, s.distinct_objects);
+    out.meta(keys::stat_key(keys::kPredicateStatPrefix, p),
+             s.triples == 0 ? std::nullopt : std::optional<std::string>(value));
+  }
+  for (auto& [g, delta] : graphs) {
+    uint64_t n = delta;
+    if (auto it = base.graphs.find(g); it != base.graphs.end()) n += it->second;
+    out.meta(keys::stat_key(keys::kGraphStatPrefix, g),
+             n == 0 ? std::nullopt : std::optional<std::string>(keys::id_key(n)));
+  }
+}
+
+std::unique_ptr<Transaction::Writer> Transaction::writer(bool sync) {
+  const uint64_t estimate = pending_.size() + (staged_ ? staged_->size() : 0);
+  if (spilled() || estimate > kIngestAbove) return std::make_unique<IngestWriter>(*this);
+  return std::make_unique<BatchWriter>(*this, sync);
 }
 
 void Transaction::commit(bool sync, const std::function<void(const std::string&)>& stage) {
@@ -268,56 +487,10 @@ void Transaction::commit(bool sync, const std::function<void(const std::string&)
   auto tell = [&](const std::string& what) {
     if (stage) stage(what);
   };
-  const Statistics base = store_.statistics();
-  tell("settling statistics");
-  const auto distinct = distinct_deltas();
-  for (auto& [p, delta] : triples_delta_) {
-    PredicateStats s;
-    if (auto it = base.predicates.find(p); it != base.predicates.end()) s = it->second;
-    const auto [subjects, objects] =
-        distinct.count(p) ? distinct.at(p) : std::make_pair(int64_t{0}, int64_t{0});
-    s.triples += delta;
-    s.distinct_subjects += subjects;
-    s.distinct_objects += objects;
-    const std::string key = keys::stat_key(keys::kPredicateStatPrefix, p);
-    if (s.triples == 0) {
-      put_meta(key, nullptr);
-      continue;
-    }
-    std::string value = keys::id_key(s.triples);
-    keys::put_u64(value, s.distinct_subjects);
-    keys::put_u64(value, s.distinct_objects);
-    put_meta(key, &value);
-  }
-  for (auto& [g, delta] : graph_delta_) {
-    uint64_t n = 0;
-    if (auto it = base.graphs.find(g); it != base.graphs.end()) n = it->second;
-    n += delta;
-    const std::string key = keys::stat_key(keys::kGraphStatPrefix, g), value = keys::id_key(n);
-    put_meta(key, n == 0 ? nullptr : &value);
-  }
-  // The net quad changes, index by index in key order: RocksDB's memtable inserts sorted keys far faster.
-  std::vector<std::pair<Quad, bool>> changed;  // quad, present afterwards
-  for (auto& [q, p] : pending_)
-    if (p.before != p.after) changed.emplace_back(q, p.after);
-  tell("writing " + std::to_string(changed.size()) + " quad changes to the indexes");
-  std::string key;
-  for (IndexOrder order : kIndexOrders) {
-    std::sort(changed.begin(), changed.end(),
-              [order](const auto& a, const auto& b) { return index_less(a.first, b.first, order); });
-    rocksdb::ColumnFamilyHandle* cf = store_.indexes_[static_cast<int>(order)];
-    for (const auto& [q, after] : changed) {
-      if (order == IndexOrder::GSPO && q.g == kDefaultGraph) continue;  // GSPO holds named graphs only
-      keys::quad_key(q, order, key);
-      check(after ? batch_->Put(cf, key, rocksdb::Slice()) : batch_->Delete(cf, key),
-            "writing an index failed");
-    }
-  }
-  rocksdb::WriteOptions options;
-  options.sync = sync;
-  options.memtable_insert_hint_per_batch = true;
+  std::unique_ptr<Writer> out = writer(sync);
+  write_changes(*out, tell);
   tell("committing");
-  check(store_.db_->Write(options, batch_.get()), "committing the update failed, so nothing was changed");
+  out->finish();
   committed_ = true;
   if (!new_collisions_.empty()) store_.load_collisions();
 }

@@ -1,19 +1,20 @@
 // An update transaction. Quad changes collect in a hash map (quad -> present before, present after), new
-// terms and metadata in a plain RocksDB WriteBatch; commit() writes the net changes, sorted per index (so
-// RocksDB inserts them in key order), in one atomic write together with the statistics they change. Until
-// then the store is untouched: an error, a timeout or a kill leaves no trace. The request's later operations
-// read the earlier ones' changes through view(): an overlay (a WriteBatchWithIndex) rebuilt from the batch
-// when reads follow writes. Writers take turns (bulk ingestions included); readers are never blocked and keep
-// their snapshots.
+// terms and metadata in a plain RocksDB WriteBatch. An operation too large for memory streams its changes
+// instead: they are staged in a sorter that spills to disk. commit() merges both in SPOG order against the
+// store, settles the statistics from the net changes, and writes them, sorted per index, in one atomic step:
+// one WriteBatch when they are few, SST files ingested at once when they are many. Until then the store is
+// untouched: an error, a timeout or a kill leaves no trace. The request's later operations read the earlier
+// ones' changes through view(): an overlay (a WriteBatchWithIndex) rebuilt when reads follow writes. Writers
+// take turns (bulk ingestions included); readers are never blocked and keep their snapshots.
 #pragma once
 
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <unordered_map>
-#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -54,6 +55,15 @@ class Transaction {
   void insert(std::vector<Quad> quads);
   void remove(std::vector<Quad> quads);
 
+  // One operation's changes, streamed: staged (spilling to disk past the memory budget), then applied by
+  // apply_staged(), deletes before inserts. When the operation is the request's last (`last`), they stay
+  // staged and commit() merges them in; no quad may be read or written after that.
+  void stage_remove(const Quad& q) { stage(q, false); }
+  void stage_insert(const Quad& q) { stage(q, true); }
+  void apply_staged(bool last);
+  // Bytes the transaction may use to stage and sort changes before it spills them to disk.
+  void set_memory_budget(size_t bytes) { memory_budget_ = bytes; }
+
   // The default graph always exists; a named graph while it has quads, or since CREATE GRAPH made it.
   bool graph_exists(TermId g);
   void create_graph(TermId g);
@@ -63,9 +73,12 @@ class Transaction {
   struct GraphChange {
     uint64_t inserted = 0, deleted = 0;
   };
+  // What commit() changed, per graph: net (a quad inserted and deleted again counts for nothing).
   const std::map<TermId, GraphChange>& changes() const { return changes_; }
   // Bytes of pending changes held in memory.
   size_t pending_bytes() const;
+  // Whether staged changes went to disk.
+  bool spilled() const;
 
   // Applies everything atomically; with `sync`, the write-ahead log is on disk before this returns.
   // `stage`, when given, hears which step a long commit is at.
@@ -75,8 +88,16 @@ class Transaction {
   friend class Store;
   explicit Transaction(Store& store);
   void count(const Quad& q, int delta);
-  std::map<TermId, std::pair<int64_t, int64_t>> distinct_deltas() const;
   void put_meta(const std::string& key, const std::string* value);
+  void stage(const Quad& q, bool insert);
+  void check_open() const;
+  class Writer;
+  class BatchWriter;
+  class IngestWriter;
+  std::unique_ptr<Writer> writer(bool sync);
+  // Calls `emit` with every quad whose presence the transaction changes, in SPOG order.
+  void net_changes(const std::function<void(const Quad&, bool present)>& emit);
+  void write_changes(Writer& out, const std::function<void(const std::string&)>& tell);
 
   Store& store_;
   std::unique_lock<std::mutex> lock_;
@@ -91,9 +112,12 @@ class Transaction {
   std::map<std::string, std::optional<std::string>> pending_meta_;  // created-graph markers; nullopt: deleted
   std::map<std::string, TermId> new_collisions_;
   Statistics statistics_;  // the store's, with the changes so far (distinct counts settle at commit)
-  std::map<TermId, int64_t> triples_delta_, graph_delta_;
-  std::vector<std::pair<TermId, TermId>> touched_sp_, touched_po_;  // pairs whose distinct counts may change
-  std::map<TermId, GraphChange> changes_;
+  std::map<TermId, GraphChange> changes_;  // net, settled at commit
+  struct Staged;
+  std::unique_ptr<Staged> staged_;
+  bool sealed_ = false;  // the last operation's changes are staged
+  size_t memory_budget_ = size_t{256} << 20;
+  std::filesystem::path staging_;  // temporary files, made when first needed
   std::unique_ptr<rocksdb::WriteBatchWithIndex> overlay_;
   std::unique_ptr<ReadView> view_;
   bool view_stale_ = true;

@@ -157,6 +157,28 @@ TEST(Update, CreatedGraphsExistUntilDropped) {
                     no_sync());
 }
 
+// The last operation's changes spill to disk: its size is not bounded by the memory limit.
+TEST(Update, ALargeLastOperationSpillsToDisk) {
+  TempDir dir;
+  auto store = Store::open(dir / "db");
+  seed(*store, dir, triples(0, 20000));
+  query::UpdateOptions options = no_sync();
+  options.memory_limit = 1 << 20;
+  const auto report = query::run_update(
+      *store,
+      "DELETE { ?s <http://e/p> ?o } INSERT { ?s <http://e/moved> ?o ; <http://e/copy> ?o } "
+      "WHERE { ?s <http://e/p> ?o }",
+      options);
+  EXPECT_EQ(report.inserted, 40000u);
+  EXPECT_EQ(report.deleted, 20000u);
+  EXPECT_EQ(count(*store, "?s <http://e/p> ?o"), 0u);
+  EXPECT_EQ(count(*store, "?s <http://e/moved> ?o"), 20000u);
+  expect_statistics_exact(*store);
+  for (const auto& entry : std::filesystem::directory_iterator(dir / "db"))
+    EXPECT_FALSE(entry.path().filename().string().starts_with("staging-")) << "left behind: " << entry.path();
+}
+
+// Changes an operation's successors must read stay in memory, within the limit.
 TEST(Update, AnUpdateOverItsMemoryLimitFailsCleanly) {
   TempDir dir;
   auto store = Store::open(dir / "db");
@@ -164,7 +186,10 @@ TEST(Update, AnUpdateOverItsMemoryLimitFailsCleanly) {
   query::UpdateOptions options = no_sync();
   options.memory_limit = 1 << 20;
   try {
-    query::run_update(*store, "INSERT { ?s <http://e/copy> ?o } WHERE { ?s <http://e/p> ?o }", options);
+    query::run_update(*store,
+                      "INSERT { ?s <http://e/copy> ?o } WHERE { ?s <http://e/p> ?o } ;"
+                      "INSERT DATA { <http://e/a> <http://e/b> <http://e/c> }",
+                      options);
     FAIL() << "20000 changes fitted in 1 MiB";
   } catch (const query::QueryError& e) {
     EXPECT_NE(std::string(e.what()).find("memory limit"), std::string::npos) << e.what();
@@ -202,19 +227,43 @@ TEST(UpdateCommand, KilledMidwayLeavesTheStoreUnchanged) {
   const char* bin = std::getenv("QUIVER_BIN");
   ASSERT_NE(bin, nullptr) << "QUIVER_BIN is not set";
   pid_t pid = fork();
-  if (pid == 0) {
-    execl(bin, bin, "update", "--db", db.c_str(), "INSERT { ?s <http://e/copy> ?o } WHERE { ?s ?p ?o }",
-          static_cast<char*>(nullptr));
+  if (pid == 0) {  // a small memory limit: the changes spill to disk, so the kill lands mid-way
+    execl(bin, bin, "update", "--db", db.c_str(), "--memory-limit", "8", "--no-sync",
+          "INSERT { ?s <http://e/copy> ?o } WHERE { ?s ?p ?o }", static_cast<char*>(nullptr));
     _exit(127);
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(600));
+  auto spilled = [&] {
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(db))
+      if (entry.path().extension() == ".bin") return true;
+    return false;
+  };
   int status = 0;
-  ASSERT_EQ(waitpid(pid, &status, WNOHANG), 0) << "the update finished before it could be killed";
+  while (!spilled() && waitpid(pid, &status, WNOHANG) == 0)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
   kill(pid, SIGKILL);
   waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFSIGNALED(status)) << "the update finished before it could be killed";
   auto store = Store::open(db);
   EXPECT_EQ(count(*store, "?s <http://e/copy> ?o"), 0u);
   EXPECT_EQ(store->statistics().quads, 400000u);
+}
+
+// A large update's changes live on disk, not in memory: eight times the changes, about the same peak.
+TEST(UpdateCommand, MemoryStaysBoundedAsTheChangeSetGrows) {
+  TempDir dir;
+  auto peak_mib = [&](int n) {
+    const auto db = dir / ("db" + std::to_string(n));
+    seed(*Store::open(db), dir, triples(0, n));
+    const auto run = run_quiver_direct({"update", "--db", db.string(), "--memory-limit", "8", "--cache", "4",
+                                        "--no-sync", "INSERT { ?s <http://e/copy> ?o } WHERE { ?s ?p ?o }"});
+    EXPECT_EQ(run.code, 0) << run.output;
+    const auto at = run.output.find("peak memory ");
+    EXPECT_NE(at, std::string::npos) << run.output;
+    return at == std::string::npos ? 0 : std::stol(run.output.substr(at + 12));
+  };
+  const long small = peak_mib(50000), large = peak_mib(400000);
+  EXPECT_GT(small, 0);
+  EXPECT_LT(large - small, 16) << "the peak grew from " << small << " MiB to " << large << " MiB";
 }
 
 TEST(UpdateCommand, AnAcknowledgedUpdateSurvivesAKill) {

@@ -8,6 +8,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,18 +30,27 @@ inline CommandResult run_quiver(const std::string& args) {
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
 }
 
-// Runs quiver with `args` as a disk that is full past `bytes` would: every write beyond that size fails
-// (EFBIG, the signal ignored) as it fails with ENOSPC. Captures standard error.
-inline CommandResult run_quiver_with_full_disk(const std::vector<std::string>& args, rlim_t bytes) {
+// Runs quiver with `args` (no shell), capturing what it prints. With `file_size_limit`, as a disk that is
+// full past that many bytes would: every write beyond that size fails (EFBIG, the signal ignored) as it fails
+// with ENOSPC.
+inline CommandResult run_quiver_direct(const std::vector<std::string>& args,
+                                       std::optional<rlim_t> file_size_limit = std::nullopt) {
   const char* bin = std::getenv("QUIVER_BIN");
   if (!bin) return {-1, "QUIVER_BIN is not set"};
   int fds[2];
   if (pipe(fds) != 0) return {-1, "pipe failed"};
   pid_t pid = fork();
   if (pid == 0) {
-    signal(SIGXFSZ, SIG_IGN);
-    rlimit limit{bytes, bytes};
-    setrlimit(RLIMIT_FSIZE, &limit);
+    if (file_size_limit) {
+      signal(SIGXFSZ, SIG_IGN);
+      rlimit limit{*file_size_limit, *file_size_limit};
+      setrlimit(RLIMIT_FSIZE, &limit);
+    }
+    // Under AddressSanitizer freed memory waits in a quarantine, resident: the peak memory quiver reports
+    // would be ASan's, not its own.
+    const char* asan = std::getenv("ASAN_OPTIONS");
+    setenv("ASAN_OPTIONS", ((asan ? std::string(asan) + ":" : "") + "quarantine_size_mb=0").c_str(), 1);
+    dup2(fds[1], STDOUT_FILENO);
     dup2(fds[1], STDERR_FILENO);
     close(fds[0]);
     std::vector<char*> argv{const_cast<char*>(bin)};
@@ -60,6 +70,10 @@ inline CommandResult run_quiver_with_full_disk(const std::vector<std::string>& a
   int status = 0;
   waitpid(pid, &status, 0);
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, err};
+}
+
+inline CommandResult run_quiver_with_full_disk(const std::vector<std::string>& args, rlim_t bytes) {
+  return run_quiver_direct(args, bytes);
 }
 
 }  // namespace quiver::testing

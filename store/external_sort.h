@@ -15,7 +15,7 @@
 #include <type_traits>
 #include <vector>
 
-#include "loader/radix_sort.h"
+#include "store/radix_sort.h"
 
 namespace quiver {
 
@@ -55,13 +55,14 @@ class ExternalSorter {
     capacity_ = std::max<size_t>(memory_bytes / sizeof(Record), 1024);
   }
   ~ExternalSorter() {
-    for (auto& run : runs_) std::filesystem::remove(run);
+    std::error_code ignored;
+    for (auto& run : runs_) std::filesystem::remove(run, ignored);
   }
 
   void add(const Record* records, size_t n) {
     while (n > 0) {
       if (buffer_.size() == buffer_.capacity())
-        buffer_.reserve(std::min(capacity_, std::max<size_t>(2 * buffer_.size(), 4096)));
+        buffer_.reserve(std::min(capacity_, std::max<size_t>(2 * buffer_.size(), 64)));
       size_t take = std::min(n, capacity_ - buffer_.size());
       buffer_.insert(buffer_.end(), records, records + take);
       records += take;
@@ -72,7 +73,9 @@ class ExternalSorter {
   void add(const Record& r) { add(&r, 1); }
 
   size_t runs() const { return runs_.size(); }
-  uint64_t size() const { return total_; }
+  // Records added and not drained yet.
+  uint64_t size() const { return spilled_ + buffer_.size(); }
+  size_t memory_bytes() const { return buffer_.capacity() * sizeof(Record); }
 
   // Calls `sink` with every record in sorted order. The sorter is empty afterwards.
   void drain(const std::function<void(const Record&)>& sink) {
@@ -103,6 +106,7 @@ class ExternalSorter {
   };
 
   void spill() {
+    if (runs_.empty()) std::filesystem::create_directories(dir_);  // made only when needed
     sort_block(buffer_.data(), buffer_.data() + buffer_.size(), less_);
     auto path = dir_ / (name_ + "-run" + std::to_string(runs_.size()) + ".bin");
     std::unique_ptr<std::FILE, int (*)(std::FILE*)> out(std::fopen(path.c_str(), "wb"), &std::fclose);
@@ -111,12 +115,14 @@ class ExternalSorter {
         std::fflush(out.get()) != 0)
       throw std::runtime_error("writing the sort run file " + path.string() + " failed (is the disk full?)");
     runs_.push_back(path);
-    total_ += buffer_.size();
+    spilled_ += buffer_.size();
     buffer_.clear();
   }
 
   void merge_runs(const std::function<void(const Record&)>& sink) {
-    const size_t block_records = std::max<size_t>((1 << 20) / sizeof(Record), 1);
+    // The read blocks share the sorter's budget, so the merge stays within it however many runs there are.
+    const size_t block_records =
+        std::clamp<size_t>(capacity_ / runs_.size(), 256, std::max<size_t>((1 << 20) / sizeof(Record), 256));
     std::vector<std::unique_ptr<RunReader>> readers;
     for (auto& path : runs_) {
       auto r = std::make_unique<RunReader>();
@@ -136,6 +142,7 @@ class ExternalSorter {
     }
     for (auto& run : runs_) std::filesystem::remove(run);
     runs_.clear();
+    spilled_ = 0;
   }
 
   std::filesystem::path dir_;
@@ -144,7 +151,7 @@ class ExternalSorter {
   size_t capacity_;
   std::vector<Record> buffer_;
   std::vector<std::filesystem::path> runs_;
-  uint64_t total_ = 0;
+  uint64_t spilled_ = 0;
 };
 
 }  // namespace quiver
