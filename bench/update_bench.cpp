@@ -1,7 +1,9 @@
 // quiver-update-bench: times SPARQL Update requests against a store in process.
-//   quiver-update-bench DB request FILE.ru [nosync]   one request; prints ms, triples inserted and deleted
-//   quiver-update-bench DB small N [nosync]           N single-triple INSERT DATA requests in a row; prints
-//                                                     the median and 99th percentile latency per commit (ms)
+//   quiver-update-bench DB request FILE.ru [OPTION...]  one request; prints ms, triples inserted and deleted,
+//                                                       and the peak RSS (MiB)
+//   quiver-update-bench DB small N [OPTION...]          N single-triple INSERT DATA requests in a row; prints
+//                                                       the median and 99th percentile latency per commit (ms)
+// Options: nosync (no WAL sync on commit), memory=MIB (the update's memory limit; default as quiver update's).
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -10,6 +12,7 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <string>
 
 #include "query/update.h"
 
@@ -29,15 +32,17 @@ long peak_rss_mib() {
 
 int main(int argc, char** argv) {
   if (argc < 4) {
-    std::fprintf(stderr, "Usage: quiver-update-bench DB (request FILE.ru | small N) [nosync]\n");
+    std::fprintf(stderr, "Usage: quiver-update-bench DB (request FILE.ru | small N) [nosync] [memory=MIB]\n");
     return 2;
   }
   quiver::StoreOptions store_options;
   store_options.create_if_missing = false;
   auto store = quiver::Store::open(argv[1], store_options);
   quiver::query::UpdateOptions options;
-  options.sync = !(argc > 4 && std::strcmp(argv[4], "nosync") == 0);
-  options.memory_limit = size_t{8} << 30;
+  for (int i = 4; i < argc; ++i) {
+    if (std::strcmp(argv[i], "nosync") == 0) options.sync = false;
+    if (std::strncmp(argv[i], "memory=", 7) == 0) options.memory_limit = std::stoull(argv[i] + 7) << 20;
+  }
   if (std::strcmp(argv[2], "request") == 0) {
     std::ifstream in(argv[3]);
     std::stringstream text;

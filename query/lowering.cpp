@@ -7,7 +7,6 @@
 #include <cstring>
 #include <map>
 #include <optional>
-#include <regex>
 #include <set>
 
 namespace quiver::query {
@@ -24,8 +23,18 @@ bool name_char(char c) {
          static_cast<unsigned char>(c) >= 0x80;
 }
 
+// The length of the IRIREF (SPARQL grammar: '<' ([^<>"{}|^`\]-[#x00-#x20])* '>') at s[i], which is '<';
+// 0 when there is none: the '<' is then an operator.
+size_t iri_ref_length(std::string_view s, size_t i) {
+  for (size_t j = i + 1; j < s.size(); ++j) {
+    const unsigned char c = static_cast<unsigned char>(s[j]);
+    if (c == '>') return j + 1 - i;
+    if (c <= 0x20 || std::strchr("<\"{}|^`\\", c)) return 0;
+  }
+  return 0;
+}
+
 std::vector<Token> tokenize(std::string_view s) {
-  static const std::regex iri_ref(R"(^<[^<>"{}|^`\\\x00-\x20]*>)");
   std::vector<Token> out;
   size_t i = 0;
   auto push = [&](Token::Kind k, size_t b, size_t e) {
@@ -38,10 +47,9 @@ std::vector<Token> tokenize(std::string_view s) {
     } else if (c == '#') {
       while (i < s.size() && s[i] != '\n') ++i;
     } else if (c == '<') {
-      std::match_results<std::string_view::const_iterator> m;
-      if (std::regex_search(s.begin() + i, s.end(), m, iri_ref, std::regex_constants::match_continuous)) {
-        push(Token::Kind::Iri, i, i + m.length(0));
-        i += m.length(0);
+      if (const size_t n = iri_ref_length(s, i)) {
+        push(Token::Kind::Iri, i, i + n);
+        i += n;
       } else {
         size_t e = i + 1 + (i + 1 < s.size() && s[i + 1] == '=');
         push(Token::Kind::Punct, i, e);
@@ -722,17 +730,19 @@ class UpdateSplitter {
     flush();
   }
 
+  // Line and column of a byte offset. Asked in increasing order (a large data block's chunks), it goes on
+  // from the previous answer instead of counting from the start again.
   std::pair<int, int> position(size_t offset) const {
-    int line = 1, column = 1;
-    for (size_t k = 0; k < offset; ++k) {
-      if (s_[k] == '\n') {
-        ++line;
-        column = 1;
+    if (offset < position_.offset) position_ = {};
+    for (; position_.offset < offset; ++position_.offset) {
+      if (s_[position_.offset] == '\n') {
+        ++position_.line;
+        position_.column = 1;
       } else {
-        ++column;
+        ++position_.column;
       }
     }
-    return {line, column};
+    return {position_.line, position_.column};
   }
 
   static std::vector<std::pair<size_t, size_t>> with(std::vector<std::pair<size_t, size_t>> v,
@@ -747,6 +757,11 @@ class UpdateSplitter {
   std::string prologue_;  // the PREFIX and BASE declarations so far, on one line
   std::set<std::string> labels_;
   std::vector<std::pair<size_t, size_t>> earlier_;  // byte ranges of earlier operations and separators
+  struct Position {
+    size_t offset = 0;
+    int line = 1, column = 1;
+  };
+  mutable Position position_;  // the last position() answer
 };
 
 }  // namespace

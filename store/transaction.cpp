@@ -56,7 +56,7 @@ using ChangeSorter = ExternalSorter<Change, ChangeLess<order>>;
 
 // Past this many changes a commit ingests SST files instead of writing a batch: nothing to hold in memory,
 // no write-ahead log to fill.
-constexpr uint64_t kIngestAbove = 100'000;
+constexpr uint64_t kIngestAbove = 20'000;
 
 struct PredicateDelta {
   int64_t triples = 0, subjects = 0, objects = 0;
@@ -67,9 +67,10 @@ struct PredicateDelta {
 // inserts it or a stored quad with it survives the deletes (every net delete removes a stored quad).
 class DistinctPairs {
  public:
-  DistinctPairs(IndexProbe probe, IndexOrder order, std::map<TermId, PredicateDelta>& out,
-                int64_t PredicateDelta::*count)
-      : probe_(std::move(probe)), order_(order), out_(out), count_(count) {}
+  // `new_terms`: ids the store does not hold yet, so no stored pair has them.
+  DistinctPairs(IndexProbe probe, IndexOrder order, const std::unordered_map<TermId, std::string>& new_terms,
+                std::map<TermId, PredicateDelta>& out, int64_t PredicateDelta::*count)
+      : probe_(std::move(probe)), order_(order), new_terms_(new_terms), out_(out), count_(count) {}
   void add(const Quad& q, bool present) {
     if (open_ && !same_pair(q)) settle();
     if (!open_) {
@@ -89,13 +90,16 @@ class DistinctPairs {
     return a[0] == b[0] && a[1] == b[1];
   }
   void settle() {
-    const uint64_t stored = probe_.count_prefix(first_, 2, deletes_ + 1);
+    const auto ids = permute(first_, order_);
+    const bool new_pair = new_terms_.count(ids[0]) || new_terms_.count(ids[1]);
+    const uint64_t stored = new_pair ? 0 : probe_.count_prefix(first_, 2, deletes_ + 1);
     out_[first_.p].*count_ += int64_t{inserts_ > 0 || stored > deletes_} - int64_t{stored > 0};
     open_ = false;
   }
 
   IndexProbe probe_;
   IndexOrder order_;
+  const std::unordered_map<TermId, std::string>& new_terms_;
   std::map<TermId, PredicateDelta>& out_;
   int64_t PredicateDelta::*count_;
   Quad first_;
@@ -135,8 +139,7 @@ class Transaction::BatchWriter : public Transaction::Writer {
     rocksdb::WriteOptions options;
     options.sync = sync_;
     options.memtable_insert_hint_per_batch = true;  // keys arrive sorted per index
-    check(txn_.store_.db_->Write(options, txn_.batch_.get()),
-          "committing the update failed, so nothing was changed");
+    check(txn_.store_.db_->Write(options, txn_.batch_.get()), "writing the batch failed");
   }
 
  private:
@@ -282,9 +285,16 @@ void Transaction::count(const Quad& q, int delta) {
   view_stale_ = true;
 }
 
+// A quad with a term the store does not hold yet cannot be stored: no need to look.
+bool Transaction::has_new_term(const Quad& q) const {
+  for (TermId id : {q.s, q.p, q.o, q.g})
+    if (pending_terms_.count(id)) return true;
+  return false;
+}
+
 Transaction::Presence& Transaction::presence(const Quad& q) {
   auto [it, fresh] = pending_.try_emplace(q, Presence{false, false});
-  if (fresh) it->second.before = it->second.after = store_.contains(q, {});
+  if (fresh) it->second.before = it->second.after = !has_new_term(q) && store_.contains(q, {});
   return it->second;
 }
 
@@ -295,7 +305,7 @@ void Transaction::look_up(std::vector<Quad>& quads) {
   IndexProbe probe = store_.probe(IndexOrder::SPOG);
   for (const Quad& q : quads) {
     if (pending_.count(q)) continue;
-    const bool stored = probe.contains(q);
+    const bool stored = !has_new_term(q) && probe.contains(q);
     pending_.emplace(q, Presence{stored, stored});
   }
 }
@@ -402,7 +412,7 @@ void Transaction::net_changes(const std::function<void(const Quad&, bool present
       if (next < pending.size() && pending[next].first == *quad)
         presence = pending[next++].second;
       else
-        presence.before = presence.after = stored.contains(*quad);
+        presence.before = presence.after = !has_new_term(*quad) && stored.contains(*quad);
       const bool after = inserted || (presence.after && !deleted);  // deletes apply before inserts
       if (after != presence.before) emit(*quad, after);
     };
@@ -423,9 +433,9 @@ void Transaction::net_changes(const std::function<void(const Quad&, bool present
 void Transaction::write_changes(Writer& out, const std::function<void(const std::string&)>& tell) {
   std::map<TermId, PredicateDelta> predicates;
   std::map<TermId, int64_t> graphs;
-  DistinctPairs subjects(store_.probe(IndexOrder::SPOG), IndexOrder::SPOG, predicates,
+  DistinctPairs subjects(store_.probe(IndexOrder::SPOG), IndexOrder::SPOG, pending_terms_, predicates,
                          &PredicateDelta::subjects);
-  DistinctPairs objects(store_.probe(IndexOrder::POSG), IndexOrder::POSG, predicates,
+  DistinctPairs objects(store_.probe(IndexOrder::POSG), IndexOrder::POSG, pending_terms_, predicates,
                         &PredicateDelta::objects);
   const size_t sort_budget = memory_budget_ / 6;
   ChangeSorter<IndexOrder::POSG> posg(staging_, "posg", sort_budget);
@@ -487,10 +497,14 @@ void Transaction::commit(bool sync, const std::function<void(const std::string&)
   auto tell = [&](const std::string& what) {
     if (stage) stage(what);
   };
-  std::unique_ptr<Writer> out = writer(sync);
-  write_changes(*out, tell);
-  tell("committing");
-  out->finish();
+  try {
+    std::unique_ptr<Writer> out = writer(sync);
+    write_changes(*out, tell);
+    tell("committing");
+    out->finish();
+  } catch (const std::exception& e) {
+    throw StoreError(std::string("committing the update failed, so nothing was changed: ") + e.what());
+  }
   committed_ = true;
   if (!new_collisions_.empty()) store_.load_collisions();
 }

@@ -90,6 +90,7 @@ class Transaction {
   void count(const Quad& q, int delta);
   void put_meta(const std::string& key, const std::string* value);
   void stage(const Quad& q, bool insert);
+  bool has_new_term(const Quad& q) const;
   void check_open() const;
   class Writer;
   class BatchWriter;
