@@ -225,9 +225,9 @@ struct UpdateOperation {
   // Modify (INSERT/DELETE DATA, DELETE WHERE, DELETE/INSERT ... WHERE): the WHERE pattern as a query.
   Query where;
   std::vector<QuadTemplate> deletes, inserts;
-  bool data = false;                   // INSERT DATA / DELETE DATA: no variables, evaluated once
-  bool continues_previous = false;     // a further chunk of the previous operation's data
-  std::optional<std::string> with;     // WITH: default graph of the WHERE clause and the templates
+  bool data = false;                // INSERT DATA / DELETE DATA: no variables, evaluated once
+  bool continues_previous = false;  // a further chunk of the previous operation's data
+  std::optional<std::string> with;  // WITH: default graph of the WHERE clause and the templates
   std::vector<std::string> using_graphs, using_named;
   bool silent = false;
   // Graph management: CLEAR/DROP apply to `target`; CREATE, LOAD INTO and CLEAR/DROP GRAPH name `graph`;

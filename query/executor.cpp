@@ -953,6 +953,18 @@ const Node* Executor::split(const Node& bgp) {
   return it->second.get();
 }
 
+const Node& Executor::without_pattern(const Node& bgp, size_t index) {
+  NodePtr& out = reduced_bgps_[std::make_pair(&bgp, index)];
+  if (!out) {
+    auto node = std::make_shared<Node>();
+    node->kind = bgp.triples.size() > 1 ? Node::Kind::Bgp : Node::Kind::Unit;
+    for (size_t i = 0; i < bgp.triples.size(); ++i)
+      if (i != index) node->triples.push_back(bgp.triples[i]);
+    out = std::move(node);
+  }
+  return *out;
+}
+
 double Executor::estimate(const Node& node) {
   auto [it, fresh] = estimates_.try_emplace(&node, 0);
   if (fresh) it->second = estimate_rows(ctx_, node);
@@ -1155,11 +1167,16 @@ std::unique_ptr<RowStream> Executor::build(const Node& node, const Row& input, s
       const Node* project = below->kind == Node::Kind::Project ? below : nullptr;
       const Node* order = project ? project->left.get() : below;
       if (node.limit >= 0 && order->kind == Node::Kind::OrderBy) {
-        note(*order, "top-k: keeps " + std::to_string(node.offset + node.limit) + " rows");
-        auto child = open(*order->left, input, graph);
-        std::unique_ptr<RowStream> top = counted(
-            *order,
-            std::make_unique<OwnedRowsStream>(order_rows(*this, *order, *child, node.offset + node.limit)));
+        std::unique_ptr<RowStream> top = ordered_by_object(*this, *order, input, graph);
+        if (top) {
+          note(*order, "read in order from the index, stopping at the limit");
+        } else {
+          note(*order, "top-k: keeps " + std::to_string(node.offset + node.limit) + " rows");
+          auto child = open(*order->left, input, graph);
+          top =
+              std::make_unique<OwnedRowsStream>(order_rows(*this, *order, *child, node.offset + node.limit));
+        }
+        top = counted(*order, std::move(top));
         if (project)
           top =
               counted(*project, std::make_unique<ProjectStream>(*project, std::move(top), ctx_.variables()));

@@ -83,6 +83,8 @@ class Executor {
   void note(const Node& node, std::string how);
   double estimate(const Node& node);   // estimate_rows(), once per node
   const Node* split(const Node& bgp);  // split_bgp(), once per BGP
+  // The BGP without its pattern `index` (Unit when none is left), made once.
+  const Node& without_pattern(const Node& bgp, size_t index);
   // order_patterns() for a BGP opened with the bound variables of `input`, once per BGP and bound set: a
   // correlated pattern opens once per input row.
   const std::vector<const TriplePattern*>& scan_order(const Node& bgp, const Row& input);
@@ -106,7 +108,8 @@ class Executor {
   ExpressionEvaluator evaluator_;
   std::map<std::pair<const Node*, TermId>, Correlated> correlated_;
   std::map<const Node*, double> estimates_;
-  std::map<const Node*, NodePtr> splits_;  // owns the Join trees that hash-join BGPs
+  std::map<const Node*, NodePtr> splits_;                           // owns the Join trees that hash-join BGPs
+  std::map<std::pair<const Node*, size_t>, NodePtr> reduced_bgps_;  // owns without_pattern()'s BGPs
   std::map<std::pair<const Node*, std::vector<bool>>, std::vector<const TriplePattern*>> scan_orders_;
   bool profiling_ = false;
   std::map<const Node*, Profile> profiles_;

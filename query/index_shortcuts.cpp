@@ -12,6 +12,14 @@ struct ObjectScan {
   VarId subject, object;
 };
 
+// The active graph when it is one graph (a dataset merging several has no single index range).
+std::optional<TermId> single_graph(QueryContext& ctx, std::optional<TermId> graph) {
+  if (graph) return graph;
+  const Dataset& ds = ctx.dataset();
+  if (ds.union_default || ds.default_graphs.size() != 1) return std::nullopt;
+  return ds.default_graphs[0];
+}
+
 std::optional<ObjectScan> object_scan(Executor& ex, const Node& node, const Row& input,
                                       std::optional<TermId> graph) {
   if (node.kind != Node::Kind::Bgp || node.triples.size() != 1) return std::nullopt;
@@ -19,12 +27,8 @@ std::optional<ObjectScan> object_scan(Executor& ex, const Node& node, const Row&
   if (!t.s.var || !t.o.var || t.p.var || *t.s.var == *t.o.var) return std::nullopt;
   if (input[*t.s.var] != kUnbound || input[*t.o.var] != kUnbound) return std::nullopt;
   QueryContext& ctx = ex.context();
-  const Dataset& ds = ctx.dataset();
-  std::optional<TermId> g = graph;
-  if (!g) {
-    if (ds.union_default || ds.default_graphs.size() != 1) return std::nullopt;
-    g = ds.default_graphs[0];
-  }
+  const std::optional<TermId> g = single_graph(ctx, graph);
+  if (!g) return std::nullopt;
   auto p = ctx.constant_id(t.p);
   if (!p) return std::nullopt;  // the general path answers "nothing" as well
   return ObjectScan{{std::nullopt, *p, std::nullopt, *g}, *t.s.var, *t.o.var};
@@ -72,7 +76,80 @@ class DistinctObjectsStream : public RowStream {
   bool done_ = false;
 };
 
+// Joins the rest of a BGP to each match of one of its patterns, read in the index's order.
+class OrderedObjectsStream : public RowStream {
+ public:
+  OrderedObjectsStream(Executor& ex, QuadCursor cursor, const TriplePattern& ordered, const Node& rest,
+                       Row input, std::optional<TermId> graph)
+      : ex_(ex),
+        cursor_(std::move(cursor)),
+        ordered_(ordered),
+        rest_(rest),
+        input_(std::move(input)),
+        graph_(graph) {}
+  ~OrderedObjectsStream() override { ex_.context().release_cursor(std::move(cursor_)); }
+
+  bool next(Row& out) override {
+    for (;;) {
+      if (joined_ && joined_->next(out)) return true;
+      if (!cursor_.valid()) return false;
+      ex_.context().check_deadline();
+      Row row = input_;
+      const Quad& q = cursor_.quad();
+      if (ordered_.s.var) row[*ordered_.s.var] = q.s;
+      row[*ordered_.o.var] = q.o;
+      joined_ = ex_.open(rest_, row, graph_);
+      cursor_.next();
+    }
+  }
+
+ private:
+  Executor& ex_;
+  QuadCursor cursor_;
+  const TriplePattern& ordered_;
+  const Node& rest_;
+  Row input_;
+  std::optional<TermId> graph_;
+  std::unique_ptr<RowStream> joined_;
+};
+
 }  // namespace
+
+std::unique_ptr<RowStream> ordered_by_object(Executor& ex, const Node& order, const Row& input,
+                                             std::optional<TermId> graph) {
+  const Node& bgp = *order.left;
+  if (order.order.size() != 1 || order.order[0].expr->op != Op::Variable || bgp.kind != Node::Kind::Bgp)
+    return nullptr;
+  const VarId v = order.order[0].expr->var;
+  if (input[v] != kUnbound) return nullptr;
+  QueryContext& ctx = ex.context();
+  const std::optional<TermId> g = single_graph(ctx, graph);
+  if (!g) return nullptr;
+  for (size_t i = 0; i < bgp.triples.size(); ++i) {
+    const TriplePattern& t = bgp.triples[i];
+    if (t.p.var || t.o.var != v || t.s.var == v || (t.s.var && input[*t.s.var] != kUnbound)) continue;
+    auto p = ctx.constant_id(t.p);
+    auto s = t.s.var ? std::optional<TermId>() : ctx.constant_id(t.s);
+    if (!p || (!t.s.var && !s)) return nullptr;  // no such term: the general path answers "nothing"
+    // The lowest and highest objects: of one inline type, every object between them is of that type too.
+    QuadPattern pattern{s, *p, std::nullopt, *g};
+    QuadCursor cursor = ctx.acquire_cursor(pattern);
+    const bool any = cursor.valid();
+    const TermId lowest = any ? cursor.quad().o : kUnbound;
+    pattern.descending = true;
+    cursor.seek(pattern);
+    const TermId highest = cursor.valid() ? cursor.quad().o : kUnbound;
+    if (any && !(ordered_by_id(lowest) && ordered_by_id(highest) && id_tag(lowest) == id_tag(highest))) {
+      ctx.release_cursor(std::move(cursor));
+      return nullptr;
+    }
+    pattern.descending = order.order[0].descending;
+    cursor.seek(pattern);
+    return std::make_unique<OrderedObjectsStream>(ex, std::move(cursor), t, ex.without_pattern(bgp, i), input,
+                                                  graph);
+  }
+  return nullptr;
+}
 
 std::unique_ptr<RowStream> distinct_objects(Executor& ex, const Node& distinct, const Row& input,
                                             std::optional<TermId> graph) {

@@ -1,7 +1,7 @@
 // Answers read straight from an index's order, without making a row per match: the distinct objects of one
-// pattern `?s <p> ?o` (skip-scanning POSG: one seek per distinct value), and counts grouped by its object
-// (counting runs of equal objects). Both are common exploratory queries ("which classes are there, and how
-// many instances each?") and otherwise walk every triple of the predicate.
+// pattern `?s <p> ?o` (skip-scanning POSG: one seek per distinct value), counts grouped by its object
+// (counting runs of equal objects), and the first rows in the order of its object ("the ten latest...").
+// All are common queries that otherwise walk every triple of the predicate.
 #pragma once
 
 #include <memory>
@@ -14,6 +14,13 @@ namespace quiver::query {
 // DISTINCT over the projection of such a pattern onto its object; null when `distinct` is not that shape.
 std::unique_ptr<RowStream> distinct_objects(Executor& ex, const Node& distinct, const Row& input,
                                             std::optional<TermId> graph);
+
+// ORDER BY one variable, under LIMIT, where a pattern `?s <p> ?v` of the BGP below binds it and the ids of
+// p's objects order them (one inline type: dates, numbers): p's objects are read in that order (backwards
+// for DESC), the rest of the BGP joined to each, so the LIMIT stops the scan. Null when `order` is not that
+// shape.
+std::unique_ptr<RowStream> ordered_by_object(Executor& ex, const Node& order, const Row& input,
+                                             std::optional<TermId> graph);
 
 // GROUP BY the object of such a pattern with only plain COUNTs; nullopt when `group` is not that shape.
 std::optional<std::vector<Row>> counts_by_object(Executor& ex, const Node& group, const Row& input,

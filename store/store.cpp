@@ -109,29 +109,38 @@ void QuadCursor::seek(const QuadPattern& pattern) {
   if (!iterator)
     iterator = store_->new_iterator(store_->indexes_[static_cast<int>(best)], source_, &upper_->slice);
   it_ = iterator.get();
-  if (range) {
-    std::string start = prefix_;
-    keys::put_u64(start, pattern.o_range->first);
+  std::string start = prefix_;
+  if (range) keys::put_u64(start, pattern.descending ? pattern.o_range->second : pattern.o_range->first);
+  if (pattern.descending)
+    it_->SeekForPrev(keys::prefix_end(start));  // the last key at or below the start's end
+  else
     it_->Seek(start);
-  } else {
-    it_->Seek(prefix_);
-  }
   settle();
 }
 
 void QuadCursor::next() {
-  it_->Next();
+  step();
   settle();
 }
 
-// Moves to the first entry at or after the iterator that matches the non-prefix bound positions.
+void QuadCursor::step() {
+  if (pattern_.descending)
+    it_->Prev();
+  else
+    it_->Next();
+}
+
+// Moves to the first entry from the iterator on (in the scan's direction) that matches the non-prefix bound
+// positions.
 void QuadCursor::settle() {
-  for (; it_->Valid(); it_->Next()) {
+  for (; it_->Valid(); step()) {
     rocksdb::Slice key = it_->key();
     if (!key.starts_with(prefix_)) break;
     quad_ = keys::parse_quad_key(std::string_view(key.data(), key.size()), order_);
     if (pattern_.o_range && !pattern_.o) {
-      if (order_ == IndexOrder::POSG && quad_.o > pattern_.o_range->second) break;  // past the range
+      const bool past =
+          pattern_.descending ? quad_.o < pattern_.o_range->first : quad_.o > pattern_.o_range->second;
+      if (order_ == IndexOrder::POSG && past) break;  // past the range
       if (quad_.o < pattern_.o_range->first || quad_.o > pattern_.o_range->second) continue;
     }
     if ((!pattern_.s || *pattern_.s == quad_.s) && (!pattern_.p || *pattern_.p == quad_.p) &&

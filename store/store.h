@@ -67,9 +67,12 @@ struct IndexLess {
 
 // A quad pattern: an unset position matches anything (for `g`, any graph including the default one).
 // `o_range` (inclusive) narrows an unset object to an id interval: with `p` set, a POSG range scan.
+// `descending` reads the index chosen for the pattern backwards: with `p` set (and `s`, or nothing else),
+// the objects from the highest id down.
 struct QuadPattern {
   std::optional<TermId> s, p, o, g;
   std::optional<std::pair<TermId, TermId>> o_range = std::nullopt;
+  bool descending = false;
 };
 
 struct PredicateStats {
@@ -144,6 +147,7 @@ class QuadCursor {
  private:
   friend class Store;
   QuadCursor(const Store& store, ReadSource source);
+  void step();  // one entry on, in the scan's direction
   void settle();
 
   const Store* store_;

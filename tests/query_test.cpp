@@ -1,6 +1,8 @@
 // The query engine outside the W3C suites: exact result formats, the union default graph, errors and limits.
 #include <gtest/gtest.h>
 
+#include <sstream>
+
 #include "loader/loader.h"
 #include "query/query.h"
 #include "tests/support/memory_file.h"
@@ -178,6 +180,46 @@ TEST(QueryIndexShortcuts, DistinctAndCountsPerObjectRespectGraphs) {
             "t,n\r\nhttp://e/T0,2\r\nhttp://e/T0x,2\r\nhttp://e/T1,2\r\nhttp://e/T1x,2\r\n"
             "http://e/T2,1\r\nhttp://e/T2x,1\r\n");
   EXPECT_EQ(csv("SELECT (COUNT(*) AS ?n) WHERE { ?x e:missing ?t } GROUP BY ?t"), "n\r\n");
+}
+
+// ORDER BY one variable under LIMIT may read the predicate's objects in index order and stop early; the
+// rows must be those of a full sort, in every direction, graph and offset, and with mixed types too.
+TEST(QueryIndexShortcuts, OrderedReadsGiveTheRowsOfAFullSort) {
+  TempDir dir;
+  auto store = Store::open(dir / "db");
+  const std::string date = "^^<http://www.w3.org/2001/XMLSchema#date>";
+  std::string text;
+  for (int i = 0; i < 60; ++i) {
+    const std::string s = "<http://e/" + std::to_string(i) + "> ";
+    const std::string year = std::to_string(1910 + (i * 37) % 60);  // distinct, not in subject order
+    text += s + "<http://e/date> \"2020-03-01\"" + date + " .\n";
+    text +=
+        s + "<http://e/date> \"2021-01-" + std::to_string(10 + i % 19) + "\"" + date + " <http://e/g> .\n";
+    text += s + "<http://e/when> \"" + year + "-01-01\"" + date + " .\n";
+    if (i % 3 == 0) text += s + "<http://e/type> <http://e/T> .\n";
+    text += s + "<http://e/mixed> \"" + (i % 7 ? std::to_string(i) : "text " + std::to_string(i)) + "\"" +
+            (i % 7 ? "^^<http://www.w3.org/2001/XMLSchema#integer>" : "") + " .\n";
+  }
+  load_text(*store, dir / "data.nq", text);
+  const char* wheres[] = {
+      "{ ?x e:type e:T ; e:when ?v }",
+      "{ ?x e:when ?v }",
+      "{ GRAPH e:g { ?x e:date ?v } }",
+      "{ ?x e:mixed ?v }",
+  };
+  for (const char* where : wheres)
+    for (const char* direction : {"ASC(?v)", "DESC(?v)"})
+      for (int offset : {0, 3}) {
+        const std::string query =
+            std::string("PREFIX e: <http://e/> SELECT ?x ?v WHERE ") + where + " ORDER BY " + direction;
+        std::vector<std::string> all;
+        std::stringstream lines(run_csv(*store, query));
+        for (std::string line; std::getline(lines, line);) all.push_back(line);
+        std::string expected = all[0] + "\n";
+        for (size_t i = 1 + offset; i < all.size() && i < 1 + offset + 4u; ++i) expected += all[i] + "\n";
+        EXPECT_EQ(run_csv(*store, query + " OFFSET " + std::to_string(offset) + " LIMIT 4"), expected)
+            << query;
+      }
 }
 
 TEST(QueryCommand, ExitCodesAndMessages) {
