@@ -114,6 +114,24 @@ std::vector<Token> tokenize(std::string_view s) {
   return out;
 }
 
+// A line and column in a text, moved forward to a byte offset (from the start again if it lies behind).
+struct TextPosition {
+  size_t offset = 0;
+  int line = 1, column = 1;
+};
+
+void advance(std::string_view s, TextPosition& p, size_t offset) {
+  if (offset < p.offset) p = {};
+  for (; p.offset < offset; ++p.offset) {
+    if (s[p.offset] == '\n') {
+      ++p.line;
+      p.column = 1;
+    } else {
+      ++p.column;
+    }
+  }
+}
+
 bool is_word(const Token& t, const char* w) {
   if (t.kind != Token::Kind::Word || t.text.size() != std::strlen(w)) return false;
   for (size_t i = 0; i < t.text.size(); ++i)
@@ -152,6 +170,12 @@ class Lowerer {
       }
     }
     if (!where_open) return {std::string(s_), {}};
+    for (size_t i = 0; i < *where_open; ++i)
+      if (is_word(t_[i], "SELECT")) {
+        projection(i + 1, *where_open);
+        break;
+      }
+    scopes_.emplace_back();
     size_t end = group(*where_open);
     // Nothing to rewrite, or text that does not parse as we expect: Rasqal gets it unchanged and judges it.
     if (edits_.empty() || end > t_.size() || !is_punct(t_[end - 1], "}")) return {std::string(s_), {}};
@@ -163,42 +187,121 @@ class Lowerer {
   }
 
  private:
-  // Parses a group starting at its '{'; returns the index after its '}'.
-  size_t group(size_t i) {
+  // Parses a group starting at its '{'; returns the index after its '}'. On the way it checks what Rasqal
+  // does not: a blank node label belongs to one basic graph pattern (SPARQL 1.1 section 4.1.4), and BIND
+  // may not assign a variable already in scope in its group (section 18.2.1). The variables the group
+  // makes in scope are added to the enclosing group's, unless `binds` is false (MINUS, EXISTS).
+  size_t group(size_t i, bool binds = true) {
+    const int outer_bgp = bgp_;
+    scopes_.emplace_back();
+    bgp_ = ++bgps_;
     ++i;
     while (i < t_.size() && !is_punct(t_[i], "}")) {
       const Token& t = t_[i];
-      if (is_word(t, "OPTIONAL") || is_word(t, "MINUS") || is_word(t, "UNION")) {
+      const size_t start = i;
+      if (is_word(t, "OPTIONAL") || is_word(t, "UNION")) {
         ++i;
+      } else if (is_word(t, "MINUS")) {
+        i = i + 1 < t_.size() && is_punct(t_[i + 1], "{") ? group(i + 1, false) : i + 1;
       } else if (is_word(t, "GRAPH") || is_word(t, "SERVICE")) {
         ++i;
         if (i < t_.size() && is_word(t_[i], "SILENT")) ++i;
+        if (i < t_.size() && t_[i].kind == Token::Kind::Var) scopes_.back().insert(t_[i].text.substr(1));
         ++i;
       } else if (is_word(t, "FILTER")) {
         i = constraint(i + 1);
+        continue;  // a filter belongs to its group: the basic graph pattern goes on
       } else if (is_word(t, "BIND")) {
         i = expression(i + 1);
+        bind_target(start + 1, i);
       } else if (is_word(t, "VALUES")) {
         i = skip_values(i + 1);
+        for (size_t j = start + 1; j < i; ++j)
+          if (t_[j].kind == Token::Kind::Var) scopes_.back().insert(t_[j].text.substr(1));
       } else if (is_punct(t, "{")) {
         i = (i + 1 < t_.size() && is_word(t_[i + 1], "SELECT")) ? subselect(i) : group(i);
       } else if (is_punct(t, ".")) {
         ++i;
+        continue;
       } else {
         i = triples(i);
+        basic_pattern(start, i);
+        continue;
       }
+      bgp_ = ++bgps_;  // anything but triples and filters ends the basic graph pattern
     }
+    std::set<std::string> scope = std::move(scopes_.back());
+    scopes_.pop_back();
+    if (binds && !scopes_.empty()) scopes_.back().insert(scope.begin(), scope.end());
+    bgp_ = outer_bgp;
     return i + 1;
   }
 
+  // Triples [b, e) of the current basic graph pattern: their variables come in scope, and their blank node
+  // labels must not appear in another basic graph pattern.
+  void basic_pattern(size_t b, size_t e) {
+    for (size_t j = b; j < e && j < t_.size(); ++j) {
+      if (t_[j].kind == Token::Kind::Var) scopes_.back().insert(t_[j].text.substr(1));
+      if (t_[j].kind != Token::Kind::Blank) continue;
+      auto [it, fresh] = label_bgps_.try_emplace(t_[j].text, bgp_);
+      if (!fresh && it->second != bgp_)
+        throw located("blank node label " + t_[j].text + " is used in two basic graph patterns", t_[j]);
+    }
+  }
+
+  // BIND ( expression AS ?v ), tokens [b, e): ?v must not be in scope in the group already.
+  void bind_target(size_t b, size_t e) {
+    if (e < b + 3 || !is_punct(t_[e - 1], ")") || t_[e - 2].kind != Token::Kind::Var ||
+        !is_word(t_[e - 3], "AS"))
+      return;  // not the shape we expect: Rasqal judges it
+    const std::string var = t_[e - 2].text.substr(1);
+    if (!scopes_.back().insert(var).second)
+      throw located("BIND assigns ?" + var + ", which is already in scope in its group", t_[e - 2]);
+  }
+
+  // The variables a SELECT clause projects, tokens [b, e) after SELECT: each at most once. Nullopt for *.
+  std::optional<std::set<std::string>> projection(size_t b, size_t e) {
+    std::set<std::string> out;
+    auto add = [&](const Token& var) {
+      if (!out.insert(var.text.substr(1)).second)
+        throw located("?" + var.text.substr(1) + " is projected twice", var);
+    };
+    for (size_t j = b; j < e; ++j) {
+      if (is_punct(t_[j], "*")) return std::nullopt;
+      if (t_[j].kind == Token::Kind::Var) {
+        add(t_[j]);
+      } else if (is_punct(t_[j], "(")) {
+        const size_t close = matching(j);
+        if (close > j + 2 && t_[close - 1].kind == Token::Kind::Var && is_word(t_[close - 2], "AS"))
+          add(t_[close - 1]);
+        j = close;
+      }
+    }
+    return out;
+  }
+
   size_t subselect(size_t i) {
-    // { SELECT ... WHERE? { group } modifiers }: lower expressions in the projection, then the group.
+    // { SELECT ... WHERE? { group } modifiers }: lower expressions in the projection, then the group. Its
+    // projected variables come in scope outside (with SELECT *, those its group has in scope).
     size_t close = matching(i);
+    std::optional<size_t> where;
+    std::set<std::string> inner;
     for (size_t j = i + 1; j < close; ++j) {
-      if (is_punct(t_[j], "("))
+      if (is_punct(t_[j], "(")) {
         j = expression(j) - 1;
-      else if (is_punct(t_[j], "{"))
+      } else if (is_punct(t_[j], "{")) {
+        const bool first = !where;
+        if (first) where = j;
+        scopes_.emplace_back();
         j = group(j) - 1;
+        if (first) inner = std::move(scopes_.back());
+        scopes_.pop_back();
+      }
+    }
+    if (where) {
+      const std::optional<std::set<std::string>> projected = projection(i + 2, *where);
+      const std::set<std::string>& in_scope = projected ? *projected : inner;
+      scopes_.back().insert(in_scope.begin(), in_scope.end());
     }
     return close + 1;
   }
@@ -234,10 +337,13 @@ class Lowerer {
     size_t close = matching(i);
     for (size_t j = i + 1; j < close;) {
       if (is_word(t_[j], "EXISTS") ||
-          (is_word(t_[j], "NOT") && j + 1 < close && is_word(t_[j + 1], "EXISTS")))
+          (is_word(t_[j], "NOT") && j + 1 < close && is_word(t_[j + 1], "EXISTS"))) {
         j = exists(j);
-      else
+      } else {
+        if (t_[j].kind == Token::Kind::Blank)
+          throw located("blank nodes are not allowed in expressions", t_[j]);
         ++j;
+      }
     }
     return close + 1;
   }
@@ -258,7 +364,7 @@ class Lowerer {
     e.inner_last = close;
     e.exists = n;
     edits_.push_back(e);
-    group(open);  // lowers what is inside (paths, nested EXISTS)
+    group(open, false);  // lowers what is inside (paths, nested EXISTS)
     return close + 1;
   }
 
@@ -468,6 +574,15 @@ class Lowerer {
   std::vector<Edit> edits_;
   std::vector<PathExpr> paths_;
   int exists_count_ = 0;
+  std::vector<std::set<std::string>> scopes_;  // variables in scope, per group being parsed
+  int bgp_ = 0, bgps_ = 0;                     // the current basic graph pattern, and how many so far
+  std::map<std::string, int> label_bgps_;      // blank node label -> its basic graph pattern
+
+  QueryError located(const std::string& message, const Token& at) const {
+    TextPosition p;
+    advance(s_, p, at.begin);
+    return QueryError(message, p.line, p.column);
+  }
 };
 
 }  // namespace
@@ -733,15 +848,7 @@ class UpdateSplitter {
   // Line and column of a byte offset. Asked in increasing order (a large data block's chunks), it goes on
   // from the previous answer instead of counting from the start again.
   std::pair<int, int> position(size_t offset) const {
-    if (offset < position_.offset) position_ = {};
-    for (; position_.offset < offset; ++position_.offset) {
-      if (s_[position_.offset] == '\n') {
-        ++position_.line;
-        position_.column = 1;
-      } else {
-        ++position_.column;
-      }
-    }
+    advance(s_, position_, offset);
     return {position_.line, position_.column};
   }
 
@@ -757,11 +864,7 @@ class UpdateSplitter {
   std::string prologue_;  // the PREFIX and BASE declarations so far, on one line
   std::set<std::string> labels_;
   std::vector<std::pair<size_t, size_t>> earlier_;  // byte ranges of earlier operations and separators
-  struct Position {
-    size_t offset = 0;
-    int line = 1, column = 1;
-  };
-  mutable Position position_;  // the last position() answer
+  mutable TextPosition position_;                   // the last position() answer
 };
 
 }  // namespace

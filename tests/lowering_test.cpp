@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "loader/loader.h"
+#include "query/frontend.h"
 #include "query/lowering.h"
 #include "query/query.h"
 #include "tests/support/memory_file.h"
@@ -20,6 +21,41 @@ TEST(Lowering, LeavesQueriesWithoutPathsOrExistsUnchanged) {
     auto l = lower(q);
     EXPECT_EQ(l.text, q);
     EXPECT_TRUE(l.paths.empty());
+  }
+}
+
+// What Rasqal accepts but SPARQL forbids is refused with a position; the valid neighbours still pass.
+TEST(Lowering, ChecksBlankLabelScopeBindScopeAndProjections) {
+  struct Case {
+    const char* query;
+    int line, column;  // of the error; 0 when the query is valid
+  };
+  const Case cases[] = {
+      {"SELECT * { _:a <p> ?v .\n OPTIONAL { _:a <q> 1 } }", 2, 13},
+      {"SELECT * { _:a <p> ?v FILTER(?v) _:a <q> 1 }", 0, 0},  // a filter does not end the pattern
+      {"SELECT * { _:a <p> ?v . { _:b <q> 1 } }", 0, 0},
+      {"SELECT * { <a> <b> ?x FILTER(_:x) }", 1, 30},
+      {"SELECT * { ?s <p> ?o .\n BIND(1 AS ?o) }", 2, 12},
+      {"SELECT * { { ?s <p> ?o } UNION { ?s <q> ?z } BIND(1 AS ?z) }", 1, 56},
+      {"SELECT * { ?s <p> ?o FILTER(?z) BIND(1 AS ?z) }", 0, 0},  // a filter puts nothing in scope
+      {"SELECT * { ?s <p> ?o MINUS { ?s <q> ?z } BIND(1 AS ?z) }", 0, 0},
+      {"SELECT * { { SELECT ?s { ?s <p> ?z } } BIND(1 AS ?z) }", 0, 0},  // ?z is not projected
+      {"SELECT * { { SELECT * { ?s <p> ?z } } BIND(1 AS ?z) }", 1, 49},
+      {"SELECT (1 AS ?x) (2 AS ?x) {}", 1, 24},
+      {"SELECT ?x (2 AS ?x) { ?x <p> 1 }", 1, 17},
+  };
+  for (const Case& c : cases) {
+    if (c.line == 0) {
+      EXPECT_NO_THROW(lower(c.query)) << c.query;
+      continue;
+    }
+    try {
+      lower(c.query);
+      ADD_FAILURE() << "accepted: " << c.query;
+    } catch (const query::QueryError& e) {
+      EXPECT_EQ(e.line, c.line) << c.query << ": " << e.what();
+      EXPECT_EQ(e.column, c.column) << c.query << ": " << e.what();
+    }
   }
 }
 
