@@ -1095,7 +1095,12 @@ std::unique_ptr<RowStream> Executor::build(const Node& node, const Row& input, s
         auto id = ctx_.stored_id(g.constant);
         const auto& named = ctx_.dataset().named_graphs;  // FROM NAMED / USING NAMED restrict GRAPH <g> too
         if (id && named && std::find(named->begin(), named->end(), *id) == named->end()) id.reset();
-        return open(*node.left, input, id.value_or(kUnbound));
+        if (id && !named) {  // the dataset's named graphs are the store's, those that have quads
+          const auto& graphs = ctx_.store().statistics().graphs;
+          if (auto it = graphs.find(*id); it == graphs.end() || it->second == 0) id.reset();
+        }
+        if (!id) return std::make_unique<OwnedRowsStream>(std::vector<Row>{});  // no such graph: no solution
+        return open(*node.left, input, *id);
       }
       if (input[*g.var] != kUnbound) return open(*node.left, input, input[*g.var]);
       std::vector<TermId> graphs;

@@ -1,5 +1,7 @@
 #include "query/expression.h"
 
+#include "parser/iri.h"
+
 #include <openssl/evp.h>
 
 #include <algorithm>
@@ -602,10 +604,10 @@ std::optional<Term> ExpressionEvaluator::call(const Expr& e, const Row& row) {
       return Term::iri(!a[0].language.empty()  ? kLangString
                        : a[0].datatype.empty() ? std::string(xsd::kString)
                                                : a[0].datatype);
-    case Op::Iri:
+    case Op::Iri:  // a[1]: the query's base IRI
       if (a[0].kind == TermKind::Iri) return a[0];
       if (!is_simple_or_string(a[0])) return std::nullopt;
-      return Term::iri(a[0].value);
+      return Term::iri(a.size() > 1 ? resolve_iri(a[1].value, a[0].value) : a[0].value);
     case Op::Bnode: {
       thread_local uint64_t counter = 0;
       return Term::blank("q" + std::to_string(++counter));

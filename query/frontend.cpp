@@ -1,5 +1,6 @@
 #include "query/frontend.h"
 
+#include "parser/iri.h"
 #include "query/lowering.h"
 
 #include <rasqal.h>
@@ -211,7 +212,9 @@ struct SelectParts {
 
 class Translator {
  public:
-  Translator(Query& q, const LoweredQuery& lowered) : q_(q), lowered_(lowered) {}
+  // `base_iri`: the base the query text was given; its BASE declaration, if any, is resolved against it.
+  Translator(Query& q, const LoweredQuery& lowered, const std::string& base_iri)
+      : q_(q), lowered_(lowered), base_(lowered.base ? resolve_iri(base_iri, *lowered.base) : base_iri) {}
 
   // The lowering's helper blocks (GRAPH <urn:quiver:path:N> / <urn:quiver:exists:N>) become path IRIs and
   // EXISTS patterns; the blocks themselves are then ignored. Paths first: EXISTS patterns may use them.
@@ -318,6 +321,12 @@ class Translator {
     for (rasqal_expression* a : {e->arg1, e->arg2, e->arg3, e->arg4})
       if (a) out->args.push_back(expr(a));
     for (auto* a : items<rasqal_expression>(e->args)) out->args.push_back(expr(a));
+    if (out->op == Op::Iri) {  // the base goes along as a second argument
+      auto base = std::make_shared<Expr>();
+      base->op = Op::Constant;
+      base->constant = Term::iri(base_);
+      out->args.push_back(std::move(base));
+    }
     if (out->op == Op::GroupConcat && e->literal)
       out->separator = reinterpret_cast<const char*>(rasqal_literal_as_string(e->literal));
     return out;
@@ -692,6 +701,7 @@ class Translator {
 
   Query& q_;
   const LoweredQuery& lowered_;
+  const std::string base_;  // IRI() and URI() resolve relative references against it
   std::set<rasqal_graph_pattern*> helpers_;
   std::map<size_t, Path> paths_;
   std::map<int, NodePtr> exists_;
@@ -759,7 +769,7 @@ UpdateOperation translate(const LoweredOperation& lowered_op, const std::string&
   op.using_graphs = lowered_op.using_graphs;
   op.using_named = lowered_op.using_named;
   op.silent = lowered_op.silent;  // Rasqal marks every CREATE silent
-  Translator t(op.where, lowered);
+  Translator t(op.where, lowered, base_iri);
   switch (ro->type) {
     case RASQAL_UPDATE_TYPE_UPDATE:
       op.kind = UpdateOperation::Kind::Modify;
@@ -838,7 +848,7 @@ Query parse_query(std::string_view text, const std::string& base_iri) {
   auto rq = prepare(lowered.text, base_iri);
 
   Query q;
-  Translator t(q, lowered);
+  Translator t(q, lowered, base_iri);
   switch (rasqal_query_get_verb(rq.get())) {
     case RASQAL_QUERY_VERB_SELECT:
       q.form = Query::Form::Select;

@@ -157,6 +157,11 @@ class Lowerer {
 
   LoweredQuery run() {
     LoweredQuery out;
+    out.text = s_;
+    // The prologue's last BASE (the first group ends the prologue).
+    for (size_t i = 0; i + 1 < t_.size() && !is_punct(t_[i], "{"); ++i)
+      if (is_word(t_[i], "BASE") && t_[i + 1].kind == Token::Kind::Iri)
+        out.base = t_[i + 1].text.substr(1, t_[i + 1].text.size() - 2);
     // The WHERE clause: the top-level group right after the WHERE keyword, else the first top-level group
     // (CONSTRUCT's template also sits at the top level, before WHERE).
     std::optional<size_t> where_open;
@@ -169,16 +174,15 @@ class Lowerer {
         --depth;
       }
     }
-    if (!where_open) return {std::string(s_), {}};
-    for (size_t i = 0; i < *where_open; ++i)
-      if (is_word(t_[i], "SELECT")) {
-        projection(i + 1, *where_open);
-        break;
-      }
+    if (!where_open) return out;
+    for (size_t i = 0; i < *where_open; ++i) {
+      empty_concat(i);
+      if (is_word(t_[i], "SELECT")) projection(i + 1, *where_open);
+    }
     scopes_.emplace_back();
     size_t end = group(*where_open);
     // Nothing to rewrite, or text that does not parse as we expect: Rasqal gets it unchanged and judges it.
-    if (edits_.empty() || end > t_.size() || !is_punct(t_[end - 1], "}")) return {std::string(s_), {}};
+    if (edits_.empty() || end > t_.size() || !is_punct(t_[end - 1], "}")) return out;
     std::string helpers;
     std::string body = emit(0, end - 1, helpers);  // up to the WHERE clause's closing brace
     out.text = body + " " + helpers + " " + std::string(s_.substr(t_[end - 1].begin));
@@ -246,6 +250,18 @@ class Lowerer {
       auto [it, fresh] = label_bgps_.try_emplace(t_[j].text, bgp_);
       if (!fresh && it->second != bgp_)
         throw located("blank node label " + t_[j].text + " is used in two basic graph patterns", t_[j]);
+    }
+  }
+
+  // CONCAT() is the empty string (SPARQL 1.1 section 17.4.3.12); Rasqal's grammar wants an argument.
+  void empty_concat(size_t j) {
+    if (j + 2 < t_.size() && is_word(t_[j], "CONCAT") && is_punct(t_[j + 1], "(") &&
+        is_punct(t_[j + 2], ")")) {
+      Edit e;
+      e.first = j;
+      e.last = j + 3;
+      e.replacement = "\"\"";
+      edits_.push_back(e);
     }
   }
 
@@ -342,6 +358,7 @@ class Lowerer {
       } else {
         if (t_[j].kind == Token::Kind::Blank)
           throw located("blank nodes are not allowed in expressions", t_[j]);
+        empty_concat(j);
         ++j;
       }
     }

@@ -29,7 +29,8 @@ struct PathExpr {
 
 struct LoweredQuery {
   std::string text;
-  std::vector<PathExpr> paths;  // by N
+  std::vector<PathExpr> paths;      // by N
+  std::optional<std::string> base;  // the prologue's BASE IRI as written (maybe relative)
 };
 
 // Rewrites the query text; text without paths or EXISTS comes back unchanged. Malformed text is left for
