@@ -346,7 +346,7 @@ class LeftJoinStream : public RowStream {
  private:
   bool passes(const Row& r) {
     for (const auto& e : node_.exprs) {
-      auto b = ex_.evaluator().ebv(*e, r);
+      auto b = ex_.ebv(*e, r, graph_);
       if (!b || !*b) return false;
     }
     return true;
@@ -362,14 +362,14 @@ class LeftJoinStream : public RowStream {
 
 class FilterStream : public RowStream {
  public:
-  FilterStream(Executor& ex, const Node& node, std::unique_ptr<RowStream> child,
+  FilterStream(Executor& ex, const Node& node, std::unique_ptr<RowStream> child, std::optional<TermId> graph,
                std::shared_ptr<const void> keep_alive = nullptr)
-      : ex_(ex), node_(node), keep_alive_(std::move(keep_alive)), child_(std::move(child)) {}
+      : ex_(ex), node_(node), graph_(graph), keep_alive_(std::move(keep_alive)), child_(std::move(child)) {}
   bool next(Row& out) override {
     while (child_->next(out)) {
       bool ok = true;
       for (const auto& e : node_.exprs) {
-        auto b = ex_.evaluator().ebv(*e, out);
+        auto b = ex_.ebv(*e, out, graph_);
         if (!b || !*b) {
           ok = false;
           break;
@@ -383,6 +383,7 @@ class FilterStream : public RowStream {
  private:
   Executor& ex_;
   const Node& node_;
+  std::optional<TermId> graph_;
   std::shared_ptr<const void> keep_alive_;  // data the child reads (declared first: outlives the child)
   std::unique_ptr<RowStream> child_;
 };
@@ -436,12 +437,12 @@ class MinusStream : public RowStream {
 
 class ExtendStream : public RowStream {
  public:
-  ExtendStream(Executor& ex, const Node& node, std::unique_ptr<RowStream> child)
-      : ex_(ex), node_(node), child_(std::move(child)) {}
+  ExtendStream(Executor& ex, const Node& node, std::unique_ptr<RowStream> child, std::optional<TermId> graph)
+      : ex_(ex), node_(node), child_(std::move(child)), graph_(graph) {}
   bool next(Row& out) override {
     if (!child_->next(out)) return false;
     if (out[node_.var] == kUnbound)
-      if (auto v = ex_.evaluator().eval(*node_.expr, out)) out[node_.var] = ex_.context().intern(*v);
+      if (auto v = ex_.eval(*node_.expr, out, graph_)) out[node_.var] = ex_.context().intern(*v);
     return true;
   }
 
@@ -449,6 +450,7 @@ class ExtendStream : public RowStream {
   Executor& ex_;
   const Node& node_;
   std::unique_ptr<RowStream> child_;
+  std::optional<TermId> graph_;
 };
 
 class ProjectStream : public RowStream {
@@ -929,8 +931,33 @@ std::span<const uint32_t> MaterializedRows::candidates(const Row& probe, bool* s
 
 Executor::Executor(QueryContext& ctx)
     : ctx_(ctx), evaluator_(ctx, [this](const Node& pattern, const Row& row) {
-        return exists(pattern, row, std::nullopt);
+        return exists(pattern, row, active_graph_);
       }) {}
+
+namespace {
+// Sets the active graph for the expressions evaluated in its lifetime, then restores the previous one.
+class ActiveGraph {
+ public:
+  ActiveGraph(std::optional<TermId>& slot, std::optional<TermId> graph) : slot_(slot), saved_(slot) {
+    slot_ = graph;
+  }
+  ~ActiveGraph() { slot_ = saved_; }
+
+ private:
+  std::optional<TermId>& slot_;
+  std::optional<TermId> saved_;
+};
+}  // namespace
+
+std::optional<bool> Executor::ebv(const Expr& e, const Row& row, std::optional<TermId> graph) {
+  ActiveGraph active(active_graph_, graph);
+  return evaluator_.ebv(e, row);
+}
+
+std::optional<Term> Executor::eval(const Expr& e, const Row& row, std::optional<TermId> graph) {
+  ActiveGraph active(active_graph_, graph);
+  return evaluator_.eval(e, row);
+}
 
 MaterializedRows& Executor::materialize(const Node& node, std::optional<TermId> graph) {
   Correlated& c = correlated_[std::make_pair(&node, graph.value_or(kUnbound))];
@@ -1078,10 +1105,10 @@ std::unique_ptr<RowStream> Executor::build(const Node& node, const Row& input, s
         auto ranges = std::make_shared<ObjectRanges>(object_ranges(node.exprs));
         if (!ranges->empty())
           return std::make_unique<FilterStream>(
-              *this, node, std::make_unique<BgpStream>(*this, *node.left, input, graph, ranges.get()),
+              *this, node, std::make_unique<BgpStream>(*this, *node.left, input, graph, ranges.get()), graph,
               ranges);
       }
-      return std::make_unique<FilterStream>(*this, node, open(*node.left, input, graph));
+      return std::make_unique<FilterStream>(*this, node, open(*node.left, input, graph), graph);
     case Node::Kind::Union:
       return std::make_unique<ConcatStream>(open(*node.left, input, graph), [this, &node, input, graph] {
         return open(*node.right, input, graph);
@@ -1125,7 +1152,7 @@ std::unique_ptr<RowStream> Executor::build(const Node& node, const Row& input, s
           std::move(graph_rows), [this, inner, var](const Row& r) { return open(*inner, r, r[var]); });
     }
     case Node::Kind::Extend:
-      return std::make_unique<ExtendStream>(*this, node, open(*node.left, input, graph));
+      return std::make_unique<ExtendStream>(*this, node, open(*node.left, input, graph), graph);
     case Node::Kind::Values: {
       std::vector<Row> rows;
       for (const auto& data : node.rows) {

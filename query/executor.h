@@ -66,6 +66,9 @@ class Executor {
   bool exists(const Node& node, const Row& row, std::optional<TermId> graph);
 
   ExpressionEvaluator& evaluator() { return evaluator_; }
+  // Expressions evaluated in an active graph: EXISTS patterns inside them match in that graph.
+  std::optional<bool> ebv(const Expr& e, const Row& row, std::optional<TermId> graph);
+  std::optional<Term> eval(const Expr& e, const Row& row, std::optional<TermId> graph);
   QueryContext& context() { return ctx_; }
 
   // Rows of `node` evaluated alone in `graph`, computed once.
@@ -106,6 +109,7 @@ class Executor {
 
   QueryContext& ctx_;
   ExpressionEvaluator evaluator_;
+  std::optional<TermId> active_graph_;  // of the expression being evaluated
   std::map<std::pair<const Node*, TermId>, Correlated> correlated_;
   std::map<const Node*, double> estimates_;
   std::map<const Node*, NodePtr> splits_;                           // owns the Join trees that hash-join BGPs

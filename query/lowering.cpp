@@ -148,6 +148,8 @@ struct Edit {
   std::string replacement;
   size_t inner_first = 0, inner_last = 0;  // EXISTS: the group's inner tokens, lowered into the helper
   int exists = -1;
+  bool negated = false;
+  size_t scope = 0;  // EXISTS: the depth of the group whose expression holds it, until its call is anchored
   std::string path_helper;
 };
 
@@ -234,6 +236,7 @@ class Lowerer {
       }
       bgp_ = ++bgps_;  // anything but triples and filters ends the basic graph pattern
     }
+    anchor_exists_calls();
     std::set<std::string> scope = std::move(scopes_.back());
     scopes_.pop_back();
     if (binds && !scopes_.empty()) scopes_.back().insert(scope.begin(), scope.end());
@@ -251,6 +254,24 @@ class Lowerer {
       if (!fresh && it->second != bgp_)
         throw located("blank node label " + t_[j].text + " is used in two basic graph patterns", t_[j]);
     }
+  }
+
+  // The call standing for EXISTS number e.exists. Its variable argument keeps Rasqal from folding it into a
+  // constant while preparing; Rasqal also folds a filter in a nested group whose variables the group does
+  // not bind into false, so the variable is one of that group's (see anchor_exists_calls).
+  static std::string exists_call(const Edit& e, const std::string& var) {
+    return std::string(e.negated ? "(!" : "(") + "<" + std::string(kExistsFunction) + ">(" +
+           std::to_string(e.exists) + ", ?" + var + "))";
+  }
+
+  // At the end of a group: the EXISTS calls in its expressions take one of its variables as argument.
+  void anchor_exists_calls() {
+    if (scopes_.back().empty()) return;  // none to take: the reserved variable stays
+    for (Edit& e : edits_)
+      if (e.exists >= 0 && e.scope == scopes_.size()) {
+        e.replacement = exists_call(e, *scopes_.back().begin());
+        e.scope = 0;
+      }
   }
 
   // CONCAT() is the empty string (SPARQL 1.1 section 17.4.3.12); Rasqal's grammar wants an argument.
@@ -374,12 +395,12 @@ class Lowerer {
     Edit e;
     e.first = i;
     e.last = close + 1;
-    // The unbound variable argument keeps Rasqal from folding the call into a constant while preparing.
-    e.replacement = std::string(negated ? "(!" : "(") + "<" + std::string(kExistsFunction) + ">(" +
-                    std::to_string(n) + ", ?" + std::string(kExistsVariable) + "))";
     e.inner_first = open + 1;
     e.inner_last = close;
     e.exists = n;
+    e.negated = negated;
+    e.scope = scopes_.size();
+    e.replacement = exists_call(e, std::string(kExistsVariable));
     edits_.push_back(e);
     group(open, false);  // lowers what is inside (paths, nested EXISTS)
     return close + 1;
