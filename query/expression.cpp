@@ -302,6 +302,86 @@ std::optional<long double> datetime_field(const Term& t, Op op) {
   }
 }
 
+// An xsd:dateTime or xsd:date as a point in time (a date is its first instant): seconds from 0000-03-01,
+// in UTC when the literal has a time zone, local otherwise. Nullopt for an invalid lexical form.
+struct Instant {
+  long double seconds;
+  bool zoned;
+};
+
+std::optional<Instant> instant(const Term& t) {
+  const bool with_time = t.datatype == xsd::kDateTime;
+  if (t.kind != TermKind::Literal || (!with_time && t.datatype != xsd::kDate)) return std::nullopt;
+  const std::string& s = t.value;
+  size_t i = s.size() > 0 && s[0] == '-' ? 1 : 0;
+  auto digits = [&](size_t n, long long& out) {
+    const size_t start = i;
+    out = 0;
+    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) out = out * 10 + (s[i++] - '0');
+    return i - start >= n && (n != 2 || i - start == 2);
+  };
+  auto expect = [&](char c) { return i < s.size() && s[i++] == c; };
+  long long year, month, day, hour = 0, minute = 0;
+  long double second = 0;
+  if (!digits(4, year) || !expect('-') || !digits(2, month) || !expect('-') || !digits(2, day))
+    return std::nullopt;
+  if (s[0] == '-') year = -year;
+  if (with_time) {
+    long long whole;
+    if (!expect('T') || !digits(2, hour) || !expect(':') || !digits(2, minute) || !expect(':') ||
+        !digits(2, whole))
+      return std::nullopt;
+    second = whole;
+    if (i < s.size() && s[i] == '.') {
+      const size_t start = ++i;
+      while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i;
+      if (i == start) return std::nullopt;
+      second += std::strtold(("0." + s.substr(start, i - start)).c_str(), nullptr);
+    }
+  }
+  long long offset = 0;
+  const bool zoned = i < s.size();
+  if (zoned) {
+    long long tz_hour, tz_minute;
+    if (s[i] == 'Z') {
+      ++i;
+    } else if (s[i] == '+' || s[i] == '-') {
+      const int sign = s[i++] == '-' ? -1 : 1;
+      if (!digits(2, tz_hour) || !expect(':') || !digits(2, tz_minute) || tz_hour > 14 || tz_minute > 59)
+        return std::nullopt;
+      offset = sign * (tz_hour * 60 + tz_minute) * 60;
+    }
+    if (i != s.size()) return std::nullopt;
+  }
+  if (month < 1 || month > 12 || day < 1 || day > 31 || minute > 59 || second >= 60 ||
+      (hour > 23 && !(hour == 24 && minute == 0 && second == 0)))
+    return std::nullopt;
+  // Days from the civil date (the proleptic Gregorian calendar, years counted from March).
+  const long long y = year - (month <= 2);
+  const long long era = (y >= 0 ? y : y - 399) / 400;
+  const long long yoe = y - era * 400;
+  const long long doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;
+  const long long days = era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return Instant{days * 86400.0L + hour * 3600 + minute * 60 + second - offset, zoned};
+}
+
+// XSD's order of two dates or two dateTimes (XML Schema 1.1 part 2, D.2.4): one without a time zone lies
+// anywhere within 14 hours of its UTC reading, so it orders against a zoned one only beyond that window.
+std::optional<int> instant_compare(const Term& a, const Term& b) {
+  if (a.datatype != b.datatype) return std::nullopt;
+  auto p = instant(a), q = instant(b);
+  if (!p || !q) return std::nullopt;
+  auto three_way = [](long double x, long double y) { return (x > y) - (x < y); };
+  if (p->zoned == q->zoned) return three_way(p->seconds, q->seconds);
+  constexpr long double kWindow = 14 * 3600;
+  const int sign = p->zoned ? 1 : -1;  // compare as (zoned, unzoned), then flip back
+  const Instant& zoned = p->zoned ? *p : *q;
+  const Instant& local = p->zoned ? *q : *p;
+  if (zoned.seconds < local.seconds - kWindow) return -sign;
+  if (zoned.seconds > local.seconds + kWindow) return sign;
+  return std::nullopt;  // indeterminate
+}
+
 // The timezone suffix of a date/dateTime ("Z", "+05:00", or "").
 std::string tz_suffix(const std::string& s) {
   if (!s.empty() && s.back() == 'Z') return "Z";
@@ -373,27 +453,22 @@ static std::optional<int> value_compare(const Term& a, const Term& b) {
       auto ea = effective_boolean(a), eb = effective_boolean(b);
       return (*ea > *eb) - (*ea < *eb);
     }
-    if (a.datatype == xsd::kDateTime || a.datatype == xsd::kDate) {
-      auto ia = inline_id(a.value, a.datatype), ib = inline_id(b.value, b.datatype);
-      if (ia && ib && (tz_suffix(a.value).empty() == tz_suffix(b.value).empty())) {
-        // Inline ids order by instant (the timezone code sits in the low bits).
-        TermId va = *ia >> 8, vb = *ib >> 8;
-        return (va > vb) - (va < vb);
-      }
-    }
+    if (a.datatype == xsd::kDateTime || a.datatype == xsd::kDate) return instant_compare(a, b);
   }
   return std::nullopt;
 }
 
 std::optional<bool> terms_equal(const Term& a, const Term& b) {
   if (auto c = value_compare(a, b)) return *c == 0;
+  if (a.datatype == b.datatype && instant(a) && instant(b)) return std::nullopt;  // indeterminate
   auto na = number(a), nb = number(b);
   if (na && nb) return false;  // NaN
   if (a == b) return true;
   if (a.kind == TermKind::Literal && b.kind == TermKind::Literal) {
     // Literals of datatypes we cannot compare by value: unequal only if both are known types.
     auto known = [](const Term& t) {
-      return t.datatype.empty() || t.datatype == xsd::kBoolean || t.datatype == xsd::kDateTime || number(t);
+      return t.datatype.empty() || t.datatype == xsd::kBoolean || t.datatype == xsd::kDateTime ||
+             t.datatype == xsd::kDate || number(t);
     };
     if (!known(a) || !known(b)) return std::nullopt;
   }
@@ -778,6 +853,11 @@ std::optional<Term> ExpressionEvaluator::call(const Expr& e, const Row& row) {
       if (v.kind == TermKind::Blank) return std::nullopt;
       if (to == xsd::kString) return Term::literal(v.value);
       if (v.kind == TermKind::Iri) return std::nullopt;
+      if (to == xsd::kDateTime) {
+        const Term cast = Term::typed(v.value, xsd::kDateTime);
+        if ((v.datatype == xsd::kDateTime || is_simple_or_string(v)) && instant(cast)) return cast;
+        return std::nullopt;
+      }
       auto n = number(v);
       if (to == xsd::kBoolean) {
         if (n) return boolean(!(n->value == 0 || std::isnan(n->value)));
@@ -801,8 +881,6 @@ std::optional<Term> ExpressionEvaluator::call(const Expr& e, const Row& row) {
                                                                               : std::string(xsd::kDouble)));
         if (!parsed) return std::nullopt;
         value = parsed->value;
-      } else if (to == xsd::kDateTime && (v.datatype == xsd::kDateTime || is_simple_or_string(v))) {
-        return Term::typed(v.value, xsd::kDateTime);
       } else {
         return std::nullopt;
       }
