@@ -99,7 +99,7 @@ std::vector<Token> tokenize(std::string_view s) {
         if (s[i] == '\\') ++i;
         ++i;
       }
-      while (i > b + 1 && s[i - 1] == '.') --i;
+      while (i > b + 1 && s[i - 1] == '.' && s[i - 2] != '\\') --i;  // an escaped '.' belongs to the name
       // A number with a decimal point stays one token; a prefixed name may end before a '.'.
       push(prefixed ? Token::Kind::PrefixedName : Token::Kind::Word, b, i);
     } else {
@@ -183,6 +183,7 @@ class Lowerer {
     }
     scopes_.emplace_back();
     size_t end = group(*where_open);
+    expand_prefixed_names(end);
     // Nothing to rewrite, or text that does not parse as we expect: Rasqal gets it unchanged and judges it.
     if (edits_.empty() || end > t_.size() || !is_punct(t_[end - 1], "}")) return out;
     std::string helpers;
@@ -272,6 +273,48 @@ class Lowerer {
         e.replacement = exists_call(e, *scopes_.back().begin());
         e.scope = 0;
       }
+  }
+
+  // Prefixed names whose local part Rasqal 0.9.33 misreads (escapes, %-encodings, colons, a leading digit
+  // or underscore, dots) go to it as full IRIs, up to token `end`.
+  void expand_prefixed_names(size_t end) {
+    std::map<std::string, std::string> prefixes;
+    for (size_t i = 0; i + 2 < t_.size(); ++i)
+      if (is_word(t_[i], "PREFIX") && t_[i + 1].kind == Token::Kind::PrefixedName &&
+          t_[i + 2].kind == Token::Kind::Iri)
+        prefixes[t_[i + 1].text] = t_[i + 2].text.substr(1, t_[i + 2].text.size() - 2);
+    auto plain = [](const std::string& local) {
+      for (size_t k = 0; k < local.size(); ++k) {
+        const unsigned char c = static_cast<unsigned char>(local[k]);
+        if (!(std::isalpha(c) || c >= 0x80 || (k > 0 && (std::isdigit(c) || c == '_' || c == '-'))))
+          return false;
+      }
+      return true;
+    };
+    for (size_t i = 0; i < end && i < t_.size(); ++i) {
+      const Token& t = t_[i];
+      if (t.kind != Token::Kind::PrefixedName || (i > 0 && is_word(t_[i - 1], "PREFIX"))) continue;
+      const size_t colon = t.text.find(':');
+      const std::string local = t.text.substr(colon + 1);
+      auto prefix = prefixes.find(t.text.substr(0, colon + 1));
+      if (plain(local) || prefix == prefixes.end()) continue;
+      std::string iri = prefix->second;
+      for (size_t k = 0; k < local.size(); ++k) {
+        if (local[k] != '\\') {
+          iri += local[k];
+        } else if (k + 1 < local.size() && local[k + 1] != '\0' &&
+                   std::strchr("_~.-!$&'()*+,;=/?#@%", local[k + 1])) {
+          iri += local[++k];
+        } else {
+          throw located("invalid escape in the prefixed name " + t.text, t);
+        }
+      }
+      Edit e;
+      e.first = i;
+      e.last = i + 1;
+      e.replacement = "<" + iri + ">";
+      edits_.push_back(e);
+    }
   }
 
   // CONCAT() is the empty string (SPARQL 1.1 section 17.4.3.12); Rasqal's grammar wants an argument.
