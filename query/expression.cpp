@@ -464,6 +464,7 @@ std::optional<bool> terms_equal(const Term& a, const Term& b) {
   auto na = number(a), nb = number(b);
   if (na && nb) return false;  // NaN
   if (a == b) return true;
+  if (!a.language.empty() || !b.language.empty()) return false;  // a language-tagged literal equals only itself
   if (a.kind == TermKind::Literal && b.kind == TermKind::Literal) {
     // Literals of datatypes we cannot compare by value: unequal only if both are known types.
     auto known = [](const Term& t) {
