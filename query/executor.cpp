@@ -441,6 +441,8 @@ class ExtendStream : public RowStream {
       : ex_(ex), node_(node), child_(std::move(child)), graph_(graph) {}
   bool next(Row& out) override {
     if (!child_->next(out)) return false;
+    // The innermost of a chain of BINDs (or SELECT expressions) sees each solution first.
+    if (node_.left->kind != Node::Kind::Extend) ex_.evaluator().new_solution();
     if (out[node_.var] == kUnbound)
       if (auto v = ex_.eval(*node_.expr, out, graph_)) out[node_.var] = ex_.context().intern(*v);
     return true;

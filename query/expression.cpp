@@ -464,7 +464,8 @@ std::optional<bool> terms_equal(const Term& a, const Term& b) {
   auto na = number(a), nb = number(b);
   if (na && nb) return false;  // NaN
   if (a == b) return true;
-  if (!a.language.empty() || !b.language.empty()) return false;  // a language-tagged literal equals only itself
+  if (!a.language.empty() || !b.language.empty())
+    return false;  // a language-tagged literal equals only itself
   if (a.kind == TermKind::Literal && b.kind == TermKind::Literal) {
     // Literals of datatypes we cannot compare by value: unequal only if both are known types.
     auto known = [](const Term& t) {
@@ -684,9 +685,13 @@ std::optional<Term> ExpressionEvaluator::call(const Expr& e, const Row& row) {
       if (a[0].kind == TermKind::Iri) return a[0];
       if (!is_simple_or_string(a[0])) return std::nullopt;
       return Term::iri(a.size() > 1 ? resolve_iri(a[1].value, a[0].value) : a[0].value);
-    case Op::Bnode: {
+    case Op::Bnode: {  // fresh per call; BNODE(str) the same for one string within a solution
       thread_local uint64_t counter = 0;
-      return Term::blank("q" + std::to_string(++counter));
+      if (a.empty()) return Term::blank("q" + std::to_string(++counter));
+      if (!is_simple_or_string(a[0])) return std::nullopt;
+      auto [it, fresh] = solution_bnodes_.try_emplace(a[0].value);
+      if (fresh) it->second = Term::blank("q" + std::to_string(++counter));
+      return it->second;
     }
     case Op::StrDt:
       if (!is_simple_or_string(a[0]) || a[1].kind != TermKind::Iri) return std::nullopt;

@@ -21,6 +21,8 @@ class ExpressionEvaluator {
   std::optional<Term> eval(const Expr& e, const Row& row);
   // Effective boolean value; nullopt is a type error.
   std::optional<bool> ebv(const Expr& e, const Row& row);
+  // The expressions that follow belong to another solution: BNODE(str) gives new blank nodes.
+  void new_solution() { solution_bnodes_.clear(); }
 
  private:
   std::optional<Term> call(const Expr& e, const Row& row);
@@ -31,6 +33,7 @@ class ExpressionEvaluator {
   QueryContext& ctx_;
   std::unordered_map<const Expr*, TermId> constant_ids_;
   std::function<bool(const Node&, const Row&)> exists_;
+  std::unordered_map<std::string, Term> solution_bnodes_;  // BNODE(str) within the current solution
 };
 
 std::optional<bool> effective_boolean(const Term& t);
