@@ -181,6 +181,7 @@ class Lowerer {
       empty_concat(i);
       if (is_word(t_[i], "SELECT")) projection(i + 1, *where_open);
     }
+    check_code_point_escapes();
     scopes_.emplace_back();
     size_t end = group(*where_open);
     expand_prefixed_names(end);
@@ -273,6 +274,22 @@ class Lowerer {
         e.replacement = exists_call(e, *scopes_.back().begin());
         e.scope = 0;
       }
+  }
+
+  // A \u or \U escape in a string must name a character: a surrogate half (D800-DFFF) is none.
+  void check_code_point_escapes() const {
+    for (const Token& t : t_) {
+      if (t.kind != Token::Kind::String) continue;
+      for (size_t k = 0; k + 1 < t.text.size(); ++k) {
+        if (t.text[k] != '\\') continue;
+        const size_t digits = t.text[k + 1] == 'u' ? 4 : t.text[k + 1] == 'U' ? 8 : 0;
+        if (digits && k + 2 + digits <= t.text.size()) {
+          const unsigned long cp = std::strtoul(t.text.substr(k + 2, digits).c_str(), nullptr, 16);
+          if (cp >= 0xD800 && cp <= 0xDFFF) throw located("\\u escape of a surrogate code point", t);
+        }
+        ++k;  // the escaped character
+      }
+    }
   }
 
   // Prefixed names whose local part Rasqal 0.9.33 misreads (escapes, %-encodings, colons, a leading digit
