@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -15,9 +16,9 @@ inline void put_u64(std::string& out, uint64_t v) {
   out.append(reinterpret_cast<const char*>(&big), 8);
 }
 inline uint64_t get_u64(std::string_view in, size_t pos = 0) {
-  uint64_t v = 0;
-  for (size_t i = 0; i < 8; ++i) v = (v << 8) | static_cast<unsigned char>(in[pos + i]);
-  return v;
+  uint64_t big;
+  std::memcpy(&big, in.data() + pos, 8);
+  return __builtin_bswap64(big);
 }
 
 inline constexpr size_t kQuadKeySize = 32;  // four ids
