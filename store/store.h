@@ -253,6 +253,7 @@ class Store {
                                                   const rocksdb::Slice* upper_bound = nullptr) const;
   Store() = default;
   void load_collisions();
+  void merge_small_level0_files();
   // A fresh path for a folder of temporary files (a load's, an update's), made by whoever needs it; the next
   // open removes any left behind.
   std::filesystem::path new_staging_folder() const;

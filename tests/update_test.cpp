@@ -178,6 +178,24 @@ TEST(Update, ALargeLastOperationSpillsToDisk) {
     EXPECT_FALSE(entry.path().filename().string().starts_with("staging-")) << "left behind: " << entry.path();
 }
 
+// Each process that opens the store for one small update leaves a level-0 file per column family; closing
+// writers merge them, so they do not pile up across many short-lived updates.
+TEST(Update, ShortLivedWritersDoNotPileUpLevelZeroFiles) {
+  TempDir dir;
+  for (int i = 0; i < 40; ++i) {
+    auto store = Store::open(dir / "db");
+    query::run_update(
+        *store, "INSERT DATA { <http://e/" + std::to_string(i) + "> <http://e/p> " + std::to_string(i) + " }",
+        no_sync());
+  }
+  size_t files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir / "db"))
+    files += entry.path().extension() == ".sst";
+  EXPECT_LE(files, 6u * 5u) << "six column families, each with a few level-0 files at most";
+  auto store = Store::open(dir / "db");
+  EXPECT_EQ(count(*store, "?s <http://e/p> ?o"), 40u);
+}
+
 // Changes an operation's successors must read stay in memory, within the limit.
 TEST(Update, AnUpdateOverItsMemoryLimitFailsCleanly) {
   TempDir dir;
