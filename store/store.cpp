@@ -16,6 +16,7 @@
 #include "store/bulk_ingest.h"
 
 #include "store/keys.h"
+#include "store/scan_cache.h"
 #include "store/term_cache.h"
 
 namespace quiver {
@@ -76,8 +77,18 @@ struct QuadCursor::UpperBound {
   rocksdb::Slice slice;
 };
 
+// A scan served from a range kept in memory, or one recording its whole prefix for the cache.
+struct QuadCursor::Memory {
+  std::shared_ptr<const ScanCache::Range> range;  // set: the scan reads this array
+  size_t pos = 0, begin = 0, end = 0;             // current entry: quads[pos] (descending: quads[pos - 1])
+  std::shared_ptr<ScanCache::Range> recording;    // set: every key under the prefix so far
+};
+
 QuadCursor::QuadCursor(const Store& store, ReadSource source)
-    : store_(&store), source_(source), upper_(std::make_unique<UpperBound>()) {}
+    : store_(&store),
+      source_(source),
+      upper_(std::make_unique<UpperBound>()),
+      memory_(std::make_unique<Memory>()) {}
 QuadCursor::QuadCursor(QuadCursor&&) noexcept = default;
 QuadCursor& QuadCursor::operator=(QuadCursor&&) noexcept = default;
 QuadCursor::~QuadCursor() = default;
@@ -104,6 +115,31 @@ void QuadCursor::seek(const QuadPattern& pattern) {
   for (size_t i = 0; i < best_len; ++i) keys::put_u64(prefix_, ids[i]);
   order_ = best;
   pattern_ = pattern;
+  Memory& memory = *memory_;
+  memory.range.reset();
+  memory.recording.reset();
+  if (const auto sequence = cache_sequence()) {
+    if ((memory.range = store_->scan_cache_->find(best, prefix_, *sequence))) {
+      const auto& quads = memory.range->quads;
+      memory.begin = 0;
+      memory.end = quads.size();
+      if (range) {  // POSG under p: the objects' interval
+        memory.begin = std::lower_bound(quads.begin(), quads.end(), pattern.o_range->first,
+                                        [](const Quad& q, TermId o) { return q.o < o; }) -
+                       quads.begin();
+        memory.end = std::upper_bound(quads.begin(), quads.end(), pattern.o_range->second,
+                                      [](TermId o, const Quad& q) { return o < q.o; }) -
+                     quads.begin();
+      }
+      memory.pos = pattern.descending ? memory.end : memory.begin;
+      settle_in_memory();
+      return;
+    }
+    if (!range && !pattern.descending && !prefix_.empty()) {  // reads a prefix from its start: may record it
+      memory.recording = std::make_shared<ScanCache::Range>();
+      memory.recording->sequence = *sequence;
+    }
+  }
   auto& iterator = iterators_[static_cast<int>(best)];
   upper_->key = keys::prefix_end(prefix_);
   upper_->slice = rocksdb::Slice(upper_->key);
@@ -120,8 +156,48 @@ void QuadCursor::seek(const QuadPattern& pattern) {
 }
 
 void QuadCursor::next() {
+  if (memory_->range) {
+    pattern_.descending ? --memory_->pos : ++memory_->pos;
+    settle_in_memory();
+    return;
+  }
   step();
   settle();
+}
+
+std::optional<uint64_t> QuadCursor::cache_sequence() const {
+  if (source_.batch || !store_->scan_cache_) return std::nullopt;  // a transaction's own view
+  if (source_.snapshot) return source_.snapshot->GetSequenceNumber();
+  if (store_->options_.read_only) return store_->db_->GetLatestSequenceNumber();  // never changes
+  return std::nullopt;  // the latest state, which may change while the scan runs
+}
+
+bool QuadCursor::matches(const Quad& q) const {
+  if (pattern_.o_range && !pattern_.o && (q.o < pattern_.o_range->first || q.o > pattern_.o_range->second))
+    return false;
+  return (!pattern_.s || *pattern_.s == q.s) && (!pattern_.p || *pattern_.p == q.p) &&
+         (!pattern_.o || *pattern_.o == q.o) && (!pattern_.g || *pattern_.g == q.g);
+}
+
+void QuadCursor::settle_in_memory() {
+  Memory& m = *memory_;
+  const auto& quads = m.range->quads;
+  for (; pattern_.descending ? m.pos > m.begin : m.pos < m.end; pattern_.descending ? --m.pos : ++m.pos) {
+    const Quad& q = quads[pattern_.descending ? m.pos - 1 : m.pos];
+    if (matches(q)) {
+      quad_ = q;
+      valid_ = true;
+      return;
+    }
+  }
+  valid_ = false;
+}
+
+// The scan read its whole prefix: what it recorded goes to the cache, if it is worth a range.
+void QuadCursor::finish_recording() {
+  auto recording = std::move(memory_->recording);
+  if (recording && recording->quads.size() >= ScanCache::kMinQuads)
+    store_->scan_cache_->add(order_, prefix_, std::move(recording));
 }
 
 void QuadCursor::step() {
@@ -138,19 +214,20 @@ void QuadCursor::settle() {
     rocksdb::Slice key = it_->key();
     if (!key.starts_with(prefix_)) break;
     quad_ = keys::parse_quad_key(std::string_view(key.data(), key.size()), order_);
-    if (pattern_.o_range && !pattern_.o) {
-      const bool past =
-          pattern_.descending ? quad_.o < pattern_.o_range->first : quad_.o > pattern_.o_range->second;
-      if (order_ == IndexOrder::POSG && past) break;  // past the range
-      if (quad_.o < pattern_.o_range->first || quad_.o > pattern_.o_range->second) continue;
+    if (auto& recording = memory_->recording) {
+      recording->quads.push_back(quad_);
+      if (!store_->scan_cache_->fits(recording->quads.size())) recording.reset();  // too large to keep
     }
-    if ((!pattern_.s || *pattern_.s == quad_.s) && (!pattern_.p || *pattern_.p == quad_.p) &&
-        (!pattern_.o || *pattern_.o == quad_.o) && (!pattern_.g || *pattern_.g == quad_.g)) {
+    if (pattern_.o_range && !pattern_.o && order_ == IndexOrder::POSG &&
+        (pattern_.descending ? quad_.o < pattern_.o_range->first : quad_.o > pattern_.o_range->second))
+      break;  // past the range
+    if (matches(quad_)) {
       valid_ = true;
       return;
     }
   }
   if (!it_->status().ok()) throw StoreError("reading the store failed: " + it_->status().ToString());
+  finish_recording();
   valid_ = false;
 }
 
@@ -282,6 +359,7 @@ std::unique_ptr<Store> Store::open(const fs::path& dir, const StoreOptions& opti
   store->dir_ = dir;
   store->options_ = options;
   store->term_cache_ = std::make_unique<TermCache>(options.term_cache_entries);
+  if (options.scan_cache_mib) store->scan_cache_ = std::make_unique<ScanCache>(options.scan_cache_mib << 20);
   rocksdb::DB* db = nullptr;
   if (options.read_only && fresh) throw StoreError("no store at " + dir.string());
   rocksdb::Status s = options.read_only

@@ -98,6 +98,9 @@ struct StoreOptions {
   size_t block_cache_mib = 1024;
   // Decoded dictionary terms kept in memory across queries (half of them recently used ones).
   size_t term_cache_entries = 1 << 18;
+  // Whole index ranges (a predicate's quads, a class's members...) that a query read from start to end,
+  // kept as arrays for the next queries over the same state of the store; 0 turns this off.
+  size_t scan_cache_mib = 256;
   // Width of the term hash in bits. Fixed when the store is created; tests narrow it to force collisions.
   int hash_bits = kPayloadBits;
 };
@@ -149,6 +152,11 @@ class QuadCursor {
   QuadCursor(const Store& store, ReadSource source);
   void step();  // one entry on, in the scan's direction
   void settle();
+  // Ranges kept in memory (ScanCache): the state this cursor reads, when it may use them.
+  std::optional<uint64_t> cache_sequence() const;
+  bool matches(const Quad& q) const;  // the pattern's positions outside the prefix
+  void settle_in_memory();
+  void finish_recording();
 
   const Store* store_;
   ReadSource source_;
@@ -157,6 +165,8 @@ class QuadCursor {
   // deletion markers a large update leaves behind the prefix. On the heap: the iterators keep its address.
   struct UpperBound;
   std::unique_ptr<UpperBound> upper_;
+  struct Memory;
+  std::unique_ptr<Memory> memory_;
   rocksdb::Iterator* it_ = nullptr;
   IndexOrder order_ = IndexOrder::SPOG;
   std::string prefix_;
@@ -191,6 +201,7 @@ class IndexProbe {
 };
 
 class BulkIngest;
+class ScanCache;
 class TermCache;
 class Transaction;
 
@@ -269,6 +280,7 @@ class Store {
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   std::mutex writer_mutex_;  // one writer at a time
   std::unique_ptr<TermCache> term_cache_;
+  std::unique_ptr<ScanCache> scan_cache_;  // null when turned off
 };
 
 // A consistent view of a store for one reader (a query): every scan and lookup sees the store as it was

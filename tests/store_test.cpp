@@ -8,6 +8,7 @@
 
 #include "loader/loader.h"
 #include "store/store.h"
+#include "store/transaction.h"
 #include "tests/support/exact_statistics.h"
 #include "tests/support/temp_dir.h"
 
@@ -196,6 +197,72 @@ TEST(Store, ScansMatchAFilteredFullScanForEveryBoundCombination) {
   for (auto c = store->scan(QuadPattern{.s = {}, .p = {}, .o = {}, .g = kDefaultGraph}); c.valid(); c.next())
     ++scanned;
   EXPECT_EQ(scanned, default_count);
+}
+
+// Index ranges a scan read whole are kept in memory for later scans of the same state: those must give
+// exactly what the index gives, in its order, forwards, backwards, by object interval and filtered by
+// graph; a write retires them for newer readers, while older snapshots keep their answers.
+TEST(Store, RangesKeptInMemoryAnswerLikeTheIndexAndRetireOnWrites) {
+  TempDir dir;
+  auto store = Store::open(dir / "db");
+  std::string text;
+  for (int i = 0; i < 6000; ++i) {
+    const std::string s = "<http://e/s" + std::to_string(i) + "> ";
+    const std::string g = i % 2 ? " <http://e/g>" : "";
+    text +=
+        s + "<http://e/p1> \"" + std::to_string((i * 7919) % 5000) + "\"^^<" + kXsd + "integer>" + g + " .\n";
+    text += s + "<http://e/p2> <http://e/C" + std::to_string(i % 3 ? 0 : 1) + ">" + g + " .\n";
+  }
+  load_text(*store, dir, "data.nq", text);
+  const TermId p1 = *store->find(Term::iri("http://e/p1")), p2 = *store->find(Term::iri("http://e/p2"));
+  const TermId c0 = *store->find(Term::iri("http://e/C0")), g = *store->find(Term::iri("http://e/g"));
+  const TermId lo = *store->find(Term::typed("100", kXsd + "integer"));
+  const TermId hi = *store->find(Term::typed("2000", kXsd + "integer"));
+  auto pattern = [](TermId p, std::optional<TermId> o, std::optional<TermId> g,
+                    std::optional<std::pair<TermId, TermId>> range, bool descending) {
+    QuadPattern out;
+    out.p = p;
+    out.o = o;
+    out.g = g;
+    out.o_range = range;
+    out.descending = descending;
+    return out;
+  };
+  const std::vector<QuadPattern> patterns = {
+      pattern(p1, {}, {}, {}, false),
+      pattern(p1, {}, g, {}, false),
+      pattern(p1, {}, {}, {}, true),
+      pattern(p1, {}, {}, std::make_pair(lo, hi), false),
+      pattern(p1, {}, kDefaultGraph, std::make_pair(lo, hi), true),
+      pattern(p2, c0, {}, {}, false),
+      pattern(p2, c0, g, {}, true),
+  };
+
+  auto read = [](QuadCursor c) {
+    std::vector<Quad> out;
+    for (; c.valid(); c.next()) out.push_back(c.quad());
+    return out;
+  };
+  {
+    ReadView view(*store);
+    for (int round = 0; round < 2; ++round)  // the first reads the index (and records), the second memory
+      for (size_t k = 0; k < patterns.size(); ++k) {
+        const auto expected = read(store->scan(patterns[k]));  // the latest state, never from memory
+        ASSERT_GT(expected.size(), 100u);
+        EXPECT_EQ(read(view.scan(patterns[k])), expected) << "pattern " << k;
+      }
+  }
+  ReadView before(*store);
+  const QuadPattern all_p1 = pattern(p1, {}, {}, {}, false);
+  EXPECT_EQ(read(before.scan(all_p1)).size(), 6000u);
+  {
+    auto txn = store->begin_transaction();
+    txn->insert(Quad{*store->find(Term::iri("http://e/s1")), p1, lo, kDefaultGraph});
+    txn->commit(false);
+  }
+  ReadView after(*store);
+  EXPECT_EQ(read(after.scan(all_p1)).size(), 6001u);
+  EXPECT_EQ(read(before.scan(all_p1)).size(), 6000u);
 }
 
 TEST(Store, StatisticsStayExactAcrossOverlappingLoads) {
