@@ -81,7 +81,11 @@ struct QuadCursor::UpperBound {
 struct QuadCursor::Memory {
   std::shared_ptr<const ScanCache::Range> range;  // set: the scan reads this array
   size_t pos = 0, begin = 0, end = 0;             // current entry: quads[pos] (descending: quads[pos - 1])
-  std::shared_ptr<ScanCache::Range> recording;    // set: every key under the prefix so far
+  // Every key under the prefix so far, while `recording`. The buffer is reused across seeks: correlated
+  // patterns re-seek once per row, and only a range that reaches the cache takes it away.
+  bool recording = false;
+  uint64_t recording_sequence = 0;
+  std::vector<Quad> recorded;
 };
 
 QuadCursor::QuadCursor(const Store& store, ReadSource source)
@@ -117,7 +121,8 @@ void QuadCursor::seek(const QuadPattern& pattern) {
   pattern_ = pattern;
   Memory& memory = *memory_;
   memory.range.reset();
-  memory.recording.reset();
+  memory.recording = false;
+  memory.recorded.clear();
   if (const auto sequence = cache_sequence()) {
     if ((memory.range = store_->scan_cache_->find(best, prefix_, *sequence))) {
       const auto& quads = memory.range->quads;
@@ -136,8 +141,8 @@ void QuadCursor::seek(const QuadPattern& pattern) {
       return;
     }
     if (!range && !pattern.descending && !prefix_.empty()) {  // reads a prefix from its start: may record it
-      memory.recording = std::make_shared<ScanCache::Range>();
-      memory.recording->sequence = *sequence;
+      memory.recording = true;
+      memory.recording_sequence = *sequence;
     }
   }
   auto& iterator = iterators_[static_cast<int>(best)];
@@ -195,9 +200,15 @@ void QuadCursor::settle_in_memory() {
 
 // The scan read its whole prefix: what it recorded goes to the cache, if it is worth a range.
 void QuadCursor::finish_recording() {
-  auto recording = std::move(memory_->recording);
-  if (recording && recording->quads.size() >= ScanCache::kMinQuads)
-    store_->scan_cache_->add(order_, prefix_, std::move(recording));
+  Memory& m = *memory_;
+  if (m.recording && m.recorded.size() >= ScanCache::kMinQuads) {
+    auto range = std::make_shared<ScanCache::Range>();
+    range->sequence = m.recording_sequence;
+    range->quads = std::move(m.recorded);
+    store_->scan_cache_->add(order_, prefix_, std::move(range));
+  }
+  m.recording = false;
+  m.recorded.clear();
 }
 
 void QuadCursor::step() {
@@ -214,9 +225,12 @@ void QuadCursor::settle() {
     rocksdb::Slice key = it_->key();
     if (!key.starts_with(prefix_)) break;
     quad_ = keys::parse_quad_key(std::string_view(key.data(), key.size()), order_);
-    if (auto& recording = memory_->recording) {
-      recording->quads.push_back(quad_);
-      if (!store_->scan_cache_->fits(recording->quads.size())) recording.reset();  // too large to keep
+    if (Memory& m = *memory_; m.recording) {
+      m.recorded.push_back(quad_);
+      if (!store_->scan_cache_->fits(m.recorded.size())) {  // too large to keep
+        m.recording = false;
+        std::vector<Quad>().swap(m.recorded);
+      }
     }
     if (pattern_.o_range && !pattern_.o && order_ == IndexOrder::POSG &&
         (pattern_.descending ? quad_.o < pattern_.o_range->first : quad_.o > pattern_.o_range->second))
