@@ -77,8 +77,6 @@ class Transaction {
   const std::map<TermId, GraphChange>& changes() const { return changes_; }
   // Bytes of pending changes held in memory.
   size_t pending_bytes() const;
-  // Whether staged changes went to disk.
-  bool spilled() const;
 
   // Applies everything atomically; with `sync`, the write-ahead log is on disk before this returns.
   // `stage`, when given, hears which step a long commit is at.
@@ -91,6 +89,7 @@ class Transaction {
   void put_meta(const std::string& key, const std::string* value);
   void stage(const Quad& q, bool insert);
   bool has_new_term(const Quad& q) const;
+  bool spilled() const;  // whether staged changes went to disk
   void check_open() const;
   class Writer;
   class BatchWriter;
