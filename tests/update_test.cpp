@@ -191,7 +191,9 @@ TEST(Update, ShortLivedWritersDoNotPileUpLevelZeroFiles) {
   size_t files = 0;
   for (const auto& entry : std::filesystem::directory_iterator(dir / "db"))
     files += entry.path().extension() == ".sst";
-  EXPECT_LE(files, 6u * 5u) << "six column families, each with a few level-0 files at most";
+  // Without the merge, 40 updates leave about 120; with it, each of the six column families keeps a few
+  // level-0 files and whatever background compactions made of the rest.
+  EXPECT_LE(files, 6u * 8u);
   auto store = Store::open(dir / "db");
   EXPECT_EQ(count(*store, "?s <http://e/p> ?o"), 40u);
 }
