@@ -89,7 +89,7 @@ class BgpStream : public RowStream {
  public:
   BgpStream(Executor& ex, const Node& node, const Row& input, std::optional<TermId> graph,
             const ObjectRanges* ranges = nullptr)
-      : ctx_(ex.context()), graph_(graph), ranges_(ranges) {
+      : ctx_(ex.context()), graph_(graph), ranges_(ranges), input_(input) {
     order_ = ex.scan_order(node, input);
     // Constants resolve once; one the store lacks means no solutions at all.
     for (const TriplePattern* t : order_)
@@ -103,9 +103,9 @@ class BgpStream : public RowStream {
     levels_.resize(order_.size());
     if (!impossible_) {
       if (order_.empty()) {
-        single_ = input;
+        single_ = true;
       } else {
-        start_level(0, input);
+        start_level(0, input_);
       }
     }
   }
@@ -119,21 +119,20 @@ class BgpStream : public RowStream {
     if (impossible_) return false;
     if (order_.empty()) {
       if (!single_) return false;
-      out = *single_;
-      single_.reset();
+      out = input_;
+      single_ = false;
       return true;
     }
     while (depth_ >= 0) {
       ctx_.check_deadline();
       Level& level = levels_[depth_];
-      if (!advance(level)) {
+      // The last pattern's bindings go straight to `out`; the others' feed the next pattern in place.
+      const bool last = depth_ + 1 == static_cast<int>(order_.size());
+      if (!advance(level, last ? out : level.result)) {
         --depth_;
         continue;
       }
-      if (depth_ + 1 == static_cast<int>(order_.size())) {
-        out = level.result;
-        return true;
-      }
+      if (last) return true;
       start_level(depth_ + 1, level.result);
     }
     return false;
@@ -141,8 +140,8 @@ class BgpStream : public RowStream {
 
  private:
   struct Level {
-    Row row;     // bindings before this pattern
-    Row result;  // bindings after the current match
+    const Row* row = nullptr;  // bindings before this pattern: the input or the previous level's result
+    Row result;                // bindings after the current match (unused by the last level)
     QuadPattern pattern;
     std::optional<QuadCursor> cursor;  // kept between rows and re-seeked: iterators are costly to make
     bool open = false;
@@ -160,7 +159,7 @@ class BgpStream : public RowStream {
   void start_level(size_t i, const Row& row) {
     depth_ = static_cast<int>(i);
     Level& level = levels_[i];
-    level.row = row;
+    level.row = &row;
     const TriplePattern& t = *order_[i];
     auto pos = [&](const PatternTerm& p) -> std::optional<TermId> {
       TermId id = resolve(p, row);
@@ -197,7 +196,7 @@ class BgpStream : public RowStream {
     level.open = true;
   }
 
-  bool advance(Level& level) {
+  bool advance(Level& level, Row& result) {
     const Dataset& ds = ctx_.dataset();
     const TriplePattern& t = *order_[&level - levels_.data()];
     while (level.open) {
@@ -225,9 +224,8 @@ class BgpStream : public RowStream {
           continue;
         }
       }
-      level.result = level.row;
-      if (bind(t.s, q.s, level.result) && bind(t.p, q.p, level.result) && bind(t.o, q.o, level.result))
-        return true;
+      result = *level.row;
+      if (bind(t.s, q.s, result) && bind(t.p, q.p, result) && bind(t.o, q.o, result)) return true;
     }
     return false;
   }
@@ -251,12 +249,13 @@ class BgpStream : public RowStream {
   QueryContext& ctx_;
   std::optional<TermId> graph_;
   const ObjectRanges* ranges_;
+  Row input_;
   std::vector<const TriplePattern*> order_;
   std::map<const PatternTerm*, TermId> ids_;
   std::vector<Level> levels_;
   int depth_ = -1;
   bool impossible_ = false;
-  std::optional<Row> single_;
+  bool single_ = false;  // an empty BGP: its one solution, the input, is still to come
 };
 
 // ---- generic streams --------------------------------------------------------------------------------------
@@ -324,7 +323,14 @@ class LeftJoinStream : public RowStream {
       : ex_(ex), node_(node), left_(std::move(left)), graph_(graph) {}
   bool next(Row& out) override {
     for (;;) {
-      if (inner_) {
+      if (hashed_) {
+        if (next_candidate(out)) return true;
+        hashed_ = nullptr;
+        if (!matched_) {
+          out = row_;
+          return true;
+        }
+      } else if (inner_) {
         while (inner_->next(out)) {
           if (passes(out)) {
             matched_ = true;
@@ -338,8 +344,14 @@ class LeftJoinStream : public RowStream {
         }
       }
       if (!left_->next(row_)) return false;
-      inner_ = ex_.open(*node_.right, row_, graph_);
       matched_ = false;
+      // A hashed right side is probed here rather than through a stream per left row.
+      if ((hashed_ = ex_.hashed(*node_.right, row_, graph_))) {
+        candidates_ = hashed_->candidates(row_);
+        candidate_ = 0;
+      } else {
+        inner_ = ex_.open(*node_.right, row_, graph_);
+      }
     }
   }
 
@@ -351,11 +363,26 @@ class LeftJoinStream : public RowStream {
     }
     return true;
   }
+  bool next_candidate(Row& out) {
+    while (candidate_ < candidates_.size()) {
+      ex_.context().check_deadline();
+      out = row_;
+      if (merge_compatible(out, hashed_->row(candidates_[candidate_++])) && passes(out)) {
+        ex_.count_row(*node_.right);
+        matched_ = true;
+        return true;
+      }
+    }
+    return false;
+  }
   Executor& ex_;
   const Node& node_;
   std::unique_ptr<RowStream> left_;
   std::optional<TermId> graph_;
   std::unique_ptr<RowStream> inner_;
+  MaterializedRows* hashed_ = nullptr;
+  std::span<const uint32_t> candidates_;
+  size_t candidate_ = 0;
   Row row_;
   bool matched_ = false;
 };
@@ -804,18 +831,23 @@ std::vector<Row> group_rows(Executor& ex, const Node& node, RowStream& input) {
   std::unordered_map<std::vector<TermId>, Group, IdsHash> groups;
   std::vector<std::vector<TermId>> order;  // first-seen order of the groups
   Row r;
-  std::vector<TermId> key;
+  std::vector<TermId> key, last_key;
+  Group* last = nullptr;  // rows often come in runs of one group (always, without keys): skip the lookup
   while (input.next(r)) {
     ctx.check_deadline();
     key.clear();
     for (const auto& [var, e] : node.group_keys) key.push_back(key_id(e, r));
-    auto it = groups.find(key);
-    if (it == groups.end()) {
-      it = groups.emplace(key, new_group()).first;
-      ctx.charge_memory(ctx.row_bytes() + node.aggregates.size() * 64);
-      order.push_back(key);
+    if (!last || key != last_key) {
+      auto it = groups.find(key);
+      if (it == groups.end()) {
+        it = groups.emplace(key, new_group()).first;
+        ctx.charge_memory(ctx.row_bytes() + node.aggregates.size() * 64);
+        order.push_back(key);
+      }
+      last = &it->second;  // stable: the map's nodes never move
+      last_key = key;
     }
-    Group& g = it->second;
+    Group& g = *last;
     for (size_t i = 0; i < node.aggregates.size(); ++i) {
       const Expr& e = *node.aggregates[i].expr;
       if (!g.states[i])
@@ -844,6 +876,12 @@ std::vector<Row> group_rows(Executor& ex, const Node& node, RowStream& input) {
 }
 
 }  // namespace
+
+bool compatible(std::span<const TermId> a, std::span<const TermId> b) {
+  for (size_t v = 0; v < a.size(); ++v)
+    if (a[v] != kUnbound && b[v] != kUnbound && a[v] != b[v]) return false;
+  return true;
+}
 
 bool merge_compatible(Row& a, std::span<const TermId> b) {
   for (size_t v = 0; v < a.size(); ++v) {
@@ -919,7 +957,8 @@ std::span<const uint32_t> MaterializedRows::candidates(const Row& probe, bool* s
     if (probe[v] != kUnbound && always_bound_[v]) keys_.push_back(v);
   if (shared) *shared = !keys_.empty();
   if (keys_.empty() || count_ == 0) return all_;
-  if (!last_index_ || keys_ != last_keys_) {
+  if (!last_index_ || !std::equal(keys_.begin(), keys_.end(), last_keys_.begin(), last_keys_.end(),
+                                  [](VarId x, VarId y) { return x == y; })) {
     auto it = indexes_.find(keys_);
     if (it == indexes_.end()) it = indexes_.emplace(keys_, build_index(keys_)).first;
     last_index_ = &it->second;
@@ -1020,27 +1059,6 @@ void Executor::expect_exists_probes(const std::vector<ExprPtr>& exprs, double ro
   for (const auto& e : exprs) visit(*e);
 }
 
-std::unique_ptr<RowStream> Executor::open(const Node& node, const Row& input, std::optional<TermId> graph) {
-  bool empty = std::all_of(input.begin(), input.end(), [](TermId id) { return id == kUnbound; });
-  if (empty || (substitution_safe(node) && !prefer_materialized(node, graph)))
-    return direct(node, input, graph);
-  MaterializedRows& rows = materialize(node, graph);
-  note(node, "hash join: evaluated once (" + std::to_string(rows.size()) + " rows), probed per input row");
-  return counted(node, std::make_unique<CandidateStream>(ctx_, rows, input));
-}
-
-bool Executor::exists(const Node& node, const Row& row, std::optional<TermId> graph) {
-  Row out;
-  if (!substitution_safe(node) || !prefer_materialized(node, graph))
-    return direct(node, row, graph)->next(out);
-  MaterializedRows& m = materialize(node, graph);
-  for (uint32_t i : m.candidates(row)) {
-    out = row;
-    if (merge_compatible(out, m.row(i))) return true;
-  }
-  return false;
-}
-
 namespace {
 
 class CountingStream : public RowStream {
@@ -1058,6 +1076,37 @@ class CountingStream : public RowStream {
 };
 
 }  // namespace
+
+MaterializedRows* Executor::hashed(const Node& node, const Row& input, std::optional<TermId> graph) {
+  bool empty = std::all_of(input.begin(), input.end(), [](TermId id) { return id == kUnbound; });
+  if (empty || (substitution_safe(node) && !prefer_materialized(node, graph))) return nullptr;
+  MaterializedRows& rows = materialize(node, graph);
+  if (profiling_) {
+    note(node, "hash join: evaluated once (" + std::to_string(rows.size()) + " rows), probed per input row");
+    ++profiles_[&node].opens;
+  }
+  return &rows;
+}
+
+std::unique_ptr<RowStream> Executor::open(const Node& node, const Row& input, std::optional<TermId> graph) {
+  if (MaterializedRows* rows = hashed(node, input, graph)) {
+    auto stream = std::make_unique<CandidateStream>(ctx_, *rows, input);
+    if (!profiling_) return stream;
+    return std::make_unique<CountingStream>(std::move(stream), profiles_[&node].rows);
+  }
+  return direct(node, input, graph);
+}
+
+bool Executor::exists(const Node& node, const Row& row, std::optional<TermId> graph) {
+  if (!substitution_safe(node) || !prefer_materialized(node, graph)) {
+    Row out;
+    return direct(node, row, graph)->next(out);
+  }
+  MaterializedRows& m = materialize(node, graph);
+  for (uint32_t i : m.candidates(row))
+    if (compatible(row, m.row(i))) return true;
+  return false;
+}
 
 const Executor::Profile* Executor::profile(const Node& node) const {
   auto it = profiles_.find(&node);

@@ -75,6 +75,13 @@ class Executor {
   MaterializedRows& materialize(const Node& node, std::optional<TermId> graph);
 
   std::unique_ptr<RowStream> direct(const Node& node, const Row& input, std::optional<TermId> graph);
+  // The rows of `node` hashed for probing, when open() would probe them for `input` rather than evaluate
+  // `node` with it substituted; nullptr otherwise. An operator that probes them itself reports its output
+  // with count_row().
+  MaterializedRows* hashed(const Node& node, const Row& input, std::optional<TermId> graph);
+  void count_row(const Node& node) {
+    if (profiling_) ++profiles_[&node].rows;
+  }
 
   // EXPLAIN: from now on, count every operator's output rows and openings, and note how each ran.
   void enable_profiling() { profiling_ = true; }
@@ -121,6 +128,8 @@ class Executor {
 
 // Whether substituting an input row into `node` gives the same solutions as joining with it.
 bool substitution_safe(const Node& node);
+// Whether rows `a` and `b` agree on the variables both bind.
+bool compatible(std::span<const TermId> a, std::span<const TermId> b);
 // Merges `b` into `a` when they agree on shared variables; false when they conflict.
 bool merge_compatible(Row& a, std::span<const TermId> b);
 

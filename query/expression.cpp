@@ -497,21 +497,10 @@ std::optional<Term> ExpressionEvaluator::eval(const Expr& e, const Row& row) {
       return ctx_.term(row[e.var]);
     case Op::Bound:
       return boolean(e.args[0]->op == Op::Variable && row[e.args[0]->var] != kUnbound);
-    case Op::Or: {
-      auto a = ebv(*e.args[0], row);
-      if (a && *a) return boolean(true);
-      auto b = ebv(*e.args[1], row);
-      if (b && *b) return boolean(true);
-      if (a && b) return boolean(false);
-      return std::nullopt;
-    }
+    case Op::Or:
     case Op::And: {
-      auto a = ebv(*e.args[0], row);
-      if (a && !*a) return boolean(false);
-      auto b = ebv(*e.args[1], row);
-      if (b && !*b) return boolean(false);
-      if (a && b) return boolean(true);
-      return std::nullopt;
+      auto b = ebv(e, row);
+      return b ? std::optional<Term>(boolean(*b)) : std::nullopt;
     }
     case Op::If: {
       auto c = ebv(*e.args[0], row);
@@ -547,7 +536,8 @@ std::optional<Term> ExpressionEvaluator::eval(const Expr& e, const Row& row) {
 std::optional<bool> ExpressionEvaluator::ebv(const Expr& e, const Row& row) {
   if (e.op >= Op::Equal && e.op <= Op::GreaterEqual && e.args.size() == 2)
     if (auto c = compare_ids(*e.args[0], *e.args[1], row)) return holds(e.op, *c);
-  if (e.op == Op::And && e.args.size() == 2) {  // && without building terms (errors as in eval)
+  // The logical operators without building boolean terms (errors as in eval): filters call this per row.
+  if (e.op == Op::And) {
     auto a = ebv(*e.args[0], row);
     if (a && !*a) return false;
     auto b = ebv(*e.args[1], row);
@@ -555,6 +545,20 @@ std::optional<bool> ExpressionEvaluator::ebv(const Expr& e, const Row& row) {
     if (a && b) return true;
     return std::nullopt;
   }
+  if (e.op == Op::Or) {
+    auto a = ebv(*e.args[0], row);
+    if (a && *a) return true;
+    auto b = ebv(*e.args[1], row);
+    if (b && *b) return true;
+    if (a && b) return false;
+    return std::nullopt;
+  }
+  if (e.op == Op::Not && e.args.size() == 1) {
+    auto a = ebv(*e.args[0], row);
+    if (!a) return std::nullopt;
+    return !*a;
+  }
+  if (e.op == Op::Exists || e.op == Op::NotExists) return exists_(*e.pattern, row) == (e.op == Op::Exists);
   auto v = eval(e, row);
   if (!v) return std::nullopt;
   return effective_boolean(*v);
