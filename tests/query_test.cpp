@@ -157,6 +157,45 @@ TEST(QueryJoins, HashedAndNestedJoinsAgree) {
             "v\r\n2994\r\n2991\r\n2988\r\n");
 }
 
+// Patterns sharing a bound subject are matched against that subject's quads, read once: the answers must
+// be those of a seek per pattern, for hubs too (read by seeks), with bound objects and in named graphs.
+TEST(QueryJoins, StarsOnABoundSubjectMatchEveryPattern) {
+  TempDir dir;
+  auto store = Store::open(dir / "db");
+  std::string text;
+  auto add = [&](const std::string& s, const std::string& p, const std::string& o,
+                 const std::string& g = "") {
+    text += "<http://e/" + s + "> <http://e/" + p + "> " + o + (g.empty() ? "" : " <http://e/" + g + ">") +
+            " .\n";
+  };
+  auto integer = [](int i) {
+    return "\"" + std::to_string(i) + "\"^^<http://www.w3.org/2001/XMLSchema#integer>";
+  };
+  for (int i = 0; i < 100; ++i) {
+    const std::string s = "s" + std::to_string(i);
+    add(s, "type", "<http://e/T>");
+    add(s, "a", "\"" + std::to_string(i) + "\"");
+    add(s, "b", integer(i % 7));
+    if (i % 4 == 0) add(s, "c", "\"c\"", "g"), add(s, "a", "\"in g\"", "g");
+  }
+  add("hub", "type", "<http://e/T>");
+  add("hub", "b", integer(3));
+  for (int i = 0; i < 300; ++i) add("hub", "a", "\"h" + std::to_string(i) + "\"");
+  load_text(*store, dir / "data.nq", text);
+  auto csv = [&](const std::string& query) { return run_csv(*store, "PREFIX e: <http://e/> " + query); };
+  EXPECT_EQ(csv("SELECT (COUNT(*) AS ?n) WHERE { ?x e:type e:T . ?x e:a ?a ; e:b ?b }"), "n\r\n400\r\n");
+  // b = 3 for i in {3, 10, ..., 94} (14 subjects) and for the hub's 300 values of a.
+  EXPECT_EQ(csv("SELECT (COUNT(*) AS ?n) WHERE { ?x e:type e:T . ?x e:b 3 ; e:a ?a }"), "n\r\n314\r\n");
+  EXPECT_EQ(csv("SELECT (COUNT(*) AS ?n) WHERE { VALUES ?x { e:s8 e:hub } ?x e:a ?a ; e:b ?b }"),
+            "n\r\n301\r\n");
+  EXPECT_EQ(csv("SELECT ?a WHERE { GRAPH e:g { VALUES ?x { e:s8 e:s9 } ?x e:c ?c ; e:a ?a } }"),
+            "a\r\nin g\r\n");
+  EXPECT_EQ(csv("SELECT (COUNT(*) AS ?n) WHERE { ?x e:c ?c . GRAPH ?g { ?x e:c ?c ; e:a ?a } }"),
+            "n\r\n0\r\n");
+  EXPECT_EQ(csv("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?x e:c ?c . ?x e:a ?a ; e:c ?c2 } }"),
+            "n\r\n25\r\n");
+}
+
 // DISTINCT objects and counts per object are read from index order; named-graph quads interleave with the
 // default graph's in that index and must not leak into it (nor the other way round).
 TEST(QueryIndexShortcuts, DistinctAndCountsPerObjectRespectGraphs) {
