@@ -152,6 +152,27 @@ class BgpStream : public RowStream {
       if (level.cursor) ctx_.release_cursor(std::move(*level.cursor));
   }
 
+  // A single pattern read from memory appends its solutions in one loop over the cached quads.
+  size_t next_rows(std::vector<TermId>& cells, size_t width) override {
+    if (impossible_ || order_.size() != 1 || !levels_[0].open || !levels_[0].cursor || levels_[0].from_star ||
+        levels_[0].ranges || (!graph_ && ctx_.dataset().union_default))
+      return RowStream::next_rows(cells, width);
+    Level& level = levels_[0];
+    const TriplePattern& t = *order_[0];
+    QuadCursor& cursor = *level.cursor;
+    const size_t before = cells.size();
+    for (const Quad& q : cursor.take_in_memory()) {
+      if (!cursor.matches(q) || (level.graph_index > 0 && seen_in_earlier_graph(q, level.graph_index)))
+        continue;
+      cells.insert(cells.end(), level.row->begin(), level.row->end());
+      std::span<TermId> row(cells.data() + cells.size() - width, width);
+      if (!bind(t.s, q.s, row) || !bind(t.p, q.p, row) || !bind(t.o, q.o, row))
+        cells.resize(cells.size() - width);
+    }
+    if (cells.size() > before) return (cells.size() - before) / width;
+    return RowStream::next_rows(cells, width);  // not from memory, or on to the next default graph
+  }
+
   bool next(Row& out) override {
     if (impossible_) return false;
     if (order_.empty()) {
@@ -316,7 +337,7 @@ class BgpStream : public RowStream {
     return false;
   }
 
-  static bool bind(const PatternTerm& p, TermId value, Row& row) {
+  static bool bind(const PatternTerm& p, TermId value, std::span<TermId> row) {
     if (!p.var) return true;
     TermId& slot = row[*p.var];
     if (slot == kUnbound) {
@@ -993,16 +1014,23 @@ bool substitution_safe(const Node& n) {
   }
 }
 
+size_t RowStream::next_rows(std::vector<TermId>& cells, size_t width) {
+  Row r(width);
+  if (!next(r)) return 0;
+  cells.insert(cells.end(), r.begin(), r.end());
+  return 1;
+}
+
 MaterializedRows::MaterializedRows(RowStream& rows, QueryContext& ctx)
     : width_(ctx.variables()), always_bound_(width_, true) {
-  Row r;
-  while (rows.next(r)) {
+  while (size_t n = rows.next_rows(cells_, width_)) {
     ctx.check_deadline();
-    ctx.charge_memory(width_ * sizeof(TermId) +
-                      sizeof(uint32_t) * 3);  // the row, its slot in all_ and an index
-    cells_.insert(cells_.end(), r.begin(), r.end());
-    for (size_t v = 0; v < width_; ++v) always_bound_[v] = always_bound_[v] && r[v] != kUnbound;
-    ++count_;
+    ctx.charge_memory(
+        n * (width_ * sizeof(TermId) + sizeof(uint32_t) * 3));  // the rows, their slots in all_ and an index
+    for (size_t i = count_; i < count_ + n; ++i)
+      for (size_t v = 0; v < width_; ++v)
+        always_bound_[v] = always_bound_[v] && cells_[i * width_ + v] != kUnbound;
+    count_ += n;
   }
   all_.resize(count_);
   for (uint32_t i = 0; i < count_; ++i) all_[i] = i;

@@ -16,6 +16,9 @@ class RowStream {
   virtual ~RowStream() = default;
   // Writes the next solution to `out`; false at the end.
   virtual bool next(Row& out) = 0;
+  // Appends some of the next solutions to `cells`, each `width` ids; how many, 0 at the end. For
+  // consumers that keep every row: a stream with a faster way to produce many rows overrides it.
+  virtual size_t next_rows(std::vector<TermId>& cells, size_t width);
 };
 
 // A pattern's solutions computed once, on their own, and hashed on the variables every one of them binds:

@@ -184,6 +184,15 @@ bool QuadCursor::matches(const Quad& q) const {
          (!pattern_.o || *pattern_.o == q.o) && (!pattern_.g || *pattern_.g == q.g);
 }
 
+std::span<const Quad> QuadCursor::take_in_memory() {
+  Memory& m = *memory_;
+  if (!m.range || pattern_.descending || !valid_) return {};
+  std::span<const Quad> rest(m.range->quads.data() + m.pos, m.end - m.pos);
+  m.pos = m.end;
+  valid_ = false;
+  return rest;
+}
+
 void QuadCursor::settle_in_memory() {
   Memory& m = *memory_;
   const auto& quads = m.range->quads;

@@ -9,6 +9,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <unordered_map>
@@ -146,6 +147,11 @@ class QuadCursor {
   const Quad& quad() const { return quad_; }
   void next();
   IndexOrder order() const { return order_; }
+  // For tight loops: the quads from the current one to the end of a forward scan served from memory, in
+  // one piece, after which the cursor is at its end; empty otherwise (the scan goes on with next()). Only
+  // those that matches() are the pattern's.
+  std::span<const Quad> take_in_memory();
+  bool matches(const Quad& q) const;  // the pattern's positions outside the prefix
 
  private:
   friend class Store;
@@ -154,7 +160,6 @@ class QuadCursor {
   void settle();
   // Ranges kept in memory (ScanCache): the state this cursor reads, when it may use them.
   std::optional<uint64_t> cache_sequence() const;
-  bool matches(const Quad& q) const;  // the pattern's positions outside the prefix
   void settle_in_memory();
   void finish_recording();
 
