@@ -55,7 +55,10 @@ virtuoso_time() {
 printf '\n%-26s %12s %12s %8s %10s %s\n' "query ($triples triples)" "quiver ms" "virtuoso ms" "ratio" "rows" "agree"
 product=1
 count=0
-while read -r file q_ms q_rows q_value; do
+# One query at a time, Quiver then Virtuoso, so both run on an otherwise idle machine in the same phase of
+# its (noisy) speed; each Quiver run opens the store and warms it with an uncounted first run.
+for file in bench/queries/*.rq; do
+  read -r _ q_ms q_rows q_value < <(build/bench/quiver-query-bench "$work/quiver-query-db" "$runs" "$file")
   name=$(basename "$file" .rq)
   if [[ $q_ms == error ]]; then
     printf '%-26s %12s\n' "$name" "quiver error: $q_rows $q_value"
@@ -69,5 +72,5 @@ while read -r file q_ms q_rows q_value; do
   product=$(awk -v p="$product" -v r="$ratio" 'BEGIN { print p * (r > 0 ? r : 0.01) }')
   count=$((count + 1))
   printf '%-26s %12.1f %12s %8s %10s %s\n' "$name" "$q_ms" "$v_ms" "$ratio" "$q_rows" "$agree"
-done < <(build/bench/quiver-query-bench "$work/quiver-query-db" "$runs" bench/queries/*.rq)
+done
 awk -v p="$product" -v n="$count" 'BEGIN { printf "\ngeometric mean of quiver/virtuoso ratios: %.2f\n", p ^ (1 / n) }'
