@@ -1015,10 +1015,11 @@ bool substitution_safe(const Node& n) {
 }
 
 size_t RowStream::next_rows(std::vector<TermId>& cells, size_t width) {
+  constexpr size_t kBatch = 256;  // rows per call: one scratch row for all of them
   Row r(width);
-  if (!next(r)) return 0;
-  cells.insert(cells.end(), r.begin(), r.end());
-  return 1;
+  size_t n = 0;
+  for (; n < kBatch && next(r); ++n) cells.insert(cells.end(), r.begin(), r.end());
+  return n;
 }
 
 MaterializedRows::MaterializedRows(RowStream& rows, QueryContext& ctx)
