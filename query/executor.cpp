@@ -251,7 +251,7 @@ class BgpStream : public RowStream {
       return id == kUnbound ? std::nullopt : std::optional<TermId>(id);
     };
     level.pattern = {pos(t.s), pos(t.p), pos(t.o), std::nullopt, std::nullopt};
-    level.from_star = level.star && level.star->load(*level.pattern.s, star_graph_);
+    level.from_star = level.star && level.pattern.s && level.star->load(*level.pattern.s, star_graph_);
     if (level.from_star) {
       level.star_pos = 0;
       level.open = true;
