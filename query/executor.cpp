@@ -125,8 +125,12 @@ class BgpStream : public RowStream {
  public:
   BgpStream(Executor& ex, const Node& node, const Row& input, std::optional<TermId> graph,
             const ObjectRanges* ranges = nullptr)
-      : ctx_(ex.context()), graph_(graph), ranges_(ranges), input_(input) {
-    order_ = ex.scan_order(node, input);
+      : ctx_(ex.context()),
+        graph_(graph),
+        ranges_(ranges),
+        input_(input),
+        plan_(ex.scan_plan(node, input)),
+        order_(plan_.order) {
     // Constants resolve once; one the store lacks means no solutions at all.
     for (const TriplePattern* t : order_)
       for (const PatternTerm* p : {&t->s, &t->p, &t->o})
@@ -217,25 +221,14 @@ class BgpStream : public RowStream {
     return ids_.at(&p);
   }
 
-  // The levels whose subject variable is bound when they start and shared with another such level, with
-  // a constant predicate, read their subject's quads once: only where one graph is read.
+  // The plan's stars read their subject's quads once: only where one graph is read.
   void find_stars() {
     const Dataset& ds = ctx_.dataset();
     if (!graph_ && (ds.union_default || ds.default_graphs.size() != 1)) return;
     star_graph_ = graph_ ? *graph_ : ds.default_graphs[0];
-    std::vector<bool> bound(input_.size());
-    for (size_t v = 0; v < input_.size(); ++v) bound[v] = input_[v] != kUnbound;
-    std::vector<std::optional<VarId>> star_var(order_.size());
-    std::map<VarId, int> members;
-    for (size_t i = 0; i < order_.size(); ++i) {
-      const TriplePattern& t = *order_[i];
-      if (t.s.var && bound[*t.s.var] && !t.p.var) ++members[*(star_var[i] = t.s.var)];
-      for (const PatternTerm* p : {&t.s, &t.p, &t.o})
-        if (p->var) bound[*p->var] = true;
-    }
     for (size_t i = 0; i < order_.size(); ++i)
-      if (star_var[i] && members[*star_var[i]] >= 2) {
-        auto [it, fresh] = stars_.try_emplace(*star_var[i], nullptr);
+      if (const auto& var = plan_.star[i]) {
+        auto [it, fresh] = stars_.try_emplace(*var, nullptr);
         if (fresh) it->second = std::make_unique<SubjectQuads>(ctx_);
         levels_[i].star = it->second.get();
       }
@@ -351,7 +344,8 @@ class BgpStream : public RowStream {
   std::optional<TermId> graph_;
   const ObjectRanges* ranges_;
   Row input_;
-  std::vector<const TriplePattern*> order_;
+  const Executor::ScanPlan& plan_;
+  const std::vector<const TriplePattern*>& order_;
   std::map<const PatternTerm*, TermId> ids_;
   std::vector<Level> levels_;
   std::map<VarId, std::unique_ptr<SubjectQuads>> stars_;  // one per star's subject variable
@@ -426,20 +420,9 @@ class LeftJoinStream : public RowStream {
       : ex_(ex), node_(node), left_(std::move(left)), graph_(graph) {}
   bool next(Row& out) override {
     for (;;) {
-      if (hashed_) {
-        if (next_candidate(out)) return true;
+      if (hashed_ || inner_) {
+        if (hashed_ ? next_candidate(out) : next_inner(out)) return true;
         hashed_ = nullptr;
-        if (!matched_) {
-          out = row_;
-          return true;
-        }
-      } else if (inner_) {
-        while (inner_->next(out)) {
-          if (passes(out)) {
-            matched_ = true;
-            return true;
-          }
-        }
         inner_.reset();
         if (!matched_) {
           out = row_;
@@ -465,6 +448,15 @@ class LeftJoinStream : public RowStream {
       if (!b || !*b) return false;
     }
     return true;
+  }
+  bool next_inner(Row& out) {
+    while (inner_->next(out)) {
+      if (passes(out)) {
+        matched_ = true;
+        return true;
+      }
+    }
+    return false;
   }
   bool next_candidate(Row& out) {
     while (candidate_ < candidates_.size()) {
@@ -543,14 +535,8 @@ class MinusStream : public RowStream {
     while (left_->next(out)) {
       bool removed = false;
       for (uint32_t i : right_.candidates(out)) {
-        std::span<const TermId> r = right_.row(i);
-        bool shared = false, compatible = true;
-        for (size_t v = 0; v < out.size() && compatible; ++v) {
-          if (out[v] == kUnbound || r[v] == kUnbound) continue;
-          shared = true;
-          compatible = out[v] == r[v];
-        }
-        if (shared && compatible) {
+        bool shared = false;
+        if (compatible(out, right_.row(i), &shared) && shared) {
           removed = true;
           break;
         }
@@ -980,9 +966,14 @@ std::vector<Row> group_rows(Executor& ex, const Node& node, RowStream& input) {
 
 }  // namespace
 
-bool compatible(std::span<const TermId> a, std::span<const TermId> b) {
-  for (size_t v = 0; v < a.size(); ++v)
-    if (a[v] != kUnbound && b[v] != kUnbound && a[v] != b[v]) return false;
+bool compatible(std::span<const TermId> a, std::span<const TermId> b, bool* shared) {
+  bool any = false;
+  for (size_t v = 0; v < a.size(); ++v) {
+    if (a[v] == kUnbound || b[v] == kUnbound) continue;
+    if (a[v] != b[v]) return false;
+    any = true;
+  }
+  if (shared) *shared = any;
   return true;
 }
 
@@ -1118,11 +1109,31 @@ MaterializedRows& Executor::materialize(const Node& node, std::optional<TermId> 
   return c.rows.emplace(*stream, ctx_);
 }
 
-const std::vector<const TriplePattern*>& Executor::scan_order(const Node& bgp, const Row& input) {
+namespace {
+std::vector<std::optional<VarId>> star_subjects(const std::vector<const TriplePattern*>& order,
+                                                std::vector<bool> bound) {
+  std::vector<std::optional<VarId>> star(order.size());
+  std::map<VarId, int> members;
+  for (size_t i = 0; i < order.size(); ++i) {
+    const TriplePattern& t = *order[i];
+    if (t.s.var && bound[*t.s.var] && !t.p.var) ++members[*(star[i] = t.s.var)];
+    for (const PatternTerm* p : {&t.s, &t.p, &t.o})
+      if (p->var) bound[*p->var] = true;
+  }
+  for (auto& var : star)
+    if (var && members[*var] < 2) var.reset();
+  return star;
+}
+}  // namespace
+
+const Executor::ScanPlan& Executor::scan_plan(const Node& bgp, const Row& input) {
   std::vector<bool> bound(input.size());
   for (size_t v = 0; v < input.size(); ++v) bound[v] = input[v] != kUnbound;
-  auto [it, fresh] = scan_orders_.try_emplace(std::make_pair(&bgp, bound));
-  if (fresh) it->second = order_patterns(ctx_, bgp.triples, std::move(bound));
+  auto [it, fresh] = scan_plans_.try_emplace(std::make_pair(&bgp, bound));
+  if (fresh) {
+    it->second.order = order_patterns(ctx_, bgp.triples, bound);
+    it->second.star = star_subjects(it->second.order, std::move(bound));
+  }
   return it->second;
 }
 

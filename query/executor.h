@@ -98,9 +98,16 @@ class Executor {
   const Node* split(const Node& bgp);  // split_bgp(), once per BGP
   // The BGP without its pattern `index` (Unit when none is left), made once.
   const Node& without_pattern(const Node& bgp, size_t index);
-  // order_patterns() for a BGP opened with the bound variables of `input`, once per BGP and bound set: a
-  // correlated pattern opens once per input row.
-  const std::vector<const TriplePattern*>& scan_order(const Node& bgp, const Row& input);
+  // How a BGP opened with the bound variables of `input` is scanned, worked out once per BGP and bound set:
+  // a correlated pattern opens once per input row.
+  struct ScanPlan {
+    std::vector<const TriplePattern*> order;  // order_patterns()
+    // Per pattern in that order: the subject variable of the star it belongs to, if any. A star is two or
+    // more patterns with constant predicates on a subject variable bound before they start; its subject's
+    // quads are read once for all of them.
+    std::vector<std::optional<VarId>> star;
+  };
+  const ScanPlan& scan_plan(const Node& bgp, const Row& input);
 
  private:
   std::unique_ptr<RowStream> build(const Node& node, const Row& input, std::optional<TermId> graph);
@@ -124,15 +131,16 @@ class Executor {
   std::map<const Node*, double> estimates_;
   std::map<const Node*, NodePtr> splits_;                           // owns the Join trees that hash-join BGPs
   std::map<std::pair<const Node*, size_t>, NodePtr> reduced_bgps_;  // owns without_pattern()'s BGPs
-  std::map<std::pair<const Node*, std::vector<bool>>, std::vector<const TriplePattern*>> scan_orders_;
+  std::map<std::pair<const Node*, std::vector<bool>>, ScanPlan> scan_plans_;
   bool profiling_ = false;
   std::map<const Node*, Profile> profiles_;
 };
 
 // Whether substituting an input row into `node` gives the same solutions as joining with it.
 bool substitution_safe(const Node& node);
-// Whether rows `a` and `b` agree on the variables both bind.
-bool compatible(std::span<const TermId> a, std::span<const TermId> b);
+// Whether rows `a` and `b` agree on the variables both bind; `shared`, when given, tells whether there are
+// any (MINUS removes only rows that share one).
+bool compatible(std::span<const TermId> a, std::span<const TermId> b, bool* shared = nullptr);
 // Merges `b` into `a` when they agree on shared variables; false when they conflict.
 bool merge_compatible(Row& a, std::span<const TermId> b);
 
