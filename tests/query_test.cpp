@@ -25,6 +25,16 @@ std::string run_csv(const Store& store, const std::string& query) {
   return out.text();
 }
 
+// run_csv() with the tests' e: prefix declared.
+std::string run_e(const Store& store, const std::string& query) {
+  return run_csv(store, "PREFIX e: <http://e/> " + query);
+}
+
+// An xsd:integer literal as N-Triples writes it.
+std::string integer_literal(int i) {
+  return "\"" + std::to_string(i) + "\"^^<http://www.w3.org/2001/XMLSchema#integer>";
+}
+
 class QueryTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -138,10 +148,10 @@ TEST(QueryJoins, HashedAndNestedJoinsAgree) {
     if (i % 2 == 0) text += e + "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http://e/A> .\n";
     if (i % 3 == 0) text += e + "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http://e/B> .\n";
     if (i % 5 == 0) text += e + "<http://e/w> \"w\" .\n";
-    text += e + "<http://e/v> \"" + std::to_string(i) + "\"^^<http://www.w3.org/2001/XMLSchema#integer> .\n";
+    text += e + "<http://e/v> " + integer_literal(i) + " .\n";
   }
   load_text(*store, dir / "data.nt", text);
-  auto csv = [&](const std::string& query) { return run_csv(*store, "PREFIX e: <http://e/> " + query); };
+  auto csv = [&](const std::string& query) { return run_e(*store, query); };
   EXPECT_EQ(csv("SELECT (COUNT(*) AS ?n) WHERE { ?x a e:A . ?x a e:B . ?x e:v ?v }"), "n\r\n500\r\n");
   EXPECT_EQ(csv("SELECT (COUNT(*) AS ?n) (COUNT(?w) AS ?k) WHERE { ?x a e:A OPTIONAL { ?x e:w ?w } }"),
             "n,k\r\n1500,300\r\n");
@@ -165,14 +175,13 @@ TEST(QueryJoins, HashedRowsFromCachedRangesMatchTheIndex) {
   std::string text;
   for (int i = 0; i < 10000; ++i) {
     const std::string e = "<http://e/" + std::to_string(i) + "> ";
-    text += e + "<http://e/v> \"" + std::to_string(i) + "\"^^<http://www.w3.org/2001/XMLSchema#integer> .\n";
+    text += e + "<http://e/v> " + integer_literal(i) + " .\n";
     if (i % 3 == 0) text += e + "<http://e/v> \"g\" <http://e/g> .\n";
     if (i % 2 == 0) text += e + "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http://e/A> .\n";
   }
   load_text(*store, dir / "data.nq", text);
   auto twice = [&](const std::string& query, const std::string& expected) {
-    for (int run = 0; run < 2; ++run)
-      EXPECT_EQ(run_csv(*store, "PREFIX e: <http://e/> " + query), expected) << query << " run " << run;
+    for (int run = 0; run < 2; ++run) EXPECT_EQ(run_e(*store, query), expected) << query << " run " << run;
   };
   twice("SELECT (COUNT(*) AS ?n) (COUNT(?v) AS ?k) WHERE { ?x a e:A OPTIONAL { ?x e:v ?v } }",
         "n,k\r\n5000,5000\r\n");
@@ -193,21 +202,18 @@ TEST(QueryJoins, StarsOnABoundSubjectMatchEveryPattern) {
     text += "<http://e/" + s + "> <http://e/" + p + "> " + o + (g.empty() ? "" : " <http://e/" + g + ">") +
             " .\n";
   };
-  auto integer = [](int i) {
-    return "\"" + std::to_string(i) + "\"^^<http://www.w3.org/2001/XMLSchema#integer>";
-  };
   for (int i = 0; i < 100; ++i) {
     const std::string s = "s" + std::to_string(i);
     add(s, "type", "<http://e/T>");
     add(s, "a", "\"" + std::to_string(i) + "\"");
-    add(s, "b", integer(i % 7));
+    add(s, "b", integer_literal(i % 7));
     if (i % 4 == 0) add(s, "c", "\"c\"", "g"), add(s, "a", "\"in g\"", "g");
   }
   add("hub", "type", "<http://e/T>");
-  add("hub", "b", integer(3));
+  add("hub", "b", integer_literal(3));
   for (int i = 0; i < 300; ++i) add("hub", "a", "\"h" + std::to_string(i) + "\"");
   load_text(*store, dir / "data.nq", text);
-  auto csv = [&](const std::string& query) { return run_csv(*store, "PREFIX e: <http://e/> " + query); };
+  auto csv = [&](const std::string& query) { return run_e(*store, query); };
   EXPECT_EQ(csv("SELECT (COUNT(*) AS ?n) WHERE { ?x e:type e:T . ?x e:a ?a ; e:b ?b }"), "n\r\n400\r\n");
   // b = 3 for i in {3, 10, ..., 94} (14 subjects) and for the hub's 300 values of a.
   EXPECT_EQ(csv("SELECT (COUNT(*) AS ?n) WHERE { ?x e:type e:T . ?x e:b 3 ; e:a ?a }"), "n\r\n314\r\n");
@@ -234,7 +240,7 @@ TEST(QueryIndexShortcuts, DistinctAndCountsPerObjectRespectGraphs) {
     if (i % 10 == 0) text += e + "> <http://e/g> .\n" + e + "x> <http://e/g> .\n";
   }
   load_text(*store, dir / "data.nq", text);
-  auto csv = [&](const std::string& query) { return run_csv(*store, "PREFIX e: <http://e/> " + query); };
+  auto csv = [&](const std::string& query) { return run_e(*store, query); };
   EXPECT_EQ(csv("SELECT DISTINCT ?t WHERE { ?x e:type ?t } ORDER BY ?t"),
             "t\r\nhttp://e/T0\r\nhttp://e/T1\r\nhttp://e/T2\r\n");
   EXPECT_EQ(csv("SELECT DISTINCT ?t WHERE { GRAPH e:g { ?x e:type ?t } } ORDER BY ?t"),

@@ -44,6 +44,17 @@ query::UpdateOptions no_sync() {
   return options;
 }
 
+// A store of 20,000 triples, updated within a memory limit of 1 MiB.
+struct TightUpdate {
+  TightUpdate() : store(Store::open(dir / "db")) {
+    seed(*store, dir, triples(0, 20000));
+    options.memory_limit = 1 << 20;
+  }
+  TempDir dir;
+  std::unique_ptr<Store> store;
+  query::UpdateOptions options = no_sync();
+};
+
 uint64_t count(const Store& store, const std::string& where) {
   MemoryFile out;
   auto writer = query::make_result_writer(query::ResultFormat::Csv, out.get());
@@ -159,22 +170,19 @@ TEST(Update, CreatedGraphsExistUntilDropped) {
 
 // The last operation's changes spill to disk: its size is not bounded by the memory limit.
 TEST(Update, ALargeLastOperationSpillsToDisk) {
-  TempDir dir;
-  auto store = Store::open(dir / "db");
-  seed(*store, dir, triples(0, 20000));
-  query::UpdateOptions options = no_sync();
-  options.memory_limit = 1 << 20;
+  TightUpdate tight;
+  Store& store = *tight.store;
   const auto report = query::run_update(
-      *store,
+      store,
       "DELETE { ?s <http://e/p> ?o } INSERT { ?s <http://e/moved> ?o ; <http://e/copy> ?o } "
       "WHERE { ?s <http://e/p> ?o }",
-      options);
+      tight.options);
   EXPECT_EQ(report.inserted, 40000u);
   EXPECT_EQ(report.deleted, 20000u);
-  EXPECT_EQ(count(*store, "?s <http://e/p> ?o"), 0u);
-  EXPECT_EQ(count(*store, "?s <http://e/moved> ?o"), 20000u);
-  expect_statistics_exact(*store);
-  for (const auto& entry : std::filesystem::directory_iterator(dir / "db"))
+  EXPECT_EQ(count(store, "?s <http://e/p> ?o"), 0u);
+  EXPECT_EQ(count(store, "?s <http://e/moved> ?o"), 20000u);
+  expect_statistics_exact(store);
+  for (const auto& entry : std::filesystem::directory_iterator(tight.dir / "db"))
     EXPECT_FALSE(entry.path().filename().string().starts_with("staging-")) << "left behind: " << entry.path();
 }
 
@@ -200,21 +208,18 @@ TEST(Update, ShortLivedWritersDoNotPileUpLevelZeroFiles) {
 
 // Changes an operation's successors must read stay in memory, within the limit.
 TEST(Update, AnUpdateOverItsMemoryLimitFailsCleanly) {
-  TempDir dir;
-  auto store = Store::open(dir / "db");
-  seed(*store, dir, triples(0, 20000));
-  query::UpdateOptions options = no_sync();
-  options.memory_limit = 1 << 20;
+  TightUpdate tight;
+  Store& store = *tight.store;
   try {
-    query::run_update(*store,
+    query::run_update(store,
                       "INSERT { ?s <http://e/copy> ?o } WHERE { ?s <http://e/p> ?o } ;"
                       "INSERT DATA { <http://e/a> <http://e/b> <http://e/c> }",
-                      options);
+                      tight.options);
     FAIL() << "20000 changes fitted in 1 MiB";
   } catch (const query::QueryError& e) {
     EXPECT_NE(std::string(e.what()).find("memory limit"), std::string::npos) << e.what();
   }
-  EXPECT_EQ(count(*store, "?s ?p ?o"), 20000u);
+  EXPECT_EQ(count(store, "?s ?p ?o"), 20000u);
 }
 
 TEST(Update, LoadReadsOnlyUnderTheDataRoot) {
