@@ -38,4 +38,10 @@ void ScanCache::add(IndexOrder order, const std::string& prefix, std::shared_ptr
   slots_[Key(order, prefix)] = Slot{std::move(range), ++clock_};
 }
 
+bool ScanCache::seen_before(IndexOrder order, const std::string& prefix) {
+  std::lock_guard lock(mutex_);
+  if (seen_.size() >= kMaxSeen) seen_.clear();
+  return !seen_.insert(Key(order, prefix)).second;
+}
+
 }  // namespace quiver

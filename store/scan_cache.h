@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -33,6 +34,10 @@ class ScanCache {
   void add(IndexOrder order, const std::string& prefix, std::shared_ptr<const Range> range);
   // Whether a range of this many quads could be kept at all (recording stops past it).
   bool fits(size_t quads) const { return quads * sizeof(Quad) <= budget_ / 4; }
+  // Admission for scans of an interval of a prefix (a FILTER range): they never read the whole prefix on
+  // their own, so the second one of a prefix reads it whole for the cache. True from the second call for
+  // the same prefix on: a one-off range query does not pay for reading the prefix.
+  bool seen_before(IndexOrder order, const std::string& prefix);
 
  private:
   struct Slot {
@@ -44,6 +49,8 @@ class ScanCache {
 
   std::mutex mutex_;
   std::map<Key, Slot> slots_;
+  std::set<Key> seen_;  // seen_before(); forgotten wholesale past kMaxSeen
+  static constexpr size_t kMaxSeen = 4096;
   size_t budget_, used_ = 0;
   uint64_t clock_ = 0;
 };

@@ -124,7 +124,10 @@ void QuadCursor::seek(const QuadPattern& pattern) {
   memory.recording = false;
   memory.recorded.clear();
   if (const auto sequence = cache_sequence()) {
-    if ((memory.range = store_->scan_cache_->find(best, prefix_, *sequence))) {
+    memory.range = store_->scan_cache_->find(best, prefix_, *sequence);
+    if (!memory.range && range && store_->scan_cache_->seen_before(best, prefix_))
+      cache_whole_prefix(*sequence);
+    if (memory.range) {
       const auto& quads = memory.range->quads;
       memory.begin = 0;
       memory.end = quads.size();
@@ -145,12 +148,7 @@ void QuadCursor::seek(const QuadPattern& pattern) {
       memory.recording_sequence = *sequence;
     }
   }
-  auto& iterator = iterators_[static_cast<int>(best)];
-  upper_->key = keys::prefix_end(prefix_);
-  upper_->slice = rocksdb::Slice(upper_->key);
-  if (!iterator)
-    iterator = store_->new_iterator(store_->indexes_[static_cast<int>(best)], source_, &upper_->slice);
-  it_ = iterator.get();
+  it_ = &bounded_iterator(best);
   std::string start = prefix_;
   if (range) keys::put_u64(start, pattern.descending ? pattern.o_range->second : pattern.o_range->first);
   if (pattern.descending)
@@ -158,6 +156,29 @@ void QuadCursor::seek(const QuadPattern& pattern) {
   else
     it_->Seek(start);
   settle();
+}
+
+rocksdb::Iterator& QuadCursor::bounded_iterator(IndexOrder order) {
+  auto& iterator = iterators_[static_cast<int>(order)];
+  upper_->key = keys::prefix_end(prefix_);
+  upper_->slice = rocksdb::Slice(upper_->key);
+  if (!iterator)
+    iterator = store_->new_iterator(store_->indexes_[static_cast<int>(order)], source_, &upper_->slice);
+  return *iterator;
+}
+
+bool QuadCursor::cache_whole_prefix(uint64_t sequence) {
+  auto range = std::make_shared<ScanCache::Range>();
+  range->sequence = sequence;
+  rocksdb::Iterator& it = bounded_iterator(order_);
+  for (it.Seek(prefix_); it.Valid() && it.key().starts_with(prefix_); it.Next()) {
+    if (!store_->scan_cache_->fits(range->quads.size() + 1)) return false;
+    range->quads.push_back(keys::parse_quad_key(std::string_view(it.key().data(), it.key().size()), order_));
+  }
+  if (!it.status().ok()) throw StoreError("reading the store failed: " + it.status().ToString());
+  store_->scan_cache_->add(order_, prefix_, range);
+  memory_->range = std::move(range);
+  return true;
 }
 
 void QuadCursor::next() {

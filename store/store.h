@@ -162,6 +162,11 @@ class QuadCursor {
   std::optional<uint64_t> cache_sequence() const;
   void settle_in_memory();
   void finish_recording();
+  // The iterator over `order`'s index, bounded by the current prefix.
+  rocksdb::Iterator& bounded_iterator(IndexOrder order);
+  // Reads the whole current prefix into the scan cache and serves the scan from it; false when it is too
+  // large to keep.
+  bool cache_whole_prefix(uint64_t sequence);
 
   const Store* store_;
   ReadSource source_;
