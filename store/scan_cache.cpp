@@ -1,11 +1,75 @@
 #include "store/scan_cache.h"
 
+#include <algorithm>
+#include <bit>
+
+#include "store/keys.h"
+
 namespace quiver {
 
 std::shared_ptr<const ScanCache::Range> ScanCache::find(IndexOrder order, const std::string& prefix,
                                                         uint64_t sequence) {
   std::lock_guard lock(mutex_);
-  auto it = slots_.find(Key(order, prefix));
+  return find_locked(Key(order, prefix, Kind::Plain), sequence);
+}
+
+void ScanCache::add(IndexOrder order, const std::string& prefix, std::shared_ptr<const Range> range) {
+  std::lock_guard lock(mutex_);
+  add_locked(Key(order, prefix, Kind::Plain), std::move(range));
+}
+
+ScanCache::Key ScanCache::predicate_key(TermId p, Lookup lookup) {
+  return Key(IndexOrder::POSG, keys::id_key(p),
+             lookup == Lookup::BySubject ? Kind::BySubject : Kind::ByObject);
+}
+
+void ScanCache::LeadIndex::build(const std::vector<Quad>& quads, TermId Quad::*lead) {
+  size_t runs = 0;
+  for (size_t i = 0; i < quads.size(); ++i) runs += i == 0 || quads[i].*lead != quads[i - 1].*lead;
+  const size_t capacity = std::bit_ceil(std::max<size_t>(2 * runs, 16));  // at most half full
+  shift = 64 - std::countr_zero(capacity);
+  slots.assign(capacity, {});
+  for (size_t begin = 0, end; begin < quads.size(); begin = end) {
+    const TermId id = quads[begin].*lead;
+    for (end = begin + 1; end < quads.size() && quads[end].*lead == id;) ++end;
+    size_t h = (id * 0x9E3779B97F4A7C15ull) >> shift;
+    while (slots[h].count) h = (h + 1) & (capacity - 1);
+    slots[h] = {id, static_cast<uint32_t>(begin), static_cast<uint32_t>(end - begin)};
+  }
+}
+
+std::pair<size_t, size_t> ScanCache::LeadIndex::find(TermId lead) const {
+  for (size_t h = (lead * 0x9E3779B97F4A7C15ull) >> shift; slots[h].count; h = (h + 1) & (slots.size() - 1))
+    if (slots[h].lead == lead) return {slots[h].begin, slots[h].begin + slots[h].count};
+  return {0, 0};
+}
+
+ScanCache::PredicateRange ScanCache::find_predicate(TermId p, Lookup lookup, uint64_t sequence,
+                                                    const std::function<uint64_t()>& predicate_quads) {
+  std::unique_lock lock(mutex_);
+  if (auto range = find_locked(predicate_key(p, lookup), sequence)) return {std::move(range), false};
+  if (lookups_.size() >= kMaxSeen) lookups_.clear();
+  Lookups& l = lookups_[{p, lookup}];
+  if (++l.count == kMinLookups) {
+    lock.unlock();  // the store's estimate may read through a cursor, which asks this cache
+    const uint64_t quads = predicate_quads();
+    lock.lock();
+    lookups_[{p, lookup}].predicate_quads = quads;
+  }
+  Lookups& counted = lookups_[{p, lookup}];
+  if (counted.count < kMinLookups || counted.count * 10 < counted.predicate_quads) return {};
+  const bool worth = fits(counted.predicate_quads);
+  counted = {};  // counted afresh: after a write retired the range, or when the predicate has grown to fit
+  return {nullptr, worth};
+}
+
+void ScanCache::add_predicate(TermId p, Lookup lookup, std::shared_ptr<const Range> range) {
+  std::lock_guard lock(mutex_);
+  add_locked(predicate_key(p, lookup), std::move(range));
+}
+
+std::shared_ptr<const ScanCache::Range> ScanCache::find_locked(const Key& key, uint64_t sequence) {
+  auto it = slots_.find(key);
   if (it == slots_.end()) return nullptr;
   if (it->second.range->sequence != sequence) {
     if (it->second.range->sequence < sequence) {  // a write retired it; readers of older states are rare
@@ -18,11 +82,10 @@ std::shared_ptr<const ScanCache::Range> ScanCache::find(IndexOrder order, const 
   return it->second.range;
 }
 
-void ScanCache::add(IndexOrder order, const std::string& prefix, std::shared_ptr<const Range> range) {
-  std::lock_guard lock(mutex_);
+void ScanCache::add_locked(const Key& key, std::shared_ptr<const Range> range) {
   const size_t size = bytes(*range);
   if (size > budget_) return;
-  if (auto it = slots_.find(Key(order, prefix)); it != slots_.end()) {
+  if (auto it = slots_.find(key); it != slots_.end()) {
     if (it->second.range->sequence >= range->sequence) return;  // as new already
     used_ -= bytes(*it->second.range);
     slots_.erase(it);
@@ -35,13 +98,13 @@ void ScanCache::add(IndexOrder order, const std::string& prefix, std::shared_ptr
     slots_.erase(oldest);
   }
   used_ += size;
-  slots_[Key(order, prefix)] = Slot{std::move(range), ++clock_};
+  slots_[key] = Slot{std::move(range), ++clock_};
 }
 
 bool ScanCache::seen_before(IndexOrder order, const std::string& prefix) {
   std::lock_guard lock(mutex_);
   if (seen_.size() >= kMaxSeen) seen_.clear();
-  return !seen_.insert(Key(order, prefix)).second;
+  return !seen_.insert(Key(order, prefix, Kind::Plain)).second;
 }
 
 }  // namespace quiver

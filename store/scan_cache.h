@@ -6,11 +6,13 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <set>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -20,10 +22,24 @@ namespace quiver {
 
 class ScanCache {
  public:
+  // Where each value of a range's leading position (its lead: a predicate range's subject or object)
+  // starts and how many quads have it. Open addressing on the id: a lookup reads one slot, usually, where a
+  // binary search over a large range would miss the processor's caches a dozen times.
+  struct LeadIndex {
+    struct Slot {
+      TermId lead = 0;
+      uint32_t begin = 0, count = 0;  // count 0: a free slot
+    };
+    std::vector<Slot> slots;
+    int shift = 64;
+    void build(const std::vector<Quad>& quads, TermId Quad::*lead);
+    std::pair<size_t, size_t> find(TermId lead) const;  // the run's [begin, end); empty when absent
+  };
   // The quads under one prefix of one index, in that index's order, as of one sequence number.
   struct Range {
     uint64_t sequence = 0;
     std::vector<Quad> quads;
+    LeadIndex leads;  // predicate ranges only
   };
   // Ranges smaller than this are not worth an entry: a seek reads them as fast.
   static constexpr size_t kMinQuads = 4096;
@@ -39,18 +55,45 @@ class ScanCache {
   // the same prefix on: a one-off range query does not pay for reading the prefix.
   bool seen_before(IndexOrder order, const std::string& prefix);
 
+  // A predicate's quads sorted for lookups with p and the subject bound (as SPOG orders them: s, o, g) or
+  // p and the object bound (POSG's range under p: o, s, g). A predicate looked up often is then searched in
+  // memory instead of sought in RocksDB, a seek costing about as much as reading ten quads: the range is
+  // worth making once the lookups counted since the last one add up to a tenth of its quads.
+  enum class Lookup : uint8_t { BySubject, ByObject };
+  struct PredicateRange {
+    std::shared_ptr<const Range> range;  // null: not kept
+    bool worth_making = false;           // then the caller should make it (add_predicate)
+  };
+  // Counts a lookup; `predicate_quads` tells the size of the predicate, asked once per round of lookups.
+  PredicateRange find_predicate(TermId p, Lookup lookup, uint64_t sequence,
+                                const std::function<uint64_t()>& predicate_quads);
+  void add_predicate(TermId p, Lookup lookup, std::shared_ptr<const Range> range);
+
  private:
   struct Slot {
     std::shared_ptr<const Range> range;
     uint64_t last_use = 0;
   };
-  using Key = std::pair<IndexOrder, std::string>;
-  static size_t bytes(const Range& r) { return r.quads.size() * sizeof(Quad); }
+  // An index's range under a prefix, or a predicate range (with its lead index) under POSG's prefix p.
+  enum class Kind : uint8_t { Plain, BySubject, ByObject };
+  using Key = std::tuple<IndexOrder, std::string, Kind>;
+  static Key predicate_key(TermId p, Lookup lookup);
+  std::shared_ptr<const Range> find_locked(const Key& key, uint64_t sequence);
+  void add_locked(const Key& key, std::shared_ptr<const Range> range);
+  static size_t bytes(const Range& r) {
+    return r.quads.size() * sizeof(Quad) + r.leads.slots.size() * sizeof(LeadIndex::Slot);
+  }
 
   std::mutex mutex_;
   std::map<Key, Slot> slots_;
   std::set<Key> seen_;  // seen_before(); forgotten wholesale past kMaxSeen
   static constexpr size_t kMaxSeen = 4096;
+  struct Lookups {
+    uint64_t count = 0;
+    uint64_t predicate_quads = 0;  // asked when the count reaches kMinLookups
+  };
+  static constexpr uint64_t kMinLookups = 1024;
+  std::map<std::pair<TermId, Lookup>, Lookups> lookups_;
   size_t budget_, used_ = 0;
   uint64_t clock_ = 0;
 };

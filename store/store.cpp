@@ -16,6 +16,7 @@
 #include "store/bulk_ingest.h"
 
 #include "store/keys.h"
+#include "store/radix_sort.h"
 #include "store/scan_cache.h"
 #include "store/term_cache.h"
 
@@ -79,20 +80,29 @@ struct QuadCursor::UpperBound {
 
 // A scan served from a range kept in memory, or one recording its whole prefix for the cache.
 struct QuadCursor::Memory {
-  std::shared_ptr<const ScanCache::Range> range;  // set: the scan reads this array
-  size_t pos = 0, begin = 0, end = 0;             // current entry: quads[pos] (descending: quads[pos - 1])
+  std::shared_ptr<const ScanCache::Range> range;     // set: the scan reads this array
+  std::shared_ptr<const ScanCache::Range> previous;  // during a seek: the range read before, if any
+  size_t pos = 0, begin = 0, end = 0;                // current entry: quads[pos] (descending: quads[pos - 1])
   // Every key under the prefix so far, while `recording`. The buffer is reused across seeks: correlated
   // patterns re-seek once per row, and only a range that reaches the cache takes it away.
   bool recording = false;
   uint64_t recording_sequence = 0;
   std::vector<Quad> recorded;
+  // The predicate range of the last lookup served from one (seek_in_predicate): a correlated pattern looks
+  // up the same predicate once per row, and finding it again need not ask the shared cache.
+  struct {
+    TermId p = 0;
+    bool by_subject = false;
+    std::shared_ptr<const ScanCache::Range> range;
+  } predicate;
 };
 
 QuadCursor::QuadCursor(const Store& store, ReadSource source)
     : store_(&store),
       source_(source),
       upper_(std::make_unique<UpperBound>()),
-      memory_(std::make_unique<Memory>()) {}
+      memory_(std::make_unique<Memory>()),
+      cache_sequence_(find_cache_sequence()) {}
 QuadCursor::QuadCursor(QuadCursor&&) noexcept = default;
 QuadCursor& QuadCursor::operator=(QuadCursor&&) noexcept = default;
 QuadCursor::~QuadCursor() = default;
@@ -120,10 +130,12 @@ void QuadCursor::seek(const QuadPattern& pattern) {
   order_ = best;
   pattern_ = pattern;
   Memory& memory = *memory_;
-  memory.range.reset();
+  memory.previous = std::move(memory.range);
   memory.recording = false;
   memory.recorded.clear();
-  if (const auto sequence = cache_sequence()) {
+  if (const auto sequence = cache_sequence_) {
+    if (!range && pattern.p && (pattern.s || pattern.o) && seek_in_predicate(*sequence)) return;
+    memory.previous.reset();
     memory.range = store_->scan_cache_->find(best, prefix_, *sequence);
     if (!memory.range && range && store_->scan_cache_->seen_before(best, prefix_))
       cache_whole_prefix(*sequence);
@@ -148,7 +160,7 @@ void QuadCursor::seek(const QuadPattern& pattern) {
       memory.recording_sequence = *sequence;
     }
   }
-  it_ = &bounded_iterator(best);
+  it_ = &bounded_iterator(best, prefix_);
   std::string start = prefix_;
   if (range) keys::put_u64(start, pattern.descending ? pattern.o_range->second : pattern.o_range->first);
   if (pattern.descending)
@@ -158,27 +170,87 @@ void QuadCursor::seek(const QuadPattern& pattern) {
   settle();
 }
 
-rocksdb::Iterator& QuadCursor::bounded_iterator(IndexOrder order) {
+rocksdb::Iterator& QuadCursor::bounded_iterator(IndexOrder order, const std::string& prefix) {
   auto& iterator = iterators_[static_cast<int>(order)];
-  upper_->key = keys::prefix_end(prefix_);
+  upper_->key = keys::prefix_end(prefix);
   upper_->slice = rocksdb::Slice(upper_->key);
   if (!iterator)
     iterator = store_->new_iterator(store_->indexes_[static_cast<int>(order)], source_, &upper_->slice);
   return *iterator;
 }
 
+bool QuadCursor::read_prefix(IndexOrder order, const std::string& prefix, std::vector<Quad>& out) {
+  rocksdb::Iterator& it = bounded_iterator(order, prefix);
+  for (it.Seek(prefix); it.Valid() && it.key().starts_with(prefix); it.Next()) {
+    if (!store_->scan_cache_->fits(out.size() + 1)) return false;
+    out.push_back(keys::parse_quad_key(std::string_view(it.key().data(), it.key().size()), order));
+  }
+  if (!it.status().ok()) throw StoreError("reading the store failed: " + it.status().ToString());
+  return true;
+}
+
 bool QuadCursor::cache_whole_prefix(uint64_t sequence) {
   auto range = std::make_shared<ScanCache::Range>();
   range->sequence = sequence;
-  rocksdb::Iterator& it = bounded_iterator(order_);
-  for (it.Seek(prefix_); it.Valid() && it.key().starts_with(prefix_); it.Next()) {
-    if (!store_->scan_cache_->fits(range->quads.size() + 1)) return false;
-    range->quads.push_back(keys::parse_quad_key(std::string_view(it.key().data(), it.key().size()), order_));
-  }
-  if (!it.status().ok()) throw StoreError("reading the store failed: " + it.status().ToString());
+  if (!read_prefix(order_, prefix_, range->quads)) return false;
   store_->scan_cache_->add(order_, prefix_, range);
   memory_->range = std::move(range);
   return true;
+}
+
+bool QuadCursor::seek_in_predicate(uint64_t sequence) {
+  const QuadPattern& pattern = pattern_;
+  const bool by_subject = pattern.s.has_value();
+  Memory& m = *memory_;
+  auto& memo = m.predicate;
+  if (memo.range && memo.p == *pattern.p && memo.by_subject == by_subject &&
+      memo.range->sequence == sequence) {
+    m.range = m.previous == memo.range ? std::move(m.previous) : memo.range;
+    search_predicate_range();
+    return true;
+  }
+  const auto lookup = by_subject ? ScanCache::Lookup::BySubject : ScanCache::Lookup::ByObject;
+  ScanCache& cache = *store_->scan_cache_;
+  auto found = cache.find_predicate(*pattern.p, lookup, sequence, [&] {
+    return store_->estimate_matches(QuadPattern{std::nullopt, pattern.p, std::nullopt, std::nullopt},
+                                    source_);
+  });
+  m.previous.reset();
+  m.range = std::move(found.range);
+  if (!m.range && found.worth_making) {
+    const std::string prefix = keys::id_key(*pattern.p);
+    auto made = std::make_shared<ScanCache::Range>();
+    made->sequence = sequence;
+    if (auto by_object = cache.find(IndexOrder::POSG, prefix, sequence))
+      made->quads = by_object->quads;
+    else if (!read_prefix(IndexOrder::POSG, prefix, made->quads))
+      return false;
+    if (by_subject) radix_sort<IndexOrder::SPOG>(made->quads.data(), made->quads.data() + made->quads.size());
+    made->leads.build(made->quads, by_subject ? &Quad::s : &Quad::o);
+    cache.add_predicate(*pattern.p, lookup, made);
+    m.range = std::move(made);
+  }
+  if (!m.range) return false;
+  memo = {*pattern.p, by_subject, m.range};
+  search_predicate_range();
+  return true;
+}
+
+void QuadCursor::search_predicate_range() {
+  const QuadPattern& pattern = pattern_;
+  Memory& m = *memory_;
+  const auto& quads = m.range->quads;
+  std::tie(m.begin, m.end) = m.range->leads.find(pattern.s ? *pattern.s : *pattern.o);
+  if (pattern.s && pattern.o) {  // by subject, then object
+    const auto by_object = [](const Quad& q, TermId o) { return q.o < o; };
+    m.begin = std::lower_bound(quads.begin() + m.begin, quads.begin() + m.end, *pattern.o, by_object) -
+              quads.begin();
+    m.end = std::upper_bound(quads.begin() + m.begin, quads.begin() + m.end, *pattern.o,
+                             [](TermId o, const Quad& q) { return o < q.o; }) -
+            quads.begin();
+  }
+  m.pos = pattern.descending ? m.end : m.begin;
+  settle_in_memory();
 }
 
 void QuadCursor::next() {
@@ -191,7 +263,7 @@ void QuadCursor::next() {
   settle();
 }
 
-std::optional<uint64_t> QuadCursor::cache_sequence() const {
+std::optional<uint64_t> QuadCursor::find_cache_sequence() const {
   if (source_.batch || !store_->scan_cache_) return std::nullopt;  // a transaction's own view
   if (source_.snapshot) return source_.snapshot->GetSequenceNumber();
   if (store_->options_.read_only) return store_->db_->GetLatestSequenceNumber();  // never changes

@@ -159,14 +159,20 @@ class QuadCursor {
   void step();  // one entry on, in the scan's direction
   void settle();
   // Ranges kept in memory (ScanCache): the state this cursor reads, when it may use them.
-  std::optional<uint64_t> cache_sequence() const;
+  std::optional<uint64_t> find_cache_sequence() const;
   void settle_in_memory();
   void finish_recording();
-  // The iterator over `order`'s index, bounded by the current prefix.
-  rocksdb::Iterator& bounded_iterator(IndexOrder order);
+  // The iterator over `order`'s index, bounded by `prefix`.
+  rocksdb::Iterator& bounded_iterator(IndexOrder order, const std::string& prefix);
+  // Every quad under `prefix` in `order`; false (and `out` partial) past what the scan cache could keep.
+  bool read_prefix(IndexOrder order, const std::string& prefix, std::vector<Quad>& out);
   // Reads the whole current prefix into the scan cache and serves the scan from it; false when it is too
   // large to keep.
   bool cache_whole_prefix(uint64_t sequence);
+  // Serves a lookup with p and the subject or the object bound from the predicate's quads in memory
+  // (ScanCache::find_predicate); false when it goes to RocksDB.
+  bool seek_in_predicate(uint64_t sequence);
+  void search_predicate_range();  // positions the cursor on the lookup's quads in the range
 
   const Store* store_;
   ReadSource source_;
@@ -183,6 +189,7 @@ class QuadCursor {
   QuadPattern pattern_;
   Quad quad_;
   bool valid_ = false;
+  std::optional<uint64_t> cache_sequence_;  // find_cache_sequence(): a cursor's source never changes
 };
 
 // Answers membership questions about one index asked in increasing key order, with one iterator that steps
