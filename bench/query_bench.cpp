@@ -26,15 +26,16 @@ class CountingSink : public quiver::query::ResultSink {
   std::string first;
 };
 
-// One sample: the query run back to back until kSampleMs have passed; the mean milliseconds per run. The
-// Virtuoso side of bench/query_bench.sh samples the same way (its clock counts whole milliseconds).
-constexpr double kSampleMs = 50;
+// One sample: the query run back to back until `ms` have passed; the mean milliseconds per run. The
+// Virtuoso side of bench/query_bench.sh samples the same way (its clock counts whole milliseconds), with
+// the same uncounted warm-up.
+constexpr double kSampleMs = 50, kWarmUpMs = 1000;
 
-double sample(quiver::Store& store, const std::string& query, CountingSink& last) {
+double sample(quiver::Store& store, const std::string& query, CountingSink& last, double ms) {
   const auto start = std::chrono::steady_clock::now();
   double elapsed = 0;
   int n = 0;
-  while (elapsed < kSampleMs) {
+  while (elapsed < ms) {
     CountingSink sink;
     quiver::query::run_query(store, query, {}, sink);
     last = sink;
@@ -63,10 +64,8 @@ int main(int argc, char** argv) {
     std::vector<double> times;
     CountingSink last;
     try {
-      for (int r = 0; r <= runs; ++r) {  // sample 0 warms the caches and is not counted
-        const double ms = sample(*store, text.str(), last);
-        if (r > 0) times.push_back(ms);
-      }
+      sample(*store, text.str(), last, kWarmUpMs);
+      for (int r = 0; r < runs; ++r) times.push_back(sample(*store, text.str(), last, kSampleMs));
     } catch (const std::exception& e) {
       std::printf("%s error %s\n", argv[i], e.what());
       continue;

@@ -3,7 +3,8 @@
 # Virtuoso (Debian's virtuoso-opensource) in the same run. Both are timed in the server/process (Quiver by
 # quiver-query-bench in process; Virtuoso by a stored procedure around exec()), the same way: a sample runs the
 # query back to back until 50 ms have passed and gives the mean time per run (Virtuoso's clock counts whole
-# milliseconds, too coarse for one run of a 0.2 ms query); the figure is the median of RUNS warm samples.
+# milliseconds, too coarse for one run of a 0.2 ms query); the figure is the median of RUNS samples taken
+# after a second of uncounted warm-up runs, when each system's caches hold what the query reads.
 # Row counts (and single values) must agree. Prints a table with the ratio Quiver/Virtuoso.
 #   bench/query_bench.sh [TRIPLES] [WORK_DIR] [RUNS]     (defaults 5000000, ./bench-work, 5)
 set -euo pipefail
@@ -30,12 +31,12 @@ if [[ "$(virtuoso_sql "SPARQL SELECT COUNT(*) FROM <$graph> WHERE { ?s ?p ?o };"
 fi
 # isql takes a procedure body from standard input (its exec= option splits statements at every ';').
 isql-vt "$VIRTUOSO_PORT" dba dba >/dev/null <<'SQL'
-create procedure quiver_bench (in q varchar) {
+create procedure quiver_bench (in q varchar, in ms integer) {
   declare t, n, elapsed, st, msg, meta, rows any;
   n := 0;
   elapsed := 0;
   t := msec_time();
-  while (elapsed < 50) {
+  while (elapsed < ms) {
     st := '00000';
     exec (q, st, msg, vector(), 0, meta, rows);
     if (st <> '00000') return sprintf('error %s', msg);
@@ -51,8 +52,9 @@ SQL
 virtuoso_time() {
   local q sql times=() out rows value
   q=$(sed "1i DEFINE input:default-graph-uri <$graph>" "$1" | tr '\n' ' ' | sed "s/'/''/g")
-  for _ in $(seq 0 "$runs"); do
-    out=$(virtuoso_sql "select quiver_bench('SPARQL $q');" | grep -E '^(error|[0-9.]+ [0-9]+)' | head -1)
+  for i in $(seq 0 "$runs"); do
+    out=$(virtuoso_sql "select quiver_bench('SPARQL $q', $([[ $i == 0 ]] && echo 1000 || echo 50));" |
+      grep -E '^(error|[0-9.]+ [0-9]+)' | head -1)
     [[ $out == error* ]] && { echo "error"; return; }
     read -r ms rows value <<<"$out"
     times+=("$ms")
@@ -64,7 +66,7 @@ printf '\n%-26s %12s %12s %8s %10s %s\n' "query ($triples triples)" "quiver ms" 
 product=1
 count=0
 # One query at a time, Quiver then Virtuoso, so both run on an otherwise idle machine in the same phase of
-# its (noisy) speed; each Quiver run opens the store and warms it with an uncounted first run.
+# its (noisy) speed; each Quiver run opens the store and warms it up first, as Virtuoso is.
 for file in bench/queries/*.rq; do
   read -r _ q_ms q_rows q_value < <(build/bench/quiver-query-bench "$work/quiver-query-db" "$runs" "$file")
   name=$(basename "$file" .rq)
