@@ -24,6 +24,11 @@ TermId QueryContext::intern(const Term& term) {
   return id;
 }
 
+TermId QueryContext::count_id(uint64_t n) {
+  if (auto id = integer_id(static_cast<int64_t>(n))) return *id;
+  return intern(Term::typed(std::to_string(n), xsd::kInteger));
+}
+
 const Term& QueryContext::term(TermId id) {
   if ((id & kLocalTag) == kLocalTag && id != kUnbound) return local_terms_.at(id & kPayloadMask);
   auto it = decoded_.find(id);

@@ -45,6 +45,8 @@ class QueryContext {
 
   // The id of a term: the store's when it has one (inline literals always do), else a query-local id.
   TermId intern(const Term& term);
+  // The id of an xsd:integer count.
+  TermId count_id(uint64_t n);
   // The id of a term if the store has it; nullopt otherwise (a pattern with it matches nothing).
   std::optional<TermId> stored_id(const Term& term);
   // stored_id() of a pattern's constant, looked up once per query: correlated patterns run once per row.

@@ -559,8 +559,11 @@ class ExtendStream : public RowStream {
     if (!child_->next(out)) return false;
     // The innermost of a chain of BINDs (or SELECT expressions) sees each solution first.
     if (node_.left->kind != Node::Kind::Extend) ex_.evaluator().new_solution();
-    if (out[node_.var] == kUnbound)
-      if (auto v = ex_.eval(*node_.expr, out, graph_)) out[node_.var] = ex_.context().intern(*v);
+    if (out[node_.var] != kUnbound) return true;
+    if (node_.expr->op == Op::Variable)  // (?x AS ?y): the id itself, not its term decoded and found again
+      out[node_.var] = out[node_.expr->var];
+    else if (auto v = ex_.eval(*node_.expr, out, graph_))
+      out[node_.var] = ex_.context().intern(*v);
     return true;
   }
 
@@ -955,9 +958,11 @@ std::vector<Row> group_rows(Executor& ex, const Node& node, RowStream& input) {
     Row row = ctx.empty_row();
     for (size_t i = 0; i < k.size(); ++i) row[node.group_keys[i].first] = k[i];
     for (size_t i = 0; i < node.aggregates.size(); ++i) {
-      std::optional<Term> v =
-          g.states[i] ? g.states[i]->result() : Term::typed(std::to_string(g.counts[i]), xsd::kInteger);
-      if (v) row[node.aggregates[i].var] = ctx.intern(*v);
+      if (!g.states[i]) {
+        row[node.aggregates[i].var] = ctx.count_id(g.counts[i]);
+        continue;
+      }
+      if (std::optional<Term> v = g.states[i]->result()) row[node.aggregates[i].var] = ctx.intern(*v);
     }
     out.push_back(std::move(row));
   }

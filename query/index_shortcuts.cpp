@@ -173,7 +173,7 @@ std::optional<std::vector<Row>> counts_by_object(Executor& ex, const Node& group
   auto emit = [&](TermId object, uint64_t count) {
     Row row = input;
     row[group.group_keys[0].first] = object;
-    const TermId n = ctx.intern(Term::typed(std::to_string(count), xsd::kInteger));
+    const TermId n = ctx.count_id(count);
     for (const Aggregate& a : group.aggregates) row[a.var] = n;
     out.push_back(std::move(row));
   };

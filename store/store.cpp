@@ -638,6 +638,7 @@ std::optional<TermId> Store::find(const Term& term) const {
 }
 
 std::optional<TermId> Store::find(const Term& term, ReadSource source) const {
+  if (auto id = inline_id(term.view())) return id;  // without the encoder's copy of the collision table
   std::string encoded;
   TermId id = encoder().encode(term.view(), encoded);
   if (encoded.empty()) return id;

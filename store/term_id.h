@@ -46,6 +46,8 @@ inline bool is_inline(TermId id) {
 std::optional<TermId> inline_id(const TermView& term);
 // Same, from the parts a parser hands over, without building a Term.
 std::optional<TermId> inline_id(std::string_view lexical, std::string_view datatype);
+// The id of the xsd:integer `v` when it is inline (a count, say), without rendering it.
+std::optional<TermId> integer_id(int64_t v);
 
 // The term an inline id stands for. Precondition: is_inline(id).
 Term decode_inline(TermId id);
