@@ -1166,11 +1166,15 @@ double Executor::estimate(const Node& node) {
   return it->second;
 }
 
-bool Executor::prefer_materialized(const Node& node, std::optional<TermId> graph) {
+MaterializedRows* Executor::materialized_if_cheaper(const Node& node, std::optional<TermId> graph) {
   Correlated& c = correlated_[std::make_pair(&node, graph.value_or(kUnbound))];
-  if (c.rows) return true;
-  c.probes += 1;
-  return c.probes * kProbeCost >= estimate(node) * kMaterializedRowCost;
+  if (!c.rows) {
+    c.probes += 1;
+    if (c.probes * kProbeCost < estimate(node) * kMaterializedRowCost) return nullptr;
+    auto stream = build(node, ctx_.empty_row(), graph);  // not counted: the probes' output is
+    c.rows.emplace(*stream, ctx_);
+  }
+  return &*c.rows;
 }
 
 void Executor::expect_probes(const Node& node, std::optional<TermId> graph, double rows) {
@@ -1206,13 +1210,14 @@ class CountingStream : public RowStream {
 
 MaterializedRows* Executor::hashed(const Node& node, const Row& input, std::optional<TermId> graph) {
   bool empty = std::all_of(input.begin(), input.end(), [](TermId id) { return id == kUnbound; });
-  if (empty || (substitution_safe(node) && !prefer_materialized(node, graph))) return nullptr;
-  MaterializedRows& rows = materialize(node, graph);
-  if (profiling_) {
-    note(node, "hash join: evaluated once (" + std::to_string(rows.size()) + " rows), probed per input row");
+  if (empty) return nullptr;
+  MaterializedRows* rows =
+      substitution_safe(node) ? materialized_if_cheaper(node, graph) : &materialize(node, graph);
+  if (rows && profiling_) {
+    note(node, "hash join: evaluated once (" + std::to_string(rows->size()) + " rows), probed per input row");
     ++profiles_[&node].opens;
   }
-  return &rows;
+  return rows;
 }
 
 std::unique_ptr<RowStream> Executor::open(const Node& node, const Row& input, std::optional<TermId> graph) {
@@ -1225,13 +1230,13 @@ std::unique_ptr<RowStream> Executor::open(const Node& node, const Row& input, st
 }
 
 bool Executor::exists(const Node& node, const Row& row, std::optional<TermId> graph) {
-  if (!substitution_safe(node) || !prefer_materialized(node, graph)) {
+  MaterializedRows* m = substitution_safe(node) ? materialized_if_cheaper(node, graph) : nullptr;
+  if (!m) {
     Row out;
     return direct(node, row, graph)->next(out);
   }
-  MaterializedRows& m = materialize(node, graph);
-  for (uint32_t i : m.candidates(row))
-    if (compatible(row, m.row(i))) return true;
+  for (uint32_t i : m->candidates(row))
+    if (compatible(row, m->row(i))) return true;
   return false;
 }
 

@@ -117,8 +117,9 @@ class Executor {
     std::optional<MaterializedRows> rows;
     double probes = 0;  // input rows substituted so far, or expected
   };
-  // Rent or buy: substitute while the probes so far cost less than evaluating the pattern alone would.
-  bool prefer_materialized(const Node& node, std::optional<TermId> graph);
+  // Rent or buy: null (substitute) while the probes so far cost less than evaluating the pattern alone
+  // would, then its rows, materialized once. One lookup of the correlated entry per probe.
+  MaterializedRows* materialized_if_cheaper(const Node& node, std::optional<TermId> graph);
   // Tells that about `rows` input rows are on their way to `node` (the estimate of the operator's left
   // side), so a pattern cheaper to evaluate once is materialized at the first probe.
   void expect_probes(const Node& node, std::optional<TermId> graph, double rows);
