@@ -49,7 +49,9 @@ class ScanCache {
   std::shared_ptr<const Range> find(IndexOrder order, const std::string& prefix, uint64_t sequence);
   void add(IndexOrder order, const std::string& prefix, std::shared_ptr<const Range> range);
   // Whether a range of this many quads could be kept at all (recording stops past it).
-  bool fits(size_t quads) const { return quads * sizeof(Quad) <= budget_ / 4; }
+  bool fits(size_t quads) const {
+    return quads * sizeof(Quad) <= budget_ / 4 && quads <= UINT32_MAX;  // LeadIndex counts in 32 bits
+  }
   // Admission for scans of an interval of a prefix (a FILTER range): they never read the whole prefix on
   // their own, so the second one of a prefix reads it whole for the cache. True from the second call for
   // the same prefix on: a one-off range query does not pay for reading the prefix.
