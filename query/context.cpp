@@ -47,6 +47,19 @@ QuadCursor QueryContext::acquire_cursor(const QuadPattern& pattern) {
   return cursor;
 }
 
+void QueryContext::seek(std::optional<QuadCursor>& cursor, const QuadPattern& pattern) {
+  if (cursor)
+    cursor->seek(pattern);
+  else
+    cursor.emplace(acquire_cursor(pattern));
+}
+
+std::optional<TermId> QueryContext::single_graph(std::optional<TermId> graph) const {
+  if (graph) return graph;
+  if (dataset_.union_default || dataset_.default_graphs.size() != 1) return std::nullopt;
+  return dataset_.default_graphs[0];
+}
+
 uint64_t QueryContext::estimate_matches(const QuadPattern& pattern) {
   std::array<TermId, 3> key = {pattern.s.value_or(kUnbound), pattern.p.value_or(kUnbound),
                                pattern.o.value_or(kUnbound)};

@@ -60,6 +60,12 @@ class QueryContext {
   // than re-seeking one, and correlated patterns scan once per row. Give it back with release_cursor().
   QuadCursor acquire_cursor(const QuadPattern& pattern);
   void release_cursor(QuadCursor cursor) { free_cursors_.push_back(std::move(cursor)); }
+  // Positions `cursor` on `pattern`: re-seeks the one an operator keeps between rows, or acquires it.
+  void seek(std::optional<QuadCursor>& cursor, const QuadPattern& pattern);
+
+  // The active graph when it is one graph: `graph` inside GRAPH, else the dataset's default graph when it
+  // is a single graph (a union of several has no single index range). Nullopt otherwise.
+  std::optional<TermId> single_graph(std::optional<TermId> graph) const;
 
   // Store::estimate_matches() of a pattern of constants, asked once per query.
   uint64_t estimate_matches(const QuadPattern& pattern);

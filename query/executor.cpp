@@ -102,11 +102,7 @@ class SubjectQuads {
     if (s == subject_ && g == graph_) return complete_;
     subject_ = s, graph_ = g;
     quads_.clear();
-    const QuadPattern pattern{s, std::nullopt, std::nullopt, g, std::nullopt};
-    if (cursor_)
-      cursor_->seek(pattern);
-    else
-      cursor_.emplace(ctx_.acquire_cursor(pattern));
+    ctx_.seek(cursor_, QuadPattern{s, std::nullopt, std::nullopt, g, std::nullopt});
     for (; cursor_->valid() && quads_.size() <= kMaxQuads; cursor_->next()) quads_.push_back(cursor_->quad());
     complete_ = quads_.size() <= kMaxQuads;
     return complete_;
@@ -223,9 +219,9 @@ class BgpStream : public RowStream {
 
   // The plan's stars read their subject's quads once: only where one graph is read.
   void find_stars() {
-    const Dataset& ds = ctx_.dataset();
-    if (!graph_ && (ds.union_default || ds.default_graphs.size() != 1)) return;
-    star_graph_ = graph_ ? *graph_ : ds.default_graphs[0];
+    const std::optional<TermId> g = ctx_.single_graph(graph_);
+    if (!g) return;
+    star_graph_ = *g;
     for (size_t i = 0; i < order_.size(); ++i)
       if (const auto& var = plan_.star[i]) {
         auto [it, fresh] = stars_.try_emplace(*var, nullptr);
@@ -273,10 +269,7 @@ class BgpStream : public RowStream {
       }
       p.g = ds.default_graphs[level.graph_index];
     }
-    if (level.cursor)
-      level.cursor->seek(p);
-    else
-      level.cursor.emplace(ctx_.acquire_cursor(p));
+    ctx_.seek(level.cursor, p);
     level.open = true;
   }
 
@@ -442,16 +435,9 @@ class LeftJoinStream : public RowStream {
   }
 
  private:
-  bool passes(const Row& r) {
-    for (const auto& e : node_.exprs) {
-      auto b = ex_.ebv(*e, r, graph_);
-      if (!b || !*b) return false;
-    }
-    return true;
-  }
   bool next_inner(Row& out) {
     while (inner_->next(out)) {
-      if (passes(out)) {
+      if (ex_.holds(node_.exprs, out, graph_)) {
         matched_ = true;
         return true;
       }
@@ -462,7 +448,8 @@ class LeftJoinStream : public RowStream {
     while (candidate_ < candidates_.size()) {
       ex_.context().check_deadline();
       out = row_;
-      if (merge_compatible(out, hashed_->row(candidates_[candidate_++])) && passes(out)) {
+      if (merge_compatible(out, hashed_->row(candidates_[candidate_++])) &&
+          ex_.holds(node_.exprs, out, graph_)) {
         ex_.count_row(*node_.right);
         matched_ = true;
         return true;
@@ -488,17 +475,8 @@ class FilterStream : public RowStream {
                std::shared_ptr<const void> keep_alive = nullptr)
       : ex_(ex), node_(node), graph_(graph), keep_alive_(std::move(keep_alive)), child_(std::move(child)) {}
   bool next(Row& out) override {
-    while (child_->next(out)) {
-      bool ok = true;
-      for (const auto& e : node_.exprs) {
-        auto b = ex_.ebv(*e, out, graph_);
-        if (!b || !*b) {
-          ok = false;
-          break;
-        }
-      }
-      if (ok) return true;
-    }
+    while (child_->next(out))
+      if (ex_.holds(node_.exprs, out, graph_)) return true;
     return false;
   }
 
@@ -1064,8 +1042,7 @@ std::span<const uint32_t> MaterializedRows::candidates(const Row& probe, bool* s
     if (probe[v] != kUnbound && always_bound_[v]) keys_.push_back(v);
   if (shared) *shared = !keys_.empty();
   if (keys_.empty() || count_ == 0) return all_;
-  if (!last_index_ || !std::equal(keys_.begin(), keys_.end(), last_keys_.begin(), last_keys_.end(),
-                                  [](VarId x, VarId y) { return x == y; })) {
+  if (!last_index_ || keys_ != last_keys_) {
     auto it = indexes_.find(keys_);
     if (it == indexes_.end()) it = indexes_.emplace(keys_, build_index(keys_)).first;
     last_index_ = &it->second;
@@ -1100,6 +1077,14 @@ class ActiveGraph {
 std::optional<bool> Executor::ebv(const Expr& e, const Row& row, std::optional<TermId> graph) {
   ActiveGraph active(active_graph_, graph);
   return evaluator_.ebv(e, row);
+}
+
+bool Executor::holds(const std::vector<ExprPtr>& conjuncts, const Row& row, std::optional<TermId> graph) {
+  for (const auto& e : conjuncts) {
+    auto b = ebv(*e, row, graph);
+    if (!b || !*b) return false;
+  }
+  return true;
 }
 
 std::optional<Term> Executor::eval(const Expr& e, const Row& row, std::optional<TermId> graph) {

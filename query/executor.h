@@ -72,6 +72,8 @@ class Executor {
   // Expressions evaluated in an active graph: EXISTS patterns inside them match in that graph.
   std::optional<bool> ebv(const Expr& e, const Row& row, std::optional<TermId> graph);
   std::optional<Term> eval(const Expr& e, const Row& row, std::optional<TermId> graph);
+  // Whether every conjunct's effective boolean value is true (an error counts as false): a FILTER.
+  bool holds(const std::vector<ExprPtr>& conjuncts, const Row& row, std::optional<TermId> graph);
   QueryContext& context() { return ctx_; }
 
   // Rows of `node` evaluated alone in `graph`, computed once.

@@ -12,14 +12,6 @@ struct ObjectScan {
   VarId subject, object;
 };
 
-// The active graph when it is one graph (a dataset merging several has no single index range).
-std::optional<TermId> single_graph(QueryContext& ctx, std::optional<TermId> graph) {
-  if (graph) return graph;
-  const Dataset& ds = ctx.dataset();
-  if (ds.union_default || ds.default_graphs.size() != 1) return std::nullopt;
-  return ds.default_graphs[0];
-}
-
 std::optional<ObjectScan> object_scan(Executor& ex, const Node& node, const Row& input,
                                       std::optional<TermId> graph) {
   if (node.kind != Node::Kind::Bgp || node.triples.size() != 1) return std::nullopt;
@@ -27,7 +19,7 @@ std::optional<ObjectScan> object_scan(Executor& ex, const Node& node, const Row&
   if (!t.s.var || !t.o.var || t.p.var || *t.s.var == *t.o.var) return std::nullopt;
   if (input[*t.s.var] != kUnbound || input[*t.o.var] != kUnbound) return std::nullopt;
   QueryContext& ctx = ex.context();
-  const std::optional<TermId> g = single_graph(ctx, graph);
+  const std::optional<TermId> g = ctx.single_graph(graph);
   if (!g) return std::nullopt;
   auto p = ctx.constant_id(t.p);
   if (!p) return std::nullopt;  // the general path answers "nothing" as well
@@ -51,10 +43,7 @@ class DistinctObjectsStream : public RowStream {
     ctx_.check_deadline();
     QuadPattern p = scan_.pattern;
     p.o_range = std::make_pair(next_, kUnbound - 1);
-    if (cursor_)
-      cursor_->seek(p);
-    else
-      cursor_.emplace(ctx_.acquire_cursor(p));
+    ctx_.seek(cursor_, p);
     if (!cursor_->valid()) {
       done_ = true;
       return false;
@@ -123,7 +112,7 @@ std::unique_ptr<RowStream> ordered_by_object(Executor& ex, const Node& order, co
   const VarId v = order.order[0].expr->var;
   if (input[v] != kUnbound) return nullptr;
   QueryContext& ctx = ex.context();
-  const std::optional<TermId> g = single_graph(ctx, graph);
+  const std::optional<TermId> g = ctx.single_graph(graph);
   if (!g) return nullptr;
   for (size_t i = 0; i < bgp.triples.size(); ++i) {
     const TriplePattern& t = bgp.triples[i];
