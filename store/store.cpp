@@ -88,6 +88,15 @@ struct QuadCursor::Memory {
   bool recording = false;
   uint64_t recording_sequence = 0;
   std::vector<Quad> recorded;
+  // Narrows [begin, end), ordered by object there, to the objects from `lo` to `hi`.
+  void narrow_to_objects(TermId lo, TermId hi) {
+    const auto& quads = range->quads;
+    const auto first = quads.begin() + begin, last = quads.begin() + end;
+    begin =
+        std::lower_bound(first, last, lo, [](const Quad& q, TermId o) { return q.o < o; }) - quads.begin();
+    end = std::upper_bound(quads.begin() + begin, last, hi, [](TermId o, const Quad& q) { return o < q.o; }) -
+          quads.begin();
+  }
   // The predicate range of the last lookup served from one (seek_in_predicate): a correlated pattern looks
   // up the same predicate once per row, and finding it again need not ask the shared cache.
   struct {
@@ -140,19 +149,10 @@ void QuadCursor::seek(const QuadPattern& pattern) {
     if (!memory.range && range && store_->scan_cache_->seen_before(best, prefix_))
       cache_whole_prefix(*sequence);
     if (memory.range) {
-      const auto& quads = memory.range->quads;
       memory.begin = 0;
-      memory.end = quads.size();
-      if (range) {  // POSG under p: the objects' interval
-        memory.begin = std::lower_bound(quads.begin(), quads.end(), pattern.o_range->first,
-                                        [](const Quad& q, TermId o) { return q.o < o; }) -
-                       quads.begin();
-        memory.end = std::upper_bound(quads.begin(), quads.end(), pattern.o_range->second,
-                                      [](TermId o, const Quad& q) { return o < q.o; }) -
-                     quads.begin();
-      }
-      memory.pos = pattern.descending ? memory.end : memory.begin;
-      settle_in_memory();
+      memory.end = memory.range->quads.size();
+      if (range) memory.narrow_to_objects(pattern.o_range->first, pattern.o_range->second);  // POSG under p
+      start_in_memory();
       return;
     }
     if (!range && !pattern.descending && !prefix_.empty()) {  // reads a prefix from its start: may record it
@@ -239,18 +239,9 @@ bool QuadCursor::seek_in_predicate(uint64_t sequence) {
 void QuadCursor::search_predicate_range() {
   const QuadPattern& pattern = pattern_;
   Memory& m = *memory_;
-  const auto& quads = m.range->quads;
   std::tie(m.begin, m.end) = m.range->leads.find(pattern.s ? *pattern.s : *pattern.o);
-  if (pattern.s && pattern.o) {  // by subject, then object
-    const auto by_object = [](const Quad& q, TermId o) { return q.o < o; };
-    m.begin = std::lower_bound(quads.begin() + m.begin, quads.begin() + m.end, *pattern.o, by_object) -
-              quads.begin();
-    m.end = std::upper_bound(quads.begin() + m.begin, quads.begin() + m.end, *pattern.o,
-                             [](TermId o, const Quad& q) { return o < q.o; }) -
-            quads.begin();
-  }
-  m.pos = pattern.descending ? m.end : m.begin;
-  settle_in_memory();
+  if (pattern.s && pattern.o) m.narrow_to_objects(*pattern.o, *pattern.o);  // by subject, then object
+  start_in_memory();
 }
 
 void QuadCursor::next() {
@@ -284,6 +275,11 @@ std::span<const Quad> QuadCursor::take_in_memory() {
   m.pos = m.end;
   valid_ = false;
   return rest;
+}
+
+void QuadCursor::start_in_memory() {
+  memory_->pos = pattern_.descending ? memory_->end : memory_->begin;
+  settle_in_memory();
 }
 
 void QuadCursor::settle_in_memory() {

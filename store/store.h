@@ -160,6 +160,7 @@ class QuadCursor {
   void settle();
   // Ranges kept in memory (ScanCache): the state this cursor reads, when it may use them.
   std::optional<uint64_t> find_cache_sequence() const;
+  void start_in_memory();  // at the first entry of [begin, end) in the scan's direction
   void settle_in_memory();
   void finish_recording();
   // The iterator over `order`'s index, bounded by `prefix`.
