@@ -18,11 +18,23 @@ void load_text(Store& store, const std::filesystem::path& file, const std::strin
   load(store, options);
 }
 
-std::string run_csv(const Store& store, const std::string& query) {
+// A store in `dir` holding `text` (N-Quads).
+std::unique_ptr<Store> store_with(const TempDir& dir, const std::string& text) {
+  auto store = Store::open(dir / "db");
+  load_text(*store, dir / "data.nq", text);
+  return store;
+}
+
+std::string run_format(const Store& store, const std::string& query, query::ResultFormat format,
+                       const query::QueryOptions& options = {}) {
   MemoryFile out;
-  auto writer = query::make_result_writer(query::ResultFormat::Csv, out.get());
-  query::run_query(store, query, {}, *writer);
+  auto writer = query::make_result_writer(format, out.get());
+  query::run_query(store, query, options, *writer);
   return out.text();
+}
+
+std::string run_csv(const Store& store, const std::string& query) {
+  return run_format(store, query, query::ResultFormat::Csv);
 }
 
 // run_csv() with the tests' e: prefix declared.
@@ -45,16 +57,11 @@ class QueryTest : public ::testing::Test {
         "<http://e/b> <http://e/name> \"Bob, \\\"the\\\" builder\" .\n";
     for (int i = 0; i < 400; ++i)
       text += "<http://e/n" + std::to_string(i) + "> <http://e/p> \"" + std::to_string(i) + "\" .\n";
-    LoadOptions options;
-    options.inputs = {write_file(dir_ / "data.nq", text)};
-    load(*store_, options);
+    load_text(*store_, dir_ / "data.nq", text);
   }
 
   std::string run(const std::string& query, query::ResultFormat format, query::QueryOptions options = {}) {
-    MemoryFile out;
-    auto writer = query::make_result_writer(format, out.get());
-    query::run_query(*store_, query, options, *writer);
-    return out.text();
+    return run_format(*store_, query, format, options);
   }
 
   TempDir dir_;
@@ -113,7 +120,6 @@ TEST_F(QueryTest, InvalidSparqlIsALocatedError) {
 
 TEST(QueryRanges, RangeScansKeepEveryValueThatCompares) {
   TempDir dir;
-  auto store = Store::open(dir / "db");
   const std::string x = "http://www.w3.org/2001/XMLSchema#";
   std::string text;
   int n = 0;
@@ -124,7 +130,7 @@ TEST(QueryRanges, RangeScansKeepEveryValueThatCompares) {
            "\"2021-01-01\"^^<" + x + "date>", "\"2019-12-31\"^^<" + x + "date>",
            "\"2020-12-31Z\"^^<" + x + "date>", "\"2021-01-01Z\"^^<" + x + "date>"})
     text += "<http://e/" + std::to_string(n++) + "> <http://e/v> " + v + " .\n";
-  load_text(*store, dir / "v.nt", text);
+  auto store = store_with(dir, text);
   auto values = [&](const std::string& filter) {
     return run_csv(*store, "SELECT ?v WHERE { ?s <http://e/v> ?v FILTER(" + filter + ") } ORDER BY ?v");
   };
@@ -141,7 +147,6 @@ TEST(QueryRanges, RangeScansKeepEveryValueThatCompares) {
 // be the same as the index nested loop joins give on small inputs.
 TEST(QueryJoins, HashedAndNestedJoinsAgree) {
   TempDir dir;
-  auto store = Store::open(dir / "db");
   std::string text;
   for (int i = 0; i < 3000; ++i) {
     const std::string e = "<http://e/" + std::to_string(i) + "> ";
@@ -150,7 +155,7 @@ TEST(QueryJoins, HashedAndNestedJoinsAgree) {
     if (i % 5 == 0) text += e + "<http://e/w> \"w\" .\n";
     text += e + "<http://e/v> " + integer_literal(i) + " .\n";
   }
-  load_text(*store, dir / "data.nt", text);
+  auto store = store_with(dir, text);
   auto csv = [&](const std::string& query) { return run_e(*store, query); };
   EXPECT_EQ(csv("SELECT (COUNT(*) AS ?n) WHERE { ?x a e:A . ?x a e:B . ?x e:v ?v }"), "n\r\n500\r\n");
   EXPECT_EQ(csv("SELECT (COUNT(*) AS ?n) (COUNT(?w) AS ?k) WHERE { ?x a e:A OPTIONAL { ?x e:w ?w } }"),
@@ -171,7 +176,6 @@ TEST(QueryJoins, HashedAndNestedJoinsAgree) {
 // run on): the rows must be those read from the index, in the right graph.
 TEST(QueryJoins, HashedRowsFromCachedRangesMatchTheIndex) {
   TempDir dir;
-  auto store = Store::open(dir / "db");
   std::string text;
   for (int i = 0; i < 10000; ++i) {
     const std::string e = "<http://e/" + std::to_string(i) + "> ";
@@ -179,7 +183,7 @@ TEST(QueryJoins, HashedRowsFromCachedRangesMatchTheIndex) {
     if (i % 3 == 0) text += e + "<http://e/v> \"g\" <http://e/g> .\n";
     if (i % 2 == 0) text += e + "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http://e/A> .\n";
   }
-  load_text(*store, dir / "data.nq", text);
+  auto store = store_with(dir, text);
   auto twice = [&](const std::string& query, const std::string& expected) {
     for (int run = 0; run < 2; ++run) EXPECT_EQ(run_e(*store, query), expected) << query << " run " << run;
   };
@@ -196,7 +200,6 @@ TEST(QueryJoins, HashedRowsFromCachedRangesMatchTheIndex) {
 // answers: ascending and descending, in the default graph and a named one, with other types beside.
 TEST(QueryJoins, RangeScansFromCachedPrefixesMatchTheIndex) {
   TempDir dir;
-  auto store = Store::open(dir / "db");
   std::string text;
   for (int i = 0; i < 10000; ++i) {
     const std::string e = "<http://e/" + std::to_string(i) + "> ";
@@ -206,7 +209,7 @@ TEST(QueryJoins, RangeScansFromCachedPrefixesMatchTheIndex) {
               ".5\"^^<http://www.w3.org/2001/XMLSchema#decimal> <http://e/g> .\n";
     if (i % 7 == 0) text += e + "<http://e/v> \"seven\" .\n";
   }
-  load_text(*store, dir / "data.nq", text);
+  auto store = store_with(dir, text);
   for (int run = 0; run < 3; ++run) {  // RocksDB, then the prefix read whole, then the cache
     SCOPED_TRACE("run " + std::to_string(run));
     EXPECT_EQ(run_e(*store, "SELECT (COUNT(*) AS ?n) WHERE { ?x e:v ?v FILTER(?v > 300 && ?v <= 5000) }"),
@@ -224,7 +227,6 @@ TEST(QueryJoins, RangeScansFromCachedPrefixesMatchTheIndex) {
 // be those of a seek per pattern, for hubs too (read by seeks), with bound objects and in named graphs.
 TEST(QueryJoins, StarsOnABoundSubjectMatchEveryPattern) {
   TempDir dir;
-  auto store = Store::open(dir / "db");
   std::string text;
   auto add = [&](const std::string& s, const std::string& p, const std::string& o,
                  const std::string& g = "") {
@@ -241,7 +243,7 @@ TEST(QueryJoins, StarsOnABoundSubjectMatchEveryPattern) {
   add("hub", "type", "<http://e/T>");
   add("hub", "b", integer_literal(3));
   for (int i = 0; i < 300; ++i) add("hub", "a", "\"h" + std::to_string(i) + "\"");
-  load_text(*store, dir / "data.nq", text);
+  auto store = store_with(dir, text);
   auto csv = [&](const std::string& query) { return run_e(*store, query); };
   EXPECT_EQ(csv("SELECT (COUNT(*) AS ?n) WHERE { ?x e:type e:T . ?x e:a ?a ; e:b ?b }"), "n\r\n400\r\n");
   // b = 3 for i in {3, 10, ..., 94} (14 subjects) and for the hub's 300 values of a.
@@ -260,7 +262,6 @@ TEST(QueryJoins, StarsOnABoundSubjectMatchEveryPattern) {
 // default graph's in that index and must not leak into it (nor the other way round).
 TEST(QueryIndexShortcuts, DistinctAndCountsPerObjectRespectGraphs) {
   TempDir dir;
-  auto store = Store::open(dir / "db");
   std::string text;
   for (int i = 0; i < 50; ++i) {
     const std::string e =
@@ -268,7 +269,7 @@ TEST(QueryIndexShortcuts, DistinctAndCountsPerObjectRespectGraphs) {
     text += e + "> .\n";
     if (i % 10 == 0) text += e + "> <http://e/g> .\n" + e + "x> <http://e/g> .\n";
   }
-  load_text(*store, dir / "data.nq", text);
+  auto store = store_with(dir, text);
   auto csv = [&](const std::string& query) { return run_e(*store, query); };
   EXPECT_EQ(csv("SELECT DISTINCT ?t WHERE { ?x e:type ?t } ORDER BY ?t"),
             "t\r\nhttp://e/T0\r\nhttp://e/T1\r\nhttp://e/T2\r\n");
@@ -288,7 +289,6 @@ TEST(QueryIndexShortcuts, DistinctAndCountsPerObjectRespectGraphs) {
 // rows must be those of a full sort, in every direction, graph and offset, and with mixed types too.
 TEST(QueryIndexShortcuts, OrderedReadsGiveTheRowsOfAFullSort) {
   TempDir dir;
-  auto store = Store::open(dir / "db");
   const std::string date = "^^<http://www.w3.org/2001/XMLSchema#date>";
   std::string text;
   for (int i = 0; i < 60; ++i) {
@@ -302,7 +302,7 @@ TEST(QueryIndexShortcuts, OrderedReadsGiveTheRowsOfAFullSort) {
     text += s + "<http://e/mixed> \"" + (i % 7 ? std::to_string(i) : "text " + std::to_string(i)) + "\"" +
             (i % 7 ? "^^<http://www.w3.org/2001/XMLSchema#integer>" : "") + " .\n";
   }
-  load_text(*store, dir / "data.nq", text);
+  auto store = store_with(dir, text);
   const char* wheres[] = {
       "{ ?x e:type e:T ; e:when ?v }",
       "{ ?x e:when ?v }",
