@@ -10,17 +10,16 @@ namespace quiver {
 std::shared_ptr<const ScanCache::Range> ScanCache::find(IndexOrder order, const std::string& prefix,
                                                         uint64_t sequence) {
   std::lock_guard lock(mutex_);
-  return find_locked(Key(order, prefix, Kind::Plain), sequence);
+  return find_locked(Key(order, prefix, std::nullopt), sequence);
 }
 
 void ScanCache::add(IndexOrder order, const std::string& prefix, std::shared_ptr<const Range> range) {
   std::lock_guard lock(mutex_);
-  add_locked(Key(order, prefix, Kind::Plain), std::move(range));
+  add_locked(Key(order, prefix, std::nullopt), std::move(range));
 }
 
 ScanCache::Key ScanCache::predicate_key(TermId p, Lookup lookup) {
-  return Key(IndexOrder::POSG, keys::id_key(p),
-             lookup == Lookup::BySubject ? Kind::BySubject : Kind::ByObject);
+  return Key(IndexOrder::POSG, keys::id_key(p), lookup);
 }
 
 void ScanCache::LeadIndex::build(const std::vector<Quad>& quads, TermId Quad::*lead) {
@@ -104,7 +103,7 @@ void ScanCache::add_locked(const Key& key, std::shared_ptr<const Range> range) {
 bool ScanCache::seen_before(IndexOrder order, const std::string& prefix) {
   std::lock_guard lock(mutex_);
   if (seen_.size() >= kMaxSeen) seen_.clear();
-  return !seen_.insert(Key(order, prefix, Kind::Plain)).second;
+  return !seen_.insert(Key(order, prefix, std::nullopt)).second;
 }
 
 }  // namespace quiver

@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <tuple>
@@ -76,9 +77,9 @@ class ScanCache {
     std::shared_ptr<const Range> range;
     uint64_t last_use = 0;
   };
-  // An index's range under a prefix, or a predicate range (with its lead index) under POSG's prefix p.
-  enum class Kind : uint8_t { Plain, BySubject, ByObject };
-  using Key = std::tuple<IndexOrder, std::string, Kind>;
+  // An index's range under a prefix (no lookup), or a predicate range (with its lead index) under POSG's
+  // prefix p.
+  using Key = std::tuple<IndexOrder, std::string, std::optional<Lookup>>;
   static Key predicate_key(TermId p, Lookup lookup);
   std::shared_ptr<const Range> find_locked(const Key& key, uint64_t sequence);
   void add_locked(const Key& key, std::shared_ptr<const Range> range);
@@ -95,7 +96,7 @@ class ScanCache {
     uint64_t predicate_quads = 0;  // asked when the count reaches kMinLookups
   };
   static constexpr uint64_t kMinLookups = 1024;
-  std::map<std::pair<TermId, Lookup>, Lookups> lookups_;
+  std::map<std::pair<TermId, Lookup>, Lookups> lookups_;  // forgotten wholesale past kMaxSeen too
   size_t budget_, used_ = 0;
   uint64_t clock_ = 0;
 };
