@@ -54,6 +54,13 @@ void QueryContext::seek(std::optional<QuadCursor>& cursor, const QuadPattern& pa
     cursor.emplace(acquire_cursor(pattern));
 }
 
+std::optional<PredicateLookup> QueryContext::predicate_lookup(TermId p, bool by_subject, bool make) {
+  QuadCursor cursor = acquire_cursor(QuadPattern{std::nullopt, p, std::nullopt, std::nullopt, std::nullopt});
+  auto lookup = cursor.lookup_predicate(p, by_subject, make);
+  release_cursor(std::move(cursor));
+  return lookup;
+}
+
 std::optional<TermId> QueryContext::single_graph(std::optional<TermId> graph) const {
   if (graph) return graph;
   if (dataset_.union_default || dataset_.default_graphs.size() != 1) return std::nullopt;

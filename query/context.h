@@ -63,6 +63,9 @@ class QueryContext {
   // Positions `cursor` on `pattern`: re-seeks the one an operator keeps between rows, or acquires it.
   void seek(std::optional<QuadCursor>& cursor, const QuadPattern& pattern);
 
+  // Predicate `p`'s quads in memory by subject (or by object): QuadCursor::lookup_predicate().
+  std::optional<PredicateLookup> predicate_lookup(TermId p, bool by_subject, bool make);
+
   // The active graph when it is one graph: `graph` inside GRAPH, else the dataset's default graph when it
   // is a single graph (a union of several has no single index range). Nullopt otherwise.
   std::optional<TermId> single_graph(std::optional<TermId> graph) const;

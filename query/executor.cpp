@@ -350,26 +350,20 @@ class BgpStream : public RowStream {
 
 // ---- generic streams --------------------------------------------------------------------------------------
 
-// The materialized rows compatible with an input row, merged with it.
+// A probe's matches: the rows of a right side evaluated once that are compatible with an input row.
 class CandidateStream : public RowStream {
  public:
-  CandidateStream(QueryContext& ctx, MaterializedRows& rows, Row input)
-      : ctx_(ctx), rows_(rows), candidates_(rows.candidates(input)), input_(std::move(input)) {}
+  CandidateStream(QueryContext& ctx, Matches matches, Row input)
+      : ctx_(ctx), matches_(matches), input_(std::move(input)) {}
   bool next(Row& out) override {
-    while (i_ < candidates_.size()) {
-      ctx_.check_deadline();
-      out = input_;
-      if (merge_compatible(out, rows_.row(candidates_[i_++]))) return true;
-    }
-    return false;
+    ctx_.check_deadline();
+    return matches_.next(input_, out);
   }
 
  private:
   QueryContext& ctx_;
-  const MaterializedRows& rows_;
-  std::span<const uint32_t> candidates_;
+  Matches matches_;
   Row input_;
-  size_t i_ = 0;
 };
 
 class OwnedRowsStream : public RowStream {
@@ -413,9 +407,9 @@ class LeftJoinStream : public RowStream {
       : ex_(ex), node_(node), left_(std::move(left)), graph_(graph) {}
   bool next(Row& out) override {
     for (;;) {
-      if (hashed_ || inner_) {
-        if (hashed_ ? next_candidate(out) : next_inner(out)) return true;
-        hashed_ = nullptr;
+      if (matches_ || inner_) {
+        if (matches_ ? next_match(out) : next_inner(out)) return true;
+        matches_.reset();
         inner_.reset();
         if (!matched_) {
           out = row_;
@@ -424,13 +418,8 @@ class LeftJoinStream : public RowStream {
       }
       if (!left_->next(row_)) return false;
       matched_ = false;
-      // A hashed right side is probed here rather than through a stream per left row.
-      if ((hashed_ = ex_.hashed(*node_.right, row_, graph_))) {
-        candidates_ = hashed_->candidates(row_);
-        candidate_ = 0;
-      } else {
-        inner_ = ex_.open(*node_.right, row_, graph_);
-      }
+      // A right side evaluated once is probed here rather than through a stream per left row.
+      if (!(matches_ = ex_.probed(*node_.right, row_, graph_))) inner_ = ex_.open(*node_.right, row_, graph_);
     }
   }
 
@@ -444,12 +433,10 @@ class LeftJoinStream : public RowStream {
     }
     return false;
   }
-  bool next_candidate(Row& out) {
-    while (candidate_ < candidates_.size()) {
-      ex_.context().check_deadline();
-      out = row_;
-      if (merge_compatible(out, hashed_->row(candidates_[candidate_++])) &&
-          ex_.holds(node_.exprs, out, graph_)) {
+  bool next_match(Row& out) {
+    ex_.context().check_deadline();
+    while (matches_->next(row_, out)) {
+      if (ex_.holds(node_.exprs, out, graph_)) {
         ex_.count_row(*node_.right);
         matched_ = true;
         return true;
@@ -462,9 +449,7 @@ class LeftJoinStream : public RowStream {
   std::unique_ptr<RowStream> left_;
   std::optional<TermId> graph_;
   std::unique_ptr<RowStream> inner_;
-  MaterializedRows* hashed_ = nullptr;
-  std::span<const uint32_t> candidates_;
-  size_t candidate_ = 0;
+  std::optional<Matches> matches_;
   Row row_;
   bool matched_ = false;
 };
@@ -1093,7 +1078,7 @@ std::optional<Term> Executor::eval(const Expr& e, const Row& row, std::optional<
 }
 
 MaterializedRows& Executor::materialize(const Node& node, std::optional<TermId> graph) {
-  Correlated& c = correlated_[std::make_pair(&node, graph.value_or(kUnbound))];
+  Correlated& c = correlated(node, graph);
   if (c.rows) return *c.rows;
   auto stream = build(node, ctx_.empty_row(), graph);  // not counted: the probes' output is
   return c.rows.emplace(*stream, ctx_);
@@ -1151,19 +1136,95 @@ double Executor::estimate(const Node& node) {
   return it->second;
 }
 
-MaterializedRows* Executor::materialized_if_cheaper(const Node& node, std::optional<TermId> graph) {
-  Correlated& c = correlated_[std::make_pair(&node, graph.value_or(kUnbound))];
+std::optional<Matches> Executor::probed_if_cheaper(Correlated& c, const Node& node, const Row& input,
+                                                   std::optional<TermId> graph) {
+  if (PatternLookup* lookup = pattern_lookup(c, node, input, graph, false)) return Matches(*lookup, input);
   if (!c.rows) {
     c.probes += 1;
-    if (c.probes * kProbeCost < estimate(node) * kMaterializedRowCost) return nullptr;
+    if (c.probes * kProbeCost < estimate(node) * kMaterializedRowCost) return std::nullopt;
+    if (PatternLookup* lookup = pattern_lookup(c, node, input, graph, true)) return Matches(*lookup, input);
     auto stream = build(node, ctx_.empty_row(), graph);  // not counted: the probes' output is
     c.rows.emplace(*stream, ctx_);
   }
-  return &*c.rows;
+  return Matches(*c.rows, input);
+}
+
+Executor::Correlated& Executor::correlated(const Node& node, std::optional<TermId> graph) {
+  const auto key = std::make_pair(&node, graph.value_or(kUnbound));
+  if (!last_correlated_ || last_correlated_->first != key)
+    last_correlated_ = &*correlated_.try_emplace(key).first;
+  return last_correlated_->second;
+}
+
+PatternLookup* Executor::pattern_lookup(Correlated& c, const Node& node, const Row& input,
+                                        std::optional<TermId> graph, bool make) {
+  if (c.lookup) return c.lookup->applies(input) ? &*c.lookup : nullptr;
+  if (node.kind != Node::Kind::Bgp || node.triples.size() != 1 || (c.lookup_asked && !make)) return nullptr;
+  const TriplePattern& t = node.triples[0];
+  const bool by_subject = t.s.var && input[*t.s.var] != kUnbound;
+  const PatternTerm& lead = by_subject ? t.s : t.o;
+  c.lookup_asked = true;
+  const std::optional<TermId> g = ctx_.single_graph(graph);
+  if (t.p.var || !g || !lead.var || input[*lead.var] == kUnbound) return nullptr;
+  const PatternTerm& other = by_subject ? t.o : t.s;
+  PatternLookup::Position position{other.var};
+  if (!other.var) {
+    auto id = ctx_.constant_id(other);
+    if (!id) return nullptr;
+    position.id = *id;
+  }
+  // Making the predicate's lookup reads all of it: worth it when the pattern reads all of it anyway.
+  if (make && !other.var) return nullptr;
+  const auto p = ctx_.constant_id(t.p);
+  if (!p) return nullptr;
+  auto quads = ctx_.predicate_lookup(*p, by_subject, make);
+  if (!quads) return nullptr;
+  c.lookup.emplace(std::move(*quads), *lead.var, position, by_subject, *g);
+  return &*c.lookup;
+}
+
+bool PatternLookup::matches(const Quad& q, const Row& probe) const {
+  // The lead is bound in the probe and equal to the candidate's: only the other position is left to check.
+  const TermId value = by_subject_ ? q.o : q.s;
+  if (q.g != graph_) return false;
+  if (!other_.var) return other_.id == value;
+  return probe[*other_.var] == kUnbound || probe[*other_.var] == value;
+}
+
+bool PatternLookup::merge(const Quad& q, Row& out) const {
+  if (!matches(q, out)) return false;
+  if (other_.var) out[*other_.var] = by_subject_ ? q.o : q.s;
+  return true;
+}
+
+bool Matches::any(const Row& probe) const {
+  for (uint32_t i : indexes_)
+    if (compatible(probe, rows_->row(i))) return true;
+  for (const Quad& q : quads_)
+    if (lookup_->matches(q, probe)) return true;
+  return false;
+}
+
+bool Matches::next(const Row& probe, Row& out) {
+  for (; !indexes_.empty(); indexes_ = indexes_.subspan(1)) {
+    out = probe;
+    if (merge_compatible(out, rows_->row(indexes_.front()))) {
+      indexes_ = indexes_.subspan(1);
+      return true;
+    }
+  }
+  for (; !quads_.empty(); quads_ = quads_.subspan(1)) {
+    out = probe;
+    if (lookup_->merge(quads_.front(), out)) {
+      quads_ = quads_.subspan(1);
+      return true;
+    }
+  }
+  return false;
 }
 
 void Executor::expect_probes(const Node& node, std::optional<TermId> graph, double rows) {
-  Correlated& c = correlated_[std::make_pair(&node, graph.value_or(kUnbound))];
+  Correlated& c = correlated(node, graph);
   c.probes = std::max(c.probes, rows);
 }
 
@@ -1193,21 +1254,28 @@ class CountingStream : public RowStream {
 
 }  // namespace
 
-MaterializedRows* Executor::hashed(const Node& node, const Row& input, std::optional<TermId> graph) {
+std::optional<Matches> Executor::probed(const Node& node, const Row& input, std::optional<TermId> graph) {
+  Correlated& c = correlated(node, graph);
+  if (c.lookup && c.lookup->applies(input) && !profiling_) return Matches(*c.lookup, input);  // most probes
   bool empty = std::all_of(input.begin(), input.end(), [](TermId id) { return id == kUnbound; });
-  if (empty) return nullptr;
-  MaterializedRows* rows =
-      substitution_safe(node) ? materialized_if_cheaper(node, graph) : &materialize(node, graph);
-  if (rows && profiling_) {
-    note(node, "hash join: evaluated once (" + std::to_string(rows->size()) + " rows), probed per input row");
-    ++profiles_[&node].opens;
-  }
-  return rows;
+  if (empty) return std::nullopt;
+  auto matches = substitution_safe(node) ? probed_if_cheaper(c, node, input, graph)
+                                         : Matches(materialize(node, graph), input);
+  if (matches) note_probed(node, c);
+  return matches;
+}
+
+void Executor::note_probed(const Node& node, const Correlated& c) {
+  if (!profiling_) return;
+  note(node, c.lookup ? "lookup join: the predicate's quads in memory, looked up per input row"
+                      : "hash join: evaluated once (" + std::to_string(c.rows->size()) +
+                            " rows), probed per input row");
+  ++profiles_[&node].opens;
 }
 
 std::unique_ptr<RowStream> Executor::open(const Node& node, const Row& input, std::optional<TermId> graph) {
-  if (MaterializedRows* rows = hashed(node, input, graph)) {
-    auto stream = std::make_unique<CandidateStream>(ctx_, *rows, input);
+  if (auto matches = probed(node, input, graph)) {
+    auto stream = std::make_unique<CandidateStream>(ctx_, *matches, input);
     if (!profiling_) return stream;
     return std::make_unique<CountingStream>(std::move(stream), profiles_[&node].rows);
   }
@@ -1215,14 +1283,15 @@ std::unique_ptr<RowStream> Executor::open(const Node& node, const Row& input, st
 }
 
 bool Executor::exists(const Node& node, const Row& row, std::optional<TermId> graph) {
-  MaterializedRows* m = substitution_safe(node) ? materialized_if_cheaper(node, graph) : nullptr;
-  if (!m) {
-    Row out;
-    return direct(node, row, graph)->next(out);
+  if (substitution_safe(node)) {
+    Correlated& c = correlated(node, graph);
+    if (auto matches = probed_if_cheaper(c, node, row, graph)) {
+      note_probed(node, c);
+      return matches->any(row);
+    }
   }
-  for (uint32_t i : m->candidates(row))
-    if (compatible(row, m->row(i))) return true;
-  return false;
+  Row out;
+  return direct(node, row, graph)->next(out);
 }
 
 const Executor::Profile* Executor::profile(const Node& node) const {

@@ -54,6 +54,52 @@ class MaterializedRows {
   const HashIndex* last_index_ = nullptr;
 };
 
+// One triple pattern with a constant predicate, probed by its subject (or object) variable in the
+// predicate's quads kept in memory (PredicateLookup). Hashing the pattern's rows is work every query does
+// again; the predicate's lookup is made once per state of the store.
+class PatternLookup {
+ public:
+  // The pattern's other two positions: a variable or a constant's id.
+  struct Position {
+    std::optional<VarId> var;
+    TermId id = kUnbound;
+  };
+  PatternLookup(PredicateLookup quads, VarId lead, Position other, bool by_subject, TermId graph)
+      : quads_(std::move(quads)), lead_(lead), other_(other), by_subject_(by_subject), graph_(graph) {}
+  // Whether `probe` binds the lead variable.
+  bool applies(const Row& probe) const { return probe[lead_] != kUnbound; }
+  // The quads that may match `probe`, which binds the lead variable.
+  std::span<const Quad> candidates(const Row& probe) { return quads_.find(probe[lead_]); }
+  // Whether a candidate matches the pattern and agrees with `probe`.
+  bool matches(const Quad& q, const Row& probe) const;
+  // Binds the pattern's variables in `out` (the probe row) from a candidate; false when it does not match.
+  bool merge(const Quad& q, Row& out) const;
+
+ private:
+  PredicateLookup quads_;
+  VarId lead_;
+  Position other_;
+  bool by_subject_;
+  TermId graph_;
+};
+
+// One probe of a right side evaluated once: its candidates for an input row, each merged with the row.
+class Matches {
+ public:
+  Matches(MaterializedRows& rows, const Row& probe) : rows_(&rows), indexes_(rows.candidates(probe)) {}
+  Matches(PatternLookup& lookup, const Row& probe) : lookup_(&lookup), quads_(lookup.candidates(probe)) {}
+  // Sets `out` to `probe` merged with the next candidate compatible with it; false when none is left.
+  bool next(const Row& probe, Row& out);
+  // Whether any candidate is compatible with `probe` (EXISTS).
+  bool any(const Row& probe) const;
+
+ private:
+  const MaterializedRows* rows_ = nullptr;
+  std::span<const uint32_t> indexes_;
+  const PatternLookup* lookup_ = nullptr;
+  std::span<const Quad> quads_;
+};
+
 class Executor {
  public:
   explicit Executor(QueryContext& ctx);
@@ -80,10 +126,10 @@ class Executor {
   MaterializedRows& materialize(const Node& node, std::optional<TermId> graph);
 
   std::unique_ptr<RowStream> direct(const Node& node, const Row& input, std::optional<TermId> graph);
-  // The rows of `node` hashed for probing, when open() would probe them for `input` rather than evaluate
-  // `node` with it substituted; nullptr otherwise. An operator that probes them itself reports its output
-  // with count_row().
-  MaterializedRows* hashed(const Node& node, const Row& input, std::optional<TermId> graph);
+  // The rows of `node` compatible with `input`, found by probing `node` evaluated once, when open() would
+  // do that rather than evaluate `node` with `input` substituted; nullopt otherwise. An operator that
+  // probes them itself reports its output with count_row().
+  std::optional<Matches> probed(const Node& node, const Row& input, std::optional<TermId> graph);
   void count_row(const Node& node) {
     if (profiling_) ++profiles_[&node].rows;
   }
@@ -117,11 +163,23 @@ class Executor {
 
   struct Correlated {
     std::optional<MaterializedRows> rows;
-    double probes = 0;  // input rows substituted so far, or expected
+    std::optional<PatternLookup> lookup;
+    bool lookup_asked = false;  // whether the store was asked for `lookup` without making it
+    double probes = 0;          // input rows substituted so far, or expected
   };
-  // Rent or buy: null (substitute) while the probes so far cost less than evaluating the pattern alone
-  // would, then its rows, materialized once. One lookup of the correlated entry per probe.
-  MaterializedRows* materialized_if_cheaper(const Node& node, std::optional<TermId> graph);
+  // Rent or buy, for a node that substitution_safe() allows to run either way: nullopt (substitute) while
+  // the probes so far cost less than evaluating the node alone would, then its rows, evaluated once; from
+  // the first probe a pattern whose predicate is in memory is looked up there.
+  std::optional<Matches> probed_if_cheaper(Correlated& c, const Node& node, const Row& input,
+                                           std::optional<TermId> graph);
+  // The node's PatternLookup for `input` when the node is one pattern that can be looked up by a variable
+  // `input` binds, and the store has (or, with `make`, now makes) its predicate's quads in memory.
+  PatternLookup* pattern_lookup(Correlated& c, const Node& node, const Row& input,
+                                std::optional<TermId> graph, bool make);
+  // EXPLAIN: notes how a probed node ran.
+  void note_probed(const Node& node, const Correlated& c);
+  // The correlated entry of `node` in `graph`. Asked once per probe, so the last one is kept at hand.
+  Correlated& correlated(const Node& node, std::optional<TermId> graph);
   // Tells that about `rows` input rows are on their way to `node` (the estimate of the operator's left
   // side), so a pattern cheaper to evaluate once is materialized at the first probe.
   void expect_probes(const Node& node, std::optional<TermId> graph, double rows);
@@ -131,6 +189,7 @@ class Executor {
   ExpressionEvaluator evaluator_;
   std::optional<TermId> active_graph_;  // of the expression being evaluated
   std::map<std::pair<const Node*, TermId>, Correlated> correlated_;
+  std::pair<const std::pair<const Node*, TermId>, Correlated>* last_correlated_ = nullptr;
   std::map<const Node*, double> estimates_;
   std::map<const Node*, NodePtr> splits_;                           // owns the Join trees that hash-join BGPs
   std::map<std::pair<const Node*, size_t>, NodePtr> reduced_bgps_;  // owns without_pattern()'s BGPs

@@ -7,13 +7,13 @@
 
 namespace quiver {
 
-std::shared_ptr<const ScanCache::Range> ScanCache::find(IndexOrder order, const std::string& prefix,
-                                                        uint64_t sequence) {
+std::shared_ptr<const CachedRange> ScanCache::find(IndexOrder order, const std::string& prefix,
+                                                   uint64_t sequence) {
   std::lock_guard lock(mutex_);
   return find_locked(Key(order, prefix, std::nullopt), sequence);
 }
 
-void ScanCache::add(IndexOrder order, const std::string& prefix, std::shared_ptr<const Range> range) {
+void ScanCache::add(IndexOrder order, const std::string& prefix, std::shared_ptr<const CachedRange> range) {
   std::lock_guard lock(mutex_);
   add_locked(Key(order, prefix, std::nullopt), std::move(range));
 }
@@ -22,7 +22,7 @@ ScanCache::Key ScanCache::predicate_key(TermId p, Lookup lookup) {
   return Key(IndexOrder::POSG, keys::id_key(p), lookup);
 }
 
-void ScanCache::LeadIndex::build(const std::vector<Quad>& quads, TermId Quad::*lead) {
+void LeadIndex::build(const std::vector<Quad>& quads, TermId Quad::*lead) {
   size_t runs = 0;
   for (size_t i = 0; i < quads.size(); ++i) runs += i == 0 || quads[i].*lead != quads[i - 1].*lead;
   const size_t capacity = std::bit_ceil(std::max<size_t>(2 * runs, 16));  // at most half full
@@ -37,7 +37,7 @@ void ScanCache::LeadIndex::build(const std::vector<Quad>& quads, TermId Quad::*l
   }
 }
 
-std::pair<size_t, size_t> ScanCache::LeadIndex::find(TermId lead) const {
+std::pair<size_t, size_t> LeadIndex::find(TermId lead) const {
   for (size_t h = (lead * 0x9E3779B97F4A7C15ull) >> shift; slots[h].count; h = (h + 1) & (slots.size() - 1))
     if (slots[h].lead == lead) return {slots[h].begin, slots[h].begin + slots[h].count};
   return {0, 0};
@@ -62,12 +62,17 @@ ScanCache::PredicateRange ScanCache::find_predicate(TermId p, Lookup lookup, uin
   return {nullptr, worth};
 }
 
-void ScanCache::add_predicate(TermId p, Lookup lookup, std::shared_ptr<const Range> range) {
+std::shared_ptr<const CachedRange> ScanCache::find_predicate(TermId p, Lookup lookup, uint64_t sequence) {
+  std::lock_guard lock(mutex_);
+  return find_locked(predicate_key(p, lookup), sequence);
+}
+
+void ScanCache::add_predicate(TermId p, Lookup lookup, std::shared_ptr<const CachedRange> range) {
   std::lock_guard lock(mutex_);
   add_locked(predicate_key(p, lookup), std::move(range));
 }
 
-std::shared_ptr<const ScanCache::Range> ScanCache::find_locked(const Key& key, uint64_t sequence) {
+std::shared_ptr<const CachedRange> ScanCache::find_locked(const Key& key, uint64_t sequence) {
   auto it = slots_.find(key);
   if (it == slots_.end()) return nullptr;
   if (it->second.range->sequence != sequence) {
@@ -81,7 +86,7 @@ std::shared_ptr<const ScanCache::Range> ScanCache::find_locked(const Key& key, u
   return it->second.range;
 }
 
-void ScanCache::add_locked(const Key& key, std::shared_ptr<const Range> range) {
+void ScanCache::add_locked(const Key& key, std::shared_ptr<const CachedRange> range) {
   const size_t size = bytes(*range);
   if (size > budget_) return;
   if (auto it = slots_.find(key); it != slots_.end()) {

@@ -21,34 +21,36 @@
 
 namespace quiver {
 
+// Where each value of a range's leading position (its lead: a predicate range's subject or object) starts
+// and how many quads have it. Open addressing on the id: a lookup reads one slot, usually, where a binary
+// search over a large range would miss the processor's caches a dozen times.
+struct LeadIndex {
+  struct Slot {
+    TermId lead = 0;
+    uint32_t begin = 0, count = 0;  // count 0: a free slot
+  };
+  std::vector<Slot> slots;
+  int shift = 64;
+  void build(const std::vector<Quad>& quads, TermId Quad::*lead);
+  std::pair<size_t, size_t> find(TermId lead) const;  // the run's [begin, end); empty when absent
+};
+
+// The quads under one prefix of one index, in that index's order, as of one sequence number.
+struct CachedRange {
+  uint64_t sequence = 0;
+  std::vector<Quad> quads;
+  LeadIndex leads;  // predicate ranges only
+};
+
 class ScanCache {
  public:
-  // Where each value of a range's leading position (its lead: a predicate range's subject or object)
-  // starts and how many quads have it. Open addressing on the id: a lookup reads one slot, usually, where a
-  // binary search over a large range would miss the processor's caches a dozen times.
-  struct LeadIndex {
-    struct Slot {
-      TermId lead = 0;
-      uint32_t begin = 0, count = 0;  // count 0: a free slot
-    };
-    std::vector<Slot> slots;
-    int shift = 64;
-    void build(const std::vector<Quad>& quads, TermId Quad::*lead);
-    std::pair<size_t, size_t> find(TermId lead) const;  // the run's [begin, end); empty when absent
-  };
-  // The quads under one prefix of one index, in that index's order, as of one sequence number.
-  struct Range {
-    uint64_t sequence = 0;
-    std::vector<Quad> quads;
-    LeadIndex leads;  // predicate ranges only
-  };
   // Ranges smaller than this are not worth an entry: a seek reads them as fast.
   static constexpr size_t kMinQuads = 4096;
 
   explicit ScanCache(size_t budget_bytes) : budget_(budget_bytes) {}
 
-  std::shared_ptr<const Range> find(IndexOrder order, const std::string& prefix, uint64_t sequence);
-  void add(IndexOrder order, const std::string& prefix, std::shared_ptr<const Range> range);
+  std::shared_ptr<const CachedRange> find(IndexOrder order, const std::string& prefix, uint64_t sequence);
+  void add(IndexOrder order, const std::string& prefix, std::shared_ptr<const CachedRange> range);
   // Whether a range of this many quads could be kept at all (recording stops past it).
   bool fits(size_t quads) const {
     return quads * sizeof(Quad) <= budget_ / 4 && quads <= UINT32_MAX;  // LeadIndex counts in 32 bits
@@ -63,27 +65,30 @@ class ScanCache {
   // memory instead of sought in RocksDB, a seek costing about as much as reading ten quads: the range is
   // worth making once the lookups counted since the last one add up to a tenth of its quads.
   enum class Lookup : uint8_t { BySubject, ByObject };
+  static Lookup lookup_by(bool by_subject) { return by_subject ? Lookup::BySubject : Lookup::ByObject; }
   struct PredicateRange {
-    std::shared_ptr<const Range> range;  // null: not kept
-    bool worth_making = false;           // then the caller should make it (add_predicate)
+    std::shared_ptr<const CachedRange> range;  // null: not kept
+    bool worth_making = false;                 // then the caller should make it (add_predicate)
   };
   // Counts a lookup; `predicate_quads` tells the size of the predicate, asked once per round of lookups.
   PredicateRange find_predicate(TermId p, Lookup lookup, uint64_t sequence,
                                 const std::function<uint64_t()>& predicate_quads);
-  void add_predicate(TermId p, Lookup lookup, std::shared_ptr<const Range> range);
+  // The predicate range if kept, without counting a lookup.
+  std::shared_ptr<const CachedRange> find_predicate(TermId p, Lookup lookup, uint64_t sequence);
+  void add_predicate(TermId p, Lookup lookup, std::shared_ptr<const CachedRange> range);
 
  private:
   struct Slot {
-    std::shared_ptr<const Range> range;
+    std::shared_ptr<const CachedRange> range;
     uint64_t last_use = 0;
   };
   // An index's range under a prefix (no lookup), or a predicate range (with its lead index) under POSG's
   // prefix p.
   using Key = std::tuple<IndexOrder, std::string, std::optional<Lookup>>;
   static Key predicate_key(TermId p, Lookup lookup);
-  std::shared_ptr<const Range> find_locked(const Key& key, uint64_t sequence);
-  void add_locked(const Key& key, std::shared_ptr<const Range> range);
-  static size_t bytes(const Range& r) {
+  std::shared_ptr<const CachedRange> find_locked(const Key& key, uint64_t sequence);
+  void add_locked(const Key& key, std::shared_ptr<const CachedRange> range);
+  static size_t bytes(const CachedRange& r) {
     return r.quads.size() * sizeof(Quad) + r.leads.slots.size() * sizeof(LeadIndex::Slot);
   }
 

@@ -80,9 +80,9 @@ struct QuadCursor::UpperBound {
 
 // A scan served from a range kept in memory, or one recording its whole prefix for the cache.
 struct QuadCursor::Memory {
-  std::shared_ptr<const ScanCache::Range> range;     // set: the scan reads this array
-  std::shared_ptr<const ScanCache::Range> previous;  // during a seek: the range read before, if any
-  size_t pos = 0, begin = 0, end = 0;                // current entry: quads[pos] (descending: quads[pos - 1])
+  std::shared_ptr<const CachedRange> range;     // set: the scan reads this array
+  std::shared_ptr<const CachedRange> previous;  // during a seek: the range read before, if any
+  size_t pos = 0, begin = 0, end = 0;           // current entry: quads[pos] (descending: quads[pos - 1])
   // Every key under the prefix so far, while `recording`. The buffer is reused across seeks: correlated
   // patterns re-seek once per row, and only a range that reaches the cache takes it away.
   bool recording = false;
@@ -102,7 +102,7 @@ struct QuadCursor::Memory {
   struct {
     TermId p = 0;
     bool by_subject = false;
-    std::shared_ptr<const ScanCache::Range> range;
+    std::shared_ptr<const CachedRange> range;
   } predicate;
 };
 
@@ -190,7 +190,7 @@ bool QuadCursor::read_prefix(IndexOrder order, const std::string& prefix, std::v
 }
 
 bool QuadCursor::cache_whole_prefix(uint64_t sequence) {
-  auto range = std::make_shared<ScanCache::Range>();
+  auto range = std::make_shared<CachedRange>();
   range->sequence = sequence;
   if (!read_prefix(order_, prefix_, range->quads)) return false;
   store_->scan_cache_->add(order_, prefix_, range);
@@ -209,7 +209,7 @@ bool QuadCursor::seek_in_predicate(uint64_t sequence) {
     search_predicate_range();
     return true;
   }
-  const auto lookup = by_subject ? ScanCache::Lookup::BySubject : ScanCache::Lookup::ByObject;
+  const auto lookup = ScanCache::lookup_by(by_subject);
   ScanCache& cache = *store_->scan_cache_;
   auto found = cache.find_predicate(*pattern.p, lookup, sequence, [&] {
     return store_->estimate_matches(QuadPattern{std::nullopt, pattern.p, std::nullopt, std::nullopt},
@@ -217,23 +217,63 @@ bool QuadCursor::seek_in_predicate(uint64_t sequence) {
   });
   m.previous.reset();
   m.range = std::move(found.range);
-  if (!m.range && found.worth_making) {
-    const std::string prefix = keys::id_key(*pattern.p);
-    auto made = std::make_shared<ScanCache::Range>();
-    made->sequence = sequence;
-    if (auto by_object = cache.find(IndexOrder::POSG, prefix, sequence))
-      made->quads = by_object->quads;
-    else if (!read_prefix(IndexOrder::POSG, prefix, made->quads))
-      return false;
-    if (by_subject) radix_sort<IndexOrder::SPOG>(made->quads.data(), made->quads.data() + made->quads.size());
-    made->leads.build(made->quads, by_subject ? &Quad::s : &Quad::o);
-    cache.add_predicate(*pattern.p, lookup, made);
-    m.range = std::move(made);
-  }
+  if (!m.range && found.worth_making) m.range = make_predicate_range(*pattern.p, by_subject, sequence);
   if (!m.range) return false;
   memo = {*pattern.p, by_subject, m.range};
   search_predicate_range();
   return true;
+}
+
+std::shared_ptr<const CachedRange> QuadCursor::make_predicate_range(TermId p, bool by_subject,
+                                                                    uint64_t sequence) {
+  const std::string prefix = keys::id_key(p);
+  auto made = std::make_shared<CachedRange>();
+  made->sequence = sequence;
+  ScanCache& cache = *store_->scan_cache_;
+  if (auto by_object = cache.find(IndexOrder::POSG, prefix, sequence))
+    made->quads = by_object->quads;
+  else if (!read_prefix(IndexOrder::POSG, prefix, made->quads))
+    return nullptr;
+  if (by_subject) radix_sort<IndexOrder::SPOG>(made->quads.data(), made->quads.data() + made->quads.size());
+  made->leads.build(made->quads, by_subject ? &Quad::s : &Quad::o);
+  cache.add_predicate(p, ScanCache::lookup_by(by_subject), made);
+  return made;
+}
+
+std::optional<PredicateLookup> QuadCursor::lookup_predicate(TermId p, bool by_subject, bool make) {
+  if (!cache_sequence_) return std::nullopt;
+  const auto lookup = ScanCache::lookup_by(by_subject);
+  auto range = store_->scan_cache_->find_predicate(p, lookup, *cache_sequence_);
+  if (!range && make) range = make_predicate_range(p, by_subject, *cache_sequence_);
+  if (!range) return std::nullopt;
+  return PredicateLookup(std::move(range), by_subject);
+}
+
+PredicateLookup::PredicateLookup(std::shared_ptr<const CachedRange> range, bool by_subject)
+    : range_(std::move(range)), lead_(by_subject ? &Quad::s : &Quad::o) {}
+
+std::span<const Quad> PredicateLookup::find(TermId lead) {
+  const std::vector<Quad>& quads = range_->quads;
+  const std::span<const Quad> all(quads);
+  if (lead > last_ || next_ == 0) {  // a run of `lead` starts at next_ or later
+    const size_t limit = std::min(quads.size(), next_ + kForwardSteps);
+    size_t begin = next_;
+    while (begin < limit && quads[begin].*lead_ < lead) ++begin;
+    if (begin == quads.size() || (begin < limit && quads[begin].*lead_ > lead)) {  // absent
+      next_ = begin, last_ = lead;
+      return {};
+    }
+    size_t end = begin;
+    while (end < limit && quads[end].*lead_ == lead) ++end;
+    if (end < limit || end == quads.size()) {
+      next_ = end, last_ = lead;
+      return all.subspan(begin, end - begin);
+    }
+  }
+  const auto [begin, end] = range_->leads.find(lead);
+  if (begin == end) return {};
+  if (lead > last_) next_ = end, last_ = lead;
+  return all.subspan(begin, end - begin);
 }
 
 void QuadCursor::search_predicate_range() {
@@ -300,7 +340,7 @@ void QuadCursor::settle_in_memory() {
 void QuadCursor::finish_recording() {
   Memory& m = *memory_;
   if (m.recording && m.recorded.size() >= ScanCache::kMinQuads) {
-    auto range = std::make_shared<ScanCache::Range>();
+    auto range = std::make_shared<CachedRange>();
     range->sequence = m.recording_sequence;
     range->quads = std::move(m.recorded);
     store_->scan_cache_->add(order_, prefix_, std::move(range));

@@ -131,6 +131,28 @@ struct ReadSource {
   rocksdb::WriteBatchWithIndex* batch = nullptr;
 };
 
+struct CachedRange;
+
+// One predicate's quads in memory, found by subject (or by object): for an operator that looks a pattern
+// up once per row of a large input, where a seek per row costs more than reading the predicate once. Holds
+// the state of the store the cursor that made it reads.
+class PredicateLookup {
+ public:
+  PredicateLookup(std::shared_ptr<const CachedRange> range, bool by_subject);
+  // The quads with this subject, in SPOG order (with this object, in POSG order). Leads asked in
+  // increasing order (an input sorted by them: a merge join) are found by stepping forward from the
+  // previous one, through quads still in the processor's caches; others through the range's lead index.
+  std::span<const Quad> find(TermId lead);
+
+ private:
+  static constexpr size_t kForwardSteps = 16;
+  std::shared_ptr<const CachedRange> range_;
+  TermId Quad::*lead_;
+  // Every quad before `next_` has a lead at most `last_`, the lead last found.
+  size_t next_ = 0;
+  TermId last_ = 0;
+};
+
 // Iterates the quads matching a pattern in the order of the index chosen for it. seek() starts over with
 // another pattern on the same cursor, reusing its RocksDB iterators: joins re-seek one cursor per pattern
 // instead of opening an iterator per row.
@@ -152,6 +174,10 @@ class QuadCursor {
   // those that matches() are the pattern's.
   std::span<const Quad> take_in_memory();
   bool matches(const Quad& q) const;  // the pattern's positions outside the prefix
+  // Predicate `p`'s quads by subject (or by object) from the scan cache, where the cursor's reads may use
+  // it (not in a transaction's view). `make`: read and sort the predicate now when it is not there yet;
+  // nullopt when it is too large to keep.
+  std::optional<PredicateLookup> lookup_predicate(TermId p, bool by_subject, bool make);
 
  private:
   friend class Store;
@@ -173,6 +199,9 @@ class QuadCursor {
   // Serves a lookup with p and the subject or the object bound from the predicate's quads in memory
   // (ScanCache::find_predicate); false when it goes to RocksDB.
   bool seek_in_predicate(uint64_t sequence);
+  // Reads predicate `p`'s quads for lookups by subject (or by object) and hands them to the scan cache;
+  // null when they are too many to keep.
+  std::shared_ptr<const CachedRange> make_predicate_range(TermId p, bool by_subject, uint64_t sequence);
   void search_predicate_range();  // positions the cursor on the lookup's quads in the range
 
   const Store* store_;

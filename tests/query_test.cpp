@@ -223,6 +223,50 @@ TEST(QueryJoins, RangeScansFromCachedPrefixesMatchTheIndex) {
   }
 }
 
+// OPTIONAL, EXISTS and NOT EXISTS over one pattern, probed once per input row, look the pattern up in its
+// predicate's quads in memory: the answers must be the pattern's, by subject and by object, with a constant,
+// and without the quads of other graphs.
+TEST(QueryJoins, LookupJoinsAnswerLikeThePattern) {
+  TempDir dir;
+  constexpr int kItems = 3000;
+  std::string text;
+  int optional_rows = 0, labelled = 0;
+  for (int i = 0; i < kItems; ++i) {
+    const std::string x = "<http://e/i" + std::to_string(i) + "> ";
+    text += x + "<http://e/type> <http://e/Item> .\n";
+    const int labels = (i % 3 != 0) + (i % 4 == 0);  // in the default graph
+    if (i % 3 != 0) text += x + "<http://e/label> \"L" + std::to_string(i) + "\" .\n";
+    if (i % 4 == 0) text += x + "<http://e/label> \"M" + std::to_string(i) + "\" .\n";
+    if (i % 5 == 0) text += x + "<http://e/label> \"G" + std::to_string(i) + "\" <http://e/g> .\n";
+    // 7 is prime to kItems: the even items refer to every even item once.
+    if (i % 2 == 0) text += x + "<http://e/ref> <http://e/i" + std::to_string(i * 7 % kItems) + "> .\n";
+    optional_rows += std::max(labels, 1);
+    labelled += labels > 0;
+  }
+  auto store = store_with(dir, text);
+  auto count = [&](const std::string& where) {
+    std::string plan;
+    query::QueryOptions options;
+    options.plan = &plan;
+    const std::string csv =
+        run_format(*store, "PREFIX e: <http://e/> SELECT (COUNT(*) AS ?n) WHERE { " + where + " }",
+                   query::ResultFormat::Csv, options);
+    EXPECT_NE(plan.find("lookup join"), std::string::npos) << plan;
+    return csv;
+  };
+  auto expect = [](int n) { return "n\r\n" + std::to_string(n) + "\r\n"; };
+  for (int run = 0; run < 2; ++run) {  // the predicates' lookups made, then found
+    SCOPED_TRACE("run " + std::to_string(run));
+    EXPECT_EQ(count("?x e:type e:Item OPTIONAL { ?x e:label ?l }"), expect(optional_rows));
+    EXPECT_EQ(count("?x e:type e:Item FILTER EXISTS { ?x e:label ?l }"), expect(labelled));
+    EXPECT_EQ(count("?x e:type e:Item FILTER NOT EXISTS { ?x e:label ?l }"), expect(kItems - labelled));
+    EXPECT_EQ(count("?x e:type e:Item FILTER NOT EXISTS { ?y e:ref ?x }"), expect(kItems / 2));
+    EXPECT_EQ(count("?x e:type e:Item FILTER EXISTS { ?x e:label \"L7\" }"), expect(1));
+    EXPECT_EQ(count("?x e:type e:Item FILTER EXISTS { ?x e:label \"G10\" }"), expect(0));
+    EXPECT_EQ(count("?x e:type e:Item ; e:ref ?r FILTER EXISTS { ?x e:ref ?r }"), expect(kItems / 2));
+  }
+}
+
 // Patterns sharing a bound subject are matched against that subject's quads, read once: the answers must
 // be those of a seek per pattern, for hubs too (read by seeks), with bound objects and in named graphs.
 TEST(QueryJoins, StarsOnABoundSubjectMatchEveryPattern) {

@@ -4,6 +4,7 @@
 #include <rocksdb/db.h>
 
 #include <algorithm>
+#include <random>
 #include <set>
 
 #include "loader/loader.h"
@@ -199,6 +200,13 @@ TEST(Store, ScansMatchAFilteredFullScanForEveryBoundCombination) {
   EXPECT_EQ(scanned, default_count);
 }
 
+// Every quad a cursor has left to read, in its order.
+std::vector<Quad> read_all(QuadCursor cursor) {
+  std::vector<Quad> out;
+  for (; cursor.valid(); cursor.next()) out.push_back(cursor.quad());
+  return out;
+}
+
 // Index ranges a scan read whole are kept in memory for later scans of the same state: those must give
 // exactly what the index gives, in its order, forwards, backwards, by object interval and filtered by
 // graph; a write retires them for newer readers, while older snapshots keep their answers.
@@ -238,31 +246,26 @@ TEST(Store, RangesKeptInMemoryAnswerLikeTheIndexAndRetireOnWrites) {
       pattern(p2, c0, g, {}, true),
   };
 
-  auto read = [](QuadCursor c) {
-    std::vector<Quad> out;
-    for (; c.valid(); c.next()) out.push_back(c.quad());
-    return out;
-  };
   {
     ReadView view(*store);
     for (int round = 0; round < 2; ++round)  // the first reads the index (and records), the second memory
       for (size_t k = 0; k < patterns.size(); ++k) {
-        const auto expected = read(store->scan(patterns[k]));  // the latest state, never from memory
+        const auto expected = read_all(store->scan(patterns[k]));  // the latest state, never from memory
         ASSERT_GT(expected.size(), 100u);
-        EXPECT_EQ(read(view.scan(patterns[k])), expected) << "pattern " << k;
+        EXPECT_EQ(read_all(view.scan(patterns[k])), expected) << "pattern " << k;
       }
   }
   ReadView before(*store);
   const QuadPattern all_p1 = pattern(p1, {}, {}, {}, false);
-  EXPECT_EQ(read(before.scan(all_p1)).size(), 6000u);
+  EXPECT_EQ(read_all(before.scan(all_p1)).size(), 6000u);
   {
     auto txn = store->begin_transaction();
     txn->insert(Quad{*store->find(Term::iri("http://e/s1")), p1, lo, kDefaultGraph});
     txn->commit(false);
   }
   ReadView after(*store);
-  EXPECT_EQ(read(after.scan(all_p1)).size(), 6001u);
-  EXPECT_EQ(read(before.scan(all_p1)).size(), 6000u);
+  EXPECT_EQ(read_all(after.scan(all_p1)).size(), 6001u);
+  EXPECT_EQ(read_all(before.scan(all_p1)).size(), 6000u);
 }
 
 // A predicate looked up often by subject (or by object) is kept in memory sorted for those lookups: after
@@ -283,11 +286,6 @@ TEST(Store, PredicateLookupsFromMemoryAnswerLikeTheIndexAndRetireOnWrites) {
   const TermId p = *store->find(Term::iri("http://e/p")), g = *store->find(Term::iri("http://e/g"));
   auto subject = [&](int i) { return *store->find(Term::iri("http://e/s" + std::to_string(i))); };
   auto object = [&](int k) { return *store->find(Term::iri("http://e/o" + std::to_string(k))); };
-  auto read = [](QuadCursor c) {
-    std::vector<Quad> out;
-    for (; c.valid(); c.next()) out.push_back(c.quad());
-    return out;
-  };
   auto lookups = [&](int i) {
     std::vector<QuadPattern> out;
     out.push_back({subject(i), p, {}, {}});
@@ -305,24 +303,74 @@ TEST(Store, PredicateLookupsFromMemoryAnswerLikeTheIndexAndRetireOnWrites) {
       for (int i = 0; i < kSubjects; i += round == 2 ? 1 : 3) {
         const auto patterns = lookups(i);
         for (size_t k = 0; k < patterns.size(); ++k) {
-          const auto expected = read(store->scan(patterns[k]));  // the latest state, never from memory
+          const auto expected = read_all(store->scan(patterns[k]));  // the latest state, never from memory
           ASSERT_FALSE(expected.empty());
-          ASSERT_EQ(read(view.scan(patterns[k])), expected)
+          ASSERT_EQ(read_all(view.scan(patterns[k])), expected)
               << "round " << round << " subject " << i << " lookup " << k;
         }
       }
   }
   ReadView before(*store);
   const QuadPattern of_s1 = {subject(1), p, {}, {}};
-  const auto old_answer = read(before.scan(of_s1));
+  const auto old_answer = read_all(before.scan(of_s1));
   {
     auto txn = store->begin_transaction();
     txn->insert(Quad{subject(1), p, object(5), kDefaultGraph});
     txn->commit(false);
   }
   ReadView after(*store);
-  EXPECT_EQ(read(after.scan(of_s1)).size(), old_answer.size() + 1);
-  EXPECT_EQ(read(before.scan(of_s1)), old_answer);
+  EXPECT_EQ(read_all(after.scan(of_s1)).size(), old_answer.size() + 1);
+  EXPECT_EQ(read_all(before.scan(of_s1)), old_answer);
+}
+
+// A predicate's lookup finds each subject's (object's) quads as the index does, whatever the order of the
+// leads asked: increasing ones step forward, with small and large gaps, absent leads among them; others
+// go through the lead index.
+TEST(Store, PredicateLookupFindsEachLeadsQuadsInAnyOrder) {
+  TempDir dir;
+  auto store = Store::open(dir / "db");
+  std::string text;
+  for (int i = 0; i < 2000; ++i) {
+    const std::string s = "<http://e/s" + std::to_string(i) + "> ";
+    text += s + "<http://e/p> <http://e/o" + std::to_string(i % 13) + "> .\n";
+    if (i % 3 == 0) text += s + "<http://e/p> <http://e/o" + std::to_string(i % 5) + "> <http://e/g> .\n";
+    if (i % 2 == 0) text += s + "<http://e/q> \"q\" .\n";  // absent from p's lookups
+  }
+  load_text(*store, dir, "data.nq", text);
+  const TermId p = *store->find(Term::iri("http://e/p")), q = *store->find(Term::iri("http://e/q"));
+  std::vector<TermId> subjects, objects;
+  for (QuadCursor c = store->scan({{}, q, {}, {}}); c.valid(); c.next()) subjects.push_back(c.quad().s);
+  for (int i = 1; i < 2000; i += 2)
+    subjects.push_back(*store->find(Term::iri("http://e/s" + std::to_string(i))));
+  for (int k = 0; k < 15; ++k) objects.push_back(*store->find(Term::iri("http://e/o" + std::to_string(k))));
+  ReadView view(*store);
+  QuadCursor cursor = view.scan({{}, p, {}, {}});
+  EXPECT_FALSE(cursor.lookup_predicate(p, true, false)) << "not made before it is asked for";
+  for (const bool by_subject : {true, false}) {
+    std::vector<TermId> leads = by_subject ? subjects : objects;
+    std::sort(leads.begin(), leads.end());
+    const std::vector<TermId> ascending = leads;
+    std::vector<std::vector<TermId>> orders = {ascending, std::vector<TermId>(leads.rbegin(), leads.rend())};
+    std::vector<TermId> gaps, twice, shuffled = leads;
+    for (size_t i = 0; i < leads.size(); i += 1 + i % 40) gaps.push_back(leads[i]);  // gaps up to 40 leads
+    for (TermId lead : leads) twice.insert(twice.end(), {lead, lead});
+    std::mt19937 random(7);
+    std::shuffle(shuffled.begin(), shuffled.end(), random);
+    orders.insert(orders.end(), {gaps, twice, shuffled});
+    for (size_t o = 0; o < orders.size(); ++o) {
+      auto lookup = cursor.lookup_predicate(p, by_subject, true);
+      ASSERT_TRUE(lookup);
+      for (TermId lead : orders[o]) {
+        const QuadPattern pattern = by_subject ? QuadPattern{lead, p, {}, {}} : QuadPattern{{}, p, lead, {}};
+        const std::span<const Quad> found = lookup->find(lead);
+        ASSERT_EQ(std::vector<Quad>(found.begin(), found.end()), read_all(store->scan(pattern)))
+            << (by_subject ? "by subject" : "by object") << ", order " << o;
+      }
+    }
+  }
+  auto txn = store->begin_transaction();
+  EXPECT_FALSE(txn->view().scan({{}, p, {}, {}}).lookup_predicate(p, true, true))
+      << "a transaction's view reads its own writes: no ranges from the cache";
 }
 
 TEST(Store, StatisticsStayExactAcrossOverlappingLoads) {
