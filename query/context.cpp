@@ -54,11 +54,34 @@ void QueryContext::seek(std::optional<QuadCursor>& cursor, const QuadPattern& pa
     cursor.emplace(acquire_cursor(pattern));
 }
 
-std::optional<PredicateLookup> QueryContext::predicate_lookup(TermId p, bool by_subject, bool make) {
+template <class Use>
+auto QueryContext::with_cursor_on(TermId p, Use use) {
   QuadCursor cursor = acquire_cursor(QuadPattern{std::nullopt, p, std::nullopt, std::nullopt, std::nullopt});
-  auto lookup = cursor.lookup_predicate(p, by_subject, make);
+  auto result = use(cursor);
   release_cursor(std::move(cursor));
-  return lookup;
+  return result;
+}
+
+std::optional<PredicateLookup> QueryContext::predicate_lookup(TermId p, bool by_subject, bool make) {
+  return with_cursor_on(p, [&](QuadCursor& c) { return c.lookup_predicate(p, by_subject, make); });
+}
+
+void QueryContext::count_lookup(TermId p, bool by_subject) {
+  uint64_t& n = uncounted_lookups_[{p, by_subject}];
+  if (++n == kLookupRound) hand_over_lookups(p, by_subject, n);
+}
+
+void QueryContext::hand_over_lookups() {
+  for (auto& [key, n] : uncounted_lookups_)
+    if (n) hand_over_lookups(key.first, key.second, n);
+}
+
+void QueryContext::hand_over_lookups(TermId p, bool by_subject, uint64_t& n) {
+  with_cursor_on(p, [&](QuadCursor& c) {
+    c.count_predicate_lookups(p, by_subject, n);
+    return true;
+  });
+  n = 0;
 }
 
 std::optional<TermId> QueryContext::single_graph(std::optional<TermId> graph) const {

@@ -65,6 +65,11 @@ class QueryContext {
 
   // Predicate `p`'s quads in memory by subject (or by object): QuadCursor::lookup_predicate().
   std::optional<PredicateLookup> predicate_lookup(TermId p, bool by_subject, bool make);
+  // A lookup of `p` by subject (or object) served without a seek: counted towards keeping the predicate in
+  // memory (QuadCursor::count_predicate_lookups), in rounds so that the store's lock is rarely taken.
+  void count_lookup(TermId p, bool by_subject);
+  // Counts the lookups of this query not counted yet: once its rows are out.
+  void hand_over_lookups();
 
   // The active graph when it is one graph: `graph` inside GRAPH, else the dataset's default graph when it
   // is a single graph (a union of several has no single index range). Nullopt otherwise.
@@ -89,6 +94,11 @@ class QueryContext {
   size_t row_bytes() const { return variables_ * sizeof(TermId) + 48; }
 
  private:
+  // Calls `use` with a pooled cursor (on p's quads) for a call that needs a cursor but no scan.
+  template <class Use>
+  auto with_cursor_on(TermId p, Use use);
+  void hand_over_lookups(TermId p, bool by_subject, uint64_t& n);
+
   static constexpr TermId kLocalTag = TermId{0xF} << kPayloadBits;
   const ReadView& store_;
   size_t variables_;
@@ -99,6 +109,8 @@ class QueryContext {
   std::unordered_map<const PatternTerm*, std::optional<TermId>> constant_ids_;
   std::vector<QuadCursor> free_cursors_;
   std::map<std::array<TermId, 3>, uint64_t> estimates_;
+  std::map<std::pair<TermId, bool>, uint64_t> uncounted_lookups_;
+  static constexpr uint64_t kLookupRound = 256;
   std::chrono::steady_clock::time_point deadline_;
   const std::atomic<bool>* cancelled_;
   uint32_t ticks_ = 0;

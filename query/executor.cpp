@@ -242,6 +242,7 @@ class BgpStream : public RowStream {
     level.pattern = {pos(t.s), pos(t.p), pos(t.o), std::nullopt, std::nullopt};
     level.from_star = level.star && level.pattern.s && level.star->load(*level.pattern.s, star_graph_);
     if (level.from_star) {
+      ctx_.count_lookup(*level.pattern.p, true);  // towards the predicate's lookup, which the planner prefers
       level.star_pos = 0;
       level.open = true;
       return;
@@ -1146,6 +1147,7 @@ std::optional<Matches> Executor::probed_if_cheaper(Correlated& c, const Node& no
     auto stream = build(node, ctx_.empty_row(), graph);  // not counted: the probes' output is
     c.rows.emplace(*stream, ctx_);
   }
+  count_lookup(node, input);
   return Matches(*c.rows, input);
 }
 
@@ -1156,17 +1158,32 @@ Executor::Correlated& Executor::correlated(const Node& node, std::optional<TermI
   return last_correlated_->second;
 }
 
+namespace {
+// How a probe with `input` would look `node` up: when `node` is one pattern with a constant predicate and
+// `input` binds its subject variable (else its object variable), that pattern and the position.
+struct ProbeLead {
+  const TriplePattern& pattern;
+  bool by_subject;
+  VarId var;
+};
+std::optional<ProbeLead> probe_lead(const Node& node, const Row& input) {
+  if (node.kind != Node::Kind::Bgp || node.triples.size() != 1 || node.triples[0].p.var) return std::nullopt;
+  const TriplePattern& t = node.triples[0];
+  if (t.s.var && input[*t.s.var] != kUnbound) return ProbeLead{t, true, *t.s.var};
+  if (t.o.var && input[*t.o.var] != kUnbound) return ProbeLead{t, false, *t.o.var};
+  return std::nullopt;
+}
+}  // namespace
+
 PatternLookup* Executor::pattern_lookup(Correlated& c, const Node& node, const Row& input,
                                         std::optional<TermId> graph, bool make) {
   if (c.lookup) return c.lookup->applies(input) ? &*c.lookup : nullptr;
-  if (node.kind != Node::Kind::Bgp || node.triples.size() != 1 || (c.lookup_asked && !make)) return nullptr;
-  const TriplePattern& t = node.triples[0];
-  const bool by_subject = t.s.var && input[*t.s.var] != kUnbound;
-  const PatternTerm& lead = by_subject ? t.s : t.o;
+  if (c.lookup_asked && !make) return nullptr;
   c.lookup_asked = true;
+  const auto lead = probe_lead(node, input);
   const std::optional<TermId> g = ctx_.single_graph(graph);
-  if (t.p.var || !g || !lead.var || input[*lead.var] == kUnbound) return nullptr;
-  const PatternTerm& other = by_subject ? t.o : t.s;
+  if (!lead || !g) return nullptr;
+  const PatternTerm& other = lead->by_subject ? lead->pattern.o : lead->pattern.s;
   PatternLookup::Position position{other.var};
   if (!other.var) {
     auto id = ctx_.constant_id(other);
@@ -1175,12 +1192,17 @@ PatternLookup* Executor::pattern_lookup(Correlated& c, const Node& node, const R
   }
   // Making the predicate's lookup reads all of it: worth it when the pattern reads all of it anyway.
   if (make && !other.var) return nullptr;
-  const auto p = ctx_.constant_id(t.p);
+  const auto p = ctx_.constant_id(lead->pattern.p);
   if (!p) return nullptr;
-  auto quads = ctx_.predicate_lookup(*p, by_subject, make);
+  auto quads = ctx_.predicate_lookup(*p, lead->by_subject, make);
   if (!quads) return nullptr;
-  c.lookup.emplace(std::move(*quads), *lead.var, position, by_subject, *g);
+  c.lookup.emplace(std::move(*quads), lead->var, position, lead->by_subject, *g);
   return &*c.lookup;
+}
+
+void Executor::count_lookup(const Node& node, const Row& input) {
+  if (const auto lead = probe_lead(node, input))
+    if (const auto p = ctx_.constant_id(lead->pattern.p)) ctx_.count_lookup(*p, lead->by_subject);
 }
 
 bool PatternLookup::matches(const Quad& q, const Row& probe) const {

@@ -176,6 +176,8 @@ class Executor {
   // `input` binds, and the store has (or, with `make`, now makes) its predicate's quads in memory.
   PatternLookup* pattern_lookup(Correlated& c, const Node& node, const Row& input,
                                 std::optional<TermId> graph, bool make);
+  // Counts a probe of hashed rows as a lookup of their pattern's predicate, when they are one pattern's.
+  void count_lookup(const Node& node, const Row& input);
   // EXPLAIN: notes how a probed node ran.
   void note_probed(const Node& node, const Correlated& c);
   // The correlated entry of `node` in `graph`. Asked once per probe, so the last one is kept at hand.

@@ -68,15 +68,27 @@ std::vector<const TriplePattern*> order_patterns(QueryContext& ctx, const std::v
   return order;
 }
 
+namespace {
+// Whether the store keeps the predicate of `t` in memory for lookups by the variable the patterns before
+// it bind (its subject, else its object), as the executor probes a one-pattern segment.
+bool looked_up_in_memory(QueryContext& ctx, const TriplePattern& t, const std::vector<bool>& bound) {
+  const bool by_subject = t.s.var && bound[*t.s.var];
+  if (t.p.var || !(by_subject || (t.o.var && bound[*t.o.var]))) return false;
+  const auto p = ctx.constant_id(t.p);
+  return p && ctx.predicate_lookup(*p, by_subject, false);
+}
+}  // namespace
+
 NodePtr split_bgp(QueryContext& ctx, const Node& bgp, std::map<const Node*, double>& estimates) {
   const std::vector<bool> none(ctx.variables(), false);
   std::vector<bool> bound = none;
   std::shared_ptr<Node> current, segment;
-  bool segment_hashed = false, split = false;
+  bool segment_alone = false, split = false;
   double rows = 1;
   for (const TriplePattern* t : order_patterns(ctx, bgp.triples, bound)) {
     const bool hash = current && rows * kProbeCost > estimate_pattern(ctx, *t, none) * kMaterializedRowCost;
-    if (!current || hash || segment_hashed) {  // a new segment, joined to what comes before
+    const bool lookup = current && !hash && looked_up_in_memory(ctx, *t, bound);
+    if (!current || hash || lookup || segment_alone) {  // a new segment, joined to what comes before
       segment = std::make_shared<Node>();
       segment->kind = Node::Kind::Bgp;
       if (current) {
@@ -88,8 +100,8 @@ NodePtr split_bgp(QueryContext& ctx, const Node& bgp, std::map<const Node*, doub
       } else {
         current = segment;
       }
-      segment_hashed = hash;
-      split |= hash;
+      segment_alone = hash || lookup;
+      split |= hash || lookup;
     }
     segment->triples.push_back(*t);
     rows *= estimate_pattern(ctx, *t, bound);

@@ -19,11 +19,13 @@ double estimate_pattern(QueryContext& ctx, const TriplePattern& t, const std::ve
 std::vector<const TriplePattern*> order_patterns(QueryContext& ctx, const std::vector<TriplePattern>& triples,
                                                  std::vector<bool> bound, double* estimate = nullptr);
 
-// A basic graph pattern evaluated on its own, split where a hash join beats index nested loops: scanning
-// the next pattern's matches once and hashing them costs less than seeking them once per row so far. The
-// result is a left-deep chain of Join nodes over BGP segments (the executor's rent-or-buy choice then
-// hashes the single-pattern right sides); `estimates` receives the estimated rows of every node made.
-// Null when the BGP is best run as it is.
+// A basic graph pattern evaluated on its own, split where a hash join beats index nested loops (scanning
+// the next pattern's matches once and hashing them costs less than seeking them once per row so far), and
+// where the next pattern can be looked up in its predicate's quads in memory (a probe of an array costs
+// less than a seek, or a read of the subject's quads for a star). The result is a left-deep chain of Join
+// nodes over BGP segments (the executor's rent-or-buy choice then hashes or looks up the single-pattern
+// right sides); `estimates` receives the estimated rows of every node made. Null when the BGP is best run
+// as it is.
 NodePtr split_bgp(QueryContext& ctx, const Node& bgp, std::map<const Node*, double>& estimates);
 
 // Estimated solutions of `node` evaluated on its own.

@@ -138,6 +138,7 @@ void run_query(const Store& store, std::string_view text, const QueryOptions& op
       describe(ex, q, *rows, sink);
       break;
   }
+  ctx.hand_over_lookups();
   sink.finish();
   if (options.plan) *options.plan = explain_plan(ex, *q.root, q.variables);
 }

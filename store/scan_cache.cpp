@@ -44,12 +44,15 @@ std::pair<size_t, size_t> LeadIndex::find(TermId lead) const {
 }
 
 ScanCache::PredicateRange ScanCache::find_predicate(TermId p, Lookup lookup, uint64_t sequence,
-                                                    const std::function<uint64_t()>& predicate_quads) {
+                                                    const std::function<uint64_t()>& predicate_quads,
+                                                    uint64_t lookups) {
   std::unique_lock lock(mutex_);
   if (auto range = find_locked(predicate_key(p, lookup), sequence)) return {std::move(range), false};
   if (lookups_.size() >= kMaxSeen) lookups_.clear();
   Lookups& l = lookups_[{p, lookup}];
-  if (++l.count == kMinLookups) {
+  const uint64_t before = l.count;
+  l.count += lookups;
+  if (before < kMinLookups && l.count >= kMinLookups) {
     lock.unlock();  // the store's estimate may read through a cursor, which asks this cache
     const uint64_t quads = predicate_quads();
     lock.lock();

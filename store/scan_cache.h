@@ -70,9 +70,10 @@ class ScanCache {
     std::shared_ptr<const CachedRange> range;  // null: not kept
     bool worth_making = false;                 // then the caller should make it (add_predicate)
   };
-  // Counts a lookup; `predicate_quads` tells the size of the predicate, asked once per round of lookups.
+  // Counts `lookups` (one, or those made otherwise since the caller last counted); `predicate_quads` tells
+  // the size of the predicate, asked once per round of lookups.
   PredicateRange find_predicate(TermId p, Lookup lookup, uint64_t sequence,
-                                const std::function<uint64_t()>& predicate_quads);
+                                const std::function<uint64_t()>& predicate_quads, uint64_t lookups = 1);
   // The predicate range if kept, without counting a lookup.
   std::shared_ptr<const CachedRange> find_predicate(TermId p, Lookup lookup, uint64_t sequence);
   void add_predicate(TermId p, Lookup lookup, std::shared_ptr<const CachedRange> range);

@@ -209,19 +209,28 @@ bool QuadCursor::seek_in_predicate(uint64_t sequence) {
     search_predicate_range();
     return true;
   }
-  const auto lookup = ScanCache::lookup_by(by_subject);
-  ScanCache& cache = *store_->scan_cache_;
-  auto found = cache.find_predicate(*pattern.p, lookup, sequence, [&] {
-    return store_->estimate_matches(QuadPattern{std::nullopt, pattern.p, std::nullopt, std::nullopt},
-                                    source_);
-  });
   m.previous.reset();
-  m.range = std::move(found.range);
-  if (!m.range && found.worth_making) m.range = make_predicate_range(*pattern.p, by_subject, sequence);
+  m.range = counted_predicate_range(*pattern.p, by_subject, sequence, 1);
   if (!m.range) return false;
   memo = {*pattern.p, by_subject, m.range};
   search_predicate_range();
   return true;
+}
+
+std::shared_ptr<const CachedRange> QuadCursor::counted_predicate_range(TermId p, bool by_subject,
+                                                                       uint64_t sequence, uint64_t lookups) {
+  auto found = store_->scan_cache_->find_predicate(
+      p, ScanCache::lookup_by(by_subject), sequence,
+      [&] {
+        return store_->estimate_matches(QuadPattern{std::nullopt, p, std::nullopt, std::nullopt}, source_);
+      },
+      lookups);
+  if (!found.range && found.worth_making) return make_predicate_range(p, by_subject, sequence);
+  return found.range;
+}
+
+void QuadCursor::count_predicate_lookups(TermId p, bool by_subject, uint64_t lookups) {
+  if (cache_sequence_) counted_predicate_range(p, by_subject, *cache_sequence_, lookups);
 }
 
 std::shared_ptr<const CachedRange> QuadCursor::make_predicate_range(TermId p, bool by_subject,

@@ -178,6 +178,10 @@ class QuadCursor {
   // it (not in a transaction's view). `make`: read and sort the predicate now when it is not there yet;
   // nullopt when it is too large to keep.
   std::optional<PredicateLookup> lookup_predicate(TermId p, bool by_subject, bool make);
+  // Counts lookups of `p` by subject (or by object) made without a seek of this cursor (reads of a
+  // subject's quads, probes of hashed rows) towards keeping the predicate in memory, as a seek's lookup
+  // counts; makes the lookup once they add up.
+  void count_predicate_lookups(TermId p, bool by_subject, uint64_t lookups);
 
  private:
   friend class Store;
@@ -199,6 +203,10 @@ class QuadCursor {
   // Serves a lookup with p and the subject or the object bound from the predicate's quads in memory
   // (ScanCache::find_predicate); false when it goes to RocksDB.
   bool seek_in_predicate(uint64_t sequence);
+  // Predicate `p`'s range for lookups by subject (or by object): kept, or made now that the lookups counted
+  // (`lookups` more) make it worth keeping; else null.
+  std::shared_ptr<const CachedRange> counted_predicate_range(TermId p, bool by_subject, uint64_t sequence,
+                                                             uint64_t lookups);
   // Reads predicate `p`'s quads for lookups by subject (or by object) and hands them to the scan cache;
   // null when they are too many to keep.
   std::shared_ptr<const CachedRange> make_predicate_range(TermId p, bool by_subject, uint64_t sequence);
