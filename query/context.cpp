@@ -56,7 +56,12 @@ void QueryContext::seek(std::optional<QuadCursor>& cursor, const QuadPattern& pa
 
 template <class Use>
 auto QueryContext::with_cursor_on(TermId p, Use use) {
-  QuadCursor cursor = acquire_cursor(QuadPattern{std::nullopt, p, std::nullopt, std::nullopt, std::nullopt});
+  // Any pooled cursor will do, wherever it stands: the calls read no position. Only a new one seeks.
+  if (free_cursors_.empty())
+    free_cursors_.push_back(
+        store_.scan(QuadPattern{std::nullopt, p, std::nullopt, std::nullopt, std::nullopt}));
+  QuadCursor cursor = std::move(free_cursors_.back());
+  free_cursors_.pop_back();
   auto result = use(cursor);
   release_cursor(std::move(cursor));
   return result;

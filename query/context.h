@@ -94,7 +94,7 @@ class QueryContext {
   size_t row_bytes() const { return variables_ * sizeof(TermId) + 48; }
 
  private:
-  // Calls `use` with a pooled cursor (on p's quads) for a call that needs a cursor but no scan.
+  // Calls `use` with a pooled cursor, for a call about predicate `p` that needs a cursor but no scan.
   template <class Use>
   auto with_cursor_on(TermId p, Use use);
   void hand_over_lookups(TermId p, bool by_subject, uint64_t& n);

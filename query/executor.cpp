@@ -1159,19 +1159,19 @@ Executor::Correlated& Executor::correlated(const Node& node, std::optional<TermI
 }
 
 namespace {
-// How a probe with `input` would look `node` up: when `node` is one pattern with a constant predicate and
-// `input` binds its subject variable (else its object variable), that pattern and the position.
+// How a probe with `input` would look `node` up: when `node` is one pattern that lookup_by_subject() allows,
+// that pattern and its lead.
 struct ProbeLead {
   const TriplePattern& pattern;
   bool by_subject;
   VarId var;
 };
 std::optional<ProbeLead> probe_lead(const Node& node, const Row& input) {
-  if (node.kind != Node::Kind::Bgp || node.triples.size() != 1 || node.triples[0].p.var) return std::nullopt;
+  if (node.kind != Node::Kind::Bgp || node.triples.size() != 1) return std::nullopt;
   const TriplePattern& t = node.triples[0];
-  if (t.s.var && input[*t.s.var] != kUnbound) return ProbeLead{t, true, *t.s.var};
-  if (t.o.var && input[*t.o.var] != kUnbound) return ProbeLead{t, false, *t.o.var};
-  return std::nullopt;
+  const auto by_subject = lookup_by_subject(t, [&](VarId v) { return input[v] != kUnbound; });
+  if (!by_subject) return std::nullopt;
+  return ProbeLead{t, *by_subject, *(*by_subject ? t.s : t.o).var};
 }
 }  // namespace
 
@@ -1278,7 +1278,7 @@ class CountingStream : public RowStream {
 
 std::optional<Matches> Executor::probed(const Node& node, const Row& input, std::optional<TermId> graph) {
   Correlated& c = correlated(node, graph);
-  if (c.lookup && c.lookup->applies(input) && !profiling_) return Matches(*c.lookup, input);  // most probes
+  if (auto matches = through_chosen_lookup(node, c, input)) return matches;
   bool empty = std::all_of(input.begin(), input.end(), [](TermId id) { return id == kUnbound; });
   if (empty) return std::nullopt;
   auto matches = substitution_safe(node) ? probed_if_cheaper(c, node, input, graph)
@@ -1304,9 +1304,16 @@ std::unique_ptr<RowStream> Executor::open(const Node& node, const Row& input, st
   return direct(node, input, graph);
 }
 
+std::optional<Matches> Executor::through_chosen_lookup(const Node& node, Correlated& c, const Row& input) {
+  if (!c.lookup || !c.lookup->applies(input)) return std::nullopt;
+  note_probed(node, c);
+  return Matches(*c.lookup, input);
+}
+
 bool Executor::exists(const Node& node, const Row& row, std::optional<TermId> graph) {
+  Correlated& c = correlated(node, graph);
+  if (auto matches = through_chosen_lookup(node, c, row)) return matches->any(row);
   if (substitution_safe(node)) {
-    Correlated& c = correlated(node, graph);
     if (auto matches = probed_if_cheaper(c, node, row, graph)) {
       note_probed(node, c);
       return matches->any(row);

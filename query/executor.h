@@ -178,6 +178,9 @@ class Executor {
                                 std::optional<TermId> graph, bool make);
   // Counts a probe of hashed rows as a lookup of their pattern's predicate, when they are one pattern's.
   void count_lookup(const Node& node, const Row& input);
+  // Most probes, once a node is looked up: through that lookup, when `input` binds its lead, before any
+  // other check.
+  std::optional<Matches> through_chosen_lookup(const Node& node, Correlated& c, const Row& input);
   // EXPLAIN: notes how a probed node ran.
   void note_probed(const Node& node, const Correlated& c);
   // The correlated entry of `node` in `graph`. Asked once per probe, so the last one is kept at hand.

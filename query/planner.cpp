@@ -72,10 +72,9 @@ namespace {
 // Whether the store keeps the predicate of `t` in memory for lookups by the variable the patterns before
 // it bind (its subject, else its object), as the executor probes a one-pattern segment.
 bool looked_up_in_memory(QueryContext& ctx, const TriplePattern& t, const std::vector<bool>& bound) {
-  const bool by_subject = t.s.var && bound[*t.s.var];
-  if (t.p.var || !(by_subject || (t.o.var && bound[*t.o.var]))) return false;
-  const auto p = ctx.constant_id(t.p);
-  return p && ctx.predicate_lookup(*p, by_subject, false);
+  const auto by_subject = lookup_by_subject(t, [&](VarId v) { return bound[v]; });
+  const auto p = by_subject ? ctx.constant_id(t.p) : std::nullopt;
+  return p && ctx.predicate_lookup(*p, *by_subject, false);
 }
 }  // namespace
 

@@ -28,6 +28,17 @@ std::vector<const TriplePattern*> order_patterns(QueryContext& ctx, const std::v
 // as it is.
 NodePtr split_bgp(QueryContext& ctx, const Node& bgp, std::map<const Node*, double>& estimates);
 
+// How a pattern with a constant predicate is looked up in its predicate's quads in memory once the
+// variables for which `is_bound(v)` holds are bound: by its subject variable if bound (true), else by its
+// object variable if bound (false); nullopt when neither is, or the predicate is a variable.
+template <class IsBound>
+std::optional<bool> lookup_by_subject(const TriplePattern& t, IsBound is_bound) {
+  if (t.p.var) return std::nullopt;
+  if (t.s.var && is_bound(*t.s.var)) return true;
+  if (t.o.var && is_bound(*t.o.var)) return false;
+  return std::nullopt;
+}
+
 // Estimated solutions of `node` evaluated on its own.
 double estimate_rows(QueryContext& ctx, const Node& node);
 

@@ -65,7 +65,7 @@ ScanCache::PredicateRange ScanCache::find_predicate(TermId p, Lookup lookup, uin
   return {nullptr, worth};
 }
 
-std::shared_ptr<const CachedRange> ScanCache::find_predicate(TermId p, Lookup lookup, uint64_t sequence) {
+std::shared_ptr<const CachedRange> ScanCache::kept_predicate(TermId p, Lookup lookup, uint64_t sequence) {
   std::lock_guard lock(mutex_);
   return find_locked(predicate_key(p, lookup), sequence);
 }

@@ -75,7 +75,7 @@ class ScanCache {
   PredicateRange find_predicate(TermId p, Lookup lookup, uint64_t sequence,
                                 const std::function<uint64_t()>& predicate_quads, uint64_t lookups = 1);
   // The predicate range if kept, without counting a lookup.
-  std::shared_ptr<const CachedRange> find_predicate(TermId p, Lookup lookup, uint64_t sequence);
+  std::shared_ptr<const CachedRange> kept_predicate(TermId p, Lookup lookup, uint64_t sequence);
   void add_predicate(TermId p, Lookup lookup, std::shared_ptr<const CachedRange> range);
 
  private:

@@ -252,7 +252,7 @@ std::shared_ptr<const CachedRange> QuadCursor::make_predicate_range(TermId p, bo
 std::optional<PredicateLookup> QuadCursor::lookup_predicate(TermId p, bool by_subject, bool make) {
   if (!cache_sequence_) return std::nullopt;
   const auto lookup = ScanCache::lookup_by(by_subject);
-  auto range = store_->scan_cache_->find_predicate(p, lookup, *cache_sequence_);
+  auto range = store_->scan_cache_->kept_predicate(p, lookup, *cache_sequence_);
   if (!range && make) range = make_predicate_range(p, by_subject, *cache_sequence_);
   if (!range) return std::nullopt;
   return PredicateLookup(std::move(range), by_subject);
