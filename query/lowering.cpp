@@ -177,13 +177,12 @@ class Lowerer {
       }
     }
     if (!where_open) return out;
-    for (size_t i = 0; i < *where_open; ++i) {
-      empty_concat(i);
-      if (is_word(t_[i], "SELECT")) projection(i + 1, *where_open);
-    }
+    for (size_t i = 0; i < *where_open; ++i) empty_concat(i);
     check_code_point_escapes();
     scopes_.emplace_back();
     size_t end = group(*where_open);
+    for (size_t i = 0; i < *where_open; ++i)
+      if (is_word(t_[i], "SELECT")) projection(i + 1, *where_open, scopes_.back());
     expand_prefixed_names(end);
     // Nothing to rewrite, or text that does not parse as we expect: Rasqal gets it unchanged and judges it.
     if (edits_.empty() || end > t_.size() || !is_punct(t_[end - 1], "}")) return out;
@@ -208,6 +207,7 @@ class Lowerer {
       const Token& t = t_[i];
       const size_t start = i;
       if (is_word(t, "OPTIONAL") || is_word(t, "UNION")) {
+        if (is_word(t, "OPTIONAL")) keep_filtered_inner_group(i + 1);
         ++i;
       } else if (is_word(t, "MINUS")) {
         i = i + 1 < t_.size() && is_punct(t_[i + 1], "{") ? group(i + 1, false) : i + 1;
@@ -346,6 +346,30 @@ class Lowerer {
     }
   }
 
+  // OPTIONAL { { ... FILTER ... } }: Rasqal's parser drops the outer group, which makes the FILTER the
+  // OPTIONAL's condition, seeing the left side's variables; in SPARQL it filters the inner group alone
+  // (section 18.2.2). A FILTER(true) beside the inner group keeps the two groups apart.
+  void keep_filtered_inner_group(size_t open) {
+    if (open + 2 >= t_.size() || !is_punct(t_[open], "{") || !is_punct(t_[open + 1], "{") ||
+        is_word(t_[open + 2], "SELECT"))
+      return;
+    const size_t close = matching(open), inner_close = matching(open + 1);
+    const size_t after =
+        inner_close + 1 < close && is_punct(t_[inner_close + 1], ".") ? inner_close + 2 : inner_close + 1;
+    if (after != close) return;  // the inner group has company: Rasqal keeps it
+    for (size_t j = open + 2; j < inner_close; ++j) {
+      if (is_word(t_[j], "FILTER")) {
+        Edit e;
+        e.first = close;
+        e.last = close + 1;
+        e.replacement = "FILTER(true) }";
+        edits_.push_back(e);
+        return;
+      }
+      if (is_punct(t_[j], "{") || is_punct(t_[j], "(") || is_punct(t_[j], "[")) j = matching(j);
+    }
+  }
+
   // BIND ( expression AS ?v ), tokens [b, e): ?v must not be in scope in the group already.
   void bind_target(size_t b, size_t e) {
     if (e < b + 3 || !is_punct(t_[e - 1], ")") || t_[e - 2].kind != Token::Kind::Var ||
@@ -356,8 +380,11 @@ class Lowerer {
       throw located("BIND assigns ?" + var + ", which is already in scope in its group", t_[e - 2]);
   }
 
-  // The variables a SELECT clause projects, tokens [b, e) after SELECT: each at most once. Nullopt for *.
-  std::optional<std::set<std::string>> projection(size_t b, size_t e) {
+  // The variables a SELECT clause projects, tokens [b, e) after SELECT: each at most once, and an
+  // (expression AS ?v) only for a ?v not in scope in its WHERE clause (section 18.2.4.1; Rasqal keeps one
+  // expression per variable for the whole query, so a sub-SELECT's ?v would hide the clash from the
+  // algebra). Nullopt for *.
+  std::optional<std::set<std::string>> projection(size_t b, size_t e, const std::set<std::string>& where) {
     std::set<std::string> out;
     auto add = [&](const Token& var) {
       if (!out.insert(var.text.substr(1)).second)
@@ -369,8 +396,14 @@ class Lowerer {
         add(t_[j]);
       } else if (is_punct(t_[j], "(")) {
         const size_t close = matching(j);
-        if (close > j + 2 && t_[close - 1].kind == Token::Kind::Var && is_word(t_[close - 2], "AS"))
-          add(t_[close - 1]);
+        if (close > j + 2 && t_[close - 1].kind == Token::Kind::Var && is_word(t_[close - 2], "AS")) {
+          const Token& var = t_[close - 1];
+          if (where.count(var.text.substr(1)))
+            throw located("SELECT (... AS ?" + var.text.substr(1) +
+                              "): the variable is already in scope in its WHERE clause",
+                          var);
+          add(var);
+        }
         j = close;
       }
     }
@@ -396,7 +429,7 @@ class Lowerer {
       }
     }
     if (where) {
-      const std::optional<std::set<std::string>> projected = projection(i + 2, *where);
+      const std::optional<std::set<std::string>> projected = projection(i + 2, *where, inner);
       const std::set<std::string>& in_scope = projected ? *projected : inner;
       scopes_.back().insert(in_scope.begin(), in_scope.end());
     }
