@@ -170,7 +170,7 @@ std::optional<Results> read_expected_solutions(const std::filesystem::path& path
   const std::string ext = path.extension().string();
   if (ext == ".ttl" || ext == ".rdf") return read_result_graph(path, why);
   if (ext == ".srj") return read_json_results(path, why);
-  const char* format = ext == ".srx" ? "xml" : nullptr;
+  const char* format = ext == ".srx" ? "xml" : ext == ".tsv" ? "tsv" : nullptr;
   if (!format) {
     why = "reading " + ext + " result files is not supported by the test driver";
     return std::nullopt;
@@ -210,10 +210,16 @@ std::optional<Results> read_expected_solutions(const std::filesystem::path& path
   return r;
 }
 
-// Numbers compare by value: both sides are rewritten to one canonical spelling.
+// Numbers and zero time zones compare by value: both sides are rewritten to one canonical spelling.
 Term canonical(Term t) {
   if (t.kind != TermKind::Literal || t.datatype.empty()) return t;
   const std::string& dt = t.datatype;
+  if (dt == xsd::kDate || dt == xsd::kDateTime || dt == std::string(xsd::kNs) + "time") {
+    for (const char* zero : {"+00:00", "-00:00"})
+      if (t.value.size() > 6 && t.value.compare(t.value.size() - 6, 6, zero) == 0)
+        t.value.replace(t.value.size() - 6, 6, "Z");
+    return t;
+  }
   if (dt == xsd::kInteger || dt == xsd::kDecimal || dt == xsd::kDouble ||
       dt == std::string(xsd::kNs) + "float") {
     char* end = nullptr;
@@ -291,7 +297,7 @@ bool run_case(const W3cCase& c, std::string& why) {
   options.timeout = std::chrono::seconds(20);
   const std::string result_ext = e.result.extension().string();
   if (result_ext == ".csv" || result_ext == ".tsv") {
-    // These tests check the result format itself: compare the writer's output with the expected text.
+    // These tests check the result format itself: the query's results go through the writer.
     MemoryFile out;
     try {
       auto writer = query::make_result_writer(
@@ -303,6 +309,14 @@ bool run_case(const W3cCase& c, std::string& why) {
     std::string produced = out.text();
     std::string expected = read_text(e.result);
     why = "expected:\n" + expected + "got:\n" + produced;
+    if (e.type.find("QueryEvaluationTest") != std::string::npos) {
+      // TSV keeps the terms: read back, the written results must equal the expected ones as result sets,
+      // literals compared by value like every other evaluation test (1.0E6 and 1.0e6 are one double).
+      auto got = read_expected_solutions(write_file(dir / "produced.tsv", produced), false, why);
+      auto want = read_expected_solutions(e.result, false, why);
+      return got && want && isomorphic(as_graph(got->solutions), as_graph(want->solutions));
+    }
+    // CSV loses types and kinds: its tests compare the writer's text.
     // Solutions may come in any order: compare the header, then the sorted rows. Blank node labels are not
     // significant: they are numbered in order of first appearance (the queries order their rows).
     auto lines = [](const std::string& text) {
