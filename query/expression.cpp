@@ -535,7 +535,7 @@ std::optional<Term> ExpressionEvaluator::eval(const Expr& e, const Row& row) {
 
 std::optional<bool> ExpressionEvaluator::ebv(const Expr& e, const Row& row) {
   if (e.op >= Op::Equal && e.op <= Op::GreaterEqual && e.args.size() == 2)
-    if (auto c = compare_ids(*e.args[0], *e.args[1], row)) return holds(e.op, *c);
+    if (auto c = compare_ids(e.op, *e.args[0], *e.args[1], row)) return *c;
   // The logical operators without building boolean terms (errors as in eval): filters call this per row.
   if (e.op == Op::And) {
     auto a = ebv(*e.args[0], row);
@@ -568,23 +568,42 @@ TermId ExpressionEvaluator::operand_id(const Expr& e, const Row& row) {
   if (e.op == Op::Variable) return row[e.var];
   if (e.op != Op::Constant) return kUnbound;
   auto [it, inserted] = constant_ids_.try_emplace(&e, kUnbound);
-  if (inserted) it->second = inline_id(e.constant.view()).value_or(kUnbound);
+  if (inserted) {
+    // An IRI constant gets the query's one id for it (the store's, else a local one); a literal its
+    // inline id, if it has one.
+    it->second = e.constant.kind == TermKind::Iri ? ctx_.intern(e.constant)
+                                                  : inline_id(e.constant.view()).value_or(kUnbound);
+  }
   return it->second;
 }
 
-std::optional<int> ExpressionEvaluator::compare_ids(const Expr& a, const Expr& b, const Row& row) {
+namespace {
+// Whether an operand's id is an IRI's or a blank node's, known from the id alone.
+bool resource_id(TermId id, const Expr& operand) {
+  if (operand.op == Op::Constant) return operand.constant.kind == TermKind::Iri;
+  return id != kUnbound && (id_tag(id) == IdTag::Iri || id_tag(id) == IdTag::Blank);
+}
+}  // namespace
+
+std::optional<bool> ExpressionEvaluator::compare_ids(Op op, const Expr& a, const Expr& b, const Row& row) {
   TermId x = operand_id(a, row), y = operand_id(b, row);
-  if (!ordered_by_id(x) || !ordered_by_id(y) || id_tag(x) != id_tag(y) || !same_zone_kind(x, y))
-    return std::nullopt;
-  if (id_tag(x) == IdTag::Date || id_tag(x) == IdTag::DateTime)
-    x >>= 8, y >>= 8;  // the instant, not the zone
-  return (x > y) - (x < y);
+  if (x == kUnbound || y == kUnbound) return std::nullopt;
+  if (ordered_by_id(x) && ordered_by_id(y) && id_tag(x) == id_tag(y) && same_zone_kind(x, y)) {
+    if (id_tag(x) == IdTag::Date || id_tag(x) == IdTag::DateTime)
+      x >>= 8, y >>= 8;  // the instant, not the zone
+    return holds(op, (x > y) - (x < y));
+  }
+  // A term has one id in a query: with an IRI or a blank node on one side, "=" is sameTerm (RDFterm-equal
+  // is false, not an error, for different terms unless both are literals).
+  if ((op == Op::Equal || op == Op::NotEqual) && (resource_id(x, a) || resource_id(y, b)))
+    return (x == y) == (op == Op::Equal);
+  return std::nullopt;
 }
 
 std::optional<Term> ExpressionEvaluator::call(const Expr& e, const Row& row) {
-  // Comparisons of inline values of one type are decided on the ids.
+  // Comparisons of inline values of one type, and of IRIs, are decided on the ids.
   if (e.op >= Op::Equal && e.op <= Op::GreaterEqual && e.args.size() == 2) {
-    if (auto c = compare_ids(*e.args[0], *e.args[1], row)) return boolean(holds(e.op, *c));
+    if (auto c = compare_ids(e.op, *e.args[0], *e.args[1], row)) return boolean(*c);
   }
   std::vector<Term> a;
   for (auto& arg : e.args) {

@@ -28,8 +28,8 @@ class ExpressionEvaluator {
   std::optional<Term> call(const Expr& e, const Row& row);
   // The id of a variable's value or of an inline constant; kUnbound otherwise.
   TermId operand_id(const Expr& e, const Row& row);
-  // Comparison of two ids that order by value; nullopt when that does not apply.
-  std::optional<int> compare_ids(const Expr& a, const Expr& b, const Row& row);
+  // A comparison decided on the two operands' ids; nullopt when the ids cannot tell.
+  std::optional<bool> compare_ids(Op op, const Expr& a, const Expr& b, const Row& row);
   QueryContext& ctx_;
   std::unordered_map<const Expr*, TermId> constant_ids_;
   std::function<bool(const Node&, const Row&)> exists_;

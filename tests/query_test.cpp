@@ -158,6 +158,30 @@ TEST(QueryRanges, RangeScansKeepEveryValueThatCompares) {
             "v\r\n2020-01-01\r\n2020-06-01Z\r\n2020-12-31Z\r\n");
 }
 
+// "=" and "!=" with an IRI or a blank node on one side are decided on the ids: the answers must be SPARQL's,
+// for stored and unknown IRIs, blank nodes, literals on the other side, and unbound variables.
+TEST(QueryFilters, EqualityOfIrisAndBlankNodesFollowsSparql) {
+  TempDir dir;
+  auto store = store_with(dir,
+                          "<http://e/a> <http://e/p> <http://e/b> .\n<http://e/a> <http://e/p> \"b\" .\n"
+                          "<http://e/a> <http://e/p> _:x .\n_:x <http://e/p> _:x .\n"
+                          "<http://e/b> <http://e/p> <http://e/b> .\n");
+  auto count = [&](const std::string& filter) {
+    return run_e(*store, "SELECT (COUNT(*) AS ?n) { ?s e:p ?o " + filter + " }");
+  };
+  EXPECT_EQ(count("FILTER(?o = e:b)"), "n\r\n2\r\n");
+  EXPECT_EQ(count("FILTER(?o != e:b)"), "n\r\n3\r\n");  // the literal and the blank nodes too: no error
+  EXPECT_EQ(count("FILTER(?o = e:unknown)"), "n\r\n0\r\n");
+  EXPECT_EQ(count("FILTER(?o != e:unknown)"), "n\r\n5\r\n");
+  EXPECT_EQ(count("FILTER(?s = ?o)"), "n\r\n2\r\n");  // _:x and e:b point at themselves
+  EXPECT_EQ(count("FILTER(?s != ?o)"), "n\r\n3\r\n");
+  EXPECT_EQ(count("FILTER(e:b = ?o)"), "n\r\n2\r\n");
+  EXPECT_EQ(count("FILTER(!(?o = e:b))"), "n\r\n3\r\n");
+  EXPECT_EQ(count("FILTER(?o = \"b\")"), "n\r\n1\r\n");  // literals still compare by value
+  EXPECT_EQ(count("OPTIONAL { ?o e:q ?z } FILTER(?z != e:b)"), "n\r\n0\r\n");  // unbound: an error
+  EXPECT_EQ(count("FILTER(?o < e:b)"), "n\r\n0\r\n");                          // no order on IRIs
+}
+
 // Large enough that the planner hashes pattern results instead of re-seeking them per row: the answers must
 // be the same as the index nested loop joins give on small inputs.
 TEST(QueryJoins, HashedAndNestedJoinsAgree) {
