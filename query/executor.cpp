@@ -152,25 +152,20 @@ class BgpStream : public RowStream {
       if (level.cursor) ctx_.release_cursor(std::move(*level.cursor));
   }
 
-  // A single pattern read from memory appends its solutions in one loop over the cached quads.
+  // A single pattern read from memory appends its solutions in loops over the cached quads, a batch at a
+  // time: the consumer's buffer stays small however large the range.
   size_t next_rows(std::vector<TermId>& cells, size_t width) override {
-    if (impossible_ || order_.size() != 1 || !levels_[0].open || !levels_[0].cursor || levels_[0].from_star ||
-        levels_[0].ranges || (!graph_ && ctx_.dataset().union_default))
-      return RowStream::next_rows(cells, width);
-    Level& level = levels_[0];
-    const TriplePattern& t = *order_[0];
-    QuadCursor& cursor = *level.cursor;
     const size_t before = cells.size();
-    for (const Quad& q : cursor.take_in_memory()) {
-      if (!cursor.matches(q) || (level.graph_index > 0 && seen_in_earlier_graph(q, level.graph_index)))
-        continue;
-      cells.insert(cells.end(), level.row->begin(), level.row->end());
-      std::span<TermId> row(cells.data() + cells.size() - width, width);
-      if (!bind(t.s, q.s, row) || !bind(t.p, q.p, row) || !bind(t.o, q.o, row))
-        cells.resize(cells.size() - width);
+    while (cells.size() == before) {
+      if (taken_.empty()) {
+        if (!one_pattern_in_memory() || (taken_ = levels_[0].cursor->take_in_memory()).empty())
+          return RowStream::next_rows(cells, width);  // not from memory, or on to the next range or graph
+      }
+      const size_t n = std::min(taken_.size(), kBatchQuads);
+      append_matches(taken_.first(n), cells, width);
+      taken_ = taken_.subspan(n);
     }
-    if (cells.size() > before) return (cells.size() - before) / width;
-    return RowStream::next_rows(cells, width);  // not from memory, or on to the next default graph
+    return (cells.size() - before) / width;
   }
 
   bool next(Row& out) override {
@@ -211,6 +206,28 @@ class BgpStream : public RowStream {
     size_t range_index = 0;
     Quad last{~0ULL, ~0ULL, ~0ULL, ~0ULL};
   };
+
+  static constexpr size_t kBatchQuads = 1024;
+
+  bool one_pattern_in_memory() const {
+    const Level& level = levels_[0];
+    return !impossible_ && order_.size() == 1 && level.open && level.cursor && !level.from_star &&
+           (graph_ || !ctx_.dataset().union_default);
+  }
+
+  void append_matches(std::span<const Quad> quads, std::vector<TermId>& cells, size_t width) {
+    const Level& level = levels_[0];
+    const TriplePattern& t = *order_[0];
+    const QuadCursor& cursor = *level.cursor;
+    for (const Quad& q : quads) {
+      if (!cursor.matches(q) || (level.graph_index > 0 && seen_in_earlier_graph(q, level.graph_index)))
+        continue;
+      cells.insert(cells.end(), level.row->begin(), level.row->end());
+      std::span<TermId> row(cells.data() + cells.size() - width, width);
+      if (!bind(t.s, q.s, row) || !bind(t.p, q.p, row) || !bind(t.o, q.o, row))
+        cells.resize(cells.size() - width);
+    }
+  }
 
   TermId resolve(const PatternTerm& p, const Row& row) const {
     if (p.var) return row[*p.var];
@@ -346,7 +363,8 @@ class BgpStream : public RowStream {
   TermId star_graph_ = kUnbound;
   int depth_ = -1;
   bool impossible_ = false;
-  bool single_ = false;  // an empty BGP: its one solution, the input, is still to come
+  bool single_ = false;          // an empty BGP: its one solution, the input, is still to come
+  std::span<const Quad> taken_;  // next_rows(): quads taken from the cursor, not yet turned into rows
 };
 
 // ---- generic streams --------------------------------------------------------------------------------------
@@ -409,40 +427,71 @@ class LeftJoinStream : public RowStream {
   bool next(Row& out) override {
     for (;;) {
       if (matches_ || inner_) {
-        if (matches_ ? next_match(out) : next_inner(out)) return true;
-        matches_.reset();
-        inner_.reset();
+        if (next_joined(out)) return true;
+        end_row();
         if (!matched_) {
           out = row_;
           return true;
         }
       }
-      if (!left_->next(row_)) return false;
-      matched_ = false;
-      // A right side evaluated once is probed here rather than through a stream per left row.
-      if (!(matches_ = ex_.probed(*node_.right, row_, graph_))) inner_ = ex_.open(*node_.right, row_, graph_);
+      if (!next_left(out.size())) return false;
+      start_row();
     }
+  }
+  // For consumers that take every row: left rows come in batches and are joined in one loop each, until
+  // about a batch of output rows is made.
+  size_t next_rows(std::vector<TermId>& cells, size_t width) override {
+    constexpr size_t kBatch = 1024;
+    if (matches_ || inner_) return RowStream::next_rows(cells, width);  // next() left a row half done
+    const size_t start = cells.size(), enough = start + kBatch * width;
+    while (cells.size() < enough) {
+      if (left_pos_ == left_cells_.size()) {
+        left_cells_.clear();
+        left_pos_ = 0;
+        if (!left_->next_rows(left_cells_, width)) break;
+      }
+      for (; left_pos_ < left_cells_.size() && cells.size() < enough; left_pos_ += width) {
+        row_.assign(left_cells_.begin() + left_pos_, left_cells_.begin() + left_pos_ + width);
+        start_row();
+        while (next_joined(out_)) cells.insert(cells.end(), out_.begin(), out_.end());
+        end_row();
+        if (!matched_) cells.insert(cells.end(), row_.begin(), row_.end());
+      }
+    }
+    return (cells.size() - start) / width;
   }
 
  private:
-  bool next_inner(Row& out) {
-    while (inner_->next(out)) {
-      if (ex_.holds(node_.exprs, out, graph_)) {
-        matched_ = true;
-        return true;
-      }
-    }
-    return false;
+  // The next left row into row_: what is left of next_rows()'s last batch first.
+  bool next_left(size_t width) {
+    if (left_pos_ == left_cells_.size()) return left_->next(row_);
+    row_.assign(left_cells_.begin() + left_pos_, left_cells_.begin() + left_pos_ + width);
+    left_pos_ += width;
+    return true;
   }
-  bool next_match(Row& out) {
-    ex_.context().check_deadline();
-    while (matches_->next(row_, out)) {
-      if (ex_.holds(node_.exprs, out, graph_)) {
-        ex_.count_row(*node_.right);
-        matched_ = true;
-        return true;
+  void start_row() {
+    matched_ = false;
+    // A right side evaluated once is probed here rather than through a stream per left row.
+    if (!(matches_ = ex_.probed(*node_.right, row_, graph_))) inner_ = ex_.open(*node_.right, row_, graph_);
+  }
+  void end_row() {
+    matches_.reset();
+    inner_.reset();
+  }
+  // The current left row joined with the right side's next row that passes the condition.
+  bool next_joined(Row& out) {
+    if (matches_) {
+      ex_.context().check_deadline();
+      while (matches_->next(row_, out)) {
+        if (ex_.holds(node_.exprs, out, graph_)) {
+          ex_.count_row(*node_.right);
+          return matched_ = true;
+        }
       }
+      return false;
     }
+    while (inner_->next(out))
+      if (ex_.holds(node_.exprs, out, graph_)) return matched_ = true;
     return false;
   }
   Executor& ex_;
@@ -451,7 +500,9 @@ class LeftJoinStream : public RowStream {
   std::optional<TermId> graph_;
   std::unique_ptr<RowStream> inner_;
   std::optional<Matches> matches_;
-  Row row_;
+  Row row_, out_;
+  std::vector<TermId> left_cells_;  // a batch of left rows (next_rows), used up to left_pos_
+  size_t left_pos_ = 0;
   bool matched_ = false;
 };
 
@@ -465,6 +516,22 @@ class FilterStream : public RowStream {
       if (ex_.holds(node_.exprs, out, graph_)) return true;
     return false;
   }
+  // The child's batch, with the rows that fail the filter taken out in place.
+  size_t next_rows(std::vector<TermId>& cells, size_t width) override {
+    const size_t start = cells.size();
+    while (size_t n = child_->next_rows(cells, width)) {
+      size_t kept = start;
+      for (size_t from = start; from < start + n * width; from += width) {
+        row_.assign(cells.begin() + from, cells.begin() + from + width);
+        if (!ex_.holds(node_.exprs, row_, graph_)) continue;
+        std::copy(row_.begin(), row_.end(), cells.begin() + kept);
+        kept += width;
+      }
+      cells.resize(kept);
+      if (kept > start) return (kept - start) / width;
+    }
+    return 0;
+  }
 
  private:
   Executor& ex_;
@@ -472,6 +539,7 @@ class FilterStream : public RowStream {
   std::optional<TermId> graph_;
   std::shared_ptr<const void> keep_alive_;  // data the child reads (declared first: outlives the child)
   std::unique_ptr<RowStream> child_;
+  Row row_;
 };
 
 class ConcatStream : public RowStream {
@@ -862,10 +930,16 @@ struct IdsHash {
 // GROUP BY streams: each group keeps its aggregates' running states, not its rows.
 std::vector<Row> group_rows(Executor& ex, const Node& node, RowStream& input) {
   QueryContext& ctx = ex.context();
+  // Rows come in batches; an expression is evaluated on a copy of its row in `scratch`.
+  Row scratch;
+  auto as_row = [&](std::span<const TermId> r) -> const Row& {
+    scratch.assign(r.begin(), r.end());
+    return scratch;
+  };
   // Keys that are plain variables group on the row's ids: no decoding, no dictionary lookups.
-  auto key_id = [&](const ExprPtr& e, const Row& r) {
+  auto key_id = [&](const ExprPtr& e, std::span<const TermId> r) {
     if (e->op == Op::Variable) return r[e->var];
-    auto v = ex.evaluator().eval(*e, r);
+    auto v = ex.evaluator().eval(*e, as_row(r));
     return v ? ctx.intern(*v) : kUnbound;
   };
   // COUNT(*) and COUNT(?v) count rows and bound ids without decoding anything.
@@ -886,11 +960,9 @@ std::vector<Row> group_rows(Executor& ex, const Node& node, RowStream& input) {
   };
   std::unordered_map<std::vector<TermId>, Group, IdsHash> groups;
   std::vector<std::vector<TermId>> order;  // first-seen order of the groups
-  Row r;
   std::vector<TermId> key, last_key;
   Group* last = nullptr;  // rows often come in runs of one group (always, without keys): skip the lookup
-  while (input.next(r)) {
-    ctx.check_deadline();
+  auto add = [&](std::span<const TermId> r) {
     key.clear();
     for (const auto& [var, e] : node.group_keys) key.push_back(key_id(e, r));
     if (!last || key != last_key) {
@@ -904,13 +976,20 @@ std::vector<Row> group_rows(Executor& ex, const Node& node, RowStream& input) {
       last_key = key;
     }
     Group& g = *last;
-    for (size_t i = 0; i < node.aggregates.size(); ++i) {
-      const Expr& e = *node.aggregates[i].expr;
-      if (!g.states[i])
-        g.counts[i] += e.args.empty() || r[e.args[0]->var] != kUnbound;
+    for (size_t a = 0; a < node.aggregates.size(); ++a) {
+      const Expr& e = *node.aggregates[a].expr;
+      if (!g.states[a])
+        g.counts[a] += e.args.empty() || r[e.args[0]->var] != kUnbound;
       else
-        g.states[i]->add(e.args.empty() ? std::optional<Term>(Term()) : ex.evaluator().eval(*e.args[0], r));
+        g.states[a]->add(e.args.empty() ? std::optional<Term>(Term())
+                                        : ex.evaluator().eval(*e.args[0], as_row(r)));
     }
+  };
+  const size_t width = ctx.variables();
+  std::vector<TermId> cells;
+  for (size_t n; (n = input.next_rows(cells, width)) > 0; cells.clear()) {
+    ctx.check_deadline();
+    for (size_t i = 0; i < n; ++i) add({cells.data() + i * width, width});
   }
   if (groups.empty() && node.group_keys.empty()) {  // aggregates over no solutions: one group
     groups.emplace(std::vector<TermId>{}, new_group());

@@ -158,6 +158,39 @@ TEST(QueryRanges, RangeScansKeepEveryValueThatCompares) {
             "v\r\n2020-01-01\r\n2020-06-01Z\r\n2020-12-31Z\r\n");
 }
 
+// Aggregates pull rows in batches (next_rows), the result writers one at a time (next): both must see the
+// same rows, across batch boundaries, with 0, 1 or 3 matches per left row, and from memory or the index.
+TEST(QueryBatches, BatchedRowsAreTheRowsOneAtATime) {
+  TempDir dir;
+  std::string text;
+  for (int i = 0; i < 5000; ++i) {
+    const std::string e = "<http://e/" + std::to_string(i) + "> ";
+    text += e + "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http://e/A> .\n";
+    for (int k = 0; k < i % 3 * (i % 3); ++k)  // 0, 1 or 4 values
+      text += e + "<http://e/v> " + integer_literal(i * 10 + k) + " .\n";
+    if (i % 7 == 0) text += e + "<http://e/w> " + integer_literal(i) + " .\n";
+  }
+  auto store = store_with(dir, text);
+  const char* patterns[] = {
+      "?x a e:A OPTIONAL { ?x e:v ?v }",
+      "?x a e:A OPTIONAL { ?x e:v ?v FILTER(?v > 20000) }",
+      "?x a e:A OPTIONAL { ?x e:v ?v . ?x e:w ?w }",
+      "?x a e:A OPTIONAL { ?x e:v ?v OPTIONAL { ?x e:w ?w } }",
+      "?x e:v ?v FILTER(?v < 30000 && ?v != 1)",
+      "?x a e:A FILTER NOT EXISTS { ?x e:w ?w }",
+  };
+  for (int run = 0; run < 3; ++run) {  // later runs find the predicates kept in memory
+    for (const char* pattern : patterns) {
+      const std::string rows = run_e(*store, std::string("SELECT * { ") + pattern + " }");
+      const std::string count = run_e(*store, std::string("SELECT (COUNT(*) AS ?n) { ") + pattern + " }");
+      EXPECT_EQ(count, "n\r\n" + std::to_string(std::count(rows.begin(), rows.end(), '\n') - 1) + "\r\n")
+          << pattern << " run " << run;
+    }
+  }
+  // One figure worked out by hand: 1667 subjects with no value, 1667 with one, 1666 with four: 9998 rows.
+  EXPECT_EQ(run_e(*store, "SELECT (COUNT(*) AS ?n) { ?x a e:A OPTIONAL { ?x e:v ?v } }"), "n\r\n9998\r\n");
+}
+
 // "=" and "!=" with an IRI or a blank node on one side are decided on the ids: the answers must be SPARQL's,
 // for stored and unknown IRIs, blank nodes, literals on the other side, and unbound variables.
 TEST(QueryFilters, EqualityOfIrisAndBlankNodesFollowsSparql) {
