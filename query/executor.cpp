@@ -210,9 +210,9 @@ class BgpStream : public RowStream {
   static constexpr size_t kBatchQuads = 1024;
 
   bool one_pattern_in_memory() const {
+    if (impossible_ || order_.size() != 1) return false;
     const Level& level = levels_[0];
-    return !impossible_ && order_.size() == 1 && level.open && level.cursor && !level.from_star &&
-           (graph_ || !ctx_.dataset().union_default);
+    return level.open && level.cursor && !level.from_star && (graph_ || !ctx_.dataset().union_default);
   }
 
   void append_matches(std::span<const Quad> quads, std::vector<TermId>& cells, size_t width) {
@@ -963,6 +963,7 @@ std::vector<Row> group_rows(Executor& ex, const Node& node, RowStream& input) {
   std::vector<TermId> key, last_key;
   Group* last = nullptr;  // rows often come in runs of one group (always, without keys): skip the lookup
   auto add = [&](std::span<const TermId> r) {
+    ctx.check_deadline();  // per row: it reads the clock every few thousand calls
     key.clear();
     for (const auto& [var, e] : node.group_keys) key.push_back(key_id(e, r));
     if (!last || key != last_key) {
@@ -988,7 +989,6 @@ std::vector<Row> group_rows(Executor& ex, const Node& node, RowStream& input) {
   const size_t width = ctx.variables();
   std::vector<TermId> cells;
   for (size_t n; (n = input.next_rows(cells, width)) > 0; cells.clear()) {
-    ctx.check_deadline();
     for (size_t i = 0; i < n; ++i) add({cells.data() + i * width, width});
   }
   if (groups.empty() && node.group_keys.empty()) {  // aggregates over no solutions: one group
