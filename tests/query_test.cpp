@@ -57,6 +57,14 @@ size_t lookup_joins(const std::string& plan) {
   return n;
 }
 
+// Subject <http://e/i> as the generated test data begins its lines, with the space after it.
+std::string e_subject(int i) {
+  return "<http://e/" + std::to_string(i) + "> ";
+}
+
+// The rest of a line putting its subject in class e:A.
+constexpr const char* kInClassA = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http://e/A> .\n";
+
 // An xsd:integer literal as N-Triples writes it.
 std::string integer_literal(int i) {
   return "\"" + std::to_string(i) + "\"^^<http://www.w3.org/2001/XMLSchema#integer>";
@@ -159,13 +167,13 @@ TEST(QueryRanges, RangeScansKeepEveryValueThatCompares) {
 }
 
 // Aggregates pull rows in batches (next_rows), the result writers one at a time (next): both must see the
-// same rows, across batch boundaries, with 0, 1 or 3 matches per left row, and from memory or the index.
+// same rows, across batch boundaries, with 0, 1 or 4 matches per left row, and from memory or the index.
 TEST(QueryBatches, BatchedRowsAreTheRowsOneAtATime) {
   TempDir dir;
   std::string text;
   for (int i = 0; i < 5000; ++i) {
-    const std::string e = "<http://e/" + std::to_string(i) + "> ";
-    text += e + "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http://e/A> .\n";
+    const std::string e = e_subject(i);
+    text += e + kInClassA;
     for (int k = 0; k < i % 3 * (i % 3); ++k)  // 0, 1 or 4 values
       text += e + "<http://e/v> " + integer_literal(i * 10 + k) + " .\n";
     if (i % 7 == 0) text += e + "<http://e/w> " + integer_literal(i) + " .\n";
@@ -221,8 +229,8 @@ TEST(QueryJoins, HashedAndNestedJoinsAgree) {
   TempDir dir;
   std::string text;
   for (int i = 0; i < 3000; ++i) {
-    const std::string e = "<http://e/" + std::to_string(i) + "> ";
-    if (i % 2 == 0) text += e + "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http://e/A> .\n";
+    const std::string e = e_subject(i);
+    if (i % 2 == 0) text += e + kInClassA;
     if (i % 3 == 0) text += e + "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http://e/B> .\n";
     if (i % 5 == 0) text += e + "<http://e/w> \"w\" .\n";
     text += e + "<http://e/v> " + integer_literal(i) + " .\n";
@@ -250,10 +258,10 @@ TEST(QueryJoins, HashedRowsFromCachedRangesMatchTheIndex) {
   TempDir dir;
   std::string text;
   for (int i = 0; i < 10000; ++i) {
-    const std::string e = "<http://e/" + std::to_string(i) + "> ";
+    const std::string e = e_subject(i);
     text += e + "<http://e/v> " + integer_literal(i) + " .\n";
     if (i % 3 == 0) text += e + "<http://e/v> \"g\" <http://e/g> .\n";
-    if (i % 2 == 0) text += e + "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http://e/A> .\n";
+    if (i % 2 == 0) text += e + kInClassA;
   }
   auto store = store_with(dir, text);
   auto twice = [&](const std::string& query, const std::string& expected) {
@@ -274,7 +282,7 @@ TEST(QueryJoins, RangeScansFromCachedPrefixesMatchTheIndex) {
   TempDir dir;
   std::string text;
   for (int i = 0; i < 10000; ++i) {
-    const std::string e = "<http://e/" + std::to_string(i) + "> ";
+    const std::string e = e_subject(i);
     text += e + "<http://e/v> " + integer_literal(i) + " .\n";
     if (i % 5 == 0)
       text += e + "<http://e/v> \"" + std::to_string(i) +
@@ -439,7 +447,7 @@ TEST(QueryIndexShortcuts, OrderedReadsGiveTheRowsOfAFullSort) {
   const std::string date = "^^<http://www.w3.org/2001/XMLSchema#date>";
   std::string text;
   for (int i = 0; i < 60; ++i) {
-    const std::string s = "<http://e/" + std::to_string(i) + "> ";
+    const std::string s = e_subject(i);
     const std::string year = std::to_string(1910 + (i * 37) % 60);  // distinct, not in subject order
     text += s + "<http://e/date> \"2020-03-01\"" + date + " .\n";
     text +=
