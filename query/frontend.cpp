@@ -536,10 +536,11 @@ class Translator {
     for (const auto& a : e.args) expression_variables(*a, out);
   }
 
-  // The projection rules Rasqal does not enforce (SPARQL 1.1 sections 11.4 and 18.2.4.1): `(expr AS ?x)`
-  // needs a variable new to the query level; in an aggregate query every projected variable is grouped
-  // on, or computed from grouped variables and aggregates, and SELECT * is not allowed.
-  void check_projection(const NodePtr& where, const SelectParts& parts, const std::vector<VarId>& projected,
+  // The projection rules Rasqal does not enforce (SPARQL 1.1 section 11.4): in an aggregate query every
+  // projected variable is grouped on, or computed from grouped variables and aggregates, and SELECT * is
+  // not allowed. (That `(expr AS ?x)` needs an ?x new to its query level is checked by the lowering, on
+  // the text: Rasqal's one expression per variable hides it here.)
+  void check_projection(const SelectParts& parts, const std::vector<VarId>& projected,
                         const std::vector<std::pair<VarId, ExprPtr>>& select_exprs, bool grouped) {
     if (grouped && parts.wildcard) throw QueryError("SELECT * cannot be used with GROUP BY or aggregates");
     std::set<VarId> allowed;  // group keys and earlier SELECT expressions
@@ -549,7 +550,6 @@ class Translator {
       if (inner->op == RASQAL_EXPR_LITERAL && inner->literal->type == RASQAL_LITERAL_VARIABLE)
         allowed.insert(var(inner->literal->value.variable));
     }
-    const auto in_where = pattern_variables(*where);
     std::set<VarId> seen;
     for (VarId v : projected) {
       // A GROUP BY (expr AS ?k) key: Rasqal gives ?k its expression wherever ?k appears.
@@ -560,8 +560,6 @@ class Translator {
       auto e =
           std::find_if(select_exprs.begin(), select_exprs.end(), [v](const auto& x) { return x.first == v; });
       if (e != select_exprs.end()) {
-        if (seen.count(v) || std::find(in_where.begin(), in_where.end(), v) != in_where.end())
-          throw QueryError("SELECT (... AS " + name(v) + "): the variable is already bound");
         std::set<VarId> used;
         expression_variables(*e->second, used);
         for (VarId u : used)
@@ -589,7 +587,7 @@ class Translator {
       if (v->expression && !bound)
         select_exprs.emplace_back(id, lift_aggregates(expr(v->expression), aggregates));
     }
-    check_projection(where, parts, projected, select_exprs, !parts.group.empty() || !aggregates.empty());
+    check_projection(parts, projected, select_exprs, !parts.group.empty() || !aggregates.empty());
     std::vector<ExprPtr> having;
     for (auto* h : parts.having) having.push_back(lift_aggregates(expr(h), aggregates));
     std::vector<OrderKey> order;
