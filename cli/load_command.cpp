@@ -128,11 +128,14 @@ int load_command(const std::vector<std::string>& args) {
   if (!vm.count("quiet")) progress = [&](const LoadProgress& p) { display(p); };
   LoadReport r = load(*store, opts, progress);
   display.clear();
+  for (const auto& file : r.files_without_statements)
+    std::fprintf(stderr, "note: %s holds no statements\n", file.c_str());
+  // The statements read add up: each one was added, already there, or rejected.
   std::printf(
-      "loaded %lu file%s in %.2f s: %lu triples read, %lu added, %lu duplicates, %lu rejected (%s "
+      "loaded %lu file%s in %.2f s: %lu statements read = %lu added + %lu duplicates + %lu rejected (%s "
       "triples/s)\n",
       static_cast<unsigned long>(r.files), r.files == 1 ? "" : "s", r.seconds,
-      static_cast<unsigned long>(r.triples_read), static_cast<unsigned long>(r.triples_added),
+      static_cast<unsigned long>(r.triples_read + r.rejected), static_cast<unsigned long>(r.triples_added),
       static_cast<unsigned long>(r.duplicates), static_cast<unsigned long>(r.rejected),
       human(r.seconds > 0 ? r.triples_read / r.seconds : 0).c_str());
   if (vm.count("verbose"))

@@ -128,6 +128,7 @@ class LoadAttempt {
     parse.run();
     report.triples_read = parse.triples_read();
     rejects = std::move(parse.rejects());
+    report.files_without_statements = parse.files_without_statements();
     watch.lap("parse");
 
     set_phase(LoadProgress::Phase::Indexing);

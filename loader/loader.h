@@ -42,15 +42,17 @@ using ProgressCallback = std::function<void(const LoadProgress&)>;
 
 struct LoadReport {
   uint64_t files = 0;
-  uint64_t triples_read = 0;
+  uint64_t triples_read = 0;  // statements parsed: triples_added + duplicates
   uint64_t triples_added = 0;
   uint64_t duplicates = 0;  // read but already present (in the store or earlier in the input)
-  uint64_t rejected = 0;    // statements/lines rejected in skip mode
+  uint64_t rejected = 0;    // lines rejected in skip mode (in Turtle, TriG and RDF/XML: a file's rest)
   uint64_t terms_added = 0;
   uint64_t bytes_ingested = 0;
   double seconds = 0;
   std::vector<std::pair<std::string, double>> phases;  // seconds per phase of the load
   std::filesystem::path rejects_path;                  // set when something was rejected
+  // Valid inputs with no statement at all (empty, or only comments and prefixes): worth a notice.
+  std::vector<std::filesystem::path> files_without_statements;
 };
 
 class LoadError : public std::runtime_error {

@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <thread>
+#include <tuple>
 
 #include "loader/work_queue.h"
 
@@ -51,19 +52,6 @@ class SeenTerms {
   size_t used_ = 0;
 };
 
-// The text of line `line` (counted from `first_line`) inside a chunk, for the rejects report.
-std::string line_text(std::string_view chunk, uint64_t first_line, uint64_t line) {
-  if (line < first_line) return {};
-  size_t pos = 0;
-  for (uint64_t n = first_line; n < line; ++n) {
-    pos = chunk.find('\n', pos);
-    if (pos == std::string_view::npos) return {};
-    ++pos;
-  }
-  size_t end = chunk.find('\n', pos);
-  return std::string(chunk.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos));
-}
-
 }  // namespace
 
 class ParseStage::Worker {
@@ -75,10 +63,13 @@ class ParseStage::Worker {
 
   void run(WorkQueue<WorkItem>& queue) {
     while (auto item = queue.pop()) {
-      if (stage_.failed_) continue;  // drain the queue so the reader never blocks
+      // Drain the queue so the reader never blocks; a file with an error in abort mode is not read further.
+      if (stage_.failed_ || stage_.file_failed(item->file)) continue;
       parse(*item);
     }
     flush();
+    std::lock_guard lock(stage_.error_mutex_);
+    for (auto [file, count] : statements_per_file_) stage_.statements_per_file_[file] += count;
   }
 
  private:
@@ -93,17 +84,17 @@ class ParseStage::Worker {
     const RdfFormat format = stage_.options_.format ? *stage_.options_.format : *format_from_path(path);
     blank_prefix_ = stage_.blank_prefix_ + std::to_string(item.file) + "_";
     RdfReader& reader = reader_for(format);
+    uint64_t& statements = statements_per_file_[item.file];
     auto on_statement = [&](const TermView& s, const TermView& p, const TermView& o, const TermView* g) {
-      if (stage_.failed_) return;
+      // After a syntax error in abort mode the load will fail: parsing goes on only to find each file's
+      // first error.
+      if (stage_.failed_ || stage_.aborting_) return;
+      ++statements;
       quads_.push_back({encode(s), encode(p), encode(o), g ? encode(*g) : default_graph_});
       ++stage_.counters_.triples;
       if (quads_.size() >= kFlushQuads || term_bytes_.size() >= kFlushTermBytes) flush();
     };
-    auto on_error = [&](const SyntaxError& e) {
-      SyntaxError located = e;
-      if (!item.whole_file) located.message += "\n    " + line_text(item.data, item.first_line, e.line);
-      stage_.record_error(located);
-    };
+    auto on_error = [&](const SyntaxError& e) { stage_.record_error(e, item.file); };
     if (item.whole_file) {
       reader.parse_file(path, on_statement, on_error);
     } else {
@@ -141,6 +132,7 @@ class ParseStage::Worker {
   std::vector<Quad> quads_;
   std::vector<TermRecord> terms_;
   std::string term_bytes_;
+  std::map<size_t, uint64_t> statements_per_file_;
 };
 
 ParseStage::ParseStage(const LoadOptions& options, const std::vector<fs::path>& files, TermEncoder encoder,
@@ -161,10 +153,30 @@ ParseStage::~ParseStage() {
   if (spool_) std::fclose(spool_);
 }
 
-void ParseStage::record_error(const SyntaxError& e) {
+void ParseStage::record_error(const SyntaxError& e, size_t file) {
   std::lock_guard lock(error_mutex_);
   rejects_.push_back(e);
-  if (options_.on_error == OnError::Abort) failed_ = true;
+  if (options_.on_error == OnError::Abort) {
+    aborting_ = true;
+    failed_files_.insert(file);
+  }
+}
+
+bool ParseStage::file_failed(size_t file) {
+  if (!aborting_) return false;
+  std::lock_guard lock(error_mutex_);
+  return failed_files_.count(file) > 0;
+}
+
+std::vector<std::filesystem::path> ParseStage::files_without_statements() const {
+  std::vector<std::filesystem::path> out;
+  for (size_t i = 0; i < files_.size(); ++i)
+    if (!statements_per_file_.count(i) || statements_per_file_.at(i) == 0) {
+      const bool rejected = std::any_of(rejects_.begin(), rejects_.end(),
+                                        [&](const SyntaxError& e) { return e.file == files_[i].string(); });
+      if (!rejected) out.push_back(files_[i]);
+    }
+  return out;
 }
 
 void ParseStage::append(std::vector<Quad>& quads, std::vector<TermRecord>& terms, std::string& term_bytes) {
@@ -187,11 +199,6 @@ void ParseStage::read_inputs() {
     counters_.file_index = i;
     const fs::path& path = files_[i];
     const RdfFormat format = options_.format ? *options_.format : *format_from_path(path);
-    std::error_code ec;
-    if (fs::file_size(path, ec) == 0 && !ec) {
-      record_error({path.string(), 0, 0, "the file is empty"});
-      continue;
-    }
     if (!is_line_based(format)) {
       queue_->push({i, true, {}, 1});
       continue;
@@ -205,7 +212,7 @@ void ParseStage::read_inputs() {
     };
     try {
       read_file_blocks(path, kChunkBytes, [&](std::string_view block) {
-        if (failed_) return;
+        if (failed_ || file_failed(i)) return;
         size_t last_nl = block.rfind('\n');
         if (last_nl == std::string_view::npos) {
           carry.append(block);
@@ -219,7 +226,7 @@ void ParseStage::read_inputs() {
       if (!carry.empty()) emit(std::move(carry));
     } catch (const ParseError& e) {
       if (!carry.empty()) emit(std::move(carry));
-      record_error(e.error);
+      record_error(e.error, i);
     }
   }
 }
@@ -256,11 +263,27 @@ void ParseStage::run() {
   if (failure) std::rethrow_exception(failure);
   if (std::fflush(spool_) != 0)
     throw LoadError("writing the temporary file " + spool_path_.string() + " failed");
+  // Files in the order given, lines in order within a file.
+  std::map<std::string, size_t> file_order;
+  for (size_t i = 0; i < files_.size(); ++i) file_order.emplace(files_[i].string(), i);
   std::sort(rejects_.begin(), rejects_.end(), [&](const SyntaxError& a, const SyntaxError& b) {
-    return std::tie(a.file, a.line) < std::tie(b.file, b.line);
+    return std::tuple(file_order[a.file], a.line, a.column) <
+           std::tuple(file_order[b.file], b.line, b.column);
   });
-  if (options_.on_error == OnError::Abort && !rejects_.empty())
-    throw LoadError("syntax error: " + rejects_.front().to_string());
+  if (options_.on_error == OnError::Abort && !rejects_.empty()) throw LoadError(first_error_of_each_file());
+}
+
+std::string ParseStage::first_error_of_each_file() const {
+  std::string message;
+  size_t files = 0;
+  for (size_t i = 0; i < rejects_.size(); ++i) {
+    if (i > 0 && rejects_[i].file == rejects_[i - 1].file) continue;
+    message += "\n  " + rejects_[i].to_string();
+    ++files;
+  }
+  return (files == 1 ? "syntax error:"
+                     : "syntax errors in " + std::to_string(files) + " files (the first of each):") +
+         message;
 }
 
 }  // namespace quiver

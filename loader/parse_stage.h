@@ -5,7 +5,9 @@
 #include <atomic>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -61,12 +63,18 @@ class ParseStage {
   const std::filesystem::path& spool_path() const { return spool_path_; }
   uint64_t triples_read() const { return counters_.triples; }
   std::vector<SyntaxError>& rejects() { return rejects_; }
+  // Inputs that held no statement and no error (empty, or only comments and prefixes).
+  std::vector<std::filesystem::path> files_without_statements() const;
 
  private:
   class Worker;
   friend class Worker;
   void read_inputs();
-  void record_error(const SyntaxError& e);
+  // In abort mode an error fails the load, but the other files are still parsed so that the report can
+  // name the first error of every failing file.
+  void record_error(const SyntaxError& e, size_t file);
+  bool file_failed(size_t file);
+  std::string first_error_of_each_file() const;
   void append(std::vector<Quad>& quads, std::vector<TermRecord>& terms, std::string& term_bytes);
 
   const LoadOptions& options_;
@@ -84,7 +92,10 @@ class ParseStage {
 
   std::mutex error_mutex_;
   std::vector<SyntaxError> rejects_;
-  std::atomic<bool> failed_{false};
+  std::set<size_t> failed_files_;
+  std::map<size_t, uint64_t> statements_per_file_;
+  std::atomic<bool> aborting_{false};  // a syntax error in abort mode: no more statements are kept
+  std::atomic<bool> failed_{false};    // an I/O error or exception: everything stops
   WorkQueue<WorkItem>* queue_ = nullptr;
 };
 

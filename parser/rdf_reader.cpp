@@ -1,12 +1,16 @@
 #include "parser/rdf_reader.h"
 
+#include "parser/ntriples_parser.h"
 #include "parser/raptor_handles.h"
+#include "parser/utf8.h"
 
 #include <raptor2.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <vector>
 
 namespace quiver {
@@ -61,9 +65,12 @@ std::string SyntaxError::to_string() const {
   return out + ": " + message;
 }
 
+// Line-based formats go through NTriplesParser; the others through Raptor, which cannot resume after a
+// syntax error: the first error ends the document, and the report says that the rest was not loaded.
 struct RdfReader::Impl {
   RdfFormat format;
   std::string base;
+  std::optional<NTriplesParser> lines;
   RaptorWorld world;
   RaptorParser parser;
 
@@ -72,21 +79,75 @@ struct RdfReader::Impl {
   const ErrorHandler* on_error = nullptr;
   std::string_view file;
   uint64_t first_line = 1;
+  bool stopped = false;  // an error ended the document: later statements and messages are dropped
+
+  void report_stop(SyntaxError e) {
+    if (stopped) return;
+    stopped = true;
+    e.message += e.line ? " (parsing stops here: nothing after line " + std::to_string(e.line) +
+                              " of this file is loaded)"
+                        : " (parsing stops here: nothing after this point of the file is loaded)";
+    if (on_error) (*on_error)(e);
+  }
+
   static void statement_cb(void* self, raptor_statement* st) {
     auto* impl = static_cast<Impl*>(self);
+    if (impl->stopped) return;
     const TermView g = st->graph ? view(st->graph) : TermView{};
-    (*impl->on_statement)(view(st->subject), view(st->predicate), view(st->object), st->graph ? &g : nullptr);
+    TermView o = view(st->object);
+    if (impl->nul_stand_ins && o.kind == TermKind::Literal) o.value = restore_nul(o.value, impl->literal);
+    (*impl->on_statement)(view(st->subject), view(st->predicate), o, st->graph ? &g : nullptr);
   }
+
+  // Raptor's Turtle and TriG parsers cut a literal at a NUL, raw or escaped, though the grammar allows it.
+  // Such a NUL reaches Raptor as a noncharacter no document holds, and the literal gets its NUL back.
+  bool nul_stand_ins = false;
+  std::string without_nul;
+  std::string literal;
+  std::string_view hide_nul(std::string_view data) {
+    if (format != RdfFormat::Turtle && format != RdfFormat::TriG) return data;
+    if (!nul_stand_ins && data.find('\0') == std::string_view::npos &&
+        data.find("\\u0000") == std::string_view::npos && data.find("\\U00000000") == std::string_view::npos)
+      return data;
+    if (data.find(kNulStandIn) != std::string_view::npos) return data;  // cannot tell them apart: leave it
+    nul_stand_ins = true;
+    without_nul.clear();
+    for (size_t i = 0; i < data.size(); ++i) {
+      if (data[i] == '\0') {
+        without_nul += kNulStandIn;
+      } else if (data[i] == '\\') {
+        const size_t length = data.substr(i, 6) == "\\u0000"        ? 6
+                              : data.substr(i, 10) == "\\U00000000" ? 10
+                                                                    : 2;
+        if (length > 2)
+          without_nul += kNulStandIn;
+        else
+          without_nul.append(data.substr(i, std::min<size_t>(2, data.size() - i)));
+        i += std::min(length, data.size() - i) - 1;
+      } else {
+        without_nul.push_back(data[i]);
+      }
+    }
+    return without_nul;
+  }
+  static std::string_view restore_nul(std::string_view value, std::string& buffer) {
+    if (value.find(kNulStandIn) == std::string_view::npos) return value;
+    buffer.assign(value);
+    for (size_t at; (at = buffer.find(kNulStandIn)) != std::string::npos;)
+      buffer.replace(at, kNulStandIn.size(), 1, '\0');
+    return buffer;
+  }
+  static constexpr std::string_view kNulStandIn = "\xF4\x8F\xBF\xBE";  // U+10FFFE
 
   static void log_cb(void* self, raptor_log_message* m) {
     auto* impl = static_cast<Impl*>(self);
-    if (m->level < RAPTOR_LOG_LEVEL_ERROR || !impl->on_error) return;
+    if (m->level < RAPTOR_LOG_LEVEL_ERROR || impl->stopped) return;
     SyntaxError e;
     e.file = std::string(impl->file);
     if (m->locator && m->locator->line > 0) e.line = impl->first_line + m->locator->line - 1;
     if (m->locator && m->locator->column >= 0) e.column = m->locator->column + 1;
-    e.message = m->text ? m->text : "syntax error";
-    (*impl->on_error)(e);
+    e.message = m->text ? excerpt(m->text, 300) : "syntax error";
+    impl->report_stop(std::move(e));
   }
 
   void start(std::string_view name, uint64_t line, const StatementHandler& st, const ErrorHandler& err) {
@@ -94,6 +155,9 @@ struct RdfReader::Impl {
     first_line = line;
     on_statement = &st;
     on_error = &err;
+    stopped = false;
+    nul_stand_ins = false;
+    if (lines) return;
     // A fresh parser per document: Raptor keeps prefixes and blank-node state across parse_start calls.
     parser.reset(raptor_new_parser(world.get(), raptor_syntax(format)));
     if (!parser) throw std::runtime_error("Raptor has no parser for " + std::string(format_name(format)));
@@ -102,8 +166,21 @@ struct RdfReader::Impl {
     raptor_parser_parse_start(parser.get(), base_uri.get());
   }
 
-  // Returns false when Raptor gave up on the document.
-  bool feed(std::string_view data, bool end) {
+  // Feeds Raptor the next piece of the document, which must be valid UTF-8, since Raptor would store
+  // invalid bytes as they are. `line` is the piece's first line. Returns false once the document has ended in
+  // an error.
+  bool feed(std::string_view data, uint64_t line, bool end) {
+    if (stopped) return false;
+    const auto bad = find_invalid_utf8(data);
+    if (!bad) return raptor_parse(hide_nul(data), end) && !stopped;
+    const TextPosition at = position_of(data, bad->offset, line);
+    // Raptor gets the complete lines before the bad one, and no end: what it parsed so far stays.
+    raptor_parse(hide_nul(data.substr(0, bad->offset - (at.column - 1))), false);
+    report_stop({std::string(file), at.line, static_cast<int>(at.column), std::string(bad->reason)});
+    return false;
+  }
+
+  bool raptor_parse(std::string_view data, bool end) {
     return raptor_parser_parse_chunk(parser.get(), reinterpret_cast<const unsigned char*>(data.data()),
                                      data.size(), end) == 0;
   }
@@ -112,6 +189,10 @@ struct RdfReader::Impl {
 RdfReader::RdfReader(RdfFormat format, std::string base_iri) : impl_(std::make_unique<Impl>()) {
   impl_->format = format;
   impl_->base = base_iri.empty() ? "file:///" : std::move(base_iri);
+  if (is_line_based(format)) {
+    impl_->lines.emplace(format == RdfFormat::NQuads);
+    return;
+  }
   impl_->world = open_raptor_world();
   raptor_world_set_log_handler(impl_->world.get(), impl_.get(), Impl::log_cb);
 }
@@ -120,19 +201,35 @@ RdfReader::~RdfReader() = default;
 
 void RdfReader::parse(std::string_view document, std::string_view file, uint64_t first_line,
                       const StatementHandler& on_statement, const ErrorHandler& on_error) {
+  if (impl_->lines) return impl_->lines->parse(document, file, first_line, on_statement, on_error);
   impl_->start(file, first_line, on_statement, on_error);
-  impl_->feed(document, true);
+  impl_->feed(document, first_line, true);
 }
 
 void RdfReader::parse_file(const std::filesystem::path& path, const StatementHandler& on_statement,
                            const ErrorHandler& on_error) {
   const std::string name = path.string();
   impl_->start(name, 1, on_statement, on_error);
+  // Pieces end at a line end, so every piece is whole lines (and whole UTF-8 characters).
+  std::string piece;
+  uint64_t line = 1;
   bool alive = true;
+  auto flush = [&](size_t length, bool end) {
+    const std::string_view text = std::string_view(piece).substr(0, length);
+    if (impl_->lines) {
+      impl_->lines->parse(text, name, line, on_statement, on_error);
+    } else if (alive) {
+      alive = impl_->feed(text, line, end);
+    }
+    line += std::count(text.begin(), text.end(), '\n');
+    piece.erase(0, length);
+  };
   read_file_blocks(path, 1 << 20, [&](std::string_view block) {
-    if (alive) alive = impl_->feed(block, false);
+    piece.append(block);
+    const size_t last_line_end = piece.rfind('\n');
+    if (last_line_end != std::string::npos) flush(last_line_end + 1, false);
   });
-  if (alive) impl_->feed({}, true);
+  flush(piece.size(), true);
 }
 
 void read_file_blocks(const std::filesystem::path& path, size_t block_size,

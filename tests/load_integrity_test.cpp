@@ -1,0 +1,185 @@
+// Loading never loses a good statement silently and never stores an invalid one: skip mode accounts for
+// every line, invalid RDF is refused with its position, valid edge cases (empty files, NUL in literals)
+// load.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <fstream>
+
+#include "loader/loader.h"
+#include "store/store.h"
+#include "tests/support/rdf_graph.h"
+#include "tests/support/temp_dir.h"
+
+namespace quiver::testing {
+namespace {
+
+std::string numbered_lines(int from, int to) {
+  std::string text;
+  for (int i = from; i < to; ++i)
+    text += "<http://e/" + std::to_string(i) + "> <http://p/x> \"v" + std::to_string(i) + "\" .\n";
+  return text;
+}
+
+std::string read_text(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+size_t count_of(const std::string& text, const std::string& needle) {
+  size_t n = 0;
+  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+  return n;
+}
+
+struct SkipLoad {
+  LoadReport report;
+  std::string rejects;
+  uint64_t stored;
+};
+
+SkipLoad load_skipping(const TempDir& dir, std::vector<std::filesystem::path> files) {
+  auto store = Store::open(dir / "db");
+  LoadOptions options;
+  options.inputs = std::move(files);
+  options.threads = 2;
+  options.memory_mib = 64;
+  options.on_error = OnError::Skip;
+  options.rejects_path = dir / "rejects.txt";
+  SkipLoad out;
+  out.report = load(*store, options);
+  out.rejects = read_text(options.rejects_path);
+  out.stored = store->statistics().quads;
+  // The summary adds up: every statement read was added, already there, or rejected.
+  EXPECT_EQ(out.report.triples_read, out.report.triples_added + out.report.duplicates);
+  return out;
+}
+
+std::string load_error(const TempDir& dir, std::vector<std::filesystem::path> files) {
+  auto store = Store::open(dir / "db");
+  LoadOptions options;
+  options.inputs = std::move(files);
+  try {
+    load(*store, options);
+  } catch (const LoadError& e) {
+    EXPECT_EQ(store->statistics().quads, 0u);
+    return e.what();
+  }
+  ADD_FAILURE() << "the load succeeded";
+  return {};
+}
+
+TEST(LoadIntegrity, SkipModeKeepsEveryGoodLineAfterAnUnterminatedStringOrATrailingBackslash) {
+  // Lines after these errors used to vanish up to the end of their 4 MiB chunk, unreported.
+  const std::string bad_lines[] = {
+      "<http://e/bad> <http://p/x> \"unterminated .\n",
+      "<http://e/bad> <http://p/x> \"ends in a backslash\\\n",
+      "<http://e/bad{> <http://p/x> <http://o> .\n",
+  };
+  for (const std::string& bad : bad_lines) {
+    TempDir dir;
+    auto file = write_file(dir / "big.nt", numbered_lines(0, 10) + bad + numbered_lines(10, 100000));
+    SkipLoad got = load_skipping(dir, {file});
+    EXPECT_EQ(got.report.triples_added, 100000u) << bad;
+    EXPECT_EQ(got.stored, 100000u) << bad;
+    EXPECT_EQ(got.report.rejected, 1u) << bad;
+    EXPECT_EQ(count_of(got.rejects, "big.nt:11:"), 1u) << got.rejects;  // reported exactly once
+  }
+}
+
+TEST(LoadIntegrity, InvalidNTriplesIsRefusedWithItsColumn) {
+  struct Case {
+    std::string line;
+    std::string reason;
+  } cases[] = {
+      {"<http://e/s> <http://p/x> \"\xC0\xAF\" .", "1:28: bytes that are not valid UTF-8"},
+      {"<http://e/s> <http://p/x> \"\\uD800\" .", "1:28: the escape stands for no Unicode character"},
+      {"<http://e/s> <http://p/x> <http://o>", "expected the '.'"},
+      {"<http://e/s{x}> <http://p/x> <http://o> .", "1:12: the character '{'"},
+      {"<http://e/s> <http://p/x> \"a\\qb\" .", "1:29: invalid escape '\\q'"},
+      {"<s> <http://p/x> <http://o> .", "relative IRI"},
+      {"<http://e/s> <http://p/x> \"x\"@ .", "language tag"},
+  };
+  for (const Case& c : cases) {
+    TempDir dir;
+    const std::string message = load_error(dir, {write_file(dir / "bad.nt", c.line + "\n")});
+    EXPECT_NE(message.find(c.reason), std::string::npos) << c.line << " gave: " << message;
+  }
+}
+
+TEST(LoadIntegrity, AnErrorQuotesAShortExcerptOfAHugeLine) {
+  TempDir dir;
+  const std::string huge = "<http://e/s> <http://p/x> \"" + std::string(2 << 20, 'x') + " .\n";
+  const std::string message = load_error(dir, {write_file(dir / "huge.nt", huge)});
+  EXPECT_NE(message.find("huge.nt:1:27: string without its closing"), std::string::npos)
+      << message.substr(0, 300);
+  EXPECT_LT(message.size(), 1000u);
+}
+
+TEST(LoadIntegrity, AbortModeNamesTheFirstErrorOfEveryFailingFile) {
+  TempDir dir;
+  auto good = write_file(dir / "a-good.nt", numbered_lines(0, 5));
+  auto bad1 = write_file(dir / "b-bad.nt", numbered_lines(0, 3) + "oops\n" + "more oops\n");
+  auto bad2 = write_file(dir / "c-bad.ttl", "<http://e/s> <http://p/x> .\n");
+  const std::string message = load_error(dir, {good, bad1, bad2});
+  EXPECT_NE(message.find("b-bad.nt:4:1:"), std::string::npos) << message;
+  EXPECT_EQ(message.find("b-bad.nt:5"), std::string::npos) << message;  // the first error only
+  EXPECT_NE(message.find("c-bad.ttl:1"), std::string::npos) << message;
+  EXPECT_EQ(message.find("a-good.nt"), std::string::npos) << message;
+}
+
+TEST(LoadIntegrity, TurtleSaysThatTheRestOfAFileAfterAnErrorIsNotLoaded) {
+  TempDir dir;
+  auto file = write_file(dir / "t.ttl",
+                         "@prefix ex: <http://e/> .\n"
+                         "ex:a ex:p 1 .\n"
+                         "ex:b ex:p 2 .\n"
+                         "ex:c ex:p \"bad .\n"
+                         "ex:d ex:p 4 .\n"
+                         "ex:e ex:p 5 .\n");
+  SkipLoad got = load_skipping(dir, {file});
+  EXPECT_EQ(got.report.rejected, 1u);
+  EXPECT_NE(got.rejects.find("t.ttl:4"), std::string::npos) << got.rejects;
+  EXPECT_NE(got.rejects.find("nothing after line 4 of this file is loaded"), std::string::npos)
+      << got.rejects;
+}
+
+TEST(LoadIntegrity, InvalidUtf8InTurtleIsRefusedWithItsPosition) {
+  TempDir dir;
+  const std::string message = load_error(dir, {write_file(dir / "t.ttl",
+                                                          "<http://e/s> <http://p/x> \"ok\" .\n"
+                                                          "<http://e/s> <http://p/x> \"a\xFF\" .\n")});
+  EXPECT_NE(message.find("t.ttl:2:29: bytes that are not valid UTF-8"), std::string::npos) << message;
+}
+
+TEST(LoadIntegrity, EmptyFilesAndFilesOfCommentsLoadNothingWithANotice) {
+  TempDir dir;
+  auto empty_nt = write_file(dir / "empty.nt", "");
+  auto comments = write_file(dir / "comments.nt", "# nothing today\n\n");
+  auto prefixes = write_file(dir / "prefixes.ttl", "@prefix ex: <http://e/> .\n");
+  auto data = write_file(dir / "data.nt", numbered_lines(0, 3));
+  auto store = Store::open(dir / "db");
+  LoadOptions options;
+  options.inputs = {empty_nt, comments, prefixes, data};
+  LoadReport report = load(*store, options);
+  EXPECT_EQ(report.triples_added, 3u);
+  EXPECT_EQ(report.files_without_statements,
+            (std::vector<std::filesystem::path>{empty_nt, comments, prefixes}));
+}
+
+TEST(LoadIntegrity, ALiteralHoldingNulIsStoredWhole) {
+  TempDir dir;
+  auto store = Store::open(dir / "db");
+  LoadOptions options;
+  options.inputs = {write_file(dir / "nul.nt", std::string("<http://e/s> <http://p/x> \"a") + '\0' +
+                                                   "b\" .\n" +
+                                                   "<http://e/t> <http://p/x> \"c\\u0000d\" .\n")};
+  load(*store, options);
+  std::vector<std::string> values;
+  for (auto c = store->scan({}); c.valid(); c.next()) values.push_back(store->term(c.quad().o)->value);
+  std::sort(values.begin(), values.end());
+  EXPECT_EQ(values, (std::vector<std::string>{std::string("a\0b", 3), std::string("c\0d", 3)}));
+}
+
+}  // namespace
+}  // namespace quiver::testing
