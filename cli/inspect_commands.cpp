@@ -59,7 +59,7 @@ int dump_command(const std::vector<std::string>& args) {
   po::options_description options("Options");
   std::string db, format, graph, output;
   options.add_options()("db", po::value(&db)->required(), "store directory")(
-      "format", po::value(&format)->default_value("nquads"), "nquads|ntriples|turtle|rdfxml")(
+      "format", po::value(&format)->default_value("nquads"), "nquads|ntriples|turtle|trig|rdfxml")(
       "graph", po::value(&graph), "only this graph (an IRI, or 'default' for the default graph)")(
       "output,o", po::value(&output), "write to this file instead of standard output");
   po::variables_map vm;

@@ -1,6 +1,7 @@
 #include "parser/rdf_writer.h"
 
 #include "parser/raptor_handles.h"
+#include "parser/turtle_writer.h"
 
 #include <raptor2.h>
 
@@ -38,6 +39,7 @@ struct RdfWriter::Impl {
   RdfFormat format;
   std::FILE* out;
   std::string line;
+  std::unique_ptr<TurtleWriter> turtle;
   RaptorWorld world;
   RaptorSerializer serializer;
 };
@@ -46,7 +48,10 @@ RdfWriter::RdfWriter(RdfFormat format, std::FILE* out) : impl_(std::make_unique<
   impl_->format = format;
   impl_->out = out;
   if (is_line_based(format)) return;
-  if (format == RdfFormat::TriG) throw std::runtime_error("writing TriG is not supported; use nquads");
+  if (format == RdfFormat::Turtle || format == RdfFormat::TriG) {
+    impl_->turtle = std::make_unique<TurtleWriter>(out);
+    return;
+  }
   impl_->world = open_raptor_world();
   impl_->serializer.reset(raptor_new_serializer(impl_->world.get(), raptor_syntax(format)));
   if (!impl_->serializer)
@@ -76,6 +81,7 @@ void RdfWriter::write(const Term& s, const Term& p, const Term& o, const Term* g
     std::fwrite(line.data(), 1, line.size(), impl_->out);
     return;
   }
+  if (impl_->turtle) return impl_->turtle->write(s, p, o, graph);
   raptor_world* w = impl_->world.get();
   RaptorTerm rs = to_raptor(w, s), rp = to_raptor(w, p), ro = to_raptor(w, o);
   raptor_statement st;
@@ -87,6 +93,7 @@ void RdfWriter::write(const Term& s, const Term& p, const Term& o, const Term* g
 }
 
 void RdfWriter::finish() {
+  if (impl_->turtle) impl_->turtle->finish();
   if (impl_->serializer) raptor_serializer_serialize_end(impl_->serializer.get());
   std::fflush(impl_->out);
 }

@@ -1,5 +1,5 @@
-// Writing statements as RDF text. N-Triples and N-Quads are written directly (UTF-8, RDF 1.1 escapes);
-// Turtle and RDF/XML go through Raptor's serializers.
+// Writing statements as RDF text. N-Triples, N-Quads, Turtle and TriG are written directly (UTF-8, RDF 1.1
+// escapes, every blank node labelled); RDF/XML goes through Raptor's serializer.
 #pragma once
 
 #include <cstdio>
@@ -12,8 +12,7 @@ namespace quiver {
 
 class RdfWriter {
  public:
-  // Writes to `out`, which must stay open until finish(). Throws std::runtime_error when the format cannot
-  // be written (TriG has no Raptor serializer).
+  // Writes to `out`, which must stay open until finish().
   RdfWriter(RdfFormat format, std::FILE* out);
   ~RdfWriter();
 

@@ -38,13 +38,14 @@ std::string key(const TermQuad& q) {
 }
 
 // Colour refinement: every blank node starts with one colour and repeatedly takes the multiset of the quads
-// it appears in, with other blank nodes replaced by their colour.
+// it appears in, with other blank nodes replaced by their colour, until no colour class splits any more
+// (a chain of n blank nodes needs about n/2 rounds).
 std::map<std::string, size_t> colours(const std::vector<TermQuad>& quads) {
   std::map<std::string, size_t> colour;
   for (const auto& q : quads)
     for (const Term& t : q)
       if (is_blank(t)) colour[t.value] = 0;
-  for (int round = 0; round < 4; ++round) {
+  for (size_t classes = 1;;) {
     std::map<std::string, std::vector<std::string>> sig;
     for (const auto& q : quads)
       for (size_t i = 0; i < 4; ++i) {
@@ -66,6 +67,10 @@ std::map<std::string, size_t> colours(const std::vector<TermQuad>& quads) {
       next[node] = std::hash<std::string>()(joined);
     }
     colour = next;
+    std::set<size_t> distinct;
+    for (auto& [node, c] : colour) distinct.insert(c);
+    if (distinct.size() == classes) break;
+    classes = distinct.size();
   }
   return colour;
 }
