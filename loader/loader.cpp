@@ -188,7 +188,7 @@ class LoadAttempt {
       for (size_t i = 0; i < batch.size(); ++i) {
         auto [id, bytes] = batch[i];
         if (!existing.empty() && existing[i]) {
-          if (*existing[i] != bytes) collided |= resolve_collision(bytes);
+          if (!same_term(*existing[i], bytes)) collided |= resolve_collision(bytes);
           continue;
         }
         if (!collided) ingest_->add_term(id, bytes);
@@ -199,7 +199,7 @@ class LoadAttempt {
     parse.terms().drain([&](const TermRecord& r) {
       std::string_view bytes = spool.view(r.offset, r.length);
       if (r.id == prev_id) {
-        if (bytes != prev_bytes) collided |= resolve_collision(loser(prev_bytes, bytes));
+        if (!same_term(bytes, prev_bytes)) collided |= resolve_collision(loser(prev_bytes, bytes));
         return;
       }
       prev_id = r.id;
@@ -213,13 +213,15 @@ class LoadAttempt {
 
   // Of two terms with one id, the one that keeps it is the one already holding a probed id, else the first.
   std::string_view loser(std::string_view first, std::string_view second) const {
-    return collisions_->count(std::string(second)) ? first : second;
+    std::string scratch;
+    return collisions_->count(std::string(term_identity(second, scratch))) ? first : second;
   }
 
   // Gives the losing term of a collision a probed id that no stored term has. A term that already holds a
   // probed id never loses again, so rounds converge.
   bool resolve_collision(std::string_view loser) {
-    std::string bytes(loser);
+    std::string scratch;
+    const std::string bytes(term_identity(loser, scratch));
     if (collisions_->count(bytes)) return false;
     Term term;
     decode_term(bytes, term);

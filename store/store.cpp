@@ -64,9 +64,11 @@ TermId TermEncoder::encode(const TermView& term, std::string& encoded, uint64_t*
   encoded.clear();
   if (auto id = inline_id(term)) return *id;
   encode_term(term, encoded);
-  TermId id = hashed_id(term.kind, encoded, hash_bits_, 0, fingerprint);
+  std::string scratch;
+  const std::string_view identity = term_identity(encoded, scratch);
+  TermId id = hashed_id(term.kind, identity, hash_bits_, 0, fingerprint);
   if (!collisions_->empty()) {
-    if (auto it = collisions_->find(encoded); it != collisions_->end()) return it->second;
+    if (auto it = collisions_->find(std::string(identity)); it != collisions_->end()) return it->second;
   }
   return id;
 }
@@ -688,7 +690,7 @@ std::optional<TermId> Store::find(const Term& term, ReadSource source) const {
   TermId id = encoder().encode(term.view(), encoded);
   if (encoded.empty()) return id;
   std::string stored;
-  if (get(terms_, keys::id_key(id), &stored, source) && stored == encoded) return id;
+  if (get(terms_, keys::id_key(id), &stored, source) && same_term(stored, encoded)) return id;
   return std::nullopt;
 }
 

@@ -106,7 +106,8 @@ struct StoreOptions {
   int hash_bits = kPayloadBits;
 };
 
-// Terms that collided with an earlier term under the hash: their encoded bytes and the probed id they got.
+// Terms that collided with an earlier term under the hash: their identity bytes (term_identity) and the
+// probed id they got.
 using CollisionTable = std::unordered_map<std::string, TermId>;
 
 // Turns terms into ids exactly as the store does. Copyable; each thread uses its own copy.

@@ -1,5 +1,6 @@
 #include "store/term.h"
 
+#include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <cstdio>
@@ -27,11 +28,8 @@ void encode_term(const TermView& term, std::string& out) {
       break;
     case TermKind::Literal:
       if (!term.language.empty()) {
-        // Language tags compare case-insensitively (RDF 1.1): the dictionary keeps them in lower case.
         out.push_back('G');
-        for (char c : term.language)
-          out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-        out.push_back('\0');
+        out.append(term.language).push_back('\0');
       } else if (!term.datatype.empty()) {
         out.push_back('T');
         out.append(term.datatype).push_back('\0');
@@ -41,6 +39,25 @@ void encode_term(const TermView& term, std::string& out) {
       break;
   }
   out.append(term.value);
+}
+
+std::string_view term_identity(std::string_view encoded, std::string& scratch) {
+  if (encoded.empty() || encoded[0] != 'G') return encoded;
+  const size_t tag_end = encoded.find('\0');
+  const auto upper = [](char c) { return c >= 'A' && c <= 'Z'; };
+  if (std::none_of(encoded.begin(), encoded.begin() + std::min(tag_end, encoded.size()), upper))
+    return encoded;
+  scratch.assign(encoded);
+  for (size_t i = 1; i < tag_end && i < scratch.size(); ++i)
+    if (upper(scratch[i])) scratch[i] = static_cast<char>(scratch[i] - 'A' + 'a');
+  return scratch;
+}
+
+bool same_term(std::string_view encoded_a, std::string_view encoded_b) {
+  if (encoded_a == encoded_b) return true;
+  if (encoded_a.size() != encoded_b.size() || encoded_a.empty() || encoded_a[0] != 'G') return false;
+  std::string scratch_a, scratch_b;
+  return term_identity(encoded_a, scratch_a) == term_identity(encoded_b, scratch_b);
 }
 
 std::string encode_term(const Term& term) {

@@ -25,7 +25,7 @@ struct Term {
   TermKind kind = TermKind::Iri;
   std::string value;     // IRI, blank node label, or literal lexical form
   std::string datatype;  // literal datatype IRI; empty for simple and language-tagged literals
-  std::string language;  // literal language tag (stored in lower case); empty otherwise
+  std::string language;  // literal language tag as written (compared case-insensitively); empty otherwise
 
   static Term iri(std::string_view v) { return {TermKind::Iri, std::string(v), {}, {}}; }
   static Term blank(std::string_view v) { return {TermKind::Blank, std::string(v), {}, {}}; }
@@ -52,10 +52,16 @@ inline constexpr std::string_view kDate = "http://www.w3.org/2001/XMLSchema#date
 inline constexpr std::string_view kDateTime = "http://www.w3.org/2001/XMLSchema#dateTime";
 }  // namespace xsd
 
-// Dictionary encoding: one kind byte, then the parts. It is injective, so equal bytes mean equal terms.
+// Dictionary encoding: one kind byte, then the parts, the language tag as written.
 //   'I' iri | 'B' label | 'L' lexical | 'G' lang '\0' lexical | 'T' datatype '\0' lexical
 void encode_term(const TermView& term, std::string& out);
 std::string encode_term(const Term& term);
+// The bytes that decide which term an encoding stands for: the encoding with its language tag in lower
+// case, since RDF 1.1 compares tags case-insensitively. Ids hash these bytes and collision tables are keyed
+// by them, so "x"@en-GB and "x"@en-gb are one term, stored as first written. Returns `encoded` itself, or
+// the lowered copy made in `scratch`.
+std::string_view term_identity(std::string_view encoded, std::string& scratch);
+bool same_term(std::string_view encoded_a, std::string_view encoded_b);
 // Returns false when `bytes` is not a valid encoding.
 bool decode_term(std::string_view bytes, Term& out);
 

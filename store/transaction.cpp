@@ -252,24 +252,25 @@ TermId Transaction::intern(const Term& term) {
   std::string encoded;
   const TermId id = store_.encoder().encode(term.view(), encoded);
   if (encoded.empty()) return id;  // inline literal
-  if (auto it = new_collisions_.find(encoded); it != new_collisions_.end()) return it->second;
+  std::string scratch;
+  const std::string identity(term_identity(encoded, scratch));
+  if (auto it = new_collisions_.find(identity); it != new_collisions_.end()) return it->second;
   for (uint32_t probe = 0; probe < kMaxProbes; ++probe) {
-    const TermId candidate =
-        probe == 0 ? id : hashed_id(term.kind, std::string_view(encoded), store_.hash_bits(), probe);
+    const TermId candidate = probe == 0 ? id : hashed_id(term.kind, identity, store_.hash_bits(), probe);
     std::string stored;
     if (auto it = pending_terms_.find(candidate); it != pending_terms_.end()) {
-      if (it->second == encoded) return candidate;
+      if (same_term(it->second, encoded)) return candidate;
       continue;
     }
     if (store_.get(store_.terms_, keys::id_key(candidate), &stored, {})) {
-      if (stored == encoded) return candidate;
+      if (same_term(stored, encoded)) return candidate;
       continue;  // another term holds this id: a collision, try the next probe
     }
     check(batch_->Put(store_.terms_, keys::id_key(candidate), encoded), "adding a term failed");
     pending_terms_.emplace(candidate, encoded);
     if (probe > 0) {
-      new_collisions_[encoded] = candidate;
-      check(batch_->Put(store_.meta_, keys::kCollisionPrefix + encoded, keys::id_key(candidate)),
+      new_collisions_[identity] = candidate;
+      check(batch_->Put(store_.meta_, keys::kCollisionPrefix + identity, keys::id_key(candidate)),
             "recording a term collision failed");
     }
     view_stale_ = true;
@@ -324,8 +325,12 @@ std::optional<TermId> Transaction::find(const Term& term) const {
   std::string encoded;
   const TermId id = store_.encoder().encode(term.view(), encoded);
   if (encoded.empty()) return id;
-  if (auto it = new_collisions_.find(encoded); it != new_collisions_.end()) return it->second;
-  if (auto it = pending_terms_.find(id); it != pending_terms_.end() && it->second == encoded) return id;
+  std::string scratch;
+  if (auto it = new_collisions_.find(std::string(term_identity(encoded, scratch)));
+      it != new_collisions_.end())
+    return it->second;
+  if (auto it = pending_terms_.find(id); it != pending_terms_.end() && same_term(it->second, encoded))
+    return id;
   return store_.find(term, {});
 }
 

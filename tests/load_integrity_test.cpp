@@ -181,5 +181,23 @@ TEST(LoadIntegrity, ALiteralHoldingNulIsStoredWhole) {
   EXPECT_EQ(values, (std::vector<std::string>{std::string("a\0b", 3), std::string("c\0d", 3)}));
 }
 
+TEST(LoadIntegrity, LanguageTagsKeepTheirCaseAndCompareCaseInsensitively) {
+  TempDir dir;
+  auto store = Store::open(dir / "db");
+  LoadOptions options;
+  options.inputs = {write_file(dir / "a.ttl",
+                               "<http://e/s> <http://e/p> \"colour\"@en-GB .\n"
+                               "<http://e/s> <http://e/p> \"colour\"@EN-gb .\n"),
+                    write_file(dir / "b.nt", "<http://e/t> <http://e/p> \"y\"@de-CH-1996 .\n")};
+  LoadReport report = load(*store, options);
+  EXPECT_EQ(report.triples_added, 2u);  // one term: tags compare case-insensitively
+  EXPECT_EQ(report.duplicates, 1u);
+  const auto id = store->find(Term::lang("colour", "en-gb"));
+  ASSERT_TRUE(id);
+  EXPECT_EQ(store->find(Term::lang("colour", "EN-GB")), id);
+  EXPECT_EQ(store->term(*id)->language, "en-GB");  // as first written
+  EXPECT_EQ(store->term(*store->find(Term::lang("y", "de-ch-1996")))->language, "de-CH-1996");
+}
+
 }  // namespace
 }  // namespace quiver::testing
