@@ -2,6 +2,7 @@
 
 #include "parser/ntriples_parser.h"
 #include "parser/raptor_handles.h"
+#include "parser/trig_keywords.h"
 #include "parser/utf8.h"
 
 #include <raptor2.h>
@@ -102,6 +103,7 @@ struct RdfReader::Impl {
   // Raptor's Turtle and TriG parsers cut a literal at a NUL, raw or escaped, though the grammar allows it.
   // Such a NUL reaches Raptor as a noncharacter no document holds, and the literal gets its NUL back.
   bool nul_stand_ins = false;
+  std::optional<TrigKeywords> trig_keywords;
   std::string without_nul;
   std::string literal;
   std::string_view hide_nul(std::string_view data) {
@@ -158,6 +160,7 @@ struct RdfReader::Impl {
     stopped = false;
     nul_stand_ins = false;
     if (lines) return;
+    if (format == RdfFormat::TriG) trig_keywords.emplace();
     // A fresh parser per document: Raptor keeps prefixes and blank-node state across parse_start calls.
     parser.reset(raptor_new_parser(world.get(), raptor_syntax(format)));
     if (!parser) throw std::runtime_error("Raptor has no parser for " + std::string(format_name(format)));
@@ -172,15 +175,17 @@ struct RdfReader::Impl {
   bool feed(std::string_view data, uint64_t line, bool end) {
     if (stopped) return false;
     const auto bad = find_invalid_utf8(data);
-    if (!bad) return raptor_parse(hide_nul(data), end) && !stopped;
+    if (!bad) return raptor_parse(data, end) && !stopped;
     const TextPosition at = position_of(data, bad->offset, line);
     // Raptor gets the complete lines before the bad one, and no end: what it parsed so far stays.
-    raptor_parse(hide_nul(data.substr(0, bad->offset - (at.column - 1))), false);
+    raptor_parse(data.substr(0, bad->offset - (at.column - 1)), false);
     report_stop({std::string(file), at.line, static_cast<int>(at.column), std::string(bad->reason)});
     return false;
   }
 
   bool raptor_parse(std::string_view data, bool end) {
+    if (trig_keywords) data = trig_keywords->rewrite(data);
+    data = hide_nul(data);
     return raptor_parser_parse_chunk(parser.get(), reinterpret_cast<const unsigned char*>(data.data()),
                                      data.size(), end) == 0;
   }

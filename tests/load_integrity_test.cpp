@@ -199,5 +199,27 @@ TEST(LoadIntegrity, LanguageTagsKeepTheirCaseAndCompareCaseInsensitively) {
   EXPECT_EQ(store->term(*store->find(Term::lang("y", "de-ch-1996")))->language, "de-CH-1996");
 }
 
+TEST(LoadIntegrity, TrigWithTheGraphKeywordAndSparqlStylePrefixesLoads) {
+  TempDir dir;
+  auto file = write_file(dir / "g.trig",
+                         "PREFIX ex: <http://e/>\n"
+                         "BASE <http://base/>\n"
+                         "GRAPH ex:g { ex:s ex:p \"GRAPH PREFIX x\" . }\n"
+                         "# GRAPH in a comment\n"
+                         "graph <h> { ex:s ex:p \"\"\"long\nGRAPH\" \"\"\" }\n");
+  const auto parsed = parse_document(file, RdfFormat::TriG, "http://unused/");
+  ASSERT_TRUE(parsed.errors.empty()) << parsed.errors[0].to_string();
+  ASSERT_EQ(parsed.quads.size(), 2u);
+  EXPECT_EQ(parsed.quads[0][2].value, "GRAPH PREFIX x");
+  EXPECT_EQ(parsed.quads[0][3].value, "http://e/g");
+  EXPECT_EQ(parsed.quads[1][2].value, "long\nGRAPH\" ");
+  EXPECT_EQ(parsed.quads[1][3].value, "http://base/h");
+  // GRAPH must name a graph: the keyword before a default-graph block stays an error.
+  TempDir bad_dir;
+  const std::string message =
+      load_error(bad_dir, {write_file(bad_dir / "bad.trig", "PREFIX : <http://e/>\nGRAPH { :s :p :o }\n")});
+  EXPECT_NE(message.find("bad.trig:2"), std::string::npos) << message;
+}
+
 }  // namespace
 }  // namespace quiver::testing
