@@ -2,7 +2,10 @@
 #pragma once
 
 #include <boost/program_options.hpp>
+#include <charconv>
+#include <sstream>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace quiver::cli {
@@ -24,6 +27,26 @@ class UsageError : public std::runtime_error {
 bool parse_command_line(const std::vector<std::string>& args, const std::string& usage,
                         const std::string& summary, po::options_description& options, po::variables_map& vm,
                         const char* positional_name = nullptr);
+
+// A numeric option whose value must lie in [min, max], written to `target` (which holds the default). The
+// text is read strictly: "-1" for a count is refused with the option's range rather than wrapping around to
+// a huge unsigned value, and so is "12abc".
+template <class T>
+po::typed_value<std::string>* in_range(T* target, T min, T max, const std::string& name) {
+  std::ostringstream shown;
+  shown << *target;
+  return po::value<std::string>()->default_value(shown.str())->notifier([=](const std::string& text) {
+    T value{};
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (error != std::errc() || end != text.data() + text.size() || value < min || value > max) {
+      std::ostringstream message;
+      message << "--" << name << " must be " << (std::is_integral_v<T> ? "a whole number " : "a number ")
+              << "from " << min << " to " << max << ", got '" << text << "'";
+      throw UsageError(message.str());
+    }
+    *target = value;
+  });
+}
 
 int load_command(const std::vector<std::string>& args);
 int stats_command(const std::vector<std::string>& args);

@@ -29,7 +29,7 @@ int stats_command(const std::vector<std::string>& args) {
   std::string db;
   size_t top = 20;
   options.add_options()("db", po::value(&db)->required(), "store directory")(
-      "top", po::value(&top)->default_value(20), "how many predicates to list");
+      "top", in_range<size_t>(&top, 0, 1000000, "top"), "how many predicates to list");
   po::variables_map vm;
   if (!parse_command_line(args, "quiver stats --db DIR [--top N]",
                           "Shows the number of quads, the quads per graph, and the predicates with the most\n"

@@ -95,9 +95,9 @@ int load_command(const std::vector<std::string>& args) {
       "on-error", po::value(&on_error)->default_value("abort"),
       "abort: stop at the first syntax error and load nothing; skip: load the rest and report rejected "
       "lines")("rejects", po::value(&rejects)->default_value("quiver-rejects.txt"),
-               "report file for --on-error=skip")("threads", po::value(&opts.threads)->default_value(0),
+               "report file for --on-error=skip")("threads", in_range(&opts.threads, 0u, 1024u, "threads"),
                                                   "parser threads (0: all cores)")(
-      "memory", po::value(&opts.memory_mib)->default_value(2048),
+      "memory", in_range<size_t>(&opts.memory_mib, 64, size_t{1} << 24, "memory"),
       "sort memory budget in MiB; beyond it, runs spill to disk")("quiet,q", "no progress display")(
       "verbose,v", "print the time of each phase")("input", po::value(&inputs), "files or directories");
   po::variables_map vm;
@@ -118,7 +118,6 @@ int load_command(const std::vector<std::string>& args) {
     opts.on_error = OnError::Skip;
   else if (on_error != "abort")
     throw UsageError("--on-error must be abort or skip");
-  if (opts.memory_mib < 64) throw UsageError("--memory must be at least 64 (MiB)");
   opts.rejects_path = rejects;
   for (auto& i : inputs) opts.inputs.emplace_back(i);
 

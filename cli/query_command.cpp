@@ -52,8 +52,8 @@ int query_command(const std::vector<std::string>& args) {
       "file,f", po::value(&file), "read the query from this file ('-' for standard input)")(
       "format", po::value(&format)->default_value("table"),
       "table|json|xml|csv|tsv for solutions, ntriples|turtle|rdfxml for graphs")(
-      "timeout", po::value(&timeout)->default_value(300), "seconds before the query is stopped")(
-      "memory-limit", po::value(&memory_mib)->default_value(1024),
+      "timeout", in_range(&timeout, 0.001, 1e6, "timeout"), "seconds before the query is stopped")(
+      "memory-limit", in_range<size_t>(&memory_mib, 1, size_t{1} << 24, "memory-limit"),
       "MiB of intermediate results (hash tables, sorts, groups) the query may hold")(
       "explain",
       "run the query and print its plan with estimated and actual rows per operator instead of "
@@ -72,7 +72,6 @@ int query_command(const std::vector<std::string>& args) {
   text = request_text(file, text);
   auto fmt = query::result_format_from_name(format);
   if (!fmt) throw UsageError("unknown --format '" + format + "'");
-  if (timeout <= 0) throw UsageError("--timeout must be positive");
   if (memory_mib == 0) throw UsageError("--memory-limit must be positive");
 
   StoreOptions store_options;

@@ -26,12 +26,12 @@ int update_command(const std::vector<std::string>& args) {
   size_t memory_mib = 2048, cache_mib = StoreOptions().block_cache_mib;
   options.add_options()("db", po::value(&db)->required(), "store directory")(
       "file,f", po::value(&file), "read the update from this file ('-' for standard input)")(
-      "timeout", po::value(&timeout)->default_value(1800),
+      "timeout", in_range(&timeout, 0.001, 1e6, "timeout"),
       "seconds before the update is stopped (and undone)")(
-      "memory-limit", po::value(&memory_mib)->default_value(2048),
+      "memory-limit", in_range<size_t>(&memory_mib, 1, size_t{1} << 24, "memory-limit"),
       "MiB the request may hold in memory (query working memory, changes later operations read);\n"
       "the last operation's changes spill to disk past a quarter of it")(
-      "cache", po::value(&cache_mib)->default_value(cache_mib),
+      "cache", in_range<size_t>(&cache_mib, 0, size_t{1} << 24, "cache"),
       "MiB of the store's blocks kept in memory for reading")(
       "no-sync", "acknowledge before the write-ahead log is on disk (faster; a crash may lose the update)")(
       "data-root", po::value(&data_root),
@@ -47,8 +47,6 @@ int update_command(const std::vector<std::string>& args) {
           options, vm, "update"))
     return kOk;
   text = request_text(file, text);
-  if (timeout <= 0) throw UsageError("--timeout must be positive");
-  if (memory_mib == 0) throw UsageError("--memory-limit must be positive");
 
   StoreOptions store_options;
   store_options.create_if_missing = false;
