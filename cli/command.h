@@ -48,6 +48,7 @@ po::typed_value<std::string>* in_range(T* target, T min, T max, const std::strin
   });
 }
 
+int init_command(const std::vector<std::string>& args);
 int load_command(const std::vector<std::string>& args);
 int stats_command(const std::vector<std::string>& args);
 int dump_command(const std::vector<std::string>& args);

@@ -16,9 +16,11 @@ std::string show(const Store& store, TermId id) {
   return term ? to_ntriples(*term) : "(unknown term)";
 }
 
+// Read-only: statistics and dumps run beside a load, and on stores the user may not write.
 std::unique_ptr<Store> open_existing(const std::string& db) {
   StoreOptions options;
   options.create_if_missing = false;
+  options.read_only = true;
   return Store::open(db, options);
 }
 

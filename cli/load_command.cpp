@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 
 #include "cli/command.h"
@@ -88,7 +89,8 @@ int load_command(const std::vector<std::string>& args) {
   std::vector<std::string> inputs;
   std::string rejects;
   options.add_options()("db", po::value(&db)->required(), "store directory (created if missing)")(
-      "graph", po::value(&opts.graph_iri), "load triples into this named graph (quads keep their own graph)")(
+      "graph", po::value(&opts.graph_iri),
+      "load triples into this named graph, or 'default' (quads keep their own graph)")(
       "format", po::value(&format),
       "ntriples|nquads|turtle|trig|rdfxml (default: from each file's extension)")(
       "base", po::value(&opts.base_iri), "base IRI for relative IRIs (default: the file's file:// IRI)")(
@@ -121,11 +123,23 @@ int load_command(const std::vector<std::string>& args) {
   opts.rejects_path = rejects;
   for (auto& i : inputs) opts.inputs.emplace_back(i);
 
+  if (opts.graph_iri == "default") opts.graph_iri.clear();  // as dump --graph names it
+
+  const bool new_path = !std::filesystem::exists(db);
   auto store = Store::open(db);
   ProgressDisplay display;
   ProgressCallback progress;
   if (!vm.count("quiet")) progress = [&](const LoadProgress& p) { display(p); };
-  LoadReport r = load(*store, opts, progress);
+  LoadReport r;
+  try {
+    r = load(*store, opts, progress);
+  } catch (...) {
+    // A load that failed into a new path leaves no empty store behind.
+    store.reset();
+    std::error_code ec;
+    if (new_path) std::filesystem::remove_all(db, ec);
+    throw;
+  }
   display.clear();
   for (const auto& file : r.files_without_statements)
     std::fprintf(stderr, "note: %s holds no statements\n", file.c_str());

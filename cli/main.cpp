@@ -7,6 +7,7 @@
 #include <map>
 
 #include "cli/command.h"
+#include "store/store.h"
 
 namespace quiver::cli {
 
@@ -38,6 +39,7 @@ struct Command {
 
 const std::map<std::string, Command>& commands() {
   static const std::map<std::string, Command> table = {
+      {"init", {init_command, "create an empty store"}},
       {"load",
        {load_command, "bulk-load RDF files (N-Triples, N-Quads, Turtle, TriG, RDF/XML, .gz) atomically"}},
       {"query", {query_command, "run a SPARQL 1.1 query (SELECT, ASK, CONSTRUCT, DESCRIBE)"}},
@@ -48,11 +50,16 @@ const std::map<std::string, Command>& commands() {
   return table;
 }
 
+void print_version() {
+  std::cout << "quiver " << QUIVER_VERSION << " (store format " << store_format_version() << ")\n";
+}
+
 void print_usage(std::ostream& out) {
   out << "Quiver: an RDF knowledge-graph store.\n\nUsage: quiver <command> [options]\n\nCommands:\n";
   for (const auto& [name, cmd] : commands())
     out << "  " << name << std::string(8 - name.size(), ' ') << cmd.summary << "\n";
-  out << "\nRun 'quiver <command> --help' for the options of a command.\n";
+  out << "\nRun 'quiver <command> --help' for the options of a command, 'quiver --version' for the "
+         "version.\n";
 }
 
 }  // namespace
@@ -66,6 +73,10 @@ int main(int argc, char** argv) {
       !std::strcmp(argv[1], "help")) {
     print_usage(std::cout);
     return argc < 2 ? kUsage : kOk;
+  }
+  if (!std::strcmp(argv[1], "--version") || !std::strcmp(argv[1], "version")) {
+    print_version();
+    return kOk;
   }
   auto it = commands().find(argv[1]);
   if (it == commands().end()) {

@@ -27,6 +27,29 @@ class CountingSink : public query::ResultSink {
   std::string unit_;
 };
 
+// Without --format the query's kind picks the format: a table for solutions and booleans, Turtle for the
+// graphs of CONSTRUCT and DESCRIBE.
+class DefaultFormatSink : public query::ResultSink {
+ public:
+  void start_solutions(const std::vector<std::string>& variables) override {
+    writer(query::ResultFormat::Table).start_solutions(variables);
+  }
+  void start_graph() override { writer(query::ResultFormat::Turtle).start_graph(); }
+  void solution(const std::vector<std::optional<Term>>& values) override { writer_->solution(values); }
+  void boolean(bool value) override { writer(query::ResultFormat::Table).boolean(value); }
+  void triple(const Term& s, const Term& p, const Term& o) override { writer_->triple(s, p, o); }
+  void finish() override {
+    if (writer_) writer_->finish();
+  }
+
+ private:
+  query::ResultSink& writer(query::ResultFormat format) {
+    if (!writer_) writer_ = query::make_result_writer(format, stdout);
+    return *writer_;
+  }
+  std::unique_ptr<query::ResultSink> writer_;
+};
+
 }  // namespace
 
 std::string request_text(const std::string& file, const std::string& text) {
@@ -50,9 +73,10 @@ int query_command(const std::vector<std::string>& args) {
   size_t memory_mib = 1024;
   options.add_options()("db", po::value(&db)->required(), "store directory")(
       "file,f", po::value(&file), "read the query from this file ('-' for standard input)")(
-      "format", po::value(&format)->default_value("table"),
-      "table|json|xml|csv|tsv for solutions, ntriples|turtle|rdfxml for graphs")(
-      "timeout", in_range(&timeout, 0.001, 1e6, "timeout"), "seconds before the query is stopped")(
+      "format", po::value(&format),
+      "table|json|xml|csv|tsv for solutions, ntriples|turtle|rdfxml for graphs (default: table for\n"
+      "solutions and booleans, turtle for graphs)")("timeout", in_range(&timeout, 0.001, 1e6, "timeout"),
+                                                    "seconds before the query is stopped")(
       "memory-limit", in_range<size_t>(&memory_mib, 1, size_t{1} << 24, "memory-limit"),
       "MiB of intermediate results (hash tables, sorts, groups) the query may hold")(
       "explain",
@@ -70,9 +94,11 @@ int query_command(const std::vector<std::string>& args) {
           options, vm, "query"))
     return kOk;
   text = request_text(file, text);
-  auto fmt = query::result_format_from_name(format);
-  if (!fmt) throw UsageError("unknown --format '" + format + "'");
-  if (memory_mib == 0) throw UsageError("--memory-limit must be positive");
+  std::optional<query::ResultFormat> fmt;
+  if (!format.empty()) {
+    fmt = query::result_format_from_name(format);
+    if (!fmt) throw UsageError("unknown --format '" + format + "'");
+  }
 
   StoreOptions store_options;
   store_options.create_if_missing = false;
@@ -93,7 +119,8 @@ int query_command(const std::vector<std::string>& args) {
     std::printf("%s\n%s in %.1f ms\n", plan.c_str(), sink.summary().c_str(), took.count());
     return kOk;
   }
-  auto writer = query::make_result_writer(*fmt, stdout);
+  std::unique_ptr<query::ResultSink> writer =
+      fmt ? query::make_result_writer(*fmt, stdout) : std::make_unique<DefaultFormatSink>();
   query::run_query(*store, text, q, *writer);
   return kOk;
 }

@@ -1,5 +1,6 @@
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <string>
 
@@ -49,9 +50,10 @@ int update_command(const std::vector<std::string>& args) {
   text = request_text(file, text);
 
   StoreOptions store_options;
-  store_options.create_if_missing = false;
   store_options.block_cache_mib = cache_mib;
-  auto store = Store::open(db, store_options);
+  const bool fresh = !std::filesystem::exists(std::filesystem::path(db) / "CURRENT");
+  auto store = Store::open(db, store_options);  // a new path gets an empty store: INSERT DATA can start one
+  if (fresh) std::fprintf(stderr, "created an empty store at %s\n", db.c_str());
   query::UpdateOptions u;
   u.timeout = std::chrono::milliseconds(static_cast<int64_t>(timeout * 1000));
   u.memory_limit = memory_mib << 20;

@@ -198,6 +198,8 @@ class NTriplesParser::Line {
   }
 
   TermView object(std::string& buffer, std::string& datatype_buffer) {
+    if (peek() != '"' && peek() != '<' && peek() != '_')
+      fail(pos_, "expected an object: an IRI in '<' '>', a blank node '_:label' or a literal in '\"'");
     if (peek() != '"') return resource(buffer, "an object");
     TermView t;
     t.kind = TermKind::Literal;

@@ -478,14 +478,16 @@ bool is_nonempty_directory(const fs::path& dir) {
   throw StoreError("cannot open the store at " + dir.string() + ": " + text);
 }
 
-void check_dir(const fs::path& dir, bool create_if_missing) {
+void check_dir(const fs::path& dir, bool create_if_missing, bool read_only) {
   std::error_code ec;
   auto status = fs::status(dir, ec);
   if (fs::exists(status)) {
     if (!fs::is_directory(status))
       throw StoreError("cannot open the store at " + dir.string() + ": it is a file, not a directory");
-    if (access(dir.c_str(), R_OK | W_OK | X_OK) != 0)
-      throw StoreError("cannot open the store at " + dir.string() + ": permission denied");
+    // Reading needs no write permission: a store shipped read-only can still be queried.
+    if (access(dir.c_str(), read_only ? R_OK | X_OK : R_OK | W_OK | X_OK) != 0)
+      throw StoreError("cannot open the store at " + dir.string() + ": permission denied" +
+                       (read_only ? "" : " (writing needs write permission on the directory)"));
     if (!fs::exists(dir / "CURRENT") && is_nonempty_directory(dir))
       throw StoreError("cannot open the store at " + dir.string() +
                        ": the directory is not empty and holds no Quiver store");
@@ -499,8 +501,12 @@ void check_dir(const fs::path& dir, bool create_if_missing) {
 
 }  // namespace
 
+std::string_view store_format_version() {
+  return keys::kFormatVersion;
+}
+
 std::unique_ptr<Store> Store::open(const fs::path& dir, const StoreOptions& options) {
-  check_dir(dir, options.create_if_missing);
+  check_dir(dir, options.create_if_missing && !options.read_only, options.read_only);
   const bool fresh = !fs::exists(dir / "CURRENT");
 
   rocksdb::DBOptions db_options;

@@ -88,6 +88,9 @@ struct Statistics {
   std::map<TermId, uint64_t> graphs;  // quads per graph; kDefaultGraph for the default graph
 };
 
+// The on-disk format this build reads and writes; a store of another format is refused at open.
+std::string_view store_format_version();
+
 struct StoreOptions {
   bool create_if_missing = true;
   // Open without taking the store's lock: queries run beside a load (they see the state when they opened)

@@ -1,5 +1,6 @@
 // The quiver command: exit codes and messages, and dump as an exact round trip of a load.
 #include <gtest/gtest.h>
+#include "store/store.h"
 #include "tests/support/quiver_process.h"
 #include "tests/support/rdf_graph.h"
 #include "tests/support/temp_dir.h"
@@ -103,11 +104,67 @@ TEST(Cli, WrongGraphsFormatsAndLimitsAreRefusedClearly) {
 }
 
 TEST(Cli, HelpExplainsEveryCommand) {
-  for (const char* command : {"load", "query", "stats", "dump"}) {
+  for (const char* command : {"init", "load", "query", "update", "stats", "dump"}) {
     CommandResult r = run_quiver(std::string(command) + " --help");
     EXPECT_EQ(r.code, 0) << command;
     EXPECT_NE(r.output.find("Usage: quiver " + std::string(command)), std::string::npos) << r.output;
   }
+}
+
+TEST(Cli, AStoreCanBeCreatedEmptyAndAFailedLoadLeavesNoStoreBehind) {
+  TempDir dir;
+  const std::string made = (dir / "made").string();
+  CommandResult init = run_quiver("init --db " + made);
+  EXPECT_EQ(init.code, 0) << init.output;
+  EXPECT_NE(init.output.find("created an empty store"), std::string::npos) << init.output;
+  EXPECT_NE(run_quiver("init --db " + made).output.find("already holds a store"), std::string::npos);
+  EXPECT_NE(run_quiver("query --db " + made + " 'ASK { ?s ?p ?o }'").output.find("false"), std::string::npos);
+
+  const std::string by_update = (dir / "by-update").string();
+  CommandResult update =
+      run_quiver("update --db " + by_update + " 'INSERT DATA { <http://a> <http://b> <http://c> }'");
+  EXPECT_EQ(update.code, 0) << update.output;
+  EXPECT_NE(run_quiver("stats --db " + by_update).output.find("quads: 1"), std::string::npos);
+
+  const std::string failed = (dir / "failed").string();
+  auto bad = write_file(dir / "bad.nt", "<http://a> <http://b> oops .\n");
+  EXPECT_EQ(run_quiver("load --db " + failed + " " + bad.string()).code, 1);
+  EXPECT_FALSE(std::filesystem::exists(failed));
+}
+
+TEST(Cli, SmallConveniences) {
+  TempDir dir;
+  const std::string db = (dir / "db").string();
+  CommandResult version = run_quiver("--version");
+  EXPECT_EQ(version.code, 0);
+  EXPECT_NE(version.output.find("quiver "), std::string::npos) << version.output;
+
+  auto triples = write_file(dir / "t.nt", "<http://a> <http://b> \"c\"@en-GB .\n");
+  ASSERT_EQ(run_quiver("load -q --db " + db + " --graph default " + triples.string()).code, 0);
+  EXPECT_NE(run_quiver("dump --db " + db + " --graph default").output.find("\"c\"@en-GB"), std::string::npos);
+
+  // CONSTRUCT and DESCRIBE without --format give Turtle that reads back.
+  for (const std::string query : {"CONSTRUCT WHERE { ?s ?p ?o }", "DESCRIBE <http://a>"}) {
+    CommandResult r = run_quiver("query --db " + db + " '" + query + "'");
+    ASSERT_EQ(r.code, 0) << r.output;
+    auto parsed = parse_document(write_file(dir / "out.ttl", r.output), RdfFormat::Turtle, "http://base/");
+    EXPECT_TRUE(parsed.errors.empty()) << r.output;
+    EXPECT_EQ(parsed.quads.size(), 1u) << r.output;
+  }
+}
+
+TEST(Cli, StatisticsAndDumpsRunWhileAnotherProcessWritesTheStore) {
+  TempDir dir;
+  const std::string db = (dir / "db").string();
+  ASSERT_EQ(run_quiver("load -q --db " + db + " " +
+                       write_file(dir / "t.nt", "<http://a> <http://b> <http://c> .\n").string())
+                .code,
+            0);
+  auto writer = Store::open(db);  // holds the store's lock, as a running load does
+  CommandResult stats = run_quiver("stats --db " + db);
+  EXPECT_EQ(stats.code, 0) << stats.output;
+  EXPECT_NE(stats.output.find("quads: 1"), std::string::npos) << stats.output;
+  EXPECT_EQ(run_quiver("dump --db " + db).code, 0);
 }
 
 }  // namespace
