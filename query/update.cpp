@@ -301,9 +301,24 @@ class UpdateRunner {
   std::filesystem::path loadable_path(const std::string& iri) {
     if (options_.data_root.empty())
       throw QueryError("LOAD is disabled: no data root is configured (give --data-root)");
-    if (iri.rfind("file://", 0) != 0) throw QueryError("LOAD reads file: IRIs only");
-    std::filesystem::path path = std::filesystem::weakly_canonical(iri.substr(7));
+    if (iri.rfind("file:", 0) != 0)
+      throw QueryError("LOAD reads file: IRIs only, and <" + iri +
+                       "> is not one (a relative IRI is resolved against the request's base; write "
+                       "<file:NAME> for a file under the data root)");
     const std::filesystem::path root = std::filesystem::weakly_canonical(options_.data_root);
+    // file:///abs and file://localhost/abs name absolute paths; file:NAME (no authority) is relative to
+    // the data root.
+    std::string_view rest = std::string_view(iri).substr(5);
+    std::filesystem::path path;
+    if (rest.starts_with("//localhost/"))
+      path = std::string(rest.substr(11));
+    else if (rest.starts_with("///"))
+      path = std::string(rest.substr(2));
+    else if (rest.starts_with("//"))
+      throw QueryError("LOAD reads local files only, not files on host " + std::string(rest.substr(2)));
+    else
+      path = root / std::string(rest);
+    path = std::filesystem::weakly_canonical(path);
     auto [r, p] = std::mismatch(root.begin(), root.end(), path.begin(), path.end());
     if (r != root.end()) throw QueryError("LOAD reads files under the data root only, not " + path.string());
     return path;

@@ -237,6 +237,16 @@ TEST(Update, LoadReadsOnlyUnderTheDataRoot) {
   query::run_update(*store, "LOAD SILENT <file://" + (dir / "root/none.nt").string() + ">", options);
   query::run_update(*store, "LOAD <file://" + inside.string() + "> INTO GRAPH <http://e/g>", options);
   EXPECT_EQ(count(*store, "GRAPH <http://e/g> { ?s ?p ?o }"), 3u);
+  // file:NAME is relative to the data root; a relative IRI without file: says how to write one.
+  query::run_update(*store, "LOAD <file:a.nt> INTO GRAPH <http://e/h>", options);
+  EXPECT_EQ(count(*store, "GRAPH <http://e/h> { ?s ?p ?o }"), 3u);
+  EXPECT_THROW(query::run_update(*store, "LOAD <file:../b.nt>", options), query::QueryError);
+  try {
+    query::run_update(*store, "LOAD <a.nt>", options);
+    ADD_FAILURE() << "a relative IRI was loaded";
+  } catch (const query::QueryError& e) {
+    EXPECT_NE(std::string(e.what()).find("write <file:NAME>"), std::string::npos) << e.what();
+  }
   options.data_root.clear();
   EXPECT_THROW(query::run_update(*store, "LOAD <file://" + inside.string() + ">", options),
                query::QueryError);
