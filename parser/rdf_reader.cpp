@@ -146,8 +146,12 @@ struct RdfReader::Impl {
     if (m->level < RAPTOR_LOG_LEVEL_ERROR || impl->stopped) return;
     SyntaxError e;
     e.file = std::string(impl->file);
-    if (m->locator && m->locator->line > 0) e.line = impl->first_line + m->locator->line - 1;
-    if (m->locator && m->locator->column >= 0) e.column = m->locator->column + 1;
+    // libxml's errors (RDF/XML) come without a locator: the parser's own says where it is.
+    raptor_locator* at = m->locator && m->locator->line > 0 ? m->locator
+                         : impl->parser                     ? raptor_parser_get_locator(impl->parser.get())
+                                                            : nullptr;
+    if (at && at->line > 0) e.line = impl->first_line + at->line - 1;
+    if (at && at->line > 0 && at->column >= 0) e.column = at->column + 1;
     e.message = m->text ? excerpt(m->text, 300) : "syntax error";
     impl->report_stop(std::move(e));
   }

@@ -152,6 +152,19 @@ TEST(LoadIntegrity, InvalidUtf8InTurtleIsRefusedWithItsPosition) {
   EXPECT_NE(message.find("t.ttl:2:29: bytes that are not valid UTF-8"), std::string::npos) << message;
 }
 
+TEST(LoadIntegrity, RdfXmlErrorsNameTheirLine) {
+  TempDir dir;
+  const std::string message = load_error(
+      dir, {write_file(
+               dir / "x.rdf",
+               "<?xml version=\"1.0\"?>\n"
+               "<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\" xmlns:ex=\"http://e/\">\n"
+               "<rdf:Description rdf:about=\"http://e/a\">\n"
+               "<ex:q>unclosed\n"
+               "</rdf:RDF>\n")});
+  EXPECT_NE(message.find("x.rdf:5"), std::string::npos) << message;
+}
+
 TEST(LoadIntegrity, EmptyFilesAndFilesOfCommentsLoadNothingWithANotice) {
   TempDir dir;
   auto empty_nt = write_file(dir / "empty.nt", "");
