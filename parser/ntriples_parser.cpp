@@ -251,6 +251,8 @@ void NTriplesParser::parse(std::string_view document, std::string_view file, uin
                            const StatementHandler& on_statement, const ErrorHandler& on_error) {
   uint64_t line_number = first_line;
   size_t start = 0;
+  // A byte order mark is not in the grammar, but editors and exporters write one: it starts no statement.
+  if (first_line == 1 && document.starts_with("\xEF\xBB\xBF")) start = 3;
   while (start < document.size()) {
     size_t end = start;
     while (end < document.size() && document[end] != '\n' && document[end] != '\r') ++end;

@@ -152,6 +152,17 @@ TEST(LoadIntegrity, InvalidUtf8InTurtleIsRefusedWithItsPosition) {
   EXPECT_NE(message.find("t.ttl:2:29: bytes that are not valid UTF-8"), std::string::npos) << message;
 }
 
+TEST(LoadIntegrity, CrLfLineEndsAByteOrderMarkAndAMissingLastNewlineLoad) {
+  TempDir dir;
+  auto store = Store::open(dir / "db");
+  LoadOptions options;
+  options.inputs = {write_file(dir / "crlf.nt",
+                               "\xEF\xBB\xBF<http://a> <http://b> <http://c> .\r\n"
+                               "<http://a> <http://b> \"x\" .\r\n"
+                               "<http://a> <http://b> \"y\" .")};
+  EXPECT_EQ(load(*store, options).triples_added, 3u);
+}
+
 TEST(LoadIntegrity, RdfXmlErrorsNameTheirLine) {
   TempDir dir;
   const std::string message = load_error(
