@@ -95,10 +95,12 @@ int load_command(const std::vector<std::string>& args) {
       "ntriples|nquads|turtle|trig|rdfxml (default: from each file's extension)")(
       "base", po::value(&opts.base_iri), "base IRI for relative IRIs (default: the file's file:// IRI)")(
       "on-error", po::value(&on_error)->default_value("abort"),
-      "abort: stop at the first syntax error and load nothing; skip: load the rest and report rejected "
-      "lines")("rejects", po::value(&rejects)->default_value("quiver-rejects.txt"),
-               "report file for --on-error=skip")("threads", in_range(&opts.threads, 0u, 1024u, "threads"),
-                                                  "parser threads (0: all cores)")(
+      "abort: load nothing if any statement is bad (every file is still checked, so the error names the "
+      "first bad line of each failing file); skip: load every good statement and list each bad line in "
+      "the rejects report (Turtle, TriG and RDF/XML cannot resume after an error: the rest of such a file "
+      "is reported as not loaded)")("rejects", po::value(&rejects)->default_value("quiver-rejects.txt"),
+                                    "report file for --on-error=skip")(
+      "threads", in_range(&opts.threads, 0u, 1024u, "threads"), "parser threads (0: all cores)")(
       "memory", in_range<size_t>(&opts.memory_mib, 64, size_t{1} << 24, "memory"),
       "sort memory budget in MiB; beyond it, runs spill to disk")("quiet,q", "no progress display")(
       "verbose,v", "print the time of each phase")("input", po::value(&inputs), "files or directories");

@@ -138,6 +138,7 @@ TEST(LoadIntegrity, TurtleSaysThatTheRestOfAFileAfterAnErrorIsNotLoaded) {
                          "ex:d ex:p 4 .\n"
                          "ex:e ex:p 5 .\n");
   SkipLoad got = load_skipping(dir, {file});
+  EXPECT_EQ(got.stored, 2u);  // ex:a and ex:b, before the error
   EXPECT_EQ(got.report.rejected, 1u);
   EXPECT_NE(got.rejects.find("t.ttl:4"), std::string::npos) << got.rejects;
   EXPECT_NE(got.rejects.find("nothing after line 4 of this file is loaded"), std::string::npos)

@@ -216,9 +216,11 @@ TEST(LoadCommand, KilledMidwayLeavesAnOpenableUnchangedStoreAndASecondProcessIsR
     _exit(127);
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(700));
-  auto [code, out] = run_quiver("stats --db " + db.string());
+  // A second writer is refused; statistics read beside the load.
+  auto [code, out] = run_quiver("update --db " + db.string() + " 'INSERT DATA { <http://a> <http://b> 1 }'");
   EXPECT_EQ(code, 1);
   EXPECT_NE(out.find("in use by another process"), std::string::npos) << out;
+  EXPECT_EQ(run_quiver("stats --db " + db.string()).code, 0);
   // Queries open read-only: they run beside the load and see the store as it was before it.
   auto query =
       run_quiver("query --db " + db.string() + " --format csv 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }'");
