@@ -16,7 +16,7 @@ std::optional<TermId> QueryContext::constant_id(const PatternTerm& constant) {
 
 TermId QueryContext::intern(const Term& term) {
   if (auto id = store_.find(term)) return *id;
-  std::string key = encode_term(term);
+  std::string key = identity_key(term);
   if (auto it = local_ids_.find(key); it != local_ids_.end()) return it->second;
   TermId id = kLocalTag | local_terms_.size();
   local_terms_.push_back(term);

@@ -184,7 +184,7 @@ Term same_kind_string(const Term& like, std::string value) {
 // Arguments of STRSTARTS and friends must be compatible: the second simple, or with the first's language.
 bool compatible(const Term& a, const Term& b) {
   if (!is_string_like(a) || !is_string_like(b)) return false;
-  return b.language.empty() || a.language == b.language;
+  return b.language.empty() || same_language(a.language, b.language);
 }
 
 // UTF-8 <-> code points: regexes run on code points, so '.' and classes match characters, not bytes.
@@ -799,7 +799,7 @@ std::optional<Term> ExpressionEvaluator::call(const Expr& e, const Row& row) {
         if (!is_string_like(a[i])) return std::nullopt;
         out += a[i].value;
         if (i == 0) lang = a[i].language;
-        if (a[i].language != lang) same_lang = false;
+        if (!same_language(a[i].language, lang)) same_lang = false;
       }
       if (!a.empty() && same_lang && !lang.empty()) return Term::lang(out, lang);
       return Term::literal(out);
@@ -944,7 +944,7 @@ void AggregateState::add(const std::optional<Term>& value) {
     if (e_.op == Op::GroupConcat) error_ = true;
     return;
   }
-  if (e_.distinct && !seen_.insert(encode_term(*value)).second) return;
+  if (e_.distinct && !seen_.insert(identity_key(*value)).second) return;
   ++count_;
   switch (e_.op) {
     case Op::Sum:

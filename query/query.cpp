@@ -45,7 +45,7 @@ void construct(Executor& ex, const Query& q, RowStream& rows, ResultSink& sink) 
       auto s = instantiate(t.s, row, ex.context(), n), p = instantiate(t.p, row, ex.context(), n),
            o = instantiate(t.o, row, ex.context(), n);
       if (!s || !p || !o || !valid_triple(*s, *p)) continue;
-      if (!seen.insert(encode_term(*s) + '\x1f' + encode_term(*p) + '\x1f' + encode_term(*o)).second)
+      if (!seen.insert(identity_key(*s) + '\x1f' + identity_key(*p) + '\x1f' + identity_key(*o)).second)
         continue;
       sink.triple(*s, *p, *o);
     }

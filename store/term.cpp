@@ -41,6 +41,25 @@ void encode_term(const TermView& term, std::string& out) {
   out.append(term.value);
 }
 
+bool same_language(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
+      return false;
+  return true;
+}
+
+bool Term::operator==(const Term& other) const {
+  return kind == other.kind && value == other.value && datatype == other.datatype &&
+         same_language(language, other.language);
+}
+
+std::string identity_key(const Term& term) {
+  std::string encoded = encode_term(term), scratch;
+  if (term_identity(encoded, scratch).data() == scratch.data()) return scratch;
+  return encoded;
+}
+
 std::string_view term_identity(std::string_view encoded, std::string& scratch) {
   if (encoded.empty() || encoded[0] != 'G') return encoded;
   const size_t tag_end = encoded.find('\0');

@@ -34,8 +34,12 @@ struct Term {
   static Term lang(std::string_view v, std::string_view tag);
 
   TermView view() const { return {kind, value, datatype, language}; }
-  bool operator==(const Term&) const = default;
+  // RDF term equality: language tags compare case-insensitively.
+  bool operator==(const Term& other) const;
 };
+
+// Language tags are equal ignoring ASCII case (RDF 1.1).
+bool same_language(std::string_view a, std::string_view b);
 
 inline Term TermView::to_term() const {
   return {kind, std::string(value), std::string(datatype), std::string(language)};
@@ -61,6 +65,8 @@ std::string encode_term(const Term& term);
 // by them, so "x"@en-GB and "x"@en-gb are one term, stored as first written. Returns `encoded` itself, or
 // the lowered copy made in `scratch`.
 std::string_view term_identity(std::string_view encoded, std::string& scratch);
+// The identity bytes of a term, for sets and maps of terms.
+std::string identity_key(const Term& term);
 bool same_term(std::string_view encoded_a, std::string_view encoded_b);
 // Returns false when `bytes` is not a valid encoding.
 bool decode_term(std::string_view bytes, Term& out);

@@ -7,7 +7,9 @@
 #include <fstream>
 
 #include "loader/loader.h"
+#include "query/query.h"
 #include "store/store.h"
+#include "tests/support/memory_file.h"
 #include "tests/support/rdf_graph.h"
 #include "tests/support/temp_dir.h"
 
@@ -244,6 +246,22 @@ TEST(LoadIntegrity, TrigWithTheGraphKeywordAndSparqlStylePrefixesLoads) {
   const std::string message =
       load_error(bad_dir, {write_file(bad_dir / "bad.trig", "PREFIX : <http://e/>\nGRAPH { :s :p :o }\n")});
   EXPECT_NE(message.find("bad.trig:2"), std::string::npos) << message;
+}
+
+// Queries compare the stored tag with the query's (Rasqal lowers the query's) without regard to case.
+TEST(LoadIntegrity, QueriesMatchLanguageTagsWhateverTheirCase) {
+  TempDir dir;
+  auto store = Store::open(dir / "db");
+  LoadOptions options;
+  options.inputs = {write_file(dir / "a.nt", "<http://e/s> <http://e/p> \"a\"@en-GB .\n")};
+  load(*store, options);
+  for (const std::string filter : {"?o = \"a\"@en-gb", "sameTerm(?o, \"a\"@EN-GB)", "?o IN (\"a\"@en-GB)",
+                                   "STRSTARTS(?o, \"a\"@EN-gb)"}) {
+    MemoryFile out;
+    auto writer = query::make_result_writer(query::ResultFormat::Csv, out.get());
+    query::run_query(*store, "SELECT ?s WHERE { ?s ?p ?o FILTER(" + filter + ") }", {}, *writer);
+    EXPECT_EQ(out.text(), "s\r\nhttp://e/s\r\n") << filter;
+  }
 }
 
 }  // namespace
