@@ -2,7 +2,7 @@
 
 #include "parser/ntriples_parser.h"
 #include "parser/raptor_handles.h"
-#include "parser/trig_keywords.h"
+#include "parser/turtle_text_filter.h"
 #include "parser/utf8.h"
 
 #include <raptor2.h>
@@ -96,54 +96,17 @@ struct RdfReader::Impl {
     if (impl->stopped) return;
     const TermView g = st->graph ? view(st->graph) : TermView{};
     TermView o = view(st->object);
-    if (impl->nul_stand_ins && o.kind == TermKind::Literal) o.value = restore_nul(o.value, impl->literal);
+    if (impl->filter && o.kind == TermKind::Literal) o.value = impl->filter->restore(o.value, impl->literal);
     (*impl->on_statement)(view(st->subject), view(st->predicate), o, st->graph ? &g : nullptr);
   }
 
-  // Raptor's Turtle and TriG parsers cut a literal at a NUL, raw or escaped, though the grammar allows it.
-  // Such a NUL reaches Raptor as a noncharacter no document holds, and the literal gets its NUL back.
-  bool nul_stand_ins = false;
-  std::optional<TrigKeywords> trig_keywords;
-  std::string without_nul;
-  std::string literal;
-  std::string_view hide_nul(std::string_view data) {
-    if (format != RdfFormat::Turtle && format != RdfFormat::TriG) return data;
-    if (!nul_stand_ins && data.find('\0') == std::string_view::npos &&
-        data.find("\\u0000") == std::string_view::npos && data.find("\\U00000000") == std::string_view::npos)
-      return data;
-    if (data.find(kNulStandIn) != std::string_view::npos) return data;  // cannot tell them apart: leave it
-    nul_stand_ins = true;
-    without_nul.clear();
-    for (size_t i = 0; i < data.size(); ++i) {
-      if (data[i] == '\0') {
-        without_nul += kNulStandIn;
-      } else if (data[i] == '\\') {
-        const size_t length = data.substr(i, 6) == "\\u0000"        ? 6
-                              : data.substr(i, 10) == "\\U00000000" ? 10
-                                                                    : 2;
-        if (length > 2)
-          without_nul += kNulStandIn;
-        else
-          without_nul.append(data.substr(i, std::min<size_t>(2, data.size() - i)));
-        i += std::min(length, data.size() - i) - 1;
-      } else {
-        without_nul.push_back(data[i]);
-      }
-    }
-    return without_nul;
-  }
-  static std::string_view restore_nul(std::string_view value, std::string& buffer) {
-    if (value.find(kNulStandIn) == std::string_view::npos) return value;
-    buffer.assign(value);
-    for (size_t at; (at = buffer.find(kNulStandIn)) != std::string::npos;)
-      buffer.replace(at, kNulStandIn.size(), 1, '\0');
-    return buffer;
-  }
-  static constexpr std::string_view kNulStandIn = "\xF4\x8F\xBF\xBE";  // U+10FFFE
+  std::optional<TurtleTextFilter> filter;  // Turtle and TriG
+  std::string literal;                     // a literal with its NULs restored
+  bool quiet = false;                      // Raptor's messages are dropped while set
 
   static void log_cb(void* self, raptor_log_message* m) {
     auto* impl = static_cast<Impl*>(self);
-    if (m->level < RAPTOR_LOG_LEVEL_ERROR || impl->stopped) return;
+    if (m->level < RAPTOR_LOG_LEVEL_ERROR || impl->stopped || impl->quiet) return;
     SyntaxError e;
     e.file = std::string(impl->file);
     // libxml's errors (RDF/XML) come without a locator: the parser's own says where it is.
@@ -162,9 +125,9 @@ struct RdfReader::Impl {
     on_statement = &st;
     on_error = &err;
     stopped = false;
-    nul_stand_ins = false;
     if (lines) return;
-    if (format == RdfFormat::TriG) trig_keywords.emplace();
+    filter.reset();
+    if (format == RdfFormat::Turtle || format == RdfFormat::TriG) filter.emplace(format == RdfFormat::TriG);
     // A fresh parser per document: Raptor keeps prefixes and blank-node state across parse_start calls.
     parser.reset(raptor_new_parser(world.get(), raptor_syntax(format)));
     if (!parser) throw std::runtime_error("Raptor has no parser for " + std::string(format_name(format)));
@@ -173,23 +136,47 @@ struct RdfReader::Impl {
     raptor_parser_parse_start(parser.get(), base_uri.get());
   }
 
-  // Feeds Raptor the next piece of the document, which must be valid UTF-8, since Raptor would store
-  // invalid bytes as they are. `line` is the piece's first line. Returns false once the document has ended in
-  // an error.
+  // Feeds Raptor the next piece of the document. Bytes that are not UTF-8 (RDF/XML declares its own
+  // encoding, which libxml2 checks) or that the text filter refuses end the document: Raptor gets the
+  // complete lines before them and finishes quietly, so every statement before the error is kept.
+  // `line` is the piece's first line. Returns false once the document has ended in an error.
   bool feed(std::string_view data, uint64_t line, bool end) {
     if (stopped) return false;
-    const auto bad = find_invalid_utf8(data);
-    if (!bad) return raptor_parse(data, end) && !stopped;
-    const TextPosition at = position_of(data, bad->offset, line);
-    // Raptor gets the complete lines before the bad one, and no end: what it parsed so far stays.
-    raptor_parse(data.substr(0, bad->offset - (at.column - 1)), false);
-    report_stop({std::string(file), at.line, static_cast<int>(at.column), std::string(bad->reason)});
+    size_t stop;
+    std::string reason;
+    const auto bad = format == RdfFormat::RdfXml ? std::nullopt : find_invalid_utf8(data);
+    if (bad) {
+      stop = bad->offset;
+      reason = bad->reason;
+    } else {
+      try {
+        return raptor_parse(filter ? filter->rewrite(data) : data, end) && !stopped;
+      } catch (const TextFilterError& e) {
+        stop = e.offset;
+        reason = e.message;
+      }
+    }
+    // Each round moves the stop to an earlier error in the lines before it, if there is one.
+    std::string_view text;
+    for (;;) {
+      text = data.substr(0, stop - (position_of(data, stop, line).column - 1));
+      try {
+        if (filter) text = filter->rewrite(text);
+        break;
+      } catch (const TextFilterError& e) {
+        stop = e.offset;
+        reason = e.message;
+      }
+    }
+    quiet = true;
+    raptor_parse(text, true);
+    quiet = false;
+    const TextPosition at = position_of(data, stop, line);
+    report_stop({std::string(file), at.line, static_cast<int>(at.column), reason});
     return false;
   }
 
   bool raptor_parse(std::string_view data, bool end) {
-    if (trig_keywords) data = trig_keywords->rewrite(data);
-    data = hide_nul(data);
     return raptor_parser_parse_chunk(parser.get(), reinterpret_cast<const unsigned char*>(data.data()),
                                      data.size(), end) == 0;
   }
@@ -219,7 +206,9 @@ void RdfReader::parse_file(const std::filesystem::path& path, const StatementHan
                            const ErrorHandler& on_error) {
   const std::string name = path.string();
   impl_->start(name, 1, on_statement, on_error);
-  // Pieces end at a line end, so every piece is whole lines (and whole UTF-8 characters).
+  // Pieces end at a line end, so every piece is whole lines (and whole UTF-8 characters). A long stretch
+  // without one (RDF/XML on one line) goes to Raptor cut before a space, which no escape or character
+  // spans.
   std::string piece;
   uint64_t line = 1;
   bool alive = true;
@@ -234,9 +223,14 @@ void RdfReader::parse_file(const std::filesystem::path& path, const StatementHan
     piece.erase(0, length);
   };
   read_file_blocks(path, 1 << 20, [&](std::string_view block) {
+    const size_t line_end = block.rfind('\n');
     piece.append(block);
-    const size_t last_line_end = piece.rfind('\n');
-    if (last_line_end != std::string::npos) flush(last_line_end + 1, false);
+    if (line_end != std::string_view::npos) {
+      flush(piece.size() - block.size() + line_end + 1, false);
+    } else if (!impl_->lines && piece.size() >= (4 << 20)) {
+      const size_t space = piece.find_last_of(" \t\r");
+      if (space != std::string::npos && space > 0) flush(space, false);
+    }
   });
   flush(piece.size(), true);
 }

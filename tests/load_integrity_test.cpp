@@ -248,6 +248,70 @@ TEST(LoadIntegrity, TrigWithTheGraphKeywordAndSparqlStylePrefixesLoads) {
   EXPECT_NE(message.find("bad.trig:2"), std::string::npos) << message;
 }
 
+// What Raptor's Turtle parser cannot take is filtered without touching anything else.
+TEST(LoadIntegrity, TheTurtleTextFilterLeavesValidTextAlone) {
+  TempDir dir;
+  auto trig = write_file(dir / "t.trig",
+                         "@prefix ex: <http://ex/> .\n"
+                         "ex:a\\#b ex:p \"\"\"first line\n"
+                         "graph <http://x> is a word here\"\"\" .\n"
+                         "ex:don\\'t ex:p ex:o . GRAPH ex:g { ex:s ex:p ex:o }\n"
+                         "ex:a.graph ex:p \"x\"@graph .\n");
+  const auto parsed = parse_document(trig, RdfFormat::TriG, "http://unused/");
+  ASSERT_TRUE(parsed.errors.empty()) << parsed.errors[0].to_string();
+  ASSERT_EQ(parsed.quads.size(), 4u);
+  EXPECT_EQ(parsed.quads[0][2].value, "first line\ngraph <http://x> is a word here");
+  EXPECT_EQ(parsed.quads[3][0].value, "http://ex/a.graph");
+  EXPECT_EQ(parsed.quads[3][2].language, "graph");
+}
+
+TEST(LoadIntegrity, NulInTurtleIsKeptInStringsAndRefusedElsewhere) {
+  TempDir dir;
+  auto both = write_file(dir / "both.ttl",
+                         "<http://ex/s> <http://ex/p> \"a\\u0000b\" .\n"
+                         "<http://ex/s> <http://ex/q> \"c\\U0010FFFEd\" .\n");
+  EXPECT_NE(load_error(dir, {both}).find("both.ttl:2:"), std::string::npos);
+  TempDir iri_dir;
+  auto iri = write_file(iri_dir / "iri.ttl", "<http://ex/s\\u0000x> <http://ex/r> \"z\" .\n");
+  EXPECT_NE(load_error(iri_dir, {iri}).find("iri.ttl:1:13: an escape of NUL inside an IRI"),
+            std::string::npos);
+  TempDir kept_dir;
+  auto kept = write_file(kept_dir / "kept.ttl", "<http://ex/s> <http://ex/q> \"c\\U0010FFFEd\" .\n");
+  const auto parsed = parse_document(kept, RdfFormat::Turtle, "http://unused/");
+  ASSERT_EQ(parsed.quads.size(), 1u);
+  EXPECT_EQ(parsed.quads[0][2].value,
+            "c\xF4\x8F\xBF\xBE"
+            "d");
+}
+
+TEST(LoadIntegrity, TurtleStatementsBeforeABadByteAreKept) {
+  TempDir dir;
+  auto file = write_file(dir / "t.ttl",
+                         "<http://ex/s> <http://ex/p> \"a\" .\n"
+                         "<http://ex/s> <http://ex/p> \"b\" .\n"
+                         "<http://ex/s> <http://ex/p> \"\xFF\" .\n"
+                         "<http://ex/s> <http://ex/p> \"d\" .\n");
+  SkipLoad got = load_skipping(dir, {file});
+  EXPECT_EQ(got.stored, 2u);
+  EXPECT_NE(got.rejects.find("t.ttl:3:30: bytes that are not valid UTF-8"), std::string::npos) << got.rejects;
+}
+
+TEST(LoadIntegrity, RdfXmlInAnotherEncodingLoads) {
+  TempDir dir;
+  auto store = Store::open(dir / "db");
+  LoadOptions options;
+  options.inputs = {
+      write_file(dir / "latin1.rdf",
+                 "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n"
+                 "<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\" "
+                 "xmlns:ex=\"http://ex/\">\n"
+                 "<rdf:Description rdf:about=\"http://ex/a\"><ex:p>caf\xE9</ex:p></rdf:Description>\n"
+                 "</rdf:RDF>\n")};
+  load(*store, options);
+  ASSERT_EQ(store->statistics().quads, 1u);
+  EXPECT_TRUE(store->find(Term::literal("caf\xC3\xA9")));
+}
+
 // Queries compare the stored tag with the query's (Rasqal lowers the query's) without regard to case.
 TEST(LoadIntegrity, QueriesMatchLanguageTagsWhateverTheirCase) {
   TempDir dir;
