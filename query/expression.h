@@ -25,7 +25,10 @@ class ExpressionEvaluator {
   void new_solution() { solution_bnodes_.clear(); }
 
  private:
+  // Evaluates the arguments, then applies the operator to their values.
   std::optional<Term> call(const Expr& e, const Row& row);
+  std::optional<Term> apply(const Expr& e, std::vector<Term>& args);
+  std::optional<Term> in_list(const Expr& e, const Row& row);
   // The id of a variable's value or of an inline constant; kUnbound otherwise.
   TermId operand_id(const Expr& e, const Row& row);
   // A comparison decided on the two operands' ids; nullopt when the ids cannot tell.
