@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <cstring>
 #include <map>
 #include <optional>
@@ -142,6 +143,177 @@ bool is_punct(const Token& t, const char* p) {
   return t.kind == Token::Kind::Punct && t.text == p;
 }
 
+QueryError located_at(std::string_view s, size_t offset, const std::string& message) {
+  TextPosition p;
+  advance(s, p, offset);
+  return QueryError(message, p.line, p.column);
+}
+
+// The length of the UTF-8 sequence at s[i], or 0 when it is not one (overlong forms, surrogates and code
+// points past U+10FFFF are not).
+size_t utf8_length(std::string_view s, size_t i) {
+  const unsigned char c = static_cast<unsigned char>(s[i]);
+  if (c < 0x80) return 1;
+  const size_t n = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+  if (n == 0 || i + n > s.size()) return 0;
+  for (size_t k = 1; k < n; ++k)
+    if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return 0;
+  const unsigned char c1 = static_cast<unsigned char>(s[i + 1]);
+  if ((c == 0xE0 && c1 < 0xA0) || (c == 0xED && c1 > 0x9F) || (c == 0xF0 && c1 < 0x90) ||
+      (c == 0xF4 && c1 > 0x8F))
+    return 0;
+  return n;
+}
+
+// What Rasqal would otherwise accept silently, or crash on: a NUL byte (Rasqal stops reading there), bytes
+// that are not UTF-8, string escapes SPARQL does not have, and unterminated strings.
+void check_characters(std::string_view s, const std::vector<Token>& tokens) {
+  if (const size_t nul = s.find('\0'); nul != std::string_view::npos)
+    throw located_at(s, nul, "the text contains a NUL byte");
+  for (size_t i = 0; i < s.size();) {
+    const size_t n = utf8_length(s, i);
+    if (!n) {
+      char byte[8];
+      std::snprintf(byte, sizeof byte, "0x%02X", static_cast<unsigned char>(s[i]));
+      throw located_at(s, i, std::string("invalid UTF-8 (byte ") + byte + ")");
+    }
+    i += n;
+  }
+  for (const Token& t : tokens) {
+    if (t.kind != Token::Kind::String) continue;
+    const char quote = t.text[0];
+    const size_t q = t.text.size() >= 6 && t.text.compare(0, 3, std::string(3, quote)) == 0 ? 3 : 1;
+    if (t.text.size() < 2 * q || t.text.compare(t.text.size() - q, q, std::string(q, quote)) != 0 ||
+        (t.text.size() >= 2 && t.text[t.text.size() - 2] == '\\' && q == 1 &&
+         [&] {  // the closing quote is escaped: count the backslashes before it
+           size_t k = t.text.size() - 1, backslashes = 0;
+           while (k > 1 && t.text[k - 1] == '\\') --k, ++backslashes;
+           return backslashes % 2 == 1;
+         }()))
+      throw located_at(s, t.begin, "unterminated string");
+    for (size_t k = q; k + q < t.text.size(); ++k) {
+      if (t.text[k] != '\\') continue;
+      const char c = t.text[k + 1];
+      if (c == 'u' || c == 'U') {
+        const size_t digits = c == 'u' ? 4 : 8;
+        for (size_t d = 0; d < digits; ++d)
+          if (k + 2 + d + q >= t.text.size() || !std::isxdigit(static_cast<unsigned char>(t.text[k + 2 + d])))
+            throw located_at(
+                s, t.begin + k,
+                std::string("\\") + c + " needs " + std::to_string(digits) + " hexadecimal digits");
+        k += 1 + digits;
+      } else if (std::strchr("tbnrf\"'\\", c) && c) {
+        ++k;
+      } else {
+        throw located_at(s, t.begin + k,
+                         "invalid escape \\" + std::string(1, c) +
+                             " in a string (SPARQL has \\t \\b \\n \\r \\f \\\" \\' \\\\ \\u and \\U)");
+      }
+    }
+  }
+}
+
+bool is_word(const Token& t, const char* w);
+bool is_punct(const Token& t, const char* p);
+
+// Brackets must pair up, and nothing may nest deeper than kMaxNesting levels. Rasqal, the lowering, the
+// front end, the executor and the expression evaluator all recurse on the nesting of groups and
+// expressions, and on chains that build left-deep trees: a || b || c is ((a || b) || c), as is a group's
+// sequence of OPTIONALs, BINDs or sub-groups. So a level counts as one, plus its chain so far: the
+// operators of each precedence since the last looser one, and the elements of a group. Rasqal is the one
+// recursion we cannot change, so this happens on the tokens, before Rasqal sees the text.
+void check_nesting(std::string_view s, const std::vector<Token>& tokens, const char* what) {
+  struct Level {
+    size_t token;  // its opening bracket (none for the top level)
+    bool group, data;
+    int counts[7] = {};
+    int sum = 0;
+  };
+  std::vector<Level> levels{{0, true, false}};
+  int depth = 0;  // the levels, and the chains counted in each
+  auto bump = [&](Level& l, int kind) {
+    ++l.counts[kind];
+    for (int k = kind + 1; k < 7; ++k) l.counts[k] = 0;
+    int sum = 0;
+    for (int c : l.counts) sum += c;
+    depth += sum - l.sum;
+    l.sum = sum;
+  };
+  auto position = [&](size_t offset) {
+    TextPosition p;
+    advance(s, p, offset);
+    return "line " + std::to_string(p.line) + ", column " + std::to_string(p.column);
+  };
+  static const char* const kGroupElements[] = {"OPTIONAL", "MINUS", "BIND",   "FILTER",
+                                               "VALUES",   "GRAPH", "SERVICE"};
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    const Token& t = tokens[i];
+    Level& top = levels.back();
+    const bool open = is_punct(t, "{") || is_punct(t, "(") || is_punct(t, "[");
+    const bool close = is_punct(t, "}") || is_punct(t, ")") || is_punct(t, "]");
+    if (open) {
+      // A group's sub-group is one more element of its chain; so is anything bracketed at the top level
+      // (SELECT expressions, GROUP BY and ORDER BY terms, each operation's groups).
+      if (!top.data && ((top.group && t.text == "{") || levels.size() == 1)) bump(top, 0);
+      const bool data =
+          top.data || (t.text == "{" && i > 0 &&
+                       (is_word(tokens[i - 1], "DATA") || is_word(tokens[i - 1], "INSERT") ||
+                        is_word(tokens[i - 1], "DELETE") || is_word(tokens[i - 1], "CONSTRUCT")));
+      levels.push_back({i, t.text != "(", data});
+      ++depth;
+    } else if (close) {
+      if (levels.size() == 1) throw located_at(s, t.begin, "unexpected '" + t.text + "' (nothing to close)");
+      const Token& opening = tokens[top.token];
+      const char expected = opening.text == "{" ? '}' : opening.text == "(" ? ')' : ']';
+      if (t.text[0] != expected)
+        throw located_at(s, t.begin,
+                         "'" + t.text + "' does not close the '" + opening.text + "' at " +
+                             position(opening.begin) + " (missing '" + expected + "')");
+      depth -= 1 + top.sum;
+      levels.pop_back();
+    } else if (levels.size() == 1 && is_punct(t, ";")) {  // the next operation of an update
+      depth -= top.sum;
+      top = {0, true, false};
+    } else if (!top.data) {
+      int kind = -1;
+      if (top.group) {
+        for (const char* w : kGroupElements)
+          if (is_word(t, w)) kind = 0;
+        // A path's parts join in a chain, as may the triple patterns of a basic graph pattern.
+        for (const char* p : {"/", "|", "^", "*", "+", "?", "!", ".", ";", ","})
+          if (is_punct(t, p)) kind = 0;
+      }
+      if (kind < 0) {
+        if (is_punct(t, "||"))
+          kind = 1;
+        else if (is_punct(t, "&&"))
+          kind = 2;
+        else if (is_punct(t, "=") || is_punct(t, "!=") || is_punct(t, "<") || is_punct(t, ">") ||
+                 is_punct(t, "<=") || is_punct(t, ">=") || is_word(t, "IN"))
+          kind = 3;
+        else if (is_punct(t, "+") || is_punct(t, "-"))
+          kind = 4;
+        else if (is_punct(t, "*") || is_punct(t, "/"))
+          kind = 5;
+        else if (is_punct(t, "!"))
+          kind = 6;
+      }
+      if (kind >= 0) bump(top, kind);
+    }
+    if (depth > kMaxNesting)
+      throw located_at(s, t.begin,
+                       std::string(what) + " too complex: groups and expressions nested deeper than " +
+                           std::to_string(kMaxNesting) + " levels");
+  }
+  if (levels.size() > 1) {
+    const Token& opening = tokens[levels.back().token];
+    const char expected = opening.text == "{" ? '}' : opening.text == "(" ? ')' : ']';
+    throw located_at(
+        s, opening.begin,
+        std::string("missing '") + expected + "': the '" + opening.text + "' here is never closed");
+  }
+}
+
 // A replacement of tokens [first, last) by text; `helper` goes to the end of the WHERE clause.
 struct Edit {
   size_t first, last;
@@ -158,6 +330,8 @@ class Lowerer {
   Lowerer(std::string_view text) : s_(text), t_(tokenize(text)) {}
 
   LoweredQuery run() {
+    check_characters(s_, t_);
+    check_nesting(s_, t_, "query");
     LoweredQuery out;
     out.text = s_;
     // The prologue's last BASE (the first group ends the prologue).
@@ -729,6 +903,8 @@ class UpdateSplitter {
   explicit UpdateSplitter(std::string_view text) : s_(text), t_(tokenize(text)) {}
 
   std::vector<LoweredOperation> run() {
+    check_characters(s_, t_);
+    check_nesting(s_, t_, "update");
     std::vector<LoweredOperation> out;
     size_t i = 0;
     bool after_operation = false;

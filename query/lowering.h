@@ -33,6 +33,14 @@ struct LoweredQuery {
   std::optional<std::string> base;  // the prologue's BASE IRI as written (maybe relative)
 };
 
+// How deeply groups and expressions may nest, counting chains that make left-deep trees (a || b || c, a
+// group's OPTIONALs or BINDs) as nesting. Parsing and running a query recurses about once per level, with
+// frames of up to about 500 bytes (the executor, the expression evaluator): a thousand levels fit in a 1 MiB
+// thread stack with room to spare.
+inline constexpr int kMaxNesting = 1000;
+
+// Rejects, with a line and column, text that is not UTF-8, holds a NUL byte, has a string escape SPARQL does
+// not have, brackets that do not pair up, or nesting deeper than kMaxNesting.
 // Rewrites the query text; text without paths or EXISTS comes back unchanged. Malformed text is left for
 // Rasqal to report.
 LoweredQuery lower(std::string_view text);

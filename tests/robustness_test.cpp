@@ -1,0 +1,171 @@
+// Hostile query and update text (issue 13): whatever the input, the process does not crash. Deep nesting
+// and long chains are refused before anything recurses on them, with a located error; what is accepted
+// runs on a 1 MiB thread stack, as a server's worker threads would have.
+#include <gtest/gtest.h>
+#include <pthread.h>
+
+#include <chrono>
+#include <functional>
+#include <string>
+
+#include "loader/loader.h"
+#include "query/lowering.h"
+#include "query/query.h"
+#include "query/update.h"
+#include "tests/support/memory_file.h"
+#include "tests/support/temp_dir.h"
+
+namespace quiver::testing {
+namespace {
+
+std::string repeat(const std::string& s, int n) {
+  std::string out;
+  for (int i = 0; i < n; ++i) out += s;
+  return out;
+}
+
+// `parts` joined by `separator`.
+std::string chain(const std::string& part, const std::string& separator, int n) {
+  std::string out = part;
+  for (int i = 1; i < n; ++i) out += separator + part;
+  return out;
+}
+
+// Runs `fn` on a thread with a stack of `bytes`; an exception it throws comes back here.
+void on_small_stack(const std::function<void()>& fn, size_t bytes = size_t{1} << 20) {
+  struct Job {
+    const std::function<void()>* fn;
+    std::exception_ptr error;
+  } job{&fn, nullptr};
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setstacksize(&attr, bytes);
+  pthread_t thread;
+  auto body = [](void* p) -> void* {
+    auto* j = static_cast<Job*>(p);
+    try {
+      (*j->fn)();
+    } catch (...) {
+      j->error = std::current_exception();
+    }
+    return nullptr;
+  };
+  ASSERT_EQ(pthread_create(&thread, &attr, body, &job), 0);
+  pthread_join(thread, nullptr);
+  pthread_attr_destroy(&attr);
+  if (job.error) std::rethrow_exception(job.error);
+}
+
+class RobustnessTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store_ = Store::open(dir_ / "db");
+    std::string text;
+    for (int i = 0; i < 50; ++i)
+      text += "<http://e/s" + std::to_string(i) + "> <http://e/p> \"" + std::to_string(i) + "\" .\n";
+    LoadOptions options;
+    options.inputs = {write_file(dir_ / "data.nt", text)};
+    load(*store_, options);
+  }
+
+  // The query's results as CSV, computed on a 1 MiB stack.
+  std::string run(const std::string& query, query::QueryOptions options = {}) {
+    MemoryFile out;
+    on_small_stack([&] {
+      auto writer = query::make_result_writer(query::ResultFormat::Csv, out.get());
+      query::run_query(*store_, query, options, *writer);
+    });
+    return out.text();
+  }
+
+  // The message of the QueryError the query raises (empty, and a test failure, if none).
+  std::string error(const std::string& query, query::QueryOptions options = {}) {
+    try {
+      run(query, options);
+    } catch (const query::QueryError& e) {
+      return e.what();
+    }
+    ADD_FAILURE() << "accepted: " << query.substr(0, 200);
+    return "";
+  }
+
+  std::string update_error(const std::string& update, query::UpdateOptions options = {}) {
+    try {
+      on_small_stack([&] { query::run_update(*store_, update, options); });
+    } catch (const query::QueryError& e) {
+      return e.what();
+    }
+    ADD_FAILURE() << "accepted: " << update.substr(0, 200);
+    return "";
+  }
+
+  TempDir dir_;
+  std::unique_ptr<Store> store_;
+};
+
+void expect_too_complex(const std::string& message) {
+  EXPECT_NE(message.find("too complex"), std::string::npos) << message;
+  EXPECT_NE(message.find("line 1, column "), std::string::npos) << message;
+}
+
+// ---- item 1: recursion on nesting and chains --------------------------------------------------------------
+
+TEST_F(RobustnessTest, DeeplyNestedGroupsAreRefused) {  // the lowering's walk overflowed
+  expect_too_complex(error("SELECT * WHERE " + repeat("{", 21000) + repeat("}", 21000)));
+  expect_too_complex(error("SELECT * WHERE {" + repeat("GRAPH ?g {", 21000) + repeat("}", 21001)));
+}
+
+TEST_F(RobustnessTest, LongAdditionsAreRefused) {  // the expression evaluator overflowed at 1,397 terms
+  expect_too_complex(error("SELECT (" + chain("1", " + ", 1397) + " AS ?x) {}"));
+  // Below the limit, the evaluator's frames fit a 1 MiB stack.
+  EXPECT_EQ(run("SELECT (" + chain("1", " + ", 990) + " AS ?x) {}"), "x\r\n990\r\n");
+}
+
+TEST_F(RobustnessTest, NestedFunctionCallsAreRefused) {
+  expect_too_complex(
+      error("SELECT (" + repeat("CONCAT(", 1399) + "\"a\"" + repeat(")", 1399) + " AS ?x) {}"));
+  EXPECT_EQ(run("SELECT (" + repeat("CONCAT(", 990) + "\"a\"" + repeat(")", 990) + " AS ?x) {}"),
+            "x\r\na\r\n");
+}
+
+TEST_F(RobustnessTest, LongLogicalChainsAreRefused) {  // the front end (&&) and Rasqal itself (||) overflowed
+  expect_too_complex(error("ASK { FILTER(" + chain("true", " && ", 72000) + ") }"));
+  expect_too_complex(error("ASK { FILTER(" + chain("false", " || ", 50000) + ") }"));
+  // A generated list of a few hundred alternatives still runs; so does an IN list of any length.
+  std::string ors;
+  for (int i = 0; i < 400; ++i) ors += (i ? " || ?o = \"" : "?o = \"") + std::to_string(i) + "\"";
+  EXPECT_EQ(run("SELECT (COUNT(*) AS ?n) { ?s <http://e/p> ?o FILTER(" + ors + ") }"), "n\r\n50\r\n");
+  std::string in;
+  for (int i = 0; i < 100000; ++i) in += (i ? ", \"" : "\"") + std::to_string(i) + "\"";
+  EXPECT_EQ(run("SELECT (COUNT(*) AS ?n) { ?s <http://e/p> ?o FILTER(?o IN (" + in + ")) }"), "n\r\n50\r\n");
+}
+
+TEST_F(RobustnessTest, LongBindChainsAreRefused) {  // the executor's build recursion overflowed
+  auto binds = [](int n) {
+    std::string q = "SELECT ?x" + std::to_string(n) + " { BIND(0 AS ?x0) ";
+    for (int i = 0; i < n; ++i)
+      q += "BIND(?x" + std::to_string(i) + " + 1 AS ?x" + std::to_string(i + 1) + ") ";
+    return q + "}";
+  };
+  expect_too_complex(error(binds(5400)));
+  EXPECT_EQ(run(binds(900)), "x900\r\n900\r\n");
+}
+
+TEST_F(RobustnessTest, LargeBasicGraphPatternsAndUnionsRunOrAreRefused) {  // a join chain per pattern
+  std::string bgp;
+  for (int i = 0; i < 900; ++i) bgp += "?s <http://e/p> ?o" + std::to_string(i) + " . ";
+  EXPECT_EQ(run("SELECT (COUNT(*) AS ?n) { " + bgp + "}"), "n\r\n50\r\n");
+  expect_too_complex(error("SELECT * { " + repeat(bgp, 3) + "}"));
+  EXPECT_EQ(run("SELECT (COUNT(*) AS ?n) { " + chain("{ ?s <http://e/p> ?o }", " UNION ", 900) + " }"),
+            "n\r\n45000\r\n");
+}
+
+TEST_F(RobustnessTest, UpdatesAreBoundedToo) {
+  expect_too_complex(update_error("DELETE { ?s ?p ?o } WHERE " + repeat("{", 21000) + repeat("}", 21000)));
+  expect_too_complex(
+      update_error("INSERT { <a> <b> ?x } WHERE { BIND((" + chain("1", " + ", 5000) + ") AS ?x) }"));
+  // Each operation of a request counts apart: many small ones are no deeper than one.
+  query::run_update(*store_, chain("INSERT DATA { <http://e/a> <http://e/b> 1 }", " ;\n", 2000), {});
+}
+}  // namespace
+}  // namespace quiver::testing
