@@ -884,6 +884,7 @@ std::vector<Row> order_rows(Executor& ex, const Node& node, RowStream& input,
   };
   auto before = [&](const Keyed& a, const Keyed& b) {
     for (size_t k = 0; k < node.order.size(); ++k) {
+      ctx.check_deadline();  // sorting on many keys takes long too
       int c = compare_values(a.keys[k], b.keys[k]);
       if (c) return node.order[k].descending ? c > 0 : c < 0;
     }
@@ -896,6 +897,7 @@ std::vector<Row> order_rows(Executor& ex, const Node& node, RowStream& input,
     ctx.check_deadline();
     Keyed k{{}, i, r};
     for (const auto& key : node.order) {
+      ctx.check_deadline();
       OrderValue v;
       if (key.expr->op == Op::Variable && ordered_by_id(r[key.expr->var]))
         v.id = r[key.expr->var];

@@ -494,6 +494,7 @@ __attribute__((noinline)) std::optional<Term> ExpressionEvaluator::in_list(const
   if (!v) return std::nullopt;
   bool error = false;
   for (size_t i = 1; i < e.args.size(); ++i) {
+    ctx_.check_deadline();  // a list may be long (hundreds of thousands of values)
     auto x = eval(*e.args[i], row);
     auto eq = x ? terms_equal(*v, *x) : std::nullopt;
     if (eq && *eq) return boolean(e.op == Op::In);
@@ -612,6 +613,7 @@ std::optional<Term> ExpressionEvaluator::call(const Expr& e, const Row& row) {
   std::vector<Term> a;
   a.reserve(e.args.size());
   for (auto& arg : e.args) {
+    if (e.args.size() > 64) ctx_.check_deadline();
     auto v = eval(*arg, row);
     if (!v) return std::nullopt;
     a.push_back(std::move(*v));

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <map>
 #include <optional>
+#include <ranges>
 #include <set>
 
 namespace quiver::query {
@@ -231,6 +232,19 @@ void check_nesting(std::string_view s, const std::vector<Token>& tokens, const c
   };
   std::vector<Level> levels{{0, true, false}};
   int depth = 0;  // the levels, and the chains counted in each
+  // Rasqal's preparation (rasqal_query_build_variables_use) takes time exponential in how deeply OPTIONAL,
+  // UNION and MINUS nest (about x2.4 a level for OPTIONAL, x2 for the others), and cannot be interrupted:
+  // their nesting has a budget of its own, weighted by that cost.
+  std::vector<size_t> closing(tokens.size(), tokens.size());
+  for (std::vector<size_t> open; size_t i : std::views::iota(size_t{0}, tokens.size())) {
+    if (is_punct(tokens[i], "{")) open.push_back(i);
+    if (is_punct(tokens[i], "}") && !open.empty()) {
+      closing[open.back()] = i;
+      open.pop_back();
+    }
+  }
+  int costly = 0;
+  std::vector<int> costs;  // per level
   auto bump = [&](Level& l, int kind) {
     ++l.counts[kind];
     for (int k = kind + 1; k < 7; ++k) l.counts[k] = 0;
@@ -261,6 +275,22 @@ void check_nesting(std::string_view s, const std::vector<Token>& tokens, const c
                         is_word(tokens[i - 1], "DELETE") || is_word(tokens[i - 1], "CONSTRUCT")));
       levels.push_back({i, t.text != "(", data});
       ++depth;
+      int cost = 0;
+      if (t.text == "{" && !data && i > 0) {
+        if (is_word(tokens[i - 1], "OPTIONAL"))
+          cost = kOptionalCost;
+        else if (is_word(tokens[i - 1], "MINUS") || is_word(tokens[i - 1], "UNION") ||
+                 (closing[i] + 1 < tokens.size() && is_word(tokens[closing[i] + 1], "UNION")))
+          cost = kUnionCost;
+      }
+      costs.push_back(cost);
+      costly += cost;
+      if (costly > kMaxOptionalNesting)
+        throw located_at(s, t.begin,
+                         std::string(what) +
+                             " too complex: OPTIONAL, UNION and MINUS nested too deeply (at most " +
+                             std::to_string(kMaxOptionalNesting / kOptionalCost) + " levels of OPTIONAL or " +
+                             std::to_string(kMaxOptionalNesting / kUnionCost) + " of UNION or MINUS)");
     } else if (close) {
       if (levels.size() == 1) throw located_at(s, t.begin, "unexpected '" + t.text + "' (nothing to close)");
       const Token& opening = tokens[top.token];
@@ -271,6 +301,8 @@ void check_nesting(std::string_view s, const std::vector<Token>& tokens, const c
                              position(opening.begin) + " (missing '" + expected + "')");
       depth -= 1 + top.sum;
       levels.pop_back();
+      costly -= costs.back();
+      costs.pop_back();
     } else if (levels.size() == 1 && is_punct(t, ";")) {  // the next operation of an update
       depth -= top.sum;
       top = {0, true, false};

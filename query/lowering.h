@@ -38,6 +38,9 @@ struct LoweredQuery {
 // frames of up to about 500 bytes (the executor, the expression evaluator): a thousand levels fit in a 1 MiB
 // thread stack with room to spare.
 inline constexpr int kMaxNesting = 1000;
+// Rasqal prepares a query in time exponential in the nesting of OPTIONAL, UNION and MINUS: a level of
+// OPTIONAL costs 3, of UNION or MINUS 2, and nesting may cost at most 30 (10 OPTIONALs, about 0.2 s).
+inline constexpr int kOptionalCost = 3, kUnionCost = 2, kMaxOptionalNesting = 30;
 
 // Rejects, with a line and column, text that is not UTF-8, holds a NUL byte, has a string escape SPARQL does
 // not have, brackets that do not pair up, or nesting deeper than kMaxNesting.

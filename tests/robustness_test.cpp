@@ -167,5 +167,69 @@ TEST_F(RobustnessTest, UpdatesAreBoundedToo) {
   // Each operation of a request counts apart: many small ones are no deeper than one.
   query::run_update(*store_, chain("INSERT DATA { <http://e/a> <http://e/b> 1 }", " ;\n", 2000), {});
 }
+
+// ---- item 2: the timeout covers the whole request ---------------------------------------------------------
+
+// Milliseconds `fn` takes.
+long long elapsed_ms(const std::function<void()>& fn) {
+  const auto start = std::chrono::steady_clock::now();
+  fn();
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start)
+      .count();
+}
+
+TEST_F(RobustnessTest, NestedOptionalUnionAndMinusAreRefusedFast) {  // exponential inside Rasqal's prepare
+  const std::string p = "?s <http://e/p> ?o";
+  std::string message;
+  const long long ms = elapsed_ms([&] {
+    message = error("SELECT * {" + repeat(p + " OPTIONAL {", 13) + repeat("}", 13) + "}");
+    expect_too_complex(message);
+    expect_too_complex(error("SELECT * " + repeat("{ {" + p + "} UNION ", 50) + "{}" + repeat("}", 50)));
+    expect_too_complex(error("SELECT * " + repeat("{ " + p + " MINUS ", 30) + "{}" + repeat("}", 30)));
+  });
+  EXPECT_NE(message.find("OPTIONAL, UNION and MINUS nested too deeply"), std::string::npos) << message;
+  EXPECT_LT(ms, 1000);
+  // At the limit, preparing still takes a fraction of a second.
+  EXPECT_LT(elapsed_ms([&] { run("SELECT * {" + repeat(p + " OPTIONAL {", 10) + repeat("}", 10) + "}"); }),
+            2000);
+  EXPECT_LT(
+      elapsed_ms([&] { run("SELECT * " + repeat("{ {" + p + "} UNION ", 15) + "{}" + repeat("}", 15)); }),
+      2000);
+}
+
+class SlowQueryTest : public RobustnessTest {
+ protected:
+  void SetUp() override {
+    store_ = Store::open(dir_ / "db");
+    std::string text;
+    for (int i = 0; i < 3000; ++i)
+      text += "<http://e/s" + std::to_string(i) + "> <http://e/p> \"" + std::to_string(i) + "\" .\n";
+    LoadOptions options;
+    options.inputs = {write_file(dir_ / "data.nt", text)};
+    load(*store_, options);
+  }
+
+  // Runs a query that should stop at a 300 ms timeout; returns how long it took.
+  long long times_out(const std::string& query, size_t memory_limit = size_t{1} << 30) {
+    query::QueryOptions options;
+    options.timeout = std::chrono::milliseconds(300);
+    options.memory_limit = memory_limit;
+    std::string message;
+    const long long ms = elapsed_ms([&] { message = error(query, options); });
+    EXPECT_NE(message.find("timeout"), std::string::npos) << message;
+    return ms;
+  }
+};
+
+TEST_F(SlowQueryTest, ALongInListStopsAtTheTimeout) {  // each row's IN compared every value first
+  std::string in;
+  for (int i = 0; i < 100000; ++i) in += (i ? ", <http://e/x" : "<http://e/x") + std::to_string(i) + ">";
+  EXPECT_LT(times_out("SELECT * { ?s <http://e/p> ?o FILTER(?s IN (" + in + ")) }"), 1500);
+}
+
+TEST_F(SlowQueryTest, ManySortKeysStopAtTheTimeout) {  // the sort compared keys without looking at the clock
+  EXPECT_LT(times_out("SELECT * { ?s <http://e/p> ?a } ORDER BY " + repeat("?a ", 20000), size_t{16} << 30),
+            1500);
+}
 }  // namespace
 }  // namespace quiver::testing
