@@ -983,9 +983,13 @@ std::vector<Row> group_rows(Executor& ex, const Node& node, RowStream& input) {
       const Expr& e = *node.aggregates[a].expr;
       if (!g.states[a])
         g.counts[a] += e.args.empty() || r[e.args[0]->var] != kUnbound;
-      else
+      else {
+        // GROUP_CONCAT and DISTINCT aggregates grow with their group: charged as they do.
+        const size_t before = g.states[a]->bytes();
         g.states[a]->add(e.args.empty() ? std::optional<Term>(Term())
                                         : ex.evaluator().eval(*e.args[0], as_row(r)));
+        if (const size_t after = g.states[a]->bytes(); after > before) ctx.charge_memory(after - before);
+      }
     }
   };
   const size_t width = ctx.variables();

@@ -957,7 +957,12 @@ void AggregateState::add(const std::optional<Term>& value) {
     if (e_.op == Op::GroupConcat) error_ = true;
     return;
   }
-  if (e_.distinct && !seen_.insert(encode_term(*value)).second) return;
+  if (e_.distinct) {
+    std::string key = encode_term(*value);
+    const size_t size = key.size();
+    if (!seen_.insert(std::move(key)).second) return;
+    seen_bytes_ += size + 64;  // and the set's node
+  }
   ++count_;
   switch (e_.op) {
     case Op::Sum:

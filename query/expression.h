@@ -55,10 +55,13 @@ class AggregateState {
   // `value` is the argument's value for one solution (nullopt: error/unbound); COUNT(*) passes any value.
   void add(const std::optional<Term>& value);
   std::optional<Term> result() const;
+  // Bytes the state holds beyond its fixed size (GROUP_CONCAT's string, DISTINCT's values).
+  size_t bytes() const { return concat_.capacity() + seen_bytes_; }
 
  private:
   const Expr& e_;
   std::set<std::string> seen_;  // for DISTINCT
+  size_t seen_bytes_ = 0;
   uint64_t count_ = 0;
   bool error_ = false;
   std::optional<Term> acc_;
