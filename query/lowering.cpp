@@ -952,7 +952,6 @@ class UpdateSplitter {
         // Update ::= Prologue (Update1 (';' Update)?)?: a separator follows an operation, once.
         if (!after_operation) throw located("unexpected ';' (no operation before it)", t_[i]);
         after_operation = false;
-        earlier_.emplace_back(t_[i].begin, t_[i].end);
         ++i;
       } else {
         if (after_operation) throw located("operations must be separated by ';'", t_[i]);
@@ -963,7 +962,6 @@ class UpdateSplitter {
         }
         if (i + 1 < end && is_word(t_[i + 1], "DATA")) check_blank_labels(i, end);
         operation(i, end, out);
-        earlier_.emplace_back(t_[i].begin, t_[end - 1].end);
         after_operation = true;
         i = end;
       }
@@ -1009,19 +1007,37 @@ class UpdateSplitter {
     return t_.size() - 1;
   }
 
-  // The request up to token `last`, earlier operations and `removed` token ranges blanked.
+  // The operation's text, tokens [op_first_, last] with `removed` token ranges blanked, after the prologue so
+  // far. The prologue takes the first line; the operation starts on the second, at the column where the user
+  // wrote it, so line_offset() maps a line back. (Each operation's text holds only itself: a request of many
+  // operations parses in linear time.)
   std::string text(size_t last, const std::vector<std::pair<size_t, size_t>>& removed) const {
-    std::string out(s_.substr(0, t_[last].end));
-    auto blank = [&](size_t from, size_t to) {
-      for (size_t k = from; k < to && k < out.size(); ++k)
-        if (out[k] != '\n') out[k] = ' ';
-    };
-    for (auto [from, to] : earlier_) blank(from, to);
-    for (auto [first, last_token] : removed) blank(t_[first].begin, t_[last_token].end);
+    const size_t begin = t_[op_first_].begin;
+    std::string out = prologue_ + "\n" + std::string(position(begin).second - 1, ' ');
+    const size_t base = out.size();
+    out += s_.substr(begin, t_[last].end - begin);
+    for (auto [first, last_token] : removed)
+      for (size_t k = t_[first].begin; k < t_[last_token].end; ++k)
+        if (out[base + k - begin] != '\n') out[base + k - begin] = ' ';
     return out;
   }
+  // Where the operation's byte `offset` of the request is in text().
+  size_t text_offset(size_t offset) const {
+    return prologue_.size() + 1 + (position(t_[op_first_].begin).second - 1) + offset - t_[op_first_].begin;
+  }
+  // What to add to a line of text() (past the first) to make it the request's.
+  int line_offset() const { return position(t_[op_first_].begin).first - 2; }
 
   void operation(size_t b, size_t e, std::vector<LoweredOperation>& out) {
+    op_first_ = b;
+    const size_t first_out = out.size();
+    operation_parts(b, e, out);
+    if (!chunked_)  // a large data block's chunks have their own
+      for (size_t i = first_out; i < out.size(); ++i) out[i].line_offset = line_offset();
+    chunked_ = false;
+  }
+
+  void operation_parts(size_t b, size_t e, std::vector<LoweredOperation>& out) {
     size_t k = b;
     std::optional<std::string> with_iri;
     std::vector<std::pair<size_t, size_t>> removed;
@@ -1069,7 +1085,7 @@ class UpdateSplitter {
         op.text = text(e - 1, graph_words);
       }
       if (is_word(t_[k], "DROP")) {
-        op.text.replace(t_[k].begin, t_[k].end - t_[k].begin, "CLEAR");
+        op.text.replace(text_offset(t_[k].begin), t_[k].end - t_[k].begin, "CLEAR");
         op.drop = true;
       }
       out.push_back(std::move(op));
@@ -1166,9 +1182,11 @@ class UpdateSplitter {
       op.data = true;
       op.continues_previous = !first;
       first = false;
-      op.text = prologue_ + verb + " { " + (graph.empty() ? "" : "GRAPH " + graph + " { ") +
-                std::string(line - 1, '\n') + std::string(column - 1, ' ') +
-                std::string(s_.substr(begin, end - begin)) + (graph.empty() ? "" : " }") + " } WHERE {}";
+      op.line_offset = line - 2;
+      chunked_ = true;
+      op.text = prologue_ + verb + " { " + (graph.empty() ? "" : "GRAPH " + graph + " { ") + "\n" +
+                std::string(column - 1, ' ') + std::string(s_.substr(begin, end - begin)) +
+                (graph.empty() ? "" : " }") + " } WHERE {}";
       out.push_back(std::move(op));
       chunk.clear();
     };
@@ -1202,8 +1220,9 @@ class UpdateSplitter {
   std::map<std::string, std::string> prefixes_;
   std::string prologue_;  // the PREFIX and BASE declarations so far, on one line
   std::set<std::string> labels_;
-  std::vector<std::pair<size_t, size_t>> earlier_;  // byte ranges of earlier operations and separators
-  mutable TextPosition position_;                   // the last position() answer
+  size_t op_first_ = 0;            // the first token of the operation being split
+  bool chunked_ = false;           // it went out in chunks
+  mutable TextPosition position_;  // the last position() answer
 };
 
 }  // namespace

@@ -231,5 +231,66 @@ TEST_F(SlowQueryTest, ManySortKeysStopAtTheTimeout) {  // the sort compared keys
   EXPECT_LT(times_out("SELECT * { ?s <http://e/p> ?a } ORDER BY " + repeat("?a ", 20000), size_t{16} << 30),
             1500);
 }
+
+// ---- item 3: the memory limit covers what grows
+// ------------------------------------------------------------
+
+TEST_F(RobustnessTest, GroupConcatAndComputedTermsCountAgainstTheMemoryLimit) {
+  query::QueryOptions options;
+  options.memory_limit = size_t{256} << 10;
+  // 125,000 rows concatenated: about 500 KB in one string (it grew unaccounted, to 8 GB on large stores).
+  std::string message = error(
+      "SELECT (GROUP_CONCAT(?o) AS ?g) { ?a <http://e/p> ?o . ?b <http://e/p> ?o2 . ?c <http://e/p> ?o3 }",
+      options);
+  EXPECT_NE(message.find("memory limit"), std::string::npos) << message;
+  // 2,500 terms computed by the query, each kept with a query-local id.
+  message = error(
+      "SELECT (COUNT(?x) AS ?n) { ?a <http://e/p> ?o . ?b <http://e/p> ?o2 "
+      "BIND(CONCAT(STR(?o), \"-\", STR(?o2), \"" +
+          std::string(100, 'x') + "\") AS ?x) }",
+      options);
+  EXPECT_NE(message.find("memory limit"), std::string::npos) << message;
+  options.memory_limit = size_t{1} << 30;
+  EXPECT_EQ(run("SELECT (STRLEN(GROUP_CONCAT(?o)) AS ?n) { ?a <http://e/p> ?o }", options), "n\r\n139\r\n");
+}
+
+std::string many_operations(int n) {
+  return chain("INSERT DATA { <http://e/a> <http://e/b> 1 }", " ;\n", n);
+}
+
+TEST_F(RobustnessTest, ManyUpdateOperationsParseInLinearTime) {
+  // Each operation's text held the whole request up to it: 8,000 operations took 17 s and 1.8 GB.
+  EXPECT_LT(elapsed_ms([&] { query::run_update(*store_, many_operations(8000), {}); }), 3000);
+}
+
+TEST_F(RobustnessTest, UpdateLimitsAbortTheWholeRequest) {
+  auto count = [&] { return run("SELECT (COUNT(*) AS ?n) { ?s ?p ?o }"); };
+  const std::string before = count();
+  query::UpdateOptions options;
+  options.timeout = std::chrono::milliseconds(1);
+  std::string message = update_error(many_operations(4000), options);
+  EXPECT_NE(message.find("timeout"), std::string::npos) << message;
+  options.timeout = std::chrono::minutes(1);
+  options.memory_limit = 1024;
+  std::string inserts;
+  for (int i = 0; i < 2000; ++i)
+    inserts += (i ? " ;\nINSERT DATA { <http://e/n" : "INSERT DATA { <http://e/n") + std::to_string(i) +
+               "> <http://e/b> \"" + std::string(100, 'v') + "\" }";
+  message = update_error(inserts, options);
+  EXPECT_NE(message.find("memory limit"), std::string::npos) << message;
+  EXPECT_EQ(count(), before);
+}
+
+TEST_F(RobustnessTest, UpdateErrorsKeepTheUsersLinesAndColumns) {
+  std::string message =
+      update_error("INSERT DATA { <http://e/a> <http://e/b> 1 } ;\n\n  INSERT DATA { ?x <http://e/b> 1 ");
+  EXPECT_NE(message.find("line 3, column 15: missing '}'"), std::string::npos) << message;
+  message =
+      update_error("INSERT DATA { <http://e/a> <http://e/b> 1 } ;\n\nDELETE { ?s ?p } WHERE { ?s ?p ?o }");
+  EXPECT_NE(message.find("line 3"), std::string::npos) << message;
+  message =
+      update_error("PREFIX e: <http://e/>\nINSERT DATA { e:a e:b 1 } ;\nINSERT DATA { e:a e:b \"x\\qy\" }");
+  EXPECT_NE(message.find("line 3, column 25: invalid escape \\q"), std::string::npos) << message;
+}
 }  // namespace
 }  // namespace quiver::testing
