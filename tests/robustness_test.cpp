@@ -292,5 +292,49 @@ TEST_F(RobustnessTest, UpdateErrorsKeepTheUsersLinesAndColumns) {
       update_error("PREFIX e: <http://e/>\nINSERT DATA { e:a e:b 1 } ;\nINSERT DATA { e:a e:b \"x\\qy\" }");
   EXPECT_NE(message.find("line 3, column 25: invalid escape \\q"), std::string::npos) << message;
 }
+// ---- items 4 and 5: malformed text is a located error
+// ------------------------------------------------------
+
+TEST_F(RobustnessTest, StringEscapesSparqlLacksAreErrors) {  // "a\qb" silently became "aqb"
+  EXPECT_NE(error("SELECT (\"a\\qb\" AS ?x) {}").find("line 1, column 11: invalid escape \\q"),
+            std::string::npos);
+  EXPECT_NE(error("SELECT (\"\\u00g1\" AS ?x) {}").find("line 1, column 10: \\u needs 4 hexadecimal digits"),
+            std::string::npos);
+  EXPECT_NE(error("SELECT (\"abc AS ?x) {}").find("line 1, column 9: unterminated string"),
+            std::string::npos);
+  EXPECT_EQ(run("SELECT (\"t\\t\\\"q\\\"\\\\ \\u00e9\\U0001F600'\" AS ?x) {}"),
+            "x\r\n\"t\t\"\"q\"\"\\ é😀'\"\r\n");
+  EXPECT_EQ(run("SELECT ('''a\\'b''' AS ?x) {}"), "x\r\na'b\r\n");
+}
+
+TEST_F(RobustnessTest, InvalidUtf8AndNulBytesAreErrors) {
+  EXPECT_NE(error("SELECT (\"a\xff\" AS ?x) {}").find("line 1, column 11: invalid UTF-8 (byte 0xFF)"),
+            std::string::npos);
+  EXPECT_NE(error("SELECT ?x {\n  ?x ?p \"\xc0\xaf\" }").find("line 2, column 10: invalid UTF-8 (byte 0xC0)"),
+            std::string::npos);  // an overlong '/'
+  EXPECT_NE(error("SELECT (\"\xed\xa0\x80\" AS ?x) {}").find("invalid UTF-8"),
+            std::string::npos);  // a surrogate
+  EXPECT_NE(error(std::string("ASK {}\0 junk", 12)).find("line 1, column 7: the text contains a NUL byte"),
+            std::string::npos);
+  EXPECT_NE(update_error("INSERT DATA { <http://e/a> <http://e/b> \"\xe2\x82\" }").find("invalid UTF-8"),
+            std::string::npos);
+  EXPECT_NE(update_error(std::string("INSERT DATA { <http://e/a> <http://e/b> 1 }\0;DROP ALL", 53))
+                .find("NUL byte"),
+            std::string::npos);
+}
+
+TEST_F(RobustnessTest, UnclosedBracketsAreReportedWhereTheyOpen) {
+  // The update's rewrite used to show through: "unexpected WHERE".
+  EXPECT_NE(update_error("INSERT DATA { <http://e/a> <http://e/b> <http://e/c> ")
+                .find("line 1, column 13: missing '}': the '{' here is never closed"),
+            std::string::npos);
+  EXPECT_NE(update_error("DELETE { ?s ?p ?o } WHERE { ?s ?p ?o").find("line 1, column 27: missing '}'"),
+            std::string::npos);
+  EXPECT_NE(error("SELECT * { ?s ?p ?o ) }")
+                .find("line 1, column 21: ')' does not close the '{' at line 1, column 10"),
+            std::string::npos);
+  EXPECT_NE(error("SELECT * { ?s ?p ?o } }").find("line 1, column 23: unexpected '}'"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace quiver::testing
