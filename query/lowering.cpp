@@ -390,6 +390,7 @@ class Lowerer {
     for (size_t i = 0; i < *where_open; ++i)
       if (is_word(t_[i], "SELECT")) projection(i + 1, *where_open, scopes_.back());
     expand_prefixed_names(end);
+    separate_signs(end);
     // Nothing to rewrite, or text that does not parse as we expect: Rasqal gets it unchanged and judges it.
     if (edits_.empty() || end > t_.size() || !is_punct(t_[end - 1], "}")) return out;
     std::string helpers;
@@ -537,6 +538,50 @@ class Lowerer {
       e.last = i + 1;
       e.replacement = "<" + iri + ">";
       edits_.push_back(e);
+    }
+  }
+
+  // In an expression, "2 -3" is 2 - 3 (SPARQL's grammar reads the signed number as the operator and a
+  // number). Rasqal 0.9.33 gets that wrong: "2 -3" gives 5, "2+3*4" 20, and "1+1+1" reads freed memory and
+  // may crash. Such a sign after an operand is set apart ("2 - 3"), which Rasqal reads right. Up to token
+  // `end`; lists (collections, VALUES rows) keep their signed numbers.
+  void separate_signs(size_t end) {
+    std::vector<bool> expression{true};  // per bracket level; the top level's brackets hold expressions
+    for (size_t i = 0; i < end && i < t_.size(); ++i) {
+      const Token& t = t_[i];
+      if (is_punct(t, "(")) {
+        const bool parent = expression.back() && expression.size() > 1;
+        const bool call = i > 0 && t_[i - 1].kind == Token::Kind::Word && !is_word(t_[i - 1], "A");
+        expression.push_back(expression.size() == 1 || parent || call);
+      } else if (is_punct(t, "{") || is_punct(t, "[")) {
+        expression.push_back(false);
+      } else if ((is_punct(t, ")") || is_punct(t, "}") || is_punct(t, "]")) && expression.size() > 1) {
+        expression.pop_back();
+      } else if (expression.size() > 1 && expression.back() && t.kind == Token::Kind::Word &&
+                 (t.text[0] == '+' || t.text[0] == '-') && i > 0 && operand_end(t_[i - 1])) {
+        Edit e;
+        e.first = i;
+        e.last = i + 1;
+        e.replacement = t.text.substr(0, 1) + " " + t.text.substr(1);
+        edits_.push_back(e);
+      }
+    }
+  }
+
+  static bool operand_end(const Token& t) {
+    switch (t.kind) {
+      case Token::Kind::Var:
+      case Token::Kind::String:
+      case Token::Kind::Iri:
+      case Token::Kind::PrefixedName:
+        return true;
+      case Token::Kind::Punct:
+        return t.text == ")";
+      case Token::Kind::Word:
+        return std::isdigit(static_cast<unsigned char>(t.text[0])) || t.text[0] == '.' || t.text[0] == '+' ||
+               t.text[0] == '-' || is_word(t, "TRUE") || is_word(t, "FALSE");
+      default:
+        return false;
     }
   }
 

@@ -336,5 +336,14 @@ TEST_F(RobustnessTest, UnclosedBracketsAreReportedWhereTheyOpen) {
   EXPECT_NE(error("SELECT * { ?s ?p ?o } }").find("line 1, column 23: unexpected '}'"), std::string::npos);
 }
 
+TEST_F(RobustnessTest, SignedNumbersAfterAnOperandAreOperators) {
+  // Rasqal misreads "2 -3" (it gave 5), "2+3*4" (20) and "1+1+1" (1, reading freed memory: it crashed at
+  // random). In lists a signed number stays a number.
+  for (int i = 0; i < 20; ++i) EXPECT_EQ(run("SELECT (1+1+1 AS ?x) {}"), "x\r\n3\r\n");
+  EXPECT_EQ(run("SELECT (2 -3 AS ?x) (2+3*4 AS ?y) (2 -3 -4 AS ?z) {}"), "x,y,z\r\n-1,14,-5\r\n");
+  EXPECT_EQ(run("SELECT ?x { BIND((5 -1) AS ?x) FILTER(?x IN (4, -1)) }"), "x\r\n4\r\n");
+  EXPECT_EQ(run("SELECT ?x ?y { VALUES (?x ?y) { (1 -1) } }"), "x,y\r\n1,-1\r\n");
+}
+
 }  // namespace
 }  // namespace quiver::testing
