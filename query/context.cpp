@@ -18,6 +18,8 @@ TermId QueryContext::intern(const Term& term) {
   if (auto id = store_.find(term)) return *id;
   std::string key = identity_key(term);
   if (auto it = local_ids_.find(key); it != local_ids_.end()) return it->second;
+  // Computed terms live as long as the query: charged like its other intermediate results.
+  charge_memory(2 * key.size() + sizeof(Term) + 64);
   TermId id = kLocalTag | local_terms_.size();
   local_terms_.push_back(term);
   local_ids_.emplace(std::move(key), id);

@@ -884,6 +884,7 @@ std::vector<Row> order_rows(Executor& ex, const Node& node, RowStream& input,
   };
   auto before = [&](const Keyed& a, const Keyed& b) {
     for (size_t k = 0; k < node.order.size(); ++k) {
+      ctx.check_deadline();  // sorting on many keys takes long too
       int c = compare_values(a.keys[k], b.keys[k]);
       if (c) return node.order[k].descending ? c > 0 : c < 0;
     }
@@ -896,6 +897,7 @@ std::vector<Row> order_rows(Executor& ex, const Node& node, RowStream& input,
     ctx.check_deadline();
     Keyed k{{}, i, r};
     for (const auto& key : node.order) {
+      ctx.check_deadline();
       OrderValue v;
       if (key.expr->op == Op::Variable && ordered_by_id(r[key.expr->var]))
         v.id = r[key.expr->var];
@@ -981,9 +983,13 @@ std::vector<Row> group_rows(Executor& ex, const Node& node, RowStream& input) {
       const Expr& e = *node.aggregates[a].expr;
       if (!g.states[a])
         g.counts[a] += e.args.empty() || r[e.args[0]->var] != kUnbound;
-      else
+      else {
+        // GROUP_CONCAT and DISTINCT aggregates grow with their group: charged as they do.
+        const size_t before = g.states[a]->bytes();
         g.states[a]->add(e.args.empty() ? std::optional<Term>(Term())
                                         : ex.evaluator().eval(*e.args[0], as_row(r)));
+        if (const size_t after = g.states[a]->bytes(); after > before) ctx.charge_memory(after - before);
+      }
     }
   };
   const size_t width = ctx.variables();
@@ -1424,6 +1430,33 @@ std::unique_ptr<RowStream> Executor::direct(const Node& node, const Row& input, 
 
 std::unique_ptr<RowStream> Executor::build(const Node& node, const Row& input, std::optional<TermId> graph) {
   switch (node.kind) {
+    case Node::Kind::Join:
+      expect_probes(*node.right, graph, estimate(*node.left));
+      return std::make_unique<NestedStream>(
+          open(*node.left, input, graph),
+          [this, &node, graph](const Row& l) { return open(*node.right, l, graph); });
+    case Node::Kind::LeftJoin:
+      expect_probes(*node.right, graph, estimate(*node.left));
+      return std::make_unique<LeftJoinStream>(*this, node, open(*node.left, input, graph), graph);
+    case Node::Kind::Union:
+      return std::make_unique<ConcatStream>(open(*node.left, input, graph), [this, &node, input, graph] {
+        return open(*node.right, input, graph);
+      });
+    case Node::Kind::Extend:
+      return std::make_unique<ExtendStream>(*this, node, open(*node.left, input, graph), graph);
+    case Node::Kind::Project:
+      return std::make_unique<ProjectStream>(node, open(*node.left, input, graph), ctx_.variables());
+    case Node::Kind::Reduced:  // REDUCED permits, but does not require, removing duplicates
+      return open(*node.left, input, graph);
+    default:
+      return build_other(node, input, graph);
+  }
+}
+
+// The other cases, apart: they hold more locals, and build() is in the stack once per level of the algebra.
+__attribute__((noinline)) std::unique_ptr<RowStream> Executor::build_other(const Node& node, const Row& input,
+                                                                           std::optional<TermId> graph) {
+  switch (node.kind) {
     case Node::Kind::Unit:
       return std::make_unique<OwnedRowsStream>(std::vector<Row>{input});
     case Node::Kind::Bgp:
@@ -1461,61 +1494,12 @@ std::unique_ptr<RowStream> Executor::build(const Node& node, const Row& input, s
     case Node::Kind::Minus:
       note(node, "right side evaluated once and hashed");
       return std::make_unique<MinusStream>(open(*node.left, input, graph), materialize(*node.right, graph));
-    case Node::Kind::Graph: {
-      const PatternTerm& g = node.graph;
-      if (!g.var) {
-        auto id = ctx_.stored_id(g.constant);
-        const auto& named = ctx_.dataset().named_graphs;  // FROM NAMED / USING NAMED restrict GRAPH <g> too
-        if (id && named && std::find(named->begin(), named->end(), *id) == named->end()) id.reset();
-        if (id && !named) {  // the dataset's named graphs are the store's, those that have quads
-          const auto& graphs = ctx_.store().statistics().graphs;
-          if (auto it = graphs.find(*id); it == graphs.end() || it->second == 0) id.reset();
-        }
-        if (!id) return std::make_unique<OwnedRowsStream>(std::vector<Row>{});  // no such graph: no solution
-        return open(*node.left, input, *id);
-      }
-      if (input[*g.var] != kUnbound) return open(*node.left, input, input[*g.var]);
-      std::vector<TermId> graphs;
-      if (ctx_.dataset().named_graphs) {
-        graphs = *ctx_.dataset().named_graphs;
-      } else {
-        for (const auto& [id, count] : ctx_.store().statistics().graphs)
-          if (id != kDefaultGraph) graphs.push_back(id);
-      }
-      auto graph_rows = std::make_unique<OwnedRowsStream>([&] {
-        std::vector<Row> rows;
-        for (TermId id : graphs) {
-          Row r = input;
-          r[*g.var] = id;
-          rows.push_back(std::move(r));
-        }
-        return rows;
-      }());
-      const Node* inner = node.left.get();
-      VarId var = *g.var;
-      return std::make_unique<NestedStream>(
-          std::move(graph_rows), [this, inner, var](const Row& r) { return open(*inner, r, r[var]); });
-    }
+    case Node::Kind::Graph:
+      return build_graph(node, input);
     case Node::Kind::Extend:
       return std::make_unique<ExtendStream>(*this, node, open(*node.left, input, graph), graph);
-    case Node::Kind::Values: {
-      std::vector<Row> rows;
-      for (const auto& data : node.rows) {
-        Row r = input;
-        bool ok = true;
-        for (size_t i = 0; i < node.vars.size() && ok; ++i) {
-          if (!data[i]) continue;
-          TermId id = ctx_.intern(*data[i]);
-          TermId& slot = r[node.vars[i]];
-          if (slot == kUnbound)
-            slot = id;
-          else
-            ok = slot == id;
-        }
-        if (ok) rows.push_back(std::move(r));
-      }
-      return std::make_unique<OwnedRowsStream>(std::move(rows));
-    }
+    case Node::Kind::Values:
+      return build_values(node, input);
     case Node::Kind::Group: {
       if (auto counts = counts_by_object(*this, node, input, graph)) {
         note(node, "counted from the index's runs of equal objects");
@@ -1538,31 +1522,92 @@ std::unique_ptr<RowStream> Executor::build(const Node& node, const Row& input, s
       return std::make_unique<DistinctStream>(ctx_, open(*node.left, input, graph));
     case Node::Kind::Reduced:  // REDUCED permits, but does not require, removing duplicates
       return open(*node.left, input, graph);
-    case Node::Kind::Slice: {
-      // ORDER BY under LIMIT (projection between them changes no order): keep only the top rows.
-      const Node* below = node.left.get();
-      const Node* project = below->kind == Node::Kind::Project ? below : nullptr;
-      const Node* order = project ? project->left.get() : below;
-      if (node.limit >= 0 && order->kind == Node::Kind::OrderBy) {
-        std::unique_ptr<RowStream> top = ordered_by_object(*this, *order, input, graph);
-        if (top) {
-          note(*order, "read in order from the index, stopping at the limit");
-        } else {
-          note(*order, "top-k: keeps " + std::to_string(node.offset + node.limit) + " rows");
-          auto child = open(*order->left, input, graph);
-          top =
-              std::make_unique<OwnedRowsStream>(order_rows(*this, *order, *child, node.offset + node.limit));
-        }
-        top = counted(*order, std::move(top));
-        if (project)
-          top =
-              counted(*project, std::make_unique<ProjectStream>(*project, std::move(top), ctx_.variables()));
-        return std::make_unique<SliceStream>(node, std::move(top));
-      }
-      return std::make_unique<SliceStream>(node, open(*node.left, input, graph));
-    }
+    case Node::Kind::Slice:
+      return build_slice(node, input, graph);
   }
   throw QueryError("unknown algebra node");
+}
+
+// The cases of build() with many locals, apart: build() recurses once per level of the algebra, and its
+// frame is what a deeply nested query pays per level.
+__attribute__((noinline)) std::unique_ptr<RowStream> Executor::build_graph(const Node& node,
+                                                                           const Row& input) {
+  const PatternTerm& g = node.graph;
+  if (!g.var) {
+    auto id = ctx_.stored_id(g.constant);
+    const auto& named = ctx_.dataset().named_graphs;  // FROM NAMED / USING NAMED restrict GRAPH <g> too
+    if (id && named && std::find(named->begin(), named->end(), *id) == named->end()) id.reset();
+    if (id && !named) {  // the dataset's named graphs are the store's, those that have quads
+      const auto& graphs = ctx_.store().statistics().graphs;
+      if (auto it = graphs.find(*id); it == graphs.end() || it->second == 0) id.reset();
+    }
+    if (!id) return std::make_unique<OwnedRowsStream>(std::vector<Row>{});  // no such graph: no solution
+    return open(*node.left, input, *id);
+  }
+  if (input[*g.var] != kUnbound) return open(*node.left, input, input[*g.var]);
+  std::vector<TermId> graphs;
+  if (ctx_.dataset().named_graphs) {
+    graphs = *ctx_.dataset().named_graphs;
+  } else {
+    for (const auto& [id, count] : ctx_.store().statistics().graphs)
+      if (id != kDefaultGraph) graphs.push_back(id);
+  }
+  auto graph_rows = std::make_unique<OwnedRowsStream>([&] {
+    std::vector<Row> rows;
+    for (TermId id : graphs) {
+      Row r = input;
+      r[*g.var] = id;
+      rows.push_back(std::move(r));
+    }
+    return rows;
+  }());
+  const Node* inner = node.left.get();
+  VarId var = *g.var;
+  return std::make_unique<NestedStream>(std::move(graph_rows),
+                                        [this, inner, var](const Row& r) { return open(*inner, r, r[var]); });
+}
+
+__attribute__((noinline)) std::unique_ptr<RowStream> Executor::build_values(const Node& node,
+                                                                            const Row& input) {
+  std::vector<Row> rows;
+  for (const auto& data : node.rows) {
+    Row r = input;
+    bool ok = true;
+    for (size_t i = 0; i < node.vars.size() && ok; ++i) {
+      if (!data[i]) continue;
+      TermId id = ctx_.intern(*data[i]);
+      TermId& slot = r[node.vars[i]];
+      if (slot == kUnbound)
+        slot = id;
+      else
+        ok = slot == id;
+    }
+    if (ok) rows.push_back(std::move(r));
+  }
+  return std::make_unique<OwnedRowsStream>(std::move(rows));
+}
+
+__attribute__((noinline)) std::unique_ptr<RowStream> Executor::build_slice(const Node& node, const Row& input,
+                                                                           std::optional<TermId> graph) {
+  // ORDER BY under LIMIT (projection between them changes no order): keep only the top rows.
+  const Node* below = node.left.get();
+  const Node* project = below->kind == Node::Kind::Project ? below : nullptr;
+  const Node* order = project ? project->left.get() : below;
+  if (node.limit >= 0 && order->kind == Node::Kind::OrderBy) {
+    std::unique_ptr<RowStream> top = ordered_by_object(*this, *order, input, graph);
+    if (top) {
+      note(*order, "read in order from the index, stopping at the limit");
+    } else {
+      note(*order, "top-k: keeps " + std::to_string(node.offset + node.limit) + " rows");
+      auto child = open(*order->left, input, graph);
+      top = std::make_unique<OwnedRowsStream>(order_rows(*this, *order, *child, node.offset + node.limit));
+    }
+    top = counted(*order, std::move(top));
+    if (project)
+      top = counted(*project, std::make_unique<ProjectStream>(*project, std::move(top), ctx_.variables()));
+    return std::make_unique<SliceStream>(node, std::move(top));
+  }
+  return std::make_unique<SliceStream>(node, open(*node.left, input, graph));
 }
 
 }  // namespace quiver::query

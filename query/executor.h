@@ -159,6 +159,10 @@ class Executor {
 
  private:
   std::unique_ptr<RowStream> build(const Node& node, const Row& input, std::optional<TermId> graph);
+  std::unique_ptr<RowStream> build_other(const Node& node, const Row& input, std::optional<TermId> graph);
+  std::unique_ptr<RowStream> build_graph(const Node& node, const Row& input);
+  std::unique_ptr<RowStream> build_values(const Node& node, const Row& input);
+  std::unique_ptr<RowStream> build_slice(const Node& node, const Row& input, std::optional<TermId> graph);
   std::unique_ptr<RowStream> counted(const Node& node, std::unique_ptr<RowStream> stream);
 
   struct Correlated {

@@ -488,6 +488,22 @@ int order_compare(const std::optional<Term>& a, const std::optional<Term>& b) {
   return a->language.compare(b->language);
 }
 
+// IN / NOT IN, apart from eval(): its locals would otherwise be in the stack once per level of nesting.
+__attribute__((noinline)) std::optional<Term> ExpressionEvaluator::in_list(const Expr& e, const Row& row) {
+  auto v = eval(*e.args[0], row);
+  if (!v) return std::nullopt;
+  bool error = false;
+  for (size_t i = 1; i < e.args.size(); ++i) {
+    ctx_.check_deadline();  // a list may be long (hundreds of thousands of values)
+    auto x = eval(*e.args[i], row);
+    auto eq = x ? terms_equal(*v, *x) : std::nullopt;
+    if (eq && *eq) return boolean(e.op == Op::In);
+    if (!eq) error = true;
+  }
+  if (error) return std::nullopt;
+  return boolean(e.op == Op::NotIn);
+}
+
 std::optional<Term> ExpressionEvaluator::eval(const Expr& e, const Row& row) {
   switch (e.op) {
     case Op::Constant:
@@ -512,19 +528,8 @@ std::optional<Term> ExpressionEvaluator::eval(const Expr& e, const Row& row) {
         if (auto v = eval(*a, row)) return v;
       return std::nullopt;
     case Op::In:
-    case Op::NotIn: {
-      auto v = eval(*e.args[0], row);
-      if (!v) return std::nullopt;
-      bool error = false;
-      for (size_t i = 1; i < e.args.size(); ++i) {
-        auto x = eval(*e.args[i], row);
-        auto eq = x ? terms_equal(*v, *x) : std::nullopt;
-        if (eq && *eq) return boolean(e.op == Op::In);
-        if (!eq) error = true;
-      }
-      if (error) return std::nullopt;
-      return boolean(e.op == Op::NotIn);
-    }
+    case Op::NotIn:
+      return in_list(e, row);
     case Op::Exists:
     case Op::NotExists:
       return boolean(exists_(*e.pattern, row) == (e.op == Op::Exists));
@@ -606,11 +611,19 @@ std::optional<Term> ExpressionEvaluator::call(const Expr& e, const Row& row) {
     if (auto c = compare_ids(e.op, *e.args[0], *e.args[1], row)) return boolean(*c);
   }
   std::vector<Term> a;
+  a.reserve(e.args.size());
   for (auto& arg : e.args) {
+    if (e.args.size() > 64) ctx_.check_deadline();
     auto v = eval(*arg, row);
     if (!v) return std::nullopt;
     a.push_back(std::move(*v));
   }
+  return apply(e, a);
+}
+
+// The operators' bodies hold many locals; apart from call() they take no stack in a nested evaluation.
+__attribute__((noinline)) std::optional<Term> ExpressionEvaluator::apply(const Expr& e,
+                                                                         std::vector<Term>& a) {
   auto num = [&](size_t i) { return number(a[i]); };
   switch (e.op) {
     case Op::Not: {
@@ -944,7 +957,12 @@ void AggregateState::add(const std::optional<Term>& value) {
     if (e_.op == Op::GroupConcat) error_ = true;
     return;
   }
-  if (e_.distinct && !seen_.insert(identity_key(*value)).second) return;
+  if (e_.distinct) {
+    std::string key = identity_key(*value);
+    const size_t size = key.size();
+    if (!seen_.insert(std::move(key)).second) return;
+    seen_bytes_ += size + 64;  // and the set's node
+  }
   ++count_;
   switch (e_.op) {
     case Op::Sum:

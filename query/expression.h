@@ -25,7 +25,10 @@ class ExpressionEvaluator {
   void new_solution() { solution_bnodes_.clear(); }
 
  private:
+  // Evaluates the arguments, then applies the operator to their values.
   std::optional<Term> call(const Expr& e, const Row& row);
+  std::optional<Term> apply(const Expr& e, std::vector<Term>& args);
+  std::optional<Term> in_list(const Expr& e, const Row& row);
   // The id of a variable's value or of an inline constant; kUnbound otherwise.
   TermId operand_id(const Expr& e, const Row& row);
   // A comparison decided on the two operands' ids; nullopt when the ids cannot tell.
@@ -52,10 +55,13 @@ class AggregateState {
   // `value` is the argument's value for one solution (nullopt: error/unbound); COUNT(*) passes any value.
   void add(const std::optional<Term>& value);
   std::optional<Term> result() const;
+  // Bytes the state holds beyond its fixed size (GROUP_CONCAT's string, DISTINCT's values).
+  size_t bytes() const { return concat_.capacity() + seen_bytes_; }
 
  private:
   const Expr& e_;
   std::set<std::string> seen_;  // for DISTINCT
+  size_t seen_bytes_ = 0;
   uint64_t count_ = 0;
   bool error_ = false;
   std::optional<Term> acc_;

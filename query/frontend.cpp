@@ -832,7 +832,17 @@ void join_insert_half(UpdateOperation& combined, const UpdateOperation& insert_h
 Update parse_update(std::string_view text, const std::string& base_iri) {
   Update update;
   for (const LoweredOperation& lowered : split_update(text)) {
-    UpdateOperation op = translate(lowered, base_iri);
+    UpdateOperation op;
+    try {
+      op = translate(lowered, base_iri);
+    } catch (const QueryError& e) {
+      if (e.line == 0) throw;
+      // Located in the operation's text: its first line is the prologue, the rest the request's lines.
+      const std::string what = e.what();
+      const std::string message = what.substr(what.find(": ") + 2);
+      if (e.line == 1) throw QueryError(message);
+      throw QueryError(message, e.line + lowered.line_offset, e.column);
+    }
     if (lowered.shares_previous_where && !update.operations.empty())
       join_insert_half(update.operations.back(), op);
     else

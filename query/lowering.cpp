@@ -4,9 +4,11 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <cstring>
 #include <map>
 #include <optional>
+#include <ranges>
 #include <set>
 
 namespace quiver::query {
@@ -142,6 +144,208 @@ bool is_punct(const Token& t, const char* p) {
   return t.kind == Token::Kind::Punct && t.text == p;
 }
 
+QueryError located_at(std::string_view s, size_t offset, const std::string& message) {
+  TextPosition p;
+  advance(s, p, offset);
+  return QueryError(message, p.line, p.column);
+}
+
+// The length of the UTF-8 sequence at s[i], or 0 when it is not one (overlong forms, surrogates and code
+// points past U+10FFFF are not).
+size_t utf8_length(std::string_view s, size_t i) {
+  const unsigned char c = static_cast<unsigned char>(s[i]);
+  if (c < 0x80) return 1;
+  const size_t n = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+  if (n == 0 || i + n > s.size()) return 0;
+  for (size_t k = 1; k < n; ++k)
+    if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return 0;
+  const unsigned char c1 = static_cast<unsigned char>(s[i + 1]);
+  if ((c == 0xE0 && c1 < 0xA0) || (c == 0xED && c1 > 0x9F) || (c == 0xF0 && c1 < 0x90) ||
+      (c == 0xF4 && c1 > 0x8F))
+    return 0;
+  return n;
+}
+
+// What Rasqal would otherwise accept silently, or crash on: a NUL byte (Rasqal stops reading there), bytes
+// that are not UTF-8, string escapes SPARQL does not have, and unterminated strings.
+void check_characters(std::string_view s, const std::vector<Token>& tokens) {
+  if (const size_t nul = s.find('\0'); nul != std::string_view::npos)
+    throw located_at(s, nul, "the text contains a NUL byte");
+  for (size_t i = 0; i < s.size();) {
+    const size_t n = utf8_length(s, i);
+    if (!n) {
+      char byte[8];
+      std::snprintf(byte, sizeof byte, "0x%02X", static_cast<unsigned char>(s[i]));
+      throw located_at(s, i, std::string("invalid UTF-8 (byte ") + byte + ")");
+    }
+    i += n;
+  }
+  for (const Token& t : tokens) {
+    if (t.kind != Token::Kind::String) continue;
+    const char quote = t.text[0];
+    const size_t q = t.text.size() >= 6 && t.text.compare(0, 3, std::string(3, quote)) == 0 ? 3 : 1;
+    if (t.text.size() < 2 * q || t.text.compare(t.text.size() - q, q, std::string(q, quote)) != 0 ||
+        (t.text.size() >= 2 && t.text[t.text.size() - 2] == '\\' && q == 1 &&
+         [&] {  // the closing quote is escaped: count the backslashes before it
+           size_t k = t.text.size() - 1, backslashes = 0;
+           while (k > 1 && t.text[k - 1] == '\\') --k, ++backslashes;
+           return backslashes % 2 == 1;
+         }()))
+      throw located_at(s, t.begin, "unterminated string");
+    for (size_t k = q; k + q < t.text.size(); ++k) {
+      if (t.text[k] != '\\') continue;
+      const char c = t.text[k + 1];
+      if (c == 'u' || c == 'U') {
+        const size_t digits = c == 'u' ? 4 : 8;
+        for (size_t d = 0; d < digits; ++d)
+          if (k + 2 + d + q >= t.text.size() || !std::isxdigit(static_cast<unsigned char>(t.text[k + 2 + d])))
+            throw located_at(
+                s, t.begin + k,
+                std::string("\\") + c + " needs " + std::to_string(digits) + " hexadecimal digits");
+        k += 1 + digits;
+      } else if (std::strchr("tbnrf\"'\\", c) && c) {
+        ++k;
+      } else {
+        throw located_at(s, t.begin + k,
+                         "invalid escape \\" + std::string(1, c) +
+                             " in a string (SPARQL has \\t \\b \\n \\r \\f \\\" \\' \\\\ \\u and \\U)");
+      }
+    }
+  }
+}
+
+bool is_word(const Token& t, const char* w);
+bool is_punct(const Token& t, const char* p);
+
+// Brackets must pair up, and nothing may nest deeper than kMaxNesting levels. Rasqal, the lowering, the
+// front end, the executor and the expression evaluator all recurse on the nesting of groups and
+// expressions, and on chains that build left-deep trees: a || b || c is ((a || b) || c), as is a group's
+// sequence of OPTIONALs, BINDs or sub-groups. So a level counts as one, plus its chain so far: the
+// operators of each precedence since the last looser one, and the elements of a group. Rasqal is the one
+// recursion we cannot change, so this happens on the tokens, before Rasqal sees the text.
+void check_nesting(std::string_view s, const std::vector<Token>& tokens, const char* what) {
+  struct Level {
+    size_t token;  // its opening bracket (none for the top level)
+    bool group, data;
+    int counts[7] = {};
+    int sum = 0;
+  };
+  std::vector<Level> levels{{0, true, false}};
+  int depth = 0;  // the levels, and the chains counted in each
+  // Rasqal's preparation (rasqal_query_build_variables_use) takes time exponential in how deeply OPTIONAL,
+  // UNION and MINUS nest (about x2.4 a level for OPTIONAL, x2 for the others), and cannot be interrupted:
+  // their nesting has a budget of its own, weighted by that cost.
+  std::vector<size_t> closing(tokens.size(), tokens.size());
+  for (std::vector<size_t> open; size_t i : std::views::iota(size_t{0}, tokens.size())) {
+    if (is_punct(tokens[i], "{")) open.push_back(i);
+    if (is_punct(tokens[i], "}") && !open.empty()) {
+      closing[open.back()] = i;
+      open.pop_back();
+    }
+  }
+  int costly = 0;
+  std::vector<int> costs;  // per level
+  auto bump = [&](Level& l, int kind) {
+    ++l.counts[kind];
+    for (int k = kind + 1; k < 7; ++k) l.counts[k] = 0;
+    int sum = 0;
+    for (int c : l.counts) sum += c;
+    depth += sum - l.sum;
+    l.sum = sum;
+  };
+  auto position = [&](size_t offset) {
+    TextPosition p;
+    advance(s, p, offset);
+    return "line " + std::to_string(p.line) + ", column " + std::to_string(p.column);
+  };
+  static const char* const kGroupElements[] = {"OPTIONAL", "MINUS", "BIND",   "FILTER",
+                                               "VALUES",   "GRAPH", "SERVICE"};
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    const Token& t = tokens[i];
+    Level& top = levels.back();
+    const bool open = is_punct(t, "{") || is_punct(t, "(") || is_punct(t, "[");
+    const bool close = is_punct(t, "}") || is_punct(t, ")") || is_punct(t, "]");
+    if (open) {
+      // A group's sub-group is one more element of its chain; so is anything bracketed at the top level
+      // (SELECT expressions, GROUP BY and ORDER BY terms, each operation's groups).
+      if (!top.data && ((top.group && t.text == "{") || levels.size() == 1)) bump(top, 0);
+      const bool data =
+          top.data || (t.text == "{" && i > 0 &&
+                       (is_word(tokens[i - 1], "DATA") || is_word(tokens[i - 1], "INSERT") ||
+                        is_word(tokens[i - 1], "DELETE") || is_word(tokens[i - 1], "CONSTRUCT")));
+      levels.push_back({i, t.text != "(", data});
+      ++depth;
+      int cost = 0;
+      if (t.text == "{" && !data && i > 0) {
+        if (is_word(tokens[i - 1], "OPTIONAL"))
+          cost = kOptionalCost;
+        else if (is_word(tokens[i - 1], "MINUS") || is_word(tokens[i - 1], "UNION") ||
+                 (closing[i] + 1 < tokens.size() && is_word(tokens[closing[i] + 1], "UNION")))
+          cost = kUnionCost;
+      }
+      costs.push_back(cost);
+      costly += cost;
+      if (costly > kMaxOptionalNesting)
+        throw located_at(s, t.begin,
+                         std::string(what) +
+                             " too complex: OPTIONAL, UNION and MINUS nested too deeply (at most " +
+                             std::to_string(kMaxOptionalNesting / kOptionalCost) + " levels of OPTIONAL or " +
+                             std::to_string(kMaxOptionalNesting / kUnionCost) + " of UNION or MINUS)");
+    } else if (close) {
+      if (levels.size() == 1) throw located_at(s, t.begin, "unexpected '" + t.text + "' (nothing to close)");
+      const Token& opening = tokens[top.token];
+      const char expected = opening.text == "{" ? '}' : opening.text == "(" ? ')' : ']';
+      if (t.text[0] != expected)
+        throw located_at(s, t.begin,
+                         "'" + t.text + "' does not close the '" + opening.text + "' at " +
+                             position(opening.begin) + " (missing '" + expected + "')");
+      depth -= 1 + top.sum;
+      levels.pop_back();
+      costly -= costs.back();
+      costs.pop_back();
+    } else if (levels.size() == 1 && is_punct(t, ";")) {  // the next operation of an update
+      depth -= top.sum;
+      top = {0, true, false};
+    } else if (!top.data) {
+      int kind = -1;
+      if (top.group) {
+        for (const char* w : kGroupElements)
+          if (is_word(t, w)) kind = 0;
+        // A path's parts join in a chain, as may the triple patterns of a basic graph pattern.
+        for (const char* p : {"/", "|", "^", "*", "+", "?", "!", ".", ";", ","})
+          if (is_punct(t, p)) kind = 0;
+      }
+      if (kind < 0) {
+        if (is_punct(t, "||"))
+          kind = 1;
+        else if (is_punct(t, "&&"))
+          kind = 2;
+        else if (is_punct(t, "=") || is_punct(t, "!=") || is_punct(t, "<") || is_punct(t, ">") ||
+                 is_punct(t, "<=") || is_punct(t, ">=") || is_word(t, "IN"))
+          kind = 3;
+        else if (is_punct(t, "+") || is_punct(t, "-"))
+          kind = 4;
+        else if (is_punct(t, "*") || is_punct(t, "/"))
+          kind = 5;
+        else if (is_punct(t, "!"))
+          kind = 6;
+      }
+      if (kind >= 0) bump(top, kind);
+    }
+    if (depth > kMaxNesting)
+      throw located_at(s, t.begin,
+                       std::string(what) + " too complex: groups and expressions nested deeper than " +
+                           std::to_string(kMaxNesting) + " levels");
+  }
+  if (levels.size() > 1) {
+    const Token& opening = tokens[levels.back().token];
+    const char expected = opening.text == "{" ? '}' : opening.text == "(" ? ')' : ']';
+    throw located_at(
+        s, opening.begin,
+        std::string("missing '") + expected + "': the '" + opening.text + "' here is never closed");
+  }
+}
+
 // A replacement of tokens [first, last) by text; `helper` goes to the end of the WHERE clause.
 struct Edit {
   size_t first, last;
@@ -158,6 +362,8 @@ class Lowerer {
   Lowerer(std::string_view text) : s_(text), t_(tokenize(text)) {}
 
   LoweredQuery run() {
+    check_characters(s_, t_);
+    check_nesting(s_, t_, "query");
     LoweredQuery out;
     out.text = s_;
     // The prologue's last BASE (the first group ends the prologue).
@@ -184,6 +390,7 @@ class Lowerer {
     for (size_t i = 0; i < *where_open; ++i)
       if (is_word(t_[i], "SELECT")) projection(i + 1, *where_open, scopes_.back());
     expand_prefixed_names(end);
+    separate_signs(end);
     // Nothing to rewrite, or text that does not parse as we expect: Rasqal gets it unchanged and judges it.
     if (edits_.empty() || end > t_.size() || !is_punct(t_[end - 1], "}")) return out;
     std::string helpers;
@@ -331,6 +538,50 @@ class Lowerer {
       e.last = i + 1;
       e.replacement = "<" + iri + ">";
       edits_.push_back(e);
+    }
+  }
+
+  // In an expression, "2 -3" is 2 - 3 (SPARQL's grammar reads the signed number as the operator and a
+  // number). Rasqal 0.9.33 gets that wrong: "2 -3" gives 5, "2+3*4" 20, and "1+1+1" reads freed memory and
+  // may crash. Such a sign after an operand is set apart ("2 - 3"), which Rasqal reads right. Up to token
+  // `end`; lists (collections, VALUES rows) keep their signed numbers.
+  void separate_signs(size_t end) {
+    std::vector<bool> expression{true};  // per bracket level; the top level's brackets hold expressions
+    for (size_t i = 0; i < end && i < t_.size(); ++i) {
+      const Token& t = t_[i];
+      if (is_punct(t, "(")) {
+        const bool parent = expression.back() && expression.size() > 1;
+        const bool call = i > 0 && t_[i - 1].kind == Token::Kind::Word && !is_word(t_[i - 1], "A");
+        expression.push_back(expression.size() == 1 || parent || call);
+      } else if (is_punct(t, "{") || is_punct(t, "[")) {
+        expression.push_back(false);
+      } else if ((is_punct(t, ")") || is_punct(t, "}") || is_punct(t, "]")) && expression.size() > 1) {
+        expression.pop_back();
+      } else if (expression.size() > 1 && expression.back() && t.kind == Token::Kind::Word &&
+                 (t.text[0] == '+' || t.text[0] == '-') && i > 0 && operand_end(t_[i - 1])) {
+        Edit e;
+        e.first = i;
+        e.last = i + 1;
+        e.replacement = t.text.substr(0, 1) + " " + t.text.substr(1);
+        edits_.push_back(e);
+      }
+    }
+  }
+
+  static bool operand_end(const Token& t) {
+    switch (t.kind) {
+      case Token::Kind::Var:
+      case Token::Kind::String:
+      case Token::Kind::Iri:
+      case Token::Kind::PrefixedName:
+        return true;
+      case Token::Kind::Punct:
+        return t.text == ")";
+      case Token::Kind::Word:
+        return std::isdigit(static_cast<unsigned char>(t.text[0])) || t.text[0] == '.' || t.text[0] == '+' ||
+               t.text[0] == '-' || is_word(t, "TRUE") || is_word(t, "FALSE");
+      default:
+        return false;
     }
   }
 
@@ -729,6 +980,8 @@ class UpdateSplitter {
   explicit UpdateSplitter(std::string_view text) : s_(text), t_(tokenize(text)) {}
 
   std::vector<LoweredOperation> run() {
+    check_characters(s_, t_);
+    check_nesting(s_, t_, "update");
     std::vector<LoweredOperation> out;
     size_t i = 0;
     bool after_operation = false;
@@ -744,7 +997,6 @@ class UpdateSplitter {
         // Update ::= Prologue (Update1 (';' Update)?)?: a separator follows an operation, once.
         if (!after_operation) throw located("unexpected ';' (no operation before it)", t_[i]);
         after_operation = false;
-        earlier_.emplace_back(t_[i].begin, t_[i].end);
         ++i;
       } else {
         if (after_operation) throw located("operations must be separated by ';'", t_[i]);
@@ -755,7 +1007,6 @@ class UpdateSplitter {
         }
         if (i + 1 < end && is_word(t_[i + 1], "DATA")) check_blank_labels(i, end);
         operation(i, end, out);
-        earlier_.emplace_back(t_[i].begin, t_[end - 1].end);
         after_operation = true;
         i = end;
       }
@@ -801,19 +1052,37 @@ class UpdateSplitter {
     return t_.size() - 1;
   }
 
-  // The request up to token `last`, earlier operations and `removed` token ranges blanked.
+  // The operation's text, tokens [op_first_, last] with `removed` token ranges blanked, after the prologue so
+  // far. The prologue takes the first line; the operation starts on the second, at the column where the user
+  // wrote it, so line_offset() maps a line back. (Each operation's text holds only itself: a request of many
+  // operations parses in linear time.)
   std::string text(size_t last, const std::vector<std::pair<size_t, size_t>>& removed) const {
-    std::string out(s_.substr(0, t_[last].end));
-    auto blank = [&](size_t from, size_t to) {
-      for (size_t k = from; k < to && k < out.size(); ++k)
-        if (out[k] != '\n') out[k] = ' ';
-    };
-    for (auto [from, to] : earlier_) blank(from, to);
-    for (auto [first, last_token] : removed) blank(t_[first].begin, t_[last_token].end);
+    const size_t begin = t_[op_first_].begin;
+    std::string out = prologue_ + "\n" + std::string(position(begin).second - 1, ' ');
+    const size_t base = out.size();
+    out += s_.substr(begin, t_[last].end - begin);
+    for (auto [first, last_token] : removed)
+      for (size_t k = t_[first].begin; k < t_[last_token].end; ++k)
+        if (out[base + k - begin] != '\n') out[base + k - begin] = ' ';
     return out;
   }
+  // Where the operation's byte `offset` of the request is in text().
+  size_t text_offset(size_t offset) const {
+    return prologue_.size() + 1 + (position(t_[op_first_].begin).second - 1) + offset - t_[op_first_].begin;
+  }
+  // What to add to a line of text() (past the first) to make it the request's.
+  int line_offset() const { return position(t_[op_first_].begin).first - 2; }
 
   void operation(size_t b, size_t e, std::vector<LoweredOperation>& out) {
+    op_first_ = b;
+    const size_t first_out = out.size();
+    operation_parts(b, e, out);
+    if (!chunked_)  // a large data block's chunks have their own
+      for (size_t i = first_out; i < out.size(); ++i) out[i].line_offset = line_offset();
+    chunked_ = false;
+  }
+
+  void operation_parts(size_t b, size_t e, std::vector<LoweredOperation>& out) {
     size_t k = b;
     std::optional<std::string> with_iri;
     std::vector<std::pair<size_t, size_t>> removed;
@@ -861,7 +1130,7 @@ class UpdateSplitter {
         op.text = text(e - 1, graph_words);
       }
       if (is_word(t_[k], "DROP")) {
-        op.text.replace(t_[k].begin, t_[k].end - t_[k].begin, "CLEAR");
+        op.text.replace(text_offset(t_[k].begin), t_[k].end - t_[k].begin, "CLEAR");
         op.drop = true;
       }
       out.push_back(std::move(op));
@@ -958,9 +1227,11 @@ class UpdateSplitter {
       op.data = true;
       op.continues_previous = !first;
       first = false;
-      op.text = prologue_ + verb + " { " + (graph.empty() ? "" : "GRAPH " + graph + " { ") +
-                std::string(line - 1, '\n') + std::string(column - 1, ' ') +
-                std::string(s_.substr(begin, end - begin)) + (graph.empty() ? "" : " }") + " } WHERE {}";
+      op.line_offset = line - 2;
+      chunked_ = true;
+      op.text = prologue_ + verb + " { " + (graph.empty() ? "" : "GRAPH " + graph + " { ") + "\n" +
+                std::string(column - 1, ' ') + std::string(s_.substr(begin, end - begin)) +
+                (graph.empty() ? "" : " }") + " } WHERE {}";
       out.push_back(std::move(op));
       chunk.clear();
     };
@@ -994,8 +1265,9 @@ class UpdateSplitter {
   std::map<std::string, std::string> prefixes_;
   std::string prologue_;  // the PREFIX and BASE declarations so far, on one line
   std::set<std::string> labels_;
-  std::vector<std::pair<size_t, size_t>> earlier_;  // byte ranges of earlier operations and separators
-  mutable TextPosition position_;                   // the last position() answer
+  size_t op_first_ = 0;            // the first token of the operation being split
+  bool chunked_ = false;           // it went out in chunks
+  mutable TextPosition position_;  // the last position() answer
 };
 
 }  // namespace

@@ -33,15 +33,27 @@ struct LoweredQuery {
   std::optional<std::string> base;  // the prologue's BASE IRI as written (maybe relative)
 };
 
+// How deeply groups and expressions may nest, counting chains that make left-deep trees (a || b || c, a
+// group's OPTIONALs or BINDs) as nesting. Parsing and running a query recurses about once per level, with
+// frames of up to about 500 bytes (the executor, the expression evaluator): a thousand levels fit in a 1 MiB
+// thread stack with room to spare.
+inline constexpr int kMaxNesting = 1000;
+// Rasqal prepares a query in time exponential in the nesting of OPTIONAL, UNION and MINUS: a level of
+// OPTIONAL costs 3, of UNION or MINUS 2, and nesting may cost at most 30 (10 OPTIONALs, about 0.2 s).
+inline constexpr int kOptionalCost = 3, kUnionCost = 2, kMaxOptionalNesting = 30;
+
+// Rejects, with a line and column, text that is not UTF-8, holds a NUL byte, has a string escape SPARQL does
+// not have, brackets that do not pair up, or nesting deeper than kMaxNesting.
 // Rewrites the query text; text without paths or EXISTS comes back unchanged. Malformed text is left for
 // Rasqal to report.
 LoweredQuery lower(std::string_view text);
 
 // One operation of an update request as text Rasqal parses on its own. Rasqal 0.9.33 parses one update
 // operation at a time well, but rejects INSERT DATA mixing triples with GRAPH blocks, USING clauses and the
-// combined DELETE { } INSERT { } WHERE { }. So each operation keeps the request's text up to its end, with
-// the earlier operations, its USING clauses and (for the combined form) the other half blanked out, and
-// INSERT DATA { Q } becomes INSERT { Q } WHERE { }: every line and column stays where the user wrote it.
+// combined DELETE { } INSERT { } WHERE { }. So each operation is the request's prologue so far (on the first
+// line) and the operation's own text, from the second line, at its column, with its USING clauses and (for
+// the combined form) the other half blanked out, and INSERT DATA { Q } becomes INSERT { Q } WHERE { }:
+// columns stay where the user wrote them, lines are line_offset away.
 struct LoweredOperation {
   std::string text;
   bool data = false;                   // INSERT DATA / DELETE DATA
@@ -51,6 +63,8 @@ struct LoweredOperation {
   bool silent = false;                 // LOAD/CLEAR/DROP/CREATE/ADD/MOVE/COPY SILENT
   std::optional<std::string> with;     // WITH IRI (Rasqal drops it for the WHERE clause)
   std::vector<std::string> using_graphs, using_named;  // USING [NAMED] IRIs (prefixed names resolved)
+  // The text's first line is the request's prologue; its line L > 1 is the request's line L + line_offset.
+  int line_offset = 0;
 };
 std::vector<LoweredOperation> split_update(std::string_view text);
 

@@ -82,10 +82,12 @@ void describe(Executor& ex, const Query& q, RowStream& rows, ResultSink& sink) {
 }  // namespace
 
 void run_query(const Store& store, std::string_view text, const QueryOptions& options, ResultSink& sink) {
+  // The timeout covers the whole request, parsing included.
+  const auto deadline = std::chrono::steady_clock::now() + options.timeout;
   Query q = parse_query(text, options.base_iri);
+  if (std::chrono::steady_clock::now() > deadline) throw QueryError("the query ran past its timeout");
   const ReadView view(store);  // the query sees the store as of now, whatever commits meanwhile
-  QueryContext ctx(view, q.variables.size(), std::chrono::steady_clock::now() + options.timeout,
-                   options.cancelled, options.memory_limit);
+  QueryContext ctx(view, q.variables.size(), deadline, options.cancelled, options.memory_limit);
   set_dataset(ctx, q, options);
   Executor ex(ctx);
   if (options.plan) ex.enable_profiling();

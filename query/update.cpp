@@ -23,11 +23,11 @@ bool is_local(TermId id) {
 
 class UpdateRunner {
  public:
-  UpdateRunner(Store& store, const UpdateOptions& options)
+  UpdateRunner(Store& store, const UpdateOptions& options, std::chrono::steady_clock::time_point deadline)
       : store_(store),
         txn_(store.begin_transaction()),
         options_(options),
-        deadline_(std::chrono::steady_clock::now() + options.timeout),
+        deadline_(deadline),
         blank_prefix_(unique_blank_prefix()) {
     txn_->set_memory_budget(options.memory_limit / 4);  // changes past it spill to disk
   }
@@ -347,8 +347,11 @@ class UpdateRunner {
 }  // namespace
 
 UpdateReport run_update(Store& store, std::string_view text, const UpdateOptions& options) {
+  // The timeout covers the whole request, parsing included.
+  const auto deadline = std::chrono::steady_clock::now() + options.timeout;
   const Update update = parse_update(text, options.base_iri);  // all of it parses before anything runs
-  UpdateRunner runner(store, options);
+  if (std::chrono::steady_clock::now() > deadline) throw QueryError("the update ran past its timeout");
+  UpdateRunner runner(store, options, deadline);
   const auto& ops = update.operations;
   for (size_t i = 0; i < ops.size(); ++i) {
     runner.run(ops[i]);
