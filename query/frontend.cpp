@@ -502,6 +502,9 @@ class Translator {
         throw QueryError("SERVICE is not supported yet");
       case RASQAL_GRAPH_PATTERN_OPERATOR_FILTER:
         return with_filters(unit(), {expr(rasqal_graph_pattern_get_filter_expression(gp))});
+      case RASQAL_GRAPH_PATTERN_OPERATOR_LET:  // a group holding only a BIND comes as the BIND itself
+        return extend(unit(), var(rasqal_graph_pattern_get_variable(gp)),
+                      expr(rasqal_graph_pattern_get_filter_expression(gp)));
       default:
         return children_as_group(gp);
     }

@@ -536,5 +536,11 @@ TEST_F(QueryTest, AQueryOverItsMemoryLimitStopsWithAClearError) {
             std::string::npos);
 }
 
+TEST_F(QueryTest, AGroupHoldingOnlyABindBindsItsVariable) {
+  EXPECT_EQ(run("SELECT ?a { BIND(1 AS ?a) }", query::ResultFormat::Csv), "a\r\n1\r\n");
+  EXPECT_EQ(run("SELECT ?a ?b { BIND(1 AS ?a) BIND(?a + 1 AS ?b) }", query::ResultFormat::Csv),
+            "a,b\r\n1,2\r\n");
+}
+
 }  // namespace
 }  // namespace quiver::testing
