@@ -38,7 +38,7 @@ po::typed_value<std::string>* in_range(T* target, T min, T max, const std::strin
   return po::value<std::string>()->default_value(shown.str())->notifier([=](const std::string& text) {
     T value{};
     const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (error != std::errc() || end != text.data() + text.size() || value < min || value > max) {
+    if (error != std::errc() || end != text.data() + text.size() || !(value >= min && value <= max)) {
       std::ostringstream message;
       message << "--" << name << " must be " << (std::is_integral_v<T> ? "a whole number " : "a number ")
               << "from " << min << " to " << max << ", got '" << text << "'";

@@ -136,10 +136,12 @@ int load_command(const std::vector<std::string>& args) {
   try {
     r = load(*store, opts, progress);
   } catch (...) {
-    // A load that failed into a new path leaves no empty store behind.
+    // A load that failed into a new path leaves no empty store behind (one that committed data, whose
+    // rejects report could not be written, stays).
+    const bool empty = store->empty();
     store.reset();
     std::error_code ec;
-    if (new_path) std::filesystem::remove_all(db, ec);
+    if (new_path && empty) std::filesystem::remove_all(db, ec);
     throw;
   }
   display.clear();

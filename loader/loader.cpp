@@ -127,8 +127,8 @@ class LoadAttempt {
     Stopwatch watch(report);
     parse.run();
     report.triples_read = parse.triples_read();
+    report.files_without_statements = parse.files_without_statements();  // reads the rejects
     rejects = std::move(parse.rejects());
-    report.files_without_statements = parse.files_without_statements();
     watch.lap("parse");
 
     set_phase(LoadProgress::Phase::Indexing);
@@ -299,7 +299,8 @@ class LoadAttempt {
 void write_rejects(const fs::path& path, const std::vector<SyntaxError>& rejects) {
   std::ofstream out(path);
   for (const SyntaxError& e : rejects) out << e.to_string() << "\n";
-  if (!out) throw LoadError("cannot write the rejects report " + path.string());
+  if (!out)
+    throw LoadError("the data was loaded, but the rejects report could not be written to " + path.string());
 }
 
 }  // namespace
@@ -353,6 +354,14 @@ LoadReport load(Store& store, const LoadOptions& options, const ProgressCallback
     return p;
   });
 
+  // The rejects report must be writable before anything is committed: a load that succeeded but could not
+  // say what it skipped would look failed, and be run again.
+  const fs::path rejects_path =
+      options.rejects_path.empty() ? fs::path("quiver-rejects.txt") : options.rejects_path;
+  const bool rejects_existed = fs::exists(rejects_path);
+  if (options.on_error == OnError::Skip && !std::ofstream(rejects_path, std::ios::app))
+    throw LoadError("cannot write the rejects report " + rejects_path.string() + "\nnothing was loaded");
+
   LoadReport report;
   std::vector<SyntaxError> rejects;
   auto collisions = std::make_shared<CollisionTable>(*store.collision_table());
@@ -372,9 +381,11 @@ LoadReport load(Store& store, const LoadOptions& options, const ProgressCallback
   report.files = files.size();
   report.rejected = rejects.size();
   if (!rejects.empty()) {
-    report.rejects_path =
-        options.rejects_path.empty() ? fs::path("quiver-rejects.txt") : options.rejects_path;
+    report.rejects_path = rejects_path;
     write_rejects(report.rejects_path, rejects);
+  } else if (options.on_error == OnError::Skip && !rejects_existed) {
+    std::error_code ec;
+    fs::remove(rejects_path, ec);  // made only to check it could be written
   }
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return report;

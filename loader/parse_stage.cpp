@@ -64,7 +64,7 @@ class ParseStage::Worker {
   void run(WorkQueue<WorkItem>& queue) {
     while (auto item = queue.pop()) {
       // Drain the queue so the reader never blocks; a file with an error in abort mode is not read further.
-      if (stage_.failed_ || stage_.file_failed(item->file)) continue;
+      if (stage_.failed_ || stage_.file_failed(item->file, item->first_line)) continue;
       parse(*item);
     }
     flush();
@@ -158,14 +158,16 @@ void ParseStage::record_error(const SyntaxError& e, size_t file) {
   rejects_.push_back(e);
   if (options_.on_error == OnError::Abort) {
     aborting_ = true;
-    failed_files_.insert(file);
+    auto [it, inserted] = first_failing_line_.emplace(file, e.line);
+    if (!inserted) it->second = std::min(it->second, e.line);
   }
 }
 
-bool ParseStage::file_failed(size_t file) {
+bool ParseStage::file_failed(size_t file, uint64_t from_line) {
   if (!aborting_) return false;
   std::lock_guard lock(error_mutex_);
-  return failed_files_.count(file) > 0;
+  auto it = first_failing_line_.find(file);
+  return it != first_failing_line_.end() && from_line > it->second;
 }
 
 std::vector<std::filesystem::path> ParseStage::files_without_statements() const {

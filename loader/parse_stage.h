@@ -3,11 +3,11 @@
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <map>
 #include <mutex>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -73,7 +73,8 @@ class ParseStage {
   // In abort mode an error fails the load, but the other files are still parsed so that the report can
   // name the first error of every failing file.
   void record_error(const SyntaxError& e, size_t file);
-  bool file_failed(size_t file);
+  // True when a line of `file` before `from_line` failed (abort mode): what follows need not be parsed.
+  bool file_failed(size_t file, uint64_t from_line = UINT64_MAX);
   std::string first_error_of_each_file() const;
   void append(std::vector<Quad>& quads, std::vector<TermRecord>& terms, std::string& term_bytes);
 
@@ -92,7 +93,7 @@ class ParseStage {
 
   std::mutex error_mutex_;
   std::vector<SyntaxError> rejects_;
-  std::set<size_t> failed_files_;
+  std::map<size_t, uint64_t> first_failing_line_;  // abort mode: per file
   std::map<size_t, uint64_t> statements_per_file_;
   std::atomic<bool> aborting_{false};  // a syntax error in abort mode: no more statements are kept
   std::atomic<bool> failed_{false};    // an I/O error or exception: everything stops

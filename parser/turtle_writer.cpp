@@ -1,6 +1,7 @@
 #include "parser/turtle_writer.h"
 
 #include <array>
+#include <stdexcept>
 #include <string_view>
 
 namespace quiver {
@@ -66,6 +67,9 @@ void TurtleWriter::close_statement() {
 }
 
 void TurtleWriter::write(const Term& s, const Term& p, const Term& o, const Term* graph) {
+  if (graph && graph->kind == TermKind::Blank)
+    throw std::runtime_error(
+        "a graph named by a blank node cannot be written as TriG that Raptor reads back; dump as nquads");
   term_.clear();
   if (graph) append_ntriples(*graph, term_);
   if (term_ != graph_) {

@@ -1,6 +1,7 @@
 #include "query/update.h"
 
 #include <algorithm>
+#include <cctype>
 #include <map>
 #include <memory>
 #include <set>
@@ -301,27 +302,49 @@ class UpdateRunner {
   std::filesystem::path loadable_path(const std::string& iri) {
     if (options_.data_root.empty())
       throw QueryError("LOAD is disabled: no data root is configured (give --data-root)");
-    if (iri.rfind("file:", 0) != 0)
+    const bool file_scheme =
+        iri.size() >= 5 && std::equal(iri.begin(), iri.begin() + 5,
+                                      "file:", [](char a, char b) { return std::tolower(a) == b; });
+    if (!file_scheme)
       throw QueryError("LOAD reads file: IRIs only, and <" + iri +
                        "> is not one (a relative IRI is resolved against the request's base; write "
                        "<file:NAME> for a file under the data root)");
     const std::filesystem::path root = std::filesystem::weakly_canonical(options_.data_root);
     // file:///abs and file://localhost/abs name absolute paths; file:NAME (no authority) is relative to
-    // the data root.
-    std::string_view rest = std::string_view(iri).substr(5);
+    // the data root. %XX escapes stand for their bytes.
+    const std::string rest = percent_decoded(std::string_view(iri).substr(5));
     std::filesystem::path path;
     if (rest.starts_with("//localhost/"))
-      path = std::string(rest.substr(11));
+      path = rest.substr(11);
     else if (rest.starts_with("///"))
-      path = std::string(rest.substr(2));
+      path = rest.substr(2);
     else if (rest.starts_with("//"))
-      throw QueryError("LOAD reads local files only, not files on host " + std::string(rest.substr(2)));
+      throw QueryError("LOAD reads local files only, not files on host " + rest.substr(2));
     else
-      path = root / std::string(rest);
+      path = root / rest;
     path = std::filesystem::weakly_canonical(path);
     auto [r, p] = std::mismatch(root.begin(), root.end(), path.begin(), path.end());
     if (r != root.end()) throw QueryError("LOAD reads files under the data root only, not " + path.string());
     return path;
+  }
+
+  static std::string percent_decoded(std::string_view text) {
+    std::string out;
+    const auto hex = [](char c) {
+      return c >= '0' && c <= '9'   ? c - '0'
+             : c >= 'a' && c <= 'f' ? c - 'a' + 10
+             : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                    : -1;
+    };
+    for (size_t i = 0; i < text.size(); ++i) {
+      if (text[i] == '%' && i + 2 < text.size() && hex(text[i + 1]) >= 0 && hex(text[i + 2]) >= 0) {
+        out.push_back(static_cast<char>(hex(text[i + 1]) * 16 + hex(text[i + 2])));
+        i += 2;
+      } else {
+        out.push_back(text[i]);
+      }
+    }
+    return out;
   }
 
   void progress(const std::string& phase, uint64_t count) {

@@ -160,6 +160,22 @@ void append_escaped(std::string_view s, bool iri, std::string& out) {
   }
 }
 
+// Labels are written as they are when N-Triples and Turtle can hold them (ASCII letters, digits, '_', '-'
+// and '.' not at the end, the common case). Others (an RDF/XML nodeID may end in '.') become 'x' and the
+// label's bytes in hex: labels only tell blank nodes apart, and the hex form keeps them apart.
+void append_blank_label(std::string_view label, std::string& out) {
+  const auto plain = [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+  };
+  const bool writable = !label.empty() && plain(label[0]) && label[0] != '-' && label.back() != '.' &&
+                        std::all_of(label.begin(), label.end(), [&](char c) { return plain(c) || c == '.'; });
+  if (writable) return void(out += label);
+  static const char* kHex = "0123456789abcdef";
+  out += "x";
+  for (unsigned char c : label) out.push_back(kHex[c >> 4]), out.push_back(kHex[c & 15]);
+  out += "h";
+}
+
 }  // namespace
 
 void append_ntriples(const Term& term, std::string& out) {
@@ -171,7 +187,7 @@ void append_ntriples(const Term& term, std::string& out) {
       break;
     case TermKind::Blank:
       out += "_:";
-      out += term.value;
+      append_blank_label(term.value, out);
       break;
     case TermKind::Literal:
       out.push_back('"');

@@ -89,6 +89,26 @@ TEST(LoadIntegrity, SkipModeKeepsEveryGoodLineAfterAnUnterminatedStringOrATraili
   }
 }
 
+TEST(LoadIntegrity, AnUnwritableRejectsReportFailsTheLoadBeforeAnythingIsCommitted) {
+  TempDir dir;
+  auto store = Store::open(dir / "db");
+  LoadOptions options;
+  options.inputs = {write_file(dir / "a.nt", "bad\n" + numbered_lines(0, 3))};
+  options.on_error = OnError::Skip;
+  options.rejects_path = dir / "missing-folder" / "rejects.txt";
+  try {
+    load(*store, options);
+    ADD_FAILURE() << "the load succeeded";
+  } catch (const LoadError& e) {
+    EXPECT_NE(std::string(e.what()).find("cannot write the rejects report"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(store->statistics().quads, 0u);
+  // A file of bad lines only is reported as rejected, not as holding no statements.
+  options.inputs = {write_file(dir / "bad.nt", "bad\n")};
+  options.rejects_path = dir / "rejects.txt";
+  EXPECT_TRUE(load(*store, options).files_without_statements.empty());
+}
+
 TEST(LoadIntegrity, InvalidNTriplesIsRefusedWithItsColumn) {
   struct Case {
     std::string line;

@@ -241,6 +241,9 @@ TEST(Update, LoadReadsOnlyUnderTheDataRoot) {
   query::run_update(*store, "LOAD <file:a.nt> INTO GRAPH <http://e/h>", options);
   EXPECT_EQ(count(*store, "GRAPH <http://e/h> { ?s ?p ?o }"), 3u);
   EXPECT_THROW(query::run_update(*store, "LOAD <file:../b.nt>", options), query::QueryError);
+  write_file(dir / "root" / "my data.nt", triples(10, 12));
+  query::run_update(*store, "LOAD <FILE:my%20data.nt> INTO GRAPH <http://e/i>", options);
+  EXPECT_EQ(count(*store, "GRAPH <http://e/i> { ?s ?p ?o }"), 2u);
   try {
     query::run_update(*store, "LOAD <a.nt>", options);
     ADD_FAILURE() << "a relative IRI was loaded";

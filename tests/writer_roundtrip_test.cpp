@@ -67,6 +67,35 @@ TEST_P(WriterRoundTrip, ALongBlankNodeChainIsWrittenWholeInLinearSpace) {
   EXPECT_LT(std::filesystem::file_size(dump), 200u * dumped.quads.size());
 }
 
+// An RDF/XML nodeID may end in '.', which N-Triples and Turtle labels cannot: such labels are written in
+// another form, and the dump loads back.
+TEST_P(WriterRoundTrip, BlankNodeLabelsOfAnyShapeAreWrittenValid) {
+  const std::string format = GetParam();
+  TempDir dir;
+  auto input = write_file(dir / "in.rdf",
+                          "<?xml version=\"1.0\"?>\n"
+                          "<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\" "
+                          "xmlns:ex=\"http://e/\">\n"
+                          "<rdf:Description rdf:nodeID=\"a.\"><ex:p rdf:nodeID=\"b.c.\"/></rdf:Description>\n"
+                          "</rdf:RDF>\n");
+  const std::string db = (dir / "db").string(), again = (dir / "again").string();
+  ASSERT_EQ(run_quiver("load -q --db " + db + " " + input.string()).code, 0);
+  const auto dump = dir / ("dump." + format);
+  ASSERT_EQ(run_quiver("dump --db " + db + " --format " + format + " -o " + dump.string()).code, 0);
+  CommandResult reload = run_quiver("load -q --db " + again + " --format " + format + " " + dump.string());
+  EXPECT_EQ(reload.code, 0) << reload.output;
+}
+
+TEST(WriterRefusals, ABlankNodeGraphIsNotWrittenAsTrig) {
+  TempDir dir;
+  const std::string db = (dir / "db").string();
+  auto quads = write_file(dir / "g.nq", "<http://a> <http://b> <http://c> _:g .\n");
+  ASSERT_EQ(run_quiver("load -q --db " + db + " " + quads.string()).code, 0);
+  CommandResult r = run_quiver("dump --db " + db + " --format trig");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.output.find("dump as nquads"), std::string::npos) << r.output;
+}
+
 INSTANTIATE_TEST_SUITE_P(EveryFormat, WriterRoundTrip,
                          ::testing::Values("ntriples", "nquads", "turtle", "trig", "rdfxml"));
 
