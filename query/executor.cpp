@@ -1468,14 +1468,6 @@ __attribute__((noinline)) std::unique_ptr<RowStream> Executor::build_other(const
       return std::make_unique<BgpStream>(*this, node, input, graph);
     case Node::Kind::PathMatch:
       return std::make_unique<OwnedRowsStream>(path_rows(*this, node, input, graph));
-    case Node::Kind::Join:
-      expect_probes(*node.right, graph, estimate(*node.left));
-      return std::make_unique<NestedStream>(
-          open(*node.left, input, graph),
-          [this, &node, graph](const Row& l) { return open(*node.right, l, graph); });
-    case Node::Kind::LeftJoin:
-      expect_probes(*node.right, graph, estimate(*node.left));
-      return std::make_unique<LeftJoinStream>(*this, node, open(*node.left, input, graph), graph);
     case Node::Kind::Filter:
       expect_exists_probes(node.exprs, estimate(*node.left));
       if (node.left->kind == Node::Kind::Bgp) {
@@ -1487,17 +1479,11 @@ __attribute__((noinline)) std::unique_ptr<RowStream> Executor::build_other(const
               ranges);
       }
       return std::make_unique<FilterStream>(*this, node, open(*node.left, input, graph), graph);
-    case Node::Kind::Union:
-      return std::make_unique<ConcatStream>(open(*node.left, input, graph), [this, &node, input, graph] {
-        return open(*node.right, input, graph);
-      });
     case Node::Kind::Minus:
       note(node, "right side evaluated once and hashed");
       return std::make_unique<MinusStream>(open(*node.left, input, graph), materialize(*node.right, graph));
     case Node::Kind::Graph:
       return build_graph(node, input);
-    case Node::Kind::Extend:
-      return std::make_unique<ExtendStream>(*this, node, open(*node.left, input, graph), graph);
     case Node::Kind::Values:
       return build_values(node, input);
     case Node::Kind::Group: {
@@ -1512,18 +1498,21 @@ __attribute__((noinline)) std::unique_ptr<RowStream> Executor::build_other(const
       auto child = open(*node.left, input, graph);
       return std::make_unique<OwnedRowsStream>(order_rows(*this, node, *child));
     }
-    case Node::Kind::Project:
-      return std::make_unique<ProjectStream>(node, open(*node.left, input, graph), ctx_.variables());
     case Node::Kind::Distinct:
       if (auto objects = distinct_objects(*this, node, input, graph)) {
         note(node, "index skip-scan: one seek per distinct object");
         return objects;
       }
       return std::make_unique<DistinctStream>(ctx_, open(*node.left, input, graph));
-    case Node::Kind::Reduced:  // REDUCED permits, but does not require, removing duplicates
-      return open(*node.left, input, graph);
     case Node::Kind::Slice:
       return build_slice(node, input, graph);
+    case Node::Kind::Join:
+    case Node::Kind::LeftJoin:
+    case Node::Kind::Union:
+    case Node::Kind::Extend:
+    case Node::Kind::Project:
+    case Node::Kind::Reduced:
+      break;  // build() makes these
   }
   throw QueryError("unknown algebra node");
 }
