@@ -2,6 +2,7 @@
 
 #include "parser/raptor_handles.h"
 #include "parser/turtle_writer.h"
+#include "parser/utf8.h"
 
 #include <raptor2.h>
 
@@ -82,6 +83,11 @@ void RdfWriter::write(const Term& s, const Term& p, const Term& o, const Term* g
     return;
   }
   if (impl_->turtle) return impl_->turtle->write(s, p, o, graph);
+  // Raptor's RDF/XML serializer drops what XML cannot hold without a word: refuse the statement instead.
+  for (const Term* t : {&s, &p, &o})
+    if (!xml_representable(t->value) || !xml_representable(t->datatype))
+      throw std::runtime_error("RDF/XML cannot hold the control character in " +
+                               to_ntriples(*t).substr(0, 200) + "; choose ntriples or turtle");
   raptor_world* w = impl_->world.get();
   RaptorTerm rs = to_raptor(w, s), rp = to_raptor(w, p), ro = to_raptor(w, o);
   raptor_statement st;
