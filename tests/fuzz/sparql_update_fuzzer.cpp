@@ -1,0 +1,20 @@
+// The SPARQL update front end without a store: the splitter that cuts a request into operations Rasqal
+// parses one at a time, then the whole parse. Invalid text must end in a QueryError, nothing else.
+#include "query/frontend.h"
+#include "query/lowering.h"
+#include "tests/fuzz/fuzz_support.h"
+
+QUIVER_FUZZ_TARGET(sparql_update) {
+  const std::string_view text = quiver::fuzz::as_text(data, size);
+  try {
+    for (const auto& op : quiver::query::split_update(text))
+      QUIVER_FUZZ_CHECK(op.text.size() <= text.size() + 64,
+                        "an operation's text grows far beyond the request");
+  } catch (const quiver::query::QueryError&) {
+  }
+  try {
+    quiver::query::parse_update(text);
+  } catch (const quiver::query::QueryError&) {
+  }
+  return 0;
+}
