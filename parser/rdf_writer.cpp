@@ -42,6 +42,9 @@ struct RdfWriter::Impl {
   std::string line;
   std::unique_ptr<TurtleWriter> turtle;
   RaptorWorld world;
+  // Ours, not the serializer's: Raptor frees a stream it made itself only when the document ends, so a writer
+  // given up after an error leaked it.
+  RaptorIostream stream;
   RaptorSerializer serializer;
 };
 
@@ -57,7 +60,8 @@ RdfWriter::RdfWriter(RdfFormat format, std::FILE* out) : impl_(std::make_unique<
   impl_->serializer.reset(raptor_new_serializer(impl_->world.get(), raptor_syntax(format)));
   if (!impl_->serializer)
     throw std::runtime_error("Raptor has no serializer for " + std::string(format_name(format)));
-  raptor_serializer_start_to_file_handle(impl_->serializer.get(), nullptr, out);
+  impl_->stream.reset(raptor_new_iostream_to_file_handle(impl_->world.get(), out));
+  raptor_serializer_start_to_iostream(impl_->serializer.get(), nullptr, impl_->stream.get());
 }
 
 RdfWriter::~RdfWriter() = default;
