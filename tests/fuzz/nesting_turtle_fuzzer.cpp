@@ -10,16 +10,17 @@ namespace {
 struct Construct {
   const char* open;   // written `count` times, in object or collection-item position
   const char* close;  // written as often, innermost first
+  bool list_inside;   // its inside is a collection's items, not an object position
 };
 
 constexpr Construct kConstructs[] = {
-    {"[ ex:p ", "] "},       // blank node chain
-    {"( ", ") "},            // nested collections
-    {"( ex:a ", "ex:z ) "},  // collections with items around the nested one
-    {"[ ex:q ex:o ; ex:p ", "; ex:r 1 ] "},
-    {"[ ex:p ex:o , ", "] "},        // object list before the nested object
-    {"[ ex:p ( [ ex:p ", "] ) ] "},  // blank nodes inside collections inside blank nodes
-    {"", ""},
+    {"[ ex:p ", "] ", false},      // blank node chain
+    {"( ", ") ", true},            // nested collections
+    {"( ex:a ", "ex:z ) ", true},  // collections with items around the nested one
+    {"[ ex:q ex:o ; ex:p ", "; ex:r 1 ] ", false},
+    {"[ ex:p ex:o , ", "] ", false},        // object list before the nested object
+    {"[ ex:p ( [ ex:p ", "] ) ] ", false},  // blank nodes inside collections inside blank nodes
+    {"", "", false},                        // a long flat object list (or collection)
 };
 
 }  // namespace
@@ -29,12 +30,14 @@ QUIVER_FUZZ_TARGET(nesting_turtle) {
   const bool trig = data[0] & 1;
   std::string opens, closes;
   size_t total = 0;
+  bool in_list = false;
   for (size_t i = 1; i + 1 < size && total < 40000; i += 2) {
     const Construct& c = kConstructs[data[i] % std::size(kConstructs)];
     const size_t count = 1 + data[i + 1] * data[i + 1] / 4;
     if (!*c.open) {
-      for (size_t k = 0; k < count; ++k) opens += "ex:o , ";  // a long flat object list
+      for (size_t k = 0; k < count; ++k) opens += in_list ? "ex:o " : "ex:o , ";
     } else {
+      in_list = c.list_inside;
       for (size_t k = 0; k < count; ++k) opens += c.open;
       std::string close;
       for (size_t k = 0; k < count; ++k) close += c.close;

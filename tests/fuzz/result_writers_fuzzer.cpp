@@ -46,8 +46,11 @@ std::string text(Bytes& in, bool any_ascii) {
     } else if (any_ascii) {
       s += static_cast<char>(b);
     } else {
-      // IRI characters: printable ASCII without the ones N-Triples forbids in IRIs.
-      const char c = static_cast<char>(0x21 + b % 0x5e);
+      // IRI characters: printable ASCII without the ones N-Triples forbids in IRIs. No '.' starts a path
+      // segment: Turtle and RDF/XML readers resolve every IRI by RFC 3986, which removes dot segments
+      // (<http://example.org/./a> is read as <http://example.org/a>), so those would not round-trip.
+      char c = static_cast<char>(0x21 + b % 0x5e);
+      if (c == '.' && (s.empty() || s.back() == '/')) c = '_';
       s += std::string_view("<>\"{}|^`\\").find(c) == std::string_view::npos ? c : '_';
     }
   }
