@@ -87,9 +87,11 @@ void RdfWriter::write(const Term& s, const Term& p, const Term& o, const Term* g
     return;
   }
   if (impl_->turtle) return impl_->turtle->write(s, p, o, graph);
-  // Raptor's RDF/XML serializer drops what XML cannot hold without a word: refuse the statement instead.
+  // Raptor's RDF/XML serializer drops what XML cannot hold without a word, and U+007F too (which XML
+  // allows): refuse the statement instead.
   for (const Term* t : {&s, &p, &o})
-    if (!xml_representable(t->value) || !xml_representable(t->datatype))
+    if (!xml_representable(t->value) || !xml_representable(t->datatype) ||
+        t->value.find('\x7f') != std::string::npos)
       throw std::runtime_error("RDF/XML cannot hold the control character in " +
                                to_ntriples(*t).substr(0, 200) + "; choose ntriples or turtle");
   raptor_world* w = impl_->world.get();

@@ -33,7 +33,9 @@ class Bytes {
   size_t size_, pos_ = 0;
 };
 
-const char* const kWide[] = {"\xC3\xA9", "\xE2\x82\xAC", "\xF0\x9D\x84\x9E", "\xEF\xBF\xBD", "\xC2\xA0"};
+// é, €, U+1D11E, U+FFFD, NBSP, NEL (a C1 control) and LINE SEPARATOR.
+const char* const kWide[] = {"\xC3\xA9", "\xE2\x82\xAC", "\xF0\x9D\x84\x9E", "\xEF\xBF\xBD",
+                             "\xC2\xA0", "\xC2\x85",     "\xE2\x80\xA8"};
 
 // Up to 15 characters: ASCII from the bytes themselves (controls, NUL and markup included) or a multi-byte
 // character, so every text is valid UTF-8.
@@ -42,7 +44,7 @@ std::string text(Bytes& in, bool any_ascii) {
   for (int n = in.next() % 16; n > 0; --n) {
     const uint8_t b = in.next();
     if (b >= 0x80) {
-      s += kWide[b % 5];
+      s += kWide[b % std::size(kWide)];
     } else if (any_ascii) {
       s += static_cast<char>(b);
     } else {
@@ -456,6 +458,36 @@ std::vector<std::vector<std::string>> csv_read(const std::string& text) {
   return records;
 }
 
+// Rasqal's reader rewrites numbers and booleans in its canonical form ("007"^^xsd:double comes back as
+// "7.0E0"): for those datatypes the values are compared.
+bool same_value(const Term& written, const Term& read) {
+  if (written == read) return true;
+  if (written.kind != TermKind::Literal || written.datatype != read.datatype) return false;
+  const std::string& dt = written.datatype;
+  if (dt == xsd::kBoolean) {
+    auto truth = [](const std::string& v) {
+      return v == "true" || v == "1" ? 1 : v == "false" || v == "0" ? 0 : -1;
+    };
+    return truth(written.value) >= 0 && truth(written.value) == truth(read.value);
+  }
+  if (dt != xsd::kInteger && dt != xsd::kDecimal && dt != xsd::kDouble) return false;
+  char *end1 = nullptr, *end2 = nullptr;
+  const double a = std::strtod(written.value.c_str(), &end1), b = std::strtod(read.value.c_str(), &end2);
+  return !written.value.empty() && !*end1 && !read.value.empty() && !*end2 && a == b;
+}
+
+bool same_solutions(const std::vector<Row>& written, const std::vector<Row>& read) {
+  if (written.size() != read.size()) return false;
+  for (size_t r = 0; r < written.size(); ++r) {
+    if (written[r].size() != read[r].size()) return false;
+    for (size_t v = 0; v < written[r].size(); ++v) {
+      const auto &a = written[r][v], &b = read[r][v];
+      if (a.has_value() != b.has_value() || (a && !same_value(*a, *b))) return false;
+    }
+  }
+  return true;
+}
+
 // ---- the checks
 
 bool xml_representable(const Term& t) {
@@ -505,9 +537,9 @@ void check_solutions(Bytes& in) {
     QUIVER_FUZZ_CHECK(!find_invalid_utf8(xml.text), "XML output is not UTF-8");
     const auto xml_rows = rasqal_read("xml", xml.text, vars);
     QUIVER_FUZZ_CHECK(xml_rows.has_value(), "XML output cannot be read back:\n" + xml.text.substr(0, 3000));
-    QUIVER_FUZZ_CHECK(*xml_rows == rows, "XML reads back as other solutions:\n" + show(rows) +
-                                             "read back:\n" + show(*xml_rows) + "output:\n" +
-                                             xml.text.substr(0, 3000));
+    QUIVER_FUZZ_CHECK(same_solutions(rows, *xml_rows), "XML reads back as other solutions:\n" + show(rows) +
+                                                           "read back:\n" + show(*xml_rows) + "output:\n" +
+                                                           xml.text.substr(0, 3000));
   }
 
   const Written tsv = write(query::ResultFormat::Tsv, fill);
@@ -554,7 +586,8 @@ void check_graph(Bytes& in) {
     const Written w = write(format, fill);
     bool representable = true;
     for (const auto& t : triples)
-      representable = representable && xml_representable(t[0]) && xml_representable(t[2]);
+      representable = representable && xml_representable(t[0]) && xml_representable(t[2]) &&
+                      t[2].value.find('\x7f') == std::string::npos;  // Raptor cannot write U+007F either
     if (rdf == RdfFormat::RdfXml && !representable) {
       QUIVER_FUZZ_CHECK(w.rejected, "RDF/XML writes a graph XML cannot hold");
       continue;
