@@ -239,7 +239,11 @@ class TableWriter : public SolutionsOnly {
     std::vector<std::string> row;
     for (auto& v : values) {
       std::string s = v ? to_ntriples(*v) : "";
-      if (s.size() > 60) s = s.substr(0, 57) + "...";
+      if (s.size() > 60) {
+        size_t cut = 57;  // on a character boundary: never inside a UTF-8 sequence
+        while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
+        s = s.substr(0, cut) + "...";
+      }
       row.push_back(s);
     }
     rows_.push_back(std::move(row));
