@@ -286,7 +286,7 @@ void NTriplesParser::parse(std::string_view document, std::string_view file, uin
     if (end < document.size() && document[end] == '\r' && end + 1 < document.size() &&
         document[end + 1] == '\n')
       ++end;
-    if (end < document.size() && document[end] == '\n') ++line_number;
+    if (end < document.size()) ++line_number;
     start = end + 1;
   }
 }

@@ -18,6 +18,7 @@ using RaptorParser = RaptorHandle<raptor_parser, raptor_free_parser>;
 using RaptorSerializer = RaptorHandle<raptor_serializer, raptor_free_serializer>;
 using RaptorUri = RaptorHandle<raptor_uri, raptor_free_uri>;
 using RaptorTerm = RaptorHandle<raptor_term, raptor_free_term>;
+using RaptorIostream = RaptorHandle<raptor_iostream, raptor_free_iostream>;
 
 // Raptor worlds come from a process-wide pool. Opening a world initialises libxml2 and freeing one may clean
 // up libxml2's global state; neither is safe while other threads parse. Worlds are therefore made under a

@@ -97,7 +97,25 @@ struct RdfReader::Impl {
     const TermView g = st->graph ? view(st->graph) : TermView{};
     TermView o = view(st->object);
     if (impl->filter && o.kind == TermKind::Literal) o.value = impl->filter->restore(o.value, impl->literal);
-    (*impl->on_statement)(view(st->subject), view(st->predicate), o, st->graph ? &g : nullptr);
+    const TermView s = view(st->subject), p = view(st->predicate);
+    // The document is valid UTF-8 (feed checks it), but Raptor turns \u and \U escapes of surrogates (and,
+    // in IRIs, of code points beyond U+10FFFF) into bytes that are not: such a term is a syntax error.
+    for (const TermView* t : std::initializer_list<const TermView*>{&s, &p, &o, st->graph ? &g : nullptr}) {
+      if (!t) continue;
+      for (std::string_view part : {t->value, t->datatype, t->language}) {
+        if (const auto bad = find_invalid_utf8(part)) {
+          SyntaxError e;
+          e.file = std::string(impl->file);
+          if (raptor_locator* at = raptor_parser_get_locator(impl->parser.get()); at && at->line > 0)
+            e.line = impl->first_line + at->line - 1;
+          e.message = "a \\u or \\U escape of a surrogate or of a code point beyond U+10FFFF";
+          impl->report_stop(std::move(e));
+          raptor_parser_parse_abort(impl->parser.get());
+          return;
+        }
+      }
+    }
+    (*impl->on_statement)(s, p, o, st->graph ? &g : nullptr);
   }
 
   std::optional<TurtleTextFilter> filter;  // Turtle and TriG

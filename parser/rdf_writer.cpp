@@ -2,6 +2,7 @@
 
 #include "parser/raptor_handles.h"
 #include "parser/turtle_writer.h"
+#include "parser/utf8.h"
 
 #include <raptor2.h>
 
@@ -41,6 +42,9 @@ struct RdfWriter::Impl {
   std::string line;
   std::unique_ptr<TurtleWriter> turtle;
   RaptorWorld world;
+  // Ours, not the serializer's: Raptor frees a stream it made itself only when the document ends, so a writer
+  // given up after an error leaked it.
+  RaptorIostream stream;
   RaptorSerializer serializer;
 };
 
@@ -56,7 +60,8 @@ RdfWriter::RdfWriter(RdfFormat format, std::FILE* out) : impl_(std::make_unique<
   impl_->serializer.reset(raptor_new_serializer(impl_->world.get(), raptor_syntax(format)));
   if (!impl_->serializer)
     throw std::runtime_error("Raptor has no serializer for " + std::string(format_name(format)));
-  raptor_serializer_start_to_file_handle(impl_->serializer.get(), nullptr, out);
+  impl_->stream.reset(raptor_new_iostream_to_file_handle(impl_->world.get(), out));
+  raptor_serializer_start_to_iostream(impl_->serializer.get(), nullptr, impl_->stream.get());
 }
 
 RdfWriter::~RdfWriter() = default;
@@ -82,6 +87,13 @@ void RdfWriter::write(const Term& s, const Term& p, const Term& o, const Term* g
     return;
   }
   if (impl_->turtle) return impl_->turtle->write(s, p, o, graph);
+  // Raptor's RDF/XML serializer drops what XML cannot hold without a word, and U+007F too (which XML
+  // allows): refuse the statement instead.
+  for (const Term* t : {&s, &p, &o})
+    if (!xml_representable(t->value) || !xml_representable(t->datatype) ||
+        t->value.find('\x7f') != std::string::npos)
+      throw std::runtime_error("RDF/XML cannot hold the control character in " +
+                               to_ntriples(*t).substr(0, 200) + "; choose ntriples or turtle");
   raptor_world* w = impl_->world.get();
   RaptorTerm rs = to_raptor(w, s), rp = to_raptor(w, p), ro = to_raptor(w, o);
   raptor_statement st;

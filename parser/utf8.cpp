@@ -98,4 +98,13 @@ std::string excerpt(std::string_view text, size_t max_bytes) {
   return out;
 }
 
+bool xml_representable(std::string_view text) {
+  for (size_t i = 0; i < text.size(); ++i) {
+    const unsigned char c = text[i];
+    if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') return false;
+    if (c == 0xEF && text.substr(i, 3) >= "\xEF\xBF\xBE" && text.substr(i, 3) <= "\xEF\xBF\xBF") return false;
+  }
+  return true;
+}
+
 }  // namespace quiver

@@ -29,6 +29,10 @@ struct Utf8Problem {
 };
 std::optional<Utf8Problem> find_invalid_utf8(std::string_view text, bool allow_nul = true);
 
+// Whether XML 1.0 can hold `text`: it has no way to write most C0 controls (not even as character
+// references), nor U+FFFE and U+FFFF. `text` is valid UTF-8.
+bool xml_representable(std::string_view text);
+
 // 1-based line and column (in bytes) of `offset` in `text`, counting lines from `first_line`.
 struct TextPosition {
   uint64_t line;

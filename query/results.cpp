@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "parser/rdf_writer.h"
+#include "parser/utf8.h"
 #include "query/query.h"
 
 namespace quiver::query {
@@ -45,7 +46,9 @@ std::string json_escape(const std::string& s) {
   return out;
 }
 
-std::string xml_escape(const std::string& s) {
+// A raw CR becomes LF in any XML parser, and in attribute values TAB and LF become spaces: character
+// references keep them.
+std::string xml_escape(const std::string& s, bool attribute = false) {
   std::string out;
   for (char c : s) {
     switch (c) {
@@ -60,6 +63,15 @@ std::string xml_escape(const std::string& s) {
         break;
       case '"':
         out += "&quot;";
+        break;
+      case '\r':
+        out += "&#13;";
+        break;
+      case '\t':
+        out += attribute ? "&#9;" : "\t";
+        break;
+      case '\n':
+        out += attribute ? "&#10;" : "\n";
         break;
       default:
         out += c;
@@ -129,7 +141,7 @@ class XmlWriter : public SolutionsOnly {
   void start_solutions(const std::vector<std::string>& vars) override {
     vars_ = vars;
     put(out_, "<head>\n");
-    for (const auto& v : vars) put(out_, "  <variable name=\"" + xml_escape(v) + "\"/>\n");
+    for (const auto& v : vars) put(out_, "  <variable name=\"" + xml_escape(v, true) + "\"/>\n");
     put(out_, "</head>\n<results>\n");
     solutions_ = true;
   }
@@ -138,15 +150,17 @@ class XmlWriter : public SolutionsOnly {
     for (size_t i = 0; i < values.size(); ++i) {
       if (!values[i]) continue;
       const Term& t = *values[i];
-      s += "    <binding name=\"" + xml_escape(vars_[i]) + "\">";
+      if (!xml_representable(t.value) || !xml_representable(t.datatype))
+        throw QueryError("a value holds a control character XML 1.0 cannot represent: choose json or tsv");
+      s += "    <binding name=\"" + xml_escape(vars_[i], true) + "\">";
       if (t.kind == TermKind::Iri) {
         s += "<uri>" + xml_escape(t.value) + "</uri>";
       } else if (t.kind == TermKind::Blank) {
         s += "<bnode>" + xml_escape(t.value) + "</bnode>";
       } else {
         s += "<literal";
-        if (!t.language.empty()) s += " xml:lang=\"" + xml_escape(t.language) + "\"";
-        if (!t.datatype.empty()) s += " datatype=\"" + xml_escape(t.datatype) + "\"";
+        if (!t.language.empty()) s += " xml:lang=\"" + xml_escape(t.language, true) + "\"";
+        if (!t.datatype.empty()) s += " datatype=\"" + xml_escape(t.datatype, true) + "\"";
         s += ">" + xml_escape(t.value) + "</literal>";
       }
       s += "</binding>\n";
@@ -225,7 +239,11 @@ class TableWriter : public SolutionsOnly {
     std::vector<std::string> row;
     for (auto& v : values) {
       std::string s = v ? to_ntriples(*v) : "";
-      if (s.size() > 60) s = s.substr(0, 57) + "...";
+      if (s.size() > 60) {
+        size_t cut = 57;  // on a character boundary: never inside a UTF-8 sequence
+        while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
+        s = s.substr(0, cut) + "...";
+      }
       row.push_back(s);
     }
     rows_.push_back(std::move(row));

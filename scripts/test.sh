@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is needed, builds, and runs the whole test suite: once in a normal build and once under
-# AddressSanitizer + UndefinedBehaviorSanitizer (LeakSanitizer included). Exits non-zero on any failure.
-#   scripts/test.sh              both runs
+# AddressSanitizer + UndefinedBehaviorSanitizer (LeakSanitizer included), then every fuzz target for a short
+# while (scripts/fuzz.sh, clang). Exits non-zero on any failure.
+#   scripts/test.sh              all three
 #   scripts/test.sh --fast       the normal build only
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,4 +28,6 @@ if [[ "${1:-}" != "--fast" ]]; then
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
     LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp \
     run_suite build-asan -DQUIVER_SANITIZE=ON -DQUIVER_BUILD_BENCH=OFF
+  echo "== fuzzing (scripts/fuzz.sh, ${QUIVER_FUZZ_SECONDS:-30} s per target)"
+  bash scripts/fuzz.sh "${QUIVER_FUZZ_SECONDS:-30}"
 fi
