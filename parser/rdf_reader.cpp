@@ -145,7 +145,8 @@ struct RdfReader::Impl {
     stopped = false;
     if (lines) return;
     filter.reset();
-    if (format == RdfFormat::Turtle || format == RdfFormat::TriG) filter.emplace(format == RdfFormat::TriG);
+    if (format == RdfFormat::Turtle || format == RdfFormat::TriG)
+      filter.emplace(format == RdfFormat::TriG, base);
     // A fresh parser per document: Raptor keeps prefixes and blank-node state across parse_start calls.
     parser.reset(raptor_new_parser(world.get(), raptor_syntax(format)));
     if (!parser) throw std::runtime_error("Raptor has no parser for " + std::string(format_name(format)));

@@ -98,6 +98,9 @@ std::string_view TurtleTextFilter::rewrite(std::string_view piece) {
             keyword(piece, i);
             continue;
           }
+          if (trig_ && c == '<' && empty_graph_name(piece, i)) continue;
+          if (c == '@' && !at_.in_name && equals_ignoring_case(piece.substr(i + 1, 4), "base"))
+            at_.saw_base = true;
           at_.in_name = is_name_byte(c) || (c == '.' && at_.in_name);
           if (c == '#') {
             at_.state = State::Comment;
@@ -163,6 +166,7 @@ void TurtleTextFilter::keyword(std::string_view piece, size_t& i) {
     changed_ = true;
     at_.in_name = false;
   } else if (keyword_end && (equals_ignoring_case(word, "prefix") || equals_ignoring_case(word, "base"))) {
+    if (word.size() == 4) at_.saw_base = true;
     out_ += word.size() == 4 ? "@base" : "@prefix";
     at_.dot_after_iri = true;
     changed_ = true;
@@ -172,6 +176,23 @@ void TurtleTextFilter::keyword(std::string_view piece, size_t& i) {
     at_.in_name = true;
   }
   i = end;
+}
+
+// `<>` naming a graph: Raptor 2.0.15's TriG lexer crashes on it. It stands for the base IRI, written out
+// while the base is the document's own.
+bool TurtleTextFilter::empty_graph_name(std::string_view piece, size_t& i) {
+  if (piece.substr(i, 2) != "<>") return false;
+  const size_t next = piece.find_first_not_of(" \t\r\n", i + 2);
+  if (next == std::string_view::npos || piece[next] != '{') return false;
+  if (at_.saw_base)
+    throw TextFilterError{i,
+                          "<> as a graph name after a base directive: Raptor's TriG parser cannot read it; "
+                          "write the graph's IRI"};
+  out_ += "<" + base_ + ">";
+  changed_ = true;
+  at_.in_name = false;
+  i += 2;
+  return true;
 }
 
 void TurtleTextFilter::stand_in_for_nul(size_t offset) {

@@ -385,6 +385,7 @@ class Lowerer {
     if (!where_open) return out;
     for (size_t i = 0; i < *where_open; ++i) empty_concat(i);
     check_code_point_escapes();
+    check_backslashes_outside_strings();
     scopes_.emplace_back();
     size_t end = group(*where_open);
     for (size_t i = 0; i < *where_open; ++i)
@@ -496,6 +497,28 @@ class Lowerer {
         }
         ++k;  // the escaped character
       }
+    }
+  }
+
+  // Outside strings and IRIs a backslash may only escape one of PN_LOCAL_ESC's characters in the local part
+  // of a prefixed name. Anything else is a syntax error, refused here: Rasqal 0.9.33's lexer crashes on some
+  // (a '\U' and eight non-hex characters before a colon).
+  void check_backslashes_outside_strings() const {
+    for (const Token& t : t_) {
+      if (t.kind == Token::Kind::String || t.kind == Token::Kind::Iri) continue;
+      const size_t at = t.text.find('\\');
+      if (at == std::string::npos) continue;
+      const size_t colon = t.text.find(':');
+      bool valid = t.kind == Token::Kind::PrefixedName && colon < at;
+      for (size_t k = at; valid && k < t.text.size(); ++k) {
+        if (t.text[k] != '\\') continue;
+        valid = k + 1 < t.text.size() && t.text[k + 1] != '\0' &&
+                std::strchr("_~.-!$&'()*+,;=/?#@%", t.text[k + 1]);
+        ++k;
+      }
+      if (!valid)
+        throw located("a '\\' outside a string may only escape a character of a prefixed name's local part",
+                      t);
     }
   }
 
