@@ -31,7 +31,17 @@ size_t iri_ref_length(std::string_view s, size_t i) {
   for (size_t j = i + 1; j < s.size(); ++j) {
     const unsigned char c = static_cast<unsigned char>(s[j]);
     if (c == '>') return j + 1 - i;
-    if (c <= 0x20 || std::strchr("<\"{}|^`\\", c)) return 0;
+    if (c == '\\') {  // only a \u or \U code point escape
+      const size_t digits = j + 1 < s.size() && s[j + 1] == 'u'   ? 4
+                            : j + 1 < s.size() && s[j + 1] == 'U' ? 8
+                                                                  : 0;
+      if (!digits || j + 2 + digits > s.size()) return 0;
+      for (size_t d = 0; d < digits; ++d)
+        if (!std::isxdigit(static_cast<unsigned char>(s[j + 2 + d]))) return 0;
+      j += 1 + digits;
+      continue;
+    }
+    if (c <= 0x20 || std::strchr("<\"{}|^`", c)) return 0;
   }
   return 0;
 }
