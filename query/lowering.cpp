@@ -8,7 +8,6 @@
 #include <cstring>
 #include <map>
 #include <optional>
-#include <ranges>
 #include <set>
 
 namespace quiver::query {
@@ -246,7 +245,8 @@ void check_nesting(std::string_view s, const std::vector<Token>& tokens, const c
   // UNION and MINUS nest (about x2.4 a level for OPTIONAL, x2 for the others), and cannot be interrupted:
   // their nesting has a budget of its own, weighted by that cost.
   std::vector<size_t> closing(tokens.size(), tokens.size());
-  for (std::vector<size_t> open; size_t i : std::views::iota(size_t{0}, tokens.size())) {
+  std::vector<size_t> open;
+  for (size_t i = 0; i < tokens.size(); ++i) {
     if (is_punct(tokens[i], "{")) open.push_back(i);
     if (is_punct(tokens[i], "}") && !open.empty()) {
       closing[open.back()] = i;
