@@ -24,6 +24,11 @@ bool name_char(char c) {
          static_cast<unsigned char>(c) >= 0x80;
 }
 
+// VARNAME's characters: no '-' or '.', unlike names ("?o-1" is ?o minus 1).
+bool var_char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || static_cast<unsigned char>(c) >= 0x80;
+}
+
 // The length of the IRIREF (SPARQL grammar: '<' ([^<>"{}|^`\]-[#x00-#x20])* '>') at s[i], which is '<';
 // 0 when there is none: the '<' is then an operator.
 size_t iri_ref_length(std::string_view s, size_t i) {
@@ -81,9 +86,9 @@ std::vector<Token> tokenize(std::string_view s) {
         }
       }
       push(Token::Kind::String, b, std::min(i, s.size()));
-    } else if ((c == '?' || c == '$') && i + 1 < s.size() && name_char(s[i + 1])) {
+    } else if ((c == '?' || c == '$') && i + 1 < s.size() && var_char(s[i + 1])) {
       size_t b = i++;
-      while (i < s.size() && name_char(s[i])) ++i;
+      while (i < s.size() && var_char(s[i])) ++i;
       push(Token::Kind::Var, b, i);
     } else if (c == '_' && i + 1 < s.size() && s[i + 1] == ':') {
       size_t b = i;
@@ -102,12 +107,20 @@ std::vector<Token> tokenize(std::string_view s) {
         ++i;
       while (s[i - 1] == '.') --i;
       push(Token::Kind::Word, b, i);
+    } else if (std::isdigit(static_cast<unsigned char>(c))) {
+      // An unsigned number: in "5-2" the '-' is an operator, not part of a name.
+      size_t b = i++;
+      while (i < s.size() && (std::isalnum(static_cast<unsigned char>(s[i])) || s[i] == '.' ||
+                              ((s[i] == '+' || s[i] == '-') && (s[i - 1] == 'e' || s[i - 1] == 'E'))))
+        ++i;
+      while (s[i - 1] == '.') --i;
+      push(Token::Kind::Word, b, i);
     } else if (name_char(c) || c == ':') {
       size_t b = i;
       bool prefixed = false;
       while (i < s.size() && (name_char(s[i]) || s[i] == ':' || s[i] == '.' || s[i] == '%' || s[i] == '\\')) {
         if (s[i] == ':') prefixed = true;
-        if (s[i] == '\\') ++i;
+        if (s[i] == '\\' && i + 1 < s.size()) ++i;  // the escaped character, when there is one
         ++i;
       }
       while (i > b + 1 && s[i - 1] == '.' && s[i - 2] != '\\') --i;  // an escaped '.' belongs to the name

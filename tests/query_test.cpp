@@ -542,5 +542,10 @@ TEST_F(QueryTest, AGroupHoldingOnlyABindBindsItsVariable) {
             "a,b\r\n1,2\r\n");
 }
 
+TEST_F(QueryTest, AMinusWithoutSpacesIsSubtraction) {
+  EXPECT_EQ(run("SELECT ((5-2+1) AS ?a) ?b { BIND(9 AS ?n) BIND(?n-1 AS ?b) }", query::ResultFormat::Csv),
+            "a,b\r\n4,8\r\n");
+}
+
 }  // namespace
 }  // namespace quiver::testing
