@@ -160,12 +160,14 @@ void append_escaped(std::string_view s, bool iri, std::string& out) {
   }
 }
 
-// Labels are written as they are when N-Triples and Turtle can hold them (ASCII letters, digits, '_', '-'
-// and '.' not at the end, the common case). Others (an RDF/XML nodeID may end in '.') become 'x' and the
-// label's bytes in hex: labels only tell blank nodes apart, and the hex form keeps them apart.
+// Labels are written as they are when N-Triples and Turtle can hold them: letters, digits, '_', '-', the
+// non-ASCII characters the parsers let into labels, and '.' not at the end. Others (an RDF/XML nodeID may
+// end in '.') become 'x' and the label's bytes in hex: labels only tell blank nodes apart, and the hex form
+// keeps them apart.
 void append_blank_label(std::string_view label, std::string& out) {
   const auto plain = [](char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-' || static_cast<unsigned char>(c) >= 0x80;
   };
   const bool writable = !label.empty() && plain(label[0]) && label[0] != '-' && label.back() != '.' &&
                         std::all_of(label.begin(), label.end(), [&](char c) { return plain(c) || c == '.'; });
