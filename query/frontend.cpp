@@ -218,21 +218,31 @@ class Translator {
 
   // The lowering's helper blocks (GRAPH <urn:quiver:path:N> / <urn:quiver:exists:N>) become path IRIs and
   // EXISTS patterns; the blocks themselves are then ignored. Paths first: EXISTS patterns may use them.
+  // N of a helper IRI `prefix` + N; nullopt for any other IRI (a user's IRI may share the prefix).
+  static std::optional<size_t> helper_number(std::string_view iri, std::string_view prefix) {
+    if (!iri.starts_with(prefix) || iri.size() == prefix.size() || iri.size() - prefix.size() > 9)
+      return std::nullopt;
+    size_t n = 0;
+    for (char c : iri.substr(prefix.size())) {
+      if (c < '0' || c > '9') return std::nullopt;
+      n = n * 10 + static_cast<size_t>(c - '0');
+    }
+    return n;
+  }
+
   void lift_helpers(rasqal_graph_pattern* root) {
     std::vector<std::pair<rasqal_graph_pattern*, std::string>> found;
     find_helpers(root, found);
     for (auto& [gp, iri] : found) {
       helpers_.insert(gp);
-      if (iri.rfind(std::string(kPathPrefix), 0) == 0) {
-        size_t n = std::stoul(iri.substr(kPathPrefix.size()));
+      if (auto n = helper_number(iri, kPathPrefix); n && *n < lowered_.paths.size()) {
         std::vector<Term> iris;
         collect_objects(gp, iris);
-        if (n < lowered_.paths.size()) paths_[n] = path(lowered_.paths[n], iris);
+        paths_[*n] = path(lowered_.paths[*n], iris);
       }
     }
     for (auto& [gp, iri] : found)
-      if (iri.rfind(std::string(kExistsPrefix), 0) == 0)
-        exists_[std::stoi(iri.substr(kExistsPrefix.size()))] = children_as_group(gp);
+      if (auto n = helper_number(iri, kExistsPrefix)) exists_[static_cast<int>(*n)] = children_as_group(gp);
   }
 
   Term term(rasqal_literal* l) {
@@ -657,8 +667,9 @@ class Translator {
   // A triple whose predicate is a lowered property path becomes a PathMatch node; nullptr otherwise.
   NodePtr path_match(const TriplePattern& tp) {
     const std::string& p = tp.p.constant.value;
-    if (tp.p.var || p.rfind(std::string(kPathPrefix), 0) != 0) return nullptr;
-    auto it = paths_.find(std::stoul(p.substr(kPathPrefix.size())));
+    const auto n = tp.p.var ? std::nullopt : helper_number(p, kPathPrefix);
+    if (!n) return nullptr;
+    auto it = paths_.find(*n);
     if (it == paths_.end()) throw QueryError("internal error: a property path lost its definition");
     auto m = std::make_shared<Node>();
     m->kind = Node::Kind::PathMatch;

@@ -588,9 +588,10 @@ class Lowerer {
   }
 
   // In an expression, "2 -3" is 2 - 3 (SPARQL's grammar reads the signed number as the operator and a
-  // number). Rasqal 0.9.33 gets that wrong: "2 -3" gives 5, "2+3*4" 20, and "1+1+1" reads freed memory and
-  // may crash. Such a sign after an operand is set apart ("2 - 3"), which Rasqal reads right. Up to token
-  // `end`; lists (collections, VALUES rows) keep their signed numbers.
+  // number). Rasqal 0.9.33 gets that wrong: "2 -3" gives 5, "2+3*4" 20, "1+1+1" reads freed memory, and a
+  // chain holding two signed numbers ("+1 + -1") overflows a heap buffer. Every signed number in an
+  // expression has its sign set apart ("2 - 3", "+ - 1": an operator, or a unary sign), which Rasqal reads
+  // right. Up to token `end`; lists (collections, VALUES rows) keep their signed numbers.
   void separate_signs(size_t end) {
     std::vector<bool> expression{true};  // per bracket level; the top level's brackets hold expressions
     for (size_t i = 0; i < end && i < t_.size(); ++i) {
@@ -604,30 +605,13 @@ class Lowerer {
       } else if ((is_punct(t, ")") || is_punct(t, "}") || is_punct(t, "]")) && expression.size() > 1) {
         expression.pop_back();
       } else if (expression.size() > 1 && expression.back() && t.kind == Token::Kind::Word &&
-                 (t.text[0] == '+' || t.text[0] == '-') && i > 0 && operand_end(t_[i - 1])) {
+                 (t.text[0] == '+' || t.text[0] == '-') && i > 0) {
         Edit e;
         e.first = i;
         e.last = i + 1;
         e.replacement = t.text.substr(0, 1) + " " + t.text.substr(1);
         edits_.push_back(e);
       }
-    }
-  }
-
-  static bool operand_end(const Token& t) {
-    switch (t.kind) {
-      case Token::Kind::Var:
-      case Token::Kind::String:
-      case Token::Kind::Iri:
-      case Token::Kind::PrefixedName:
-        return true;
-      case Token::Kind::Punct:
-        return t.text == ")";
-      case Token::Kind::Word:
-        return std::isdigit(static_cast<unsigned char>(t.text[0])) || t.text[0] == '.' || t.text[0] == '+' ||
-               t.text[0] == '-' || is_word(t, "TRUE") || is_word(t, "FALSE");
-      default:
-        return false;
     }
   }
 
