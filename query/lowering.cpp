@@ -61,7 +61,7 @@ std::vector<Token> tokenize(std::string_view s) {
     if (std::isspace(static_cast<unsigned char>(c))) {
       ++i;
     } else if (c == '#') {
-      while (i < s.size() && s[i] != '\n') ++i;
+      while (i < s.size() && s[i] != '\n' && s[i] != '\r') ++i;  // a comment ends at CR or LF
     } else if (c == '<') {
       if (const size_t n = iri_ref_length(s, i)) {
         push(Token::Kind::Iri, i, i + n);

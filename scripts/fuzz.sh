@@ -9,7 +9,8 @@
 # Environment: QUIVER_W3C_DIR (seed corpora; default ../shared/w3c), QUIVER_FUZZ_PARALLEL (targets at once;
 # default 2), QUIVER_FUZZ_BUILD (build folder; default build-fuzz), QUIVER_FUZZ_SEED (libFuzzer's random
 # seed: with a fresh corpus, the same seed replays the same inputs; the test suite fixes it so that a
-# passing commit passes again, and new ground is covered by the long runs).
+# passing commit passes again, and new ground is covered by the long runs), QUIVER_FUZZ_RUNS (stop a target
+# after this many inputs, before its time is up: with the seed, the run is then the same on any machine).
 # The corpus each target grows is kept in build-fuzz/fuzz/corpus/<target>/ and reused by the next run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -92,6 +93,7 @@ run() {
     -artifact_prefix="$work/artifacts/$target/" $(dictionary "$target"))
   ((keep_going)) && options+=(-fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1)
   [[ -n ${QUIVER_FUZZ_SEED:-} ]] && options+=(-seed="$QUIVER_FUZZ_SEED")
+  [[ -n ${QUIVER_FUZZ_RUNS:-} ]] && options+=(-runs="$QUIVER_FUZZ_RUNS")
   local before
   before=$(find "$work/artifacts/$target" -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' -o -name 'oom-*' | wc -l)
   local status=0

@@ -29,5 +29,6 @@ if [[ "${1:-}" != "--fast" ]]; then
     LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp \
     run_suite build-asan -DQUIVER_SANITIZE=ON -DQUIVER_BUILD_BENCH=OFF
   echo "== fuzzing (scripts/fuzz.sh, ${QUIVER_FUZZ_SECONDS:-30} s per target)"
-  QUIVER_FUZZ_SEED=${QUIVER_FUZZ_SEED:-1} bash scripts/fuzz.sh "${QUIVER_FUZZ_SECONDS:-30}"
+  QUIVER_FUZZ_SEED=${QUIVER_FUZZ_SEED:-1} QUIVER_FUZZ_RUNS=${QUIVER_FUZZ_RUNS:-20000} \
+    bash scripts/fuzz.sh "${QUIVER_FUZZ_SECONDS:-30}"
 fi
