@@ -245,6 +245,13 @@ class Translator {
       if (auto n = helper_number(iri, kExistsPrefix)) exists_[static_cast<int>(*n)] = children_as_group(gp);
   }
 
+  // A literal's datatype, without the prefix the lowering hides some behind (disguise_ill_typed_integers).
+  static std::string datatype_iri(raptor_uri* uri) {
+    std::string datatype = uri_string(uri);
+    if (datatype.starts_with(kDatatypePrefix)) datatype.erase(0, kDatatypePrefix.size());
+    return datatype;
+  }
+
   Term term(rasqal_literal* l) {
     switch (l->type) {
       case RASQAL_LITERAL_URI:
@@ -254,7 +261,7 @@ class Translator {
       case RASQAL_LITERAL_STRING:
         if (l->language) return Term::lang(reinterpret_cast<const char*>(l->string), l->language);
         if (l->datatype)
-          return Term::typed(reinterpret_cast<const char*>(l->string), uri_string(l->datatype));
+          return Term::typed(reinterpret_cast<const char*>(l->string), datatype_iri(l->datatype));
         return Term::literal(reinterpret_cast<const char*>(l->string));
       case RASQAL_LITERAL_VARIABLE:
         throw QueryError("a variable where a constant is needed");
@@ -262,7 +269,7 @@ class Translator {
         raptor_uri* dt = l->datatype ? l->datatype : rasqal_literal_datatype(l);
         std::string lexical(reinterpret_cast<const char*>(l->string), l->string_len);
         if (!dt) return Term::literal(lexical);
-        return Term::typed(lexical, uri_string(dt));
+        return Term::typed(lexical, datatype_iri(dt));
       }
     }
   }

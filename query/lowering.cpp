@@ -415,6 +415,7 @@ class Lowerer {
       if (is_word(t_[i], "SELECT")) projection(i + 1, *where_open, scopes_.back());
     expand_prefixed_names(end);
     separate_signs(end);
+    disguise_ill_typed_integers(end);
     // Nothing to rewrite, or text that does not parse as we expect: Rasqal gets it unchanged and judges it.
     if (edits_.empty() || end > t_.size() || !is_punct(t_[end - 1], "}")) return out;
     std::string helpers;
@@ -547,12 +548,71 @@ class Lowerer {
 
   // Prefixed names whose local part Rasqal 0.9.33 misreads (escapes, %-encodings, colons, a leading digit
   // or underscore, dots) go to it as full IRIs, up to token `end`.
-  void expand_prefixed_names(size_t end) {
+  // The prologue's prefixes: "p:" -> IRI.
+  std::map<std::string, std::string> prefix_map() const {
     std::map<std::string, std::string> prefixes;
     for (size_t i = 0; i + 2 < t_.size(); ++i)
       if (is_word(t_[i], "PREFIX") && t_[i + 1].kind == Token::Kind::PrefixedName &&
           t_[i + 2].kind == Token::Kind::Iri)
         prefixes[t_[i + 1].text] = t_[i + 2].text.substr(1, t_[i + 2].text.size() - 2);
+    return prefixes;
+  }
+
+  // Rasqal 0.9.33 dereferences NULL on a literal of a type derived from xsd:integer (xsd:int, xsd:long,
+  // xsd:nonNegativeInteger...) whose lexical form is not an integer ("x"^^xsd:int): such a literal is ill
+  // typed but valid SPARQL. Its datatype reaches Rasqal behind kDatatypePrefix, which Rasqal does not know,
+  // and the front end takes the prefix off again.
+  void disguise_ill_typed_integers(size_t end) {
+    static const std::set<std::string, std::less<>> kDerived = {"long",
+                                                                "int",
+                                                                "short",
+                                                                "byte",
+                                                                "nonNegativeInteger",
+                                                                "nonPositiveInteger",
+                                                                "negativeInteger",
+                                                                "positiveInteger",
+                                                                "unsignedLong",
+                                                                "unsignedInt",
+                                                                "unsignedShort",
+                                                                "unsignedByte"};
+    const auto prefixes = prefix_map();
+    for (size_t i = 0; i + 2 < end && i + 2 < t_.size(); ++i) {
+      const Token& lexical = t_[i];
+      if (lexical.kind != Token::Kind::String || !is_punct(t_[i + 1], "^^")) continue;
+      std::string datatype;
+      const Token& dt = t_[i + 2];
+      if (dt.kind == Token::Kind::Iri) {
+        datatype = dt.text.substr(1, dt.text.size() - 2);
+      } else if (dt.kind == Token::Kind::PrefixedName) {
+        const size_t colon = dt.text.find(':');
+        auto prefix = prefixes.find(dt.text.substr(0, colon + 1));
+        if (prefix == prefixes.end()) continue;
+        datatype = prefix->second + dt.text.substr(colon + 1);
+      } else {
+        continue;
+      }
+      constexpr std::string_view kXsd = "http://www.w3.org/2001/XMLSchema#";
+      if (!datatype.starts_with(kXsd) || !kDerived.count(std::string_view(datatype).substr(kXsd.size())))
+        continue;
+      const size_t quote = lexical.text.starts_with("\"\"\"") || lexical.text.starts_with("'''") ? 3 : 1;
+      const std::string_view body =
+          std::string_view(lexical.text)
+              .substr(quote, lexical.text.size() - std::min(lexical.text.size(), 2 * quote));
+      const size_t digits_from = !body.empty() && (body[0] == '+' || body[0] == '-') ? 1 : 0;
+      const bool integer =
+          body.size() > digits_from &&
+          std::all_of(body.begin() + digits_from, body.end(), [](char c) { return c >= '0' && c <= '9'; });
+      if (integer) continue;
+      Edit e;
+      e.first = i + 2;
+      e.last = i + 3;
+      e.replacement = "<" + std::string(kDatatypePrefix) + datatype + ">";
+      edits_.push_back(e);
+    }
+  }
+
+  void expand_prefixed_names(size_t end) {
+    const auto prefixes = prefix_map();
     auto plain = [](const std::string& local) {
       for (size_t k = 0; k < local.size(); ++k) {
         const unsigned char c = static_cast<unsigned char>(local[k]);

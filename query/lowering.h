@@ -18,6 +18,7 @@ inline constexpr std::string_view kExistsPrefix = "urn:quiver:exists:";
 inline constexpr std::string_view kExistsFunction = "urn:quiver:exists";
 inline constexpr std::string_view kPathIri = "urn:quiver:iri";
 inline constexpr std::string_view kExistsVariable = "__quiver_exists";
+inline constexpr std::string_view kDatatypePrefix = "urn:quiver:datatype:";
 
 // A property path as written. Link and Negated members refer to IRIs by position in the path's IRI list.
 struct PathExpr {

@@ -547,5 +547,16 @@ TEST_F(QueryTest, AMinusWithoutSpacesIsSubtraction) {
             "a,b\r\n4,8\r\n");
 }
 
+// Rasqal 0.9.33 crashed on such a literal; it is valid SPARQL (ill typed) and matches itself.
+TEST_F(QueryTest, AnIllTypedIntegerLiteralIsAConstantLikeAnyOther) {
+  EXPECT_EQ(
+      run("SELECT ?s { ?s ?p \"x\"^^<http://www.w3.org/2001/XMLSchema#int> }", query::ResultFormat::Csv),
+      "s\r\n");
+  EXPECT_EQ(run("PREFIX xsd: <http://www.w3.org/2001/XMLSchema#> SELECT (STR(\"1.5\"^^xsd:long) AS ?v) "
+                "(DATATYPE(\"1.5\"^^xsd:long) AS ?d) {}",
+                query::ResultFormat::Csv),
+            "v,d\r\n1.5,http://www.w3.org/2001/XMLSchema#long\r\n");
+}
+
 }  // namespace
 }  // namespace quiver::testing
