@@ -40,7 +40,7 @@ struct TextPosition {
 };
 TextPosition position_of(std::string_view text, size_t offset, uint64_t first_line = 1);
 
-// At most `max_bytes` of `text` around nothing in particular: the start, cut on a character boundary, with
+// The start of `text`, at most `max_bytes` of it, cut on a character boundary, with
 // "…" when cut, and control bytes shown as \xNN, so an error message stays short and printable.
 std::string excerpt(std::string_view text, size_t max_bytes = 120);
 

@@ -96,19 +96,13 @@ std::vector<Token> tokenize(std::string_view s) {
       while (i < s.size() && (name_char(s[i]) || s[i] == '.')) ++i;
       while (s[i - 1] == '.') --i;
       push(Token::Kind::Blank, b, i);
-    } else if ((c == '+' || c == '-') && i + 1 < s.size() &&
-               (std::isdigit(static_cast<unsigned char>(s[i + 1])) ||
-                (s[i + 1] == '.' && i + 2 < s.size() &&
-                 std::isdigit(static_cast<unsigned char>(s[i + 2]))))) {
-      // A signed number is one token (SPARQL's longest match): in "<p>+1" the '+' is not a path modifier.
-      size_t b = i++;
-      while (i < s.size() && (std::isalnum(static_cast<unsigned char>(s[i])) || s[i] == '.' ||
-                              ((s[i] == '+' || s[i] == '-') && (s[i - 1] == 'e' || s[i - 1] == 'E'))))
-        ++i;
-      while (s[i - 1] == '.') --i;
-      push(Token::Kind::Word, b, i);
-    } else if (std::isdigit(static_cast<unsigned char>(c))) {
-      // An unsigned number: in "5-2" the '-' is an operator, not part of a name.
+    } else if (std::isdigit(static_cast<unsigned char>(c)) ||
+               ((c == '+' || c == '-') && i + 1 < s.size() &&
+                (std::isdigit(static_cast<unsigned char>(s[i + 1])) ||
+                 (s[i + 1] == '.' && i + 2 < s.size() &&
+                  std::isdigit(static_cast<unsigned char>(s[i + 2])))))) {
+      // A number, signed or not, is one token (SPARQL's longest match): in "<p>+1" the '+' is not a path
+      // modifier, and in "5-2" the '-' is an operator, not part of a name.
       size_t b = i++;
       while (i < s.size() && (std::isalnum(static_cast<unsigned char>(s[i])) || s[i] == '.' ||
                               ((s[i] == '+' || s[i] == '-') && (s[i - 1] == 'e' || s[i - 1] == 'E'))))
