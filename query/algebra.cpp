@@ -61,4 +61,80 @@ std::vector<VarId> pattern_variables(const Node& node) {
   return out;
 }
 
+namespace {
+bool contains(const std::vector<VarId>& vars, VarId v) {
+  return std::find(vars.begin(), vars.end(), v) != vars.end();
+}
+
+std::vector<VarId> intersection(const std::vector<VarId>& a, const std::vector<VarId>& b) {
+  std::vector<VarId> out;
+  for (VarId v : a)
+    if (contains(b, v)) out.push_back(v);
+  return out;
+}
+
+void collect(const Expr& e, std::vector<VarId>& out) {
+  if (e.op == Op::Variable && !contains(out, e.var)) out.push_back(e.var);
+  if (e.pattern)
+    for (VarId v : pattern_variables(*e.pattern))
+      if (!contains(out, v)) out.push_back(v);
+  for (const auto& a : e.args) collect(*a, out);
+}
+}  // namespace
+
+std::vector<VarId> certain_variables(const Node& n) {
+  switch (n.kind) {
+    case Node::Kind::Bgp:
+    case Node::Kind::PathMatch:
+      return pattern_variables(n);
+    case Node::Kind::Join: {
+      auto out = certain_variables(*n.left);
+      for (VarId v : certain_variables(*n.right))
+        if (!contains(out, v)) out.push_back(v);
+      return out;
+    }
+    case Node::Kind::Union:
+      return intersection(certain_variables(*n.left), certain_variables(*n.right));
+    case Node::Kind::Graph: {
+      auto out = certain_variables(*n.left);
+      if (n.graph.var && !contains(out, *n.graph.var)) out.push_back(*n.graph.var);
+      return out;
+    }
+    case Node::Kind::Values: {
+      std::vector<VarId> out;
+      for (size_t i = 0; i < n.vars.size(); ++i)
+        if (std::all_of(n.rows.begin(), n.rows.end(), [&](const auto& row) { return row[i].has_value(); }))
+          out.push_back(n.vars[i]);
+      return out;
+    }
+    case Node::Kind::Project:
+      return intersection(certain_variables(*n.left), n.vars);
+    case Node::Kind::Group: {  // a key that is a variable bound in every input row; aggregates may fail
+      const auto below = certain_variables(*n.left);
+      std::vector<VarId> out;
+      for (const auto& [v, e] : n.group_keys)
+        if (e->op == Op::Variable && contains(below, e->var)) out.push_back(v);
+      return out;
+    }
+    case Node::Kind::Unit:
+      return {};
+    case Node::Kind::LeftJoin:
+    case Node::Kind::Filter:
+    case Node::Kind::Minus:
+    case Node::Kind::Extend:  // its expression may fail and leave the variable unbound
+    case Node::Kind::OrderBy:
+    case Node::Kind::Distinct:
+    case Node::Kind::Reduced:
+    case Node::Kind::Slice:
+      return certain_variables(*n.left);
+  }
+  return {};
+}
+
+std::vector<VarId> expression_variables(const Expr& expr) {
+  std::vector<VarId> out;
+  collect(expr, out);
+  return out;
+}
+
 }  // namespace quiver::query

@@ -243,5 +243,9 @@ struct Update {
 
 // Variables a pattern can bind, in first-seen order.
 std::vector<VarId> pattern_variables(const Node& node);
+// Variables every solution of a pattern binds, in first-seen order.
+std::vector<VarId> certain_variables(const Node& node);
+// Variables an expression reads, including those of its EXISTS patterns (which see the row's bindings).
+std::vector<VarId> expression_variables(const Expr& expr);
 
 }  // namespace quiver::query

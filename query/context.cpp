@@ -9,9 +9,12 @@ std::optional<TermId> QueryContext::stored_id(const Term& term) {
 }
 
 std::optional<TermId> QueryContext::constant_id(const PatternTerm& constant) {
+  // Keyed by address for speed, but a pattern the planner made and dropped may leave its address to
+  // another: the entry is for the same term only if it still holds it.
   auto [it, inserted] = constant_ids_.try_emplace(&constant);
-  if (inserted) it->second = stored_id(constant.constant);
-  return it->second;
+  if (inserted || !(it->second.first == constant.constant))
+    it->second = {constant.constant, stored_id(constant.constant)};
+  return it->second.second;
 }
 
 TermId QueryContext::intern(const Term& term) {

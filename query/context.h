@@ -106,7 +106,7 @@ class QueryContext {
   std::vector<Term> local_terms_;
   std::unordered_map<std::string, TermId> local_ids_;
   std::unordered_map<TermId, Term> decoded_;
-  std::unordered_map<const PatternTerm*, std::optional<TermId>> constant_ids_;
+  std::unordered_map<const PatternTerm*, std::pair<Term, std::optional<TermId>>> constant_ids_;
   std::vector<QuadCursor> free_cursors_;
   std::map<std::array<TermId, 3>, uint64_t> estimates_;
   std::map<std::pair<TermId, bool>, uint64_t> uncounted_lookups_;

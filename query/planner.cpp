@@ -112,31 +112,58 @@ NodePtr split_bgp(QueryContext& ctx, const Node& bgp, std::map<const Node*, doub
 }
 
 double estimate_rows(QueryContext& ctx, const Node& node) {
-  auto child = [&](const NodePtr& n) { return n ? estimate_rows(ctx, *n) : 1.0; };
+  return estimate_rows(ctx, node, std::vector<bool>(ctx.variables(), false));
+}
+
+double estimate_rows(QueryContext& ctx, const Node& node, const std::vector<bool>& bound) {
+  auto child = [&](const NodePtr& n) { return n ? estimate_rows(ctx, *n, bound) : 1.0; };
   switch (node.kind) {
     case Node::Kind::Unit:
       return 1;
     case Node::Kind::Bgp: {
       double rows = 1;
-      order_patterns(ctx, node.triples, std::vector<bool>(ctx.variables(), false), &rows);
+      order_patterns(ctx, node.triples, bound, &rows);
       return rows;
     }
-    case Node::Kind::Values:
-      return static_cast<double>(node.rows.size());
-    case Node::Kind::PathMatch: {
-      // A closure from a constant end reaches part of the graph; with both ends open it may reach all.
-      const TriplePattern& t = node.triples[0];
-      return t.s.var && t.o.var ? std::max<double>(1, ctx.statistics().quads) : 1000.0;
+    case Node::Kind::Values: {
+      // A row per binding of a bound variable, at most.
+      const bool correlated =
+          std::any_of(node.vars.begin(), node.vars.end(), [&](VarId v) { return bound[v]; });
+      return correlated ? std::min<double>(1, node.rows.size()) : static_cast<double>(node.rows.size());
     }
-    case Node::Kind::Join:
-      return std::max(child(node.left), child(node.right));
+    case Node::Kind::PathMatch: {
+      // A closure from a fixed end reaches part of the graph; with both ends open it may reach all.
+      const TriplePattern& t = node.triples[0];
+      const int fixed = is_bound(t.s, bound) + is_bound(t.o, bound);
+      const double all = std::max<double>(1, ctx.statistics().quads);
+      return fixed == 2 ? 1 : fixed == 1 ? std::min(all, 1000.0) : all;
+    }
+    case Node::Kind::Join: {  // the right side per row of the left, with the left's variables bound
+      std::vector<bool> after = bound;
+      for (VarId v : pattern_variables(*node.left)) after[v] = true;
+      return child(node.left) * estimate_rows(ctx, *node.right, after);
+    }
+    case Node::Kind::LeftJoin: {  // every left row, extended by its matches if any
+      std::vector<bool> after = bound;
+      for (VarId v : pattern_variables(*node.left)) after[v] = true;
+      return child(node.left) * std::max(1.0, estimate_rows(ctx, *node.right, after));
+    }
     case Node::Kind::Union:
       return child(node.left) + child(node.right);
     case Node::Kind::Slice:
       return node.limit >= 0 ? std::min<double>(child(node.left), node.limit) : child(node.left);
-    default:  // operators that keep or shrink their input's rows
+    case Node::Kind::Filter:
+    case Node::Kind::Minus:
+    case Node::Kind::Graph:
+    case Node::Kind::Extend:
+    case Node::Kind::Group:
+    case Node::Kind::OrderBy:
+    case Node::Kind::Project:
+    case Node::Kind::Distinct:
+    case Node::Kind::Reduced:  // these keep or shrink their input's rows
       return child(node.left);
   }
+  return child(node.left);
 }
 
 }  // namespace quiver::query

@@ -41,6 +41,9 @@ std::optional<bool> lookup_by_subject(const TriplePattern& t, IsBound is_bound) 
 
 // Estimated solutions of `node` evaluated on its own.
 double estimate_rows(QueryContext& ctx, const Node& node);
+// Estimated solutions of `node` per binding of the variables for which `bound[v]` holds (a correlated
+// evaluation: the operand of a join evaluated with the bindings of those before it).
+double estimate_rows(QueryContext& ctx, const Node& node, const std::vector<bool>& bound);
 
 // Relative costs behind the correlated-evaluation choice: a re-seek of a pattern for one input row versus
 // producing and hashing one row of the pattern evaluated alone.

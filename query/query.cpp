@@ -4,6 +4,7 @@
 
 #include "query/executor.h"
 #include "query/explain.h"
+#include "query/join_order.h"
 
 namespace quiver::query {
 namespace {
@@ -89,9 +90,10 @@ void run_query(const Store& store, std::string_view text, const QueryOptions& op
   const ReadView view(store);  // the query sees the store as of now, whatever commits meanwhile
   QueryContext ctx(view, q.variables.size(), deadline, options.cancelled, options.memory_limit);
   set_dataset(ctx, q, options);
+  const NodePtr root = plan_join_order(ctx, q.root);
   Executor ex(ctx);
   if (options.plan) ex.enable_profiling();
-  auto rows = ex.open(*q.root, ctx.empty_row());
+  auto rows = ex.open(*root, ctx.empty_row());
   switch (q.form) {
     case Query::Form::Select: {
       std::vector<std::string> names;
@@ -142,7 +144,7 @@ void run_query(const Store& store, std::string_view text, const QueryOptions& op
   }
   ctx.hand_over_lookups();
   sink.finish();
-  if (options.plan) *options.plan = explain_plan(ex, *q.root, q.variables);
+  if (options.plan) *options.plan = explain_plan(ex, *root, q.variables);
 }
 
 }  // namespace quiver::query

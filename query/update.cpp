@@ -10,6 +10,7 @@
 #include "parser/rdf_reader.h"
 #include "query/context.h"
 #include "query/executor.h"
+#include "query/join_order.h"
 #include "store/transaction.h"
 
 namespace quiver::query {
@@ -113,8 +114,9 @@ class UpdateRunner {
     const ReadView& view = txn_->view();
     QueryContext ctx(view, op.where.variables.size(), deadline_, options_.cancelled, options_.memory_limit);
     set_dataset(op, view, ctx.dataset());
+    const NodePtr root = plan_join_order(ctx, op.where.root);
     Executor ex(ctx);
-    auto stream = ex.open(*op.where.root, ctx.empty_row());
+    auto stream = ex.open(*root, ctx.empty_row());
     Row row;
     for (uint64_t n = 1; stream->next(row); ++n) {
       ctx.check_deadline();

@@ -1,0 +1,276 @@
+#include "query/join_order.h"
+
+#include <algorithm>
+
+#include "query/planner.h"
+
+namespace quiver::query {
+namespace {
+
+using VarSet = std::vector<bool>;
+
+// One operand of a group's join, with the variables it may bind and those it always binds.
+struct Operand {
+  NodePtr node;
+  VarSet vars, certain;
+  bool is_pattern() const { return node->kind == Node::Kind::Bgp && node->triples.size() == 1; }
+};
+
+VarSet as_set(const std::vector<VarId>& vars, size_t width) {
+  VarSet out(width, false);
+  for (VarId v : vars) out[v] = true;
+  return out;
+}
+
+void add(VarSet& to, const VarSet& from) {
+  for (size_t v = 0; v < to.size(); ++v) to[v] = to[v] || from[v];
+}
+
+// Whether every variable in `needed` that `others` may bind is in `certain`: then the operands `others`
+// cannot change what an expression or pattern reading `needed` sees, once `certain` is bound.
+bool decided_by(const VarSet& needed, const VarSet& others, const VarSet& certain) {
+  for (size_t v = 0; v < needed.size(); ++v)
+    if (needed[v] && others[v] && !certain[v]) return false;
+  return true;
+}
+
+std::shared_ptr<Node> make_node(Node::Kind kind, NodePtr left, NodePtr right = nullptr) {
+  auto n = std::make_shared<Node>();
+  n->kind = kind;
+  n->left = std::move(left);
+  n->right = std::move(right);
+  return n;
+}
+
+class JoinOrderPlanner {
+ public:
+  explicit JoinOrderPlanner(QueryContext& ctx) : ctx_(ctx), width_(ctx.variables()) {}
+
+  NodePtr plan(const NodePtr& node) {
+    switch (node->kind) {
+      case Node::Kind::Join:
+        return plan_group(node, {});
+      case Node::Kind::Filter:
+        if (node->left->kind == Node::Kind::Join) return plan_group(node->left, node->exprs);
+        return with_children(node);
+      case Node::Kind::Unit:
+      case Node::Kind::Bgp:
+      case Node::Kind::Values:
+      case Node::Kind::PathMatch:
+        return node;
+      case Node::Kind::LeftJoin:
+      case Node::Kind::Union:
+      case Node::Kind::Minus:
+      case Node::Kind::Graph:
+      case Node::Kind::Extend:
+      case Node::Kind::Group:
+      case Node::Kind::OrderBy:
+      case Node::Kind::Project:
+      case Node::Kind::Distinct:
+      case Node::Kind::Reduced:
+      case Node::Kind::Slice:
+        return with_children(node);
+    }
+    return node;
+  }
+
+ private:
+  // `node` with its children planned.
+  NodePtr with_children(const NodePtr& node) {
+    NodePtr left = node->left ? plan(node->left) : nullptr;
+    NodePtr right = node->right ? plan(node->right) : nullptr;
+    if (left == node->left && right == node->right) return node;
+    auto copy = std::make_shared<Node>(*node);
+    copy->left = std::move(left);
+    copy->right = std::move(right);
+    return copy;
+  }
+
+  Operand operand(NodePtr node) {
+    Operand o{std::move(node), {}, {}};
+    o.vars = as_set(pattern_variables(*o.node), width_);
+    o.certain = as_set(certain_variables(*o.node), width_);
+    return o;
+  }
+
+  // The operands of a join tree: its BGPs cut into single patterns, everything else planned on its own.
+  void collect(const NodePtr& node, std::vector<Operand>& out) {
+    if (node->kind == Node::Kind::Join) {
+      collect(node->left, out);
+      collect(node->right, out);
+    } else if (node->kind == Node::Kind::Bgp) {
+      for (const TriplePattern& t : node->triples) {
+        auto single = std::make_shared<Node>();
+        single->kind = Node::Kind::Bgp;
+        single->triples = {t};
+        out.push_back(operand(std::move(single)));
+      }
+    } else if (node->kind != Node::Kind::Unit) {
+      out.push_back(operand(plan(node)));
+    }
+  }
+
+  // The variables the operands other than `skip` may bind.
+  VarSet others_vars(const std::vector<Operand>& ops, size_t skip) const {
+    VarSet out(width_, false);
+    for (size_t i = 0; i < ops.size(); ++i)
+      if (i != skip) add(out, ops[i].vars);
+    return out;
+  }
+
+  VarSet expression_vars(const std::vector<ExprPtr>& exprs) const {
+    VarSet out(width_, false);
+    for (const auto& e : exprs)
+      for (VarId v : expression_variables(*e)) out[v] = true;
+    return out;
+  }
+
+  // Whether operand `w`, an OPTIONAL, MINUS, BIND or FILTER over a pattern L, may take the rest R of the
+  // group into L: (L op X) join R = (L join R) op X when every variable X or the expression reads that R
+  // may bind is bound by every solution of L (SPARQL's join is commutative and associative; this is the
+  // condition under which the other operator commutes with it).
+  bool can_lift(const Operand& w, const VarSet& rest) const {
+    const Node& n = *w.node;
+    VarSet needed(width_, false);
+    switch (n.kind) {
+      case Node::Kind::LeftJoin:
+      case Node::Kind::Minus:
+        needed = as_set(pattern_variables(*n.right), width_);
+        add(needed, expression_vars(n.exprs));
+        break;
+      case Node::Kind::Filter:
+        needed = expression_vars(n.exprs);
+        break;
+      case Node::Kind::Extend:
+        if (rest[n.var]) return false;
+        needed = expression_vars({n.expr});
+        break;
+      default:
+        return false;
+    }
+    return decided_by(needed, rest, as_set(certain_variables(*n.left), width_));
+  }
+
+  // The variables an operator lifted above a join binds besides its left side's.
+  VarSet added_vars(const Node& w) const {
+    VarSet out(width_, false);
+    if (w.kind == Node::Kind::LeftJoin) out = as_set(pattern_variables(*w.right), width_);
+    if (w.kind == Node::Kind::Extend) out[w.var] = true;
+    return out;
+  }
+
+  // A group: its join operands and the FILTERs scoped over it, planned as one.
+  NodePtr plan_group(const NodePtr& join, const std::vector<ExprPtr>& group_filters) {
+    std::vector<Operand> ops;
+    collect(join, ops);
+    // Operators lifted above the join, outermost first, and the filters found on the way, each with the
+    // number of operators lifted before it: those it was inside of.
+    std::vector<NodePtr> wrappers;
+    std::vector<std::pair<ExprPtr, size_t>> filters;
+    for (const auto& f : group_filters) filters.emplace_back(f, 0);
+    for (bool lifted = true; lifted && ops.size() > 1;) {
+      lifted = false;
+      for (size_t i = 0; i < ops.size() && !lifted; ++i) {
+        if (!can_lift(ops[i], others_vars(ops, i))) continue;
+        NodePtr w = ops[i].node;
+        ops.erase(ops.begin() + static_cast<ptrdiff_t>(i));
+        if (w->kind == Node::Kind::Filter)
+          for (const auto& f : w->exprs) filters.emplace_back(f, wrappers.size());
+        else
+          wrappers.push_back(w);
+        collect(w->left, ops);
+        lifted = true;
+      }
+    }
+    // A filter stays above the outermost operator lifted from below it whose bindings it reads (so that it
+    // sees them, and still does not see those of the ones it was inside of); the others join the chain.
+    std::vector<ExprPtr> in_chain;
+    std::vector<std::vector<ExprPtr>> above(wrappers.size());
+    for (auto& [f, level] : filters) {
+      const VarSet reads = expression_vars({f});
+      size_t j = level;
+      while (j < wrappers.size() && decided_by(reads, added_vars(*wrappers[j]), VarSet(width_, false))) ++j;
+      (j < wrappers.size() ? above[j] : in_chain).push_back(f);
+    }
+    NodePtr chain = order(std::move(ops), std::move(in_chain));
+    for (size_t j = wrappers.size(); j-- > 0;) {
+      auto copy = std::make_shared<Node>(*wrappers[j]);
+      copy->left = chain;
+      chain = copy;
+      if (!above[j].empty()) {
+        auto f = make_node(Node::Kind::Filter, chain);
+        f->exprs = std::move(above[j]);
+        chain = f;
+      }
+    }
+    return chain;
+  }
+
+  // Greedy: next, the operand with the fewest estimated rows per binding of what the chain binds so far,
+  // among equals one that shares a variable with it (it filters, where a disconnected one multiplies).
+  // Consecutive patterns form one BGP; a filter follows the BGP or operand after which the rest of the
+  // group cannot change its value.
+  NodePtr order(std::vector<Operand> ops, std::vector<ExprPtr> filters) {
+    VarSet bound(width_, false), certain(width_, false);
+    NodePtr chain;
+    std::shared_ptr<Node> segment;  // the BGP the last patterns picked form, not yet in the chain
+    auto place_filters = [&](const VarSet& rest) {
+      std::vector<ExprPtr> ready, waiting;
+      for (auto& f : filters)
+        (decided_by(expression_vars({f}), rest, certain) ? ready : waiting).push_back(f);
+      filters = std::move(waiting);
+      if (ready.empty()) return;
+      auto f = make_node(Node::Kind::Filter, chain);
+      f->exprs = std::move(ready);
+      chain = std::move(f);
+    };
+    auto append = [&](NodePtr node, const VarSet& rest) {
+      chain = chain ? make_node(Node::Kind::Join, chain, std::move(node)) : std::move(node);
+      place_filters(rest);
+    };
+    auto close_segment = [&](const VarSet& rest) {
+      if (segment) append(std::move(segment), rest);
+      segment = nullptr;
+    };
+    while (!ops.empty()) {
+      auto cost = [&](const Operand& o) {
+        bool connected = false;
+        for (size_t v = 0; v < width_; ++v) connected |= o.vars[v] && bound[v];
+        return std::make_pair(estimate_rows(ctx_, *o.node, bound), !connected);
+      };
+      auto best = std::min_element(ops.begin(), ops.end(),
+                                   [&](const Operand& a, const Operand& b) { return cost(a) < cost(b); });
+      Operand picked = std::move(*best);
+      ops.erase(best);
+      if (picked.is_pattern()) {
+        if (!segment) {
+          segment = std::make_shared<Node>();
+          segment->kind = Node::Kind::Bgp;
+        }
+        segment->triples.push_back(picked.node->triples[0]);
+      } else {
+        VarSet rest = others_vars(ops, ops.size());
+        add(rest, picked.vars);
+        close_segment(rest);
+      }
+      add(bound, picked.vars);
+      add(certain, picked.certain);
+      if (!picked.is_pattern()) append(picked.node, others_vars(ops, ops.size()));
+    }
+    close_segment(VarSet(width_, false));
+    if (!chain) chain = std::make_shared<Node>();
+    place_filters(VarSet(width_, false));
+    return chain;
+  }
+
+  QueryContext& ctx_;
+  size_t width_;
+};
+
+}  // namespace
+
+NodePtr plan_join_order(QueryContext& ctx, const NodePtr& root) {
+  return JoinOrderPlanner(ctx).plan(root);
+}
+
+}  // namespace quiver::query
