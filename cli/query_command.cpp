@@ -81,8 +81,9 @@ int query_command(const std::vector<std::string>& args) {
       "MiB of intermediate results (hash tables, sorts, groups) the query may hold")(
       "explain",
       "run the query and print its plan with estimated and actual rows per operator instead of "
-      "the results")("union-default-graph",
-                     "make the default graph the union of all graphs (as Neptune does)")(
+      "the results")("explain-static",
+                     "print the query's plan with estimated rows per operator, without running it")(
+      "union-default-graph", "make the default graph the union of all graphs (as Neptune does)")(
       "base", po::value<std::string>(), "base IRI for relative IRIs in the query")(
       "query", po::value(&text), "the query text (or use --file)");
   po::variables_map vm;
@@ -109,14 +110,18 @@ int query_command(const std::vector<std::string>& args) {
   q.union_default_graph = vm.count("union-default-graph") > 0;
   if (vm.count("base")) q.base_iri = vm["base"].as<std::string>();
   q.memory_limit = memory_mib << 20;
-  if (vm.count("explain")) {
+  if (vm.count("explain") || vm.count("explain-static")) {
     std::string plan;
     q.plan = &plan;
+    q.plan_only = vm.count("explain-static") > 0;
     CountingSink sink;
     const auto start = std::chrono::steady_clock::now();
     query::run_query(*store, text, q, sink);
     const std::chrono::duration<double, std::milli> took = std::chrono::steady_clock::now() - start;
-    std::printf("%s\n%s in %.1f ms\n", plan.c_str(), sink.summary().c_str(), took.count());
+    if (q.plan_only)
+      std::printf("%s", plan.c_str());
+    else
+      std::printf("%s\n%s in %.1f ms\n", plan.c_str(), sink.summary().c_str(), took.count());
     return kOk;
   }
   std::unique_ptr<query::ResultSink> writer =

@@ -136,6 +136,7 @@ class Executor {
 
   // EXPLAIN: from now on, count every operator's output rows and openings, and note how each ran.
   void enable_profiling() { profiling_ = true; }
+  bool profiling() const { return profiling_; }
   struct Profile {
     uint64_t rows = 0, opens = 0;
     std::string how;  // the strategy chosen, when there was a choice

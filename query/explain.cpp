@@ -51,7 +51,7 @@ class PlanPrinter {
         out_ << "  rows " << p->rows;
         if (p->opens > 1) out_ << " (opened " << p->opens << "x)";
         if (!p->how.empty()) out_ << "  [" << p->how << "]";
-      } else {
+      } else if (ex_.profiling()) {
         out_ << "  not run";
       }
     }

@@ -92,6 +92,10 @@ void run_query(const Store& store, std::string_view text, const QueryOptions& op
   set_dataset(ctx, q, options);
   const NodePtr root = plan_join_order(ctx, q.root);
   Executor ex(ctx);
+  if (options.plan && options.plan_only) {
+    *options.plan = explain_plan(ex, *root, q.variables);
+    return;
+  }
   if (options.plan) ex.enable_profiling();
   auto rows = ex.open(*root, ctx.empty_row());
   switch (q.form) {

@@ -26,6 +26,9 @@ struct QueryOptions {
   // When set, the query is profiled and, once it has run, its plan with estimated and actual rows per
   // operator is written here (EXPLAIN).
   std::string* plan = nullptr;
+  // With `plan`: the query is planned but not run, and the plan shows the estimates only (the sink
+  // receives nothing).
+  bool plan_only = false;
 };
 
 // Receives results as they are produced.

@@ -521,6 +521,24 @@ TEST(QueryCommand, ExplainShowsEstimatedAndActualRowsPerOperator) {
   EXPECT_NE(plan.output.find("4 solutions in "), std::string::npos) << plan.output;
 }
 
+TEST(QueryCommand, ExplainStaticShowsThePlanWithoutRunningIt) {
+  TempDir dir;
+  const std::string db = (dir / "db").string();
+  std::string text;
+  for (int i = 0; i < 30; ++i)
+    text += "<http://e/" + std::to_string(i) + "> <http://e/p> <http://e/o" + std::to_string(i % 3) + "> .\n";
+  ASSERT_EQ(run_quiver("load -q --db " + db + " " + write_file(dir / "a.nt", text).string()).code, 0);
+  auto plan = run_quiver("query --db " + db +
+                         " --explain-static 'SELECT ?s WHERE { ?s <http://e/p> <http://e/o1> }'");
+  EXPECT_EQ(plan.code, 0) << plan.output;
+  const size_t bgp = plan.output.find("BGP ");
+  ASSERT_NE(bgp, std::string::npos) << plan.output;
+  EXPECT_EQ(plan.output.substr(bgp, plan.output.find('\n', bgp) - bgp).find("rows"), std::string::npos)
+      << plan.output;
+  EXPECT_NE(plan.output.find("est 10"), std::string::npos) << plan.output;
+  EXPECT_EQ(plan.output.find("solutions"), std::string::npos) << plan.output;
+}
+
 TEST_F(QueryTest, AQueryOverItsMemoryLimitStopsWithAClearError) {
   query::QueryOptions options;
   options.memory_limit = 4096;
