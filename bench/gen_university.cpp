@@ -94,14 +94,14 @@ class Generator {
       emit(cls(child), type_, iri(kOwl + "Class"));
       if (parent) emit(cls(child), iri(kRdfs + "subClassOf"), cls(parent));
     }
-    // Degrees point into the universities this run will generate (about 100k triples each), so that the
-    // cycles through them have answers; the last university may be cut short by the triple count.
+    // Degrees point into the first N / 100k universities, all of which this run generates (they come to
+    // about 90k triples each), so that the cycles through them have answers.
     universities_ = std::max<uint64_t>(1, target_ / 100'000);
     for (uint64_t u = 0; emitted_ < target_; ++u) university(u);
   }
 
  private:
-  // Per department: the members' indexes, enough to draw advisors, teachers and co-authors.
+  // Per department: its members' IRIs, from which advisors, courses taken and co-authors are drawn.
   struct Department {
     std::string prefix;  // instance IRI prefix, "http://example.org/univ/U3/D5/"
     std::string iri;
