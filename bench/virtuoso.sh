@@ -1,5 +1,6 @@
 # Helpers to run a private Virtuoso (Debian's virtuoso-opensource) for side-by-side benchmarks.
-# Source this file; it defines virtuoso_start DIR PORT DATA_DIR [keep], virtuoso_sql SQL, virtuoso_stop.
+# Source this file; it defines virtuoso_start DIR PORT DATA_DIR [keep], virtuoso_sql SQL, virtuoso_stop and
+# virtuoso_kill.
 # With "keep", an existing database in DIR is started as it is; otherwise DIR is created afresh.
 # The instance lives in DIR, listens on PORT on the loopback interface only (no HTTP server), and may read
 # files under DATA_DIR. Buffers are sized for about 3 GiB, as Virtuoso's tuning guide suggests for 4+ GiB.
@@ -54,4 +55,16 @@ virtuoso_sql() {
 virtuoso_stop() {
   [[ -n "$VIRTUOSO_PORT" ]] && isql-vt "$VIRTUOSO_PORT" dba dba exec="shutdown();" >/dev/null 2>&1 || true
   sleep 2
+}
+
+# Stops the server at once, for a query past its time limit (isql cannot cancel it, and shutdown() waits for
+# it). Its process id is in the lock file. Safe for a database that is only read since its last checkpoint.
+virtuoso_kill() {
+  local pid
+  pid=$(sed -n 's/^VIRT_PID=//p' "$VIRTUOSO_DIR/virtuoso.lck" 2>/dev/null)
+  if [[ -n $pid ]]; then
+    kill -9 "$pid" 2>/dev/null || true
+    while kill -0 "$pid" 2>/dev/null; do sleep 0.2; done
+  fi
+  rm -f "$VIRTUOSO_DIR/virtuoso.lck"
 }
