@@ -775,6 +775,36 @@ class PathWalker {
     return found;
   }
 
+  // Whether the pairs of `path` can be read from its predicates' quads: a link, an inverse one, or an
+  // alternative of those.
+  static bool reads_links(const Path& path) {
+    switch (path.kind) {
+      case Path::Kind::Link:
+        return true;
+      case Path::Kind::Inverse:
+        return reads_links(path.args[0]);
+      case Path::Kind::Alternative:
+        return std::all_of(path.args.begin(), path.args.end(), reads_links);
+      default:
+        return false;
+    }
+  }
+
+  // The (start, end) pairs of a path that reads_links(), with both ends open: one scan per predicate
+  // instead of a walk from every node of the graph.
+  void link_pairs(const Path& path, bool backward, std::vector<std::pair<TermId, TermId>>& out) {
+    ctx_.check_deadline();
+    if (path.kind == Path::Kind::Inverse) return link_pairs(path.args[0], !backward, out);
+    if (path.kind == Path::Kind::Alternative) {
+      for (const Path& alt : path.args) link_pairs(alt, backward, out);
+      return;
+    }
+    auto p = ctx_.stored_id(path.iri);
+    if (!p) return;
+    edges({std::nullopt, *p, std::nullopt, std::nullopt},
+          [&](const Quad& q) { out.emplace_back(backward ? q.o : q.s, backward ? q.s : q.o); });
+  }
+
   // Every node of the active graph (subjects and objects), for paths with both ends open.
   std::vector<TermId> nodes() {
     std::set<TermId> all;
@@ -835,6 +865,8 @@ std::vector<Row> path_rows(Executor& ex, const Node& node, const Row& input, std
     std::vector<TermId> reached;
     walker.walk(*node.path, *o, true, reached);
     for (TermId x : reached) pairs.emplace_back(x, *o);
+  } else if (PathWalker::reads_links(*node.path)) {
+    walker.link_pairs(*node.path, false, pairs);
   } else {
     for (TermId start : walker.nodes()) {
       std::vector<TermId> reached;
