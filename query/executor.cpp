@@ -138,6 +138,9 @@ class BgpStream : public RowStream {
     if (graph_ && *graph_ == kUnbound) impossible_ = true;
     levels_.resize(order_.size());
     find_stars();
+    const auto in_memory =
+        std::count_if(levels_.begin(), levels_.end(), [](const Level& l) { return l.in_memory.has_value(); });
+    if (in_memory) ex.note(node, std::to_string(in_memory) + " star patterns looked up in memory");
     if (!impossible_) {
       if (order_.empty()) {
         single_ = true;
@@ -198,6 +201,9 @@ class BgpStream : public RowStream {
     QuadPattern pattern;
     SubjectQuads* star = nullptr;  // set: the pattern is matched against its bound subject's quads...
     bool from_star = false;        // ...and is, for the current subject (not a hub)
+    // A star pattern whose predicate the store keeps in memory by subject is looked up there instead.
+    std::optional<PredicateLookup> in_memory;
+    std::span<const Quad> star_quads;  // the quads a star pattern matches against, for the current subject
     size_t star_pos = 0;
     std::optional<QuadCursor> cursor;  // kept between rows and re-seeked: iterators are costly to make
     bool open = false;
@@ -244,6 +250,8 @@ class BgpStream : public RowStream {
         auto [it, fresh] = stars_.try_emplace(*var, nullptr);
         if (fresh) it->second = std::make_unique<SubjectQuads>(ctx_);
         levels_[i].star = it->second.get();
+        if (auto p = ctx_.constant_id(order_[i]->p))
+          levels_[i].in_memory = ctx_.predicate_lookup(*p, true, false);
       }
   }
 
@@ -257,9 +265,11 @@ class BgpStream : public RowStream {
       return id == kUnbound ? std::nullopt : std::optional<TermId>(id);
     };
     level.pattern = {pos(t.s), pos(t.p), pos(t.o), std::nullopt, std::nullopt};
-    level.from_star = level.star && level.pattern.s && level.star->load(*level.pattern.s, star_graph_);
+    level.from_star =
+        level.star && level.pattern.s && (level.in_memory || level.star->load(*level.pattern.s, star_graph_));
     if (level.from_star) {
-      ctx_.count_lookup(*level.pattern.p, true);  // towards the predicate's lookup, which the planner prefers
+      level.star_quads = level.in_memory ? level.in_memory->find(*level.pattern.s) : level.star->quads();
+      ctx_.count_lookup(*level.pattern.p, true);  // towards keeping the predicate in memory
       level.star_pos = 0;
       level.open = true;
       return;
@@ -295,10 +305,11 @@ class BgpStream : public RowStream {
     const Dataset& ds = ctx_.dataset();
     const TriplePattern& t = *order_[&level - levels_.data()];
     if (level.from_star) {
-      const std::vector<Quad>& quads = level.star->quads();
+      const std::span<const Quad> quads = level.star_quads;
       while (level.star_pos < quads.size()) {
         const Quad& q = quads[level.star_pos++];
-        if (q.p != *level.pattern.p || (level.pattern.o && q.o != *level.pattern.o)) continue;
+        if (q.p != *level.pattern.p || q.g != star_graph_ || (level.pattern.o && q.o != *level.pattern.o))
+          continue;
         result = *level.row;
         if (bind(t.o, q.o, result)) return true;
       }

@@ -68,16 +68,6 @@ std::vector<const TriplePattern*> order_patterns(QueryContext& ctx, const std::v
   return order;
 }
 
-namespace {
-// Whether the store keeps the predicate of `t` in memory for lookups by the variable the patterns before
-// it bind (its subject, else its object), as the executor probes a one-pattern segment.
-bool looked_up_in_memory(QueryContext& ctx, const TriplePattern& t, const std::vector<bool>& bound) {
-  const auto by_subject = lookup_by_subject(t, [&](VarId v) { return bound[v]; });
-  const auto p = by_subject ? ctx.constant_id(t.p) : std::nullopt;
-  return p && ctx.predicate_lookup(*p, *by_subject, false);
-}
-}  // namespace
-
 NodePtr split_bgp(QueryContext& ctx, const Node& bgp, std::map<const Node*, double>& estimates) {
   const std::vector<bool> none(ctx.variables(), false);
   std::vector<bool> bound = none;
@@ -86,8 +76,7 @@ NodePtr split_bgp(QueryContext& ctx, const Node& bgp, std::map<const Node*, doub
   double rows = 1;
   for (const TriplePattern* t : order_patterns(ctx, bgp.triples, bound)) {
     const bool hash = current && rows * kProbeCost > estimate_pattern(ctx, *t, none) * kMaterializedRowCost;
-    const bool lookup = current && !hash && looked_up_in_memory(ctx, *t, bound);
-    if (!current || hash || lookup || segment_alone) {  // a new segment, joined to what comes before
+    if (!current || hash || segment_alone) {  // a new segment, joined to what comes before
       segment = std::make_shared<Node>();
       segment->kind = Node::Kind::Bgp;
       if (current) {
@@ -99,8 +88,8 @@ NodePtr split_bgp(QueryContext& ctx, const Node& bgp, std::map<const Node*, doub
       } else {
         current = segment;
       }
-      segment_alone = hash || lookup;
-      split |= hash || lookup;
+      segment_alone = hash;
+      split |= hash;
     }
     segment->triples.push_back(*t);
     rows *= estimate_pattern(ctx, *t, bound);
