@@ -137,6 +137,9 @@ def _show(rows) -> str:
 
 
 def compare(quiver: Answer, oxigraph: Answer, normaliser: Normaliser, ordered: bool) -> Verdict:
+    if quiver.kind == "crash" or oxigraph.kind == "crash":
+        return Verdict(False, "crash", f"quiver: {quiver.payload if quiver.kind != 'solutions' else 'an answer'}\n"
+                       f"oxigraph: {oxigraph.payload if oxigraph.kind != 'solutions' else 'an answer'}")
     if "timeout" in (quiver.payload if quiver.kind == "error" else "") or (
             oxigraph.kind == "error" and oxigraph.payload == "timeout"):
         return Verdict(True, "timeout")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 @dataclass
 class Answer:
-    kind: str  # "solutions", "boolean" or "error"
+    kind: str  # "solutions", "boolean", "error", or "crash" (the process died: never agreement)
     payload: object  # the parsed JSON document, or the error message
 
     @staticmethod
@@ -55,6 +55,8 @@ class QuiverEngine:
             )
         except subprocess.TimeoutExpired:
             return Answer.error("timeout (the process did not stop)")
+        if done.returncode < 0:
+            return Answer("crash", f"quiver died of signal {-done.returncode}: {done.stderr.decode(errors='replace')[-500:]}")
         if done.returncode != 0:
             return Answer.error(done.stderr.decode(errors="replace") or f"exit status {done.returncode}")
         try:
@@ -64,6 +66,9 @@ class QuiverEngine:
 
 
 def _oxigraph_worker(conn, files: list[str]) -> None:
+    import os
+
+    os.environ["RUST_BACKTRACE"] = "0"  # a panic is reported as a crash; its backtrace would flood the log
     import pyoxigraph as ox
 
     store = ox.Store()  # in memory
@@ -117,7 +122,13 @@ class OxigraphEngine:
             self.proc.join()
             self._start()
             return Answer.error("timeout")
-        status, text = self.conn.recv()
+        try:
+            status, text = self.conn.recv()
+        except EOFError:  # pyoxigraph died (a panic that took the process down, or memory)
+            self.proc.join()
+            code = self.proc.exitcode
+            self._start()
+            return Answer("crash", f"the pyoxigraph process died (exit code {code})")
         return Answer.from_json(text) if status == "ok" else Answer.error(text)
 
     def close(self) -> None:
