@@ -4,7 +4,10 @@
 # Idempotent: packages already present are left alone; apt-get runs only when something is missing.
 #   scripts/install-deps.sh          build + test dependencies
 #   scripts/install-deps.sh --bench  also the tools the benchmarks compare against (serdi, rapper, Virtuoso)
+# Also makes the project-local Python virtualenv .venv/ (git-ignored) holding pyoxigraph, the oracle of the
+# differential test (tests/differential/).
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 packages=(
   build-essential cmake pkg-config ninja-build
@@ -23,13 +26,20 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-if ((${#missing[@]} == 0)); then
-  exit 0
+if ((${#missing[@]} > 0)); then
+  echo "Installing: ${missing[*]}"
+  sudo_cmd=()
+  if [[ $(id -u) -ne 0 ]]; then sudo_cmd=(sudo); fi
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo_cmd[@]}" apt-get update -qq
+  "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-echo "Installing: ${missing[*]}"
-sudo_cmd=()
-if [[ $(id -u) -ne 0 ]]; then sudo_cmd=(sudo); fi
-export DEBIAN_FRONTEND=noninteractive
-"${sudo_cmd[@]}" apt-get update -qq
-"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# Pinned: the differential test's known differences are Oxigraph's behaviour in this version.
+pyoxigraph_version=0.5.13
+if ! .venv/bin/python3 -c "import pyoxigraph, sys; sys.exit(pyoxigraph.__version__ != '$pyoxigraph_version')" \
+    2>/dev/null; then
+  echo "Installing pyoxigraph $pyoxigraph_version into .venv/"
+  python3 -m venv .venv
+  .venv/bin/python3 -m pip install -q --disable-pip-version-check "pyoxigraph==$pyoxigraph_version"
+fi
