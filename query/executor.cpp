@@ -1042,6 +1042,21 @@ bool merge_compatible(Row& a, std::span<const TermId> b) {
   return true;
 }
 
+bool passes_input_on(const Node& n) {
+  switch (n.kind) {
+    case Node::Kind::Filter:
+    case Node::Kind::Join:
+    case Node::Kind::LeftJoin:
+    case Node::Kind::Union:
+    case Node::Kind::Minus:
+    case Node::Kind::Graph:
+    case Node::Kind::Extend:
+      return true;
+    default:  // a sub-SELECT's operators: its variables are its own
+      return false;
+  }
+}
+
 bool substitution_safe(const Node& n) {
   switch (n.kind) {
     case Node::Kind::Unit:
@@ -1366,6 +1381,7 @@ std::optional<Matches> Executor::probed(const Node& node, const Row& input, std:
   if (auto matches = through_chosen_lookup(node, c, input)) return matches;
   bool empty = std::all_of(input.begin(), input.end(), [](TermId id) { return id == kUnbound; });
   if (empty) return std::nullopt;
+  if (substituting_ && !substitution_safe(node) && passes_input_on(node)) return std::nullopt;
   auto matches = substitution_safe(node) ? probed_if_cheaper(c, node, input, graph)
                                          : Matches(materialize(node, graph), input);
   if (matches) note_probed(node, c);
@@ -1405,6 +1421,11 @@ bool Executor::exists(const Node& node, const Row& row, std::optional<TermId> gr
     }
   }
   Row out;
+  ++substituting_;
+  struct Done {
+    int& depth;
+    ~Done() { --depth; }
+  } done{substituting_};
   return direct(node, row, graph)->next(out);
 }
 

@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <tuple>
 
 namespace quiver::query {
 namespace {
@@ -363,7 +364,8 @@ void check_nesting(std::string_view s, const std::vector<Token>& tokens, const c
   }
 }
 
-// A replacement of tokens [first, last) by text; `helper` goes to the end of the WHERE clause.
+// A replacement of tokens [first, last) by text (an insertion before token `first` when they are equal);
+// `helper` goes to the end of the WHERE clause.
 struct Edit {
   size_t first, last;
   std::string replacement;
@@ -430,9 +432,12 @@ class Lowerer {
     scopes_.emplace_back();
     bgp_ = ++bgps_;
     ++i;
+    size_t elements = 0;
+    bool disguised_filter = false;
     while (i < t_.size() && !is_punct(t_[i], "}")) {
       const Token& t = t_[i];
       const size_t start = i;
+      if (!is_punct(t, ".")) ++elements;
       if (is_word(t, "OPTIONAL") || is_word(t, "UNION")) {
         if (is_word(t, "OPTIONAL")) keep_filtered_inner_group(i + 1);
         ++i;
@@ -445,6 +450,7 @@ class Lowerer {
         ++i;
       } else if (is_word(t, "FILTER")) {
         i = constraint(i + 1);
+        if (scopes_.size() > 2) disguised_filter = disguise_nested_filter(start, i);
         continue;  // a filter belongs to its group: the basic graph pattern goes on
       } else if (is_word(t, "BIND")) {
         i = expression(i + 1);
@@ -465,6 +471,7 @@ class Lowerer {
       }
       bgp_ = ++bgps_;  // anything but triples and filters ends the basic graph pattern
     }
+    if (elements == 1 && disguised_filter) keep_group(i);
     anchor_exists_calls();
     std::set<std::string> scope = std::move(scopes_.back());
     scopes_.pop_back();
@@ -501,6 +508,37 @@ class Lowerer {
         e.replacement = exists_call(e, *scopes_.back().begin());
         e.scope = 0;
       }
+  }
+
+  // Rasqal turns a FILTER of a nested group into false when a variable it names is bound only outside the
+  // group, or nowhere (rasqal_query_filter_variable_scope, a SPARQL 1.0 reading): in SPARQL 1.1 such a
+  // variable is just unbound there, and in EXISTS it is the outer solution's (section 18.6). So a nested
+  // FILTER, tokens [b, e), reaches Rasqal as BIND(constraint AS ?__quiver_filterN), which the front end
+  // turns back into a filter of its group. Returns whether it did.
+  bool disguise_nested_filter(size_t b, size_t e) {
+    if (e <= b + 1 || e >= t_.size() || !(is_punct(t_[e - 1], ")") || is_punct(t_[e - 1], "}")))
+      return false;  // not the shape we expect: Rasqal judges it
+    Edit open;
+    open.first = b;
+    open.last = b + 1;
+    open.replacement = "BIND( ";  // as long as FILTER: what follows keeps its column
+    edits_.push_back(open);
+    Edit close;
+    close.first = close.last = e;
+    close.replacement = " AS ?" + std::string(kFilterVariable) + std::to_string(filter_count_++) + ") ";
+    edits_.push_back(close);
+    return true;
+  }
+
+  // Rasqal replaces a group holding one BIND by that BIND, which then binds in the enclosing group (and an
+  // OPTIONAL's condition becomes its right side). A group whose one element is a disguised FILTER gets a
+  // second one before its closing brace, token `close`, which the front end ignores.
+  void keep_group(size_t close) {
+    if (close >= t_.size()) return;
+    Edit keeper;
+    keeper.first = keeper.last = close;
+    keeper.replacement = " BIND(true AS ?" + std::string(kGroupKeeperVariable) + ") ";
+    edits_.push_back(keeper);
   }
 
   // A \u or \U escape in a string must name a character: a surrogate half (D800-DFFF) is none.
@@ -1016,7 +1054,11 @@ class Lowerer {
     std::vector<const Edit*> inside;
     for (const Edit& e : edits_)
       if (e.first >= first && e.last <= last) inside.push_back(&e);
-    std::sort(inside.begin(), inside.end(), [](auto a, auto b) { return a->first < b->first; });
+    // An insertion (first == last) goes before a replacement starting at the same token; insertions at one
+    // token in the order they were made.
+    std::stable_sort(inside.begin(), inside.end(), [](auto a, auto b) {
+      return std::tie(a->first, a->last) < std::tie(b->first, b->last);
+    });
     std::string out;
     size_t pos = first < t_.size() ? t_[first].begin : s_.size();
     size_t covered = first;
@@ -1031,7 +1073,7 @@ class Lowerer {
       } else {
         helpers += e->path_helper + " ";
       }
-      pos = t_[e->last - 1].end;
+      pos = e->last > e->first ? t_[e->last - 1].end : t_[e->first].begin;
       covered = e->last;
     }
     size_t end = last < t_.size() ? t_[last].begin : s_.size();
@@ -1044,6 +1086,7 @@ class Lowerer {
   std::vector<Edit> edits_;
   std::vector<PathExpr> paths_;
   int exists_count_ = 0;
+  int filter_count_ = 0;
   std::vector<std::set<std::string>> scopes_;  // variables in scope, per group being parsed
   int bgp_ = 0, bgps_ = 0;                     // the current basic graph pattern, and how many so far
   std::map<std::string, int> label_bgps_;      // blank node label -> its basic graph pattern

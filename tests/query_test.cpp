@@ -223,6 +223,59 @@ TEST(QueryFilters, EqualityOfIrisAndBlankNodesFollowsSparql) {
   EXPECT_EQ(count("FILTER(?o < e:b)"), "n\r\n0\r\n");                          // no order on IRIs
 }
 
+// Who likes frank, and who knows whom: carl knows nobody.
+constexpr const char* kAcquaintances =
+    "<http://e/ann> <http://e/likes> <http://e/frank> .\n<http://e/carl> <http://e/likes> <http://e/frank> "
+    ".\n"
+    "<http://e/frank> <http://e/likes> <http://e/frank> .\n<http://e/frank> <http://e/knows> "
+    "<http://e/frank> .\n"
+    "<http://e/ann> <http://e/knows> <http://e/dan> .\n";
+
+// SPARQL 1.1 section 18.6: EXISTS substitutes the solution into its whole pattern, so the pattern's FILTERs,
+// at any depth, see the solution's variables; a variable bound nowhere is just unbound.
+TEST(QueryExists, FiltersOfThePatternSeeTheSolution) {
+  TempDir dir;
+  auto store = store_with(dir, kAcquaintances);
+  const std::string likes = "SELECT ?s { ?s e:likes e:frank . ";
+  EXPECT_EQ(run_e(*store, likes + "FILTER EXISTS { ?x e:knows ?y . FILTER(?x = ?s) } } ORDER BY ?s"),
+            "s\r\nhttp://e/ann\r\nhttp://e/frank\r\n");
+  EXPECT_EQ(run_e(*store, likes + "FILTER NOT EXISTS { FILTER(?s = e:frank) } } ORDER BY ?s"),
+            "s\r\nhttp://e/ann\r\nhttp://e/carl\r\n");
+  EXPECT_EQ(run_e(*store,
+                  "SELECT ?s ?b { ?s e:likes e:frank . BIND(EXISTS { ?x e:knows ?y . FILTER(?x = ?s) } "
+                  "AS ?b) } ORDER BY ?s"),
+            "s,b\r\nhttp://e/ann,true\r\nhttp://e/carl,false\r\nhttp://e/frank,true\r\n");
+  EXPECT_EQ(run_e(*store, likes + "FILTER EXISTS { ?s e:knows ?o . FILTER(!BOUND(?nope)) } } ORDER BY ?s"),
+            "s\r\nhttp://e/ann\r\nhttp://e/frank\r\n");
+  // In a group nested in the pattern: that group is not evaluated alone and joined.
+  EXPECT_EQ(run_e(*store, likes + "FILTER EXISTS { ?x e:knows ?y . { FILTER(?s = e:frank) } } }"),
+            "s\r\nhttp://e/frank\r\n");
+  EXPECT_EQ(
+      run_e(*store, likes + "FILTER EXISTS { { ?x e:knows ?y } UNION { ?s e:likes ?y FILTER(?s = e:carl) } "
+                            "FILTER(?x = ?s || ?s = e:carl) } } ORDER BY ?s"),
+      "s\r\nhttp://e/ann\r\nhttp://e/carl\r\nhttp://e/frank\r\n");
+}
+
+// SPARQL 1.1 section 18.5: MINUS evaluates its right side alone, FILTERs included; a variable the right side
+// does not bind is unbound there, not a reason to drop the filter.
+TEST(QueryMinus, TheRightSidesFiltersRun) {
+  TempDir dir;
+  auto store = store_with(dir, kAcquaintances);
+  EXPECT_EQ(run_e(*store, "SELECT ?s { ?s e:likes ?o . MINUS { ?s e:knows ?x . FILTER(!BOUND(?nope)) } }"),
+            "s\r\nhttp://e/carl\r\n");
+  EXPECT_EQ(run_e(*store, "SELECT ?s { ?s e:knows ?s . MINUS { ?s e:knows ?o . FILTER(!BOUND(?nope)) } }"),
+            "s\r\n");
+  // The variable bound outside the MINUS is not the right side's: the filter's comparison is an error.
+  EXPECT_EQ(run_e(*store,
+                  "SELECT ?s { ?s e:likes ?o . MINUS { ?s e:knows ?x . FILTER(?o = e:frank) } } "
+                  "ORDER BY ?s"),
+            "s\r\nhttp://e/ann\r\nhttp://e/carl\r\nhttp://e/frank\r\n");
+  // A FILTER in any nested group runs.
+  EXPECT_EQ(
+      run_e(*store, "SELECT (COUNT(*) AS ?n) { ?s e:likes ?o { ?s e:likes ?o FILTER(!BOUND(?nope)) } }"),
+      "n\r\n3\r\n");
+}
+
 // Large enough that the planner hashes pattern results instead of re-seeking them per row: the answers must
 // be the same as the index nested loop joins give on small inputs.
 TEST(QueryJoins, HashedAndNestedJoinsAgree) {
