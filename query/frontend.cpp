@@ -312,6 +312,7 @@ class Translator {
           out->pattern = it->second;
           return out;
         }
+        if (name == kLiteralFunction) return disguised_literal(items<rasqal_expression>(e->args));
         out->op = name.rfind(std::string(xsd::kNs), 0) == 0 ? Op::Cast : Op::Unknown;
         out->function_iri = name;
         if (e->arg1) out->args.push_back(expr(e->arg1));
@@ -346,6 +347,21 @@ class Translator {
     }
     if (out->op == Op::GroupConcat && e->literal)
       out->separator = reinterpret_cast<const char*>(rasqal_literal_as_string(e->literal));
+    return out;
+  }
+
+  // The constant of a call the lowering wrote for a literal Rasqal gets wrong (disguised_literal).
+  static ExprPtr disguised_literal(const std::vector<rasqal_expression*>& args) {
+    auto literal = [&](size_t i) {
+      if (i >= args.size() || args[i]->op != RASQAL_EXPR_LITERAL ||
+          (i == 1 && args[i]->literal->type != RASQAL_LITERAL_URI))
+        throw QueryError("internal error: a malformed disguised literal");
+      return args[i]->literal;
+    };
+    auto out = std::make_shared<Expr>();
+    out->op = Op::Constant;
+    out->constant = Term::typed(reinterpret_cast<const char*>(rasqal_literal_as_string(literal(0))),
+                                uri_string(literal(1)->value.uri));
     return out;
   }
 

@@ -6,6 +6,7 @@
 #include <cctype>
 #include <cstdio>
 #include <cstring>
+#include <limits>
 #include <map>
 #include <optional>
 #include <set>
@@ -411,8 +412,10 @@ class Lowerer {
     for (size_t i = 0; i < *where_open; ++i)
       if (is_word(t_[i], "SELECT")) projection(i + 1, *where_open, scopes_.back());
     expand_prefixed_names(end);
-    separate_signs(end);
-    disguise_ill_typed_integers(end);
+    const std::vector<bool> in_expression = expression_tokens(end);
+    separate_signs(in_expression);
+    disguise_large_integers(end, in_expression);
+    disguise_ill_typed_integers(end, in_expression);
     // Nothing to rewrite, or text that does not parse as we expect: Rasqal gets it unchanged and judges it.
     if (edits_.empty() || end > t_.size() || !is_punct(t_[end - 1], "}")) return out;
     std::string helpers;
@@ -596,10 +599,12 @@ class Lowerer {
 
   // Rasqal 0.9.33 dereferences NULL on a literal of a type derived from xsd:integer (xsd:int, xsd:long,
   // xsd:nonNegativeInteger...) whose lexical form is not an integer ("x"^^xsd:int): such a literal is ill
-  // typed but valid SPARQL. Its datatype reaches Rasqal behind kDatatypePrefix, which Rasqal does not know,
-  // and the front end takes the prefix off again.
-  void disguise_ill_typed_integers(size_t end) {
-    static const std::set<std::string, std::less<>> kDerived = {"long",
+  // typed but valid SPARQL. And it makes an integer literal whose value does not fit in a C int an
+  // xsd:decimal (xsd:integer has no bounds). Such a literal goes to Rasqal disguised (disguised_literal),
+  // and the front end restores it.
+  void disguise_ill_typed_integers(size_t end, const std::vector<bool>& in_expression) {
+    static const std::set<std::string, std::less<>> kDerived = {"integer",
+                                                                "long",
                                                                 "int",
                                                                 "short",
                                                                 "byte",
@@ -627,24 +632,74 @@ class Lowerer {
       } else {
         continue;
       }
-      constexpr std::string_view kXsd = "http://www.w3.org/2001/XMLSchema#";
-      if (!datatype.starts_with(kXsd) || !kDerived.count(std::string_view(datatype).substr(kXsd.size())))
+      if (!datatype.starts_with(xsd::kNs) ||
+          !kDerived.count(std::string_view(datatype).substr(xsd::kNs.size())))
         continue;
       const size_t quote = lexical.text.starts_with("\"\"\"") || lexical.text.starts_with("'''") ? 3 : 1;
       const std::string_view body =
           std::string_view(lexical.text)
               .substr(quote, lexical.text.size() - std::min(lexical.text.size(), 2 * quote));
-      const size_t digits_from = !body.empty() && (body[0] == '+' || body[0] == '-') ? 1 : 0;
-      const bool integer =
-          body.size() > digits_from &&
-          std::all_of(body.begin() + digits_from, body.end(), [](char c) { return c >= '0' && c <= '9'; });
-      if (integer) continue;
+      if (is_integer(body) ? fits_rasqal_int(body) : datatype == xsd::kInteger) continue;
       Edit e;
-      e.first = i + 2;
+      e.first = i;
       e.last = i + 3;
-      e.replacement = "<" + std::string(kDatatypePrefix) + datatype + ">";
+      e.replacement = disguised_literal(lexical.text, datatype, in_expression[i]);
       edits_.push_back(e);
     }
+  }
+
+  // An integer number token that does not fit in a C int goes to Rasqal disguised as well (see
+  // disguise_ill_typed_integers). After separate_signs(): a sign it set apart stays apart.
+  void disguise_large_integers(size_t end, const std::vector<bool>& in_expression) {
+    for (size_t i = 0; i < end && i < t_.size(); ++i) {
+      const Token& t = t_[i];
+      if (t.kind != Token::Kind::Word || !is_integer(t.text)) continue;
+      auto signed_apart = std::find_if(edits_.begin(), edits_.end(),
+                                       [&](const Edit& e) { return e.first == i && e.last == i + 1; });
+      const bool apart = signed_apart != edits_.end();
+      const std::string number = apart ? t.text.substr(1) : t.text;
+      if (fits_rasqal_int(number)) continue;
+      const std::string literal =
+          disguised_literal("\"" + number + "\"", std::string(xsd::kInteger), in_expression[i]);
+      if (apart) {
+        signed_apart->replacement = t.text.substr(0, 1) + " " + literal;
+      } else {
+        Edit e;
+        e.first = i;
+        e.last = i + 1;
+        e.replacement = literal;
+        edits_.push_back(e);
+      }
+    }
+  }
+
+  // A literal Rasqal would get wrong, as text it keeps: in a pattern, its datatype behind kDatatypePrefix,
+  // a type Rasqal does not know; in an expression, a call to kLiteralFunction. Rasqal evaluates expressions
+  // without variables while preparing (DATATYPE() of the disguised literal would give the disguised IRI):
+  // the call's unbound variable keeps it from doing so.
+  static std::string disguised_literal(const std::string& quoted_lexical, const std::string& datatype,
+                                       bool in_expression) {
+    if (!in_expression) return quoted_lexical + "^^<" + std::string(kDatatypePrefix) + datatype + ">";
+    return "<" + std::string(kLiteralFunction) + ">(" + quoted_lexical + ", <" + datatype + ">, ?" +
+           std::string(kExistsVariable) + ")";
+  }
+
+  // Whether text is an xsd:integer lexical form: digits, maybe signed.
+  static bool is_integer(std::string_view text) {
+    const size_t from = !text.empty() && (text[0] == '+' || text[0] == '-') ? 1 : 0;
+    return text.size() > from &&
+           std::all_of(text.begin() + from, text.end(), [](char c) { return c >= '0' && c <= '9'; });
+  }
+
+  // Whether Rasqal keeps an integer of this lexical form an integer: it reads it as a C int.
+  static bool fits_rasqal_int(std::string_view integer) {
+    const bool negative = integer[0] == '-';
+    integer.remove_prefix(integer[0] == '+' || integer[0] == '-' ? 1 : 0);
+    while (integer.size() > 1 && integer[0] == '0') integer.remove_prefix(1);
+    if (integer.size() > 10) return false;
+    const long long magnitude = std::stoll(std::string(integer));
+    return negative ? -magnitude >= std::numeric_limits<int>::min()
+                    : magnitude <= std::numeric_limits<int>::max();
   }
 
   void expand_prefixed_names(size_t end) {
@@ -683,14 +738,11 @@ class Lowerer {
     }
   }
 
-  // In an expression, "2 -3" is 2 - 3 (SPARQL's grammar reads the signed number as the operator and a
-  // number). Rasqal 0.9.33 gets that wrong: "2 -3" gives 5, "2+3*4" 20, "1+1+1" reads freed memory, and a
-  // chain holding two signed numbers ("+1 + -1") overflows a heap buffer. Every signed number in an
-  // expression has its sign set apart ("2 - 3", "+ - 1": an operator, or a unary sign), which Rasqal reads
-  // right. Up to token `end`; lists (collections, VALUES rows) keep their signed numbers.
-  void separate_signs(size_t end) {
+  // Per token up to `end`: whether it stands in an expression. Lists (collections, VALUES rows) do not.
+  std::vector<bool> expression_tokens(size_t end) const {
+    std::vector<bool> out(std::min(end, t_.size()), false);
     std::vector<bool> expression{true};  // per bracket level; the top level's brackets hold expressions
-    for (size_t i = 0; i < end && i < t_.size(); ++i) {
+    for (size_t i = 0; i < out.size(); ++i) {
       const Token& t = t_[i];
       if (is_punct(t, "(")) {
         const bool parent = expression.back() && expression.size() > 1;
@@ -700,8 +752,22 @@ class Lowerer {
         expression.push_back(false);
       } else if ((is_punct(t, ")") || is_punct(t, "}") || is_punct(t, "]")) && expression.size() > 1) {
         expression.pop_back();
-      } else if (expression.size() > 1 && expression.back() && t.kind == Token::Kind::Word &&
-                 (t.text[0] == '+' || t.text[0] == '-') && i > 0) {
+      } else {
+        out[i] = expression.size() > 1 && expression.back();
+      }
+    }
+    return out;
+  }
+
+  // In an expression, "2 -3" is 2 - 3 (SPARQL's grammar reads the signed number as the operator and a
+  // number). Rasqal 0.9.33 gets that wrong: "2 -3" gives 5, "2+3*4" 20, "1+1+1" reads freed memory, and a
+  // chain holding two signed numbers ("+1 + -1") overflows a heap buffer. Every signed number in an
+  // expression has its sign set apart ("2 - 3", "+ - 1": an operator, or a unary sign), which Rasqal reads
+  // right. Lists keep their signed numbers.
+  void separate_signs(const std::vector<bool>& in_expression) {
+    for (size_t i = 1; i < in_expression.size(); ++i) {
+      const Token& t = t_[i];
+      if (in_expression[i] && t.kind == Token::Kind::Word && (t.text[0] == '+' || t.text[0] == '-')) {
         Edit e;
         e.first = i;
         e.last = i + 1;

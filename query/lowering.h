@@ -25,6 +25,9 @@ inline constexpr std::string_view kFilterVariable = "__quiver_filter";
 // BIND(true AS ?__quiver_group) keeps a group holding only such a BIND a group (see keep_group).
 inline constexpr std::string_view kGroupKeeperVariable = "__quiver_group";
 inline constexpr std::string_view kDatatypePrefix = "urn:quiver:datatype:";
+// <urn:quiver:literal>("lexical", <datatype>, ?__quiver_exists) stands for a literal Rasqal gets wrong, in an
+// expression (see disguised_literal).
+inline constexpr std::string_view kLiteralFunction = "urn:quiver:literal";
 
 // A property path as written. Link and Negated members refer to IRIs by position in the path's IRI list.
 struct PathExpr {
