@@ -1,6 +1,7 @@
 #include "query/expression.h"
 
 #include "parser/iri.h"
+#include "query/decimal.h"
 
 #include <openssl/evp.h>
 
@@ -23,9 +24,12 @@ const std::string kLangString = "http://www.w3.org/1999/02/22-rdf-syntax-ns#lang
 
 enum class NumType { Integer = 0, Decimal = 1, Float = 2, Double = 3 };
 
+// An integer or decimal has its exact value too: their arithmetic and comparisons are exact.
 struct Number {
   NumType type;
   long double value;
+  std::optional<Decimal> exact;  // Integer and Decimal
+  bool is_zero() const { return exact ? exact->is_zero() : value == 0; }
 };
 
 bool is_integer_type(const std::string& dt) {
@@ -61,7 +65,7 @@ std::optional<Number> number(const Term& t) {
   const std::string& s = t.value;
   if (s.empty()) return std::nullopt;
   if (type >= NumType::Float && (s == "INF" || s == "-INF" || s == "NaN" || s == "+INF"))
-    return Number{type, s == "NaN" ? NAN : (s[0] == '-' ? -INFINITY : INFINITY)};
+    return Number{type, s == "NaN" ? NAN : (s[0] == '-' ? -INFINITY : INFINITY), std::nullopt};
   // The lexical space: sign, digits, an optional point for decimals, an exponent only for floats/doubles.
   size_t i = (s[0] == '+' || s[0] == '-') ? 1 : 0;
   bool digits = false, point = false;
@@ -81,7 +85,9 @@ std::optional<Number> number(const Term& t) {
       return std::nullopt;
   }
   if (!digits) return std::nullopt;
-  return Number{type, std::strtold(s.c_str(), nullptr)};
+  Number n{type, std::strtold(s.c_str(), nullptr), std::nullopt};
+  if (type <= NumType::Decimal) n.exact = Decimal::parse(s);
+  return n;
 }
 
 std::string trim_zeros(std::string s) {
@@ -124,6 +130,18 @@ Term make_number(NumType type, long double v) {
     }
   }
   return Term::literal("");
+}
+
+// An integer or decimal result, in its canonical lexical form.
+Term make_exact(NumType type, const Decimal& d) {
+  if (type == NumType::Integer) return Term::typed(d.integer_text(), xsd::kInteger);
+  return Term::typed(d.decimal_text(), xsd::kDecimal);
+}
+
+// A numeric result: exact when the type is an integer or a decimal and the exact value is known.
+Term make_number(NumType type, long double approximate, const std::optional<Decimal>& exact) {
+  if (exact && type <= NumType::Decimal) return make_exact(type, *exact);
+  return make_number(type, approximate);
 }
 
 Term boolean(bool b) {
@@ -432,7 +450,7 @@ std::optional<bool> effective_boolean(const Term& t) {
     return false;  // an invalid boolean has EBV false
   }
   if (t.datatype.empty()) return !t.value.empty();
-  if (auto n = number(t)) return !(n->value == 0 || std::isnan(n->value));
+  if (auto n = number(t)) return !(n->is_zero() || std::isnan(n->value));
   if (is_integer_type(t.datatype) || t.datatype == xsd::kDecimal || t.datatype == kFloat ||
       t.datatype == xsd::kDouble)
     return false;  // ill-typed numeric
@@ -443,6 +461,7 @@ std::optional<bool> effective_boolean(const Term& t) {
 static std::optional<int> value_compare(const Term& a, const Term& b) {
   auto na = number(a), nb = number(b);
   if (na && nb) {
+    if (na->exact && nb->exact) return na->exact->compare(*nb->exact);
     if (std::isnan(na->value) || std::isnan(nb->value)) return std::nullopt;
     return (na->value > nb->value) - (na->value < nb->value);
   }
@@ -605,6 +624,25 @@ std::optional<bool> ExpressionEvaluator::compare_ids(Op op, const Expr& a, const
   return std::nullopt;
 }
 
+// op:numeric-add, -subtract, -multiply and -divide on two integers or decimals: exact, but for a quotient's
+// rounding (Decimal::kDivisionDigits); an integer quotient is a decimal.
+static std::optional<Term> exact_arithmetic(Op op, const Number& x, const Number& y) {
+  const NumType type = std::max(x.type, y.type);
+  switch (op) {
+    case Op::Add:
+      return make_exact(type, *x.exact + *y.exact);
+    case Op::Subtract:
+      return make_exact(type, *x.exact - *y.exact);
+    case Op::Multiply:
+      return make_exact(type, *x.exact * *y.exact);
+    default: {
+      auto quotient = x.exact->divided_by(*y.exact);
+      if (!quotient) return std::nullopt;  // division by zero
+      return make_exact(NumType::Decimal, *quotient);
+    }
+  }
+}
+
 std::optional<Term> ExpressionEvaluator::call(const Expr& e, const Row& row) {
   // Comparisons of inline values of one type, and of IRIs, are decided on the ids.
   if (e.op >= Op::Equal && e.op <= Op::GreaterEqual && e.args.size() == 2) {
@@ -654,6 +692,7 @@ __attribute__((noinline)) std::optional<Term> ExpressionEvaluator::apply(const E
     case Op::Divide: {
       auto x = num(0), y = num(1);
       if (!x || !y) return std::nullopt;
+      if (x->exact && y->exact) return exact_arithmetic(e.op, *x, *y);
       NumType t = std::max(x->type, y->type);
       long double r;
       switch (e.op) {
@@ -677,7 +716,8 @@ __attribute__((noinline)) std::optional<Term> ExpressionEvaluator::apply(const E
     case Op::Plus: {
       auto x = num(0);
       if (!x) return std::nullopt;
-      return make_number(x->type, e.op == Op::Negate ? -x->value : x->value);
+      if (e.op == Op::Negate && x->exact) x->exact = -*x->exact;
+      return make_number(x->type, e.op == Op::Negate ? -x->value : x->value, x->exact);
     }
     case Op::Abs:
     case Op::Round:
@@ -685,6 +725,11 @@ __attribute__((noinline)) std::optional<Term> ExpressionEvaluator::apply(const E
     case Op::Floor: {
       auto x = num(0);
       if (!x) return std::nullopt;
+      if (x->exact)
+        return make_exact(x->type, e.op == Op::Abs     ? x->exact->abs()
+                                   : e.op == Op::Ceil  ? x->exact->ceil()
+                                   : e.op == Op::Floor ? x->exact->floor()
+                                                       : x->exact->round());
       long double v = x->value;
       v = e.op == Op::Abs     ? std::fabs(v)
           : e.op == Op::Ceil  ? std::ceil(v)
@@ -902,7 +947,7 @@ __attribute__((noinline)) std::optional<Term> ExpressionEvaluator::apply(const E
       }
       auto n = number(v);
       if (to == xsd::kBoolean) {
-        if (n) return boolean(!(n->value == 0 || std::isnan(n->value)));
+        if (n) return boolean(!(n->is_zero() || std::isnan(n->value)));
         if (v.datatype == xsd::kBoolean || is_simple_or_string(v)) {
           if (v.value == "true" || v.value == "1") return boolean(true);
           if (v.value == "false" || v.value == "0") return boolean(false);
@@ -910,8 +955,10 @@ __attribute__((noinline)) std::optional<Term> ExpressionEvaluator::apply(const E
         return std::nullopt;
       }
       long double value;
+      std::optional<Decimal> exact;
       if (n) {
         value = n->value;
+        exact = n->exact;
       } else if (v.datatype == xsd::kBoolean) {
         value = v.value == "true" || v.value == "1";
       } else if (is_simple_or_string(v)) {
@@ -923,14 +970,17 @@ __attribute__((noinline)) std::optional<Term> ExpressionEvaluator::apply(const E
                                                                               : std::string(xsd::kDouble)));
         if (!parsed) return std::nullopt;
         value = parsed->value;
+        exact = parsed->exact;
       } else {
         return std::nullopt;
       }
       if (is_integer_type(to)) {
+        if (exact) return Term::typed(exact->truncated().integer_text(), to);
         if (std::isnan(value) || std::isinf(value)) return std::nullopt;
         return Term::typed(make_number(NumType::Integer, std::trunc(value)).value, to);
       }
       if (to == xsd::kDecimal) {
+        if (exact) return make_exact(NumType::Decimal, *exact);
         if (std::isnan(value) || std::isinf(value)) return std::nullopt;
         return make_number(NumType::Decimal, value);
       }
@@ -973,10 +1023,14 @@ void AggregateState::add(const std::optional<Term>& value) {
         return;
       }
       if (!acc_) {
-        acc_ = make_number(n->type, n->value);
+        acc_ = make_number(n->type, n->value, n->exact);
       } else {
         auto cur = number(*acc_);
-        acc_ = make_number(std::max(cur->type, n->type), cur->value + n->value);
+        const NumType type = std::max(cur->type, n->type);
+        if (cur->exact && n->exact)
+          acc_ = make_exact(type, *cur->exact + *n->exact);
+        else
+          acc_ = make_number(type, cur->value + n->value);
       }
       return;
     }
@@ -1018,6 +1072,7 @@ std::optional<Term> AggregateState::result() const {
       if (error_) return std::nullopt;
       if (!acc_ || count_ == 0) return make_number(NumType::Integer, 0);
       auto sum = number(*acc_);
+      if (sum->exact) return make_exact(NumType::Decimal, *sum->exact->divided_by(Decimal(count_)));
       return make_number(std::max(sum->type, NumType::Decimal), sum->value / count_);
     }
     case Op::Min:

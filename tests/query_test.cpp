@@ -647,5 +647,45 @@ TEST(QueryLiterals, IntegersPastThirtyTwoBitsStayIntegers) {
             "n,m\r\n2147483648,-2147483649\r\n");
 }
 
+// XSD decimals carry at least 18 exact digits, and op:numeric-add, -subtract and -multiply are exact; a
+// quotient keeps Decimal::kDivisionDigits (24) significant digits, rounded half to even. Integers have no
+// bounds, so they compare and add exactly past 64 bits.
+TEST(QueryNumbers, DecimalAndIntegerArithmeticIsExact) {
+  TempDir dir;
+  auto store =
+      store_with(dir,
+                 "<http://e/c> <http://e/v> "
+                 "\"123456789012345678901234567890\"^^<http://www.w3.org/2001/XMLSchema#integer> .\n");
+  EXPECT_EQ(run_e(*store,
+                  "SELECT (12345678901234567.1 + 0 AS ?a) (0.1 + 0.2 AS ?b) (1.5 * 1.5 AS ?c) "
+                  "(99999999999999999.9 - 0.9 AS ?d) (4.0 - 1 AS ?e) {}"),
+            "a,b,c,d,e\r\n12345678901234567.1,0.3,2.25,99999999999999999.0,3.0\r\n");
+  EXPECT_EQ(
+      run_e(*store,
+            "SELECT (1/3 AS ?a) (2/3 AS ?b) (-1/3 AS ?c) (1/8 AS ?d) (10/4 AS ?e) "
+            "(100000000000000000000000000000/3 AS ?f) (0.000001/3 AS ?g) {}"),
+      "a,b,c,d,e,f,g\r\n0.333333333333333333333333,0.666666666666666666666667,-0.333333333333333333333333,"
+      "0.125,2.5,33333333333333333333333300000.0,0.000000333333333333333333333333\r\n");
+  EXPECT_EQ(run_e(*store, "ASK { FILTER(1/0 = 1) }"), "false\r\n");  // an error, not a number
+  EXPECT_EQ(run_e(*store, "SELECT (AVG(?x) AS ?a) (SUM(?x) AS ?s) { VALUES ?x { 1 2 2 } }"),
+            "a,s\r\n1.66666666666666666666667,5\r\n");
+  EXPECT_EQ(
+      run_e(*store, "SELECT (AVG(?x) AS ?a) (SUM(?x) AS ?s) { VALUES ?x { 0.1 0.2 12345678901234567.1 } }"),
+      "a,s\r\n4115226300411522.46666667,12345678901234567.4\r\n");
+  EXPECT_EQ(run_e(*store,
+                  "SELECT (ROUND(2.5) AS ?a) (ROUND(-2.5) AS ?b) (FLOOR(-1.5) AS ?c) "
+                  "(CEIL(12345678901234567.1) AS ?d) (ABS(-12345678901234567.1) AS ?e) {}"),
+            "a,b,c,d,e\r\n3.0,-2.0,-2.0,12345678901234568.0,12345678901234567.1\r\n");
+  EXPECT_EQ(run_e(*store,
+                  "PREFIX xsd: <http://www.w3.org/2001/XMLSchema#> SELECT "
+                  "(xsd:decimal(\"12345678901234567.123456789\") AS ?a) (xsd:integer(-12345678901234567.9) "
+                  "AS ?b) {}"),
+            "a,b\r\n12345678901234567.123456789,-12345678901234567\r\n");
+  EXPECT_EQ(run_e(*store, "SELECT ?s { ?s ?p ?o FILTER(?o = 123456789012345678901234567891) }"), "s\r\n");
+  EXPECT_EQ(run_e(*store, "SELECT ?s { ?s ?p ?o FILTER(?o < 123456789012345678901234567891) }"),
+            "s\r\nhttp://e/c\r\n");
+  EXPECT_EQ(run_e(*store, "SELECT (?o + 1 AS ?n) { ?s ?p ?o }"), "n\r\n123456789012345678901234567891\r\n");
+}
+
 }  // namespace
 }  // namespace quiver::testing
