@@ -290,36 +290,6 @@ std::optional<std::wregex> make_regex(const std::string& pattern_utf8, const std
   }
 }
 
-std::optional<long double> datetime_field(const Term& t, Op op) {
-  if (t.kind != TermKind::Literal || (t.datatype != xsd::kDateTime && t.datatype != xsd::kDate))
-    return std::nullopt;
-  const std::string& s = t.value;
-  int y, mo, d, h = 0, mi = 0;
-  long double sec = 0;
-  if (std::sscanf(s.c_str(), "%d-%d-%d", &y, &mo, &d) != 3) return std::nullopt;
-  if (t.datatype == xsd::kDateTime && s.size() >= 19) {
-    h = std::stoi(s.substr(11, 2));
-    mi = std::stoi(s.substr(14, 2));
-    sec = std::strtold(s.c_str() + 17, nullptr);
-  }
-  switch (op) {
-    case Op::Year:
-      return y;
-    case Op::Month:
-      return mo;
-    case Op::Day:
-      return d;
-    case Op::Hours:
-      return h;
-    case Op::Minutes:
-      return mi;
-    case Op::Seconds:
-      return sec;
-    default:
-      return std::nullopt;
-  }
-}
-
 // An xsd:dateTime or xsd:date as a point in time (a date is its first instant): seconds from 0000-03-01,
 // in UTC when the literal has a time zone, local otherwise. Nullopt for an invalid lexical form.
 struct Instant {
@@ -406,6 +376,30 @@ std::string tz_suffix(const std::string& s) {
   if (s.size() > 6 && (s[s.size() - 6] == '+' || s[s.size() - 6] == '-') && s[s.size() - 3] == ':')
     return s.substr(s.size() - 6);
   return "";
+}
+
+// A component of a valid xsd:dateTime, exactly (SECONDS keeps its fraction digits). SPARQL 1.1 section
+// 17.4.5: YEAR to SECONDS, TIMEZONE and TZ take an xsd:dateTime, not an xsd:date.
+std::optional<Decimal> datetime_field(const Term& t, Op op) {
+  if (t.kind != TermKind::Literal || t.datatype != xsd::kDateTime || !instant(t)) return std::nullopt;
+  const std::string& s = t.value;  // [-]YYYY...-MM-DDThh:mm:ss[.s+][zone], checked by instant()
+  const size_t month = s.find('-', 1) + 1, time = s.find('T') + 1;
+  switch (op) {
+    case Op::Year:
+      return Decimal::parse(s.substr(0, month - 1));
+    case Op::Month:
+      return Decimal::parse(s.substr(month, 2));
+    case Op::Day:
+      return Decimal::parse(s.substr(month + 3, 2));
+    case Op::Hours:
+      return Decimal::parse(s.substr(time, 2));
+    case Op::Minutes:
+      return Decimal::parse(s.substr(time + 3, 2));
+    case Op::Seconds:
+      return Decimal::parse(s.substr(time + 6, s.size() - tz_suffix(s).size() - (time + 6)));
+    default:
+      return std::nullopt;
+  }
 }
 
 }  // namespace
@@ -889,18 +883,18 @@ __attribute__((noinline)) std::optional<Term> ExpressionEvaluator::apply(const E
     case Op::Minutes: {
       auto v = datetime_field(a[0], e.op);
       if (!v) return std::nullopt;
-      return make_number(NumType::Integer, *v);
+      return make_exact(NumType::Integer, *v);
     }
     case Op::Seconds: {
       auto v = datetime_field(a[0], e.op);
       if (!v) return std::nullopt;
-      return make_number(NumType::Decimal, *v);
+      return make_exact(NumType::Decimal, *v);
     }
     case Op::Tz:
-      if (a[0].datatype != xsd::kDateTime && a[0].datatype != xsd::kDate) return std::nullopt;
+      if (a[0].datatype != xsd::kDateTime || !instant(a[0])) return std::nullopt;
       return Term::literal(tz_suffix(a[0].value));
     case Op::Timezone: {
-      if (a[0].datatype != xsd::kDateTime && a[0].datatype != xsd::kDate) return std::nullopt;
+      if (a[0].datatype != xsd::kDateTime || !instant(a[0])) return std::nullopt;
       std::string tz = tz_suffix(a[0].value);
       if (tz.empty()) return std::nullopt;
       if (tz == "Z") return Term::typed("PT0S", kXsd + "dayTimeDuration");

@@ -687,5 +687,25 @@ TEST(QueryNumbers, DecimalAndIntegerArithmeticIsExact) {
   EXPECT_EQ(run_e(*store, "SELECT (?o + 1 AS ?n) { ?s ?p ?o }"), "n\r\n123456789012345678901234567891\r\n");
 }
 
+// SPARQL 1.1 section 17.4.5: YEAR, MONTH, DAY, HOURS, MINUTES, SECONDS, TIMEZONE and TZ take an
+// xsd:dateTime; an xsd:date (or an ill-typed dateTime) is an error, not midnight.
+TEST(QueryFunctions, DateTimeAccessorsTakeDateTimesOnly) {
+  TempDir dir;
+  auto store = store_with(
+      dir,
+      "<http://e/t> <http://e/v> \"12345-06-07T08:09:10.123456789012345678901-08:00\"^^"
+      "<http://www.w3.org/2001/XMLSchema#dateTime> .\n"
+      "<http://e/d> <http://e/v> \"2020-01-02Z\"^^<http://www.w3.org/2001/XMLSchema#date> .\n"
+      "<http://e/x> <http://e/v> \"2020-01-02T25:00:00\"^^<http://www.w3.org/2001/XMLSchema#dateTime> .\n");
+  const std::string all =
+      "SELECT ?s (YEAR(?v) AS ?y) (MONTH(?v) AS ?mo) (DAY(?v) AS ?d) (HOURS(?v) AS ?h) (MINUTES(?v) AS ?mi) "
+      "(SECONDS(?v) AS ?sec) (TIMEZONE(?v) AS ?tz) (TZ(?v) AS ?z) { ?s e:v ?v } ORDER BY ?s";
+  EXPECT_EQ(run_e(*store, all),
+            "s,y,mo,d,h,mi,sec,tz,z\r\n"
+            "http://e/d,,,,,,,,\r\n"
+            "http://e/t,12345,6,7,8,9,10.123456789012345678901,-PT8H,-08:00\r\n"
+            "http://e/x,,,,,,,,\r\n");
+}
+
 }  // namespace
 }  // namespace quiver::testing
