@@ -786,12 +786,33 @@ class PathWalker {
   }
 
  private:
+  // The one-step matches of `pattern` in the active graph. A default graph of several graphs is their merge:
+  // a triple in more than one of them matches once, as in a basic graph pattern.
   void edges(const QuadPattern& pattern, const std::function<void(const Quad&)>& f) {
+    const Dataset& ds = ctx_.dataset();
+    size_t graph_index = 0;
     per_graph(pattern, [&](const QuadPattern& p) {
       QuadCursor c = ctx_.acquire_cursor(p);
-      for (; c.valid(); c.next()) f(c.quad());
+      Quad last{~0ULL, ~0ULL, ~0ULL, ~0ULL};
+      for (; c.valid(); c.next()) {
+        const Quad q = c.quad();
+        if (!graph_ && ds.union_default) {  // all graphs at once: a triple's quads are adjacent
+          if (q.s == last.s && q.p == last.p && q.o == last.o) continue;
+          last = q;
+        } else if (!graph_ && graph_index > 0 && in_earlier_default_graph(q, graph_index)) {
+          continue;
+        }
+        f(q);
+      }
       ctx_.release_cursor(std::move(c));
+      ++graph_index;
     });
+  }
+
+  bool in_earlier_default_graph(const Quad& q, size_t index) const {
+    for (size_t i = 0; i < index; ++i)
+      if (ctx_.store().contains({q.s, q.p, q.o, ctx_.dataset().default_graphs[i]})) return true;
+    return false;
   }
 
   // Calls f with `pattern` narrowed to each graph that makes up the active graph.

@@ -707,5 +707,41 @@ TEST(QueryFunctions, DateTimeAccessorsTakeDateTimesOnly) {
             "http://e/x,,,,,,,,\r\n");
 }
 
+// The default graph of FROM <g1> FROM <g2> is the RDF merge of the two: a path's one-step matches count a
+// triple in both graphs once, so a path gives the rows of the basic graph patterns it equals.
+TEST(QueryPaths, PathsOverSeveralFromGraphsEqualTheirPatterns) {
+  TempDir dir;
+  std::string text;
+  for (const char* g : {"<http://e/g1>", "<http://e/g2>"})
+    for (const char* t :
+         {"<http://e/s> <http://e/p> <http://e/o> ", "<http://e/o> <http://e/p> <http://e/z> ",
+          "<http://e/s> <http://e/q> <http://e/o> "})
+      text += std::string(t) + g + " .\n";
+  auto store = store_with(dir, text);
+  const std::string from = "SELECT * FROM e:g1 FROM e:g2 ";
+  const std::pair<const char*, const char*> equivalents[] = {
+      {"{ ?x ^e:p e:s }", "{ e:s e:p ?x }"},
+      {"{ ?a ^e:p ?b }", "{ ?b e:p ?a }"},
+      {"{ e:s (e:p|e:q) ?x }", "{ { e:s e:p ?x } UNION { e:s e:q ?x } }"},
+      {"{ e:s e:p/e:p ?x }", "{ e:s e:p ?m . ?m e:p ?x }"},
+      {"{ e:s e:p? ?x }", "{ { BIND(e:s AS ?x) } UNION { e:s e:p ?x } }"},
+      {"{ ?a e:p+ ?b }", "{ { ?a e:p ?b } UNION { ?a e:p ?m . ?m e:p ?b } }"},
+      {"{ e:s !e:q ?x }", "{ e:s ?p ?x FILTER(?p != e:q) }"},
+  };
+  for (const auto& [path, bgp] : equivalents) {
+    const std::string rows =
+        run_e(*store, from + "{ { SELECT (COUNT(*) AS ?n) " + std::string(path) + " } }");
+    EXPECT_EQ(rows, run_e(*store, from + "{ { SELECT (COUNT(*) AS ?n) " + std::string(bgp) + " } }")) << path;
+    EXPECT_NE(rows, "n\r\n0\r\n") << path;
+  }
+  EXPECT_EQ(run_e(*store, from + "{ e:s (e:p|e:q) ?x }"), "x\r\nhttp://e/o\r\nhttp://e/o\r\n");
+  // The union default graph merges every graph alike.
+  query::QueryOptions options;
+  options.union_default_graph = true;
+  EXPECT_EQ(run_format(*store, "PREFIX e: <http://e/> SELECT ?x { ?x ^e:p e:s }", query::ResultFormat::Csv,
+                       options),
+            "x\r\nhttp://e/o\r\n");
+}
+
 }  // namespace
 }  // namespace quiver::testing
