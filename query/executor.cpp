@@ -711,16 +711,22 @@ class PathWalker {
       case Path::Kind::ZeroOrMore:
       case Path::Kind::OneOrMore: {
         std::unordered_set<TermId> seen;
+        ChargedMemory held(ctx_);  // the nodes seen, and what they add to `out`
+        auto first_visit = [&](TermId x) {
+          if (!seen.insert(x).second) return false;
+          held.charge(2 * sizeof(TermId) + ChargedMemory::kSetEntryBytes);
+          return true;
+        };
         std::vector<TermId> frontier;
         if (path.kind == Path::Kind::ZeroOrMore) {
-          seen.insert(from);
+          first_visit(from);
           out.push_back(from);
           frontier.push_back(from);
         } else {
           walk(path.args[0], from, backward, frontier);
           std::vector<TermId> first;
           for (TermId x : frontier)
-            if (seen.insert(x).second) first.push_back(x), out.push_back(x);
+            if (first_visit(x)) first.push_back(x), out.push_back(x);
           frontier = std::move(first);
         }
         while (!frontier.empty()) {
@@ -729,7 +735,7 @@ class PathWalker {
             std::vector<TermId> step;
             walk(path.args[0], x, backward, step);
             for (TermId y : step)
-              if (seen.insert(y).second) next.push_back(y), out.push_back(y);
+              if (first_visit(y)) next.push_back(y), out.push_back(y);
           }
           frontier = std::move(next);
         }
@@ -778,9 +784,10 @@ class PathWalker {
   // Every node of the active graph (subjects and objects), for paths with both ends open.
   std::vector<TermId> nodes() {
     std::set<TermId> all;
+    ChargedMemory held(ctx_);
     edges({}, [&](const Quad& q) {
-      all.insert(q.s);
-      all.insert(q.o);
+      for (TermId node : {q.s, q.o})
+        if (all.insert(node).second) held.charge(sizeof(TermId) + ChargedMemory::kSetEntryBytes);
     });
     return {all.begin(), all.end()};
   }

@@ -743,5 +743,37 @@ TEST(QueryPaths, PathsOverSeveralFromGraphsEqualTheirPatterns) {
             "x\r\nhttp://e/o\r\n");
 }
 
+// Everything a query holds on to counts against its memory limit: CONSTRUCT's de-duplicated triples, a
+// path's visited nodes and DISTINCT aggregates' values too, not only hashed and sorted rows.
+TEST(QueryMemory, WhatAQueryHoldsCountsAgainstItsLimit) {
+  TempDir dir;
+  std::string text;
+  for (int i = 0; i < 2000; ++i)
+    text += e_subject(i) + "<http://e/next> " + e_subject(i + 1) + ".\n" + e_subject(i) + "<http://e/v> " +
+            integer_literal(i) + " .\n";
+  auto store = store_with(dir, text);
+  query::QueryOptions small;
+  small.memory_limit = 16 << 10;  // each query below holds more than 16 KiB
+  auto over_limit = [&](const std::string& query) {
+    try {
+      const bool graph = query.starts_with("CONSTRUCT");
+      run_format(*store, "PREFIX e: <http://e/> " + query,
+                 graph ? query::ResultFormat::NTriples : query::ResultFormat::Csv, small);
+      return std::string("finished within the limit");
+    } catch (const query::QueryError& e) {
+      return std::string(e.what()).find("memory limit") != std::string::npos ? std::string("over")
+                                                                             : std::string(e.what());
+    }
+  };
+  EXPECT_EQ(over_limit("CONSTRUCT { ?s e:w ?o } WHERE { ?s e:v ?o }"), "over");
+  EXPECT_EQ(over_limit("ASK { e:0 e:next+ e:2000 }"), "over");  // one row, 2000 nodes visited
+  EXPECT_EQ(over_limit("ASK { e:0 e:next* e:2000 }"), "over");
+  EXPECT_EQ(over_limit("SELECT (COUNT(DISTINCT ?o) AS ?n) { ?s e:v ?o }"), "over");
+  EXPECT_EQ(over_limit("SELECT (SUM(DISTINCT ?o) AS ?n) { ?s e:v ?o }"), "over");
+  // With room enough the same queries run.
+  EXPECT_EQ(run_e(*store, "SELECT (COUNT(DISTINCT ?o) AS ?n) { ?s e:v ?o }"), "n\r\n2000\r\n");
+  EXPECT_EQ(run_e(*store, "ASK { e:0 e:next+ e:2000 }"), "true\r\n");
+}
+
 }  // namespace
 }  // namespace quiver::testing
