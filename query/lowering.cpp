@@ -409,6 +409,7 @@ class Lowerer {
     for (size_t i = 0; i < *where_open; ++i) empty_concat(i);
     scopes_.emplace_back();
     size_t end = group(*where_open);
+    wrap_subquery(*where_open, end);
     for (size_t i = 0; i < *where_open; ++i)
       if (is_word(t_[i], "SELECT")) projection(i + 1, *where_open, scopes_.back());
     expand_prefixed_names(end);
@@ -431,6 +432,7 @@ class Lowerer {
   // may not assign a variable already in scope in its group (section 18.2.1). The variables the group
   // makes in scope are added to the enclosing group's, unless `binds` is false (MINUS, EXISTS).
   size_t group(size_t i, bool binds = true) {
+    if (i + 1 < t_.size() && is_word(t_[i + 1], "SELECT")) return subselect_group(i, binds);
     const int outer_bgp = bgp_;
     scopes_.emplace_back();
     bgp_ = ++bgps_;
@@ -851,6 +853,30 @@ class Lowerer {
       }
     }
     return out;
+  }
+
+  // A WHERE clause that is a sub-query, tokens [open, end), holds nothing else: it becomes { { SELECT ... }
+  // }, which means the same and has room for the helper blocks.
+  void wrap_subquery(size_t open, size_t end) {
+    if (open + 1 >= t_.size() || !is_word(t_[open + 1], "SELECT") || end > t_.size() ||
+        !is_punct(t_[end - 1], "}"))
+      return;
+    Edit before, after;
+    before.first = before.last = open + 1;
+    before.replacement = "{ ";
+    after.first = after.last = end - 1;
+    after.replacement = "} ";
+    edits_.push_back(before);
+    edits_.push_back(after);
+  }
+
+  // A group that is a sub-query ({ SELECT ... }, SPARQL's SubSelect as a GroupGraphPattern).
+  size_t subselect_group(size_t i, bool binds) {
+    if (binds) return subselect(i);
+    scopes_.emplace_back();  // what it projects stays out of the enclosing group's scope
+    const size_t end = subselect(i);
+    scopes_.pop_back();
+    return end;
   }
 
   size_t subselect(size_t i) {

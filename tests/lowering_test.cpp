@@ -99,6 +99,15 @@ TEST(Lowering, RewritesNestedExists) {
   EXPECT_EQ(l.paths.size(), 1u);
 }
 
+// A group may be a sub-query on its own (WHERE { SELECT ... }): what is inside is lowered all the same.
+TEST(Lowering, LowersAGroupThatIsASubQuery) {
+  auto l = lower("SELECT * WHERE { SELECT (COUNT(*) AS ?n) { ?x ^<p> ?y FILTER EXISTS { ?y <q> ?z } } }");
+  EXPECT_EQ(l.paths.size(), 1u);
+  EXPECT_NE(l.text.find("GRAPH <urn:quiver:exists:0>"), std::string::npos) << l.text;
+  auto minus = lower("SELECT * { ?s <p> ?o MINUS { SELECT ?z { ?s <q> ?z } } BIND(1 AS ?z) }");
+  EXPECT_TRUE(minus.paths.empty());  // and ?z, projected inside MINUS, is not in scope for the BIND
+}
+
 TEST(Lowering, KeepsAFilteredGroupInsideOptionalApart) {
   // Rasqal would read OPTIONAL { { P FILTER } } as OPTIONAL { P FILTER }: the lowering keeps the inner group.
   auto l = lower("SELECT * { ?s <p> ?o OPTIONAL { { ?s <q> ?z FILTER(?o = 1) } } }");
@@ -153,6 +162,10 @@ TEST_F(LoweredEvaluation, ClosuresEndOnCyclesAndRunFromEitherEnd) {
   EXPECT_EQ(csv("SELECT ?x { ?x <http://sub>+ <http://d> } ORDER BY ?x"),
             "x\r\nhttp://a\r\nhttp://b\r\nhttp://c\r\n");
   EXPECT_EQ(csv("SELECT ?l { <http://b> <http://sub>/<http://sub>/<http://label> ?l }"), "l\r\nD\r\n");
+}
+
+TEST_F(LoweredEvaluation, APathInAWhereClauseThatIsASubQueryRuns) {
+  EXPECT_EQ(csv("SELECT * WHERE { SELECT (COUNT(*) AS ?n) { <http://a> <http://sub>+ ?x } }"), "n\r\n4\r\n");
 }
 
 TEST_F(LoweredEvaluation, AFilterInANestedGroupSeesOnlyThatGroup) {
