@@ -1,7 +1,5 @@
 #include "query/decimal.h"
 
-#include <cstdlib>
-
 namespace quiver::query {
 namespace {
 
@@ -143,10 +141,6 @@ Decimal Decimal::ceil() const {
 
 Decimal Decimal::round() const {
   return (*this + Decimal(Int(5), 1)).floor();
-}
-
-long double Decimal::to_long_double() const {
-  return std::strtold(decimal_text().c_str(), nullptr);
 }
 
 }  // namespace quiver::query

@@ -34,15 +34,12 @@ class Decimal {
   std::optional<Decimal> divided_by(const Decimal& b) const;
   int compare(const Decimal& b) const;
   bool is_zero() const { return unscaled_.is_zero(); }
-  bool is_integral() const { return scale_ == 0; }
 
   Decimal abs() const;
   Decimal floor() const;
   Decimal ceil() const;
   Decimal round() const;  // fn:round: halves toward positive infinity
   Decimal truncated() const;
-
-  long double to_long_double() const;
 
  private:
   using Int = boost::multiprecision::cpp_int;
