@@ -413,15 +413,19 @@ class Lowerer {
     for (size_t i = 0; i < *where_open; ++i)
       if (is_word(t_[i], "SELECT")) projection(i + 1, *where_open, scopes_.back());
     expand_prefixed_names(end);
-    const std::vector<bool> in_expression = expression_tokens(end);
-    separate_signs(in_expression);
-    disguise_large_integers(end, in_expression);
-    disguise_ill_typed_integers(end, in_expression);
+    // Literals are disguised in the solution modifiers after the WHERE clause too (a trailing VALUES block).
+    const std::vector<bool> in_expression = expression_tokens(t_.size());
+    separate_signs(end, in_expression);
+    disguise_large_integers(t_.size(), in_expression);
+    disguise_ill_typed_integers(t_.size(), in_expression);
     // Nothing to rewrite, or text that does not parse as we expect: Rasqal gets it unchanged and judges it.
     if (edits_.empty() || end > t_.size() || !is_punct(t_[end - 1], "}")) return out;
     std::string helpers;
     std::string body = emit(0, end - 1, helpers);  // up to the WHERE clause's closing brace
-    out.text = body + " " + helpers + " " + std::string(s_.substr(t_[end - 1].begin));
+    const size_t after = end < t_.size() ? t_[end].begin : s_.size();
+    std::string rest = std::string(s_.substr(t_[end - 1].begin, after - t_[end - 1].begin)) +
+                       emit(end, t_.size(), helpers);  // the brace, and the solution modifiers
+    out.text = body + " " + helpers + " " + rest;
     out.paths = std::move(paths_);
     return out;
   }
@@ -765,9 +769,9 @@ class Lowerer {
   // number). Rasqal 0.9.33 gets that wrong: "2 -3" gives 5, "2+3*4" 20, "1+1+1" reads freed memory, and a
   // chain holding two signed numbers ("+1 + -1") overflows a heap buffer. Every signed number in an
   // expression has its sign set apart ("2 - 3", "+ - 1": an operator, or a unary sign), which Rasqal reads
-  // right. Lists keep their signed numbers.
-  void separate_signs(const std::vector<bool>& in_expression) {
-    for (size_t i = 1; i < in_expression.size(); ++i) {
+  // right. Up to token `end`; lists keep their signed numbers.
+  void separate_signs(size_t end, const std::vector<bool>& in_expression) {
+    for (size_t i = 1; i < std::min(end, in_expression.size()); ++i) {
       const Token& t = t_[i];
       if (in_expression[i] && t.kind == Token::Kind::Word && (t.text[0] == '+' || t.text[0] == '-')) {
         Edit e;

@@ -639,6 +639,8 @@ TEST(QueryLiterals, IntegersPastThirtyTwoBitsStayIntegers) {
             "s\r\nhttp://e/c\r\n");
   EXPECT_EQ(run_e(*store, "SELECT ?x { VALUES ?x { 99999999999999999 } ?s ?p ?x }"),
             "x\r\n99999999999999999\r\n");
+  EXPECT_EQ(run_e(*store, "SELECT ?s { ?s ?p ?o } VALUES ?o { 99999999999999999 }"), "s\r\nhttp://e/a\r\n");
+  EXPECT_EQ(run_e(*store, "SELECT ?s { ?s ?p ?o } ORDER BY ?s LIMIT 1"), "s\r\nhttp://e/a\r\n");
   // Rasqal evaluates a FILTER without variables while preparing: the literal must not reach it disguised.
   EXPECT_EQ(run_e(*store, xsd + "ASK { FILTER(DATATYPE(99999999999) = xsd:integer) }"), "true\r\n");
   EXPECT_EQ(run_e(*store, xsd + "ASK { FILTER(DATATYPE(\"99999999999\"^^xsd:long) = xsd:long) }"),
