@@ -1186,6 +1186,17 @@ class ActiveGraph {
   std::optional<TermId>& slot_;
   std::optional<TermId> saved_;
 };
+
+// Sets the EXISTS substitution depth for its lifetime, then restores the previous one.
+class SubstitutionDepth {
+ public:
+  SubstitutionDepth(int& slot, int depth) : slot_(slot), saved_(slot) { slot_ = depth; }
+  ~SubstitutionDepth() { slot_ = saved_; }
+
+ private:
+  int& slot_;
+  int saved_;
+};
 }  // namespace
 
 std::optional<bool> Executor::ebv(const Expr& e, const Row& row, std::optional<TermId> graph) {
@@ -1209,6 +1220,7 @@ std::optional<Term> Executor::eval(const Expr& e, const Row& row, std::optional<
 MaterializedRows& Executor::materialize(const Node& node, std::optional<TermId> graph) {
   Correlated& c = correlated(node, graph);
   if (c.rows) return *c.rows;
+  SubstitutionDepth alone(substituting_, 0);  // a MINUS's right side or a sub-SELECT, even inside EXISTS
   auto stream = build(node, ctx_.empty_row(), graph);  // not counted: the probes' output is
   return c.rows.emplace(*stream, ctx_);
 }
@@ -1449,11 +1461,7 @@ bool Executor::exists(const Node& node, const Row& row, std::optional<TermId> gr
     }
   }
   Row out;
-  ++substituting_;
-  struct Done {
-    int& depth;
-    ~Done() { --depth; }
-  } done{substituting_};
+  SubstitutionDepth substituted(substituting_, substituting_ + (passes_input_on(node) ? 1 : 0));
   return direct(node, row, graph)->next(out);
 }
 

@@ -254,6 +254,11 @@ TEST(QueryExists, FiltersOfThePatternSeeTheSolution) {
       run_e(*store, likes + "FILTER EXISTS { { ?x e:knows ?y } UNION { ?s e:likes ?y FILTER(?s = e:carl) } "
                             "FILTER(?x = ?s || ?s = e:carl) } } ORDER BY ?s"),
       "s\r\nhttp://e/ann\r\nhttp://e/carl\r\nhttp://e/frank\r\n");
+  // A MINUS's right side is still evaluated alone: its nested filter sees no ?s, so it removes nothing.
+  EXPECT_EQ(
+      run_e(*store, likes + "FILTER EXISTS { ?s e:likes ?o MINUS { ?s e:knows ?y { FILTER(?s = e:ann) } } "
+                            "} } ORDER BY ?s"),
+      "s\r\nhttp://e/ann\r\nhttp://e/carl\r\nhttp://e/frank\r\n");
 }
 
 // SPARQL 1.1 section 18.5: MINUS evaluates its right side alone, FILTERs included; a variable the right side
