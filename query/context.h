@@ -117,4 +117,23 @@ class QueryContext {
   size_t memory_limit_, memory_used_ = 0;
 };
 
+// Memory one structure of a query holds: charged to the query as the structure grows, released when it goes.
+class ChargedMemory {
+ public:
+  // About what one entry of a node-based set or map costs beyond its value: the node and its bucket.
+  static constexpr size_t kSetEntryBytes = 48;
+  explicit ChargedMemory(QueryContext& ctx) : ctx_(ctx) {}
+  ChargedMemory(const ChargedMemory&) = delete;
+  ChargedMemory& operator=(const ChargedMemory&) = delete;
+  ~ChargedMemory() { ctx_.release_memory(bytes_); }
+  void charge(size_t bytes) {
+    ctx_.charge_memory(bytes);
+    bytes_ += bytes;
+  }
+
+ private:
+  QueryContext& ctx_;
+  size_t bytes_ = 0;
+};
+
 }  // namespace quiver::query

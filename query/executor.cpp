@@ -722,16 +722,22 @@ class PathWalker {
       case Path::Kind::ZeroOrMore:
       case Path::Kind::OneOrMore: {
         std::unordered_set<TermId> seen;
+        ChargedMemory held(ctx_);  // the nodes seen, and what they add to `out`
+        auto first_visit = [&](TermId x) {
+          if (!seen.insert(x).second) return false;
+          held.charge(2 * sizeof(TermId) + ChargedMemory::kSetEntryBytes);
+          return true;
+        };
         std::vector<TermId> frontier;
         if (path.kind == Path::Kind::ZeroOrMore) {
-          seen.insert(from);
+          first_visit(from);
           out.push_back(from);
           frontier.push_back(from);
         } else {
           walk(path.args[0], from, backward, frontier);
           std::vector<TermId> first;
           for (TermId x : frontier)
-            if (seen.insert(x).second) first.push_back(x), out.push_back(x);
+            if (first_visit(x)) first.push_back(x), out.push_back(x);
           frontier = std::move(first);
         }
         while (!frontier.empty()) {
@@ -740,7 +746,7 @@ class PathWalker {
             std::vector<TermId> step;
             walk(path.args[0], x, backward, step);
             for (TermId y : step)
-              if (seen.insert(y).second) next.push_back(y), out.push_back(y);
+              if (first_visit(y)) next.push_back(y), out.push_back(y);
           }
           frontier = std::move(next);
         }
@@ -819,20 +825,42 @@ class PathWalker {
   // Every node of the active graph (subjects and objects), for paths with both ends open.
   std::vector<TermId> nodes() {
     std::set<TermId> all;
+    ChargedMemory held(ctx_);
     edges({}, [&](const Quad& q) {
-      all.insert(q.s);
-      all.insert(q.o);
+      for (TermId node : {q.s, q.o})
+        if (all.insert(node).second) held.charge(sizeof(TermId) + ChargedMemory::kSetEntryBytes);
     });
     return {all.begin(), all.end()};
   }
 
  private:
+  // The one-step matches of `pattern` in the active graph. A default graph of several graphs is their merge:
+  // a triple in more than one of them matches once, as in a basic graph pattern.
   void edges(const QuadPattern& pattern, const std::function<void(const Quad&)>& f) {
+    const Dataset& ds = ctx_.dataset();
+    size_t graph_index = 0;
     per_graph(pattern, [&](const QuadPattern& p) {
       QuadCursor c = ctx_.acquire_cursor(p);
-      for (; c.valid(); c.next()) f(c.quad());
+      Quad last{~0ULL, ~0ULL, ~0ULL, ~0ULL};
+      for (; c.valid(); c.next()) {
+        const Quad q = c.quad();
+        if (!graph_ && ds.union_default) {  // all graphs at once: a triple's quads are adjacent
+          if (q.s == last.s && q.p == last.p && q.o == last.o) continue;
+          last = q;
+        } else if (!graph_ && graph_index > 0 && in_earlier_default_graph(q, graph_index)) {
+          continue;
+        }
+        f(q);
+      }
       ctx_.release_cursor(std::move(c));
+      ++graph_index;
     });
+  }
+
+  bool in_earlier_default_graph(const Quad& q, size_t index) const {
+    for (size_t i = 0; i < index; ++i)
+      if (ctx_.store().contains({q.s, q.p, q.o, ctx_.dataset().default_graphs[i]})) return true;
+    return false;
   }
 
   // Calls f with `pattern` narrowed to each graph that makes up the active graph.
@@ -1085,6 +1113,21 @@ bool merge_compatible(Row& a, std::span<const TermId> b) {
   return true;
 }
 
+bool passes_input_on(const Node& n) {
+  switch (n.kind) {
+    case Node::Kind::Filter:
+    case Node::Kind::Join:
+    case Node::Kind::LeftJoin:
+    case Node::Kind::Union:
+    case Node::Kind::Minus:
+    case Node::Kind::Graph:
+    case Node::Kind::Extend:
+      return true;
+    default:  // a sub-SELECT's operators: its variables are its own
+      return false;
+  }
+}
+
 bool substitution_safe(const Node& n) {
   switch (n.kind) {
     case Node::Kind::Unit:
@@ -1186,6 +1229,17 @@ class ActiveGraph {
   std::optional<TermId>& slot_;
   std::optional<TermId> saved_;
 };
+
+// Sets the EXISTS substitution depth for its lifetime, then restores the previous one.
+class SubstitutionDepth {
+ public:
+  SubstitutionDepth(int& slot, int depth) : slot_(slot), saved_(slot) { slot_ = depth; }
+  ~SubstitutionDepth() { slot_ = saved_; }
+
+ private:
+  int& slot_;
+  int saved_;
+};
 }  // namespace
 
 std::optional<bool> Executor::ebv(const Expr& e, const Row& row, std::optional<TermId> graph) {
@@ -1209,6 +1263,7 @@ std::optional<Term> Executor::eval(const Expr& e, const Row& row, std::optional<
 MaterializedRows& Executor::materialize(const Node& node, std::optional<TermId> graph) {
   Correlated& c = correlated(node, graph);
   if (c.rows) return *c.rows;
+  SubstitutionDepth alone(substituting_, 0);  // a MINUS's right side or a sub-SELECT, even inside EXISTS
   auto stream = build(node, ctx_.empty_row(), graph);  // not counted: the probes' output is
   return c.rows.emplace(*stream, ctx_);
 }
@@ -1409,6 +1464,7 @@ std::optional<Matches> Executor::probed(const Node& node, const Row& input, std:
   if (auto matches = through_chosen_lookup(node, c, input)) return matches;
   bool empty = std::all_of(input.begin(), input.end(), [](TermId id) { return id == kUnbound; });
   if (empty) return std::nullopt;
+  if (substituting_ && !substitution_safe(node) && passes_input_on(node)) return std::nullopt;
   auto matches = substitution_safe(node) ? probed_if_cheaper(c, node, input, graph)
                                          : Matches(materialize(node, graph), input);
   if (matches) note_probed(node, c);
@@ -1448,6 +1504,7 @@ bool Executor::exists(const Node& node, const Row& row, std::optional<TermId> gr
     }
   }
   Row out;
+  SubstitutionDepth substituted(substituting_, substituting_ + (passes_input_on(node) ? 1 : 0));
   return direct(node, row, graph)->next(out);
 }
 

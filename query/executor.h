@@ -205,11 +205,17 @@ class Executor {
   std::map<std::pair<const Node*, size_t>, NodePtr> reduced_bgps_;  // owns without_pattern()'s BGPs
   std::map<std::pair<const Node*, std::vector<bool>>, ScanPlan> scan_plans_;
   bool profiling_ = false;
+  // Inside an EXISTS pattern, evaluated with its row substituted (SPARQL 1.1 section 18.6): the operators
+  // that pass their input on see it at every depth, instead of running alone and being joined.
+  int substituting_ = 0;
   std::map<const Node*, Profile> profiles_;
 };
 
 // Whether substituting an input row into `node` gives the same solutions as joining with it.
 bool substitution_safe(const Node& node);
+// Whether `node`, opened with an input row, hands the row on to the operators below it and keeps its
+// bindings in every solution.
+bool passes_input_on(const Node& node);
 // Whether rows `a` and `b` agree on the variables both bind; `shared`, when given, tells whether there are
 // any (MINUS removes only rows that share one).
 bool compatible(std::span<const TermId> a, std::span<const TermId> b, bool* shared = nullptr);

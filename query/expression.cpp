@@ -1,6 +1,7 @@
 #include "query/expression.h"
 
 #include "parser/iri.h"
+#include "query/decimal.h"
 
 #include <openssl/evp.h>
 
@@ -23,9 +24,12 @@ const std::string kLangString = "http://www.w3.org/1999/02/22-rdf-syntax-ns#lang
 
 enum class NumType { Integer = 0, Decimal = 1, Float = 2, Double = 3 };
 
+// An integer or decimal has its exact value too: their arithmetic and comparisons are exact.
 struct Number {
   NumType type;
   long double value;
+  std::optional<Decimal> exact;  // Integer and Decimal
+  bool is_zero() const { return exact ? exact->is_zero() : value == 0; }
 };
 
 bool is_integer_type(const std::string& dt) {
@@ -61,7 +65,7 @@ std::optional<Number> number(const Term& t) {
   const std::string& s = t.value;
   if (s.empty()) return std::nullopt;
   if (type >= NumType::Float && (s == "INF" || s == "-INF" || s == "NaN" || s == "+INF"))
-    return Number{type, s == "NaN" ? NAN : (s[0] == '-' ? -INFINITY : INFINITY)};
+    return Number{type, s == "NaN" ? NAN : (s[0] == '-' ? -INFINITY : INFINITY), std::nullopt};
   // The lexical space: sign, digits, an optional point for decimals, an exponent only for floats/doubles.
   size_t i = (s[0] == '+' || s[0] == '-') ? 1 : 0;
   bool digits = false, point = false;
@@ -81,7 +85,9 @@ std::optional<Number> number(const Term& t) {
       return std::nullopt;
   }
   if (!digits) return std::nullopt;
-  return Number{type, std::strtold(s.c_str(), nullptr)};
+  Number n{type, std::strtold(s.c_str(), nullptr), std::nullopt};
+  if (type <= NumType::Decimal) n.exact = Decimal::parse(s);
+  return n;
 }
 
 std::string trim_zeros(std::string s) {
@@ -124,6 +130,18 @@ Term make_number(NumType type, long double v) {
     }
   }
   return Term::literal("");
+}
+
+// An integer or decimal result, in its canonical lexical form.
+Term make_exact(NumType type, const Decimal& d) {
+  if (type == NumType::Integer) return Term::typed(d.integer_text(), xsd::kInteger);
+  return Term::typed(d.decimal_text(), xsd::kDecimal);
+}
+
+// A numeric result: exact when the type is an integer or a decimal and the exact value is known.
+Term make_number(NumType type, long double approximate, const std::optional<Decimal>& exact) {
+  if (exact && type <= NumType::Decimal) return make_exact(type, *exact);
+  return make_number(type, approximate);
 }
 
 Term boolean(bool b) {
@@ -272,36 +290,6 @@ std::optional<std::wregex> make_regex(const std::string& pattern_utf8, const std
   }
 }
 
-std::optional<long double> datetime_field(const Term& t, Op op) {
-  if (t.kind != TermKind::Literal || (t.datatype != xsd::kDateTime && t.datatype != xsd::kDate))
-    return std::nullopt;
-  const std::string& s = t.value;
-  int y, mo, d, h = 0, mi = 0;
-  long double sec = 0;
-  if (std::sscanf(s.c_str(), "%d-%d-%d", &y, &mo, &d) != 3) return std::nullopt;
-  if (t.datatype == xsd::kDateTime && s.size() >= 19) {
-    h = std::stoi(s.substr(11, 2));
-    mi = std::stoi(s.substr(14, 2));
-    sec = std::strtold(s.c_str() + 17, nullptr);
-  }
-  switch (op) {
-    case Op::Year:
-      return y;
-    case Op::Month:
-      return mo;
-    case Op::Day:
-      return d;
-    case Op::Hours:
-      return h;
-    case Op::Minutes:
-      return mi;
-    case Op::Seconds:
-      return sec;
-    default:
-      return std::nullopt;
-  }
-}
-
 // An xsd:dateTime or xsd:date as a point in time (a date is its first instant): seconds from 0000-03-01,
 // in UTC when the literal has a time zone, local otherwise. Nullopt for an invalid lexical form.
 struct Instant {
@@ -390,6 +378,30 @@ std::string tz_suffix(const std::string& s) {
   return "";
 }
 
+// A component of a valid xsd:dateTime, exactly (SECONDS keeps its fraction digits). SPARQL 1.1 section
+// 17.4.5: YEAR to SECONDS, TIMEZONE and TZ take an xsd:dateTime, not an xsd:date.
+std::optional<Decimal> datetime_field(const Term& t, Op op) {
+  if (t.kind != TermKind::Literal || t.datatype != xsd::kDateTime || !instant(t)) return std::nullopt;
+  const std::string& s = t.value;  // [-]YYYY...-MM-DDThh:mm:ss[.s+][zone], checked by instant()
+  const size_t month = s.find('-', 1) + 1, time = s.find('T') + 1;
+  switch (op) {
+    case Op::Year:
+      return Decimal::parse(s.substr(0, month - 1));
+    case Op::Month:
+      return Decimal::parse(s.substr(month, 2));
+    case Op::Day:
+      return Decimal::parse(s.substr(month + 3, 2));
+    case Op::Hours:
+      return Decimal::parse(s.substr(time, 2));
+    case Op::Minutes:
+      return Decimal::parse(s.substr(time + 3, 2));
+    case Op::Seconds:
+      return Decimal::parse(s.substr(time + 6, s.size() - tz_suffix(s).size() - (time + 6)));
+    default:
+      return std::nullopt;
+  }
+}
+
 }  // namespace
 
 bool ordered_by_id(TermId id) {
@@ -432,7 +444,7 @@ std::optional<bool> effective_boolean(const Term& t) {
     return false;  // an invalid boolean has EBV false
   }
   if (t.datatype.empty()) return !t.value.empty();
-  if (auto n = number(t)) return !(n->value == 0 || std::isnan(n->value));
+  if (auto n = number(t)) return !(n->is_zero() || std::isnan(n->value));
   if (is_integer_type(t.datatype) || t.datatype == xsd::kDecimal || t.datatype == kFloat ||
       t.datatype == xsd::kDouble)
     return false;  // ill-typed numeric
@@ -443,6 +455,7 @@ std::optional<bool> effective_boolean(const Term& t) {
 static std::optional<int> value_compare(const Term& a, const Term& b) {
   auto na = number(a), nb = number(b);
   if (na && nb) {
+    if (na->exact && nb->exact) return na->exact->compare(*nb->exact);
     if (std::isnan(na->value) || std::isnan(nb->value)) return std::nullopt;
     return (na->value > nb->value) - (na->value < nb->value);
   }
@@ -605,6 +618,25 @@ std::optional<bool> ExpressionEvaluator::compare_ids(Op op, const Expr& a, const
   return std::nullopt;
 }
 
+// op:numeric-add, -subtract, -multiply and -divide on two integers or decimals: exact, but for a quotient's
+// rounding (Decimal::kDivisionDigits); an integer quotient is a decimal.
+static std::optional<Term> exact_arithmetic(Op op, const Number& x, const Number& y) {
+  const NumType type = std::max(x.type, y.type);
+  switch (op) {
+    case Op::Add:
+      return make_exact(type, *x.exact + *y.exact);
+    case Op::Subtract:
+      return make_exact(type, *x.exact - *y.exact);
+    case Op::Multiply:
+      return make_exact(type, *x.exact * *y.exact);
+    default: {
+      auto quotient = x.exact->divided_by(*y.exact);
+      if (!quotient) return std::nullopt;  // division by zero
+      return make_exact(NumType::Decimal, *quotient);
+    }
+  }
+}
+
 std::optional<Term> ExpressionEvaluator::call(const Expr& e, const Row& row) {
   // Comparisons of inline values of one type, and of IRIs, are decided on the ids.
   if (e.op >= Op::Equal && e.op <= Op::GreaterEqual && e.args.size() == 2) {
@@ -654,6 +686,7 @@ __attribute__((noinline)) std::optional<Term> ExpressionEvaluator::apply(const E
     case Op::Divide: {
       auto x = num(0), y = num(1);
       if (!x || !y) return std::nullopt;
+      if (x->exact && y->exact) return exact_arithmetic(e.op, *x, *y);
       NumType t = std::max(x->type, y->type);
       long double r;
       switch (e.op) {
@@ -677,7 +710,8 @@ __attribute__((noinline)) std::optional<Term> ExpressionEvaluator::apply(const E
     case Op::Plus: {
       auto x = num(0);
       if (!x) return std::nullopt;
-      return make_number(x->type, e.op == Op::Negate ? -x->value : x->value);
+      if (e.op == Op::Negate && x->exact) x->exact = -*x->exact;
+      return make_number(x->type, e.op == Op::Negate ? -x->value : x->value, x->exact);
     }
     case Op::Abs:
     case Op::Round:
@@ -685,6 +719,11 @@ __attribute__((noinline)) std::optional<Term> ExpressionEvaluator::apply(const E
     case Op::Floor: {
       auto x = num(0);
       if (!x) return std::nullopt;
+      if (x->exact)
+        return make_exact(x->type, e.op == Op::Abs     ? x->exact->abs()
+                                   : e.op == Op::Ceil  ? x->exact->ceil()
+                                   : e.op == Op::Floor ? x->exact->floor()
+                                                       : x->exact->round());
       long double v = x->value;
       v = e.op == Op::Abs     ? std::fabs(v)
           : e.op == Op::Ceil  ? std::ceil(v)
@@ -844,18 +883,18 @@ __attribute__((noinline)) std::optional<Term> ExpressionEvaluator::apply(const E
     case Op::Minutes: {
       auto v = datetime_field(a[0], e.op);
       if (!v) return std::nullopt;
-      return make_number(NumType::Integer, *v);
+      return make_exact(NumType::Integer, *v);
     }
     case Op::Seconds: {
       auto v = datetime_field(a[0], e.op);
       if (!v) return std::nullopt;
-      return make_number(NumType::Decimal, *v);
+      return make_exact(NumType::Decimal, *v);
     }
     case Op::Tz:
-      if (a[0].datatype != xsd::kDateTime && a[0].datatype != xsd::kDate) return std::nullopt;
+      if (a[0].datatype != xsd::kDateTime || !instant(a[0])) return std::nullopt;
       return Term::literal(tz_suffix(a[0].value));
     case Op::Timezone: {
-      if (a[0].datatype != xsd::kDateTime && a[0].datatype != xsd::kDate) return std::nullopt;
+      if (a[0].datatype != xsd::kDateTime || !instant(a[0])) return std::nullopt;
       std::string tz = tz_suffix(a[0].value);
       if (tz.empty()) return std::nullopt;
       if (tz == "Z") return Term::typed("PT0S", kXsd + "dayTimeDuration");
@@ -902,7 +941,7 @@ __attribute__((noinline)) std::optional<Term> ExpressionEvaluator::apply(const E
       }
       auto n = number(v);
       if (to == xsd::kBoolean) {
-        if (n) return boolean(!(n->value == 0 || std::isnan(n->value)));
+        if (n) return boolean(!(n->is_zero() || std::isnan(n->value)));
         if (v.datatype == xsd::kBoolean || is_simple_or_string(v)) {
           if (v.value == "true" || v.value == "1") return boolean(true);
           if (v.value == "false" || v.value == "0") return boolean(false);
@@ -910,8 +949,10 @@ __attribute__((noinline)) std::optional<Term> ExpressionEvaluator::apply(const E
         return std::nullopt;
       }
       long double value;
+      std::optional<Decimal> exact;
       if (n) {
         value = n->value;
+        exact = n->exact;
       } else if (v.datatype == xsd::kBoolean) {
         value = v.value == "true" || v.value == "1";
       } else if (is_simple_or_string(v)) {
@@ -923,14 +964,17 @@ __attribute__((noinline)) std::optional<Term> ExpressionEvaluator::apply(const E
                                                                               : std::string(xsd::kDouble)));
         if (!parsed) return std::nullopt;
         value = parsed->value;
+        exact = parsed->exact;
       } else {
         return std::nullopt;
       }
       if (is_integer_type(to)) {
+        if (exact) return Term::typed(exact->truncated().integer_text(), to);
         if (std::isnan(value) || std::isinf(value)) return std::nullopt;
         return Term::typed(make_number(NumType::Integer, std::trunc(value)).value, to);
       }
       if (to == xsd::kDecimal) {
+        if (exact) return make_exact(NumType::Decimal, *exact);
         if (std::isnan(value) || std::isinf(value)) return std::nullopt;
         return make_number(NumType::Decimal, value);
       }
@@ -973,10 +1017,14 @@ void AggregateState::add(const std::optional<Term>& value) {
         return;
       }
       if (!acc_) {
-        acc_ = make_number(n->type, n->value);
+        acc_ = make_number(n->type, n->value, n->exact);
       } else {
         auto cur = number(*acc_);
-        acc_ = make_number(std::max(cur->type, n->type), cur->value + n->value);
+        const NumType type = std::max(cur->type, n->type);
+        if (cur->exact && n->exact)
+          acc_ = make_exact(type, *cur->exact + *n->exact);
+        else
+          acc_ = make_number(type, cur->value + n->value);
       }
       return;
     }
@@ -1018,6 +1066,7 @@ std::optional<Term> AggregateState::result() const {
       if (error_) return std::nullopt;
       if (!acc_ || count_ == 0) return make_number(NumType::Integer, 0);
       auto sum = number(*acc_);
+      if (sum->exact) return make_exact(NumType::Decimal, *sum->exact->divided_by(Decimal(count_)));
       return make_number(std::max(sum->type, NumType::Decimal), sum->value / count_);
     }
     case Op::Min:

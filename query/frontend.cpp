@@ -312,6 +312,7 @@ class Translator {
           out->pattern = it->second;
           return out;
         }
+        if (name == kLiteralFunction) return disguised_literal(items<rasqal_expression>(e->args));
         out->op = name.rfind(std::string(xsd::kNs), 0) == 0 ? Op::Cast : Op::Unknown;
         out->function_iri = name;
         if (e->arg1) out->args.push_back(expr(e->arg1));
@@ -346,6 +347,21 @@ class Translator {
     }
     if (out->op == Op::GroupConcat && e->literal)
       out->separator = reinterpret_cast<const char*>(rasqal_literal_as_string(e->literal));
+    return out;
+  }
+
+  // The constant of a call the lowering wrote for a literal Rasqal gets wrong (disguised_literal).
+  static ExprPtr disguised_literal(const std::vector<rasqal_expression*>& args) {
+    auto literal = [&](size_t i) {
+      if (i >= args.size() || args[i]->op != RASQAL_EXPR_LITERAL ||
+          (i == 1 && args[i]->literal->type != RASQAL_LITERAL_URI))
+        throw QueryError("internal error: a malformed disguised literal");
+      return args[i]->literal;
+    };
+    auto out = std::make_shared<Expr>();
+    out->op = Op::Constant;
+    out->constant = Term::typed(reinterpret_cast<const char*>(rasqal_literal_as_string(literal(0))),
+                                uri_string(literal(1)->value.uri));
     return out;
   }
 
@@ -395,6 +411,13 @@ class Translator {
     return n;
   }
 
+  // Whether a BIND is one the lowering wrote, to a variable named `reserved` (and a number): the stand-in
+  // for a FILTER (disguise_nested_filter), or the one that keeps a group a group (keep_group).
+  static bool is_lowering_bind(rasqal_graph_pattern* let, std::string_view reserved) {
+    const rasqal_variable* v = rasqal_graph_pattern_get_variable(let);
+    return v && std::string_view(reinterpret_cast<const char*>(v->name)).starts_with(reserved);
+  }
+
   // A group's pattern and the FILTER expressions that scope over all of it.
   std::pair<NodePtr, std::vector<ExprPtr>> group_parts(rasqal_graph_pattern* gp) {
     if (rasqal_graph_pattern_get_operator(gp) != RASQAL_GRAPH_PATTERN_OPERATOR_GROUP)
@@ -424,8 +447,12 @@ class Translator {
           g = binary(Node::Kind::Minus, g, children_as_group(sub));
           break;
         case RASQAL_GRAPH_PATTERN_OPERATOR_LET:
-          g = extend(g, var(rasqal_graph_pattern_get_variable(sub)),
-                     expr(rasqal_graph_pattern_get_filter_expression(sub)));
+          if (is_lowering_bind(sub, kGroupKeeperVariable)) break;
+          if (is_lowering_bind(sub, kFilterVariable))
+            filters.push_back(expr(rasqal_graph_pattern_get_filter_expression(sub)));
+          else
+            g = extend(g, var(rasqal_graph_pattern_get_variable(sub)),
+                       expr(rasqal_graph_pattern_get_filter_expression(sub)));
           break;
         default:
           g = join(g, pattern(sub));
@@ -520,6 +547,8 @@ class Translator {
       case RASQAL_GRAPH_PATTERN_OPERATOR_FILTER:
         return with_filters(unit(), {expr(rasqal_graph_pattern_get_filter_expression(gp))});
       case RASQAL_GRAPH_PATTERN_OPERATOR_LET:  // a group holding only a BIND comes as the BIND itself
+        if (is_lowering_bind(gp, kFilterVariable))
+          return with_filters(unit(), {expr(rasqal_graph_pattern_get_filter_expression(gp))});
         return extend(unit(), var(rasqal_graph_pattern_get_variable(gp)),
                       expr(rasqal_graph_pattern_get_filter_expression(gp)));
       default:

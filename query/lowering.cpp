@@ -6,9 +6,11 @@
 #include <cctype>
 #include <cstdio>
 #include <cstring>
+#include <limits>
 #include <map>
 #include <optional>
 #include <set>
+#include <tuple>
 
 namespace quiver::query {
 namespace {
@@ -363,7 +365,8 @@ void check_nesting(std::string_view s, const std::vector<Token>& tokens, const c
   }
 }
 
-// A replacement of tokens [first, last) by text; `helper` goes to the end of the WHERE clause.
+// A replacement of tokens [first, last) by text (an insertion before token `first` when they are equal);
+// `helper` goes to the end of the WHERE clause.
 struct Edit {
   size_t first, last;
   std::string replacement;
@@ -406,16 +409,23 @@ class Lowerer {
     for (size_t i = 0; i < *where_open; ++i) empty_concat(i);
     scopes_.emplace_back();
     size_t end = group(*where_open);
+    wrap_subquery(*where_open, end);
     for (size_t i = 0; i < *where_open; ++i)
       if (is_word(t_[i], "SELECT")) projection(i + 1, *where_open, scopes_.back());
     expand_prefixed_names(end);
-    separate_signs(end);
-    disguise_ill_typed_integers(end);
+    // Literals are disguised in the solution modifiers after the WHERE clause too (a trailing VALUES block).
+    const std::vector<bool> in_expression = expression_tokens(t_.size());
+    separate_signs(end, in_expression);
+    disguise_large_integers(t_.size(), in_expression);
+    disguise_ill_typed_integers(t_.size(), in_expression);
     // Nothing to rewrite, or text that does not parse as we expect: Rasqal gets it unchanged and judges it.
     if (edits_.empty() || end > t_.size() || !is_punct(t_[end - 1], "}")) return out;
     std::string helpers;
     std::string body = emit(0, end - 1, helpers);  // up to the WHERE clause's closing brace
-    out.text = body + " " + helpers + " " + std::string(s_.substr(t_[end - 1].begin));
+    const size_t after = end < t_.size() ? t_[end].begin : s_.size();
+    std::string rest = std::string(s_.substr(t_[end - 1].begin, after - t_[end - 1].begin)) +
+                       emit(end, t_.size(), helpers);  // the brace, and the solution modifiers
+    out.text = body + " " + helpers + " " + rest;
     out.paths = std::move(paths_);
     return out;
   }
@@ -426,13 +436,17 @@ class Lowerer {
   // may not assign a variable already in scope in its group (section 18.2.1). The variables the group
   // makes in scope are added to the enclosing group's, unless `binds` is false (MINUS, EXISTS).
   size_t group(size_t i, bool binds = true) {
+    if (i + 1 < t_.size() && is_word(t_[i + 1], "SELECT")) return subselect_group(i, binds);
     const int outer_bgp = bgp_;
     scopes_.emplace_back();
     bgp_ = ++bgps_;
     ++i;
+    size_t elements = 0;
+    bool disguised_filter = false;
     while (i < t_.size() && !is_punct(t_[i], "}")) {
       const Token& t = t_[i];
       const size_t start = i;
+      if (!is_punct(t, ".")) ++elements;
       if (is_word(t, "OPTIONAL") || is_word(t, "UNION")) {
         if (is_word(t, "OPTIONAL")) keep_filtered_inner_group(i + 1);
         ++i;
@@ -445,6 +459,7 @@ class Lowerer {
         ++i;
       } else if (is_word(t, "FILTER")) {
         i = constraint(i + 1);
+        if (scopes_.size() > 2) disguised_filter = disguise_nested_filter(start, i);
         continue;  // a filter belongs to its group: the basic graph pattern goes on
       } else if (is_word(t, "BIND")) {
         i = expression(i + 1);
@@ -465,6 +480,7 @@ class Lowerer {
       }
       bgp_ = ++bgps_;  // anything but triples and filters ends the basic graph pattern
     }
+    if (elements == 1 && disguised_filter) keep_group(i);
     anchor_exists_calls();
     std::set<std::string> scope = std::move(scopes_.back());
     scopes_.pop_back();
@@ -501,6 +517,37 @@ class Lowerer {
         e.replacement = exists_call(e, *scopes_.back().begin());
         e.scope = 0;
       }
+  }
+
+  // Rasqal turns a FILTER of a nested group into false when a variable it names is bound only outside the
+  // group, or nowhere (rasqal_query_filter_variable_scope, a SPARQL 1.0 reading): in SPARQL 1.1 such a
+  // variable is just unbound there, and in EXISTS it is the outer solution's (section 18.6). So a nested
+  // FILTER, tokens [b, e), reaches Rasqal as BIND(constraint AS ?__quiver_filterN), which the front end
+  // turns back into a filter of its group. Returns whether it did.
+  bool disguise_nested_filter(size_t b, size_t e) {
+    if (e <= b + 1 || e >= t_.size() || !(is_punct(t_[e - 1], ")") || is_punct(t_[e - 1], "}")))
+      return false;  // not the shape we expect: Rasqal judges it
+    Edit open;
+    open.first = b;
+    open.last = b + 1;
+    open.replacement = "BIND( ";  // as long as FILTER: what follows keeps its column
+    edits_.push_back(open);
+    Edit close;
+    close.first = close.last = e;
+    close.replacement = " AS ?" + std::string(kFilterVariable) + std::to_string(filter_count_++) + ") ";
+    edits_.push_back(close);
+    return true;
+  }
+
+  // Rasqal replaces a group holding one BIND by that BIND, which then binds in the enclosing group (and an
+  // OPTIONAL's condition becomes its right side). A group whose one element is a disguised FILTER gets a
+  // second one before its closing brace, token `close`, which the front end ignores.
+  void keep_group(size_t close) {
+    if (close >= t_.size()) return;
+    Edit keeper;
+    keeper.first = keeper.last = close;
+    keeper.replacement = " BIND(true AS ?" + std::string(kGroupKeeperVariable) + ") ";
+    edits_.push_back(keeper);
   }
 
   // A \u or \U escape in a string must name a character: a surrogate half (D800-DFFF) is none.
@@ -558,10 +605,12 @@ class Lowerer {
 
   // Rasqal 0.9.33 dereferences NULL on a literal of a type derived from xsd:integer (xsd:int, xsd:long,
   // xsd:nonNegativeInteger...) whose lexical form is not an integer ("x"^^xsd:int): such a literal is ill
-  // typed but valid SPARQL. Its datatype reaches Rasqal behind kDatatypePrefix, which Rasqal does not know,
-  // and the front end takes the prefix off again.
-  void disguise_ill_typed_integers(size_t end) {
-    static const std::set<std::string, std::less<>> kDerived = {"long",
+  // typed but valid SPARQL. And it makes an integer literal whose value does not fit in a C int an
+  // xsd:decimal (xsd:integer has no bounds). Such a literal goes to Rasqal disguised (disguised_literal),
+  // and the front end restores it.
+  void disguise_ill_typed_integers(size_t end, const std::vector<bool>& in_expression) {
+    static const std::set<std::string, std::less<>> kDerived = {"integer",
+                                                                "long",
                                                                 "int",
                                                                 "short",
                                                                 "byte",
@@ -589,24 +638,74 @@ class Lowerer {
       } else {
         continue;
       }
-      constexpr std::string_view kXsd = "http://www.w3.org/2001/XMLSchema#";
-      if (!datatype.starts_with(kXsd) || !kDerived.count(std::string_view(datatype).substr(kXsd.size())))
+      if (!datatype.starts_with(xsd::kNs) ||
+          !kDerived.count(std::string_view(datatype).substr(xsd::kNs.size())))
         continue;
       const size_t quote = lexical.text.starts_with("\"\"\"") || lexical.text.starts_with("'''") ? 3 : 1;
       const std::string_view body =
           std::string_view(lexical.text)
               .substr(quote, lexical.text.size() - std::min(lexical.text.size(), 2 * quote));
-      const size_t digits_from = !body.empty() && (body[0] == '+' || body[0] == '-') ? 1 : 0;
-      const bool integer =
-          body.size() > digits_from &&
-          std::all_of(body.begin() + digits_from, body.end(), [](char c) { return c >= '0' && c <= '9'; });
-      if (integer) continue;
+      if (is_integer(body) ? fits_rasqal_int(body) : datatype == xsd::kInteger) continue;
       Edit e;
-      e.first = i + 2;
+      e.first = i;
       e.last = i + 3;
-      e.replacement = "<" + std::string(kDatatypePrefix) + datatype + ">";
+      e.replacement = disguised_literal(lexical.text, datatype, in_expression[i]);
       edits_.push_back(e);
     }
+  }
+
+  // An integer number token that does not fit in a C int goes to Rasqal disguised as well (see
+  // disguise_ill_typed_integers). After separate_signs(): a sign it set apart stays apart.
+  void disguise_large_integers(size_t end, const std::vector<bool>& in_expression) {
+    for (size_t i = 0; i < end && i < t_.size(); ++i) {
+      const Token& t = t_[i];
+      if (t.kind != Token::Kind::Word || !is_integer(t.text)) continue;
+      auto signed_apart = std::find_if(edits_.begin(), edits_.end(),
+                                       [&](const Edit& e) { return e.first == i && e.last == i + 1; });
+      const bool apart = signed_apart != edits_.end();
+      const std::string number = apart ? t.text.substr(1) : t.text;
+      if (fits_rasqal_int(number)) continue;
+      const std::string literal =
+          disguised_literal("\"" + number + "\"", std::string(xsd::kInteger), in_expression[i]);
+      if (apart) {
+        signed_apart->replacement = t.text.substr(0, 1) + " " + literal;
+      } else {
+        Edit e;
+        e.first = i;
+        e.last = i + 1;
+        e.replacement = literal;
+        edits_.push_back(e);
+      }
+    }
+  }
+
+  // A literal Rasqal would get wrong, as text it keeps: in a pattern, its datatype behind kDatatypePrefix,
+  // a type Rasqal does not know; in an expression, a call to kLiteralFunction. Rasqal evaluates expressions
+  // without variables while preparing (DATATYPE() of the disguised literal would give the disguised IRI):
+  // the call's unbound variable keeps it from doing so.
+  static std::string disguised_literal(const std::string& quoted_lexical, const std::string& datatype,
+                                       bool in_expression) {
+    if (!in_expression) return quoted_lexical + "^^<" + std::string(kDatatypePrefix) + datatype + ">";
+    return "<" + std::string(kLiteralFunction) + ">(" + quoted_lexical + ", <" + datatype + ">, ?" +
+           std::string(kExistsVariable) + ")";
+  }
+
+  // Whether text is an xsd:integer lexical form: digits, maybe signed.
+  static bool is_integer(std::string_view text) {
+    const size_t from = !text.empty() && (text[0] == '+' || text[0] == '-') ? 1 : 0;
+    return text.size() > from &&
+           std::all_of(text.begin() + from, text.end(), [](char c) { return c >= '0' && c <= '9'; });
+  }
+
+  // Whether Rasqal keeps an integer of this lexical form an integer: it reads it as a C int.
+  static bool fits_rasqal_int(std::string_view integer) {
+    const bool negative = integer[0] == '-';
+    integer.remove_prefix(integer[0] == '+' || integer[0] == '-' ? 1 : 0);
+    while (integer.size() > 1 && integer[0] == '0') integer.remove_prefix(1);
+    if (integer.size() > 10) return false;
+    const long long magnitude = std::stoll(std::string(integer));
+    return negative ? -magnitude >= std::numeric_limits<int>::min()
+                    : magnitude <= std::numeric_limits<int>::max();
   }
 
   void expand_prefixed_names(size_t end) {
@@ -645,14 +744,11 @@ class Lowerer {
     }
   }
 
-  // In an expression, "2 -3" is 2 - 3 (SPARQL's grammar reads the signed number as the operator and a
-  // number). Rasqal 0.9.33 gets that wrong: "2 -3" gives 5, "2+3*4" 20, "1+1+1" reads freed memory, and a
-  // chain holding two signed numbers ("+1 + -1") overflows a heap buffer. Every signed number in an
-  // expression has its sign set apart ("2 - 3", "+ - 1": an operator, or a unary sign), which Rasqal reads
-  // right. Up to token `end`; lists (collections, VALUES rows) keep their signed numbers.
-  void separate_signs(size_t end) {
+  // Per token up to `end`: whether it stands in an expression. Lists (collections, VALUES rows) do not.
+  std::vector<bool> expression_tokens(size_t end) const {
+    std::vector<bool> out(std::min(end, t_.size()), false);
     std::vector<bool> expression{true};  // per bracket level; the top level's brackets hold expressions
-    for (size_t i = 0; i < end && i < t_.size(); ++i) {
+    for (size_t i = 0; i < out.size(); ++i) {
       const Token& t = t_[i];
       if (is_punct(t, "(")) {
         const bool parent = expression.back() && expression.size() > 1;
@@ -662,8 +758,22 @@ class Lowerer {
         expression.push_back(false);
       } else if ((is_punct(t, ")") || is_punct(t, "}") || is_punct(t, "]")) && expression.size() > 1) {
         expression.pop_back();
-      } else if (expression.size() > 1 && expression.back() && t.kind == Token::Kind::Word &&
-                 (t.text[0] == '+' || t.text[0] == '-') && i > 0) {
+      } else {
+        out[i] = expression.size() > 1 && expression.back();
+      }
+    }
+    return out;
+  }
+
+  // In an expression, "2 -3" is 2 - 3 (SPARQL's grammar reads the signed number as the operator and a
+  // number). Rasqal 0.9.33 gets that wrong: "2 -3" gives 5, "2+3*4" 20, "1+1+1" reads freed memory, and a
+  // chain holding two signed numbers ("+1 + -1") overflows a heap buffer. Every signed number in an
+  // expression has its sign set apart ("2 - 3", "+ - 1": an operator, or a unary sign), which Rasqal reads
+  // right. Up to token `end`; lists keep their signed numbers.
+  void separate_signs(size_t end, const std::vector<bool>& in_expression) {
+    for (size_t i = 1; i < std::min(end, in_expression.size()); ++i) {
+      const Token& t = t_[i];
+      if (in_expression[i] && t.kind == Token::Kind::Word && (t.text[0] == '+' || t.text[0] == '-')) {
         Edit e;
         e.first = i;
         e.last = i + 1;
@@ -747,6 +857,30 @@ class Lowerer {
       }
     }
     return out;
+  }
+
+  // A WHERE clause that is a sub-query, tokens [open, end), holds nothing else: it becomes { { SELECT ... }
+  // }, which means the same and has room for the helper blocks.
+  void wrap_subquery(size_t open, size_t end) {
+    if (open + 1 >= t_.size() || !is_word(t_[open + 1], "SELECT") || end > t_.size() ||
+        !is_punct(t_[end - 1], "}"))
+      return;
+    Edit before, after;
+    before.first = before.last = open + 1;
+    before.replacement = "{ ";
+    after.first = after.last = end - 1;
+    after.replacement = "} ";
+    edits_.push_back(before);
+    edits_.push_back(after);
+  }
+
+  // A group that is a sub-query ({ SELECT ... }, SPARQL's SubSelect as a GroupGraphPattern).
+  size_t subselect_group(size_t i, bool binds) {
+    if (binds) return subselect(i);
+    scopes_.emplace_back();  // what it projects stays out of the enclosing group's scope
+    const size_t end = subselect(i);
+    scopes_.pop_back();
+    return end;
   }
 
   size_t subselect(size_t i) {
@@ -1016,7 +1150,11 @@ class Lowerer {
     std::vector<const Edit*> inside;
     for (const Edit& e : edits_)
       if (e.first >= first && e.last <= last) inside.push_back(&e);
-    std::sort(inside.begin(), inside.end(), [](auto a, auto b) { return a->first < b->first; });
+    // An insertion (first == last) goes before a replacement starting at the same token; insertions at one
+    // token in the order they were made.
+    std::stable_sort(inside.begin(), inside.end(), [](auto a, auto b) {
+      return std::tie(a->first, a->last) < std::tie(b->first, b->last);
+    });
     std::string out;
     size_t pos = first < t_.size() ? t_[first].begin : s_.size();
     size_t covered = first;
@@ -1031,7 +1169,7 @@ class Lowerer {
       } else {
         helpers += e->path_helper + " ";
       }
-      pos = t_[e->last - 1].end;
+      pos = e->last > e->first ? t_[e->last - 1].end : t_[e->first].begin;
       covered = e->last;
     }
     size_t end = last < t_.size() ? t_[last].begin : s_.size();
@@ -1044,6 +1182,7 @@ class Lowerer {
   std::vector<Edit> edits_;
   std::vector<PathExpr> paths_;
   int exists_count_ = 0;
+  int filter_count_ = 0;
   std::vector<std::set<std::string>> scopes_;  // variables in scope, per group being parsed
   int bgp_ = 0, bgps_ = 0;                     // the current basic graph pattern, and how many so far
   std::map<std::string, int> label_bgps_;      // blank node label -> its basic graph pattern

@@ -3,7 +3,9 @@
 // call to <urn:quiver:exists>(N, ?__quiver_exists). The path's IRIs and the EXISTS pattern move, still as
 // SPARQL, into blocks GRAPH <urn:quiver:path:N> { ... } and GRAPH <urn:quiver:exists:N> { P } at the end of
 // the WHERE clause, so Rasqal resolves their prefixed names and variables with the rest of the query; the
-// front end then lifts those blocks out and rebuilds the real operators.
+// front end then lifts those blocks out and rebuilds the real operators. A FILTER of a nested group reaches
+// Rasqal as a BIND to a reserved variable, which the front end turns back into the filter: Rasqal would
+// otherwise replace some of them by false.
 #pragma once
 
 #include <optional>
@@ -18,7 +20,14 @@ inline constexpr std::string_view kExistsPrefix = "urn:quiver:exists:";
 inline constexpr std::string_view kExistsFunction = "urn:quiver:exists";
 inline constexpr std::string_view kPathIri = "urn:quiver:iri";
 inline constexpr std::string_view kExistsVariable = "__quiver_exists";
+// BIND(constraint AS ?__quiver_filterN) stands for a FILTER of a nested group (see disguise_nested_filter).
+inline constexpr std::string_view kFilterVariable = "__quiver_filter";
+// BIND(true AS ?__quiver_group) keeps a group holding only such a BIND a group (see keep_group).
+inline constexpr std::string_view kGroupKeeperVariable = "__quiver_group";
 inline constexpr std::string_view kDatatypePrefix = "urn:quiver:datatype:";
+// <urn:quiver:literal>("lexical", <datatype>, ?__quiver_exists) stands for a literal Rasqal gets wrong, in an
+// expression (see disguised_literal).
+inline constexpr std::string_view kLiteralFunction = "urn:quiver:literal";
 
 // A property path as written. Link and Negated members refer to IRIs by position in the path's IRI list.
 struct PathExpr {
@@ -45,8 +54,8 @@ inline constexpr int kOptionalCost = 3, kUnionCost = 2, kMaxOptionalNesting = 30
 
 // Rejects, with a line and column, text that is not UTF-8, holds a NUL byte, has a string escape SPARQL does
 // not have, brackets that do not pair up, or nesting deeper than kMaxNesting.
-// Rewrites the query text; text without paths or EXISTS comes back unchanged. Malformed text is left for
-// Rasqal to report.
+// Rewrites the query text; text without paths, EXISTS or nested FILTERs comes back unchanged. Malformed text
+// is left for Rasqal to report.
 LoweredQuery lower(std::string_view text);
 
 // One operation of an update request as text Rasqal parses on its own. Rasqal 0.9.33 parses one update

@@ -39,15 +39,18 @@ bool valid_triple(const Term& s, const Term& p) {
 }
 
 void construct(Executor& ex, const Query& q, RowStream& rows, ResultSink& sink) {
-  std::set<std::string> seen;
+  std::set<std::string> seen;  // a graph is a set: each triple goes out once
+  ChargedMemory held(ex.context());
   Row row;
   for (size_t n = 0; rows.next(row); ++n) {
     for (const auto& t : q.construct) {
       auto s = instantiate(t.s, row, ex.context(), n), p = instantiate(t.p, row, ex.context(), n),
            o = instantiate(t.o, row, ex.context(), n);
       if (!s || !p || !o || !valid_triple(*s, *p)) continue;
-      if (!seen.insert(identity_key(*s) + '\x1f' + identity_key(*p) + '\x1f' + identity_key(*o)).second)
-        continue;
+      std::string key = identity_key(*s) + '\x1f' + identity_key(*p) + '\x1f' + identity_key(*o);
+      const size_t bytes = key.size() + ChargedMemory::kSetEntryBytes;
+      if (!seen.insert(std::move(key)).second) continue;
+      held.charge(bytes);
       sink.triple(*s, *p, *o);
     }
   }
@@ -67,10 +70,12 @@ void describe(Executor& ex, const Query& q, RowStream& rows, ResultSink& sink) {
       }
     }
   std::set<TermId> done;
+  ChargedMemory held(ctx);
   while (!todo.empty()) {
     TermId id = todo.back();
     todo.pop_back();
     if (!done.insert(id).second) continue;
+    held.charge(sizeof(TermId) + ChargedMemory::kSetEntryBytes);
     for (auto c = ctx.store().scan({.s = id, .p = {}, .o = {}, .g = kDefaultGraph}); c.valid(); c.next()) {
       const Quad& quad = c.quad();
       const Term& o = ctx.term(quad.o);

@@ -223,6 +223,64 @@ TEST(QueryFilters, EqualityOfIrisAndBlankNodesFollowsSparql) {
   EXPECT_EQ(count("FILTER(?o < e:b)"), "n\r\n0\r\n");                          // no order on IRIs
 }
 
+// Who likes frank, and who knows whom: carl knows nobody.
+constexpr const char* kAcquaintances =
+    "<http://e/ann> <http://e/likes> <http://e/frank> .\n<http://e/carl> <http://e/likes> <http://e/frank> "
+    ".\n"
+    "<http://e/frank> <http://e/likes> <http://e/frank> .\n<http://e/frank> <http://e/knows> "
+    "<http://e/frank> .\n"
+    "<http://e/ann> <http://e/knows> <http://e/dan> .\n";
+
+// SPARQL 1.1 section 18.6: EXISTS substitutes the solution into its whole pattern, so the pattern's FILTERs,
+// at any depth, see the solution's variables; a variable bound nowhere is just unbound.
+TEST(QueryExists, FiltersOfThePatternSeeTheSolution) {
+  TempDir dir;
+  auto store = store_with(dir, kAcquaintances);
+  const std::string likes = "SELECT ?s { ?s e:likes e:frank . ";
+  EXPECT_EQ(run_e(*store, likes + "FILTER EXISTS { ?x e:knows ?y . FILTER(?x = ?s) } } ORDER BY ?s"),
+            "s\r\nhttp://e/ann\r\nhttp://e/frank\r\n");
+  EXPECT_EQ(run_e(*store, likes + "FILTER NOT EXISTS { FILTER(?s = e:frank) } } ORDER BY ?s"),
+            "s\r\nhttp://e/ann\r\nhttp://e/carl\r\n");
+  EXPECT_EQ(run_e(*store,
+                  "SELECT ?s ?b { ?s e:likes e:frank . BIND(EXISTS { ?x e:knows ?y . FILTER(?x = ?s) } "
+                  "AS ?b) } ORDER BY ?s"),
+            "s,b\r\nhttp://e/ann,true\r\nhttp://e/carl,false\r\nhttp://e/frank,true\r\n");
+  EXPECT_EQ(run_e(*store, likes + "FILTER EXISTS { ?s e:knows ?o . FILTER(!BOUND(?nope)) } } ORDER BY ?s"),
+            "s\r\nhttp://e/ann\r\nhttp://e/frank\r\n");
+  // In a group nested in the pattern: that group is not evaluated alone and joined.
+  EXPECT_EQ(run_e(*store, likes + "FILTER EXISTS { ?x e:knows ?y . { FILTER(?s = e:frank) } } }"),
+            "s\r\nhttp://e/frank\r\n");
+  EXPECT_EQ(
+      run_e(*store, likes + "FILTER EXISTS { { ?x e:knows ?y } UNION { ?s e:likes ?y FILTER(?s = e:carl) } "
+                            "FILTER(?x = ?s || ?s = e:carl) } } ORDER BY ?s"),
+      "s\r\nhttp://e/ann\r\nhttp://e/carl\r\nhttp://e/frank\r\n");
+  // A MINUS's right side is still evaluated alone: its nested filter sees no ?s, so it removes nothing.
+  EXPECT_EQ(
+      run_e(*store, likes + "FILTER EXISTS { ?s e:likes ?o MINUS { ?s e:knows ?y { FILTER(?s = e:ann) } } "
+                            "} } ORDER BY ?s"),
+      "s\r\nhttp://e/ann\r\nhttp://e/carl\r\nhttp://e/frank\r\n");
+}
+
+// SPARQL 1.1 section 18.5: MINUS evaluates its right side alone, FILTERs included; a variable the right side
+// does not bind is unbound there, not a reason to drop the filter.
+TEST(QueryMinus, TheRightSidesFiltersRun) {
+  TempDir dir;
+  auto store = store_with(dir, kAcquaintances);
+  EXPECT_EQ(run_e(*store, "SELECT ?s { ?s e:likes ?o . MINUS { ?s e:knows ?x . FILTER(!BOUND(?nope)) } }"),
+            "s\r\nhttp://e/carl\r\n");
+  EXPECT_EQ(run_e(*store, "SELECT ?s { ?s e:knows ?s . MINUS { ?s e:knows ?o . FILTER(!BOUND(?nope)) } }"),
+            "s\r\n");
+  // The variable bound outside the MINUS is not the right side's: the filter's comparison is an error.
+  EXPECT_EQ(run_e(*store,
+                  "SELECT ?s { ?s e:likes ?o . MINUS { ?s e:knows ?x . FILTER(?o = e:frank) } } "
+                  "ORDER BY ?s"),
+            "s\r\nhttp://e/ann\r\nhttp://e/carl\r\nhttp://e/frank\r\n");
+  // A FILTER in any nested group runs.
+  EXPECT_EQ(
+      run_e(*store, "SELECT (COUNT(*) AS ?n) { ?s e:likes ?o { ?s e:likes ?o FILTER(!BOUND(?nope)) } }"),
+      "n\r\n3\r\n");
+}
+
 // Large enough that the planner hashes pattern results instead of re-seeking them per row: the answers must
 // be the same as the index nested loop joins give on small inputs.
 TEST(QueryJoins, HashedAndNestedJoinsAgree) {
@@ -599,6 +657,172 @@ TEST_F(QueryTest, AnIllTypedIntegerLiteralIsAConstantLikeAnyOther) {
                 "(DATATYPE(\"1.5\"^^xsd:long) AS ?d) {}",
                 query::ResultFormat::Csv),
             "v,d\r\n1.5,http://www.w3.org/2001/XMLSchema#long\r\n");
+}
+
+// xsd:integer has no bounds: Rasqal 0.9.33 made an integer literal past a C int an xsd:decimal, so it
+// matched no stored integer. Written as a number or as a typed literal, in a pattern or an expression, it
+// stays an integer.
+TEST(QueryLiterals, IntegersPastThirtyTwoBitsStayIntegers) {
+  TempDir dir;
+  auto store = store_with(
+      dir,
+      "<http://e/a> <http://e/v> \"99999999999999999\"^^<http://www.w3.org/2001/XMLSchema#integer> .\n"
+      "<http://e/b> <http://e/v> \"-2147483649\"^^<http://www.w3.org/2001/XMLSchema#integer> .\n"
+      "<http://e/c> <http://e/v> "
+      "\"123456789012345678901234567890\"^^<http://www.w3.org/2001/XMLSchema#integer> .\n");
+  const std::string xsd = "PREFIX xsd: <http://www.w3.org/2001/XMLSchema#> ";
+  EXPECT_EQ(run_e(*store,
+                  "SELECT (DATATYPE(2147483648) AS ?a) (DATATYPE(-2147483649) AS ?b) "
+                  "(DATATYPE(123456789012345678901234567890) AS ?c) (DATATYPE(2147483647) AS ?d) {}"),
+            "a,b,c,d\r\nhttp://www.w3.org/2001/XMLSchema#integer,http://www.w3.org/2001/XMLSchema#integer,"
+            "http://www.w3.org/2001/XMLSchema#integer,http://www.w3.org/2001/XMLSchema#integer\r\n");
+  EXPECT_EQ(run_e(*store, "SELECT ?s { ?s ?p 99999999999999999 }"), "s\r\nhttp://e/a\r\n");
+  EXPECT_EQ(run_e(*store, "SELECT ?s { ?s ?p -2147483649 }"), "s\r\nhttp://e/b\r\n");
+  EXPECT_EQ(run_e(*store, "SELECT ?s { ?s ?p 123456789012345678901234567890 }"), "s\r\nhttp://e/c\r\n");
+  EXPECT_EQ(run_e(*store, xsd + "SELECT ?s { ?s ?p \"99999999999999999\"^^xsd:integer }"),
+            "s\r\nhttp://e/a\r\n");
+  EXPECT_EQ(run_e(*store, "SELECT ?s { ?s ?p ?o FILTER(sameTerm(?o, 99999999999999999)) }"),
+            "s\r\nhttp://e/a\r\n");
+  EXPECT_EQ(run_e(*store, "SELECT ?s { ?s ?p ?o FILTER(?o = 123456789012345678901234567890) }"),
+            "s\r\nhttp://e/c\r\n");
+  EXPECT_EQ(run_e(*store, "SELECT ?x { VALUES ?x { 99999999999999999 } ?s ?p ?x }"),
+            "x\r\n99999999999999999\r\n");
+  EXPECT_EQ(run_e(*store, "SELECT ?s { ?s ?p ?o } VALUES ?o { 99999999999999999 }"), "s\r\nhttp://e/a\r\n");
+  EXPECT_EQ(run_e(*store, "SELECT ?s { ?s ?p ?o } ORDER BY ?s LIMIT 1"), "s\r\nhttp://e/a\r\n");
+  // Rasqal evaluates a FILTER without variables while preparing: the literal must not reach it disguised.
+  EXPECT_EQ(run_e(*store, xsd + "ASK { FILTER(DATATYPE(99999999999) = xsd:integer) }"), "true\r\n");
+  EXPECT_EQ(run_e(*store, xsd + "ASK { FILTER(DATATYPE(\"99999999999\"^^xsd:long) = xsd:long) }"),
+            "true\r\n");
+  EXPECT_EQ(run_e(*store, "SELECT (2147483647 + 1 AS ?n) (-2147483648 - 1 AS ?m) {}"),
+            "n,m\r\n2147483648,-2147483649\r\n");
+}
+
+// XSD decimals carry at least 18 exact digits, and op:numeric-add, -subtract and -multiply are exact; a
+// quotient keeps Decimal::kDivisionDigits (24) significant digits, rounded half to even. Integers have no
+// bounds, so they compare and add exactly past 64 bits.
+TEST(QueryNumbers, DecimalAndIntegerArithmeticIsExact) {
+  TempDir dir;
+  auto store =
+      store_with(dir,
+                 "<http://e/c> <http://e/v> "
+                 "\"123456789012345678901234567890\"^^<http://www.w3.org/2001/XMLSchema#integer> .\n");
+  EXPECT_EQ(run_e(*store,
+                  "SELECT (12345678901234567.1 + 0 AS ?a) (0.1 + 0.2 AS ?b) (1.5 * 1.5 AS ?c) "
+                  "(99999999999999999.9 - 0.9 AS ?d) (4.0 - 1 AS ?e) {}"),
+            "a,b,c,d,e\r\n12345678901234567.1,0.3,2.25,99999999999999999.0,3.0\r\n");
+  EXPECT_EQ(
+      run_e(*store,
+            "SELECT (1/3 AS ?a) (2/3 AS ?b) (-1/3 AS ?c) (1/8 AS ?d) (10/4 AS ?e) "
+            "(100000000000000000000000000000/3 AS ?f) (0.000001/3 AS ?g) {}"),
+      "a,b,c,d,e,f,g\r\n0.333333333333333333333333,0.666666666666666666666667,-0.333333333333333333333333,"
+      "0.125,2.5,33333333333333333333333300000.0,0.000000333333333333333333333333\r\n");
+  EXPECT_EQ(run_e(*store, "ASK { FILTER(1/0 = 1) }"), "false\r\n");  // an error, not a number
+  EXPECT_EQ(run_e(*store, "SELECT (AVG(?x) AS ?a) (SUM(?x) AS ?s) { VALUES ?x { 1 2 2 } }"),
+            "a,s\r\n1.66666666666666666666667,5\r\n");
+  EXPECT_EQ(
+      run_e(*store, "SELECT (AVG(?x) AS ?a) (SUM(?x) AS ?s) { VALUES ?x { 0.1 0.2 12345678901234567.1 } }"),
+      "a,s\r\n4115226300411522.46666667,12345678901234567.4\r\n");
+  EXPECT_EQ(run_e(*store,
+                  "SELECT (ROUND(2.5) AS ?a) (ROUND(-2.5) AS ?b) (FLOOR(-1.5) AS ?c) "
+                  "(CEIL(12345678901234567.1) AS ?d) (ABS(-12345678901234567.1) AS ?e) {}"),
+            "a,b,c,d,e\r\n3.0,-2.0,-2.0,12345678901234568.0,12345678901234567.1\r\n");
+  EXPECT_EQ(run_e(*store,
+                  "PREFIX xsd: <http://www.w3.org/2001/XMLSchema#> SELECT "
+                  "(xsd:decimal(\"12345678901234567.123456789\") AS ?a) (xsd:integer(-12345678901234567.9) "
+                  "AS ?b) {}"),
+            "a,b\r\n12345678901234567.123456789,-12345678901234567\r\n");
+  EXPECT_EQ(run_e(*store, "SELECT ?s { ?s ?p ?o FILTER(?o = 123456789012345678901234567891) }"), "s\r\n");
+  EXPECT_EQ(run_e(*store, "SELECT ?s { ?s ?p ?o FILTER(?o < 123456789012345678901234567891) }"),
+            "s\r\nhttp://e/c\r\n");
+  EXPECT_EQ(run_e(*store, "SELECT (?o + 1 AS ?n) { ?s ?p ?o }"), "n\r\n123456789012345678901234567891\r\n");
+}
+
+// SPARQL 1.1 section 17.4.5: YEAR, MONTH, DAY, HOURS, MINUTES, SECONDS, TIMEZONE and TZ take an
+// xsd:dateTime; an xsd:date (or an ill-typed dateTime) is an error, not midnight.
+TEST(QueryFunctions, DateTimeAccessorsTakeDateTimesOnly) {
+  TempDir dir;
+  auto store = store_with(
+      dir,
+      "<http://e/t> <http://e/v> \"12345-06-07T08:09:10.123456789012345678901-08:00\"^^"
+      "<http://www.w3.org/2001/XMLSchema#dateTime> .\n"
+      "<http://e/d> <http://e/v> \"2020-01-02Z\"^^<http://www.w3.org/2001/XMLSchema#date> .\n"
+      "<http://e/x> <http://e/v> \"2020-01-02T25:00:00\"^^<http://www.w3.org/2001/XMLSchema#dateTime> .\n");
+  const std::string all =
+      "SELECT ?s (YEAR(?v) AS ?y) (MONTH(?v) AS ?mo) (DAY(?v) AS ?d) (HOURS(?v) AS ?h) (MINUTES(?v) AS ?mi) "
+      "(SECONDS(?v) AS ?sec) (TIMEZONE(?v) AS ?tz) (TZ(?v) AS ?z) { ?s e:v ?v } ORDER BY ?s";
+  EXPECT_EQ(run_e(*store, all),
+            "s,y,mo,d,h,mi,sec,tz,z\r\n"
+            "http://e/d,,,,,,,,\r\n"
+            "http://e/t,12345,6,7,8,9,10.123456789012345678901,-PT8H,-08:00\r\n"
+            "http://e/x,,,,,,,,\r\n");
+}
+
+// The default graph of FROM <g1> FROM <g2> is the RDF merge of the two: a path's one-step matches count a
+// triple in both graphs once, so a path gives the rows of the basic graph patterns it equals.
+TEST(QueryPaths, PathsOverSeveralFromGraphsEqualTheirPatterns) {
+  TempDir dir;
+  std::string text;
+  for (const char* g : {"<http://e/g1>", "<http://e/g2>"})
+    for (const char* t :
+         {"<http://e/s> <http://e/p> <http://e/o> ", "<http://e/o> <http://e/p> <http://e/z> ",
+          "<http://e/s> <http://e/q> <http://e/o> "})
+      text += std::string(t) + g + " .\n";
+  auto store = store_with(dir, text);
+  const std::string from = "SELECT * FROM e:g1 FROM e:g2 ";
+  const std::pair<const char*, const char*> equivalents[] = {
+      {"{ ?x ^e:p e:s }", "{ e:s e:p ?x }"},
+      {"{ ?a ^e:p ?b }", "{ ?b e:p ?a }"},
+      {"{ e:s (e:p|e:q) ?x }", "{ { e:s e:p ?x } UNION { e:s e:q ?x } }"},
+      {"{ e:s e:p/e:p ?x }", "{ e:s e:p ?m . ?m e:p ?x }"},
+      {"{ e:s e:p? ?x }", "{ { BIND(e:s AS ?x) } UNION { e:s e:p ?x } }"},
+      {"{ ?a e:p+ ?b }", "{ { ?a e:p ?b } UNION { ?a e:p ?m . ?m e:p ?b } }"},
+      {"{ e:s !e:q ?x }", "{ e:s ?p ?x FILTER(?p != e:q) }"},
+  };
+  for (const auto& [path, bgp] : equivalents) {
+    const std::string rows =
+        run_e(*store, from + "{ { SELECT (COUNT(*) AS ?n) " + std::string(path) + " } }");
+    EXPECT_EQ(rows, run_e(*store, from + "{ { SELECT (COUNT(*) AS ?n) " + std::string(bgp) + " } }")) << path;
+    EXPECT_NE(rows, "n\r\n0\r\n") << path;
+  }
+  EXPECT_EQ(run_e(*store, from + "{ e:s (e:p|e:q) ?x }"), "x\r\nhttp://e/o\r\nhttp://e/o\r\n");
+  // The union default graph merges every graph alike.
+  query::QueryOptions options;
+  options.union_default_graph = true;
+  EXPECT_EQ(run_format(*store, "PREFIX e: <http://e/> SELECT ?x { ?x ^e:p e:s }", query::ResultFormat::Csv,
+                       options),
+            "x\r\nhttp://e/o\r\n");
+}
+
+// Everything a query holds on to counts against its memory limit: CONSTRUCT's de-duplicated triples, a
+// path's visited nodes and DISTINCT aggregates' values too, not only hashed and sorted rows.
+TEST(QueryMemory, WhatAQueryHoldsCountsAgainstItsLimit) {
+  TempDir dir;
+  std::string text;
+  for (int i = 0; i < 2000; ++i)
+    text += e_subject(i) + "<http://e/next> " + e_subject(i + 1) + ".\n" + e_subject(i) + "<http://e/v> " +
+            integer_literal(i) + " .\n";
+  auto store = store_with(dir, text);
+  query::QueryOptions small;
+  small.memory_limit = 16 << 10;  // each query below holds more than 16 KiB
+  auto over_limit = [&](const std::string& query) {
+    try {
+      const bool graph = query.starts_with("CONSTRUCT");
+      run_format(*store, "PREFIX e: <http://e/> " + query,
+                 graph ? query::ResultFormat::NTriples : query::ResultFormat::Csv, small);
+      return std::string("finished within the limit");
+    } catch (const query::QueryError& e) {
+      return std::string(e.what()).find("memory limit") != std::string::npos ? std::string("over")
+                                                                             : std::string(e.what());
+    }
+  };
+  EXPECT_EQ(over_limit("CONSTRUCT { ?s e:w ?o } WHERE { ?s e:v ?o }"), "over");
+  EXPECT_EQ(over_limit("ASK { e:0 e:next+ e:2000 }"), "over");  // one row, 2000 nodes visited
+  EXPECT_EQ(over_limit("ASK { e:0 e:next* e:2000 }"), "over");
+  EXPECT_EQ(over_limit("SELECT (COUNT(DISTINCT ?o) AS ?n) { ?s e:v ?o }"), "over");
+  EXPECT_EQ(over_limit("SELECT (SUM(DISTINCT ?o) AS ?n) { ?s e:v ?o }"), "over");
+  // With room enough the same queries run.
+  EXPECT_EQ(run_e(*store, "SELECT (COUNT(DISTINCT ?o) AS ?n) { ?s e:v ?o }"), "n\r\n2000\r\n");
+  EXPECT_EQ(run_e(*store, "ASK { e:0 e:next+ e:2000 }"), "true\r\n");
 }
 
 }  // namespace
