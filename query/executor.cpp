@@ -1320,6 +1320,15 @@ double Executor::estimate(const Node& node) {
   return it->second;
 }
 
+double Executor::estimate(const Node& node, const Row& input) {
+  std::vector<bool> bound(input.size());
+  for (size_t v = 0; v < input.size(); ++v) bound[v] = input[v] != kUnbound;
+  if (std::find(bound.begin(), bound.end(), true) == bound.end()) return estimate(node);
+  auto [it, fresh] = bound_estimates_.try_emplace({&node, std::move(bound)}, 0);
+  if (fresh) it->second = estimate_rows(ctx_, node, it->first.second);
+  return it->second;
+}
+
 std::optional<Matches> Executor::probed_if_cheaper(Correlated& c, const Node& node, const Row& input,
                                                    std::optional<TermId> graph) {
   if (PatternLookup* lookup = pattern_lookup(c, node, input, graph, false)) return Matches(*lookup, input);
@@ -1465,8 +1474,10 @@ std::optional<Matches> Executor::probed(const Node& node, const Row& input, std:
   bool empty = std::all_of(input.begin(), input.end(), [](TermId id) { return id == kUnbound; });
   if (empty) return std::nullopt;
   if (substituting_ && !substitution_safe(node) && passes_input_on(node)) return std::nullopt;
-  auto matches = substitution_safe(node) ? probed_if_cheaper(c, node, input, graph)
-                                         : Matches(materialize(node, graph), input);
+  // A bind join where the input may be substituted, rent or buy; else the node evaluated alone, hashed.
+  auto matches = substitution_safe(node) || takes_input(node, input)
+                     ? probed_if_cheaper(c, node, input, graph)
+                     : Matches(materialize(node, graph), input);
   if (matches) note_probed(node, c);
   return matches;
 }
@@ -1492,6 +1503,53 @@ std::optional<Matches> Executor::through_chosen_lookup(const Node& node, Correla
   if (!c.lookup || !c.lookup->applies(input)) return std::nullopt;
   note_probed(node, c);
   return Matches(*c.lookup, input);
+}
+
+bool Executor::takes_input(const Node& node, const Row& input) {
+  switch (node.kind) {
+    case Node::Kind::Unit:
+    case Node::Kind::Bgp:
+    case Node::Kind::Values:
+    case Node::Kind::PathMatch:
+      return true;
+    case Node::Kind::Join:  // the right side is opened with each left row, and decides for itself
+    case Node::Kind::Graph:
+      return takes_input(*node.left, input);
+    case Node::Kind::Union:
+      return takes_input(*node.left, input) && takes_input(*node.right, input);
+    case Node::Kind::LeftJoin:
+    case Node::Kind::Minus:
+    case Node::Kind::Filter:
+    case Node::Kind::Extend: {
+      if (!takes_input(*node.left, input)) return false;
+      auto [it, fresh] = input_checks_.try_emplace(&node);
+      InputCheck& check = it->second;
+      if (fresh) {
+        std::vector<VarId> read = node.right ? pattern_variables(*node.right) : std::vector<VarId>{};
+        for (const auto& e : node.exprs) {
+          const auto vars = expression_variables(*e);
+          read.insert(read.end(), vars.begin(), vars.end());
+        }
+        if (node.kind == Node::Kind::Extend) {
+          read = expression_variables(*node.expr);
+          read.push_back(node.var);  // bound by the input, the BIND's variable is never certain below
+        }
+        const auto certain = certain_variables(*node.left);
+        for (VarId v : read)
+          if (std::find(certain.begin(), certain.end(), v) == certain.end()) check.uncertain.push_back(v);
+      }
+      return std::all_of(check.uncertain.begin(), check.uncertain.end(),
+                         [&](VarId v) { return input[v] == kUnbound; });
+    }
+    case Node::Kind::Group:
+    case Node::Kind::OrderBy:
+    case Node::Kind::Project:
+    case Node::Kind::Distinct:
+    case Node::Kind::Reduced:
+    case Node::Kind::Slice:
+      return false;  // a sub-SELECT: its variables are its own, and its input is none
+  }
+  return false;
 }
 
 bool Executor::exists(const Node& node, const Row& row, std::optional<TermId> graph) {
@@ -1531,12 +1589,12 @@ std::unique_ptr<RowStream> Executor::direct(const Node& node, const Row& input, 
 std::unique_ptr<RowStream> Executor::build(const Node& node, const Row& input, std::optional<TermId> graph) {
   switch (node.kind) {
     case Node::Kind::Join:
-      expect_probes(*node.right, graph, estimate(*node.left));
+      expect_probes(*node.right, graph, estimate(*node.left, input));
       return std::make_unique<NestedStream>(
           open(*node.left, input, graph),
           [this, &node, graph](const Row& l) { return open(*node.right, l, graph); });
     case Node::Kind::LeftJoin:
-      expect_probes(*node.right, graph, estimate(*node.left));
+      expect_probes(*node.right, graph, estimate(*node.left, input));
       return std::make_unique<LeftJoinStream>(*this, node, open(*node.left, input, graph), graph);
     case Node::Kind::Union:
       return std::make_unique<ConcatStream>(open(*node.left, input, graph), [this, &node, input, graph] {

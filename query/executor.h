@@ -143,7 +143,9 @@ class Executor {
   };
   const Profile* profile(const Node& node) const;
   void note(const Node& node, std::string how);
-  double estimate(const Node& node);   // estimate_rows(), once per node
+  double estimate(const Node& node);  // estimate_rows(), once per node
+  // Per opening with the bindings of `input`: once per node and set of bound variables.
+  double estimate(const Node& node, const Row& input);
   const Node* split(const Node& bgp);  // split_bgp(), once per BGP
   // The BGP without its pattern `index` (Unit when none is left), made once.
   const Node& without_pattern(const Node& bgp, size_t index);
@@ -186,6 +188,16 @@ class Executor {
   // Most probes, once a node is looked up: through that lookup, when `input` binds its lead, before any
   // other check.
   std::optional<Matches> through_chosen_lookup(const Node& node, Correlated& c, const Row& input);
+  // Whether evaluating `node` with the bindings of `input` substituted gives the solutions of `input` joined
+  // with those of `node` evaluated alone: for an OPTIONAL, MINUS, FILTER or BIND, when every variable their
+  // right side or expression reads that `input` binds is bound by every solution of their left side (so the
+  // input cannot change what they see), and their left side takes the input too.
+  bool takes_input(const Node& node, const Row& input);
+  // Per OPTIONAL, MINUS, FILTER or BIND: the variables takes_input() requires the input to leave unbound.
+  struct InputCheck {
+    std::vector<VarId> uncertain;
+  };
+  std::map<const Node*, InputCheck> input_checks_;
   // EXPLAIN: notes how a probed node ran.
   void note_probed(const Node& node, const Correlated& c);
   // The correlated entry of `node` in `graph`. Asked once per probe, so the last one is kept at hand.
@@ -201,6 +213,7 @@ class Executor {
   std::map<std::pair<const Node*, TermId>, Correlated> correlated_;
   std::pair<const std::pair<const Node*, TermId>, Correlated>* last_correlated_ = nullptr;
   std::map<const Node*, double> estimates_;
+  std::map<std::pair<const Node*, std::vector<bool>>, double> bound_estimates_;
   std::map<const Node*, NodePtr> splits_;                           // owns the Join trees that hash-join BGPs
   std::map<std::pair<const Node*, size_t>, NodePtr> reduced_bgps_;  // owns without_pattern()'s BGPs
   std::map<std::pair<const Node*, std::vector<bool>>, ScanPlan> scan_plans_;

@@ -89,6 +89,18 @@ TEST_F(JoinOrderTest, SelectivePatternMovesIntoTheLeftSideOfAnOptional) {
   EXPECT_TRUE(before("Optional", "?x <http://e/takes> <http://e/c7>")) << plan_;
 }
 
+TEST_F(JoinOrderTest, NestedOptionalRunsWithTheRowsBindingsSubstituted) {
+  EXPECT_EQ(run("?x e:takes e:c7 OPTIONAL { ?x e:advisor ?p OPTIONAL { ?p e:teaches ?c } }",
+                "SELECT (COUNT(?p) AS ?n) (COUNT(?c) AS ?t)"),
+            "n,t\r\n4,4\r\n");
+  // A bind join: the OPTIONAL runs once per row of the pattern, with ?x bound, instead of whole and hashed.
+  const size_t inner = plan_.find("Optional", plan_.find("Optional") + 1);
+  ASSERT_NE(inner, std::string::npos) << plan_;
+  const std::string line = plan_.substr(inner, plan_.find('\n', inner) - inner);
+  EXPECT_NE(line.find("opened 4x"), std::string::npos) << plan_;
+  EXPECT_EQ(line.find("hash join"), std::string::npos) << plan_;
+}
+
 TEST_F(JoinOrderTest, OptionalStaysWhereItsFilterReadsALaterVariable) {
   // ?c is bound by the pattern after the OPTIONAL, so the OPTIONAL's filter sees it unbound (an error):
   // the OPTIONAL never matches, whatever order the patterns run in.
