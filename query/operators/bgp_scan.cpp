@@ -1,0 +1,310 @@
+// Basic graph patterns: nested index scans with the bindings so far substituted; stars read their subject's
+// quads once.
+#include <algorithm>
+#include <map>
+#include "query/operators/operators.h"
+
+namespace quiver::query {
+namespace {
+
+// The quads of one subject in one graph, read with a single seek. The patterns of a star on a bound
+// subject are matched against them instead of each seeking the index: a seek costs about a microsecond, a
+// subject's next few keys far less.
+class SubjectQuads {
+ public:
+  // A subject with more quads than this (a hub) is better served by a seek per pattern.
+  static constexpr size_t kMaxQuads = 256;
+  explicit SubjectQuads(QueryContext& ctx) : ctx_(ctx) {}
+  ~SubjectQuads() {
+    if (cursor_) ctx_.release_cursor(std::move(*cursor_));
+  }
+  // Reads the quads of `s` in graph `g` (once for a run of loads of the same subject); false when there
+  // are too many to hold.
+  bool load(TermId s, TermId g) {
+    if (s == subject_ && g == graph_) return complete_;
+    subject_ = s, graph_ = g;
+    quads_.clear();
+    ctx_.seek(cursor_, QuadPattern{s, std::nullopt, std::nullopt, g, std::nullopt});
+    for (; cursor_->valid() && quads_.size() <= kMaxQuads; cursor_->next()) quads_.push_back(cursor_->quad());
+    complete_ = quads_.size() <= kMaxQuads;
+    return complete_;
+  }
+  const std::vector<Quad>& quads() const { return quads_; }
+
+ private:
+  QueryContext& ctx_;
+  std::optional<QuadCursor> cursor_;
+  TermId subject_ = kUnbound, graph_ = kUnbound;
+  bool complete_ = false;
+  std::vector<Quad> quads_;
+};
+
+class BgpStream : public RowStream {
+ public:
+  BgpStream(Executor& ex, const Node& node, const Row& input, std::optional<TermId> graph,
+            const ObjectRanges* ranges = nullptr)
+      : ctx_(ex.context()),
+        graph_(graph),
+        ranges_(ranges),
+        input_(input),
+        plan_(ex.scan_plan(node, input)),
+        order_(plan_.order) {
+    // Constants resolve once; one the store lacks means no solutions at all.
+    for (const TriplePattern* t : order_)
+      for (const PatternTerm* p : {&t->s, &t->p, &t->o})
+        if (!p->var && !ids_.count(p)) {
+          auto id = ctx_.constant_id(*p);
+          if (!id) impossible_ = true;
+          ids_[p] = id.value_or(0);
+        }
+    if (graph_ && *graph_ == kUnbound) impossible_ = true;
+    levels_.resize(order_.size());
+    find_stars();
+    const auto in_memory =
+        std::count_if(levels_.begin(), levels_.end(), [](const Level& l) { return l.in_memory.has_value(); });
+    if (in_memory) ex.note(node, std::to_string(in_memory) + " star patterns looked up in memory");
+    if (!impossible_) {
+      if (order_.empty()) {
+        single_ = true;
+      } else {
+        start_level(0, input_);
+      }
+    }
+  }
+
+  ~BgpStream() override {
+    for (Level& level : levels_)
+      if (level.cursor) ctx_.release_cursor(std::move(*level.cursor));
+  }
+
+  // A single pattern read from memory appends its solutions in loops over the cached quads, a batch at a
+  // time: the consumer's buffer stays small however large the range.
+  size_t next_rows(std::vector<TermId>& cells, size_t width) override {
+    const size_t before = cells.size();
+    while (cells.size() == before) {
+      if (taken_.empty()) {
+        if (!one_pattern_in_memory() || (taken_ = levels_[0].cursor->take_in_memory()).empty())
+          return RowStream::next_rows(cells, width);  // not from memory, or on to the next range or graph
+      }
+      const size_t n = std::min(taken_.size(), kBatchQuads);
+      append_matches(taken_.first(n), cells, width);
+      taken_ = taken_.subspan(n);
+    }
+    return (cells.size() - before) / width;
+  }
+
+  bool next(Row& out) override {
+    if (impossible_) return false;
+    if (order_.empty()) {
+      if (!single_) return false;
+      out = input_;
+      single_ = false;
+      return true;
+    }
+    while (depth_ >= 0) {
+      ctx_.check_deadline();
+      Level& level = levels_[depth_];
+      // The last pattern's bindings go straight to `out`; the others' feed the next pattern in place.
+      const bool last = depth_ + 1 == static_cast<int>(order_.size());
+      if (!advance(level, last ? out : level.result)) {
+        --depth_;
+        continue;
+      }
+      if (last) return true;
+      start_level(depth_ + 1, level.result);
+    }
+    return false;
+  }
+
+ private:
+  struct Level {
+    const Row* row = nullptr;  // bindings before this pattern: the input or the previous level's result
+    Row result;                // bindings after the current match (unused by the last level)
+    QuadPattern pattern;
+    SubjectQuads* star = nullptr;  // set: the pattern is matched against its bound subject's quads...
+    bool from_star = false;        // ...and is, for the current subject (not a hub)
+    // A star pattern whose predicate the store keeps in memory by subject is looked up there instead.
+    std::optional<PredicateLookup> in_memory;
+    std::span<const Quad> star_quads;  // the quads a star pattern matches against, for the current subject
+    size_t star_pos = 0;
+    std::optional<QuadCursor> cursor;  // kept between rows and re-seeked: iterators are costly to make
+    bool open = false;
+    size_t graph_index = 0;
+    const std::vector<std::pair<TermId, TermId>>* ranges = nullptr;  // object id intervals to scan, if any
+    size_t range_index = 0;
+    Quad last{~0ULL, ~0ULL, ~0ULL, ~0ULL};
+  };
+
+  static constexpr size_t kBatchQuads = 1024;
+
+  bool one_pattern_in_memory() const {
+    if (impossible_ || order_.size() != 1) return false;
+    const Level& level = levels_[0];
+    return level.open && level.cursor && !level.from_star && (graph_ || !ctx_.dataset().union_default);
+  }
+
+  void append_matches(std::span<const Quad> quads, std::vector<TermId>& cells, size_t width) {
+    const Level& level = levels_[0];
+    const TriplePattern& t = *order_[0];
+    const QuadCursor& cursor = *level.cursor;
+    for (const Quad& q : quads) {
+      if (!cursor.matches(q) || (level.graph_index > 0 && seen_in_earlier_graph(q, level.graph_index)))
+        continue;
+      cells.insert(cells.end(), level.row->begin(), level.row->end());
+      std::span<TermId> row(cells.data() + cells.size() - width, width);
+      if (!bind(t.s, q.s, row) || !bind(t.p, q.p, row) || !bind(t.o, q.o, row))
+        cells.resize(cells.size() - width);
+    }
+  }
+
+  TermId resolve(const PatternTerm& p, const Row& row) const {
+    if (p.var) return row[*p.var];
+    return ids_.at(&p);
+  }
+
+  // The plan's stars read their subject's quads once: only where one graph is read.
+  void find_stars() {
+    const std::optional<TermId> g = ctx_.single_graph(graph_);
+    if (!g) return;
+    star_graph_ = *g;
+    for (size_t i = 0; i < order_.size(); ++i)
+      if (const auto& var = plan_.star[i]) {
+        auto [it, fresh] = stars_.try_emplace(*var, nullptr);
+        if (fresh) it->second = std::make_unique<SubjectQuads>(ctx_);
+        levels_[i].star = it->second.get();
+        if (auto p = ctx_.constant_id(order_[i]->p))
+          levels_[i].in_memory = ctx_.predicate_lookup(*p, true, false);
+      }
+  }
+
+  void start_level(size_t i, const Row& row) {
+    depth_ = static_cast<int>(i);
+    Level& level = levels_[i];
+    level.row = &row;
+    const TriplePattern& t = *order_[i];
+    auto pos = [&](const PatternTerm& p) -> std::optional<TermId> {
+      TermId id = resolve(p, row);
+      return id == kUnbound ? std::nullopt : std::optional<TermId>(id);
+    };
+    level.pattern = {pos(t.s), pos(t.p), pos(t.o), std::nullopt, std::nullopt};
+    level.from_star =
+        level.star && level.pattern.s && (level.in_memory || level.star->load(*level.pattern.s, star_graph_));
+    if (level.from_star) {
+      level.star_quads = level.in_memory ? level.in_memory->find(*level.pattern.s) : level.star->quads();
+      ctx_.count_lookup(*level.pattern.p, true);  // towards keeping the predicate in memory
+      level.star_pos = 0;
+      level.open = true;
+      return;
+    }
+    level.graph_index = 0;
+    level.range_index = 0;
+    level.ranges = nullptr;
+    if (ranges_ && t.o.var && !level.pattern.o && level.pattern.p && !level.pattern.s)
+      if (auto it = ranges_->find(*t.o.var); it != ranges_->end()) level.ranges = &it->second;
+    level.last = {~0ULL, ~0ULL, ~0ULL, ~0ULL};
+    open_cursor(level);
+  }
+
+  // Default graph: each of the dataset's graphs in turn (or all at once for the union default graph).
+  void open_cursor(Level& level) {
+    const Dataset& ds = ctx_.dataset();
+    QuadPattern p = level.pattern;
+    if (level.ranges) p.o_range = (*level.ranges)[level.range_index];
+    if (graph_) {
+      p.g = *graph_;
+    } else if (!ds.union_default) {
+      if (level.graph_index >= ds.default_graphs.size()) {
+        level.open = false;
+        return;
+      }
+      p.g = ds.default_graphs[level.graph_index];
+    }
+    ctx_.seek(level.cursor, p);
+    level.open = true;
+  }
+
+  bool advance(Level& level, Row& result) {
+    const Dataset& ds = ctx_.dataset();
+    const TriplePattern& t = *order_[&level - levels_.data()];
+    if (level.from_star) {
+      const std::span<const Quad> quads = level.star_quads;
+      while (level.star_pos < quads.size()) {
+        const Quad& q = quads[level.star_pos++];
+        if (q.p != *level.pattern.p || q.g != star_graph_ || (level.pattern.o && q.o != *level.pattern.o))
+          continue;
+        result = *level.row;
+        if (bind(t.o, q.o, result)) return true;
+      }
+      return level.open = false;
+    }
+    while (level.open) {
+      if (!level.cursor->valid()) {
+        if (level.ranges && ++level.range_index < level.ranges->size()) {
+          open_cursor(level);
+          continue;
+        }
+        level.range_index = 0;
+        if (graph_ || ds.union_default || ++level.graph_index >= ds.default_graphs.size()) {
+          level.open = false;
+          return false;
+        }
+        open_cursor(level);
+        continue;
+      }
+      Quad q = level.cursor->quad();
+      level.cursor->next();
+      if (!graph_) {
+        // The default graph is a merge: a triple in several of its graphs counts once.
+        if (ds.union_default) {
+          if (q.s == level.last.s && q.p == level.last.p && q.o == level.last.o) continue;
+          level.last = q;
+        } else if (level.graph_index > 0 && seen_in_earlier_graph(q, level.graph_index)) {
+          continue;
+        }
+      }
+      result = *level.row;
+      if (bind(t.s, q.s, result) && bind(t.p, q.p, result) && bind(t.o, q.o, result)) return true;
+    }
+    return false;
+  }
+
+  bool seen_in_earlier_graph(const Quad& q, size_t index) const {
+    for (size_t i = 0; i < index; ++i)
+      if (ctx_.store().contains({q.s, q.p, q.o, ctx_.dataset().default_graphs[i]})) return true;
+    return false;
+  }
+
+  static bool bind(const PatternTerm& p, TermId value, std::span<TermId> row) {
+    if (!p.var) return true;
+    TermId& slot = row[*p.var];
+    if (slot == kUnbound) {
+      slot = value;
+      return true;
+    }
+    return slot == value;
+  }
+
+  QueryContext& ctx_;
+  std::optional<TermId> graph_;
+  const ObjectRanges* ranges_;
+  Row input_;
+  const Executor::ScanPlan& plan_;
+  const std::vector<const TriplePattern*>& order_;
+  std::map<const PatternTerm*, TermId> ids_;
+  std::vector<Level> levels_;
+  std::map<VarId, std::unique_ptr<SubjectQuads>> stars_;  // one per star's subject variable
+  TermId star_graph_ = kUnbound;
+  int depth_ = -1;
+  bool impossible_ = false;
+  bool single_ = false;          // an empty BGP: its one solution, the input, is still to come
+  std::span<const Quad> taken_;  // next_rows(): quads taken from the cursor, not yet turned into rows
+};
+
+}  // namespace
+
+std::unique_ptr<RowStream> scan_bgp(Executor& ex, const Node& bgp, const Row& input,
+                                    std::optional<TermId> graph, const ObjectRanges* ranges) {
+  return std::make_unique<BgpStream>(ex, bgp, input, graph, ranges);
+}
+
+}  // namespace quiver::query

@@ -1,0 +1,100 @@
+// GROUP BY: rows streamed into per-group aggregate states, keyed by their group keys' ids.
+#include <unordered_map>
+#include "query/operators/operators.h"
+
+namespace quiver::query {
+namespace {
+
+// GROUP BY streams: each group keeps its aggregates' running states, not its rows.
+
+}  // namespace
+
+std::vector<Row> group_rows(Executor& ex, const Node& node, RowStream& input) {
+  QueryContext& ctx = ex.context();
+  // Rows come in batches; an expression is evaluated on a copy of its row in `scratch`.
+  Row scratch;
+  auto as_row = [&](std::span<const TermId> r) -> const Row& {
+    scratch.assign(r.begin(), r.end());
+    return scratch;
+  };
+  // Keys that are plain variables group on the row's ids: no decoding, no dictionary lookups.
+  auto key_id = [&](const ExprPtr& e, std::span<const TermId> r) {
+    if (e->op == Op::Variable) return r[e->var];
+    auto v = ex.evaluator().eval(*e, as_row(r));
+    return v ? ctx.intern(*v) : kUnbound;
+  };
+  // COUNT(*) and COUNT(?v) count rows and bound ids without decoding anything.
+  auto plain_count = [](const Expr& e) {
+    return e.op == Op::Count && !e.distinct && (e.args.empty() || e.args[0]->op == Op::Variable);
+  };
+  struct Group {
+    std::vector<uint64_t> counts;
+    std::vector<std::unique_ptr<AggregateState>> states;
+  };
+  auto new_group = [&] {
+    Group g;
+    for (const Aggregate& agg : node.aggregates) {
+      g.counts.push_back(0);
+      g.states.push_back(plain_count(*agg.expr) ? nullptr : std::make_unique<AggregateState>(*agg.expr));
+    }
+    return g;
+  };
+  std::unordered_map<std::vector<TermId>, Group, RowHash> groups;
+  std::vector<std::vector<TermId>> order;  // first-seen order of the groups
+  std::vector<TermId> key, last_key;
+  Group* last = nullptr;  // rows often come in runs of one group (always, without keys): skip the lookup
+  auto add = [&](std::span<const TermId> r) {
+    ctx.check_deadline();  // per row: it reads the clock every few thousand calls
+    key.clear();
+    for (const auto& [var, e] : node.group_keys) key.push_back(key_id(e, r));
+    if (!last || key != last_key) {
+      auto it = groups.find(key);
+      if (it == groups.end()) {
+        it = groups.emplace(key, new_group()).first;
+        ctx.charge_memory(ctx.row_bytes() + node.aggregates.size() * 64);
+        order.push_back(key);
+      }
+      last = &it->second;  // stable: the map's nodes never move
+      last_key = key;
+    }
+    Group& g = *last;
+    for (size_t a = 0; a < node.aggregates.size(); ++a) {
+      const Expr& e = *node.aggregates[a].expr;
+      if (!g.states[a])
+        g.counts[a] += e.args.empty() || r[e.args[0]->var] != kUnbound;
+      else {
+        // GROUP_CONCAT and DISTINCT aggregates grow with their group: charged as they do.
+        const size_t before = g.states[a]->bytes();
+        g.states[a]->add(e.args.empty() ? std::optional<Term>(Term())
+                                        : ex.evaluator().eval(*e.args[0], as_row(r)));
+        if (const size_t after = g.states[a]->bytes(); after > before) ctx.charge_memory(after - before);
+      }
+    }
+  };
+  const size_t width = ctx.variables();
+  std::vector<TermId> cells;
+  for (size_t n; (n = input.next_rows(cells, width)) > 0; cells.clear()) {
+    for (size_t i = 0; i < n; ++i) add({cells.data() + i * width, width});
+  }
+  if (groups.empty() && node.group_keys.empty()) {  // aggregates over no solutions: one group
+    groups.emplace(std::vector<TermId>{}, new_group());
+    order.emplace_back();
+  }
+  std::vector<Row> out;
+  for (const auto& k : order) {
+    const Group& g = groups.at(k);
+    Row row = ctx.empty_row();
+    for (size_t i = 0; i < k.size(); ++i) row[node.group_keys[i].first] = k[i];
+    for (size_t i = 0; i < node.aggregates.size(); ++i) {
+      if (!g.states[i]) {
+        row[node.aggregates[i].var] = ctx.count_id(g.counts[i]);
+        continue;
+      }
+      if (std::optional<Term> v = g.states[i]->result()) row[node.aggregates[i].var] = ctx.intern(*v);
+    }
+    out.push_back(std::move(row));
+  }
+  return out;
+}
+
+}  // namespace quiver::query

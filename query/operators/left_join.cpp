@@ -1,0 +1,100 @@
+// OPTIONAL: each left row with its compatible right rows that pass the condition, or alone.
+#include "query/operators/operators.h"
+
+namespace quiver::query {
+namespace {
+
+class LeftJoinStream : public RowStream {
+ public:
+  LeftJoinStream(Executor& ex, const Node& node, std::unique_ptr<RowStream> left, std::optional<TermId> graph)
+      : ex_(ex), node_(node), left_(std::move(left)), graph_(graph) {}
+  bool next(Row& out) override {
+    for (;;) {
+      if (matches_ || inner_) {
+        if (next_joined(out)) return true;
+        end_row();
+        if (!matched_) {
+          out = row_;
+          return true;
+        }
+      }
+      if (!next_left(out.size())) return false;
+      start_row();
+    }
+  }
+  // For consumers that take every row: left rows come in batches and are joined in one loop each, until
+  // about a batch of output rows is made.
+  size_t next_rows(std::vector<TermId>& cells, size_t width) override {
+    constexpr size_t kBatch = 1024;
+    if (matches_ || inner_) return RowStream::next_rows(cells, width);  // next() left a row half done
+    const size_t start = cells.size(), enough = start + kBatch * width;
+    while (cells.size() < enough) {
+      if (left_pos_ == left_cells_.size()) {
+        left_cells_.clear();
+        left_pos_ = 0;
+        if (!left_->next_rows(left_cells_, width)) break;
+      }
+      for (; left_pos_ < left_cells_.size() && cells.size() < enough; left_pos_ += width) {
+        row_.assign(left_cells_.begin() + left_pos_, left_cells_.begin() + left_pos_ + width);
+        start_row();
+        while (next_joined(out_)) cells.insert(cells.end(), out_.begin(), out_.end());
+        end_row();
+        if (!matched_) cells.insert(cells.end(), row_.begin(), row_.end());
+      }
+    }
+    return (cells.size() - start) / width;
+  }
+
+ private:
+  // The next left row into row_: what is left of next_rows()'s last batch first.
+  bool next_left(size_t width) {
+    if (left_pos_ == left_cells_.size()) return left_->next(row_);
+    row_.assign(left_cells_.begin() + left_pos_, left_cells_.begin() + left_pos_ + width);
+    left_pos_ += width;
+    return true;
+  }
+  void start_row() {
+    matched_ = false;
+    // A right side evaluated once is probed here rather than through a stream per left row.
+    if (!(matches_ = ex_.probed(*node_.right, row_, graph_))) inner_ = ex_.open(*node_.right, row_, graph_);
+  }
+  void end_row() {
+    matches_.reset();
+    inner_.reset();
+  }
+  // The current left row joined with the right side's next row that passes the condition.
+  bool next_joined(Row& out) {
+    if (matches_) {
+      ex_.context().check_deadline();
+      while (matches_->next(row_, out)) {
+        if (ex_.holds(node_.exprs, out, graph_)) {
+          ex_.count_row(*node_.right);
+          return matched_ = true;
+        }
+      }
+      return false;
+    }
+    while (inner_->next(out))
+      if (ex_.holds(node_.exprs, out, graph_)) return matched_ = true;
+    return false;
+  }
+  Executor& ex_;
+  const Node& node_;
+  std::unique_ptr<RowStream> left_;
+  std::optional<TermId> graph_;
+  std::unique_ptr<RowStream> inner_;
+  std::optional<Matches> matches_;
+  Row row_, out_;
+  std::vector<TermId> left_cells_;  // a batch of left rows (next_rows), used up to left_pos_
+  size_t left_pos_ = 0;
+  bool matched_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<RowStream> left_join(Executor& ex, const Node& node, std::unique_ptr<RowStream> left,
+                                     std::optional<TermId> graph) {
+  return std::make_unique<LeftJoinStream>(ex, node, std::move(left), graph);
+}
+
+}  // namespace quiver::query

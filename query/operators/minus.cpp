@@ -1,0 +1,37 @@
+// MINUS: the left rows that no compatible right row shares a variable with.
+#include "query/operators/operators.h"
+
+namespace quiver::query {
+namespace {
+
+class MinusStream : public RowStream {
+ public:
+  MinusStream(std::unique_ptr<RowStream> left, MaterializedRows& right)
+      : left_(std::move(left)), right_(right) {}
+  bool next(Row& out) override {
+    while (left_->next(out)) {
+      bool removed = false;
+      for (uint32_t i : right_.candidates(out)) {
+        bool shared = false;
+        if (compatible(out, right_.row(i), &shared) && shared) {
+          removed = true;
+          break;
+        }
+      }
+      if (!removed) return true;
+    }
+    return false;
+  }
+
+ private:
+  std::unique_ptr<RowStream> left_;
+  MaterializedRows& right_;
+};
+
+}  // namespace
+
+std::unique_ptr<RowStream> minus_rows(std::unique_ptr<RowStream> left, MaterializedRows& right) {
+  return std::make_unique<MinusStream>(std::move(left), right);
+}
+
+}  // namespace quiver::query

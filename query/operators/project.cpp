@@ -1,0 +1,31 @@
+// Projection: the selected variables kept, the others unbound.
+#include "query/operators/operators.h"
+
+namespace quiver::query {
+namespace {
+
+class ProjectStream : public RowStream {
+ public:
+  ProjectStream(const Node& node, std::unique_ptr<RowStream> child, size_t width)
+      : child_(std::move(child)), keep_(width, false) {
+    for (VarId v : node.vars) keep_[v] = true;
+  }
+  bool next(Row& out) override {
+    if (!child_->next(out)) return false;
+    for (size_t v = 0; v < out.size(); ++v)
+      if (!keep_[v]) out[v] = kUnbound;
+    return true;
+  }
+
+ private:
+  std::unique_ptr<RowStream> child_;
+  std::vector<bool> keep_;
+};
+
+}  // namespace
+
+std::unique_ptr<RowStream> project_rows(const Node& node, std::unique_ptr<RowStream> child, size_t width) {
+  return std::make_unique<ProjectStream>(node, std::move(child), width);
+}
+
+}  // namespace quiver::query
