@@ -517,6 +517,19 @@ __attribute__((noinline)) std::optional<Term> ExpressionEvaluator::in_list(const
   return boolean(e.op == Op::NotIn);
 }
 
+const std::wregex* ExpressionEvaluator::regex(const std::string& pattern, const std::string& flags) {
+  // Compiled once per query: a pattern is usually a constant, and compiling costs far more than a match. A
+  // pattern that changes with every row (read from the data) is bounded by clearing the cache when full.
+  constexpr size_t kMaxRegexes = 1024;
+  std::string key = flags + '\0' + pattern;
+  auto it = regexes_.find(key);
+  if (it == regexes_.end()) {
+    if (regexes_.size() >= kMaxRegexes) regexes_.clear();
+    it = regexes_.emplace(std::move(key), make_regex(pattern, flags)).first;
+  }
+  return it->second ? &*it->second : nullptr;
+}
+
 std::optional<Term> ExpressionEvaluator::eval(const Expr& e, const Row& row) {
   switch (e.op) {
     case Op::Constant:
@@ -870,7 +883,7 @@ __attribute__((noinline)) std::optional<Term> ExpressionEvaluator::apply(const E
       if (!is_string_like(a[0]) || !is_simple_or_string(a[1])) return std::nullopt;
       size_t flag_index = e.op == Op::Regex ? 2 : 3;
       std::string flags = a.size() > flag_index ? a[flag_index].value : "";
-      auto re = make_regex(a[1].value, flags);
+      const std::wregex* re = regex(a[1].value, flags);
       if (!re) return std::nullopt;
       if (e.op == Op::Regex) return boolean(std::regex_search(widen(a[0].value), *re));
       // SPARQL uses $1; ECMAScript format strings use $1 too, but a literal '$' must be "$$".

@@ -622,6 +622,20 @@ TEST(PropertyPaths, AlternativeOfLinksWithBothEndsOpenEqualsItsUnion) {
   EXPECT_NE(path.find("http://e/1,http://e/2\r\nhttp://e/1,http://e/2\r\n"), std::string::npos) << path;
 }
 
+TEST(QueryFunctions, RegexPatternsReadFromTheDataMatchRowByRow) {
+  // More distinct patterns than the query keeps compiled: each row still uses its own.
+  TempDir dir;
+  std::string text;
+  for (int i = 0; i < 3000; ++i)
+    text += "<http://e/" + std::to_string(i) + "> <http://e/pattern> \"^" + std::to_string(i) + "$\" .\n";
+  auto store = store_with(dir, text);
+  EXPECT_EQ(run_e(*store,
+                  "SELECT (COUNT(*) AS ?n) { ?s e:pattern ?p FILTER(REGEX(STRAFTER(STR(?s), \"e/\"), ?p)) }"),
+            "n\r\n3000\r\n");
+  EXPECT_EQ(run_e(*store, "SELECT (COUNT(*) AS ?n) { ?s e:pattern ?p FILTER(REGEX(\"7\", ?p)) }"),
+            "n\r\n1\r\n");
+}
+
 TEST_F(QueryTest, AQueryOverItsMemoryLimitStopsWithAClearError) {
   query::QueryOptions options;
   options.memory_limit = 4096;
