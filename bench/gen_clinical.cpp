@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "generator_output.h"
+
 namespace {
 
 constexpr const char* kWords[] = {
@@ -209,17 +211,8 @@ int main(int argc, char** argv) {
     usage();
     return 2;
   }
-  std::FILE* out = out_path ? std::fopen(out_path, "wb") : stdout;
-  if (!out) {
-    std::perror(out_path);
-    return 1;
-  }
-  static char buffer[1 << 20];
-  std::setvbuf(out, buffer, _IOFBF, sizeof buffer);
+  std::FILE* out = quiver::bench::open_output(out_path);
+  if (!out) return 1;
   Generator(triples, seed, part, quads, out).run();
-  if (std::fflush(out) != 0 || (out_path && std::fclose(out) != 0)) {
-    std::perror("quiver-gen: write failed");
-    return 1;
-  }
-  return 0;
+  return quiver::bench::close_output(out, out_path, "quiver-gen") ? 0 : 1;
 }

@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "generator_output.h"
+
 namespace {
 
 constexpr const char* kInterests[] = {"databases",
@@ -358,17 +360,8 @@ int main(int argc, char** argv) {
     usage();
     return 2;
   }
-  std::FILE* out = out_path ? std::fopen(out_path, "wb") : stdout;
-  if (!out) {
-    std::perror(out_path);
-    return 1;
-  }
-  static char buffer[1 << 20];
-  std::setvbuf(out, buffer, _IOFBF, sizeof buffer);
+  std::FILE* out = quiver::bench::open_output(out_path);
+  if (!out) return 1;
   Generator(triples, seed, out).run();
-  if (std::fflush(out) != 0 || (out_path && std::fclose(out) != 0)) {
-    std::perror("quiver-gen-university: write failed");
-    return 1;
-  }
-  return 0;
+  return quiver::bench::close_output(out, out_path, "quiver-gen-university") ? 0 : 1;
 }

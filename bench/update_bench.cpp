@@ -2,8 +2,10 @@
 //   quiver-update-bench DB request FILE.ru [OPTION...]  one request; prints ms, triples inserted and deleted,
 //                                                       and the peak RSS (MiB)
 //   quiver-update-bench DB small N [OPTION...]          N single-triple INSERT DATA requests in a row; prints
-//                                                       the median and 99th percentile latency per commit (ms)
-// Options: nosync (no WAL sync on commit), memory=MIB (the update's memory limit; default as quiver update's).
+//                                                       the median and 99th percentile latency per commit
+//                                                       (ms)
+// Options: nosync (no WAL sync on commit), memory=MIB (the update's memory limit; default as quiver
+// update's).
 #include <sys/resource.h>
 
 #include <algorithm>
