@@ -490,8 +490,7 @@ std::unique_ptr<RowStream> Executor::build(const Node& node, const Row& input, s
   switch (node.kind) {
     case Node::Kind::Join:
       expect_probes(*node.right, graph, estimate(*node.left, input));
-      return nested_join(open(*node.left, input, graph),
-                         [this, &node, graph](const Row& l) { return open(*node.right, l, graph); });
+      return join_rows(*this, node, open(*node.left, input, graph), graph);
     case Node::Kind::LeftJoin:
       expect_probes(*node.right, graph, estimate(*node.left, input));
       return left_join(*this, node, open(*node.left, input, graph), graph);

@@ -1,8 +1,9 @@
 // Basic graph patterns: nested index scans with the bindings so far substituted; stars read their subject's
 // quads once.
+#include "query/operators/operators.h"
+
 #include <algorithm>
 #include <map>
-#include "query/operators/operators.h"
 
 namespace quiver::query {
 namespace {

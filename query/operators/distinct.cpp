@@ -1,6 +1,7 @@
 // DISTINCT: each row the first time it comes, the rows seen so far hashed (and charged to the query).
-#include <unordered_set>
 #include "query/operators/operators.h"
+
+#include <unordered_set>
 
 namespace quiver::query {
 namespace {

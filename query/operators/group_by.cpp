@@ -1,6 +1,7 @@
 // GROUP BY: rows streamed into per-group aggregate states, keyed by their group keys' ids.
-#include <unordered_map>
 #include "query/operators/operators.h"
+
+#include <unordered_map>
 
 namespace quiver::query {
 namespace {

@@ -1,6 +1,8 @@
-// Join by nested loops: the right side opened with each row of the left (substituted, or probed in its hash).
-#include <functional>
+// Joins by nested loops: the right side opened with each row of the left (substituted, or probed in its
+// hash).
 #include "query/operators/operators.h"
+
+#include <functional>
 
 namespace quiver::query {
 namespace {
@@ -25,7 +27,46 @@ class NestedStream : public RowStream {
   Row row_;
 };
 
+// A Join: for each left row, the right side's matches found by probing it (evaluated once and hashed, or
+// looked up) without a stream per row, or else the right side opened with the row substituted.
+class JoinStream : public RowStream {
+ public:
+  JoinStream(Executor& ex, const Node& right, std::unique_ptr<RowStream> left, std::optional<TermId> graph)
+      : ex_(ex), right_(right), left_(std::move(left)), graph_(graph) {}
+  bool next(Row& out) override {
+    for (;;) {
+      if (matches_) {
+        if (matches_->next(row_, out)) {
+          ex_.count_row(right_);
+          return true;
+        }
+        matches_.reset();
+      } else if (inner_) {
+        if (inner_->next(out)) return true;
+        inner_.reset();
+      }
+      if (!left_->next(row_)) return false;
+      ex_.context().check_deadline();
+      if (!(matches_ = ex_.probed(right_, row_, graph_))) inner_ = ex_.direct(right_, row_, graph_);
+    }
+  }
+
+ private:
+  Executor& ex_;
+  const Node& right_;
+  std::unique_ptr<RowStream> left_;
+  std::optional<TermId> graph_;
+  std::optional<Matches> matches_;
+  std::unique_ptr<RowStream> inner_;
+  Row row_;
+};
+
 }  // namespace
+
+std::unique_ptr<RowStream> join_rows(Executor& ex, const Node& join, std::unique_ptr<RowStream> left,
+                                     std::optional<TermId> graph) {
+  return std::make_unique<JoinStream>(ex, *join.right, std::move(left), graph);
+}
 
 std::unique_ptr<RowStream> nested_join(std::unique_ptr<RowStream> left, RowOpener right) {
   return std::make_unique<NestedStream>(std::move(left), std::move(right));

@@ -1,7 +1,8 @@
 // Range filters: a FILTER comparing a variable with an inline constant narrows that variable's object scan.
+#include "query/operators/operators.h"
+
 #include <algorithm>
 #include <functional>
-#include "query/operators/operators.h"
 
 namespace quiver::query {
 

@@ -23,6 +23,9 @@ ObjectRanges object_ranges(const std::vector<ExprPtr>& conjuncts);
 std::unique_ptr<RowStream> scan_bgp(Executor& ex, const Node& bgp, const Row& input,
                                     std::optional<TermId> graph, const ObjectRanges* ranges = nullptr);
 
+// Join `join` over the rows of its left side: each row's matches in the right side (nested_join).
+std::unique_ptr<RowStream> join_rows(Executor& ex, const Node& join, std::unique_ptr<RowStream> left,
+                                     std::optional<TermId> graph);
 // For each row of `left`, the rows `right` opens with it (nested_join).
 using RowOpener = std::function<std::unique_ptr<RowStream>(const Row&)>;
 std::unique_ptr<RowStream> nested_join(std::unique_ptr<RowStream> left, RowOpener right);

@@ -1,7 +1,8 @@
 // ORDER BY: the rows sorted by their keys, decided on ids where one inline type orders them; top-k under
 // LIMIT.
-#include <algorithm>
 #include "query/operators/operators.h"
+
+#include <algorithm>
 
 namespace quiver::query {
 namespace {

@@ -1,10 +1,11 @@
 // Property paths (SPARQL 1.1 section 9.3): links, sequences and alternatives keep duplicates; the ?, * and +
 // closures are sets, computed breadth-first so cycles end.
+#include "query/operators/operators.h"
+
 #include <algorithm>
 #include <functional>
 #include <set>
 #include <unordered_set>
-#include "query/operators/operators.h"
 
 namespace quiver::query {
 namespace {

@@ -1,6 +1,7 @@
 // UNION: the rows of the first branch, then those of the second (opened only once the first is done).
-#include <functional>
 #include "query/operators/operators.h"
+
+#include <functional>
 
 namespace quiver::query {
 namespace {
