@@ -245,7 +245,7 @@ class Translator {
       if (auto n = helper_number(iri, kExistsPrefix)) exists_[static_cast<int>(*n)] = children_as_group(gp);
   }
 
-  // A literal's datatype, without the prefix the lowering hides some behind (disguise_ill_typed_integers).
+  // A literal's datatype, without the prefix the lowering hides some behind (disguise_rewritten_literals).
   static std::string datatype_iri(raptor_uri* uri) {
     std::string datatype = uri_string(uri);
     if (datatype.starts_with(kDatatypePrefix)) datatype.erase(0, kDatatypePrefix.size());
