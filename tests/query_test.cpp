@@ -759,6 +759,30 @@ TEST(QueryLiterals, ConstantsKeepTheirLexicalForm) {
       "s\r\nhttp://e/4\r\nhttp://e/5\r\n");
 }
 
+// A sub-SELECT's projected variables are in scope outside it, aggregates' included (SPARQL 1.1 section
+// 18.2.4.1). Rasqal keeps one expression per variable for the whole query: an outer GROUP BY ?n grouped on
+// the inner COUNT again (one group, ?n unbound), and an outer COUNT(?a) failed as an unsupported function.
+TEST(QuerySubqueries, AnAggregateOfASubSelectIsAVariableOutside) {
+  TempDir dir;
+  auto store = store_with(dir,
+                          "<http://e/a> <http://e/knows> <http://e/b> .\n"
+                          "<http://e/a> <http://e/knows> <http://e/c> .\n"
+                          "<http://e/b> <http://e/knows> <http://e/c> .\n"
+                          "<http://e/c> <http://e/knows> <http://e/a> .\n"
+                          "<http://e/d> <http://e/knows> <http://e/a> .\n"
+                          "<http://e/d> <http://e/knows> <http://e/b> .\n");
+  const std::string per_subject = "{ SELECT ?s (COUNT(?o) AS ?n) { ?s e:knows ?o } GROUP BY ?s }";
+  EXPECT_EQ(run_e(*store, "SELECT ?n (COUNT(*) AS ?c) { " + per_subject + " } GROUP BY ?n ORDER BY ?n"),
+            "n,c\r\n1,2\r\n2,2\r\n");
+  EXPECT_EQ(run_e(*store, "SELECT ?n (SUM(?n) AS ?t) { " + per_subject + " } GROUP BY ?n HAVING(?n > 1)"),
+            "n,t\r\n2,4\r\n");
+  EXPECT_EQ(
+      run_e(*store,
+            "SELECT ?a (COUNT(?a) AS ?c) { { SELECT (COUNT(*) AS ?a) { ?s e:knows ?o } } } GROUP BY ?a"),
+      "a,c\r\n6,1\r\n");
+  EXPECT_EQ(run_e(*store, "SELECT (MAX(?n) AS ?m) { " + per_subject + " }"), "m\r\n2\r\n");
+}
+
 // XSD decimals carry at least 18 exact digits, and op:numeric-add, -subtract and -multiply are exact; a
 // quotient keeps Decimal::kDivisionDigits (24) significant digits, rounded half to even. Integers have no
 // bounds, so they compare and add exactly past 64 bits.
