@@ -463,6 +463,11 @@ static std::optional<int> value_compare(const Term& a, const Term& b) {
     return a.value.compare(b.value) < 0 ? -1 : a.value == b.value ? 0 : 1;
   if (a.kind == TermKind::Literal && b.kind == TermKind::Literal && a.datatype == b.datatype) {
     if (a.datatype == xsd::kBoolean) {
+      // Only valid lexical forms have a value: "TRUE"^^xsd:boolean (EBV false) does not equal false.
+      auto valid = [](const Term& t) {
+        return t.value == "true" || t.value == "1" || t.value == "false" || t.value == "0";
+      };
+      if (!valid(a) || !valid(b)) return std::nullopt;
       auto ea = effective_boolean(a), eb = effective_boolean(b);
       return (*ea > *eb) - (*ea < *eb);
     }

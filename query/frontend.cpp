@@ -245,7 +245,7 @@ class Translator {
       if (auto n = helper_number(iri, kExistsPrefix)) exists_[static_cast<int>(*n)] = children_as_group(gp);
   }
 
-  // A literal's datatype, without the prefix the lowering hides some behind (disguise_ill_typed_integers).
+  // A literal's datatype, without the prefix the lowering hides some behind (disguise_rewritten_literals).
   static std::string datatype_iri(raptor_uri* uri) {
     std::string datatype = uri_string(uri);
     if (datatype.starts_with(kDatatypePrefix)) datatype.erase(0, kDatatypePrefix.size());
@@ -622,6 +622,16 @@ class Translator {
     }
   }
 
+  // The expression a SELECT level gives `v`: (expr AS ?v) of its projection or GROUP BY, or nullptr. Rasqal
+  // keeps one expression per variable for the whole query, so a variable the WHERE clause binds (a
+  // sub-SELECT's (COUNT(?o) AS ?n), say) carries the sub-SELECT's expression: at this level it is a plain
+  // variable, read from the solutions, not computed again (an aggregate there would not even be one of
+  // this level's groups).
+  rasqal_expression* own_expression(rasqal_variable* v, const std::vector<VarId>& in_where) {
+    const bool bound = std::find(in_where.begin(), in_where.end(), var(v)) != in_where.end();
+    return bound ? nullptr : v->expression;
+  }
+
   // Grouping, HAVING, SELECT expressions, ORDER BY, projection, DISTINCT/REDUCED and slicing (18.2.4-5).
   NodePtr select(NodePtr where, const SelectParts& parts, std::vector<VarId>& projected) {
     std::vector<Aggregate> aggregates;
@@ -632,9 +642,8 @@ class Translator {
     for (rasqal_variable* v : parts.projection) {
       VarId id = var(v);
       projected.push_back(id);
-      const bool bound = std::find(in_where.begin(), in_where.end(), id) != in_where.end();
-      if (v->expression && !bound)
-        select_exprs.emplace_back(id, lift_aggregates(expr(v->expression), aggregates));
+      if (rasqal_expression* e = own_expression(v, in_where))
+        select_exprs.emplace_back(id, lift_aggregates(expr(e), aggregates));
     }
     check_projection(parts, projected, select_exprs, !parts.group.empty() || !aggregates.empty());
     std::vector<ExprPtr> having;
@@ -655,7 +664,8 @@ class Translator {
             (c->op == RASQAL_EXPR_GROUP_COND_ASC || c->op == RASQAL_EXPR_GROUP_COND_DESC) ? c->arg1 : c;
         if (inner->op == RASQAL_EXPR_LITERAL && inner->literal->type == RASQAL_LITERAL_VARIABLE) {
           rasqal_variable* v = inner->literal->value.variable;
-          g->group_keys.emplace_back(var(v), v->expression ? expr(v->expression) : expr(inner));
+          rasqal_expression* e = own_expression(v, in_where);
+          g->group_keys.emplace_back(var(v), expr(e ? e : inner));
         } else {
           g->group_keys.emplace_back(q_.variables.fresh("key"), expr(inner));
         }

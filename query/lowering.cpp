@@ -1,6 +1,7 @@
 #include "query/lowering.h"
 
 #include "query/frontend.h"
+#include "query/rasqal_literals.h"
 
 #include <algorithm>
 #include <cctype>
@@ -417,7 +418,7 @@ class Lowerer {
     const std::vector<bool> in_expression = expression_tokens(t_.size());
     separate_signs(end, in_expression);
     disguise_large_integers(t_.size(), in_expression);
-    disguise_ill_typed_integers(t_.size(), in_expression);
+    disguise_rewritten_literals(t_.size(), in_expression);
     // Nothing to rewrite, or text that does not parse as we expect: Rasqal gets it unchanged and judges it.
     if (edits_.empty() || end > t_.size() || !is_punct(t_[end - 1], "}")) return out;
     std::string helpers;
@@ -603,14 +604,45 @@ class Lowerer {
     return prefixes;
   }
 
-  // Rasqal 0.9.33 dereferences NULL on a literal of a type derived from xsd:integer (xsd:int, xsd:long,
-  // xsd:nonNegativeInteger...) whose lexical form is not an integer ("x"^^xsd:int): such a literal is ill
-  // typed but valid SPARQL. And it makes an integer literal whose value does not fit in a C int an
-  // xsd:decimal (xsd:integer has no bounds). Such a literal goes to Rasqal disguised (disguised_literal),
-  // and the front end restores it.
-  void disguise_ill_typed_integers(size_t end, const std::vector<bool>& in_expression) {
-    static const std::set<std::string, std::less<>> kDerived = {"integer",
-                                                                "long",
+  // Rasqal 0.9.33 rewrites some typed literals as it parses them: it canonicalises the lexical form of
+  // booleans, dates and dateTimes ("0"^^xsd:boolean becomes "false") and makes an integer past a C int an
+  // xsd:decimal. RDF term equality is lexical, so such a literal would no longer match itself in the data.
+  // And it dereferences NULL on a literal of a type derived from xsd:integer (xsd:int, xsd:long...) whose
+  // lexical form is not an integer ("x"^^xsd:int), which is ill typed but valid SPARQL. Every such literal
+  // goes to Rasqal disguised (disguised_literal), and the front end restores it.
+  void disguise_rewritten_literals(size_t end, const std::vector<bool>& in_expression) {
+    const auto prefixes = prefix_map();
+    for (size_t i = 0; i + 2 < end && i + 2 < t_.size(); ++i) {
+      const Token& lexical = t_[i];
+      if (lexical.kind != Token::Kind::String || !is_punct(t_[i + 1], "^^")) continue;
+      const std::string datatype = datatype_iri(t_[i + 2], prefixes);
+      if (!datatype.starts_with(xsd::kNs) || !rasqal_rewrites(string_body(lexical.text), datatype)) continue;
+      Edit e;
+      e.first = i;
+      e.last = i + 3;
+      e.replacement = disguised_literal(lexical.text, datatype, in_expression[i]);
+      edits_.push_back(e);
+    }
+  }
+
+  // The IRI a datatype token names; empty when it is neither an IRI nor a prefixed name of a known prefix.
+  static std::string datatype_iri(const Token& dt, const std::map<std::string, std::string>& prefixes) {
+    if (dt.kind == Token::Kind::Iri) return dt.text.substr(1, dt.text.size() - 2);
+    if (dt.kind != Token::Kind::PrefixedName) return {};
+    const size_t colon = dt.text.find(':');
+    auto prefix = prefixes.find(dt.text.substr(0, colon + 1));
+    return prefix == prefixes.end() ? std::string() : prefix->second + dt.text.substr(colon + 1);
+  }
+
+  // A string token's text between its quotes (escapes as written).
+  static std::string_view string_body(std::string_view quoted) {
+    const size_t quote = quoted.starts_with("\"\"\"") || quoted.starts_with("'''") ? 3 : 1;
+    return quoted.substr(quote, quoted.size() - std::min(quoted.size(), 2 * quote));
+  }
+
+  // Whether Rasqal would not keep body^^<datatype> (an XSD type) as written, or would crash on it.
+  static bool rasqal_rewrites(std::string_view body, const std::string& datatype) {
+    static const std::set<std::string, std::less<>> kDerived = {"long",
                                                                 "int",
                                                                 "short",
                                                                 "byte",
@@ -622,40 +654,15 @@ class Lowerer {
                                                                 "unsignedInt",
                                                                 "unsignedShort",
                                                                 "unsignedByte"};
-    const auto prefixes = prefix_map();
-    for (size_t i = 0; i + 2 < end && i + 2 < t_.size(); ++i) {
-      const Token& lexical = t_[i];
-      if (lexical.kind != Token::Kind::String || !is_punct(t_[i + 1], "^^")) continue;
-      std::string datatype;
-      const Token& dt = t_[i + 2];
-      if (dt.kind == Token::Kind::Iri) {
-        datatype = dt.text.substr(1, dt.text.size() - 2);
-      } else if (dt.kind == Token::Kind::PrefixedName) {
-        const size_t colon = dt.text.find(':');
-        auto prefix = prefixes.find(dt.text.substr(0, colon + 1));
-        if (prefix == prefixes.end()) continue;
-        datatype = prefix->second + dt.text.substr(colon + 1);
-      } else {
-        continue;
-      }
-      if (!datatype.starts_with(xsd::kNs) ||
-          !kDerived.count(std::string_view(datatype).substr(xsd::kNs.size())))
-        continue;
-      const size_t quote = lexical.text.starts_with("\"\"\"") || lexical.text.starts_with("'''") ? 3 : 1;
-      const std::string_view body =
-          std::string_view(lexical.text)
-              .substr(quote, lexical.text.size() - std::min(lexical.text.size(), 2 * quote));
-      if (is_integer(body) ? fits_rasqal_int(body) : datatype == xsd::kInteger) continue;
-      Edit e;
-      e.first = i;
-      e.last = i + 3;
-      e.replacement = disguised_literal(lexical.text, datatype, in_expression[i]);
-      edits_.push_back(e);
-    }
+    if (!is_integer(body) && kDerived.count(std::string_view(datatype).substr(xsd::kNs.size())))
+      return true;  // the NULL dereference: never hand it to Rasqal, not even to ask
+    // An escape would have to be decoded to compare the lexical forms; the disguise keeps any literal right.
+    if (body.find('\\') != std::string_view::npos) return true;
+    return !rasqal_keeps_literal(body, datatype);
   }
 
   // An integer number token that does not fit in a C int goes to Rasqal disguised as well (see
-  // disguise_ill_typed_integers). After separate_signs(): a sign it set apart stays apart.
+  // disguise_rewritten_literals). After separate_signs(): a sign it set apart stays apart.
   void disguise_large_integers(size_t end, const std::vector<bool>& in_expression) {
     for (size_t i = 0; i < end && i < t_.size(); ++i) {
       const Token& t = t_[i];
