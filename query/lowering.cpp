@@ -419,8 +419,15 @@ class Lowerer {
     separate_signs(end, in_expression);
     disguise_large_integers(t_.size(), in_expression);
     disguise_rewritten_literals(t_.size(), in_expression);
-    // Nothing to rewrite, or text that does not parse as we expect: Rasqal gets it unchanged and judges it.
-    if (edits_.empty() || end > t_.size() || !is_punct(t_[end - 1], "}")) return out;
+    // Nothing to rewrite, or text that does not parse as we expect: Rasqal gets it as written and judges it,
+    // but for its signs set apart (its parser crashes on some chains of signed numbers, valid or not).
+    if (edits_.empty() || end > t_.size() || !is_punct(t_[end - 1], "}")) {
+      if (edits_.empty()) return out;
+      std::string no_helpers;
+      edits_ = sign_edits_;
+      out.text = emit(0, t_.size(), no_helpers);
+      return out;
+    }
     std::string helpers;
     std::string body = emit(0, end - 1, helpers);  // up to the WHERE clause's closing brace
     const size_t after = end < t_.size() ? t_[end].begin : s_.size();
@@ -786,6 +793,7 @@ class Lowerer {
         e.last = i + 1;
         e.replacement = t.text.substr(0, 1) + " " + t.text.substr(1);
         edits_.push_back(e);
+        sign_edits_.push_back(e);
       }
     }
   }
@@ -1187,6 +1195,7 @@ class Lowerer {
   std::string_view s_;
   std::vector<Token> t_;
   std::vector<Edit> edits_;
+  std::vector<Edit> sign_edits_;  // those of separate_signs(), also among edits_
   std::vector<PathExpr> paths_;
   int exists_count_ = 0;
   int filter_count_ = 0;
