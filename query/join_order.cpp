@@ -49,20 +49,19 @@ class JoinOrderPlanner {
   NodePtr plan(const NodePtr& node) {
     switch (node->kind) {
       case Node::Kind::Join:
+      case Node::Kind::LeftJoin:
+      case Node::Kind::Minus:
+      case Node::Kind::Extend:
         return plan_group(node, {});
       case Node::Kind::Filter:
-        if (node->left->kind == Node::Kind::Join) return plan_group(node->left, node->exprs);
-        return with_children(node);
+        return plan_group(node->left, node->exprs);
       case Node::Kind::Unit:
       case Node::Kind::Bgp:
       case Node::Kind::Values:
       case Node::Kind::PathMatch:
         return node;
-      case Node::Kind::LeftJoin:
       case Node::Kind::Union:
-      case Node::Kind::Minus:
       case Node::Kind::Graph:
-      case Node::Kind::Extend:
       case Node::Kind::Group:
       case Node::Kind::OrderBy:
       case Node::Kind::Project:
@@ -93,7 +92,8 @@ class JoinOrderPlanner {
     return o;
   }
 
-  // The operands of a join tree: its BGPs cut into single patterns, everything else planned on its own.
+  // The operands of a join tree: its BGPs cut into single patterns, everything else as it is (planned once
+  // it is known not to be lifted, plan_group()).
   void collect(const NodePtr& node, std::vector<Operand>& out) {
     if (node->kind == Node::Kind::Join) {
       collect(node->left, out);
@@ -106,7 +106,7 @@ class JoinOrderPlanner {
         out.push_back(operand(std::move(single)));
       }
     } else if (node->kind != Node::Kind::Unit) {
-      out.push_back(operand(plan(node)));
+      out.push_back(operand(node));
     }
   }
 
@@ -159,6 +159,30 @@ class JoinOrderPlanner {
     return out;
   }
 
+  // Sequential OPTIONALs commute when neither reads a variable the other binds that the rows below them do
+  // not always bind: the one adding the fewest rows per row goes first (innermost), so fewer rows reach the
+  // others. One with filters placed right above it stays where it is.
+  void order_optionals(std::vector<NodePtr>& wrappers, const std::vector<std::vector<ExprPtr>>& above,
+                       const VarSet& below) {
+    auto movable = [&](size_t j) { return wrappers[j]->kind == Node::Kind::LeftJoin && above[j].empty(); };
+    auto reads = [&](const Node& w) {
+      VarSet r = as_set(pattern_variables(*w.right), width_);
+      add(r, expression_vars(w.exprs));
+      return r;
+    };
+    auto fan_out = [&](const Node& w) { return estimate_rows(ctx_, *w.right, below); };
+    for (bool swapped = true; swapped;) {
+      swapped = false;
+      for (size_t j = 0; j + 1 < wrappers.size(); ++j) {
+        if (!movable(j) || !movable(j + 1)) continue;
+        const Node &outer = *wrappers[j], &inner = *wrappers[j + 1];
+        if (fan_out(inner) <= fan_out(outer) || !decided_by(reads(outer), reads(inner), below)) continue;
+        std::swap(wrappers[j], wrappers[j + 1]);
+        swapped = true;
+      }
+    }
+  }
+
   // A group: its join operands and the FILTERs scoped over it, planned as one.
   NodePtr plan_group(const NodePtr& join, const std::vector<ExprPtr>& group_filters) {
     std::vector<Operand> ops;
@@ -168,7 +192,7 @@ class JoinOrderPlanner {
     std::vector<NodePtr> wrappers;
     std::vector<std::pair<ExprPtr, size_t>> filters;
     for (const auto& f : group_filters) filters.emplace_back(f, 0);
-    for (bool lifted = true; lifted && ops.size() > 1;) {
+    for (bool lifted = true; lifted && !ops.empty();) {
       lifted = false;
       for (size_t i = 0; i < ops.size() && !lifted; ++i) {
         if (!can_lift(ops[i], others_vars(ops, i))) continue;
@@ -192,10 +216,17 @@ class JoinOrderPlanner {
       while (j < wrappers.size() && decided_by(reads, added_vars(*wrappers[j]), VarSet(width_, false))) ++j;
       (j < wrappers.size() ? above[j] : in_chain).push_back(f);
     }
+    VarSet below(width_, false);  // bound by every row the lifted operators see
+    for (Operand& o : ops) {
+      add(below, o.certain);
+      if (!o.is_pattern()) o.node = plan(o.node);
+    }
+    order_optionals(wrappers, above, below);
     NodePtr chain = order(std::move(ops), std::move(in_chain));
     for (size_t j = wrappers.size(); j-- > 0;) {
       auto copy = std::make_shared<Node>(*wrappers[j]);
       copy->left = chain;
+      if (copy->right) copy->right = plan(copy->right);
       chain = copy;
       if (!above[j].empty()) {
         auto f = make_node(Node::Kind::Filter, chain);

@@ -101,6 +101,20 @@ TEST_F(JoinOrderTest, NestedOptionalRunsWithTheRowsBindingsSubstituted) {
   EXPECT_EQ(line.find("hash join"), std::string::npos) << plan_;
 }
 
+TEST_F(JoinOrderTest, SequentialOptionalsAddingFewerRowsRunFirst) {
+  // Both OPTIONALs read only ?p besides their own variables: the one-course one runs before the one that
+  // adds fifty advisees per professor.
+  EXPECT_EQ(run("?p e:teaches ?c OPTIONAL { ?s e:advisor ?p } OPTIONAL { ?p e:teaches ?c2 }",
+                "SELECT (COUNT(*) AS ?n) (COUNT(?s) AS ?a) (COUNT(?c2) AS ?t)"),
+            "n,a,t\r\n2000,2000,2000\r\n");
+  EXPECT_TRUE(before("?p <http://e/teaches> ?c2", "?s <http://e/advisor> ?p")) << plan_;
+  // These two share ?s, which only the first binds: they keep their order.
+  EXPECT_EQ(run("?p e:teaches ?c OPTIONAL { ?s e:advisor ?p } OPTIONAL { ?s e:takes ?c2 }",
+                "SELECT (COUNT(*) AS ?n) (COUNT(?c2) AS ?t)"),
+            "n,t\r\n2000,2000\r\n");
+  EXPECT_TRUE(before("?s <http://e/advisor> ?p", "?s <http://e/takes> ?c2")) << plan_;
+}
+
 TEST_F(JoinOrderTest, OptionalStaysWhereItsFilterReadsALaterVariable) {
   // ?c is bound by the pattern after the OPTIONAL, so the OPTIONAL's filter sees it unbound (an error):
   // the OPTIONAL never matches, whatever order the patterns run in.
