@@ -73,11 +73,25 @@ std::vector<VarId> intersection(const std::vector<VarId>& a, const std::vector<V
   return out;
 }
 
+void collect(const Expr& e, std::vector<VarId>& out);
+
+// Every variable a pattern names, its expressions' included: an EXISTS pattern sees the row's bindings at
+// every depth (SPARQL 1.1 section 18.6, substitute), its FILTERs' and BINDs' too.
+void collect_mentioned(const Node& n, std::vector<VarId>& out) {
+  for (VarId v : pattern_variables(n))
+    if (!contains(out, v)) out.push_back(v);
+  for (const auto& e : n.exprs) collect(*e, out);
+  if (n.expr) collect(*n.expr, out);
+  for (const auto& [v, e] : n.group_keys) collect(*e, out);
+  for (const auto& a : n.aggregates) collect(*a.expr, out);
+  for (const auto& k : n.order) collect(*k.expr, out);
+  if (n.left) collect_mentioned(*n.left, out);
+  if (n.right) collect_mentioned(*n.right, out);
+}
+
 void collect(const Expr& e, std::vector<VarId>& out) {
   if (e.op == Op::Variable && !contains(out, e.var)) out.push_back(e.var);
-  if (e.pattern)
-    for (VarId v : pattern_variables(*e.pattern))
-      if (!contains(out, v)) out.push_back(v);
+  if (e.pattern) collect_mentioned(*e.pattern, out);
   for (const auto& a : e.args) collect(*a, out);
 }
 }  // namespace

@@ -245,7 +245,8 @@ struct Update {
 std::vector<VarId> pattern_variables(const Node& node);
 // Variables every solution of a pattern binds, in first-seen order.
 std::vector<VarId> certain_variables(const Node& node);
-// Variables an expression reads, including those of its EXISTS patterns (which see the row's bindings).
+// Variables an expression reads, including every variable its EXISTS patterns name (they see the row's
+// bindings at every depth).
 std::vector<VarId> expression_variables(const Expr& expr);
 
 }  // namespace quiver::query

@@ -129,6 +129,14 @@ TEST_F(JoinOrderTest, FilterOnABindSeesIt) {
             "n\r\n4\r\n");
 }
 
+TEST_F(JoinOrderTest, NotExistsWaitsForTheVariablesItsInnerFilterReads) {
+  // The NOT EXISTS pattern names only ?x, but its FILTER reads ?p, which the last pattern binds: the
+  // outer FILTER runs once ?p is bound (SPARQL 1.1 section 18.6 substitutes it at every depth).
+  EXPECT_EQ(run("?x e:takes e:c7 FILTER NOT EXISTS { ?x e:type e:A FILTER(?p != e:p7) } ?x e:advisor ?p",
+                "SELECT ?x", "ORDER BY ?x"),
+            "x\r\nhttp://e/s1007\r\nhttp://e/s7\r\n");
+}
+
 TEST_F(JoinOrderTest, FilterInsideAnOptionalsLeftSideDoesNotSeeItsRightSide) {
   // { ?x takes c7 FILTER(!BOUND(?p)) } OPTIONAL { ?x advisor ?p }: the filter runs before ?p is bound.
   EXPECT_EQ(run("{ { ?x e:takes e:c7 FILTER(!BOUND(?p)) } OPTIONAL { ?x e:advisor ?p } } ?x e:type e:B",

@@ -144,6 +144,12 @@ class Generator:
                 pred = "?" + pv
             else:
                 pred = path or sparql(p)
+            if path is not None and path[-1] in "*?" and here.startswith("?") and there.startswith("?"):
+                # A zero-length path binds both ends to any node of the graph, literals included (§18.4):
+                # their Vars may take any term, whatever node the walk started from.
+                for name in (here[1:], there[1:]):
+                    scope[name].kinds = ALL
+                    scope[name].lexical_safe = scope[name].lexical_safe and not self.data.any_rewritten
             triple = f"{here} {pred} {there} ." if outgoing != flip else f"{there} {pred} {here} ."
             if triple not in triples:
                 triples.append(triple)
