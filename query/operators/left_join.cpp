@@ -56,7 +56,7 @@ class LeftJoinStream : public RowStream {
   void start_row() {
     matched_ = false;
     // A right side evaluated once is probed here rather than through a stream per left row.
-    if (!(matches_ = ex_.probed(*node_.right, row_, graph_))) inner_ = ex_.open(*node_.right, row_, graph_);
+    if (!(matches_ = ex_.probed(*node_.right, row_, graph_))) inner_ = ex_.direct(*node_.right, row_, graph_);
   }
   void end_row() {
     matches_.reset();
