@@ -11,7 +11,6 @@
 #include <cstdio>
 #include <cstring>
 #include <random>
-#include <regex>
 
 namespace quiver::query {
 namespace {
@@ -203,91 +202,6 @@ Term same_kind_string(const Term& like, std::string value) {
 bool compatible(const Term& a, const Term& b) {
   if (!is_string_like(a) || !is_string_like(b)) return false;
   return b.language.empty() || same_language(a.language, b.language);
-}
-
-// UTF-8 <-> code points: regexes run on code points, so '.' and classes match characters, not bytes.
-std::wstring widen(const std::string& s) {
-  std::wstring out;
-  for (size_t i = 0; i < s.size();) {
-    const unsigned char c = static_cast<unsigned char>(s[i]);
-    const int extra = c < 0x80 ? 0 : c < 0xE0 ? 1 : c < 0xF0 ? 2 : 3;
-    uint32_t cp = extra == 0 ? c : c & (0x3F >> extra);
-    for (int k = 1; k <= extra && i + k < s.size(); ++k)
-      cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
-    out += static_cast<wchar_t>(cp);
-    i += extra + 1;
-  }
-  return out;
-}
-
-std::string narrow(const std::wstring& w) {
-  std::string out;
-  for (wchar_t wc : w) {
-    const uint32_t cp = static_cast<uint32_t>(wc);
-    if (cp < 0x80) {
-      out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-      out += static_cast<char>(0xC0 | (cp >> 6));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-      out += static_cast<char>(0xE0 | (cp >> 12));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-      out += static_cast<char>(0xF0 | (cp >> 18));
-      out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
-  }
-  return out;
-}
-
-// XPath regex flags (SPARQL 1.1 section 17.4.3.14) on ECMAScript regexes: i and m map onto options; s (dot
-// matches newlines), x (whitespace ignored outside classes) and q (literal pattern) rewrite the pattern.
-std::optional<std::wregex> make_regex(const std::string& pattern_utf8, const std::string& flags) {
-  auto options = std::wregex::ECMAScript;
-  bool dot_all = false, extended = false, quoted = false;
-  for (char f : flags) {
-    if (f == 'i')
-      options |= std::wregex::icase;
-    else if (f == 'm')
-      options |= std::wregex::multiline;
-    else if (f == 's')
-      dot_all = true;
-    else if (f == 'x')
-      extended = true;
-    else if (f == 'q')
-      quoted = true;
-    else
-      return std::nullopt;
-  }
-  const std::wstring pattern = widen(pattern_utf8);
-  std::wstring p;
-  bool in_class = false;
-  for (size_t i = 0; i < pattern.size(); ++i) {
-    const wchar_t c = pattern[i];
-    if (quoted) {
-      if (c < 0x80 && std::strchr("\\^$.|?*+()[]{}", static_cast<char>(c))) p += L'\\';
-      p += c;
-    } else if (c == L'\\' && i + 1 < pattern.size()) {
-      p += c;
-      p += pattern[++i];
-    } else if (extended && !in_class && (c == L' ' || c == L'\t' || c == L'\n' || c == L'\r')) {
-      continue;
-    } else if (dot_all && !in_class && c == L'.') {
-      p += L"[\\s\\S]";
-    } else {
-      if (c == L'[') in_class = true;
-      if (c == L']') in_class = false;
-      p += c;
-    }
-  }
-  try {
-    return std::wregex(p, options);
-  } catch (const std::regex_error&) {
-    return std::nullopt;
-  }
 }
 
 // An xsd:dateTime or xsd:date as a point in time (a date is its first instant): seconds from 0000-03-01,
@@ -522,7 +436,7 @@ __attribute__((noinline)) std::optional<Term> ExpressionEvaluator::in_list(const
   return boolean(e.op == Op::NotIn);
 }
 
-const std::wregex* ExpressionEvaluator::regex(const std::string& pattern, const std::string& flags) {
+const Regex* ExpressionEvaluator::regex(const std::string& pattern, const std::string& flags) {
   // Compiled once per query: a pattern is usually a constant, and compiling costs far more than a match. A
   // pattern that changes with every row (read from the data) is bounded by clearing the cache when full.
   constexpr size_t kMaxRegexes = 1024;
@@ -530,7 +444,7 @@ const std::wregex* ExpressionEvaluator::regex(const std::string& pattern, const 
   auto it = regexes_.find(key);
   if (it == regexes_.end()) {
     if (regexes_.size() >= kMaxRegexes) regexes_.clear();
-    it = regexes_.emplace(std::move(key), make_regex(pattern, flags)).first;
+    it = regexes_.emplace(std::move(key), Regex::compile(pattern, flags)).first;
   }
   return it->second ? &*it->second : nullptr;
 }
@@ -888,11 +802,13 @@ __attribute__((noinline)) std::optional<Term> ExpressionEvaluator::apply(const E
       if (!is_string_like(a[0]) || !is_simple_or_string(a[1])) return std::nullopt;
       size_t flag_index = e.op == Op::Regex ? 2 : 3;
       std::string flags = a.size() > flag_index ? a[flag_index].value : "";
-      const std::wregex* re = regex(a[1].value, flags);
+      const Regex* re = regex(a[1].value, flags);
       if (!re) return std::nullopt;
-      if (e.op == Op::Regex) return boolean(std::regex_search(widen(a[0].value), *re));
-      // SPARQL uses $1; ECMAScript format strings use $1 too, but a literal '$' must be "$$".
-      return same_kind_string(a[0], narrow(std::regex_replace(widen(a[0].value), *re, widen(a[2].value))));
+      if (e.op == Op::Regex) return boolean(re->search(a[0].value));
+      if (!is_simple_or_string(a[2])) return std::nullopt;
+      auto replaced = re->replace(a[0].value, a[2].value);
+      if (!replaced) return std::nullopt;
+      return same_kind_string(a[0], std::move(*replaced));
     }
     case Op::Year:
     case Op::Month:

@@ -4,11 +4,11 @@
 
 #include <functional>
 #include <optional>
-#include <regex>
 #include <set>
 #include <unordered_map>
 
 #include "query/context.h"
+#include "query/regex.h"
 
 namespace quiver::query {
 
@@ -35,10 +35,10 @@ class ExpressionEvaluator {
   // A comparison decided on the two operands' ids; nullopt when the ids cannot tell.
   std::optional<bool> compare_ids(Op op, const Expr& a, const Expr& b, const Row& row);
   // The compiled REGEX / REPLACE pattern with these flags; null when it is not a valid one.
-  const std::wregex* regex(const std::string& pattern, const std::string& flags);
+  const Regex* regex(const std::string& pattern, const std::string& flags);
   QueryContext& ctx_;
   std::unordered_map<const Expr*, TermId> constant_ids_;
-  std::unordered_map<std::string, std::optional<std::wregex>> regexes_;
+  std::unordered_map<std::string, std::optional<Regex>> regexes_;
   std::function<bool(const Node&, const Row&)> exists_;
   std::unordered_map<std::string, Term> solution_bnodes_;  // BNODE(str) within the current solution
 };

@@ -14,7 +14,7 @@ packages=(
   libraptor2-dev librasqal3-dev librocksdb-dev
   libboost-dev libboost-program-options-dev libcpp-httplib-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  libxapian-dev zlib1g-dev libxxhash-dev libjemalloc-dev libssl-dev
+  libxapian-dev zlib1g-dev libxxhash-dev libjemalloc-dev libssl-dev libpcre2-dev
   raptor2-utils
   clang libclang-rt-14-dev llvm
 )

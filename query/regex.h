@@ -1,0 +1,31 @@
+// XPath regular expressions (SPARQL 1.1 section 17.4.3.14, XQuery 1.0 F&O section 7.6) for REGEX and
+// REPLACE, compiled by PCRE2: it matches UTF-8 as characters without converting the text, and its JIT
+// makes a match over every literal of a large store cheap.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace quiver::query {
+
+class Regex {
+ public:
+  // The pattern with XPath's flags (i, m, s, x, q); nullopt when either is invalid.
+  static std::optional<Regex> compile(std::string_view pattern, std::string_view flags);
+
+  // Whether the pattern matches somewhere in `text`.
+  bool search(std::string_view text) const;
+  // `text` with every match replaced by `replacement`, in which $N is the Nth group and \$ and \\ stand
+  // for $ and \; nullopt when the replacement is invalid or the pattern matches the empty string (both
+  // errors in XPath).
+  std::optional<std::string> replace(std::string_view text, std::string_view replacement) const;
+
+ private:
+  struct Compiled;
+  explicit Regex(std::shared_ptr<Compiled> compiled) : compiled_(std::move(compiled)) {}
+  std::shared_ptr<Compiled> compiled_;
+};
+
+}  // namespace quiver::query
