@@ -101,8 +101,9 @@ std::optional<TermId> QueryContext::single_graph(std::optional<TermId> graph) co
 }
 
 uint64_t QueryContext::estimate_matches(const QuadPattern& pattern) {
-  std::array<TermId, 3> key = {pattern.s.value_or(kUnbound), pattern.p.value_or(kUnbound),
-                               pattern.o.value_or(kUnbound)};
+  const auto range = pattern.o_range.value_or(std::make_pair(kUnbound, kUnbound));
+  std::array<TermId, 5> key = {pattern.s.value_or(kUnbound), pattern.p.value_or(kUnbound),
+                               pattern.o.value_or(kUnbound), range.first, range.second};
   auto [it, fresh] = estimates_.try_emplace(key, 0);
   if (fresh) it->second = store_.estimate_matches(pattern);
   return it->second;

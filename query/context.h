@@ -108,7 +108,7 @@ class QueryContext {
   std::unordered_map<TermId, Term> decoded_;
   std::unordered_map<const PatternTerm*, std::pair<Term, std::optional<TermId>>> constant_ids_;
   std::vector<QuadCursor> free_cursors_;
-  std::map<std::array<TermId, 3>, uint64_t> estimates_;
+  std::map<std::array<TermId, 5>, uint64_t> estimates_;
   std::map<std::pair<TermId, bool>, uint64_t> uncounted_lookups_;
   static constexpr uint64_t kLookupRound = 256;
   std::chrono::steady_clock::time_point deadline_;

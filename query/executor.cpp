@@ -145,12 +145,12 @@ std::vector<std::optional<VarId>> star_subjects(const std::vector<const TriplePa
 }
 }  // namespace
 
-const Executor::ScanPlan& Executor::scan_plan(const Node& bgp, const Row& input) {
+const Executor::ScanPlan& Executor::scan_plan(const Node& bgp, const Row& input, const ObjectRanges* ranges) {
   std::vector<bool> bound(input.size());
   for (size_t v = 0; v < input.size(); ++v) bound[v] = input[v] != kUnbound;
   auto [it, fresh] = scan_plans_.try_emplace(std::make_pair(&bgp, bound));
   if (fresh) {
-    it->second.order = order_patterns(ctx_, bgp.triples, bound);
+    it->second.order = order_patterns(ctx_, bgp.triples, bound, nullptr, ranges);
     it->second.star = star_subjects(it->second.order, std::move(bound));
   }
   return it->second;
@@ -282,6 +282,15 @@ std::optional<Matches> Executor::probed(const Node& node, const Row& input, std:
                      : Matches(materialize(node, graph), input);
   if (matches) note_probed(node, c);
   return matches;
+}
+
+void Executor::prefetch_probe(const Node& node, std::span<const TermId> input, std::optional<TermId> graph) {
+  const Correlated& c = correlated(node, graph);
+  if (c.lookup) {
+    if (input[c.lookup->lead()] != kUnbound) c.lookup->prefetch(input);
+  } else if (c.rows) {
+    c.rows->prefetch(input);
+  }
 }
 
 void Executor::note_probed(const Node& node, const Correlated& c) {

@@ -8,6 +8,7 @@
 
 #include "query/context.h"
 #include "query/expression.h"
+#include "query/object_ranges.h"
 
 namespace quiver::query {
 
@@ -30,23 +31,42 @@ class MaterializedRows {
   MaterializedRows(RowStream& rows, QueryContext& ctx);
   size_t size() const { return count_; }
   std::span<const TermId> row(size_t i) const { return {cells_.data() + i * width_, width_}; }
-  // Indexes of the rows that may be compatible with `probe`: those agreeing on the probe's bound variables
-  // that every row binds (all rows when there are none). `shared`, when given, tells whether there were.
-  std::span<const uint32_t> candidates(const Row& probe, bool* shared = nullptr);
+
+  // The rows that may be compatible with a probe: those agreeing on the probe's bound variables that every
+  // row binds (all rows when there are none).
+  struct Candidates {
+    std::span<const uint32_t> rows;
+    // Whether every candidate is compatible with the probe and binds nothing the probe does not (the rows
+    // bind only the one key variable), so that the probe's output is the probe itself, once per row.
+    bool exact = false;
+  };
+  // `shared`, when given, tells whether the probe binds a variable every row binds.
+  Candidates candidates(const Row& probe, bool* shared = nullptr);
+  // Starts fetching the memory candidates() will read for `probe`, when it uses the same key variables as
+  // the previous probe: a join issues this a few rows ahead so that the cache misses of its probes overlap.
+  void prefetch(std::span<const TermId> probe) const;
 
  private:
-  // Row indexes grouped by bucket of their key hash: bucket b holds rows[offsets[b] .. offsets[b + 1]).
+  // The distinct keys in an open-addressing table, each with its rows: rows[start .. start + count). A key
+  // is the id of the key variable when the probe binds one, else the hash of the key variables' ids.
+  struct Slot {
+    uint64_t key;
+    uint32_t start, count;
+  };
   struct HashIndex {
-    std::vector<uint32_t> offsets;
+    std::vector<Slot> slots;  // count 0: empty
     std::vector<uint32_t> rows;
     uint64_t mask = 0;
+    bool exact = false;
+    const Slot* find(uint64_t key) const;
   };
-  static uint64_t key_hash(std::span<const TermId> row, const std::vector<VarId>& keys);
+  uint64_t key_of(std::span<const TermId> row, const std::vector<VarId>& keys) const;
   HashIndex build_index(const std::vector<VarId>& keys) const;
+  void bound_keys(const Row& probe, std::vector<VarId>& keys) const;
 
   size_t width_, count_ = 0;
   std::vector<TermId> cells_;
-  std::vector<bool> always_bound_;
+  std::vector<bool> always_bound_, ever_bound_;
   std::vector<uint32_t> all_;
   std::map<std::vector<VarId>, HashIndex> indexes_;
   std::vector<VarId> keys_;       // scratch: the key variables of the current probe
@@ -68,8 +88,10 @@ class PatternLookup {
       : quads_(std::move(quads)), lead_(lead), other_(other), by_subject_(by_subject), graph_(graph) {}
   // Whether `probe` binds the lead variable.
   bool applies(const Row& probe) const { return probe[lead_] != kUnbound; }
+  VarId lead() const { return lead_; }
   // The quads that may match `probe`, which binds the lead variable.
   std::span<const Quad> candidates(const Row& probe) { return quads_.find(probe[lead_]); }
+  void prefetch(std::span<const TermId> probe) const { quads_.prefetch(probe[lead_]); }
   // Whether a candidate matches the pattern and agrees with `probe`.
   bool matches(const Quad& q, const Row& probe) const;
   // Binds the pattern's variables in `out` (the probe row) from a candidate; false when it does not match.
@@ -86,7 +108,7 @@ class PatternLookup {
 // One probe of a right side evaluated once: its candidates for an input row, each merged with the row.
 class Matches {
  public:
-  Matches(MaterializedRows& rows, const Row& probe) : rows_(&rows), indexes_(rows.candidates(probe)) {}
+  Matches(MaterializedRows& rows, const Row& probe) : rows_(&rows), candidates_(rows.candidates(probe)) {}
   Matches(PatternLookup& lookup, const Row& probe) : lookup_(&lookup), quads_(lookup.candidates(probe)) {}
   // Sets `out` to `probe` merged with the next candidate compatible with it; false when none is left.
   bool next(const Row& probe, Row& out);
@@ -95,7 +117,8 @@ class Matches {
 
  private:
   const MaterializedRows* rows_ = nullptr;
-  std::span<const uint32_t> indexes_;
+  MaterializedRows::Candidates candidates_;
+  size_t next_ = 0;  // in candidates_.rows
   const PatternLookup* lookup_ = nullptr;
   std::span<const Quad> quads_;
 };
@@ -130,6 +153,8 @@ class Executor {
   // do that rather than evaluate `node` with `input` substituted; nullopt otherwise. An operator that
   // probes them itself reports its output with count_row().
   std::optional<Matches> probed(const Node& node, const Row& input, std::optional<TermId> graph);
+  // Starts fetching the memory a probe of `node` with `input` will read, when `node` is hashed already.
+  void prefetch_probe(const Node& node, std::span<const TermId> input, std::optional<TermId> graph);
   void count_row(const Node& node) {
     if (profiling_) ++profiles_[&node].rows;
   }
@@ -158,7 +183,8 @@ class Executor {
     // quads are read once for all of them.
     std::vector<std::optional<VarId>> star;
   };
-  const ScanPlan& scan_plan(const Node& bgp, const Row& input);
+  // `ranges` are those of the FILTER the BGP is always scanned under, if any.
+  const ScanPlan& scan_plan(const Node& bgp, const Row& input, const ObjectRanges* ranges);
 
  private:
   std::unique_ptr<RowStream> build(const Node& node, const Row& input, std::optional<TermId> graph);

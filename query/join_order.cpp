@@ -237,11 +237,22 @@ class JoinOrderPlanner {
     return chain;
   }
 
-  // Greedy: next, the operand with the fewest estimated rows per binding of what the chain binds so far,
-  // among equals one that shares a variable with it (it filters, where a disconnected one multiplies).
-  // Consecutive patterns form one BGP; a filter follows the BGP or operand after which the rest of the
-  // group cannot change its value.
-  NodePtr order(std::vector<Operand> ops, std::vector<ExprPtr> filters) {
+  // The operands in the order of least estimated work (cheapest_order(); a pattern counts only its objects
+  // in the ranges the filters' comparisons leave). Consecutive patterns form one BGP; a filter follows the
+  // BGP or operand after which the rest of the group cannot change its value.
+  NodePtr order(std::vector<Operand> operands, std::vector<ExprPtr> filters) {
+    const ObjectRanges ranges = object_ranges(filters);
+    JoinOrderInputs in;
+    in.n = operands.size();
+    in.bound = VarSet(width_, false);
+    in.rows = [&](size_t i, const VarSet& bound) {
+      const Operand& o = operands[i];
+      return o.is_pattern() ? estimate_pattern(ctx_, o.node->triples[0], bound, &ranges)
+                            : estimate_rows(ctx_, *o.node, bound);
+    };
+    in.vars = [&](size_t i) -> const VarSet& { return operands[i].vars; };
+    std::vector<Operand> ops;
+    for (size_t i : cheapest_order(in)) ops.push_back(std::move(operands[i]));
     VarSet bound(width_, false), certain(width_, false);
     NodePtr chain;
     std::shared_ptr<Node> segment;  // the BGP the last patterns picked form, not yet in the chain
@@ -264,15 +275,8 @@ class JoinOrderPlanner {
       segment = nullptr;
     };
     while (!ops.empty()) {
-      auto cost = [&](const Operand& o) {
-        bool connected = false;
-        for (size_t v = 0; v < width_; ++v) connected |= o.vars[v] && bound[v];
-        return std::make_pair(estimate_rows(ctx_, *o.node, bound), !connected);
-      };
-      auto best = std::min_element(ops.begin(), ops.end(),
-                                   [&](const Operand& a, const Operand& b) { return cost(a) < cost(b); });
-      Operand picked = std::move(*best);
-      ops.erase(best);
+      Operand picked = std::move(ops.front());
+      ops.erase(ops.begin());
       if (picked.is_pattern()) {
         if (!segment) {
           segment = std::make_shared<Node>();

@@ -16,7 +16,20 @@ bool is_bound(const PatternTerm& p, const std::vector<bool>& bound) {
 
 }  // namespace
 
-double estimate_pattern(QueryContext& ctx, const TriplePattern& t, const std::vector<bool>& bound) {
+namespace {
+// The share of a predicate's quads whose object is in `intervals`.
+double range_share(QueryContext& ctx, TermId predicate, double triples,
+                   const std::vector<std::pair<TermId, TermId>>& intervals) {
+  double in_range = 0;
+  for (const auto& interval : intervals)
+    in_range += static_cast<double>(
+        ctx.estimate_matches({std::nullopt, predicate, std::nullopt, std::nullopt, interval}));
+  return std::min(1.0, in_range / std::max(1.0, triples));
+}
+}  // namespace
+
+double estimate_pattern(QueryContext& ctx, const TriplePattern& t, const std::vector<bool>& bound,
+                        const ObjectRanges* ranges) {
   const Statistics& stats = ctx.statistics();
   const bool s = is_bound(t.s, bound), o = is_bound(t.o, bound);
   if (t.p.var) {  // predicate a variable (bound or not): whole-store averages
@@ -39,32 +52,99 @@ double estimate_pattern(QueryContext& ctx, const TriplePattern& t, const std::ve
   const PredicateStats& p = it->second;
   const double n = static_cast<double>(p.triples);
   if (s && o) return std::min(1.0, n);
-  if (s) return n / std::max<double>(1, p.distinct_subjects);
   if (o) return n / std::max<double>(1, p.distinct_objects);
-  return n;
+  double share = 1;
+  if (ranges)
+    if (auto range = ranges->find(*t.o.var); range != ranges->end())
+      share = range_share(ctx, *id, n, range->second);
+  if (s) return share * n / std::max<double>(1, p.distinct_subjects);
+  return share * n;
 }
 
-std::vector<const TriplePattern*> order_patterns(QueryContext& ctx, const std::vector<TriplePattern>& triples,
-                                                 std::vector<bool> bound, double* estimate) {
-  std::vector<const TriplePattern*> left, order;
-  for (const auto& t : triples) left.push_back(&t);
+namespace {
+
+// Among equal estimates prefer an operand joined to what is already bound: it filters, where a
+// disconnected one multiplies.
+bool connected(const std::vector<bool>& vars, const std::vector<bool>& bound) {
+  for (size_t v = 0; v < vars.size(); ++v)
+    if (vars[v] && bound[v]) return true;
+  return false;
+}
+
+std::vector<size_t> greedy_order(const JoinOrderInputs& in, double* estimate) {
+  std::vector<size_t> left(in.n), order;
+  for (size_t i = 0; i < in.n; ++i) left[i] = i;
+  std::vector<bool> bound = in.bound;
   double rows = 1;
   while (!left.empty()) {
-    // Among equal estimates prefer a pattern joined to what is already bound: it filters, where a
-    // disconnected one multiplies.
-    auto cost = [&](const TriplePattern* t) {
-      bool connected = false;
-      for (const PatternTerm* p : {&t->s, &t->p, &t->o}) connected |= p->var && bound[*p->var];
-      return std::make_pair(estimate_pattern(ctx, *t, bound), !connected);
-    };
-    auto best = std::min_element(left.begin(), left.end(), [&](auto a, auto b) { return cost(a) < cost(b); });
-    rows *= estimate_pattern(ctx, **best, bound);
-    for (const PatternTerm* p : {&(*best)->s, &(*best)->p, &(*best)->o})
-      if (p->var) bound[*p->var] = true;
+    auto cost = [&](size_t i) { return std::make_pair(in.rows(i, bound), !connected(in.vars(i), bound)); };
+    auto best =
+        std::min_element(left.begin(), left.end(), [&](size_t a, size_t b) { return cost(a) < cost(b); });
+    rows *= in.rows(*best, bound);
+    const std::vector<bool>& vars = in.vars(*best);
+    for (size_t v = 0; v < vars.size(); ++v) bound[v] = bound[v] || vars[v];
     order.push_back(*best);
     left.erase(best);
   }
   if (estimate) *estimate = rows;
+  return order;
+}
+
+}  // namespace
+
+std::vector<size_t> cheapest_order(const JoinOrderInputs& in, double* estimate) {
+  constexpr size_t kMaxExact = 12;
+  if (in.n > kMaxExact || in.n < 2) return greedy_order(in, estimate);
+  // best[s]: the cheapest order found of the operands in set s (a bit per operand), extended one operand at
+  // a time; every subset of s is numerically smaller than s, so s is final when reached.
+  struct Plan {
+    double cost = std::numeric_limits<double>::infinity(), rows = 1;
+    size_t last = 0;
+    bool disconnected = false;  // steps that joined nothing bound: the tie-breaker
+  };
+  const size_t sets = size_t{1} << in.n;
+  std::vector<Plan> best(sets);
+  best[0].cost = 0;
+  std::vector<bool> bound;
+  for (size_t s = 0; s + 1 < sets; ++s) {
+    if (best[s].cost == std::numeric_limits<double>::infinity()) continue;
+    bound = in.bound;
+    for (size_t i = 0; i < in.n; ++i)
+      if (s >> i & 1)
+        for (size_t v = 0; v < bound.size(); ++v) bound[v] = bound[v] || in.vars(i)[v];
+    for (size_t i = 0; i < in.n; ++i) {
+      if (s >> i & 1) continue;
+      Plan next;
+      next.rows = best[s].rows * in.rows(i, bound);
+      next.cost = best[s].cost + best[s].rows + next.rows;
+      next.last = i;
+      next.disconnected = best[s].disconnected || (s != 0 && !connected(in.vars(i), bound));
+      Plan& to = best[s | size_t{1} << i];
+      if (std::make_pair(next.cost, next.disconnected) < std::make_pair(to.cost, to.disconnected)) to = next;
+    }
+  }
+  std::vector<size_t> order(in.n);
+  for (size_t s = sets - 1, k = in.n; k-- > 0; s &= ~(size_t{1} << order[k])) order[k] = best[s].last;
+  if (estimate) *estimate = best[sets - 1].rows;
+  return order;
+}
+
+std::vector<const TriplePattern*> order_patterns(QueryContext& ctx, const std::vector<TriplePattern>& triples,
+                                                 std::vector<bool> bound, double* estimate,
+                                                 const ObjectRanges* ranges) {
+  std::vector<std::vector<bool>> vars(triples.size(), std::vector<bool>(bound.size(), false));
+  for (size_t i = 0; i < triples.size(); ++i)
+    for (const PatternTerm* p : {&triples[i].s, &triples[i].p, &triples[i].o})
+      if (p->var) vars[i][*p->var] = true;
+  JoinOrderInputs in;
+  in.n = triples.size();
+  in.bound = std::move(bound);
+  in.rows = [&](size_t i, const std::vector<bool>& b) {
+    return estimate_pattern(ctx, triples[i], b, ranges);
+  };
+  in.vars = [&](size_t i) -> const std::vector<bool>& { return vars[i]; };
+  std::vector<const TriplePattern*> order;
+  for (size_t i : cheapest_order(in, estimate)) order.push_back(&triples[i]);
   return order;
 }
 
@@ -142,6 +222,13 @@ double estimate_rows(QueryContext& ctx, const Node& node, const std::vector<bool
     case Node::Kind::Slice:
       return node.limit >= 0 ? std::min<double>(child(node.left), node.limit) : child(node.left);
     case Node::Kind::Filter:
+      if (node.left->kind == Node::Kind::Bgp) {  // range comparisons narrow its scans
+        const ObjectRanges ranges = object_ranges(node.exprs);
+        double rows = 1;
+        order_patterns(ctx, node.left->triples, bound, &rows, &ranges);
+        return rows;
+      }
+      return child(node.left);
     case Node::Kind::Minus:
     case Node::Kind::Graph:
     case Node::Kind::Extend:

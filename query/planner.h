@@ -3,21 +3,41 @@
 // and hash than to re-run per input row.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <vector>
 
 #include "query/context.h"
+#include "query/object_ranges.h"
 
 namespace quiver::query {
 
 // Estimated matches of one triple pattern per binding of its already bound positions. `bound[v]` says
-// whether variable v is bound when the pattern runs (its value is not known at planning time).
-double estimate_pattern(QueryContext& ctx, const TriplePattern& t, const std::vector<bool>& bound);
+// whether variable v is bound when the pattern runs (its value is not known at planning time). `ranges`,
+// when given, are a FILTER's id intervals for some variables: an unbound object in them counts only the
+// predicate's objects there.
+double estimate_pattern(QueryContext& ctx, const TriplePattern& t, const std::vector<bool>& bound,
+                        const ObjectRanges* ranges = nullptr);
 
-// The scan order of a BGP: greedily the pattern with the fewest estimated matches given what the earlier
-// ones bind (independence assumed). `estimate`, when given, receives the estimated row count.
+// The order of `n` join operands with the least estimated work: the sum, over the steps, of the rows going
+// in and the rows coming out (each input row costs a probe or a seek, each output row its making).
+// `rows(i, bound)` estimates operand i's rows per binding of the variables `bound` marks (independence
+// assumed); `vars(i)` marks the variables it binds. Exact by dynamic programming over the subsets of
+// operands up to a dozen of them; beyond, greedily the fewest rows next. `estimate`, when given, receives
+// the estimated rows of the whole join.
+struct JoinOrderInputs {
+  size_t n = 0;
+  std::vector<bool> bound;  // bound before the first operand
+  std::function<double(size_t, const std::vector<bool>&)> rows;
+  std::function<const std::vector<bool>&(size_t)> vars;
+};
+std::vector<size_t> cheapest_order(const JoinOrderInputs& in, double* estimate = nullptr);
+
+// The scan order of a BGP: cheapest_order() over its patterns. `estimate`, when given, receives the
+// estimated row count.
 std::vector<const TriplePattern*> order_patterns(QueryContext& ctx, const std::vector<TriplePattern>& triples,
-                                                 std::vector<bool> bound, double* estimate = nullptr);
+                                                 std::vector<bool> bound, double* estimate = nullptr,
+                                                 const ObjectRanges* ranges = nullptr);
 
 // A basic graph pattern evaluated on its own, split where a hash join beats index nested loops (scanning
 // the next pattern's matches once and hashing them costs less than seeking them once per row so far), and

@@ -31,14 +31,14 @@ void LeadIndex::build(const std::vector<Quad>& quads, TermId Quad::*lead) {
   for (size_t begin = 0, end; begin < quads.size(); begin = end) {
     const TermId id = quads[begin].*lead;
     for (end = begin + 1; end < quads.size() && quads[end].*lead == id;) ++end;
-    size_t h = (id * 0x9E3779B97F4A7C15ull) >> shift;
+    size_t h = (id * kMultiplier) >> shift;
     while (slots[h].count) h = (h + 1) & (capacity - 1);
     slots[h] = {id, static_cast<uint32_t>(begin), static_cast<uint32_t>(end - begin)};
   }
 }
 
 std::pair<size_t, size_t> LeadIndex::find(TermId lead) const {
-  for (size_t h = (lead * 0x9E3779B97F4A7C15ull) >> shift; slots[h].count; h = (h + 1) & (slots.size() - 1))
+  for (size_t h = (lead * kMultiplier) >> shift; slots[h].count; h = (h + 1) & (slots.size() - 1))
     if (slots[h].lead == lead) return {slots[h].begin, slots[h].begin + slots[h].count};
   return {0, 0};
 }

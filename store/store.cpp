@@ -287,6 +287,10 @@ std::span<const Quad> PredicateLookup::find(TermId lead) {
   return all.subspan(begin, end - begin);
 }
 
+void PredicateLookup::prefetch(TermId lead) const {
+  range_->leads.prefetch(lead);
+}
+
 void QuadCursor::search_predicate_range() {
   const QuadPattern& pattern = pattern_;
   Memory& m = *memory_;
@@ -656,7 +660,15 @@ uint64_t Store::estimate_matches(const QuadPattern& pattern, ReadSource source) 
   for (; cursor.valid() && n < kExactUpTo; cursor.next()) ++n;
   if (!cursor.valid()) return n;
   rocksdb::ColumnFamilyHandle* cf = indexes_[static_cast<int>(cursor.order())];
-  const std::string lo = cursor.prefix_, hi = keys::prefix_end(lo);
+  std::string lo = cursor.prefix_, hi = keys::prefix_end(lo);
+  if (pattern.o_range && !pattern.o && pattern.p && !pattern.s) {  // the object interval's keys under p
+    const auto [first, last] = *pattern.o_range;
+    keys::put_u64(lo, first);
+    if (last != ~TermId{0}) {
+      hi = cursor.prefix_;
+      keys::put_u64(hi, last + 1);
+    }
+  }
   const std::string everything_hi(keys::kQuadKeySize + 1, '\xff');
   rocksdb::SizeApproximationOptions options;
   options.include_memtables = true;

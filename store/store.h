@@ -147,6 +147,8 @@ class PredicateLookup {
   // increasing order (an input sorted by them: a merge join) are found by stepping forward from the
   // previous one, through quads still in the processor's caches; others through the range's lead index.
   std::span<const Quad> find(TermId lead);
+  // Starts fetching what find(lead) reads when it goes through the lead index.
+  void prefetch(TermId lead) const;
 
  private:
   static constexpr size_t kForwardSteps = 16;

@@ -10,8 +10,8 @@
 namespace quiver::testing {
 namespace {
 
-// Students s0..s1999 in classes e:A (odd) and e:B (even); each takes one of 500 courses and has one of 40
-// advisors, who each teach one course.
+// Students s0..s1999 in classes e:A (odd) and e:B (even), with score i; each takes one of 500 courses and
+// has one of 40 advisors, who each teach one course.
 std::string university() {
   std::string nt;
   auto triple = [&](const std::string& s, const std::string& p, const std::string& o) {
@@ -22,6 +22,8 @@ std::string university() {
     triple(s, "type", i % 2 ? "A" : "B");
     triple(s, "takes", "c" + std::to_string(i % 500));
     triple(s, "advisor", "p" + std::to_string(i % 40));
+    nt += "<http://e/" + s + "> <http://e/score> \"" + std::to_string(i) +
+          "\"^^<http://www.w3.org/2001/XMLSchema#integer> .\n";
   }
   for (int p = 0; p < 40; ++p) triple("p" + std::to_string(p), "teaches", "c" + std::to_string(p * 7));
   return nt;
@@ -72,6 +74,16 @@ TEST_F(JoinOrderTest, SelectivePatternDrivesAUnionOfTypes) {
   EXPECT_TRUE(before("?x <http://e/takes> <http://e/c7>", "Union")) << plan_;
   // The UNION runs once per row of the pattern, with ?x bound: a handful of rows, not 2,000.
   EXPECT_NE(line_of("Union").find("rows 4 (opened 4x)"), std::string::npos) << plan_;
+}
+
+TEST_F(JoinOrderTest, RangeFilterMakesItsPatternDriveWhenThatIsLessWork) {
+  // Starting from the 40 teachers (the smallest pattern) reaches all 2,000 students before the score
+  // filter keeps 50; starting from the 50 scores in range, every later step keeps 50 rows.
+  EXPECT_EQ(
+      run("?p e:teaches ?c . ?x e:advisor ?p . ?x e:score ?y FILTER(?y >= 1950)", "SELECT (COUNT(*) AS ?n)"),
+      "n\r\n50\r\n");
+  EXPECT_TRUE(before("<http://e/score>", "<http://e/teaches>")) << plan_;
+  EXPECT_TRUE(before("<http://e/advisor>", "<http://e/teaches>")) << plan_;
 }
 
 TEST_F(JoinOrderTest, TriangleUnderUnionsStartsFromTheSmallestPattern) {

@@ -48,7 +48,7 @@ class BgpStream : public RowStream {
         graph_(graph),
         ranges_(ranges),
         input_(input),
-        plan_(ex.scan_plan(node, input)),
+        plan_(ex.scan_plan(node, input, ranges)),
         order_(plan_.order) {
     // Constants resolve once; one the store lacks means no solutions at all.
     for (const TriplePattern* t : order_)

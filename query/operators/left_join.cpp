@@ -26,6 +26,7 @@ class LeftJoinStream : public RowStream {
   // about a batch of output rows is made.
   size_t next_rows(std::vector<TermId>& cells, size_t width) override {
     constexpr size_t kBatch = 1024;
+    constexpr size_t kAhead = 8;  // rows between a probe's prefetch and the probe
     if (matches_ || inner_) return RowStream::next_rows(cells, width);  // next() left a row half done
     const size_t start = cells.size(), enough = start + kBatch * width;
     while (cells.size() < enough) {
@@ -35,6 +36,8 @@ class LeftJoinStream : public RowStream {
         if (!left_->next_rows(left_cells_, width)) break;
       }
       for (; left_pos_ < left_cells_.size() && cells.size() < enough; left_pos_ += width) {
+        if (const size_t ahead = left_pos_ + kAhead * width; ahead < left_cells_.size())
+          ex_.prefetch_probe(*node_.right, std::span(left_cells_).subspan(ahead, width), graph_);
         row_.assign(left_cells_.begin() + left_pos_, left_cells_.begin() + left_pos_ + width);
         start_row();
         while (next_joined(out_)) cells.insert(cells.end(), out_.begin(), out_.end());

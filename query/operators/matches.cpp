@@ -19,20 +19,18 @@ bool PatternLookup::merge(const Quad& q, Row& out) const {
 }
 
 bool Matches::any(const Row& probe) const {
-  for (uint32_t i : indexes_)
-    if (compatible(probe, rows_->row(i))) return true;
+  for (uint32_t i : candidates_.rows.subspan(next_))
+    if (candidates_.exact || compatible(probe, rows_->row(i))) return true;
   for (const Quad& q : quads_)
     if (lookup_->matches(q, probe)) return true;
   return false;
 }
 
 bool Matches::next(const Row& probe, Row& out) {
-  for (; !indexes_.empty(); indexes_ = indexes_.subspan(1)) {
+  while (next_ < candidates_.rows.size()) {
     out = probe;
-    if (merge_compatible(out, rows_->row(indexes_.front()))) {
-      indexes_ = indexes_.subspan(1);
-      return true;
-    }
+    const uint32_t i = candidates_.rows[next_++];
+    if (candidates_.exact || merge_compatible(out, rows_->row(i))) return true;
   }
   for (; !quads_.empty(); quads_ = quads_.subspan(1)) {
     out = probe;

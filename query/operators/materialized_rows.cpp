@@ -1,65 +1,112 @@
 // A right side evaluated once and kept as one flat array of rows, hashed on demand by the variables a probe
-// binds (a counting sort by bucket per key set).
+// binds: an open-addressing table of distinct keys per key set, each key with its rows.
 #include "query/operators/operators.h"
+
+#include <algorithm>
 
 namespace quiver::query {
 
 MaterializedRows::MaterializedRows(RowStream& rows, QueryContext& ctx)
-    : width_(ctx.variables()), always_bound_(width_, true) {
+    : width_(ctx.variables()), always_bound_(width_, true), ever_bound_(width_, false) {
   while (size_t n = rows.next_rows(cells_, width_)) {
     ctx.check_deadline();
-    ctx.charge_memory(
-        n * (width_ * sizeof(TermId) + sizeof(uint32_t) * 3));  // the rows, their slots in all_ and an index
+    // The rows, their indexes in all_ and in an index, and an index's slots.
+    ctx.charge_memory(n * (width_ * sizeof(TermId) + 2 * sizeof(uint32_t) + 2 * sizeof(Slot)));
     for (size_t i = count_; i < count_ + n; ++i)
-      for (size_t v = 0; v < width_; ++v)
-        always_bound_[v] = always_bound_[v] && cells_[i * width_ + v] != kUnbound;
+      for (size_t v = 0; v < width_; ++v) {
+        const bool bound = cells_[i * width_ + v] != kUnbound;
+        always_bound_[v] = always_bound_[v] && bound;
+        ever_bound_[v] = ever_bound_[v] || bound;
+      }
     count_ += n;
   }
   all_.resize(count_);
   for (uint32_t i = 0; i < count_; ++i) all_[i] = i;
 }
 
-uint64_t MaterializedRows::key_hash(std::span<const TermId> row, const std::vector<VarId>& keys) {
+namespace {
+uint64_t slot_hash(uint64_t key) {
+  key *= 0xFF51AFD7ED558CCDULL;
+  return key ^ (key >> 29);
+}
+}  // namespace
+
+uint64_t MaterializedRows::key_of(std::span<const TermId> row, const std::vector<VarId>& keys) const {
+  if (keys.size() == 1) return row[keys[0]];
   uint64_t h = 0x9E3779B97F4A7C15ULL;
   for (VarId v : keys) h = (h ^ row[v]) * 0xFF51AFD7ED558CCDULL;
-  return h ^ (h >> 29);
+  return h;
+}
+
+const MaterializedRows::Slot* MaterializedRows::HashIndex::find(uint64_t key) const {
+  for (uint64_t i = slot_hash(key) & mask;; i = (i + 1) & mask) {
+    const Slot& s = slots[i];
+    if (s.count == 0) return nullptr;
+    if (s.key == key) return &s;
+  }
 }
 
 MaterializedRows::HashIndex MaterializedRows::build_index(const std::vector<VarId>& keys) const {
-  // A counting sort by bucket: two passes, no comparisons, each bucket's rows contiguous.
+  // At most half full, whatever the number of distinct keys: they are not known before.
   HashIndex index;
-  uint64_t buckets = 1;
-  while (buckets < count_) buckets <<= 1;
-  index.mask = buckets - 1;
-  index.offsets.assign(buckets + 1, 0);
-  std::vector<uint32_t> bucket_of(count_);
-  for (uint32_t i = 0; i < count_; ++i) {
-    bucket_of[i] = static_cast<uint32_t>(key_hash(row(i), keys) & index.mask);
-    ++index.offsets[bucket_of[i] + 1];
+  uint64_t capacity = 2;
+  while (capacity < 2 * count_) capacity <<= 1;
+  index.mask = capacity - 1;
+  index.slots.assign(capacity, Slot{0, 0, 0});
+  std::vector<uint32_t> slot_of(count_);
+  for (uint32_t r = 0; r < count_; ++r) {
+    const uint64_t key = key_of(row(r), keys);
+    uint64_t i = slot_hash(key) & index.mask;
+    while (index.slots[i].count != 0 && index.slots[i].key != key) i = (i + 1) & index.mask;
+    index.slots[i].key = key;
+    ++index.slots[i].count;
+    slot_of[r] = static_cast<uint32_t>(i);
   }
-  for (uint64_t b = 0; b < buckets; ++b) index.offsets[b + 1] += index.offsets[b];
+  uint32_t start = 0;
+  for (Slot& s : index.slots) {
+    s.start = start;
+    start += s.count;
+  }
   index.rows.resize(count_);
-  std::vector<uint32_t> fill(index.offsets.begin(), index.offsets.end() - 1);
-  for (uint32_t i = 0; i < count_; ++i) index.rows[fill[bucket_of[i]]++] = i;
+  std::vector<uint32_t> filled(capacity, 0);
+  for (uint32_t r = 0; r < count_; ++r) {
+    const uint32_t i = slot_of[r];
+    index.rows[index.slots[i].start + filled[i]++] = r;
+  }
+  // One key and nothing else bound: an equal key proves the row compatible, and merging it adds nothing.
+  index.exact = keys.size() == 1;
+  for (VarId v = 0; v < width_; ++v)
+    if (v != keys[0] && ever_bound_[v]) index.exact = false;
   return index;
 }
 
-std::span<const uint32_t> MaterializedRows::candidates(const Row& probe, bool* shared) {
-  keys_.clear();
+void MaterializedRows::bound_keys(const Row& probe, std::vector<VarId>& keys) const {
+  keys.clear();
   for (VarId v = 0; v < probe.size(); ++v)
-    if (probe[v] != kUnbound && always_bound_[v]) keys_.push_back(v);
+    if (probe[v] != kUnbound && always_bound_[v]) keys.push_back(v);
+}
+
+MaterializedRows::Candidates MaterializedRows::candidates(const Row& probe, bool* shared) {
+  bound_keys(probe, keys_);
   if (shared) *shared = !keys_.empty();
-  if (keys_.empty() || count_ == 0) return all_;
+  if (keys_.empty() || count_ == 0) return Candidates{all_, false};
   if (!last_index_ || keys_ != last_keys_) {
     auto it = indexes_.find(keys_);
     if (it == indexes_.end()) it = indexes_.emplace(keys_, build_index(keys_)).first;
     last_index_ = &it->second;
     last_keys_ = keys_;
   }
-  const HashIndex& index = *last_index_;
-  const uint64_t b = key_hash(probe, keys_) & index.mask;
-  return std::span<const uint32_t>(index.rows)
-      .subspan(index.offsets[b], index.offsets[b + 1] - index.offsets[b]);
+  const Slot* slot = last_index_->find(key_of(probe, keys_));
+  if (!slot) return Candidates{};
+  return Candidates{std::span<const uint32_t>(last_index_->rows).subspan(slot->start, slot->count),
+                    last_index_->exact};
+}
+
+void MaterializedRows::prefetch(std::span<const TermId> probe) const {
+  if (!last_index_) return;
+  for (VarId v : last_keys_)
+    if (probe[v] == kUnbound) return;
+  __builtin_prefetch(&last_index_->slots[slot_hash(key_of(probe, last_keys_)) & last_index_->mask]);
 }
 
 }  // namespace quiver::query

@@ -11,7 +11,7 @@ class MinusStream : public RowStream {
   bool next(Row& out) override {
     while (left_->next(out)) {
       bool removed = false;
-      for (uint32_t i : right_.candidates(out)) {
+      for (uint32_t i : right_.candidates(out).rows) {
         bool shared = false;
         if (compatible(out, right_.row(i), &shared) && shared) {
           removed = true;

@@ -28,11 +28,12 @@ class NestedStream : public RowStream {
 };
 
 // A Join: for each left row, the right side's matches found by probing it (evaluated once and hashed, or
-// looked up) without a stream per row, or else the right side opened with the row substituted.
+// looked up) without a stream per row, or else the right side opened with the row substituted. Left rows
+// are read a few at a time so that the memory of their probes is fetched together.
 class JoinStream : public RowStream {
  public:
   JoinStream(Executor& ex, const Node& right, std::unique_ptr<RowStream> left, std::optional<TermId> graph)
-      : ex_(ex), right_(right), left_(std::move(left)), graph_(graph) {}
+      : ex_(ex), right_(right), left_(std::move(left)), graph_(graph), ahead_(kAhead) {}
   bool next(Row& out) override {
     for (;;) {
       if (matches_) {
@@ -45,13 +46,25 @@ class JoinStream : public RowStream {
         if (inner_->next(out)) return true;
         inner_.reset();
       }
-      if (!left_->next(row_)) return false;
+      if (!next_left()) return false;
       ex_.context().check_deadline();
       if (!(matches_ = ex_.probed(right_, row_, graph_))) inner_ = ex_.direct(right_, row_, graph_);
     }
   }
 
  private:
+  static constexpr size_t kAhead = 16;
+  bool next_left() {
+    if (taken_ == read_) {
+      taken_ = read_ = 0;
+      while (read_ < kAhead && left_->next(ahead_[read_]))
+        ex_.prefetch_probe(right_, ahead_[read_++], graph_);
+      if (read_ == 0) return false;
+    }
+    std::swap(row_, ahead_[taken_++]);
+    return true;
+  }
+
   Executor& ex_;
   const Node& right_;
   std::unique_ptr<RowStream> left_;
@@ -59,6 +72,8 @@ class JoinStream : public RowStream {
   std::optional<Matches> matches_;
   std::unique_ptr<RowStream> inner_;
   Row row_;
+  std::vector<Row> ahead_;  // left rows read, ahead_[taken_ .. read_) not yet probed
+  size_t taken_ = 0, read_ = 0;
 };
 
 }  // namespace

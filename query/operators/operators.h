@@ -9,14 +9,10 @@
 #include <optional>
 #include <vector>
 
+#include "query/object_ranges.h"
 #include "query/operators/row_streams.h"
 
 namespace quiver::query {
-
-// Id intervals per variable that hold every value a FILTER's range comparisons on it could accept: the
-// constant's own type narrowed to the range, plus the values that may still compare true (object_ranges).
-using ObjectRanges = std::map<VarId, std::vector<std::pair<TermId, TermId>>>;
-ObjectRanges object_ranges(const std::vector<ExprPtr>& conjuncts);
 
 // A BGP's solutions compatible with `input`, by nested index scans (bgp_scan); `ranges` narrows the object
 // scans of the variables it names.

@@ -1,5 +1,6 @@
-// Range filters: a FILTER comparing a variable with an inline constant narrows that variable's object scan.
-#include "query/operators/operators.h"
+#include "query/object_ranges.h"
+
+#include "query/expression.h"
 
 #include <algorithm>
 #include <functional>
