@@ -284,12 +284,13 @@ std::optional<Matches> Executor::probed(const Node& node, const Row& input, std:
   return matches;
 }
 
-void Executor::prefetch_probe(const Node& node, std::span<const TermId> input, std::optional<TermId> graph) {
+void Executor::prefetch_probe(const Node& node, std::span<const TermId> input, std::optional<TermId> graph,
+                              bool deep) {
   const Correlated& c = correlated(node, graph);
   if (c.lookup) {
-    if (input[c.lookup->lead()] != kUnbound) c.lookup->prefetch(input);
+    if (input[c.lookup->lead()] != kUnbound) c.lookup->prefetch(input, deep);
   } else if (c.rows) {
-    c.rows->prefetch(input);
+    c.rows->prefetch(input, deep);
   }
 }
 

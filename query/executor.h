@@ -44,7 +44,8 @@ class MaterializedRows {
   Candidates candidates(const Row& probe, bool* shared = nullptr);
   // Starts fetching the memory candidates() will read for `probe`, when it uses the same key variables as
   // the previous probe: a join issues this a few rows ahead so that the cache misses of its probes overlap.
-  void prefetch(std::span<const TermId> probe) const;
+  // First the key's slot; `deep`, once the slot is at hand, the candidates' rows.
+  void prefetch(std::span<const TermId> probe, bool deep) const;
 
  private:
   // The distinct keys in an open-addressing table, each with its rows: rows[start .. start + count). A key
@@ -54,14 +55,19 @@ class MaterializedRows {
     uint32_t start, count;
   };
   struct HashIndex {
-    std::vector<Slot> slots;  // count 0: empty
-    std::vector<uint32_t> rows;
+    std::vector<Slot> slots;     // count 0: empty
+    std::vector<uint32_t> rows;  // empty when clustered: the rows themselves are in key order
     uint64_t mask = 0;
     bool exact = false;
     const Slot* find(uint64_t key) const;
   };
   uint64_t key_of(std::span<const TermId> row, const std::vector<VarId>& keys) const;
-  HashIndex build_index(const std::vector<VarId>& keys) const;
+  // With `cluster`, also puts the rows in the index's key order, so that a key's rows are one stretch of
+  // memory: done for the first index, before any row index has been handed out.
+  HashIndex build_index(const std::vector<VarId>& keys, bool cluster);
+  std::span<const uint32_t> rows_of(const HashIndex& index, const Slot& slot) const {
+    return std::span<const uint32_t>(index.rows.empty() ? all_ : index.rows).subspan(slot.start, slot.count);
+  }
   void bound_keys(const Row& probe, std::vector<VarId>& keys) const;
 
   size_t width_, count_ = 0;
@@ -72,6 +78,7 @@ class MaterializedRows {
   std::vector<VarId> keys_;       // scratch: the key variables of the current probe
   std::vector<VarId> last_keys_;  // those of the previous probe, usually the same
   const HashIndex* last_index_ = nullptr;
+  bool probed_ = false;  // whether candidates() has handed out row indexes
 };
 
 // One triple pattern with a constant predicate, probed by its subject (or object) variable in the
@@ -91,7 +98,7 @@ class PatternLookup {
   VarId lead() const { return lead_; }
   // The quads that may match `probe`, which binds the lead variable.
   std::span<const Quad> candidates(const Row& probe) { return quads_.find(probe[lead_]); }
-  void prefetch(std::span<const TermId> probe) const { quads_.prefetch(probe[lead_]); }
+  void prefetch(std::span<const TermId> probe, bool deep) const { quads_.prefetch(probe[lead_], deep); }
   // Whether a candidate matches the pattern and agrees with `probe`.
   bool matches(const Quad& q, const Row& probe) const;
   // Binds the pattern's variables in `out` (the probe row) from a candidate; false when it does not match.
@@ -154,7 +161,9 @@ class Executor {
   // probes them itself reports its output with count_row().
   std::optional<Matches> probed(const Node& node, const Row& input, std::optional<TermId> graph);
   // Starts fetching the memory a probe of `node` with `input` will read, when `node` is hashed already.
-  void prefetch_probe(const Node& node, std::span<const TermId> input, std::optional<TermId> graph);
+  // First what it reads first; `deep`, a few rows later, what that leads to (MaterializedRows::prefetch).
+  void prefetch_probe(const Node& node, std::span<const TermId> input, std::optional<TermId> graph,
+                      bool deep);
   void count_row(const Node& node) {
     if (profiling_) ++profiles_[&node].rows;
   }

@@ -950,15 +950,19 @@ void AggregateState::add(const std::optional<Term>& value) {
         error_ = true;
         return;
       }
-      if (!acc_) {
-        acc_ = make_number(n->type, n->value, n->exact);
+      if (!total_) {
+        total_ = Total{static_cast<int>(n->type), n->value, n->exact};
+        return;
+      }
+      total_->type = std::max(total_->type, static_cast<int>(n->type));
+      if (total_->exact && n->exact) {
+        total_->exact = *total_->exact + *n->exact;
       } else {
-        auto cur = number(*acc_);
-        const NumType type = std::max(cur->type, n->type);
-        if (cur->exact && n->exact)
-          acc_ = make_exact(type, *cur->exact + *n->exact);
-        else
-          acc_ = make_number(type, cur->value + n->value);
+        if (total_->exact) {  // from here on approximate, starting from the exact total so far
+          total_->approximate = std::strtold(total_->exact->decimal_text().c_str(), nullptr);
+          total_->exact.reset();
+        }
+        total_->approximate += n->value;
       }
       return;
     }
@@ -995,13 +999,14 @@ std::optional<Term> AggregateState::result() const {
       return make_number(NumType::Integer, count_);
     case Op::Sum:
       if (error_) return std::nullopt;
-      return acc_ ? acc_ : make_number(NumType::Integer, 0);
+      if (!total_) return make_number(NumType::Integer, 0);
+      return make_number(static_cast<NumType>(total_->type), total_->approximate, total_->exact);
     case Op::Avg: {
       if (error_) return std::nullopt;
-      if (!acc_ || count_ == 0) return make_number(NumType::Integer, 0);
-      auto sum = number(*acc_);
-      if (sum->exact) return make_exact(NumType::Decimal, *sum->exact->divided_by(Decimal(count_)));
-      return make_number(std::max(sum->type, NumType::Decimal), sum->value / count_);
+      if (!total_ || count_ == 0) return make_number(NumType::Integer, 0);
+      if (total_->exact) return make_exact(NumType::Decimal, *total_->exact->divided_by(Decimal(count_)));
+      return make_number(std::max(static_cast<NumType>(total_->type), NumType::Decimal),
+                         total_->approximate / count_);
     }
     case Op::Min:
     case Op::Max:

@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "query/context.h"
+#include "query/decimal.h"
 #include "query/regex.h"
 
 namespace quiver::query {
@@ -68,7 +69,15 @@ class AggregateState {
   size_t seen_bytes_ = 0;
   uint64_t count_ = 0;
   bool error_ = false;
-  std::optional<Term> acc_;
+  std::optional<Term> acc_;  // MIN, MAX, SAMPLE
+  // SUM and AVG: the widest numeric type added (in expression.cpp's order), the total, and the exact total
+  // while every value added was an integer or a decimal. Kept as numbers, not as a literal read back per row.
+  struct Total {
+    int type = 0;
+    long double approximate = 0;
+    std::optional<Decimal> exact;
+  };
+  std::optional<Total> total_;
   std::string concat_;
   bool first_ = true;
 };

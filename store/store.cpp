@@ -287,8 +287,10 @@ std::span<const Quad> PredicateLookup::find(TermId lead) {
   return all.subspan(begin, end - begin);
 }
 
-void PredicateLookup::prefetch(TermId lead) const {
-  range_->leads.prefetch(lead);
+void PredicateLookup::prefetch(TermId lead, bool deep) const {
+  if (!deep) return range_->leads.prefetch(lead);
+  const auto [begin, end] = range_->leads.find(lead);
+  if (begin != end) __builtin_prefetch(&range_->quads[begin]);
 }
 
 void QuadCursor::search_predicate_range() {

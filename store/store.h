@@ -148,7 +148,8 @@ class PredicateLookup {
   // previous one, through quads still in the processor's caches; others through the range's lead index.
   std::span<const Quad> find(TermId lead);
   // Starts fetching what find(lead) reads when it goes through the lead index.
-  void prefetch(TermId lead) const;
+  // First the lead index's slot; `deep`, once that is at hand, the lead's first quads.
+  void prefetch(TermId lead, bool deep) const;
 
  private:
   static constexpr size_t kForwardSteps = 16;

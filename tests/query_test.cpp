@@ -815,6 +815,9 @@ TEST(QueryNumbers, DecimalAndIntegerArithmeticIsExact) {
   EXPECT_EQ(
       run_e(*store, "SELECT (AVG(?x) AS ?a) (SUM(?x) AS ?s) { VALUES ?x { 0.1 0.2 12345678901234567.1 } }"),
       "a,s\r\n4115226300411522.46666667,12345678901234567.4\r\n");
+  // A double among them makes the total a double, from the exact total so far.
+  EXPECT_EQ(run_e(*store, "SELECT (AVG(?x) AS ?a) (SUM(?x) AS ?s) { VALUES ?x { 1 2.5 1e0 } }"),
+            "a,s\r\n1.5E0,4.5E0\r\n");
   EXPECT_EQ(run_e(*store,
                   "SELECT (ROUND(2.5) AS ?a) (ROUND(-2.5) AS ?b) (FLOOR(-1.5) AS ?c) "
                   "(CEIL(12345678901234567.1) AS ?d) (ABS(-12345678901234567.1) AS ?e) {}"),

@@ -36,8 +36,10 @@ class LeftJoinStream : public RowStream {
         if (!left_->next_rows(left_cells_, width)) break;
       }
       for (; left_pos_ < left_cells_.size() && cells.size() < enough; left_pos_ += width) {
-        if (const size_t ahead = left_pos_ + kAhead * width; ahead < left_cells_.size())
-          ex_.prefetch_probe(*node_.right, std::span(left_cells_).subspan(ahead, width), graph_);
+        for (const bool deep : {false, true})  // nearer rows: what their first fetch leads to
+          if (const size_t ahead = left_pos_ + (deep ? kAhead / 2 : kAhead) * width;
+              ahead < left_cells_.size())
+            ex_.prefetch_probe(*node_.right, std::span(left_cells_).subspan(ahead, width), graph_, deep);
         row_.assign(left_cells_.begin() + left_pos_, left_cells_.begin() + left_pos_ + width);
         start_row();
         while (next_joined(out_)) cells.insert(cells.end(), out_.begin(), out_.end());

@@ -46,7 +46,7 @@ const MaterializedRows::Slot* MaterializedRows::HashIndex::find(uint64_t key) co
   }
 }
 
-MaterializedRows::HashIndex MaterializedRows::build_index(const std::vector<VarId>& keys) const {
+MaterializedRows::HashIndex MaterializedRows::build_index(const std::vector<VarId>& keys, bool cluster) {
   // At most half full, whatever the number of distinct keys: they are not known before.
   HashIndex index;
   uint64_t capacity = 2;
@@ -73,6 +73,13 @@ MaterializedRows::HashIndex MaterializedRows::build_index(const std::vector<VarI
     const uint32_t i = slot_of[r];
     index.rows[index.slots[i].start + filled[i]++] = r;
   }
+  if (cluster) {
+    std::vector<TermId> clustered(cells_.size());
+    for (size_t k = 0; k < count_; ++k)
+      std::copy_n(cells_.begin() + index.rows[k] * width_, width_, clustered.begin() + k * width_);
+    cells_.swap(clustered);
+    index.rows.clear();
+  }
   // One key and nothing else bound: an equal key proves the row compatible, and merging it adds nothing.
   index.exact = keys.size() == 1;
   for (VarId v = 0; v < width_; ++v)
@@ -89,24 +96,34 @@ void MaterializedRows::bound_keys(const Row& probe, std::vector<VarId>& keys) co
 MaterializedRows::Candidates MaterializedRows::candidates(const Row& probe, bool* shared) {
   bound_keys(probe, keys_);
   if (shared) *shared = !keys_.empty();
-  if (keys_.empty() || count_ == 0) return Candidates{all_, false};
+  if (keys_.empty() || count_ == 0) {
+    probed_ = true;
+    return Candidates{all_, false};
+  }
   if (!last_index_ || keys_ != last_keys_) {
     auto it = indexes_.find(keys_);
-    if (it == indexes_.end()) it = indexes_.emplace(keys_, build_index(keys_)).first;
+    if (it == indexes_.end()) it = indexes_.emplace(keys_, build_index(keys_, !probed_)).first;
     last_index_ = &it->second;
     last_keys_ = keys_;
   }
+  probed_ = true;
   const Slot* slot = last_index_->find(key_of(probe, keys_));
   if (!slot) return Candidates{};
-  return Candidates{std::span<const uint32_t>(last_index_->rows).subspan(slot->start, slot->count),
-                    last_index_->exact};
+  return Candidates{rows_of(*last_index_, *slot), last_index_->exact};
 }
 
-void MaterializedRows::prefetch(std::span<const TermId> probe) const {
+void MaterializedRows::prefetch(std::span<const TermId> probe, bool deep) const {
   if (!last_index_) return;
   for (VarId v : last_keys_)
     if (probe[v] == kUnbound) return;
-  __builtin_prefetch(&last_index_->slots[slot_hash(key_of(probe, last_keys_)) & last_index_->mask]);
+  const HashIndex& index = *last_index_;
+  const uint64_t key = key_of(probe, last_keys_);
+  if (!deep) return __builtin_prefetch(&index.slots[slot_hash(key) & index.mask]);
+  const Slot* slot = index.find(key);
+  if (!slot) return;
+  const std::span<const uint32_t> rows = rows_of(index, *slot);
+  __builtin_prefetch(rows.data());
+  if (!index.exact && index.rows.empty()) __builtin_prefetch(cells_.data() + size_t{slot->start} * width_);
 }
 
 }  // namespace quiver::query

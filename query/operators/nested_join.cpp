@@ -53,15 +53,29 @@ class JoinStream : public RowStream {
   }
 
  private:
+  // Left rows are read kAhead rows before they are probed: the memory of a probe is fetched first when a
+  // row is read, then what it leads to when the row is halfway to its probe.
   static constexpr size_t kAhead = 16;
   bool next_left() {
-    if (taken_ == read_) {
-      taken_ = read_ = 0;
-      while (read_ < kAhead && left_->next(ahead_[read_]))
-        ex_.prefetch_probe(right_, ahead_[read_++], graph_);
-      if (read_ == 0) return false;
+    if (!started_) {
+      started_ = true;
+      while (count_ < kAhead && read_one()) {
+      }
     }
-    std::swap(row_, ahead_[taken_++]);
+    if (count_ == 0) return false;
+    std::swap(row_, ahead_[head_]);
+    head_ = (head_ + 1) % kAhead;
+    --count_;
+    read_one();
+    if (count_ > kAhead / 2) ex_.prefetch_probe(right_, ahead_[(head_ + kAhead / 2) % kAhead], graph_, true);
+    return true;
+  }
+  bool read_one() {
+    if (left_done_) return false;
+    Row& slot = ahead_[(head_ + count_) % kAhead];
+    if (!left_->next(slot)) return !(left_done_ = true);
+    ex_.prefetch_probe(right_, slot, graph_, false);
+    ++count_;
     return true;
   }
 
@@ -72,8 +86,9 @@ class JoinStream : public RowStream {
   std::optional<Matches> matches_;
   std::unique_ptr<RowStream> inner_;
   Row row_;
-  std::vector<Row> ahead_;  // left rows read, ahead_[taken_ .. read_) not yet probed
-  size_t taken_ = 0, read_ = 0;
+  std::vector<Row> ahead_;  // a ring of the left rows read and not yet probed: count_ of them from head_
+  size_t head_ = 0, count_ = 0;
+  bool started_ = false, left_done_ = false;
 };
 
 }  // namespace
