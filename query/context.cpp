@@ -36,12 +36,11 @@ TermId QueryContext::count_id(uint64_t n) {
 
 const Term& QueryContext::term(TermId id) {
   if ((id & kLocalTag) == kLocalTag && id != kUnbound) return local_terms_.at(id & kPayloadMask);
-  auto it = decoded_.find(id);
-  if (it != decoded_.end()) return it->second;
+  if (const Term* cached = decoded_.find(id)) return *cached;
   auto t = store_.term(id);
   if (!t) throw QueryError("the store references a term missing from its dictionary");
   if (decoded_.size() > (1 << 20)) decoded_.clear();
-  return decoded_.emplace(id, std::move(*t)).first->second;
+  return decoded_.insert(id, std::move(*t));
 }
 
 QuadCursor QueryContext::acquire_cursor(const QuadPattern& pattern) {
@@ -123,7 +122,7 @@ void QueryContext::charge_memory(size_t bytes) {
 void QueryContext::prefetch_terms(const std::vector<TermId>& ids) {
   std::vector<TermId> wanted;
   for (TermId id : ids)
-    if (id != kUnbound && (id & kLocalTag) != kLocalTag && !is_inline(id) && !decoded_.count(id))
+    if (id != kUnbound && (id & kLocalTag) != kLocalTag && !is_inline(id) && !decoded_.find(id))
       wanted.push_back(id);
   if (wanted.empty()) return;
   std::sort(wanted.begin(), wanted.end());
@@ -131,7 +130,7 @@ void QueryContext::prefetch_terms(const std::vector<TermId>& ids) {
   if (decoded_.size() + wanted.size() > (1 << 20)) decoded_.clear();
   auto terms = store_.terms(wanted);
   for (size_t i = 0; i < wanted.size(); ++i)
-    if (terms[i]) decoded_.emplace(wanted[i], std::move(*terms[i]));
+    if (terms[i]) decoded_.insert(wanted[i], std::move(*terms[i]));
 }
 
 void QueryContext::check_deadline() {

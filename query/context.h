@@ -14,6 +14,7 @@
 #include "query/algebra.h"
 #include "query/frontend.h"
 #include "store/store.h"
+#include "store/term_table.h"
 
 namespace quiver::query {
 
@@ -105,7 +106,7 @@ class QueryContext {
   Dataset dataset_;
   std::vector<Term> local_terms_;
   std::unordered_map<std::string, TermId> local_ids_;
-  std::unordered_map<TermId, Term> decoded_;
+  TermTable decoded_;
   std::unordered_map<const PatternTerm*, std::pair<Term, std::optional<TermId>>> constant_ids_;
   std::vector<QuadCursor> free_cursors_;
   std::map<std::array<TermId, 5>, uint64_t> estimates_;

@@ -8,10 +8,10 @@
 #include <array>
 #include <mutex>
 #include <optional>
-#include <unordered_map>
 
 #include "store/term.h"
 #include "store/term_id.h"
+#include "store/term_table.h"
 
 namespace quiver {
 
@@ -22,10 +22,10 @@ class TermCache {
   std::optional<Term> find(TermId id) {
     Shard& s = shard(id);
     std::lock_guard lock(s.mutex);
-    if (auto it = s.young.find(id); it != s.young.end()) return it->second;
-    auto it = s.old.find(id);
-    if (it == s.old.end()) return std::nullopt;
-    Term t = it->second;
+    if (const Term* t = s.young.find(id)) return *t;
+    const Term* old = s.old.find(id);
+    if (!old) return std::nullopt;
+    Term t = *old;
     insert_locked(s, id, t);
     return t;
   }
@@ -41,15 +41,15 @@ class TermCache {
   static constexpr size_t kShards = 16;
   struct Shard {
     std::mutex mutex;
-    std::unordered_map<TermId, Term> young, old;
+    TermTable young, old;
   };
   Shard& shard(TermId id) { return shards_[(id ^ (id >> 17)) % kShards]; }
   void insert_locked(Shard& s, TermId id, const Term& term) {
     if (s.young.size() >= shard_capacity_) {
-      s.old = std::move(s.young);
-      s.young = {};
+      std::swap(s.old, s.young);
+      s.young.clear();
     }
-    s.young.emplace(id, term);
+    if (!s.young.find(id)) s.young.insert(id, term);
   }
 
   size_t shard_capacity_;

@@ -9,6 +9,7 @@
 
 #include "loader/loader.h"
 #include "store/store.h"
+#include "store/term_table.h"
 #include "store/transaction.h"
 #include "tests/support/exact_statistics.h"
 #include "tests/support/temp_dir.h"
@@ -62,6 +63,25 @@ std::vector<TermCase> term_cases() {
       {Term::typed("2020-01-02T03:04:05.500Z", kXsd + "dateTime"), false},
       {Term::typed("2020-01-02T03:04:05", kXsd + "dateTime"), true},
   };
+}
+
+TEST(TermTable, FindsWhatWasInsertedAndKeepsReferencesAcrossGrowth) {
+  TermTable table;
+  EXPECT_EQ(table.find(7), nullptr);
+  const Term& first = table.insert(7, Term::literal("seven"));
+  for (TermId id = 100; id < 10100; ++id) table.insert(id * 0x10001, Term::literal(std::to_string(id)));
+  EXPECT_EQ(&first, table.find(7));  // the table grew many times; the term did not move
+  EXPECT_EQ(first.value, "seven");
+  for (TermId id = 100; id < 10100; ++id) {
+    const Term* t = table.find(id * 0x10001);
+    ASSERT_NE(t, nullptr);
+    EXPECT_EQ(t->value, std::to_string(id));
+  }
+  EXPECT_EQ(table.find(8), nullptr);
+  EXPECT_EQ(table.size(), 10001u);
+  table.clear();
+  EXPECT_EQ(table.find(7), nullptr);
+  EXPECT_EQ(table.size(), 0u);
 }
 
 TEST(TermEncoding, InlineOnlyCanonicalFormsAndDecodeExactly) {

@@ -1,0 +1,36 @@
+// Decoded terms by id. A query may decode every literal of a predicate once each (a FILTER over all
+// titles): a node per entry, as in a standard hash map, costs more to find, insert, rehash and free than
+// the decoding itself. Here the table holds only ids and indexes, and the terms sit in a deque, which
+// never moves them: a reference stays valid until clear().
+#pragma once
+
+#include <deque>
+#include <vector>
+
+#include "store/term.h"
+#include "store/term_id.h"
+
+namespace quiver {
+
+class TermTable {
+ public:
+  const Term* find(TermId id) const;
+  const Term& insert(TermId id, Term term);
+  size_t size() const { return terms_.size(); }
+  void clear();
+
+ private:
+  struct Slot {
+    TermId id;
+    uint32_t index;  // in terms_
+  };
+  static constexpr TermId kEmpty = ~TermId{0};
+  size_t home(TermId id) const { return (id * 0x9E3779B97F4A7C15ull) >> shift_; }
+  void grow();
+
+  std::vector<Slot> slots_;  // at most half full; a power of two long
+  int shift_ = 64;
+  std::deque<Term> terms_;
+};
+
+}  // namespace quiver
