@@ -193,21 +193,19 @@ std::optional<Matches> Executor::probed_if_cheaper(Correlated& c, const Node& no
                                                    std::optional<TermId> graph) {
   if (PatternLookup* lookup = pattern_lookup(c, node, input, graph, false)) return Matches(*lookup, input);
   if (!c.rows) {
+    // Rent or buy with a forecast: buy once the probes still expected cost more than evaluating the node
+    // alone. Past the forecast, as many probes again are expected as have come (so that, with no forecast,
+    // buying waits until the probes made have cost what buying does: at most twice the better choice).
     c.probes += 1;
-    if (c.probes * kProbeCost < estimate(node) * kMaterializedRowCost) return std::nullopt;
+    const double remaining = c.expected > c.probes ? c.expected - c.probes : c.probes;
+    if (remaining * kProbeCost < estimate(node) * kMaterializedRowCost) return std::nullopt;
     if (PatternLookup* lookup = pattern_lookup(c, node, input, graph, true)) return Matches(*lookup, input);
     auto stream = build(node, ctx_.empty_row(), graph);  // not counted: the probes' output is
     c.rows.emplace(*stream, ctx_);
+    c.substitution_safe = substitution_safe(node);
   }
   count_lookup(node, input);
   return Matches(*c.rows, input);
-}
-
-Executor::Correlated& Executor::correlated(const Node& node, std::optional<TermId> graph) {
-  const auto key = std::make_pair(&node, graph.value_or(kUnbound));
-  if (!last_correlated_ || last_correlated_->first != key)
-    last_correlated_ = &*correlated_.try_emplace(key).first;
-  return last_correlated_->second;
 }
 
 namespace {
@@ -259,7 +257,7 @@ void Executor::count_lookup(const Node& node, const Row& input) {
 
 void Executor::expect_probes(const Node& node, std::optional<TermId> graph, double rows) {
   Correlated& c = correlated(node, graph);
-  c.probes = std::max(c.probes, rows);
+  c.expected = std::max(c.expected, rows);
 }
 
 void Executor::expect_exists_probes(const std::vector<ExprPtr>& exprs, double rows) {
@@ -273,6 +271,11 @@ void Executor::expect_exists_probes(const std::vector<ExprPtr>& exprs, double ro
 std::optional<Matches> Executor::probed(const Node& node, const Row& input, std::optional<TermId> graph) {
   Correlated& c = correlated(node, graph);
   if (auto matches = through_chosen_lookup(node, c, input)) return matches;
+  if (c.rows && c.substitution_safe && !substituting_) {  // bought: every later probe goes to the rows
+    count_lookup(node, input);
+    if (profiling_) note_probed(node, c);
+    return Matches(*c.rows, input);
+  }
   bool empty = std::all_of(input.begin(), input.end(), [](TermId id) { return id == kUnbound; });
   if (empty) return std::nullopt;
   if (substituting_ && !substitution_safe(node) && passes_input_on(node)) return std::nullopt;
@@ -284,13 +287,18 @@ std::optional<Matches> Executor::probed(const Node& node, const Row& input, std:
   return matches;
 }
 
-void Executor::prefetch_probe(const Node& node, std::span<const TermId> input, std::optional<TermId> graph,
-                              bool deep) {
+void Executor::prefetch_probes(const Node& node, std::optional<TermId> graph, std::span<const TermId> far,
+                               std::span<const TermId> near) {
   const Correlated& c = correlated(node, graph);
-  if (c.lookup) {
-    if (input[c.lookup->lead()] != kUnbound) c.lookup->prefetch(input, deep);
-  } else if (c.rows) {
-    c.rows->prefetch(input, deep);
+  if (c.lookup ? !c.lookup->worth_prefetching() : !c.rows || !c.rows->worth_prefetching()) return;
+  for (const bool deep : {false, true}) {
+    const std::span<const TermId> input = deep ? near : far;
+    if (input.empty()) continue;
+    if (c.lookup) {
+      if (input[c.lookup->lead()] != kUnbound) c.lookup->prefetch(input, deep);
+    } else if (c.rows) {
+      c.rows->prefetch(input, deep);
+    }
   }
 }
 

@@ -46,6 +46,8 @@ class MaterializedRows {
   // the previous probe: a join issues this a few rows ahead so that the cache misses of its probes overlap.
   // First the key's slot; `deep`, once the slot is at hand, the candidates' rows.
   void prefetch(std::span<const TermId> probe, bool deep) const;
+  // Whether prefetch() may save anything: not when the rows fit in the processor's caches.
+  bool worth_prefetching() const { return cells_.size() * sizeof(TermId) > PredicateLookup::kCacheBytes; }
 
  private:
   // The distinct keys in an open-addressing table, each with its rows: rows[start .. start + count). A key
@@ -99,6 +101,7 @@ class PatternLookup {
   // The quads that may match `probe`, which binds the lead variable.
   std::span<const Quad> candidates(const Row& probe) { return quads_.find(probe[lead_]); }
   void prefetch(std::span<const TermId> probe, bool deep) const { quads_.prefetch(probe[lead_], deep); }
+  bool worth_prefetching() const { return quads_.worth_prefetching(); }
   // Whether a candidate matches the pattern and agrees with `probe`.
   bool matches(const Quad& q, const Row& probe) const;
   // Binds the pattern's variables in `out` (the probe row) from a candidate; false when it does not match.
@@ -161,9 +164,11 @@ class Executor {
   // probes them itself reports its output with count_row().
   std::optional<Matches> probed(const Node& node, const Row& input, std::optional<TermId> graph);
   // Starts fetching the memory a probe of `node` with `input` will read, when `node` is hashed already.
-  // First what it reads first; `deep`, a few rows later, what that leads to (MaterializedRows::prefetch).
-  void prefetch_probe(const Node& node, std::span<const TermId> input, std::optional<TermId> graph,
-                      bool deep);
+  // Starts fetching the memory the probes of `node` with two input rows will read, when `node` is hashed
+  // or looked up already: what `far`'s probe reads first, and what that leads to for `near`, which had its
+  // first fetch a few rows earlier (MaterializedRows::prefetch). An empty row is skipped.
+  void prefetch_probes(const Node& node, std::optional<TermId> graph, std::span<const TermId> far,
+                       std::span<const TermId> near);
   void count_row(const Node& node) {
     if (profiling_) ++profiles_[&node].rows;
   }
@@ -206,12 +211,14 @@ class Executor {
   struct Correlated {
     std::optional<MaterializedRows> rows;
     std::optional<PatternLookup> lookup;
-    bool lookup_asked = false;  // whether the store was asked for `lookup` without making it
-    double probes = 0;          // input rows substituted so far, or expected
+    bool lookup_asked = false;       // whether the store was asked for `lookup` without making it
+    bool substitution_safe = false;  // of the node, once `rows` are made
+    double probes = 0;               // input rows substituted so far
+    double expected = 0;             // input rows expected in all (the estimate of the operator's left side)
   };
   // Rent or buy, for a node that substitution_safe() allows to run either way: nullopt (substitute) while
-  // the probes so far cost less than evaluating the node alone would, then its rows, evaluated once; from
-  // the first probe a pattern whose predicate is in memory is looked up there.
+  // the probes still expected cost less than evaluating the node alone would, then its rows, evaluated
+  // once; from the first probe a pattern whose predicate is in memory is looked up there.
   std::optional<Matches> probed_if_cheaper(Correlated& c, const Node& node, const Row& input,
                                            std::optional<TermId> graph);
   // The node's PatternLookup for `input` when the node is one pattern that can be looked up by a variable
@@ -236,7 +243,12 @@ class Executor {
   // EXPLAIN: notes how a probed node ran.
   void note_probed(const Node& node, const Correlated& c);
   // The correlated entry of `node` in `graph`. Asked once per probe, so the last one is kept at hand.
-  Correlated& correlated(const Node& node, std::optional<TermId> graph);
+  Correlated& correlated(const Node& node, std::optional<TermId> graph) {
+    const auto key = std::make_pair(&node, graph.value_or(kUnbound));
+    if (!last_correlated_ || last_correlated_->first != key)
+      last_correlated_ = &*correlated_.try_emplace(key).first;
+    return last_correlated_->second;
+  }
   // Tells that about `rows` input rows are on their way to `node` (the estimate of the operator's left
   // side), so a pattern cheaper to evaluate once is materialized at the first probe.
   void expect_probes(const Node& node, std::optional<TermId> graph, double rows);

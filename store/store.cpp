@@ -261,7 +261,9 @@ std::optional<PredicateLookup> QuadCursor::lookup_predicate(TermId p, bool by_su
 }
 
 PredicateLookup::PredicateLookup(std::shared_ptr<const CachedRange> range, bool by_subject)
-    : range_(std::move(range)), lead_(by_subject ? &Quad::s : &Quad::o) {}
+    : range_(std::move(range)),
+      lead_(by_subject ? &Quad::s : &Quad::o),
+      large_(range_->quads.size() * sizeof(Quad) > kCacheBytes) {}
 
 std::span<const Quad> PredicateLookup::find(TermId lead) {
   const std::vector<Quad>& quads = range_->quads;
@@ -271,16 +273,17 @@ std::span<const Quad> PredicateLookup::find(TermId lead) {
     size_t begin = next_;
     while (begin < limit && quads[begin].*lead_ < lead) ++begin;
     if (begin == quads.size() || (begin < limit && quads[begin].*lead_ > lead)) {  // absent
-      next_ = begin, last_ = lead;
+      next_ = begin, last_ = lead, stepping_ = true;
       return {};
     }
     size_t end = begin;
     while (end < limit && quads[end].*lead_ == lead) ++end;
     if (end < limit || end == quads.size()) {
-      next_ = end, last_ = lead;
+      next_ = end, last_ = lead, stepping_ = true;
       return all.subspan(begin, end - begin);
     }
   }
+  stepping_ = false;
   const auto [begin, end] = range_->leads.find(lead);
   if (begin == end) return {};
   if (lead > last_) next_ = end, last_ = lead;

@@ -150,6 +150,10 @@ class PredicateLookup {
   // Starts fetching what find(lead) reads when it goes through the lead index.
   // First the lead index's slot; `deep`, once that is at hand, the lead's first quads.
   void prefetch(TermId lead, bool deep) const;
+  // Whether prefetch() may save anything: not when the quads fit in the processor's caches, nor when leads
+  // come in order (found by stepping forward from the last).
+  bool worth_prefetching() const { return large_ && !stepping_; }
+  static constexpr size_t kCacheBytes = size_t{1} << 20;
 
  private:
   static constexpr size_t kForwardSteps = 16;
@@ -158,6 +162,8 @@ class PredicateLookup {
   // Every quad before `next_` has a lead at most `last_`, the lead last found.
   size_t next_ = 0;
   TermId last_ = 0;
+  bool large_;
+  bool stepping_ = false;  // whether the last lead was found by stepping forward
 };
 
 // Iterates the quads matching a pattern in the order of the index chosen for it. seek() starts over with

@@ -36,10 +36,12 @@ class LeftJoinStream : public RowStream {
         if (!left_->next_rows(left_cells_, width)) break;
       }
       for (; left_pos_ < left_cells_.size() && cells.size() < enough; left_pos_ += width) {
-        for (const bool deep : {false, true})  // nearer rows: what their first fetch leads to
-          if (const size_t ahead = left_pos_ + (deep ? kAhead / 2 : kAhead) * width;
-              ahead < left_cells_.size())
-            ex_.prefetch_probe(*node_.right, std::span(left_cells_).subspan(ahead, width), graph_, deep);
+        auto ahead = [&](size_t rows) {
+          const size_t at = left_pos_ + rows * width;
+          return at < left_cells_.size() ? std::span(left_cells_).subspan(at, width)
+                                         : std::span<const TermId>();
+        };
+        ex_.prefetch_probes(*node_.right, graph_, ahead(kAhead), ahead(kAhead / 2));
         row_.assign(left_cells_.begin() + left_pos_, left_cells_.begin() + left_pos_ + width);
         start_row();
         while (next_joined(out_)) cells.insert(cells.end(), out_.begin(), out_.end());

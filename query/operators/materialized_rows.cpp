@@ -73,17 +73,17 @@ MaterializedRows::HashIndex MaterializedRows::build_index(const std::vector<VarI
     const uint32_t i = slot_of[r];
     index.rows[index.slots[i].start + filled[i]++] = r;
   }
-  if (cluster) {
+  // One key and nothing else bound: an equal key proves the row compatible, and merging it adds nothing.
+  index.exact = keys.size() == 1;
+  for (VarId v = 0; v < width_; ++v)
+    if (v != keys[0] && ever_bound_[v]) index.exact = false;
+  if (cluster && !index.exact) {  // an exact index never reads its rows
     std::vector<TermId> clustered(cells_.size());
     for (size_t k = 0; k < count_; ++k)
       std::copy_n(cells_.begin() + index.rows[k] * width_, width_, clustered.begin() + k * width_);
     cells_.swap(clustered);
     index.rows.clear();
   }
-  // One key and nothing else bound: an equal key proves the row compatible, and merging it adds nothing.
-  index.exact = keys.size() == 1;
-  for (VarId v = 0; v < width_; ++v)
-    if (v != keys[0] && ever_bound_[v]) index.exact = false;
   return index;
 }
 

@@ -59,22 +59,23 @@ class JoinStream : public RowStream {
   bool next_left() {
     if (!started_) {
       started_ = true;
-      while (count_ < kAhead && read_one()) {
-      }
+      while (count_ < kAhead && read_one()) ex_.prefetch_probes(right_, graph_, ahead_[count_ - 1], {});
     }
     if (count_ == 0) return false;
     std::swap(row_, ahead_[head_]);
     head_ = (head_ + 1) % kAhead;
     --count_;
-    read_one();
-    if (count_ > kAhead / 2) ex_.prefetch_probe(right_, ahead_[(head_ + kAhead / 2) % kAhead], graph_, true);
+    const bool read = read_one();
+    const Row& far = ahead_[(head_ + count_ - 1) % kAhead];
+    const Row& near = ahead_[(head_ + kAhead / 2) % kAhead];
+    ex_.prefetch_probes(right_, graph_, read ? std::span<const TermId>(far) : std::span<const TermId>(),
+                        count_ > kAhead / 2 ? std::span<const TermId>(near) : std::span<const TermId>());
     return true;
   }
+  // Reads the next left row into the ring; false at the end.
   bool read_one() {
     if (left_done_) return false;
-    Row& slot = ahead_[(head_ + count_) % kAhead];
-    if (!left_->next(slot)) return !(left_done_ = true);
-    ex_.prefetch_probe(right_, slot, graph_, false);
+    if (!left_->next(ahead_[(head_ + count_) % kAhead])) return !(left_done_ = true);
     ++count_;
     return true;
   }
