@@ -181,12 +181,22 @@ double Executor::estimate(const Node& node) {
 }
 
 double Executor::estimate(const Node& node, const Row& input) {
-  std::vector<bool> bound(input.size());
-  for (size_t v = 0; v < input.size(); ++v) bound[v] = input[v] != kUnbound;
-  if (std::find(bound.begin(), bound.end(), true) == bound.end()) return estimate(node);
-  auto [it, fresh] = bound_estimates_.try_emplace({&node, std::move(bound)}, 0);
+  // Asked at every correlated opening: the node's last answer is kept with its bound set, and a set is
+  // made only when the bound variables change.
+  LastEstimate& last = last_estimates_[&node];
+  bool same = last.bound.size() == input.size(), any = false;
+  for (size_t v = 0; v < input.size(); ++v) {
+    const bool bound = input[v] != kUnbound;
+    any |= bound;
+    same = same && last.bound[v] == bound;
+  }
+  if (!any) return estimate(node);
+  if (same) return last.rows;
+  last.bound.assign(input.size(), false);
+  for (size_t v = 0; v < input.size(); ++v) last.bound[v] = input[v] != kUnbound;
+  auto [it, fresh] = bound_estimates_.try_emplace({&node, last.bound}, 0);
   if (fresh) it->second = estimate_rows(ctx_, node, it->first.second);
-  return it->second;
+  return last.rows = it->second;
 }
 
 std::optional<Matches> Executor::probed_if_cheaper(Correlated& c, const Node& node, const Row& input,

@@ -261,7 +261,12 @@ class Executor {
   std::pair<const std::pair<const Node*, TermId>, Correlated>* last_correlated_ = nullptr;
   std::map<const Node*, double> estimates_;
   std::map<std::pair<const Node*, std::vector<bool>>, double> bound_estimates_;
-  std::map<const Node*, NodePtr> splits_;                           // owns the Join trees that hash-join BGPs
+  struct LastEstimate {
+    std::vector<bool> bound;
+    double rows = 0;
+  };
+  std::map<const Node*, LastEstimate> last_estimates_;  // per node, its last estimate(node, input)
+  std::map<const Node*, NodePtr> splits_;               // owns the Join trees that hash-join BGPs
   std::map<std::pair<const Node*, size_t>, NodePtr> reduced_bgps_;  // owns without_pattern()'s BGPs
   std::map<std::pair<const Node*, std::vector<bool>>, ScanPlan> scan_plans_;
   bool profiling_ = false;

@@ -4,11 +4,6 @@
 #include <unordered_map>
 
 namespace quiver::query {
-namespace {
-
-// GROUP BY streams: each group keeps its aggregates' running states, not its rows.
-
-}  // namespace
 
 std::vector<Row> group_rows(Executor& ex, const Node& node, RowStream& input) {
   QueryContext& ctx = ex.context();

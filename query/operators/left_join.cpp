@@ -10,7 +10,7 @@ class LeftJoinStream : public RowStream {
       : ex_(ex), node_(node), left_(std::move(left)), graph_(graph) {}
   bool next(Row& out) override {
     for (;;) {
-      if (matches_ || inner_) {
+      if (right_rows_.is_open()) {
         if (next_joined(out)) return true;
         end_row();
         if (!matched_) {
@@ -27,7 +27,7 @@ class LeftJoinStream : public RowStream {
   size_t next_rows(std::vector<TermId>& cells, size_t width) override {
     constexpr size_t kBatch = 1024;
     constexpr size_t kAhead = 8;  // rows between a probe's prefetch and the probe
-    if (matches_ || inner_) return RowStream::next_rows(cells, width);  // next() left a row half done
+    if (right_rows_.is_open()) return RowStream::next_rows(cells, width);  // next() left a row half done
     const size_t start = cells.size(), enough = start + kBatch * width;
     while (cells.size() < enough) {
       if (left_pos_ == left_cells_.size()) {
@@ -62,35 +62,24 @@ class LeftJoinStream : public RowStream {
   }
   void start_row() {
     matched_ = false;
-    // A right side evaluated once is probed here rather than through a stream per left row.
-    if (!(matches_ = ex_.probed(*node_.right, row_, graph_))) inner_ = ex_.direct(*node_.right, row_, graph_);
+    right_rows_.open(ex_, *node_.right, row_, graph_);
   }
-  void end_row() {
-    matches_.reset();
-    inner_.reset();
-  }
+  void end_row() { right_rows_.close(); }
   // The current left row joined with the right side's next row that passes the condition.
   bool next_joined(Row& out) {
-    if (matches_) {
-      ex_.context().check_deadline();
-      while (matches_->next(row_, out)) {
-        if (ex_.holds(node_.exprs, out, graph_)) {
-          ex_.count_row(*node_.right);
-          return matched_ = true;
-        }
-      }
-      return false;
+    ex_.context().check_deadline();
+    while (right_rows_.next(row_, out)) {
+      if (!ex_.holds(node_.exprs, out, graph_)) continue;
+      if (right_rows_.probed()) ex_.count_row(*node_.right);
+      return matched_ = true;
     }
-    while (inner_->next(out))
-      if (ex_.holds(node_.exprs, out, graph_)) return matched_ = true;
     return false;
   }
   Executor& ex_;
   const Node& node_;
   std::unique_ptr<RowStream> left_;
   std::optional<TermId> graph_;
-  std::unique_ptr<RowStream> inner_;
-  std::optional<Matches> matches_;
+  RightRows right_rows_;
   Row row_, out_;
   std::vector<TermId> left_cells_;  // a batch of left rows (next_rows), used up to left_pos_
   size_t left_pos_ = 0;

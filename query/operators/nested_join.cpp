@@ -36,19 +36,13 @@ class JoinStream : public RowStream {
       : ex_(ex), right_(right), left_(std::move(left)), graph_(graph), ahead_(kAhead) {}
   bool next(Row& out) override {
     for (;;) {
-      if (matches_) {
-        if (matches_->next(row_, out)) {
-          ex_.count_row(right_);
-          return true;
-        }
-        matches_.reset();
-      } else if (inner_) {
-        if (inner_->next(out)) return true;
-        inner_.reset();
+      if (right_rows_.next(row_, out)) {
+        if (right_rows_.probed()) ex_.count_row(right_);
+        return true;
       }
       if (!next_left()) return false;
       ex_.context().check_deadline();
-      if (!(matches_ = ex_.probed(right_, row_, graph_))) inner_ = ex_.direct(right_, row_, graph_);
+      right_rows_.open(ex_, right_, row_, graph_);
     }
   }
 
@@ -84,8 +78,7 @@ class JoinStream : public RowStream {
   const Node& right_;
   std::unique_ptr<RowStream> left_;
   std::optional<TermId> graph_;
-  std::optional<Matches> matches_;
-  std::unique_ptr<RowStream> inner_;
+  RightRows right_rows_;
   Row row_;
   std::vector<Row> ahead_;  // a ring of the left rows read and not yet probed: count_ of them from head_
   size_t head_ = 0, count_ = 0;

@@ -21,6 +21,32 @@ class CandidateStream : public RowStream {
   Row input_;
 };
 
+// The right side of a join or OPTIONAL for one left row: its matches found by probing it (evaluated once
+// and hashed, or looked up), without a stream per row, or else the right side opened with the row
+// substituted.
+class RightRows {
+ public:
+  void open(Executor& ex, const Node& right, const Row& row, std::optional<TermId> graph) {
+    inner_.reset();
+    if (!(matches_ = ex.probed(right, row, graph))) inner_ = ex.direct(right, row, graph);
+  }
+  // The next right row merged with `row`, the left row it was opened with; false when none is left.
+  bool next(const Row& row, Row& out) {
+    return matches_ ? matches_->next(row, out) : inner_ && inner_->next(out);
+  }
+  // Whether the rows come from a probe: EXPLAIN counts those rows itself (count_row()).
+  bool probed() const { return matches_.has_value(); }
+  bool is_open() const { return matches_ || inner_; }
+  void close() {
+    matches_.reset();
+    inner_.reset();
+  }
+
+ private:
+  std::optional<Matches> matches_;
+  std::unique_ptr<RowStream> inner_;
+};
+
 class OwnedRowsStream : public RowStream {
  public:
   explicit OwnedRowsStream(std::vector<Row> rows) : rows_(std::move(rows)) {}
