@@ -417,6 +417,7 @@ class Lowerer {
     // Literals are disguised in the solution modifiers after the WHERE clause too (a trailing VALUES block).
     const std::vector<bool> in_expression = expression_tokens(t_.size());
     separate_signs(end, in_expression);
+    name_constant_group_keys();
     disguise_large_integers(t_.size(), in_expression);
     disguise_rewritten_literals(t_.size(), in_expression);
     // Nothing to rewrite, or text that does not parse as we expect: Rasqal gets it as written and judges it,
@@ -424,7 +425,7 @@ class Lowerer {
     if (edits_.empty() || end > t_.size() || !is_punct(t_[end - 1], "}")) {
       if (edits_.empty()) return out;
       std::string no_helpers;
-      edits_ = sign_edits_;
+      edits_ = safety_edits_;
       out.text = emit(0, t_.size(), no_helpers);
       return out;
     }
@@ -784,6 +785,60 @@ class Lowerer {
   // chain holding two signed numbers ("+1 + -1") overflows a heap buffer. Every signed number in an
   // expression has its sign set apart ("2 - 3", "+ - 1": an operator, or a unary sign), which Rasqal reads
   // right. Up to token `end`; lists keep their signed numbers.
+  // Rasqal releases a reference twice when a bracketed GROUP BY condition without AS is a constant
+  // (`GROUP BY (1)`, `GROUP BY (<iri>)`), which crashes the process when its world is freed. Such a
+  // condition gets `AS ?__quiver_keyN`, a variable nothing reads: the groups stay the same. Inside a
+  // sub-SELECT Rasqal refuses a variable the query never uses, so there the query is refused plainly.
+  void name_constant_group_keys() {
+    static const char* const kAfterGroupBy[] = {"HAVING", "ORDER", "LIMIT", "OFFSET", "VALUES"};
+    int depth = 0;
+    for (size_t i = 0; i + 1 < t_.size(); ++i) {
+      if (is_punct(t_[i], "{")) ++depth;
+      if (is_punct(t_[i], "}")) --depth;
+      if (!is_word(t_[i], "GROUP") || !is_word(t_[i + 1], "BY")) continue;
+      for (size_t j = i + 2; j < t_.size();) {
+        if (std::any_of(std::begin(kAfterGroupBy), std::end(kAfterGroupBy),
+                        [&](const char* w) { return is_word(t_[j], w); }))
+          break;
+        if (t_[j].kind == Token::Kind::Var) {
+          ++j;
+        } else if (is_punct(t_[j], "(")) {
+          const size_t close = bracket_end(j);
+          bool named = false, constant = true;
+          for (size_t k = j + 1; k < close; ++k) {
+            named |= is_word(t_[k], "AS");
+            constant &= t_[k].kind != Token::Kind::Var;
+          }
+          if (constant && !named && close < t_.size()) {
+            if (depth > 0)
+              throw located_at(s_, t_[j].begin,
+                               "a GROUP BY condition that is a constant is not supported in a sub-SELECT");
+            Edit e;
+            e.first = e.last = close;
+            e.replacement =
+                " AS ?" + std::string(kGroupKeyVariable) + std::to_string(group_key_count_++) + " ";
+            edits_.push_back(e);
+            safety_edits_.push_back(e);
+          }
+          j = close + 1;
+        } else if (j + 1 < t_.size() && is_punct(t_[j + 1], "(") && t_[j].kind != Token::Kind::Punct) {
+          j = bracket_end(j + 1) + 1;  // a function call or built-in
+        } else {
+          break;  // HAVING, ORDER BY, LIMIT, the end of a sub-SELECT
+        }
+      }
+    }
+  }
+  // The index of the bracket closing the one at `open`, any kind; the last token's when none does.
+  size_t bracket_end(size_t open) const {
+    int d = 0;
+    for (size_t j = open; j < t_.size(); ++j) {
+      if (is_punct(t_[j], "{") || is_punct(t_[j], "(") || is_punct(t_[j], "[")) ++d;
+      if ((is_punct(t_[j], "}") || is_punct(t_[j], ")") || is_punct(t_[j], "]")) && --d == 0) return j;
+    }
+    return t_.size();
+  }
+
   void separate_signs(size_t end, const std::vector<bool>& in_expression) {
     for (size_t i = 1; i < std::min(end, in_expression.size()); ++i) {
       const Token& t = t_[i];
@@ -793,7 +848,7 @@ class Lowerer {
         e.last = i + 1;
         e.replacement = t.text.substr(0, 1) + " " + t.text.substr(1);
         edits_.push_back(e);
-        sign_edits_.push_back(e);
+        safety_edits_.push_back(e);
       }
     }
   }
@@ -1195,7 +1250,10 @@ class Lowerer {
   std::string_view s_;
   std::vector<Token> t_;
   std::vector<Edit> edits_;
-  std::vector<Edit> sign_edits_;  // those of separate_signs(), also among edits_
+  // Those of separate_signs() and name_constant_group_keys(), also among edits_: they keep Rasqal from
+  // crashing, so they apply even to text the lowering does not understand.
+  std::vector<Edit> safety_edits_;
+  int group_key_count_ = 0;
   std::vector<PathExpr> paths_;
   int exists_count_ = 0;
   int filter_count_ = 0;

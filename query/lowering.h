@@ -24,6 +24,8 @@ inline constexpr std::string_view kExistsVariable = "__quiver_exists";
 inline constexpr std::string_view kFilterVariable = "__quiver_filter";
 // BIND(true AS ?__quiver_group) keeps a group holding only such a BIND a group (see keep_group).
 inline constexpr std::string_view kGroupKeeperVariable = "__quiver_group";
+// (constant AS ?__quiver_keyN) names a constant GROUP BY condition (see name_constant_group_keys).
+inline constexpr std::string_view kGroupKeyVariable = "__quiver_key";
 inline constexpr std::string_view kDatatypePrefix = "urn:quiver:datatype:";
 // <urn:quiver:literal>("lexical", <datatype>, ?__quiver_exists) stands for a literal Rasqal gets wrong, in an
 // expression (see disguised_literal).
