@@ -815,6 +815,13 @@ TEST(QueryNumbers, DecimalAndIntegerArithmeticIsExact) {
   EXPECT_EQ(
       run_e(*store, "SELECT (AVG(?x) AS ?a) (SUM(?x) AS ?s) { VALUES ?x { 0.1 0.2 12345678901234567.1 } }"),
       "a,s\r\n4115226300411522.46666667,12345678901234567.4\r\n");
+  // COUNT(DISTINCT ?v) counts distinct terms, unbound values aside; "01" and "1" are different terms.
+  EXPECT_EQ(
+      run_e(*store,
+            "SELECT ?g (COUNT(DISTINCT ?x) AS ?n) { VALUES (?g ?x) { (1 1) (1 1) (1 2) (1 \"01\"^^"
+            "<http://www.w3.org/2001/XMLSchema#integer>) (2 UNDEF) (2 \"a\") (2 \"a\"@en) (2 \"a\") } } "
+            "GROUP BY ?g ORDER BY ?g"),
+      "g,n\r\n1,3\r\n2,2\r\n");
   // A double among them makes the total a double, from the exact total so far.
   EXPECT_EQ(run_e(*store, "SELECT (AVG(?x) AS ?a) (SUM(?x) AS ?s) { VALUES ?x { 1 2.5 1e0 } }"),
             "a,s\r\n1.5E0,4.5E0\r\n");

@@ -2,8 +2,13 @@
 #include "query/operators/operators.h"
 
 #include <unordered_map>
+#include <unordered_set>
 
 namespace quiver::query {
+
+namespace {
+constexpr size_t kDistinctIdBytes = 32;  // an id in a hash set, with its node and bucket
+}  // namespace
 
 std::vector<Row> group_rows(Executor& ex, const Node& node, RowStream& input) {
   QueryContext& ctx = ex.context();
@@ -19,19 +24,22 @@ std::vector<Row> group_rows(Executor& ex, const Node& node, RowStream& input) {
     auto v = ex.evaluator().eval(*e, as_row(r));
     return v ? ctx.intern(*v) : kUnbound;
   };
-  // COUNT(*) and COUNT(?v) count rows and bound ids without decoding anything.
+  // COUNT(*), COUNT(?v) and COUNT(DISTINCT ?v) count rows, bound ids and distinct ids without decoding
+  // anything: equal terms have equal ids, and DISTINCT compares terms (sameTerm).
   auto plain_count = [](const Expr& e) {
-    return e.op == Op::Count && !e.distinct && (e.args.empty() || e.args[0]->op == Op::Variable);
+    return e.op == Op::Count && (e.args.empty() ? !e.distinct : e.args[0]->op == Op::Variable);
   };
   struct Group {
     std::vector<uint64_t> counts;
     std::vector<std::unique_ptr<AggregateState>> states;
+    std::vector<std::unordered_set<TermId>> distinct;  // per COUNT(DISTINCT ?v): the ids counted
   };
   auto new_group = [&] {
     Group g;
     for (const Aggregate& agg : node.aggregates) {
       g.counts.push_back(0);
       g.states.push_back(plain_count(*agg.expr) ? nullptr : std::make_unique<AggregateState>(*agg.expr));
+      g.distinct.emplace_back();
     }
     return g;
   };
@@ -56,9 +64,14 @@ std::vector<Row> group_rows(Executor& ex, const Node& node, RowStream& input) {
     Group& g = *last;
     for (size_t a = 0; a < node.aggregates.size(); ++a) {
       const Expr& e = *node.aggregates[a].expr;
-      if (!g.states[a])
+      if (!g.states[a] && e.distinct) {
+        if (const TermId id = r[e.args[0]->var]; id != kUnbound && g.distinct[a].insert(id).second) {
+          ++g.counts[a];
+          ctx.charge_memory(kDistinctIdBytes);
+        }
+      } else if (!g.states[a]) {
         g.counts[a] += e.args.empty() || r[e.args[0]->var] != kUnbound;
-      else {
+      } else {
         // GROUP_CONCAT and DISTINCT aggregates grow with their group: charged as they do.
         const size_t before = g.states[a]->bytes();
         g.states[a]->add(e.args.empty() ? std::optional<Term>(Term())
