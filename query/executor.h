@@ -75,6 +75,7 @@ class MaterializedRows {
   size_t width_, count_ = 0;
   std::vector<TermId> cells_;
   std::vector<bool> always_bound_, ever_bound_;
+  std::vector<VarId> always_bound_vars_;  // the variables always_bound_ marks
   std::vector<uint32_t> all_;
   std::map<std::vector<VarId>, HashIndex> indexes_;
   std::vector<VarId> keys_;       // scratch: the key variables of the current probe

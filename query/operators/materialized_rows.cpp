@@ -22,6 +22,8 @@ MaterializedRows::MaterializedRows(RowStream& rows, QueryContext& ctx)
   }
   all_.resize(count_);
   for (uint32_t i = 0; i < count_; ++i) all_[i] = i;
+  for (VarId v = 0; v < width_; ++v)
+    if (always_bound_[v]) always_bound_vars_.push_back(v);
 }
 
 namespace {
@@ -89,8 +91,8 @@ MaterializedRows::HashIndex MaterializedRows::build_index(const std::vector<VarI
 
 void MaterializedRows::bound_keys(const Row& probe, std::vector<VarId>& keys) const {
   keys.clear();
-  for (VarId v = 0; v < probe.size(); ++v)
-    if (probe[v] != kUnbound && always_bound_[v]) keys.push_back(v);
+  for (VarId v : always_bound_vars_)
+    if (probe[v] != kUnbound) keys.push_back(v);
 }
 
 MaterializedRows::Candidates MaterializedRows::candidates(const Row& probe, bool* shared) {
@@ -100,7 +102,7 @@ MaterializedRows::Candidates MaterializedRows::candidates(const Row& probe, bool
     probed_ = true;
     return Candidates{all_, false};
   }
-  if (!last_index_ || keys_ != last_keys_) {
+  if (!last_index_ || !std::equal(keys_.begin(), keys_.end(), last_keys_.begin(), last_keys_.end())) {
     auto it = indexes_.find(keys_);
     if (it == indexes_.end()) it = indexes_.emplace(keys_, build_index(keys_, !probed_)).first;
     last_index_ = &it->second;
