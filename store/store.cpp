@@ -106,6 +106,13 @@ struct QuadCursor::Memory {
     bool by_subject = false;
     std::shared_ptr<const CachedRange> range;
   } predicate;
+  // A lookup that went to RocksDB for want of its predicate's range, and the quads it has read so far: at
+  // the next seek they count towards keeping the range (count_unserved_quads).
+  struct {
+    TermId p = 0;
+    bool by_subject = false, active = false;
+    uint64_t quads = 0;
+  } unserved;
 };
 
 QuadCursor::QuadCursor(const Store& store, ReadSource source)
@@ -141,6 +148,7 @@ void QuadCursor::seek(const QuadPattern& pattern) {
   order_ = best;
   pattern_ = pattern;
   Memory& memory = *memory_;
+  count_unserved_quads();
   memory.previous = std::move(memory.range);
   memory.recording = false;
   memory.recorded.clear();
@@ -213,7 +221,10 @@ bool QuadCursor::seek_in_predicate(uint64_t sequence) {
   }
   m.previous.reset();
   m.range = counted_predicate_range(*pattern.p, by_subject, sequence, 1);
-  if (!m.range) return false;
+  if (!m.range) {
+    m.unserved = {*pattern.p, by_subject, true, 0};
+    return false;
+  }
   memo = {*pattern.p, by_subject, m.range};
   search_predicate_range();
   return true;
@@ -229,6 +240,15 @@ std::shared_ptr<const CachedRange> QuadCursor::counted_predicate_range(TermId p,
       lookups);
   if (!found.range && found.worth_making) return make_predicate_range(p, by_subject, sequence);
   return found.range;
+}
+
+void QuadCursor::count_unserved_quads() {
+  // A lookup that reads many quads (every student of a department) costs as many point lookups: when such
+  // lookups read a good share of the predicate, keeping it in memory pays as it does for point lookups.
+  auto& unserved = memory_->unserved;
+  if (unserved.active && unserved.quads > 1 && cache_sequence_)
+    counted_predicate_range(unserved.p, unserved.by_subject, *cache_sequence_, unserved.quads - 1);
+  unserved.active = false;
 }
 
 void QuadCursor::count_predicate_lookups(TermId p, bool by_subject, uint64_t lookups) {
@@ -312,6 +332,7 @@ void QuadCursor::next() {
   }
   step();
   settle();
+  if (memory_->unserved.active && valid()) ++memory_->unserved.quads;
 }
 
 std::optional<uint64_t> QuadCursor::find_cache_sequence() const {

@@ -216,6 +216,7 @@ class QuadCursor {
   // Serves a lookup with p and the subject or the object bound from the predicate's quads in memory
   // (ScanCache::find_predicate); false when it goes to RocksDB.
   bool seek_in_predicate(uint64_t sequence);
+  void count_unserved_quads();
   // Predicate `p`'s range for lookups by subject (or by object): kept, or made now that the lookups counted
   // (`lookups` more) make it worth keeping; else null.
   std::shared_ptr<const CachedRange> counted_predicate_range(TermId p, bool by_subject, uint64_t sequence,

@@ -343,6 +343,30 @@ TEST(Store, PredicateLookupsFromMemoryAnswerLikeTheIndexAndRetireOnWrites) {
   EXPECT_EQ(read_all(before.scan(of_s1)), old_answer);
 }
 
+// Lookups that each read many quads (the subjects of an object) count as many point lookups: a few of them
+// reading most of a predicate get it kept in memory for the lookups that follow.
+TEST(Store, LookupsReadingManyQuadsGetThePredicateKept) {
+  TempDir dir;
+  auto store = Store::open(dir / "db");
+  std::string text;
+  for (int i = 0; i < 25000; ++i)
+    text +=
+        "<http://e/s" + std::to_string(i) + "> <http://e/p> <http://e/o" + std::to_string(i % 5) + "> .\n";
+  load_text(*store, dir, "data.nt", text);
+  const TermId p = *store->find(Term::iri("http://e/p"));
+  ReadView view(*store);
+  QuadCursor cursor = view.scan({{}, p, {}, {}});
+  EXPECT_FALSE(cursor.lookup_predicate(p, false, false));
+  size_t read = 0;
+  for (int k = 0; k < 5; ++k) {
+    cursor.seek({{}, p, *store->find(Term::iri("http://e/o" + std::to_string(k))), {}});
+    for (; cursor.valid(); cursor.next()) ++read;
+  }
+  EXPECT_EQ(read, 25000u);
+  cursor.seek({{}, p, {}, {}});  // the last lookup's quads are counted when the cursor moves on
+  EXPECT_TRUE(cursor.lookup_predicate(p, false, false)) << "kept after five lookups read all of it";
+}
+
 // A predicate's lookup finds each subject's (object's) quads as the index does, whatever the order of the
 // leads asked: increasing ones step forward, with small and large gaps, absent leads among them; others
 // go through the lead index.
