@@ -304,11 +304,10 @@ void Executor::prefetch_probes(const Node& node, std::optional<TermId> graph, st
   for (const bool deep : {false, true}) {
     const std::span<const TermId> input = deep ? near : far;
     if (input.empty()) continue;
-    if (c.lookup) {
-      if (input[c.lookup->lead()] != kUnbound) c.lookup->prefetch(input, deep);
-    } else if (c.rows) {
+    if (!c.lookup)
       c.rows->prefetch(input, deep);
-    }
+    else if (input[c.lookup->lead()] != kUnbound)
+      c.lookup->prefetch(input, deep);
   }
 }
 

@@ -804,7 +804,10 @@ __attribute__((noinline)) std::optional<Term> ExpressionEvaluator::apply(const E
       std::string flags = a.size() > flag_index ? a[flag_index].value : "";
       const Regex* re = regex(a[1].value, flags);
       if (!re) return std::nullopt;
-      if (e.op == Op::Regex) return boolean(re->search(a[0].value));
+      if (e.op == Op::Regex) {
+        const auto found = re->search(a[0].value);
+        return found ? std::optional<Term>(boolean(*found)) : std::nullopt;
+      }
       if (!is_simple_or_string(a[2])) return std::nullopt;
       auto replaced = re->replace(a[0].value, a[2].value);
       if (!replaced) return std::nullopt;

@@ -803,13 +803,13 @@ class Lowerer {
         if (t_[j].kind == Token::Kind::Var) {
           ++j;
         } else if (is_punct(t_[j], "(")) {
-          const size_t close = bracket_end(j);
+          const size_t close = matching(j);  // check_nesting() saw every bracket closed
           bool named = false, constant = true;
           for (size_t k = j + 1; k < close; ++k) {
             named |= is_word(t_[k], "AS");
             constant &= t_[k].kind != Token::Kind::Var;
           }
-          if (constant && !named && close < t_.size()) {
+          if (constant && !named) {
             if (depth > 0)
               throw located_at(s_, t_[j].begin,
                                "a GROUP BY condition that is a constant is not supported in a sub-SELECT");
@@ -822,21 +822,12 @@ class Lowerer {
           }
           j = close + 1;
         } else if (j + 1 < t_.size() && is_punct(t_[j + 1], "(") && t_[j].kind != Token::Kind::Punct) {
-          j = bracket_end(j + 1) + 1;  // a function call or built-in
+          j = matching(j + 1) + 1;  // a function call or built-in
         } else {
           break;  // HAVING, ORDER BY, LIMIT, the end of a sub-SELECT
         }
       }
     }
-  }
-  // The index of the bracket closing the one at `open`, any kind; the last token's when none does.
-  size_t bracket_end(size_t open) const {
-    int d = 0;
-    for (size_t j = open; j < t_.size(); ++j) {
-      if (is_punct(t_[j], "{") || is_punct(t_[j], "(") || is_punct(t_[j], "[")) ++d;
-      if ((is_punct(t_[j], "}") || is_punct(t_[j], ")") || is_punct(t_[j], "]")) && --d == 0) return j;
-    }
-    return t_.size();
   }
 
   void separate_signs(size_t end, const std::vector<bool>& in_expression) {

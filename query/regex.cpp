@@ -94,13 +94,15 @@ std::optional<Regex> Regex::compile(std::string_view pattern, std::string_view f
   return Regex(std::move(compiled));
 }
 
-bool Regex::search(std::string_view text) const {
-  return pcre2_match(compiled_->code.get(), reinterpret_cast<PCRE2_SPTR>(text.data()), text.size(), 0, 0,
-                     compiled_->match.get(), nullptr) >= 0;
+std::optional<bool> Regex::search(std::string_view text) const {
+  const int rc = pcre2_match(compiled_->code.get(), reinterpret_cast<PCRE2_SPTR>(text.data()), text.size(), 0,
+                             0, compiled_->match.get(), nullptr);
+  if (rc >= 0 || rc == PCRE2_ERROR_NOMATCH) return rc >= 0;
+  return std::nullopt;
 }
 
 std::optional<std::string> Regex::replace(std::string_view text, std::string_view replacement) const {
-  if (search("")) return std::nullopt;
+  if (search("") != false) return std::nullopt;
   const auto pcre2_form = pcre2_replacement(replacement);
   if (!pcre2_form) return std::nullopt;
   // A group that did not match, or that the pattern lacks, stands for the empty string.

@@ -15,8 +15,9 @@ class Regex {
   // The pattern with XPath's flags (i, m, s, x, q); nullopt when either is invalid.
   static std::optional<Regex> compile(std::string_view pattern, std::string_view flags);
 
-  // Whether the pattern matches somewhere in `text`.
-  bool search(std::string_view text) const;
+  // Whether the pattern matches somewhere in `text`; nullopt when PCRE2 gives up (its backtracking limit,
+  // which a pattern like `^(a|a)*$` reaches on a long enough text): an error, not a "no".
+  std::optional<bool> search(std::string_view text) const;
   // `text` with every match replaced by `replacement`, in which $N is the Nth group and \$ and \\ stand
   // for $ and \; nullopt when the replacement is invalid or the pattern matches the empty string (both
   // errors in XPath).

@@ -10,7 +10,7 @@ namespace {
 bool search(const char* pattern, const char* flags, const char* text) {
   auto re = Regex::compile(pattern, flags);
   EXPECT_TRUE(re) << pattern;
-  return re && re->search(text);
+  return re && re->search(text).value_or(false);
 }
 
 std::optional<std::string> replace(const char* pattern, const char* text, const char* replacement) {
@@ -53,6 +53,13 @@ TEST(Regex, ReplaceWithGroupsAndEscapes) {
   EXPECT_EQ(replace("(ab)|(a)", "abca", "[1=$1][2=$2]"), "[1=ab][2=]c[1=][2=a]");
   EXPECT_EQ(replace("b", "abc", "\\$\\\\"), "a$\\c");
   EXPECT_EQ(replace("é", "café é", "e"), "cafe e");
+}
+
+TEST(Regex, ABacktrackingBlowUpIsAnErrorNotANo) {
+  auto re = Regex::compile("^(a|a)*$", "");
+  ASSERT_TRUE(re);
+  EXPECT_EQ(re->search(std::string(40, 'a') + "b"), std::nullopt);
+  EXPECT_EQ(re->search("aaa"), true);
 }
 
 TEST(Regex, ReplaceErrors) {
