@@ -43,6 +43,7 @@ void construct(Executor& ex, const Query& q, RowStream& rows, ResultSink& sink) 
   ChargedMemory held(ex.context());
   Row row;
   for (size_t n = 0; rows.next(row); ++n) {
+    ex.context().check_deadline();
     for (const auto& t : q.construct) {
       auto s = instantiate(t.s, row, ex.context(), n), p = instantiate(t.p, row, ex.context(), n),
            o = instantiate(t.o, row, ex.context(), n);
@@ -61,7 +62,8 @@ void describe(Executor& ex, const Query& q, RowStream& rows, ResultSink& sink) {
   QueryContext& ctx = ex.context();
   std::vector<TermId> todo;
   Row row;
-  while (rows.next(row))
+  while (rows.next(row)) {
+    ctx.check_deadline();
     for (const auto& d : q.describe) {
       if (d.var) {
         if (row[*d.var] != kUnbound) todo.push_back(row[*d.var]);
@@ -69,12 +71,14 @@ void describe(Executor& ex, const Query& q, RowStream& rows, ResultSink& sink) {
         todo.push_back(*id);
       }
     }
+  }
   std::set<TermId> done;
   ChargedMemory held(ctx);
   while (!todo.empty()) {
     TermId id = todo.back();
     todo.pop_back();
     if (!done.insert(id).second) continue;
+    ctx.check_deadline();
     held.charge(sizeof(TermId) + ChargedMemory::kSetEntryBytes);
     for (auto c = ctx.store().scan({.s = id, .p = {}, .o = {}, .g = kDefaultGraph}); c.valid(); c.next()) {
       const Quad& quad = c.quad();
@@ -131,6 +135,7 @@ void run_query(const Store& store, std::string_view text, const QueryOptions& op
       };
       Row row;
       while (rows->next(row)) {
+        ctx.check_deadline();  // writing a row costs more than most operators spend making it
         batch.push_back(row);
         if (batch.size() >= batch_size) flush();
       }

@@ -27,12 +27,16 @@ class CandidateStream : public RowStream {
 class RightRows {
  public:
   void open(Executor& ex, const Node& right, const Row& row, std::optional<TermId> graph) {
+    ctx_ = &ex.context();
     inner_.reset();
     if (!(matches_ = ex.probed(right, row, graph))) inner_ = ex.direct(right, row, graph);
   }
   // The next right row merged with `row`, the left row it was opened with; false when none is left.
+  // Checks the deadline per row: one left row may meet millions of right rows.
   bool next(const Row& row, Row& out) {
-    return matches_ ? matches_->next(row, out) : inner_ && inner_->next(out);
+    if (!is_open()) return false;
+    ctx_->check_deadline();
+    return matches_ ? matches_->next(row, out) : inner_->next(out);
   }
   // Whether the rows come from a probe: EXPLAIN counts those rows itself (count_row()).
   bool probed() const { return matches_.has_value(); }
@@ -43,6 +47,7 @@ class RightRows {
   }
 
  private:
+  QueryContext* ctx_ = nullptr;
   std::optional<Matches> matches_;
   std::unique_ptr<RowStream> inner_;
 };
