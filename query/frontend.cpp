@@ -313,10 +313,11 @@ class Translator {
           return out;
         }
         if (name == kLiteralFunction) return disguised_literal(items<rasqal_expression>(e->args));
-        out->op = name.rfind(std::string(xsd::kNs), 0) == 0 ? Op::Cast : Op::Unknown;
         out->function_iri = name;
         if (e->arg1) out->args.push_back(expr(e->arg1));
         for (auto* a : items<rasqal_expression>(e->args)) out->args.push_back(expr(a));
+        // A cast takes one argument; any other call of an XSD name is an unknown function (an error).
+        out->op = name.rfind(std::string(xsd::kNs), 0) == 0 && out->args.size() == 1 ? Op::Cast : Op::Unknown;
         return out;
       }
       case RASQAL_EXPR_STR_EQ:

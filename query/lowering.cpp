@@ -66,7 +66,8 @@ std::vector<Token> tokenize(std::string_view s) {
     } else if (c == '#') {
       while (i < s.size() && s[i] != '\n' && s[i] != '\r') ++i;  // a comment ends at CR or LF
     } else if (c == '<') {
-      if (const size_t n = iri_ref_length(s, i)) {
+      // Rasqal's lexer reads "<=" as the operator even where an IRI ("<=a>") would be longer.
+      if (const size_t n = s.substr(i, 2) == "<=" ? 0 : iri_ref_length(s, i)) {
         push(Token::Kind::Iri, i, i + n);
         i += n;
       } else {
@@ -112,7 +113,7 @@ std::vector<Token> tokenize(std::string_view s) {
         ++i;
       while (s[i - 1] == '.') --i;
       push(Token::Kind::Word, b, i);
-    } else if (name_char(c) || c == ':') {
+    } else if ((name_char(c) && c != '-') || c == ':') {  // no name starts with '-': "--5" is - -5
       size_t b = i;
       bool prefixed = false;
       while (i < s.size() && (name_char(s[i]) || s[i] == ':' || s[i] == '.' || s[i] == '%' || s[i] == '\\')) {
@@ -121,6 +122,10 @@ std::vector<Token> tokenize(std::string_view s) {
         ++i;
       }
       while (i > b + 1 && s[i - 1] == '.' && s[i - 2] != '\\') --i;  // an escaped '.' belongs to the name
+      // Only a prefixed name or a language tag holds a '-': in "false-5" or "x-1" it is an operator (or a
+      // sign) after a word.
+      if (!prefixed && !(b > 0 && s[b - 1] == '@'))
+        i = std::min(i, static_cast<size_t>(std::find(s.begin() + b, s.begin() + i, '-') - s.begin()));
       // A number with a decimal point stays one token; a prefixed name may end before a '.'.
       push(prefixed ? Token::Kind::PrefixedName : Token::Kind::Word, b, i);
     } else {
@@ -406,7 +411,12 @@ class Lowerer {
     // Checked whatever the request holds (an update's DROP has no group): Rasqal's lexer crashes on some.
     check_code_point_escapes();
     check_backslashes_outside_strings();
-    if (!where_open) return out;
+    check_datatypes_follow_strings();
+    separate_less_than();
+    if (!where_open) {
+      separate_signs(t_.size(), expression_tokens(t_.size()));
+      return with_safety_edits_only(std::move(out));
+    }
     for (size_t i = 0; i < *where_open; ++i) empty_concat(i);
     scopes_.emplace_back();
     size_t end = group(*where_open);
@@ -422,13 +432,8 @@ class Lowerer {
     disguise_rewritten_literals(t_.size(), in_expression);
     // Nothing to rewrite, or text that does not parse as we expect: Rasqal gets it as written and judges it,
     // but for its signs set apart (its parser crashes on some chains of signed numbers, valid or not).
-    if (edits_.empty() || end > t_.size() || !is_punct(t_[end - 1], "}")) {
-      if (edits_.empty()) return out;
-      std::string no_helpers;
-      edits_ = safety_edits_;
-      out.text = emit(0, t_.size(), no_helpers);
-      return out;
-    }
+    if (edits_.empty() || end > t_.size() || !is_punct(t_[end - 1], "}"))
+      return with_safety_edits_only(std::move(out));
     std::string helpers;
     std::string body = emit(0, end - 1, helpers);  // up to the WHERE clause's closing brace
     const size_t after = end < t_.size() ? t_[end].begin : s_.size();
@@ -573,6 +578,14 @@ class Lowerer {
         ++k;  // the escaped character
       }
     }
+  }
+
+  // '^^' gives a quoted string its datatype; Rasqal 0.9.33 also takes it after a number ("5^^xsd:date"),
+  // and frees the literal it makes twice.
+  void check_datatypes_follow_strings() const {
+    for (size_t i = 0; i < t_.size(); ++i)
+      if (is_punct(t_[i], "^^") && (i == 0 || t_[i - 1].kind != Token::Kind::String))
+        throw located("'^^' (a datatype) must follow a quoted string", t_[i]);
   }
 
   // Outside strings and IRIs a backslash may only escape one of PN_LOCAL_ESC's characters in the local part
@@ -780,11 +793,6 @@ class Lowerer {
     return out;
   }
 
-  // In an expression, "2 -3" is 2 - 3 (SPARQL's grammar reads the signed number as the operator and a
-  // number). Rasqal 0.9.33 gets that wrong: "2 -3" gives 5, "2+3*4" 20, "1+1+1" reads freed memory, and a
-  // chain holding two signed numbers ("+1 + -1") overflows a heap buffer. Every signed number in an
-  // expression has its sign set apart ("2 - 3", "+ - 1": an operator, or a unary sign), which Rasqal reads
-  // right. Up to token `end`; lists keep their signed numbers.
   // Rasqal releases a reference twice when a bracketed GROUP BY condition without AS is a constant
   // (`GROUP BY (1)`, `GROUP BY (<iri>)`), which crashes the process when its world is freed. Such a
   // condition gets `AS ?__quiver_keyN`, a variable nothing reads: the groups stay the same. Inside a
@@ -830,6 +838,36 @@ class Lowerer {
     }
   }
 
+  LoweredQuery with_safety_edits_only(LoweredQuery out) {
+    if (safety_edits_.empty()) return out;
+    std::string no_helpers;
+    edits_ = safety_edits_;
+    out.text = emit(0, t_.size(), no_helpers);
+    return out;
+  }
+
+  // Rasqal's lexer reads '<' up to the next '>' as an IRI whatever lies between (spaces, '|', '^'), where
+  // SPARQL's IRIREF allows none of them: "1 <2 && 3> 2" is a comparison to SPARQL and an IRI to Rasqal.
+  // A space after each '<' that is not an IRI makes Rasqal read it as the operator our tokens say it is.
+  void separate_less_than() {
+    for (size_t i = 0; i < t_.size(); ++i) {
+      if (!is_punct(t_[i], "<") ||
+          (t_[i].end < s_.size() && std::isspace(static_cast<unsigned char>(s_[t_[i].end]))))
+        continue;
+      Edit e;
+      e.first = i;
+      e.last = i + 1;
+      e.replacement = "< ";
+      edits_.push_back(e);
+      safety_edits_.push_back(e);
+    }
+  }
+
+  // In an expression, "2 -3" is 2 - 3 (SPARQL's grammar reads the signed number as the operator and a
+  // number). Rasqal 0.9.33 gets that wrong: "2 -3" gives 5, "2+3*4" 20, "1+1+1" reads freed memory, and a
+  // chain holding two signed numbers ("+1 + -1") overflows a heap buffer. Every signed number in an
+  // expression has its sign set apart ("2 - 3", "+ - 1": an operator, or a unary sign), which Rasqal reads
+  // right. Up to token `end`; lists keep their signed numbers.
   void separate_signs(size_t end, const std::vector<bool>& in_expression) {
     for (size_t i = 1; i < std::min(end, in_expression.size()); ++i) {
       const Token& t = t_[i];

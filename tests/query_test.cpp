@@ -662,6 +662,15 @@ TEST_F(QueryTest, AMinusWithoutSpacesIsSubtraction) {
             "a,b\r\n4,8\r\n");
 }
 
+// Without spaces the operators read as SPARQL's grammar says, where Rasqal's lexer alone reads otherwise.
+TEST_F(QueryTest, OperatorsWithoutSpacesReadAsTheGrammarSays) {
+  EXPECT_EQ(run("SELECT (1 <2 && 3> 2 AS ?a) (false-1 AS ?b) (<http://www.w3.org/2001/XMLSchema#integer>() "
+                "AS ?c) {}",
+                query::ResultFormat::Csv),
+            "a,b,c\r\ntrue,,\r\n");
+  EXPECT_THROW(run("SELECT (5^^<http://e/t> AS ?a) {}", query::ResultFormat::Csv), query::QueryError);
+}
+
 // Rasqal 0.9.33 crashed on such a literal; it is valid SPARQL (ill typed) and matches itself.
 TEST_F(QueryTest, AnIllTypedIntegerLiteralIsAConstantLikeAnyOther) {
   EXPECT_EQ(
