@@ -67,7 +67,9 @@ class MaterializedRows {
   // With `cluster`, also puts the rows in the index's key order, so that a key's rows are one stretch of
   // memory: done for the first index, before any row index has been handed out.
   HashIndex build_index(const std::vector<VarId>& keys, bool cluster);
+  // An exact index keeps no rows: any `count` row indexes stand for them, since its probes never read them.
   std::span<const uint32_t> rows_of(const HashIndex& index, const Slot& slot) const {
+    if (index.exact) return std::span<const uint32_t>(all_).first(slot.count);
     return std::span<const uint32_t>(index.rows.empty() ? all_ : index.rows).subspan(slot.start, slot.count);
   }
   void bound_keys(const Row& probe, std::vector<VarId>& keys) const;

@@ -51,19 +51,24 @@ const MaterializedRows::Slot* MaterializedRows::HashIndex::find(uint64_t key) co
 MaterializedRows::HashIndex MaterializedRows::build_index(const std::vector<VarId>& keys, bool cluster) {
   // At most half full, whatever the number of distinct keys: they are not known before.
   HashIndex index;
+  // One key and nothing else bound: an equal key proves the row compatible, and merging it adds nothing.
+  index.exact = keys.size() == 1;
+  for (VarId v = 0; v < width_; ++v)
+    if (v != keys[0] && ever_bound_[v]) index.exact = false;
   uint64_t capacity = 2;
   while (capacity < 2 * count_) capacity <<= 1;
   index.mask = capacity - 1;
   index.slots.assign(capacity, Slot{0, 0, 0});
-  std::vector<uint32_t> slot_of(count_);
+  std::vector<uint32_t> slot_of(index.exact ? 0 : count_);
   for (uint32_t r = 0; r < count_; ++r) {
     const uint64_t key = key_of(row(r), keys);
     uint64_t i = slot_hash(key) & index.mask;
     while (index.slots[i].count != 0 && index.slots[i].key != key) i = (i + 1) & index.mask;
     index.slots[i].key = key;
     ++index.slots[i].count;
-    slot_of[r] = static_cast<uint32_t>(i);
+    if (!index.exact) slot_of[r] = static_cast<uint32_t>(i);
   }
+  if (index.exact) return index;  // its probes need a key's number of rows only (rows_of())
   uint32_t start = 0;
   for (Slot& s : index.slots) {
     s.start = start;
@@ -75,11 +80,7 @@ MaterializedRows::HashIndex MaterializedRows::build_index(const std::vector<VarI
     const uint32_t i = slot_of[r];
     index.rows[index.slots[i].start + filled[i]++] = r;
   }
-  // One key and nothing else bound: an equal key proves the row compatible, and merging it adds nothing.
-  index.exact = keys.size() == 1;
-  for (VarId v = 0; v < width_; ++v)
-    if (v != keys[0] && ever_bound_[v]) index.exact = false;
-  if (cluster && !index.exact) {  // an exact index never reads its rows
+  if (cluster) {
     std::vector<TermId> clustered(cells_.size());
     for (size_t k = 0; k < count_; ++k)
       std::copy_n(cells_.begin() + index.rows[k] * width_, width_, clustered.begin() + k * width_);
@@ -121,11 +122,11 @@ void MaterializedRows::prefetch(std::span<const TermId> probe, bool deep) const 
   const HashIndex& index = *last_index_;
   const uint64_t key = key_of(probe, last_keys_);
   if (!deep) return __builtin_prefetch(&index.slots[slot_hash(key) & index.mask]);
+  if (index.exact) return;  // its probes read the slot only
   const Slot* slot = index.find(key);
   if (!slot) return;
-  const std::span<const uint32_t> rows = rows_of(index, *slot);
-  __builtin_prefetch(rows.data());
-  if (!index.exact && index.rows.empty()) __builtin_prefetch(cells_.data() + size_t{slot->start} * width_);
+  __builtin_prefetch(rows_of(index, *slot).data());
+  if (index.rows.empty()) __builtin_prefetch(cells_.data() + size_t{slot->start} * width_);
 }
 
 }  // namespace quiver::query

@@ -10,8 +10,10 @@ class MinusStream : public RowStream {
       : left_(std::move(left)), right_(right) {}
   bool next(Row& out) override {
     while (left_->next(out)) {
-      bool removed = false;
-      for (uint32_t i : right_.candidates(out).rows) {
+      const MaterializedRows::Candidates candidates = right_.candidates(out);
+      // Exact candidates share their one variable with the row and are compatible with it.
+      bool removed = candidates.exact && !candidates.rows.empty();
+      for (uint32_t i : candidates.exact ? std::span<const uint32_t>() : candidates.rows) {
         bool shared = false;
         if (compatible(out, right_.row(i), &shared) && shared) {
           removed = true;
