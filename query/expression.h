@@ -35,11 +35,9 @@ class ExpressionEvaluator {
   TermId operand_id(const Expr& e, const Row& row);
   // A comparison decided on the two operands' ids; nullopt when the ids cannot tell.
   std::optional<bool> compare_ids(Op op, const Expr& a, const Expr& b, const Row& row);
-  // The compiled REGEX / REPLACE pattern with these flags; null when it is not a valid one.
-  const Regex* regex(const std::string& pattern, const std::string& flags);
   QueryContext& ctx_;
   std::unordered_map<const Expr*, TermId> constant_ids_;
-  std::unordered_map<std::string, std::optional<Regex>> regexes_;
+  RegexCache regexes_;
   std::function<bool(const Node&, const Row&)> exists_;
   std::unordered_map<std::string, Term> solution_bnodes_;  // BNODE(str) within the current solution
 };

@@ -125,4 +125,14 @@ std::optional<std::string> Regex::replace(std::string_view text, std::string_vie
   }
 }
 
+const Regex* RegexCache::find(const std::string& pattern, const std::string& flags) {
+  std::string key = flags + '\0' + pattern;
+  auto it = regexes_.find(key);
+  if (it == regexes_.end()) {
+    if (regexes_.size() >= kMaxRegexes) regexes_.clear();
+    it = regexes_.emplace(std::move(key), Regex::compile(pattern, flags)).first;
+  }
+  return it->second ? &*it->second : nullptr;
+}
+
 }  // namespace quiver::query

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 namespace quiver::query {
 
@@ -27,6 +28,19 @@ class Regex {
   struct Compiled;
   explicit Regex(std::shared_ptr<Compiled> compiled) : compiled_(std::move(compiled)) {}
   std::shared_ptr<Compiled> compiled_;
+};
+
+// The compiled patterns of one query, by pattern and flags: a pattern is usually a constant, and compiling
+// costs far more than a match. Patterns that change with every row (read from the data) are bounded by
+// clearing the cache when it is full.
+class RegexCache {
+ public:
+  // The compiled pattern; null when the pattern or the flags are invalid.
+  const Regex* find(const std::string& pattern, const std::string& flags);
+
+ private:
+  static constexpr size_t kMaxRegexes = 1024;
+  std::unordered_map<std::string, std::optional<Regex>> regexes_;
 };
 
 }  // namespace quiver::query
