@@ -168,51 +168,17 @@ class Generator {
   std::string graph_;
 };
 
-void usage() {
-  std::fputs(
-      "Usage: quiver-gen --triples N [--seed S] [--part K] [--quads] [--out FILE]\n"
-      "Writes a deterministic clinical knowledge graph of exactly N statements as N-Triples\n"
-      "(or N-Quads with one named graph per source with --quads) to FILE or standard output.\n"
-      "--part K (K > 0) writes a later delivery: new documents linked to the same ontology.\n",
-      stderr);
-}
+constexpr const char* kUsage =
+    "Usage: quiver-gen --triples N [--seed S] [--part K] [--quads] [--out FILE]\n"
+    "Writes a deterministic clinical knowledge graph of exactly N statements as N-Triples\n"
+    "(or N-Quads with one named graph per source with --quads) to FILE or standard output.\n"
+    "--part K (K > 0) writes a later delivery: new documents linked to the same ontology.\n";
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  uint64_t triples = 0, seed = 42, part = 0;
-  bool quads = false;
-  const char* out_path = nullptr;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto value = [&]() -> const char* {
-      if (i + 1 >= argc) {
-        usage();
-        std::exit(2);
-      }
-      return argv[++i];
-    };
-    if (a == "--triples")
-      triples = std::strtoull(value(), nullptr, 10);
-    else if (a == "--seed")
-      seed = std::strtoull(value(), nullptr, 10);
-    else if (a == "--part")
-      part = std::strtoull(value(), nullptr, 10);
-    else if (a == "--quads")
-      quads = true;
-    else if (a == "--out")
-      out_path = value();
-    else {
-      usage();
-      return a == "--help" || a == "-h" ? 0 : 2;
-    }
-  }
-  if (triples == 0) {
-    usage();
-    return 2;
-  }
-  std::FILE* out = quiver::bench::open_output(out_path);
-  if (!out) return 1;
-  Generator(triples, seed, part, quads, out).run();
-  return quiver::bench::close_output(out, out_path, "quiver-gen") ? 0 : 1;
+  quiver::bench::GeneratorOptions o;
+  if (auto status = quiver::bench::parse_generator_options(argc, argv, kUsage, true, o)) return *status;
+  return quiver::bench::generate_to_output(
+      o, "quiver-gen", [&](std::FILE* out) { Generator(o.triples, o.seed, o.part, o.quads, out).run(); });
 }

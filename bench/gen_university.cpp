@@ -323,45 +323,16 @@ class Generator {
   const std::string type_ = iri(kRdf + "type");
 };
 
-void usage() {
-  std::fputs(
-      "Usage: quiver-gen-university --triples N [--seed S] [--out FILE]\n"
-      "Writes a deterministic university graph of exactly N triples as N-Triples to FILE or standard\n"
-      "output.\n",
-      stderr);
-}
+constexpr const char* kUsage =
+    "Usage: quiver-gen-university --triples N [--seed S] [--out FILE]\n"
+    "Writes a deterministic university graph of exactly N triples as N-Triples to FILE or standard\n"
+    "output.\n";
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  uint64_t triples = 0, seed = 42;
-  const char* out_path = nullptr;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto value = [&]() -> const char* {
-      if (i + 1 >= argc) {
-        usage();
-        std::exit(2);
-      }
-      return argv[++i];
-    };
-    if (a == "--triples")
-      triples = std::strtoull(value(), nullptr, 10);
-    else if (a == "--seed")
-      seed = std::strtoull(value(), nullptr, 10);
-    else if (a == "--out")
-      out_path = value();
-    else {
-      usage();
-      return a == "--help" || a == "-h" ? 0 : 2;
-    }
-  }
-  if (triples == 0) {
-    usage();
-    return 2;
-  }
-  std::FILE* out = quiver::bench::open_output(out_path);
-  if (!out) return 1;
-  Generator(triples, seed, out).run();
-  return quiver::bench::close_output(out, out_path, "quiver-gen-university") ? 0 : 1;
+  quiver::bench::GeneratorOptions o;
+  if (auto status = quiver::bench::parse_generator_options(argc, argv, kUsage, false, o)) return *status;
+  return quiver::bench::generate_to_output(o, "quiver-gen-university",
+                                           [&](std::FILE* out) { Generator(o.triples, o.seed, out).run(); });
 }
