@@ -47,7 +47,15 @@ void collect(const Node& n, std::vector<VarId>& out) {
     case Node::Kind::Minus:
       if (n.left) collect(*n.left, out);
       return;
-    default:
+    case Node::Kind::Unit:
+    case Node::Kind::Join:
+    case Node::Kind::LeftJoin:
+    case Node::Kind::Filter:
+    case Node::Kind::Union:
+    case Node::Kind::OrderBy:
+    case Node::Kind::Distinct:
+    case Node::Kind::Reduced:
+    case Node::Kind::Slice:
       break;
   }
   if (n.left) collect(*n.left, out);

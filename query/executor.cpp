@@ -41,9 +41,20 @@ bool passes_input_on(const Node& n) {
     case Node::Kind::Graph:
     case Node::Kind::Extend:
       return true;
-    default:  // a sub-SELECT's operators: its variables are its own
+    // A sub-SELECT's operators: its variables are its own. A basic pattern, a path or VALUES is a leaf.
+    case Node::Kind::Unit:
+    case Node::Kind::Bgp:
+    case Node::Kind::Values:
+    case Node::Kind::Group:
+    case Node::Kind::OrderBy:
+    case Node::Kind::Project:
+    case Node::Kind::Distinct:
+    case Node::Kind::Reduced:
+    case Node::Kind::Slice:
+    case Node::Kind::PathMatch:
       return false;
   }
+  return false;
 }
 
 bool substitution_safe(const Node& n) {
@@ -58,9 +69,19 @@ bool substitution_safe(const Node& n) {
       return substitution_safe(*n.left) && substitution_safe(*n.right);
     case Node::Kind::Graph:
       return substitution_safe(*n.left);
-    default:
+    case Node::Kind::LeftJoin:
+    case Node::Kind::Filter:
+    case Node::Kind::Minus:
+    case Node::Kind::Extend:
+    case Node::Kind::Group:
+    case Node::Kind::OrderBy:
+    case Node::Kind::Project:
+    case Node::Kind::Distinct:
+    case Node::Kind::Reduced:
+    case Node::Kind::Slice:
       return false;
   }
+  return false;
 }
 
 size_t RowStream::next_rows(std::vector<TermId>& cells, size_t width) {
@@ -432,9 +453,20 @@ std::unique_ptr<RowStream> Executor::build(const Node& node, const Row& input, s
       return project_rows(node, open(*node.left, input, graph), ctx_.variables());
     case Node::Kind::Reduced:  // REDUCED permits, but does not require, removing duplicates
       return open(*node.left, input, graph);
-    default:
-      return build_other(node, input, graph);
+    case Node::Kind::Unit:
+    case Node::Kind::Bgp:
+    case Node::Kind::PathMatch:
+    case Node::Kind::Filter:
+    case Node::Kind::Minus:
+    case Node::Kind::Graph:
+    case Node::Kind::Values:
+    case Node::Kind::Group:
+    case Node::Kind::OrderBy:
+    case Node::Kind::Distinct:
+    case Node::Kind::Slice:
+      break;
   }
+  return build_other(node, input, graph);
 }
 
 // The other cases, apart: they hold more locals, and build() is in the stack once per level of the algebra.

@@ -145,7 +145,19 @@ class JoinOrderPlanner {
         if (rest[n.var]) return false;
         needed = expression_vars({n.expr});
         break;
-      default:
+      case Node::Kind::Unit:
+      case Node::Kind::Bgp:
+      case Node::Kind::Join:
+      case Node::Kind::Union:
+      case Node::Kind::Graph:
+      case Node::Kind::Values:
+      case Node::Kind::Group:
+      case Node::Kind::OrderBy:
+      case Node::Kind::Project:
+      case Node::Kind::Distinct:
+      case Node::Kind::Reduced:
+      case Node::Kind::Slice:
+      case Node::Kind::PathMatch:
         return false;
     }
     return decided_by(needed, rest, as_set(certain_variables(*n.left), width_));

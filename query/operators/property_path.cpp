@@ -138,9 +138,14 @@ class PathWalker {
         return reads_links(path.args[0]);
       case Path::Kind::Alternative:
         return std::all_of(path.args.begin(), path.args.end(), reads_links);
-      default:
+      case Path::Kind::Sequence:
+      case Path::Kind::ZeroOrOne:
+      case Path::Kind::ZeroOrMore:
+      case Path::Kind::OneOrMore:
+      case Path::Kind::Negated:
         return false;
     }
+    return false;
   }
 
   // The (start, end) pairs of a path that reads_links(), with both ends open: one scan per predicate
