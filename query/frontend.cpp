@@ -562,17 +562,18 @@ class Translator {
     n->kind = Node::Kind::Values;
     for (auto* v : items<rasqal_variable>(vars)) n->vars.push_back(var(v));
     for (auto* r : items<RasqalRow>(rows)) {
+      const int size = r ? r->size : 0;  // Rasqal gives an empty row, "()", as no row at all
       // Inside a group, Rasqal reads VALUES ?x { a b c } as one row of three values.
-      if (n->vars.size() == 1 && r->size > 1) {
+      if (n->vars.size() == 1 && size > 1) {
         for (int i = 0; i < r->size; ++i)
           n->rows.push_back({r->values[i] ? std::optional<Term>(term(r->values[i])) : std::nullopt});
         continue;
       }
       std::vector<std::optional<Term>> row(n->vars.size());
-      if (r->size != static_cast<int>(row.size()))
-        throw QueryError("a VALUES row has " + std::to_string(r->size) + " values for " +
+      if (size != static_cast<int>(row.size()))
+        throw QueryError("a VALUES row has " + std::to_string(size) + " values for " +
                          std::to_string(row.size()) + " variables");
-      for (int i = 0; i < r->size; ++i)
+      for (int i = 0; i < size; ++i)
         if (r->values[i]) row[i] = term(r->values[i]);
       n->rows.push_back(std::move(row));
     }

@@ -651,6 +651,12 @@ TEST_F(QueryTest, AQueryOverItsMemoryLimitStopsWithAClearError) {
             std::string::npos);
 }
 
+// Rasqal gives an empty VALUES row as a null row (found by the long fuzzing run).
+TEST_F(QueryTest, AnEmptyValuesRowIsARowOfNoValues) {
+  EXPECT_THROW(run("SELECT ?o { { SELECT * { ?s ?p ?o } VALUES (?o) { () } } }", query::ResultFormat::Csv),
+               query::QueryError);
+}
+
 TEST_F(QueryTest, AGroupHoldingOnlyABindBindsItsVariable) {
   EXPECT_EQ(run("SELECT ?a { BIND(1 AS ?a) }", query::ResultFormat::Csv), "a\r\n1\r\n");
   EXPECT_EQ(run("SELECT ?a ?b { BIND(1 AS ?a) BIND(?a + 1 AS ?b) }", query::ResultFormat::Csv),
