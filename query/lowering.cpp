@@ -412,6 +412,7 @@ class Lowerer {
     check_code_point_escapes();
     check_backslashes_outside_strings();
     check_datatypes_follow_strings();
+    check_no_empty_values_in_groups();
     separate_less_than();
     if (!where_open) {
       separate_signs(t_.size(), expression_tokens(t_.size()));
@@ -577,6 +578,18 @@ class Lowerer {
         }
         ++k;  // the escaped character
       }
+    }
+  }
+
+  // Rasqal 0.9.33 crashes preparing a VALUES block with no variables inside a group (`{ VALUES () { () } }`);
+  // after the WHERE clause it is fine. Refused, with its position, until that is worked around.
+  void check_no_empty_values_in_groups() const {
+    int depth = 0;
+    for (size_t i = 0; i + 2 < t_.size(); ++i) {
+      if (is_punct(t_[i], "{")) ++depth;
+      if (is_punct(t_[i], "}")) --depth;
+      if (depth > 0 && is_word(t_[i], "VALUES") && is_punct(t_[i + 1], "(") && is_punct(t_[i + 2], ")"))
+        throw located("VALUES with no variables inside a group is not supported", t_[i]);
     }
   }
 

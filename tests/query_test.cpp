@@ -655,6 +655,10 @@ TEST_F(QueryTest, AQueryOverItsMemoryLimitStopsWithAClearError) {
 TEST_F(QueryTest, AnEmptyValuesRowIsARowOfNoValues) {
   EXPECT_THROW(run("SELECT ?o { { SELECT * { ?s ?p ?o } VALUES (?o) { () } } }", query::ResultFormat::Csv),
                query::QueryError);
+  // Rasqal crashes on VALUES without variables inside a group: refused there, answered after the WHERE
+  // clause.
+  EXPECT_THROW(run("SELECT (1 AS ?x) { VALUES () { () } }", query::ResultFormat::Csv), query::QueryError);
+  EXPECT_EQ(run("SELECT ?x { BIND(1 AS ?x) } VALUES () { () }", query::ResultFormat::Csv), "x\r\n1\r\n");
 }
 
 TEST_F(QueryTest, AGroupHoldingOnlyABindBindsItsVariable) {
