@@ -1,6 +1,10 @@
 #include "parser/turtle_text_filter.h"
 
 #include <algorithm>
+#include <utility>
+
+#include "parser/iri.h"
+#include "parser/utf8.h"
 
 namespace quiver {
 namespace {
@@ -20,6 +24,22 @@ bool is_name_byte(char c) {
 bool equals_ignoring_case(std::string_view word, std::string_view keyword) {
   return word.size() == keyword.size() && std::equal(word.begin(), word.end(), keyword.begin(),
                                                      [](char a, char b) { return (a | 0x20) == b; });
+}
+
+// Whether `iri` can stand between '<' and '>' as it is (IRIREF's characters, no escapes needed).
+bool writable_iri(std::string_view iri) {
+  return !iri.empty() && std::none_of(iri.begin(), iri.end(), [](char c) {
+    return static_cast<unsigned char>(c) <= 0x20 ||
+           std::string_view("<>\"{}|^`\\").find(c) != std::string_view::npos;
+  });
+}
+
+bool has_scheme(std::string_view iri) {
+  const size_t colon = iri.find(':');
+  return colon != std::string_view::npos && colon > 0 && is_letter(iri[0]) &&
+         std::all_of(iri.begin(), iri.begin() + colon, [](char c) {
+           return is_letter(c) || (c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.';
+         });
 }
 
 int hex_value(char c) {
@@ -54,20 +74,27 @@ std::string_view TurtleTextFilter::rewrite(std::string_view piece) {
       if (piece.substr(i, kStandIn.size()) == kStandIn) saw_stand_in_character(i);
       switch (at_.state) {
         case State::Comment:
-          if (c == '\n' || c == '\r') at_.state = State::Normal;
-          break;
+          if (c == '\n' || c == '\r') {
+            at_.state = State::Normal;
+            break;
+          }
+          out_.push_back(' ');
+          changed_ = true;
+          ++i;
+          continue;
         case State::Iri:
           if (c == '\\') {
             escape(piece, i);
             continue;
           }
           if (c == '>') {
-            at_.state = State::Normal;
+            end_iri();
             out_.push_back('>');
             ++i;
             if (at_.dot_after_iri) out_ += " .", at_.dot_after_iri = false, changed_ = true;
             continue;
           }
+          if (at_.in_base_iri) at_.base_text.push_back(c);
           break;
         case State::String:
           if (c == '\\') {
@@ -94,18 +121,28 @@ std::string_view TurtleTextFilter::rewrite(std::string_view piece) {
             at_.in_name = true;
             continue;
           }
-          if (trig_ && is_letter(c) && !at_.in_name) {
+          if (is_letter(c) && !at_.in_name) {
             keyword(piece, i);
             continue;
           }
-          if (trig_ && c == '<' && empty_graph_name(piece, i)) continue;
+          if (piece.substr(i, 2) == "<>") {
+            empty_iri(piece, i);
+            continue;
+          }
           if (c == '@' && !at_.in_name && equals_ignoring_case(piece.substr(i + 1, 4), "base"))
-            at_.saw_base = true;
+            at_.base_next = true;
           at_.in_name = is_name_byte(c) || (c == '.' && at_.in_name);
           if (c == '#') {
             at_.state = State::Comment;
+            out_.push_back(' ');
+            changed_ = true;
+            ++i;
+            continue;
           } else if (c == '<') {
             at_.state = State::Iri;
+            at_.in_base_iri = std::exchange(at_.base_next, false);
+            at_.base_text.clear();
+            at_.base_text_exact = true;
           } else if (c == '"' || c == '\'') {
             at_.quote = c;
             if (piece.substr(i, 3) == std::string(3, c)) {
@@ -145,13 +182,20 @@ void TurtleTextFilter::escape(std::string_view piece, size_t& i) {
     if (at_.state == State::Iri) throw TextFilterError{i, "an escape of NUL inside an IRI"};
     stand_in_for_nul(i);
   } else {
+    if (at_.in_base_iri) {
+      if (hex && is_scalar_value(value))
+        append_utf8(value, at_.base_text);
+      else
+        at_.base_text_exact = false;
+    }
     if (hex && value == 0x10FFFE) saw_stand_in_character(i);
     out_.append(piece.substr(i, length));
   }
   i += length;
 }
 
-// A word where a keyword may start; only TriG's GRAPH, PREFIX and BASE are rewritten.
+// A word where a keyword may start: BASE starts a base directive; TriG's GRAPH, PREFIX and BASE are
+// rewritten.
 void TurtleTextFilter::keyword(std::string_view piece, size_t& i) {
   size_t end = i;
   while (end < piece.size() && is_letter(piece[end])) ++end;
@@ -161,12 +205,15 @@ void TurtleTextFilter::keyword(std::string_view piece, size_t& i) {
   // GRAPH must name its graph: before a '{' it stays, for Raptor to refuse.
   const size_t next = piece.find_first_not_of(" \t\r\n", end);
   const bool names_graph = next == std::string_view::npos || piece[next] != '{';
-  if (keyword_end && names_graph && equals_ignoring_case(word, "graph")) {
+  if (keyword_end && equals_ignoring_case(word, "base")) at_.base_next = true;
+  if (!trig_) {
+    out_.append(word);
+    at_.in_name = true;
+  } else if (keyword_end && names_graph && equals_ignoring_case(word, "graph")) {
     out_.append(word.size(), ' ');
     changed_ = true;
     at_.in_name = false;
   } else if (keyword_end && (equals_ignoring_case(word, "prefix") || equals_ignoring_case(word, "base"))) {
-    if (word.size() == 4) at_.saw_base = true;
     out_ += word.size() == 4 ? "@base" : "@prefix";
     at_.dot_after_iri = true;
     changed_ = true;
@@ -178,21 +225,38 @@ void TurtleTextFilter::keyword(std::string_view piece, size_t& i) {
   i = end;
 }
 
-// `<>` naming a graph: Raptor 2.0.15's TriG lexer crashes on it. It stands for the base IRI, written out
-// while the base is the document's own.
-bool TurtleTextFilter::empty_graph_name(std::string_view piece, size_t& i) {
-  if (piece.substr(i, 2) != "<>") return false;
-  const size_t next = piece.find_first_not_of(" \t\r\n", i + 2);
-  if (next == std::string_view::npos || piece[next] != '{') return false;
-  if (at_.saw_base)
-    throw TextFilterError{i,
-                          "<> as a graph name after a base directive: Raptor's TriG parser cannot read it; "
-                          "write the graph's IRI"};
-  out_ += "<" + base_ + ">";
-  changed_ = true;
+// `<>` is the base IRI (Raptor's lexer crashes on it before a `{`), so it is written out whenever it can be;
+// where it cannot, a `<>` that may name a graph is refused.
+void TurtleTextFilter::empty_iri(std::string_view piece, size_t& i) {
+  at_.base_next = false;  // `@base <>` keeps the base
   at_.in_name = false;
+  if (writable_iri(at_.base)) {
+    out_ += "<" + at_.base + ">";
+    changed_ = true;
+    i += 2;
+    return;
+  }
+  // Raptor reads `<>` [ws] [=] [ws] `{` as a graph name; the piece's end leaves it open.
+  size_t next = piece.find_first_not_of(" \t\v\r\n", i + 2);
+  if (next != std::string_view::npos && piece[next] == '=')
+    next = piece.find_first_not_of(" \t\v\r\n", next + 1);
+  if (next == std::string_view::npos || piece[next] == '{')
+    throw TextFilterError{i,
+                          "<> where it may name a graph, and the base IRI holds characters Raptor's parser "
+                          "cannot read there: write the graph's IRI"};
+  out_ += "<>";
   i += 2;
-  return true;
+}
+
+// A base directive's IRI sets the base `<>` stands for; a relative one against an unknown base leaves it
+// unknown.
+void TurtleTextFilter::end_iri() {
+  at_.state = State::Normal;
+  if (!std::exchange(at_.in_base_iri, false)) return;
+  if (at_.base_text_exact && (!at_.base.empty() || has_scheme(at_.base_text)))
+    at_.base = resolve_iri(at_.base, at_.base_text);
+  else
+    at_.base.clear();
 }
 
 void TurtleTextFilter::stand_in_for_nul(size_t offset) {

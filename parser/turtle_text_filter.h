@@ -8,8 +8,10 @@
 // - refuses a NUL anywhere else, and a document holding both a NUL and U+10FFFE (they could not be told
 //   apart);
 // - in TriG, blanks out GRAPH (columns stay put) and turns `PREFIX p: <iri>` into `@prefix p: <iri> .`
-//   and `BASE <iri>` into `@base <iri> .`; and names the graph `<>` (Raptor crashes on it) by the
-//   document's base IRI, or refuses it after a base directive.
+//   and `BASE <iri>` into `@base <iri> .`;
+// - blanks out comments (Raptor reads a graph name only when white space alone separates it from `{`);
+// - writes out the base IRI (tracked through the base directives) for `<>`: Raptor's lexer crashes on
+//   `<>` before a `{` (a TriG graph name, or a Turtle error), and `<>` means the base IRI anyway.
 #pragma once
 
 #include <cstddef>
@@ -28,7 +30,7 @@ struct TextFilterError {
 class TurtleTextFilter {
  public:
   // `base`: the document's base IRI, before any directive.
-  TurtleTextFilter(bool trig, std::string base) : trig_(trig), base_(std::move(base)) {}
+  TurtleTextFilter(bool trig, std::string base) : trig_(trig) { at_.base = std::move(base); }
 
   // The piece as Raptor should see it: `piece` itself, or a view of an internal buffer valid until the
   // next call. Throws TextFilterError.
@@ -41,12 +43,12 @@ class TurtleTextFilter {
   enum class State { Normal, Iri, Comment, String, LongString };
   void escape(std::string_view piece, size_t& i);
   void keyword(std::string_view piece, size_t& i);
-  bool empty_graph_name(std::string_view piece, size_t& i);
+  void empty_iri(std::string_view piece, size_t& i);
+  void end_iri();
   void stand_in_for_nul(size_t offset);
   void saw_stand_in_character(size_t offset);
 
   const bool trig_;
-  const std::string base_;
   // Where the document's text stands after the pieces so far; kept whole when a piece is refused.
   struct Position {
     State state = State::Normal;
@@ -55,7 +57,11 @@ class TurtleTextFilter {
     bool dot_after_iri = false;   // a rewritten PREFIX or BASE ends after its IRI
     bool used_stand_ins = false;  // a NUL was handed to Raptor as U+10FFFE
     bool saw_stand_in = false;    // the document itself holds U+10FFFE
-    bool saw_base = false;        // a base directive changed the base
+    bool base_next = false;       // the next IRI is a base directive's
+    bool in_base_iri = false;     // reading a base directive's IRI into base_text
+    bool base_text_exact = true;  // base_text holds the IRI's characters (its escapes were valid)
+    std::string base_text;
+    std::string base;  // the base IRI `<>` stands for here
   } at_;
   bool changed_ = false;
   std::string out_;

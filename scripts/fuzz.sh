@@ -52,7 +52,8 @@ seed() {
   local target=$1 dir=$work/seeds/$1
   rm -rf "$dir"
   mkdir -p "$dir"
-  copy() { find "$@" -type f -print0 2>/dev/null | xargs -0 -r cp -t "$dir" --backup=numbered; }
+  # Sorted, so that the copies (and their numbered names) are the same on every machine.
+  copy() { find "$@" -type f -print0 2>/dev/null | sort -z | xargs -0 -r cp -t "$dir" --backup=numbered; }
   case $target in
     ntriples) copy "$w3c/rdf/rdf11/rdf-n-triples" -name '*.nt' ;;
     nquads) copy "$w3c/rdf/rdf11/rdf-n-quads" -name '*.nq' ;;

@@ -268,6 +268,35 @@ TEST(LoadIntegrity, TrigWithTheGraphKeywordAndSparqlStylePrefixesLoads) {
   EXPECT_NE(message.find("bad.trig:2"), std::string::npos) << message;
 }
 
+// `<>` is the base IRI wherever it stands; Raptor's lexer would crash on it before a `{` (however the
+// `{` is reached), so the filter writes the base out, following the base directives.
+TEST(LoadIntegrity, AnEmptyIriIsTheBaseEvenWhereItNamesAGraph) {
+  TempDir dir;
+  auto trig = write_file(dir / "g.trig",
+                         "<> { <http://e/s> <http://e/p> 1 }\n"
+                         "<>\n\n{ <http://e/s> <http://e/p> 2 }\n"
+                         "<> # comment\n{ <http://e/s> <http://e/p> 3 }\n"
+                         "@base <http://b/dir/> .\n"
+                         "<> { <> <http://e/p> 4 }\n"
+                         "BASE <sub/doc>\n"
+                         "GRAPH <> { <http://e/s> <http://e/p> 5 }\n");
+  const auto parsed = parse_document(trig, RdfFormat::TriG, "http://doc/");
+  ASSERT_TRUE(parsed.errors.empty()) << parsed.errors[0].to_string();
+  ASSERT_EQ(parsed.quads.size(), 5u);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(parsed.quads[i][3].value, "http://doc/");
+  EXPECT_EQ(parsed.quads[3][0].value, "http://b/dir/");
+  EXPECT_EQ(parsed.quads[3][3].value, "http://b/dir/");
+  EXPECT_EQ(parsed.quads[4][3].value, "http://b/dir/sub/doc");
+  // In Turtle a graph block is an error, located, not a crash.
+  TempDir turtle_dir;
+  auto turtle = write_file(turtle_dir / "t.ttl", "<> <http://e/p> 1 .\n<> { <http://e/s> <http://e/p> 2 }\n");
+  const auto refused = parse_document(turtle, RdfFormat::Turtle, "http://doc/");
+  ASSERT_EQ(refused.quads.size(), 1u);
+  EXPECT_EQ(refused.quads[0][0].value, "http://doc/");
+  ASSERT_EQ(refused.errors.size(), 1u);
+  EXPECT_EQ(refused.errors[0].line, 2u);
+}
+
 // What Raptor's Turtle parser cannot take is filtered without touching anything else.
 TEST(LoadIntegrity, TheTurtleTextFilterLeavesValidTextAlone) {
   TempDir dir;
