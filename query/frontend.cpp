@@ -557,6 +557,14 @@ class Translator {
     }
   }
 
+  // A VALUES block of `count` rows of no values.
+  static NodePtr empty_rows(size_t count) {
+    auto n = std::make_shared<Node>();
+    n->kind = Node::Kind::Values;
+    n->rows.resize(count);
+    return n;
+  }
+
   NodePtr values(raptor_sequence* vars, raptor_sequence* rows) {
     auto n = std::make_shared<Node>();
     n->kind = Node::Kind::Values;
@@ -947,6 +955,8 @@ Query parse_query(std::string_view text, const std::string& base_iri) {
   NodePtr root = where ? t.pattern(where) : Translator::unit();
   if (raptor_sequence* rows = rasqal_query_get_bindings_rows_sequence(rq.get()))
     root = Translator::join(root, t.values(rasqal_query_get_bindings_variables_sequence(rq.get()), rows));
+  if (lowered.trailing_empty_rows)
+    root = Translator::join(root, Translator::empty_rows(*lowered.trailing_empty_rows));
 
   SelectParts parts;
   parts.group = items<rasqal_expression>(rasqal_query_get_group_conditions_sequence(rq.get()));

@@ -168,6 +168,12 @@ bool is_punct(const Token& t, const char* p) {
   return t.kind == Token::Kind::Punct && t.text == p;
 }
 
+std::string repeat(std::string_view text, size_t times) {
+  std::string out;
+  for (size_t i = 0; i < times; ++i) out += text;
+  return out;
+}
+
 QueryError located_at(std::string_view s, size_t offset, const std::string& message) {
   TextPosition p;
   advance(s, p, offset);
@@ -412,7 +418,7 @@ class Lowerer {
     check_code_point_escapes();
     check_backslashes_outside_strings();
     check_datatypes_follow_strings();
-    check_no_empty_values_in_groups();
+    rewrite_values_without_values(out);
     separate_less_than();
     if (!where_open) {
       separate_signs(t_.size(), expression_tokens(t_.size()));
@@ -581,16 +587,101 @@ class Lowerer {
     }
   }
 
-  // Rasqal 0.9.33 crashes preparing a VALUES block with no variables inside a group (`{ VALUES () { () } }`);
-  // after the WHERE clause it is fine. Refused, with its position, until that is worked around.
-  void check_no_empty_values_in_groups() const {
-    int depth = 0;
+  // Rasqal 0.9.33 mishandles VALUES blocks whose rows hold nothing: it crashes on a `()` row after another
+  // row and on a block with no variables inside a group, and hands over a block of no rows, or of no
+  // variables, as one row or as no block at all. So the front end refuses a `()` row where variables are
+  // declared (the row is short), and hands Rasqal what such blocks equal: inside a group, the group pattern
+  // of as many empty solutions as the block has rows (none: `FILTER(false)`, keeping the variables in
+  // scope); after the WHERE clause, a block Rasqal reads well, the rest joined by the translator.
+  void rewrite_values_without_values(LoweredQuery& out) {
     for (size_t i = 0; i + 2 < t_.size(); ++i) {
-      if (is_punct(t_[i], "{")) ++depth;
-      if (is_punct(t_[i], "}")) --depth;
-      if (depth > 0 && is_word(t_[i], "VALUES") && is_punct(t_[i + 1], "(") && is_punct(t_[i + 2], ")"))
-        throw located("VALUES with no variables inside a group is not supported", t_[i]);
+      if (!is_word(t_[i], "VALUES")) continue;
+      std::optional<ValuesBlock> block = values_block(i);
+      if (!block || (block->rows > 0 && !block->variables.empty())) continue;
+      Edit e;
+      e.first = i;
+      e.last = block->end;
+      const std::string variables(s_.substr(t_[i + 1].begin, t_[block->open].begin - t_[i + 1].begin));
+      const std::string undefined_row =
+          block->parenthesized ? "(" + repeat("UNDEF ", block->variables.size()) + ")" : "UNDEF";
+      const std::optional<size_t> group = enclosing_group(i);
+      if (!group) {  // the query's trailing block
+        out.trailing_empty_rows = block->rows;
+        e.replacement = block->variables.empty() ? "" : "VALUES " + variables + "{ " + undefined_row + " }";
+      } else if (group && *group + 1 < t_.size() && is_word(t_[*group + 1], "SELECT")) {
+        if (block->variables.empty() && block->rows == 1) {
+          e.replacement = "";  // one empty solution: no change
+        } else {
+          throw located(
+              "a VALUES block of no values after a sub-SELECT is not supported: write it inside the "
+              "sub-SELECT's WHERE clause",
+              t_[i]);
+        }
+      } else if (block->variables.empty()) {
+        e.replacement =
+            block->rows == 0 ? "{ FILTER(false) }" : "{ {}" + repeat(" UNION {}", block->rows - 1) + " }";
+      } else {
+        e.replacement = "{ VALUES " + variables + "{ " + undefined_row + " } FILTER(false) }";
+      }
+      edits_.push_back(e);
+      safety_edits_.push_back(e);
+      i = block->end - 1;
     }
+  }
+
+  struct ValuesBlock {
+    std::vector<std::string> variables;
+    bool parenthesized = false;
+    size_t open = 0;  // the rows' '{'
+    size_t end = 0;   // one past the rows' '}'
+    size_t rows = 0;
+  };
+
+  // The VALUES block starting at token `at`; nullopt when it is not well formed (Rasqal reports that).
+  // Throws on a `()` row where variables are declared.
+  std::optional<ValuesBlock> values_block(size_t at) const {
+    ValuesBlock block;
+    size_t j = at + 1;
+    if (t_[j].kind == Token::Kind::Var) {
+      block.variables.push_back(t_[j++].text);
+    } else if (is_punct(t_[j], "(")) {
+      block.parenthesized = true;
+      for (++j; j < t_.size() && t_[j].kind == Token::Kind::Var; ++j) block.variables.push_back(t_[j].text);
+      if (j >= t_.size() || !is_punct(t_[j++], ")")) return std::nullopt;
+    } else {
+      return std::nullopt;
+    }
+    if (j >= t_.size() || !is_punct(t_[j], "{")) return std::nullopt;
+    block.open = j;
+    const size_t close = matching(j);
+    if (!is_punct(t_[close], "}")) return std::nullopt;
+    block.end = close + 1;
+    if (!block.parenthesized) {
+      block.rows = close - j - 1;  // only "no rows" matters here
+      return block;
+    }
+    for (size_t k = j + 1; k < close; ++k) {
+      if (!is_punct(t_[k], "(")) continue;
+      ++block.rows;
+      if (is_punct(t_[k + 1], ")") && !block.variables.empty())
+        throw located("a VALUES row holds no values for the block's " +
+                          std::to_string(block.variables.size()) + " variables",
+                      t_[k]);
+      if (block.variables.empty() && !is_punct(t_[k + 1], ")"))
+        throw located("a VALUES row holds values, but the block declares no variables", t_[k]);
+    }
+    return block;
+  }
+
+  // The '{' of the innermost group holding token `at`, or nullopt at the top level.
+  std::optional<size_t> enclosing_group(size_t at) const {
+    std::vector<size_t> open;
+    for (size_t j = 0; j < at; ++j) {
+      if (is_punct(t_[j], "{")) open.push_back(j);
+      if (is_punct(t_[j], "}") && !open.empty()) open.pop_back();
+    }
+    if (open.empty()) return std::nullopt;
+    return open.back();
   }
 
   // '^^' gives a quoted string its datatype; Rasqal 0.9.33 also takes it after a number ("5^^xsd:date"),

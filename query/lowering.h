@@ -43,6 +43,9 @@ struct LoweredQuery {
   std::string text;
   std::vector<PathExpr> paths;      // by N
   std::optional<std::string> base;  // the prologue's BASE IRI as written (maybe relative)
+  // The query's trailing VALUES block, when its rows hold no values (which Rasqal loses): this many empty
+  // solutions are joined with the WHERE clause's (none when the block had no rows).
+  std::optional<size_t> trailing_empty_rows;
 };
 
 // How deeply groups and expressions may nest, counting chains that make left-deep trees (a || b || c, a
