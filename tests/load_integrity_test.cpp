@@ -28,6 +28,13 @@ std::string read_text(const std::filesystem::path& path) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
+// `text` parsed as a file of `format` in a fresh directory.
+ParsedDocument parse_text(const std::string& text, RdfFormat format,
+                          const std::string& base = "http://unused/") {
+  TempDir dir;
+  return parse_document(write_file(dir / "doc", text), format, base);
+}
+
 size_t count_of(const std::string& text, const std::string& needle) {
   size_t n = 0;
   for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
@@ -247,14 +254,13 @@ TEST(LoadIntegrity, LanguageTagsKeepTheirCaseAndCompareCaseInsensitively) {
 }
 
 TEST(LoadIntegrity, TrigWithTheGraphKeywordAndSparqlStylePrefixesLoads) {
-  TempDir dir;
-  auto file = write_file(dir / "g.trig",
-                         "PREFIX ex: <http://e/>\n"
-                         "BASE <http://base/>\n"
-                         "GRAPH ex:g { ex:s ex:p \"GRAPH PREFIX x\" . }\n"
-                         "# GRAPH in a comment\n"
-                         "graph <h> { ex:s ex:p \"\"\"long\nGRAPH\" \"\"\" }\n");
-  const auto parsed = parse_document(file, RdfFormat::TriG, "http://unused/");
+  const auto parsed = parse_text(
+      "PREFIX ex: <http://e/>\n"
+      "BASE <http://base/>\n"
+      "GRAPH ex:g { ex:s ex:p \"GRAPH PREFIX x\" . }\n"
+      "# GRAPH in a comment\n"
+      "graph <h> { ex:s ex:p \"\"\"long\nGRAPH\" \"\"\" }\n",
+      RdfFormat::TriG);
   ASSERT_TRUE(parsed.errors.empty()) << parsed.errors[0].to_string();
   ASSERT_EQ(parsed.quads.size(), 2u);
   EXPECT_EQ(parsed.quads[0][2].value, "GRAPH PREFIX x");
@@ -271,16 +277,15 @@ TEST(LoadIntegrity, TrigWithTheGraphKeywordAndSparqlStylePrefixesLoads) {
 // `<>` is the base IRI wherever it stands; Raptor's lexer would crash on it before a `{` (however the
 // `{` is reached), so the filter writes the base out, following the base directives.
 TEST(LoadIntegrity, AnEmptyIriIsTheBaseEvenWhereItNamesAGraph) {
-  TempDir dir;
-  auto trig = write_file(dir / "g.trig",
-                         "<> { <http://e/s> <http://e/p> 1 }\n"
-                         "<>\n\n{ <http://e/s> <http://e/p> 2 }\n"
-                         "<> # comment\n{ <http://e/s> <http://e/p> 3 }\n"
-                         "@base <http://b/dir/> .\n"
-                         "<> { <> <http://e/p> 4 }\n"
-                         "BASE <sub/doc>\n"
-                         "GRAPH <> { <http://e/s> <http://e/p> 5 }\n");
-  const auto parsed = parse_document(trig, RdfFormat::TriG, "http://doc/");
+  const auto parsed = parse_text(
+      "<> { <http://e/s> <http://e/p> 1 }\n"
+      "<>\n\n{ <http://e/s> <http://e/p> 2 }\n"
+      "<> # comment\n{ <http://e/s> <http://e/p> 3 }\n"
+      "@base <http://b/dir/> .\n"
+      "<> { <> <http://e/p> 4 }\n"
+      "BASE <sub/doc>\n"
+      "GRAPH <> { <http://e/s> <http://e/p> 5 }\n",
+      RdfFormat::TriG, "http://doc/");
   ASSERT_TRUE(parsed.errors.empty()) << parsed.errors[0].to_string();
   ASSERT_EQ(parsed.quads.size(), 5u);
   for (int i = 0; i < 3; ++i) EXPECT_EQ(parsed.quads[i][3].value, "http://doc/");
@@ -288,9 +293,8 @@ TEST(LoadIntegrity, AnEmptyIriIsTheBaseEvenWhereItNamesAGraph) {
   EXPECT_EQ(parsed.quads[3][3].value, "http://b/dir/");
   EXPECT_EQ(parsed.quads[4][3].value, "http://b/dir/sub/doc");
   // In Turtle a graph block is an error, located, not a crash.
-  TempDir turtle_dir;
-  auto turtle = write_file(turtle_dir / "t.ttl", "<> <http://e/p> 1 .\n<> { <http://e/s> <http://e/p> 2 }\n");
-  const auto refused = parse_document(turtle, RdfFormat::Turtle, "http://doc/");
+  const auto refused = parse_text("<> <http://e/p> 1 .\n<> { <http://e/s> <http://e/p> 2 }\n",
+                                  RdfFormat::Turtle, "http://doc/");
   ASSERT_EQ(refused.quads.size(), 1u);
   EXPECT_EQ(refused.quads[0][0].value, "http://doc/");
   ASSERT_EQ(refused.errors.size(), 1u);
@@ -299,14 +303,13 @@ TEST(LoadIntegrity, AnEmptyIriIsTheBaseEvenWhereItNamesAGraph) {
 
 // What Raptor's Turtle parser cannot take is filtered without touching anything else.
 TEST(LoadIntegrity, TheTurtleTextFilterLeavesValidTextAlone) {
-  TempDir dir;
-  auto trig = write_file(dir / "t.trig",
-                         "@prefix ex: <http://ex/> .\n"
-                         "ex:a\\#b ex:p \"\"\"first line\n"
-                         "graph <http://x> is a word here\"\"\" .\n"
-                         "ex:don\\'t ex:p ex:o . GRAPH ex:g { ex:s ex:p ex:o }\n"
-                         "ex:a.graph ex:p \"x\"@graph .\n");
-  const auto parsed = parse_document(trig, RdfFormat::TriG, "http://unused/");
+  const auto parsed = parse_text(
+      "@prefix ex: <http://ex/> .\n"
+      "ex:a\\#b ex:p \"\"\"first line\n"
+      "graph <http://x> is a word here\"\"\" .\n"
+      "ex:don\\'t ex:p ex:o . GRAPH ex:g { ex:s ex:p ex:o }\n"
+      "ex:a.graph ex:p \"x\"@graph .\n",
+      RdfFormat::TriG);
   ASSERT_TRUE(parsed.errors.empty()) << parsed.errors[0].to_string();
   ASSERT_EQ(parsed.quads.size(), 4u);
   EXPECT_EQ(parsed.quads[0][2].value, "first line\ngraph <http://x> is a word here");
