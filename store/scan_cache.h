@@ -5,6 +5,7 @@
 // any write retires it. The least recently used ranges go first when the budget is full.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -57,8 +58,9 @@ class ScanCache {
   std::shared_ptr<const CachedRange> find(IndexOrder order, const std::string& prefix, uint64_t sequence);
   void add(IndexOrder order, const std::string& prefix, std::shared_ptr<const CachedRange> range);
   // Whether a range of this many quads could be kept at all (recording stops past it).
-  bool fits(size_t quads) const {
-    return quads * sizeof(Quad) <= budget_ / 4 && quads <= UINT32_MAX;  // LeadIndex counts in 32 bits
+  bool fits(size_t quads) const { return quads <= max_quads(); }
+  size_t max_quads() const {
+    return std::min<size_t>(budget_ / 4 / sizeof(Quad), UINT32_MAX);  // LeadIndex counts in 32 bits
   }
   // Admission for scans of an interval of a prefix (a FILTER range): they never read the whole prefix on
   // their own, so the second one of a prefix reads it whole for the cache. True from the second call for

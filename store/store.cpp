@@ -189,7 +189,11 @@ rocksdb::Iterator& QuadCursor::bounded_iterator(IndexOrder order, const std::str
   return *iterator;
 }
 
-bool QuadCursor::read_prefix(IndexOrder order, const std::string& prefix, std::vector<Quad>& out) {
+bool QuadCursor::read_prefix(IndexOrder order, const std::string& prefix, std::vector<Quad>& out,
+                             uint64_t expected) {
+  // Growing by doubling would fault in (and have the kernel zero) about twice the final size in fresh pages
+  // and copy it; room a little past the estimate costs nothing where it is not written.
+  out.reserve(std::min<uint64_t>(expected + expected / 8, store_->scan_cache_->max_quads()));
   rocksdb::Iterator& it = bounded_iterator(order, prefix);
   for (it.Seek(prefix); it.Valid() && it.key().starts_with(prefix); it.Next()) {
     if (!store_->scan_cache_->fits(out.size() + 1)) return false;
@@ -263,7 +267,9 @@ std::shared_ptr<const CachedRange> QuadCursor::make_predicate_range(TermId p, bo
   ScanCache& cache = *store_->scan_cache_;
   if (auto by_object = cache.find(IndexOrder::POSG, prefix, sequence))
     made->quads = by_object->quads;
-  else if (!read_prefix(IndexOrder::POSG, prefix, made->quads))
+  else if (!read_prefix(
+               IndexOrder::POSG, prefix, made->quads,
+               store_->estimate_matches(QuadPattern{std::nullopt, p, std::nullopt, std::nullopt}, source_)))
     return nullptr;
   if (by_subject) radix_sort<IndexOrder::SPOG>(made->quads.data(), made->quads.data() + made->quads.size());
   made->leads.build(made->quads, by_subject ? &Quad::s : &Quad::o);

@@ -209,7 +209,9 @@ class QuadCursor {
   // The iterator over `order`'s index, bounded by `prefix`.
   rocksdb::Iterator& bounded_iterator(IndexOrder order, const std::string& prefix);
   // Every quad under `prefix` in `order`; false (and `out` partial) past what the scan cache could keep.
-  bool read_prefix(IndexOrder order, const std::string& prefix, std::vector<Quad>& out);
+  // `expected`: about how many quads the prefix holds (room is made for them at once).
+  bool read_prefix(IndexOrder order, const std::string& prefix, std::vector<Quad>& out,
+                   uint64_t expected = 0);
   // Reads the whole current prefix into the scan cache and serves the scan from it; false when it is too
   // large to keep.
   bool cache_whole_prefix(uint64_t sequence);
