@@ -129,8 +129,10 @@ std::string_view TurtleTextFilter::rewrite(std::string_view piece) {
             empty_iri(piece, i);
             continue;
           }
-          if (c == '@' && !at_.in_name && equals_ignoring_case(piece.substr(i + 1, 4), "base"))
-            at_.base_next = true;
+          // `@base` itself, not a language tag that starts with it (`"x"@basque`).
+          const bool base_word = equals_ignoring_case(piece.substr(i + 1, 4), "base") &&
+                                 (i + 5 >= piece.size() || !is_name_byte(piece[i + 5]));
+          if (c == '@' && !at_.in_name && base_word) at_.base_next = true;
           at_.in_name = is_name_byte(c) || (c == '.' && at_.in_name);
           if (c == '#') {
             at_.state = State::Comment;

@@ -292,13 +292,16 @@ TEST(LoadIntegrity, AnEmptyIriIsTheBaseEvenWhereItNamesAGraph) {
   EXPECT_EQ(parsed.quads[3][0].value, "http://b/dir/");
   EXPECT_EQ(parsed.quads[3][3].value, "http://b/dir/");
   EXPECT_EQ(parsed.quads[4][3].value, "http://b/dir/sub/doc");
-  // In Turtle a graph block is an error, located, not a crash.
-  const auto refused = parse_text("<> <http://e/p> 1 .\n<> { <http://e/s> <http://e/p> 2 }\n",
-                                  RdfFormat::Turtle, "http://doc/");
-  ASSERT_EQ(refused.quads.size(), 1u);
-  EXPECT_EQ(refused.quads[0][0].value, "http://doc/");
+  // In Turtle a graph block is an error, located, not a crash; a language tag is no base directive.
+  const auto refused = parse_text(
+      "<http://e/s> <http://e/p> \"x\"@basque, <rel> .\n"
+      "<> <http://e/p> 1 .\n<> { <http://e/s> <http://e/p> 2 }\n",
+      RdfFormat::Turtle, "http://doc/");
+  ASSERT_EQ(refused.quads.size(), 3u);
+  EXPECT_EQ(refused.quads[1][2].value, "http://doc/rel");
+  EXPECT_EQ(refused.quads[2][0].value, "http://doc/");
   ASSERT_EQ(refused.errors.size(), 1u);
-  EXPECT_EQ(refused.errors[0].line, 2u);
+  EXPECT_EQ(refused.errors[0].line, 3u);
 }
 
 // What Raptor's Turtle parser cannot take is filtered without touching anything else.
