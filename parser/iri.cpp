@@ -16,4 +16,15 @@ std::string resolve_iri(const std::string& base, const std::string& reference) {
   return std::string(reinterpret_cast<const char*>(buffer.data()), n);
 }
 
+bool has_scheme(std::string_view iri) {
+  const auto alpha = [](char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); };
+  if (iri.empty() || !alpha(iri[0])) return false;
+  for (size_t i = 1; i < iri.size(); ++i) {
+    const char c = iri[i];
+    if (c == ':') return true;
+    if (!alpha(c) && !(c >= '0' && c <= '9') && c != '+' && c != '-' && c != '.') return false;
+  }
+  return false;
+}
+
 }  // namespace quiver

@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "parser/iri.h"
 #include "parser/utf8.h"
 
 namespace quiver {
@@ -39,17 +40,6 @@ int hex_value(char c) {
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
-}
-
-// An IRI is absolute when it starts with a scheme: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) ":".
-bool has_scheme(std::string_view iri) {
-  if (iri.empty() || !is_alpha(iri[0])) return false;
-  for (size_t i = 1; i < iri.size(); ++i) {
-    const char c = iri[i];
-    if (c == ':') return true;
-    if (!is_alpha(c) && !is_digit(c) && c != '+' && c != '-' && c != '.') return false;
-  }
-  return false;
 }
 
 }  // namespace

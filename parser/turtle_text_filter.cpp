@@ -34,14 +34,6 @@ bool writable_iri(std::string_view iri) {
   });
 }
 
-bool has_scheme(std::string_view iri) {
-  const size_t colon = iri.find(':');
-  return colon != std::string_view::npos && colon > 0 && is_letter(iri[0]) &&
-         std::all_of(iri.begin(), iri.begin() + colon, [](char c) {
-           return is_letter(c) || (c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.';
-         });
-}
-
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -130,9 +122,9 @@ std::string_view TurtleTextFilter::rewrite(std::string_view piece) {
             continue;
           }
           // `@base` itself, not a language tag that starts with it (`"x"@basque`).
-          const bool base_word = equals_ignoring_case(piece.substr(i + 1, 4), "base") &&
-                                 (i + 5 >= piece.size() || !is_name_byte(piece[i + 5]));
-          if (c == '@' && !at_.in_name && base_word) at_.base_next = true;
+          if (c == '@' && !at_.in_name && equals_ignoring_case(piece.substr(i + 1, 4), "base") &&
+              (i + 5 >= piece.size() || !is_name_byte(piece[i + 5])))
+            at_.base_next = true;
           at_.in_name = is_name_byte(c) || (c == '.' && at_.in_name);
           if (c == '#') {
             at_.state = State::Comment;

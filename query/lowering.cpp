@@ -594,7 +594,10 @@ class Lowerer {
   // of as many empty solutions as the block has rows (none: `FILTER(false)`, keeping the variables in
   // scope); after the WHERE clause, a block Rasqal reads well, the rest joined by the translator.
   void rewrite_values_without_values(LoweredQuery& out) {
+    std::vector<size_t> open_groups;  // the '{' of each group holding token i
     for (size_t i = 0; i + 2 < t_.size(); ++i) {
+      if (is_punct(t_[i], "{")) open_groups.push_back(i);
+      if (is_punct(t_[i], "}") && !open_groups.empty()) open_groups.pop_back();
       if (!is_word(t_[i], "VALUES")) continue;
       std::optional<ValuesBlock> block = values_block(i);
       if (!block || (block->rows > 0 && !block->variables.empty())) continue;
@@ -604,11 +607,10 @@ class Lowerer {
       const std::string variables(s_.substr(t_[i + 1].begin, t_[block->open].begin - t_[i + 1].begin));
       const std::string undefined_row =
           block->parenthesized ? "(" + repeat("UNDEF ", block->variables.size()) + ")" : "UNDEF";
-      const std::optional<size_t> group = enclosing_group(i);
-      if (!group) {  // the query's trailing block
+      if (open_groups.empty()) {  // the query's trailing block
         out.trailing_empty_rows = block->rows;
         e.replacement = block->variables.empty() ? "" : "VALUES " + variables + "{ " + undefined_row + " }";
-      } else if (group && *group + 1 < t_.size() && is_word(t_[*group + 1], "SELECT")) {
+      } else if (is_word(t_[open_groups.back() + 1], "SELECT")) {
         if (block->variables.empty() && block->rows == 1) {
           e.replacement = "";  // one empty solution: no change
         } else {
@@ -625,7 +627,7 @@ class Lowerer {
       }
       edits_.push_back(e);
       safety_edits_.push_back(e);
-      i = block->end - 1;
+      i = block->end - 1;  // the block's braces pair up: the groups holding it are as before
     }
   }
 
@@ -671,17 +673,6 @@ class Lowerer {
         throw located("a VALUES row holds values, but the block declares no variables", t_[k]);
     }
     return block;
-  }
-
-  // The '{' of the innermost group holding token `at`, or nullopt at the top level.
-  std::optional<size_t> enclosing_group(size_t at) const {
-    std::vector<size_t> open;
-    for (size_t j = 0; j < at; ++j) {
-      if (is_punct(t_[j], "{")) open.push_back(j);
-      if (is_punct(t_[j], "}") && !open.empty()) open.pop_back();
-    }
-    if (open.empty()) return std::nullopt;
-    return open.back();
   }
 
   // '^^' gives a quoted string its datatype; Rasqal 0.9.33 also takes it after a number ("5^^xsd:date"),

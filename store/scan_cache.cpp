@@ -60,9 +60,9 @@ ScanCache::PredicateRange ScanCache::find_predicate(TermId p, Lookup lookup, uin
   }
   Lookups& counted = lookups_[{p, lookup}];
   if (counted.count < kMinLookups || counted.count * 10 < counted.predicate_quads) return {};
-  const bool worth = fits(counted.predicate_quads);
+  const uint64_t quads = counted.predicate_quads;
   counted = {};  // counted afresh: after a write retired the range, or when the predicate has grown to fit
-  return {nullptr, worth};
+  return {nullptr, fits(quads), quads};
 }
 
 std::shared_ptr<const CachedRange> ScanCache::kept_predicate(TermId p, Lookup lookup, uint64_t sequence) {

@@ -76,6 +76,7 @@ class ScanCache {
   struct PredicateRange {
     std::shared_ptr<const CachedRange> range;  // null: not kept
     bool worth_making = false;                 // then the caller should make it (add_predicate)
+    uint64_t predicate_quads = 0;              // when worth making: about how many quads it holds
   };
   // Counts `lookups` (one, or those made otherwise since the caller last counted); `predicate_quads` tells
   // the size of the predicate, asked once per round of lookups.

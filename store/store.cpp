@@ -242,7 +242,8 @@ std::shared_ptr<const CachedRange> QuadCursor::counted_predicate_range(TermId p,
         return store_->estimate_matches(QuadPattern{std::nullopt, p, std::nullopt, std::nullopt}, source_);
       },
       lookups);
-  if (!found.range && found.worth_making) return make_predicate_range(p, by_subject, sequence);
+  if (!found.range && found.worth_making)
+    return make_predicate_range(p, by_subject, sequence, found.predicate_quads);
   return found.range;
 }
 
@@ -260,16 +261,14 @@ void QuadCursor::count_predicate_lookups(TermId p, bool by_subject, uint64_t loo
 }
 
 std::shared_ptr<const CachedRange> QuadCursor::make_predicate_range(TermId p, bool by_subject,
-                                                                    uint64_t sequence) {
+                                                                    uint64_t sequence, uint64_t expected) {
   const std::string prefix = keys::id_key(p);
   auto made = std::make_shared<CachedRange>();
   made->sequence = sequence;
   ScanCache& cache = *store_->scan_cache_;
   if (auto by_object = cache.find(IndexOrder::POSG, prefix, sequence))
     made->quads = by_object->quads;
-  else if (!read_prefix(
-               IndexOrder::POSG, prefix, made->quads,
-               store_->estimate_matches(QuadPattern{std::nullopt, p, std::nullopt, std::nullopt}, source_)))
+  else if (!read_prefix(IndexOrder::POSG, prefix, made->quads, expected))
     return nullptr;
   if (by_subject) radix_sort<IndexOrder::SPOG>(made->quads.data(), made->quads.data() + made->quads.size());
   made->leads.build(made->quads, by_subject ? &Quad::s : &Quad::o);
@@ -281,7 +280,10 @@ std::optional<PredicateLookup> QuadCursor::lookup_predicate(TermId p, bool by_su
   if (!cache_sequence_) return std::nullopt;
   const auto lookup = ScanCache::lookup_by(by_subject);
   auto range = store_->scan_cache_->kept_predicate(p, lookup, *cache_sequence_);
-  if (!range && make) range = make_predicate_range(p, by_subject, *cache_sequence_);
+  if (!range && make)
+    range = make_predicate_range(
+        p, by_subject, *cache_sequence_,
+        store_->estimate_matches(QuadPattern{std::nullopt, p, std::nullopt, std::nullopt}, source_));
   if (!range) return std::nullopt;
   return PredicateLookup(std::move(range), by_subject);
 }

@@ -224,8 +224,9 @@ class QuadCursor {
   std::shared_ptr<const CachedRange> counted_predicate_range(TermId p, bool by_subject, uint64_t sequence,
                                                              uint64_t lookups);
   // Reads predicate `p`'s quads for lookups by subject (or by object) and hands them to the scan cache;
-  // null when they are too many to keep.
-  std::shared_ptr<const CachedRange> make_predicate_range(TermId p, bool by_subject, uint64_t sequence);
+  // null when they are too many to keep. `expected`: about how many there are.
+  std::shared_ptr<const CachedRange> make_predicate_range(TermId p, bool by_subject, uint64_t sequence,
+                                                          uint64_t expected);
   void search_predicate_range();  // positions the cursor on the lookup's quads in the range
 
   const Store* store_;

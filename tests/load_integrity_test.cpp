@@ -302,6 +302,14 @@ TEST(LoadIntegrity, AnEmptyIriIsTheBaseEvenWhereItNamesAGraph) {
   EXPECT_EQ(refused.quads[2][0].value, "http://doc/");
   ASSERT_EQ(refused.errors.size(), 1u);
   EXPECT_EQ(refused.errors[0].line, 3u);
+  // A base IRI that cannot be written between '<' and '>' as it is: `<>` naming a graph is refused.
+  const auto unwritable = parse_text("@base <http://x/\\u0020y/> .\n<> { <http://e/s> <http://e/p> 2 }\n",
+                                     RdfFormat::TriG, "http://doc/");
+  EXPECT_TRUE(unwritable.quads.empty());
+  ASSERT_EQ(unwritable.errors.size(), 1u);
+  EXPECT_EQ(unwritable.errors[0].line, 2u);
+  EXPECT_NE(unwritable.errors[0].message.find("write the graph's IRI"), std::string::npos)
+      << unwritable.errors[0].to_string();
 }
 
 // What Raptor's Turtle parser cannot take is filtered without touching anything else.
