@@ -196,6 +196,7 @@ std::optional<bool> ExpressionEvaluator::ebv(const Expr& e, const Row& row) {
 
 TermId ExpressionEvaluator::operand_id(const Expr& e, const Row& row) {
   if (e.op == Op::Variable) return row[e.var];
+  if (e.op == Op::Add || e.op == Op::Subtract || e.op == Op::Multiply) return integer_arithmetic_id(e, row);
   if (e.op != Op::Constant) return kUnbound;
   auto [it, inserted] = constant_ids_.try_emplace(&e, kUnbound);
   if (inserted) {
@@ -205,6 +206,21 @@ TermId ExpressionEvaluator::operand_id(const Expr& e, const Row& row) {
                                                   : inline_id(e.constant.view()).value_or(kUnbound);
   }
   return it->second;
+}
+
+// Integer arithmetic gives an integer (op:numeric-add, -subtract, -multiply on xsd:integer): on ids, no
+// operand is decoded and no term built per row.
+TermId ExpressionEvaluator::integer_arithmetic_id(const Expr& e, const Row& row) {
+  if (e.args.size() != 2) return kUnbound;
+  const auto x = integer_value(operand_id(*e.args[0], row));
+  if (!x) return kUnbound;
+  const auto y = integer_value(operand_id(*e.args[1], row));
+  if (!y) return kUnbound;
+  int64_t r;
+  const bool overflow = e.op == Op::Add        ? __builtin_add_overflow(*x, *y, &r)
+                        : e.op == Op::Subtract ? __builtin_sub_overflow(*x, *y, &r)
+                                               : __builtin_mul_overflow(*x, *y, &r);
+  return overflow ? kUnbound : integer_id(r).value_or(kUnbound);
 }
 
 namespace {
@@ -234,6 +250,9 @@ std::optional<Term> ExpressionEvaluator::call(const Expr& e, const Row& row) {
   // Comparisons of inline values of one type, and of IRIs, are decided on the ids.
   if (e.op >= Op::Equal && e.op <= Op::GreaterEqual && e.args.size() == 2) {
     if (auto c = compare_ids(e.op, *e.args[0], *e.args[1], row)) return boolean(*c);
+  }
+  if (e.op == Op::Add || e.op == Op::Subtract || e.op == Op::Multiply) {
+    if (TermId id = integer_arithmetic_id(e, row); id != kUnbound) return decode_inline(id);
   }
   std::vector<Term> a;
   a.reserve(e.args.size());

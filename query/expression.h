@@ -33,6 +33,9 @@ class ExpressionEvaluator {
   std::optional<Term> in_list(const Expr& e, const Row& row);
   // The id of a variable's value or of an inline constant; kUnbound otherwise.
   TermId operand_id(const Expr& e, const Row& row);
+  // The id of +, - or * on two inline integers, computed on the ids; kUnbound otherwise (an operand of
+  // another kind, an overflow), when the general evaluation decides.
+  TermId integer_arithmetic_id(const Expr& e, const Row& row);
   // A comparison decided on the two operands' ids; nullopt when the ids cannot tell.
   std::optional<bool> compare_ids(Op op, const Expr& a, const Expr& b, const Row& row);
   QueryContext& ctx_;

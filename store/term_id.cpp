@@ -271,6 +271,10 @@ std::optional<TermId> integer_id(int64_t v) {
   return fits(v) ? std::optional<TermId>(make_id(IdTag::Integer, bias(v))) : std::nullopt;
 }
 
+std::optional<int64_t> integer_value(TermId id) {
+  return id_tag(id) == IdTag::Integer ? std::optional<int64_t>(unbias(id & kPayloadMask)) : std::nullopt;
+}
+
 std::optional<TermId> inline_id(std::string_view lexical, std::string_view datatype) {
   if (datatype.size() <= xsd::kNs.size() || datatype.substr(0, xsd::kNs.size()) != xsd::kNs)
     return std::nullopt;

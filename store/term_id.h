@@ -48,6 +48,8 @@ std::optional<TermId> inline_id(const TermView& term);
 std::optional<TermId> inline_id(std::string_view lexical, std::string_view datatype);
 // The id of the xsd:integer `v` when it is inline (a count, say), without rendering it.
 std::optional<TermId> integer_id(int64_t v);
+// The value of an inline xsd:integer id; nullopt for any other id.
+std::optional<int64_t> integer_value(TermId id);
 
 // The term an inline id stands for. Precondition: is_inline(id).
 Term decode_inline(TermId id);

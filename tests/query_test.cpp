@@ -745,6 +745,29 @@ TEST(QueryLiterals, IntegersPastThirtyTwoBitsStayIntegers) {
             "n,m\r\n2147483648,-2147483649\r\n");
 }
 
+// +, - and * on two inline integers are computed on their ids; a result past what an id holds, or past 64
+// bits, is still exact (computed on the terms).
+TEST(QueryLiterals, IntegerArithmeticStaysExactPastInlineValues) {
+  TempDir dir;
+  auto store = store_with(
+      dir,
+      "<http://e/a> <http://e/v> \"10\"^^<http://www.w3.org/2001/XMLSchema#integer> .\n"
+      "<http://e/b> <http://e/v> \"576460752303423487\"^^<http://www.w3.org/2001/XMLSchema#integer> .\n"
+      "<http://e/c> <http://e/v> \"-576460752303423488\"^^<http://www.w3.org/2001/XMLSchema#integer> .\n");
+  EXPECT_EQ(
+      run_e(*store, "SELECT ?s (?o + 1 AS ?x) (?o * 16 AS ?y) (?o - ?o AS ?z) { ?s ?p ?o } ORDER BY ?s"),
+      "s,x,y,z\r\nhttp://e/a,11,160,0\r\n"
+      "http://e/b,576460752303423488,9223372036854775792,0\r\n"
+      "http://e/c,-576460752303423487,-9223372036854775808,0\r\n");
+  EXPECT_EQ(run_e(*store, "SELECT ?s { ?s ?p ?o FILTER(?o * 32 > 18446744073709551500) }"),
+            "s\r\nhttp://e/b\r\n");
+  EXPECT_EQ(run_e(*store,
+                  "SELECT ?s { ?s ?p ?o FILTER(?o - 5 < 6 && ?o + 1 > -576460752303423486) } "
+                  "ORDER BY ?s"),
+            "s\r\nhttp://e/a\r\n");
+  EXPECT_EQ(run_e(*store, "SELECT ?s { ?s ?p ?o FILTER(?o - 5 = 5.0) }"), "s\r\nhttp://e/a\r\n");
+}
+
 // RDF term equality is lexical (RDF 1.1 Concepts section 3.3). Rasqal 0.9.33 rewrote some typed literals of
 // a query to a canonical form ("0"^^xsd:boolean to "false", a dateTime's "+00:00" to "-00:00", fractions of
 // a second cut to microseconds), so they no longer matched themselves in the data, and VALUES or an

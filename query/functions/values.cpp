@@ -1,27 +1,29 @@
 // Numbers, booleans, strings and points in time, read from terms and made into terms.
 #include "query/functions/values.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <set>
 
 namespace quiver::query::functions {
 
 bool is_integer_type(const std::string& dt) {
-  static const std::set<std::string> derived = {"integer",
-                                                "int",
-                                                "long",
-                                                "short",
-                                                "byte",
-                                                "nonNegativeInteger",
-                                                "positiveInteger",
-                                                "nonPositiveInteger",
-                                                "negativeInteger",
-                                                "unsignedLong",
-                                                "unsignedInt",
-                                                "unsignedShort",
-                                                "unsignedByte"};
-  return dt.rfind(kXsd, 0) == 0 && derived.count(dt.substr(kXsd.size()));
+  static constexpr std::string_view derived[] = {"integer",
+                                                 "int",
+                                                 "long",
+                                                 "short",
+                                                 "byte",
+                                                 "nonNegativeInteger",
+                                                 "positiveInteger",
+                                                 "nonPositiveInteger",
+                                                 "negativeInteger",
+                                                 "unsignedLong",
+                                                 "unsignedInt",
+                                                 "unsignedShort",
+                                                 "unsignedByte"};
+  if (dt.rfind(kXsd, 0) != 0) return false;
+  const std::string_view local = std::string_view(dt).substr(kXsd.size());
+  return std::find(std::begin(derived), std::end(derived), local) != std::end(derived);
 }
 
 std::optional<Number> number(const Term& t) {
