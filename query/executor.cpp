@@ -164,16 +164,36 @@ std::vector<std::optional<VarId>> star_subjects(const std::vector<const TriplePa
     if (var && members[*var] < 2) var.reset();
   return star;
 }
+
+// Whether `input` binds exactly the variables `bound` marks; when not, `bound` becomes its bound set. The
+// answers asked at every correlated opening are kept per node with the bound set they were made for:
+// a set is made, and a map searched, only when the bound variables change.
+bool same_bound_set(std::vector<bool>& bound, const Row& input) {
+  bool same = bound.size() == input.size();
+  for (size_t v = 0; same && v < input.size(); ++v) same = bound[v] == (input[v] != kUnbound);
+  if (!same) {
+    bound.assign(input.size(), false);
+    for (size_t v = 0; v < input.size(); ++v) bound[v] = input[v] != kUnbound;
+  }
+  return same;
+}
 }  // namespace
 
 const Executor::ScanPlan& Executor::scan_plan(const Node& bgp, const Row& input, const ObjectRanges* ranges) {
-  std::vector<bool> bound(input.size());
-  for (size_t v = 0; v < input.size(); ++v) bound[v] = input[v] != kUnbound;
-  auto [it, fresh] = scan_plans_.try_emplace(std::make_pair(&bgp, bound));
+  LastPlan& last = last_plans_[&bgp];
+  if (same_bound_set(last.bound, input) && last.plan) return *last.plan;
+  auto [it, fresh] = scan_plans_.try_emplace(std::make_pair(&bgp, last.bound));
   if (fresh) {
-    it->second.order = order_patterns(ctx_, bgp.triples, bound, nullptr, ranges);
-    it->second.star = star_subjects(it->second.order, std::move(bound));
+    it->second.order = order_patterns(ctx_, bgp.triples, last.bound, nullptr, ranges);
+    it->second.star = star_subjects(it->second.order, last.bound);
   }
+  last.plan = &it->second;
+  return it->second;
+}
+
+const ObjectRanges& Executor::filter_ranges(const Node& filter) {
+  auto [it, fresh] = filter_ranges_.try_emplace(&filter);
+  if (fresh) it->second = object_ranges(filter.exprs);
   return it->second;
 }
 
@@ -202,19 +222,10 @@ double Executor::estimate(const Node& node) {
 }
 
 double Executor::estimate(const Node& node, const Row& input) {
-  // Asked at every correlated opening: the node's last answer is kept with its bound set, and a set is
-  // made only when the bound variables change.
+  if (std::all_of(input.begin(), input.end(), [](TermId id) { return id == kUnbound; }))
+    return estimate(node);
   LastEstimate& last = last_estimates_[&node];
-  bool same = last.bound.size() == input.size(), any = false;
-  for (size_t v = 0; v < input.size(); ++v) {
-    const bool bound = input[v] != kUnbound;
-    any |= bound;
-    same = same && last.bound[v] == bound;
-  }
-  if (!any) return estimate(node);
-  if (same) return last.rows;
-  last.bound.assign(input.size(), false);
-  for (size_t v = 0; v < input.size(); ++v) last.bound[v] = input[v] != kUnbound;
+  if (same_bound_set(last.bound, input)) return last.rows;
   auto [it, fresh] = bound_estimates_.try_emplace({&node, last.bound}, 0);
   if (fresh) it->second = estimate_rows(ctx_, node, it->first.second);
   return last.rows = it->second;
@@ -487,11 +498,10 @@ __attribute__((noinline)) std::unique_ptr<RowStream> Executor::build_other(const
     case Node::Kind::Filter:
       expect_exists_probes(node.exprs, estimate(*node.left));
       if (node.left->kind == Node::Kind::Bgp) {
-        // Range comparisons narrow the scans; the stream owns the ranges the BGP reads.
-        auto ranges = std::make_shared<ObjectRanges>(object_ranges(node.exprs));
-        if (!ranges->empty())
-          return filter_rows(*this, node, scan_bgp(*this, *node.left, input, graph, ranges.get()), graph,
-                             ranges);
+        // Range comparisons narrow the scans (worked out once per FILTER: a correlated one opens per row).
+        const ObjectRanges& ranges = filter_ranges(node);
+        if (!ranges.empty())
+          return filter_rows(*this, node, scan_bgp(*this, *node.left, input, graph, &ranges), graph);
       }
       return filter_rows(*this, node, open(*node.left, input, graph), graph);
     case Node::Kind::Minus:

@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <span>
+#include <unordered_map>
 
 #include "query/context.h"
 #include "query/expression.h"
@@ -188,7 +189,8 @@ class Executor {
   double estimate(const Node& node);  // estimate_rows(), once per node
   // Per opening with the bindings of `input`: once per node and set of bound variables.
   double estimate(const Node& node, const Row& input);
-  const Node* split(const Node& bgp);  // split_bgp(), once per BGP
+  const Node* split(const Node& bgp);                     // split_bgp(), once per BGP
+  const ObjectRanges& filter_ranges(const Node& filter);  // object_ranges() of its conditions, once
   // The BGP without its pattern `index` (Unit when none is left), made once.
   const Node& without_pattern(const Node& bgp, size_t index);
   // How a BGP opened with the bound variables of `input` is scanned, worked out once per BGP and bound set:
@@ -268,10 +270,16 @@ class Executor {
     std::vector<bool> bound;
     double rows = 0;
   };
-  std::map<const Node*, LastEstimate> last_estimates_;  // per node, its last estimate(node, input)
-  std::map<const Node*, NodePtr> splits_;               // owns the Join trees that hash-join BGPs
+  std::unordered_map<const Node*, LastEstimate> last_estimates_;  // per node, its last estimate(node, input)
+  std::map<const Node*, NodePtr> splits_;                         // owns the Join trees that hash-join BGPs
+  std::map<const Node*, ObjectRanges> filter_ranges_;
   std::map<std::pair<const Node*, size_t>, NodePtr> reduced_bgps_;  // owns without_pattern()'s BGPs
   std::map<std::pair<const Node*, std::vector<bool>>, ScanPlan> scan_plans_;
+  struct LastPlan {
+    std::vector<bool> bound;
+    const ScanPlan* plan = nullptr;
+  };
+  std::unordered_map<const Node*, LastPlan> last_plans_;  // per BGP, its last scan_plan()
   bool profiling_ = false;
   // Inside an EXISTS pattern, evaluated with its row substituted (SPARQL 1.1 section 18.6): the operators
   // that pass their input on see it at every depth, instead of running alone and being joined.

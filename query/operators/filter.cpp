@@ -6,9 +6,8 @@ namespace {
 
 class FilterStream : public RowStream {
  public:
-  FilterStream(Executor& ex, const Node& node, std::unique_ptr<RowStream> child, std::optional<TermId> graph,
-               std::shared_ptr<const void> keep_alive = nullptr)
-      : ex_(ex), node_(node), graph_(graph), keep_alive_(std::move(keep_alive)), child_(std::move(child)) {}
+  FilterStream(Executor& ex, const Node& node, std::unique_ptr<RowStream> child, std::optional<TermId> graph)
+      : ex_(ex), node_(node), graph_(graph), child_(std::move(child)) {}
   bool next(Row& out) override {
     while (child_->next(out))
       if (ex_.holds(node_.exprs, out, graph_)) return true;
@@ -35,7 +34,6 @@ class FilterStream : public RowStream {
   Executor& ex_;
   const Node& node_;
   std::optional<TermId> graph_;
-  std::shared_ptr<const void> keep_alive_;  // data the child reads (declared first: outlives the child)
   std::unique_ptr<RowStream> child_;
   Row row_;
 };
@@ -43,8 +41,8 @@ class FilterStream : public RowStream {
 }  // namespace
 
 std::unique_ptr<RowStream> filter_rows(Executor& ex, const Node& node, std::unique_ptr<RowStream> child,
-                                       std::optional<TermId> graph, std::shared_ptr<const void> keep_alive) {
-  return std::make_unique<FilterStream>(ex, node, std::move(child), graph, std::move(keep_alive));
+                                       std::optional<TermId> graph) {
+  return std::make_unique<FilterStream>(ex, node, std::move(child), graph);
 }
 
 }  // namespace quiver::query

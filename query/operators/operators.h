@@ -30,11 +30,9 @@ std::unique_ptr<RowStream> nested_join(std::unique_ptr<RowStream> left, RowOpene
 std::unique_ptr<RowStream> left_join(Executor& ex, const Node& node, std::unique_ptr<RowStream> left,
                                      std::optional<TermId> graph);
 
-// The rows of `child` for which every condition of FILTER `node` holds; `keep_alive` lives as long as the
-// stream (filter).
+// The rows of `child` for which every condition of FILTER `node` holds (filter).
 std::unique_ptr<RowStream> filter_rows(Executor& ex, const Node& node, std::unique_ptr<RowStream> child,
-                                       std::optional<TermId> graph,
-                                       std::shared_ptr<const void> keep_alive = nullptr);
+                                       std::optional<TermId> graph);
 
 // The rows of `first`, then those of `second()` (union).
 std::unique_ptr<RowStream> concatenate(std::unique_ptr<RowStream> first,
