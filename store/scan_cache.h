@@ -46,6 +46,13 @@ struct CachedRange {
   uint64_t sequence = 0;
   std::vector<Quad> quads;
   LeadIndex leads;  // predicate ranges only
+  // Starts fetching what a lookup of `lead` in a predicate range reads: first the lead index's slot;
+  // `deep`, once that is at hand, the lead's first quads.
+  void prefetch_lookup(TermId lead, bool deep) const {
+    if (!deep) return leads.prefetch(lead);
+    const auto [begin, end] = leads.find(lead);
+    if (begin != end) __builtin_prefetch(&quads[begin]);
+  }
 };
 
 class ScanCache {

@@ -319,9 +319,7 @@ std::span<const Quad> PredicateLookup::find(TermId lead) {
 }
 
 void PredicateLookup::prefetch(TermId lead, bool deep) const {
-  if (!deep) return range_->leads.prefetch(lead);
-  const auto [begin, end] = range_->leads.find(lead);
-  if (begin != end) __builtin_prefetch(&range_->quads[begin]);
+  range_->prefetch_lookup(lead, deep);
 }
 
 void QuadCursor::search_predicate_range() {
@@ -364,6 +362,19 @@ std::span<const Quad> QuadCursor::take_in_memory() {
   m.pos = m.end;
   valid_ = false;
   return rest;
+}
+
+std::span<const Quad> QuadCursor::ahead_in_memory() const {
+  const Memory& m = *memory_;
+  if (!m.range || pattern_.descending || !valid_) return {};
+  return {m.range->quads.data() + m.pos + 1, m.end - m.pos - 1};
+}
+
+void QuadCursor::prefetch_lookup(TermId p, bool by_subject, TermId lead, bool deep) const {
+  const auto& memo = memory_->predicate;
+  if (memo.range && memo.p == p && memo.by_subject == by_subject &&
+      memo.range->quads.size() * sizeof(Quad) > PredicateLookup::kCacheBytes)
+    memo.range->prefetch_lookup(lead, deep);
 }
 
 void QuadCursor::start_in_memory() {

@@ -187,6 +187,12 @@ class QuadCursor {
   // those that matches() are the pattern's.
   std::span<const Quad> take_in_memory();
   bool matches(const Quad& q) const;  // the pattern's positions outside the prefix
+  // The quads a forward scan served from memory reads after the current one (some may not match); empty
+  // otherwise. A join looks ahead in them to prefetch what the rows to come will look up.
+  std::span<const Quad> ahead_in_memory() const;
+  // Starts fetching what a lookup of `p` by subject (or object) `lead` reads, when this cursor's last lookup
+  // of `p` was served from the predicate's range and that range is larger than the processor's caches.
+  void prefetch_lookup(TermId p, bool by_subject, TermId lead, bool deep) const;
   // Predicate `p`'s quads by subject (or by object) from the scan cache, where the cursor's reads may use
   // it (not in a transaction's view). `make`: read and sort the predicate now when it is not there yet;
   // nullopt when it is too large to keep.

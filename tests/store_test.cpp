@@ -274,6 +274,17 @@ TEST(Store, RangesKeptInMemoryAnswerLikeTheIndexAndRetireOnWrites) {
         ASSERT_GT(expected.size(), 100u);
         EXPECT_EQ(read_all(view.scan(patterns[k])), expected) << "pattern " << k;
       }
+    // A scan served from memory shows the quads after its current one (for prefetching ahead of a join).
+    const auto expected = read_all(store->scan(patterns[0]));
+    auto cursor = view.scan(patterns[0]);
+    for (size_t i = 0; i < expected.size(); ++i, cursor.next()) {
+      const std::span<const Quad> ahead = cursor.ahead_in_memory();
+      ASSERT_EQ(ahead.size(), expected.size() - i - 1);
+      if (!ahead.empty()) {
+        EXPECT_EQ(ahead.front(), expected[i + 1]);
+      }
+    }
+    EXPECT_TRUE(cursor.ahead_in_memory().empty());
   }
   ReadView before(*store);
   const QuadPattern all_p1 = pattern(p1, {}, {}, {}, false);
