@@ -208,6 +208,7 @@ struct SelectParts {
   int distinct = 0;  // 1 DISTINCT, 2 REDUCED
   std::vector<rasqal_expression*> group, having, order;
   int limit = -1, offset = -1;
+  NodePtr values;  // the trailing VALUES block, if any
 };
 
 class Translator {
@@ -533,10 +534,9 @@ class Translator {
           parts.limit = m.modifier->limit;
           parts.offset = m.modifier->offset;
         }
-        NodePtr where = children_as_group(gp);
-        if (m.bindings) where = join(where, values(m.bindings->variables, m.bindings->rows));
+        if (m.bindings) parts.values = values(m.bindings->variables, m.bindings->rows);
         std::vector<VarId> projected;
-        return select(where, parts, projected);
+        return select(children_as_group(gp), parts, projected);
       }
       case RASQAL_GRAPH_PATTERN_OPERATOR_VALUES: {
         const RasqalGraphPattern& m = mirror(gp);
@@ -648,7 +648,9 @@ class Translator {
     std::vector<std::pair<VarId, ExprPtr>> select_exprs;
     // Rasqal keeps one expression per variable for the whole query: a variable the WHERE clause binds (a
     // sub-SELECT's (MAX(?y) AS ?max), say) is projected as it is, not computed again.
-    const auto in_where = pattern_variables(*where);
+    auto in_where = pattern_variables(*where);
+    if (parts.values)
+      for (VarId v : pattern_variables(*parts.values)) in_where.push_back(v);
     for (rasqal_variable* v : parts.projection) {
       VarId id = var(v);
       projected.push_back(id);
@@ -664,8 +666,13 @@ class Translator {
       rasqal_expression* inner = (o->op == RASQAL_EXPR_ORDER_COND_ASC || desc) ? o->arg1 : o;
       order.push_back({lift_aggregates(expr(inner), aggregates), desc});
     }
+    // The trailing VALUES block joins the solutions after grouping and HAVING (SPARQL 1.1 section
+    // 18.2.4.3). Without grouping that is the same as joining the WHERE clause's solutions, where the
+    // planner can use its bindings.
+    const bool grouped = !parts.group.empty() || !aggregates.empty();
+    if (parts.values && !grouped) where = join(where, parts.values);
     NodePtr n = where;
-    if (!parts.group.empty() || !aggregates.empty()) {
+    if (grouped) {
       auto g = std::make_shared<Node>();
       g->kind = Node::Kind::Group;
       g->left = n;
@@ -684,6 +691,7 @@ class Translator {
       n = g;
     }
     n = with_filters(n, having);
+    if (parts.values && grouped) n = join(n, parts.values);
     for (auto& [v, e] : select_exprs) n = extend(n, v, e);
     if (!order.empty()) {
       auto o = std::make_shared<Node>();
@@ -953,12 +961,14 @@ Query parse_query(std::string_view text, const std::string& base_iri) {
   rasqal_graph_pattern* where = rasqal_query_get_query_graph_pattern(rq.get());
   if (where) t.lift_helpers(where);
   NodePtr root = where ? t.pattern(where) : Translator::unit();
-  if (raptor_sequence* rows = rasqal_query_get_bindings_rows_sequence(rq.get()))
-    root = Translator::join(root, t.values(rasqal_query_get_bindings_variables_sequence(rq.get()), rows));
-  if (lowered.trailing_empty_rows)
-    root = Translator::join(root, Translator::empty_rows(*lowered.trailing_empty_rows));
 
   SelectParts parts;
+  if (raptor_sequence* rows = rasqal_query_get_bindings_rows_sequence(rq.get()))
+    parts.values = t.values(rasqal_query_get_bindings_variables_sequence(rq.get()), rows);
+  if (lowered.trailing_empty_rows) {
+    NodePtr empty = Translator::empty_rows(*lowered.trailing_empty_rows);
+    parts.values = parts.values ? Translator::join(parts.values, empty) : empty;
+  }
   parts.group = items<rasqal_expression>(rasqal_query_get_group_conditions_sequence(rq.get()));
   parts.having = items<rasqal_expression>(rasqal_query_get_having_conditions_sequence(rq.get()));
   parts.order = items<rasqal_expression>(rasqal_query_get_order_conditions_sequence(rq.get()));
@@ -969,7 +979,9 @@ Query parse_query(std::string_view text, const std::string& base_iri) {
   if (q.form == Query::Form::Select && !parts.wildcard)
     parts.projection = items<rasqal_variable>(rasqal_query_get_bound_variable_sequence(rq.get()));
   if (q.form == Query::Form::Ask) {
+    NodePtr values = std::move(parts.values);
     parts = SelectParts{};
+    parts.values = std::move(values);
     parts.limit = 1;
   }
   if (q.form == Query::Form::Construct)

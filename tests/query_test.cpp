@@ -676,6 +676,21 @@ TEST_F(QueryTest, ValuesBlocksWithoutValuesJoinWhatTheyHold) {
   EXPECT_THROW(csv("SELECT ?o { { SELECT * { ?s ?p ?o } VALUES (?o) { () } } }"), query::QueryError);
 }
 
+// A query's trailing VALUES block joins its solutions after grouping and HAVING (SPARQL 1.1 section
+// 18.2.4.3): it does not narrow what the aggregates count.
+TEST_F(QueryTest, TrailingValuesJoinAfterGrouping) {
+  const auto csv = [&](const std::string& q) { return run(q, query::ResultFormat::Csv); };
+  const std::string n = csv("SELECT (COUNT(*) AS ?n) { ?s ?p ?o }");
+  ASSERT_NE(n, "n\r\n1\r\n");
+  EXPECT_EQ(csv("SELECT (COUNT(*) AS ?n) { ?s ?p ?o } VALUES ?x { }"), "n\r\n");
+  EXPECT_EQ(csv("SELECT (COUNT(*) AS ?n) { ?s ?p ?o } VALUES ?s { <http://example.org/nothing> }"), n);
+  EXPECT_EQ(csv("SELECT ?k (COUNT(*) AS ?n) { ?s ?p ?o BIND(1 AS ?k) } GROUP BY ?k VALUES ?k { 2 }"),
+            "k,n\r\n");
+  EXPECT_EQ(csv("SELECT ?k { { SELECT ?k (COUNT(*) AS ?n) { BIND(1 AS ?k) } GROUP BY ?k VALUES ?k { 1 } } }"),
+            "k\r\n1\r\n");
+  EXPECT_EQ(csv("ASK { ?s ?p ?o } VALUES ?s { <http://example.org/nothing> }"), "false\r\n");
+}
+
 TEST_F(QueryTest, AGroupHoldingOnlyABindBindsItsVariable) {
   EXPECT_EQ(run("SELECT ?a { BIND(1 AS ?a) }", query::ResultFormat::Csv), "a\r\n1\r\n");
   EXPECT_EQ(run("SELECT ?a ?b { BIND(1 AS ?a) BIND(?a + 1 AS ?b) }", query::ResultFormat::Csv),
