@@ -533,6 +533,13 @@ class Generator:
         return bool({(s, p, o) for (g, p), pairs in self.data.by_pred.items() if g == g1 for s, o in pairs}
                     & {(s, p, o) for (g, p), pairs in self.data.by_pred.items() if g == g2 for s, o in pairs})
 
+    def trailing_values(self, scope: Scope) -> str:
+        """Sometimes a VALUES block after a grouped query: it joins the groups, not the solutions grouped."""
+        if not self.chance(0.2):
+            return ""
+        block = self.element_values(None, scope, 0)
+        return f" {block[0]}" if block else ""
+
     def query(self) -> Query:
         rng = self.rng
         self.counter = 0
@@ -549,7 +556,8 @@ class Generator:
         if not names or form == "ask":
             return Query(f"ASK {where}", False)
         if form == "count":
-            return Query(f"SELECT (COUNT({rng.choice(['*', 'DISTINCT ?' + rng.choice(names)])}) AS ?n) {where}", False)
+            count = rng.choice(['*', 'DISTINCT ?' + rng.choice(names)])
+            return Query(f"SELECT (COUNT({count}) AS ?n) {where}{self.trailing_values(scope)}", False)
         if form == "aggregate":
             key = rng.choice(names)
             aggs, having = [], ""
@@ -557,7 +565,8 @@ class Generator:
                 aggs.append(self.aggregate(scope)[0])
             if self.chance(0.3):
                 having = f" HAVING (COUNT(*) {rng.choice(['>', '>=', '='])} {rng.randint(1, 3)})"
-            return Query(f"SELECT ?{key} {' '.join(aggs)} {where} GROUP BY ?{key}{having}", False)
+            values = self.trailing_values(scope)
+            return Query(f"SELECT ?{key} {' '.join(aggs)} {where} GROUP BY ?{key}{having}{values}", False)
         chosen = sorted(rng.sample(names, rng.randint(1, min(4, len(names)))))
         projection = " ".join("?" + n for n in chosen)
         if self.chance(0.15):
