@@ -659,7 +659,10 @@ class Lowerer {
     if (!is_punct(t_[close], "}")) return std::nullopt;
     block.end = close + 1;
     if (!block.parenthesized) {
-      block.rows = close - j - 1;  // only "no rows" matters here
+      // A term a row: each token starts one, but for a datatype or a language tag after a string.
+      const auto part_of_term = [&](size_t k) { return is_punct(t_[k], "^^") || is_punct(t_[k], "@"); };
+      for (size_t k = j + 1; k < close; ++k)
+        if (!part_of_term(k) && !part_of_term(k - 1)) ++block.rows;
       return block;
     }
     for (size_t k = j + 1; k < close; ++k) {
