@@ -8,8 +8,8 @@
 # Columns, per query:
 #   quiver ms    in process (quiver-query-bench): a sample runs the query back to back until 50 ms have passed
 #                and gives the mean time per run; the figure is the median of RUNS samples taken after a
-#                second (and at least ten runs) of uncounted warm-up runs, when the caches hold what the
-#                query reads;
+#                second (and at least ten runs, unless they take ten seconds) of uncounted warm-up runs,
+#                when the caches hold what the query reads (bench/query_bench.cpp has these figures);
 #   cli ms       `quiver query` as a new process, the store's open included: the whole command timed, median
 #                of RUNS runs after one uncounted run (the operating system's page cache is warm, the
 #                process's caches are not);
@@ -77,12 +77,12 @@ load_virtuoso() {
   done
   # isql takes a procedure body from standard input (its exec= option splits statements at every ';').
   isql-vt "$VIRTUOSO_PORT" dba dba >/dev/null <<'SQL'
-create procedure quiver_bench (in q varchar, in ms integer, in min_runs integer) {
+create procedure quiver_bench (in q varchar, in ms integer, in min_runs integer, in max_ms integer) {
   declare t, n, elapsed, st, msg, meta, rows any;
   n := 0;
   elapsed := 0;
   t := msec_time();
-  while (elapsed < ms or n < min_runs) {
+  while (elapsed < ms or (n < min_runs and elapsed < max_ms)) {
     st := '00000';
     exec (q, st, msg, vector(), 0, meta, rows);
     if (st <> '00000') return sprintf('error %s', msg);
@@ -107,7 +107,7 @@ virtuoso_time() {
   q=$(sed -e '/^[[:space:]]*#/d' -e "1i DEFINE input:default-graph-uri <$2>" "$1" | tr '\n' ' ' | sed "s/'/''/g")
   for i in $(seq 0 "$runs"); do
     if ! out=$(timeout $((deadline - SECONDS > 1 ? deadline - SECONDS : 1)) isql-vt "$VIRTUOSO_PORT" dba dba \
-      exec="select quiver_bench('SPARQL $q', $([[ $i == 0 ]] && echo '1000, 10' || echo '50, 1'));" 2>&1); then
+      exec="select quiver_bench('SPARQL $q', $([[ $i == 0 ]] && echo '1000, 10, 10000' || echo '50, 1, 0'));" 2>&1); then
       if [[ $SECONDS -ge $deadline ]]; then
         # Restarted before the answer is printed: the caller reads it as soon as it is, and goes on.
         virtuoso_kill

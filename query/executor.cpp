@@ -165,6 +165,32 @@ std::vector<std::optional<VarId>> star_subjects(const std::vector<const TriplePa
   return star;
 }
 
+std::vector<Executor::ScanPlan::LeadFromPrevious> leads_from_previous(
+    const std::vector<const TriplePattern*>& order, const std::vector<bool>& bound) {
+  constexpr int kInput = -1, kNever = -2;
+  std::vector<int> bound_at(bound.size(), kNever);  // the pattern that binds each variable first
+  for (size_t v = 0; v < bound.size(); ++v)
+    if (bound[v]) bound_at[v] = kInput;
+  std::vector<Executor::ScanPlan::LeadFromPrevious> leads(order.size());
+  for (size_t i = 0; i < order.size(); ++i) {
+    const TriplePattern& t = *order[i];
+    auto bound_by_previous = [&](const PatternTerm& x) {
+      return i > 0 && x.var && bound_at[*x.var] == static_cast<int>(i) - 1;
+    };
+    auto position_in_previous = [&](VarId v) -> TermId Quad::* {
+      const TriplePattern& previous = *order[i - 1];
+      return previous.s.var == v ? &Quad::s : previous.o.var == v ? &Quad::o : nullptr;
+    };
+    if (!t.p.var && bound_by_previous(t.s))
+      leads[i] = {position_in_previous(*t.s.var), true};
+    else if (!t.p.var && t.s.var && bound_at[*t.s.var] == kNever && bound_by_previous(t.o))
+      leads[i] = {position_in_previous(*t.o.var), false};
+    for (const PatternTerm* p : {&t.s, &t.p, &t.o})
+      if (p->var && bound_at[*p->var] == kNever) bound_at[*p->var] = static_cast<int>(i);
+  }
+  return leads;
+}
+
 // Whether `input` binds exactly the variables `bound` marks; when not, `bound` becomes its bound set. The
 // answers asked at every correlated opening are kept per node with the bound set they were made for:
 // a set is made, and a map searched, only when the bound variables change.
@@ -186,6 +212,7 @@ const Executor::ScanPlan& Executor::scan_plan(const Node& bgp, const Row& input,
   if (fresh) {
     it->second.order = order_patterns(ctx_, bgp.triples, last.bound, nullptr, ranges);
     it->second.star = star_subjects(it->second.order, last.bound);
+    it->second.lead_from_previous = leads_from_previous(it->second.order, last.bound);
   }
   last.plan = &it->second;
   return it->second;

@@ -201,6 +201,14 @@ class Executor {
     // more patterns with constant predicates on a subject variable bound before they start; its subject's
     // quads are read once for all of them.
     std::vector<std::optional<VarId>> star;
+    // Per pattern: where the lead it is looked up by lies in the previous pattern's quads (Quad::s or
+    // Quad::o), when that pattern binds it, and whether the lookup is by subject (else by object). The scan
+    // starts such lookups a few quads ahead of the previous pattern.
+    struct LeadFromPrevious {
+      TermId Quad::*position = nullptr;
+      bool by_subject = false;
+    };
+    std::vector<LeadFromPrevious> lead_from_previous;
   };
   // `ranges` are those of the FILTER the BGP is always scanned under, if any.
   const ScanPlan& scan_plan(const Node& bgp, const Row& input, const ObjectRanges* ranges);

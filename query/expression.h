@@ -31,7 +31,8 @@ class ExpressionEvaluator {
   std::optional<Term> call(const Expr& e, const Row& row);
   std::optional<Term> apply(const Expr& e, std::vector<Term>& args);
   std::optional<Term> in_list(const Expr& e, const Row& row);
-  // The id of a variable's value or of an inline constant; kUnbound otherwise.
+  // The id of a variable's value, of an inline constant or of integer arithmetic on such ids
+  // (integer_arithmetic_id); kUnbound otherwise.
   TermId operand_id(const Expr& e, const Row& row);
   // The id of +, - or * on two inline integers, computed on the ids; kUnbound otherwise (an operand of
   // another kind, an overflow), when the general evaluation decides.

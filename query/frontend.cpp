@@ -648,14 +648,16 @@ class Translator {
     std::vector<std::pair<VarId, ExprPtr>> select_exprs;
     // Rasqal keeps one expression per variable for the whole query: a variable the WHERE clause binds (a
     // sub-SELECT's (MAX(?y) AS ?max), say) is projected as it is, not computed again.
-    auto in_where = pattern_variables(*where);
-    if (parts.values)
-      for (VarId v : pattern_variables(*parts.values)) in_where.push_back(v);
+    const auto in_where = pattern_variables(*where);
+    const auto in_values = parts.values ? pattern_variables(*parts.values) : std::vector<VarId>{};
     for (rasqal_variable* v : parts.projection) {
       VarId id = var(v);
       projected.push_back(id);
-      if (rasqal_expression* e = own_expression(v, in_where))
+      if (rasqal_expression* e = own_expression(v, in_where)) {
+        if (std::find(in_values.begin(), in_values.end(), id) != in_values.end())
+          throw QueryError("SELECT assigns " + name(id) + ", which the VALUES block after the query binds");
         select_exprs.emplace_back(id, lift_aggregates(expr(e), aggregates));
+      }
     }
     check_projection(parts, projected, select_exprs, !parts.group.empty() || !aggregates.empty());
     std::vector<ExprPtr> having;
@@ -704,6 +706,9 @@ class Translator {
       projected.clear();
       for (VarId v : pattern_variables(*where))
         if (q_.variables.name(v)[0] != '.') projected.push_back(v);
+      if (grouped)  // then the VALUES block is not in `where`
+        for (VarId v : in_values)
+          if (std::find(projected.begin(), projected.end(), v) == projected.end()) projected.push_back(v);
     }
     auto p = std::make_shared<Node>();
     p->kind = Node::Kind::Project;
@@ -978,10 +983,11 @@ Query parse_query(std::string_view text, const std::string& base_iri) {
   parts.wildcard = rasqal_query_get_wildcard(rq.get());
   if (q.form == Query::Form::Select && !parts.wildcard)
     parts.projection = items<rasqal_variable>(rasqal_query_get_bound_variable_sequence(rq.get()));
-  if (q.form == Query::Form::Ask) {
-    NodePtr values = std::move(parts.values);
-    parts = SelectParts{};
-    parts.values = std::move(values);
+  if (q.form == Query::Form::Ask) {  // grouping, HAVING and VALUES decide whether there is a solution
+    parts.projection.clear();
+    parts.order.clear();
+    parts.distinct = 0;
+    parts.offset = -1;
     parts.limit = 1;
   }
   if (q.form == Query::Form::Construct)

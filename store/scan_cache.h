@@ -46,6 +46,8 @@ struct CachedRange {
   uint64_t sequence = 0;
   std::vector<Quad> quads;
   LeadIndex leads;  // predicate ranges only
+  // Whether the quads are more than the processor's caches hold: then prefetching their lookups pays.
+  bool larger_than_caches() const { return quads.size() * sizeof(Quad) > PredicateLookup::kCacheBytes; }
   // Starts fetching what a lookup of `lead` in a predicate range reads: first the lead index's slot;
   // `deep`, once that is at hand, the lead's first quads.
   void prefetch_lookup(TermId lead, bool deep) const {

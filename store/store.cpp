@@ -291,7 +291,7 @@ std::optional<PredicateLookup> QuadCursor::lookup_predicate(TermId p, bool by_su
 PredicateLookup::PredicateLookup(std::shared_ptr<const CachedRange> range, bool by_subject)
     : range_(std::move(range)),
       lead_(by_subject ? &Quad::s : &Quad::o),
-      large_(range_->quads.size() * sizeof(Quad) > kCacheBytes) {}
+      large_(range_->larger_than_caches()) {}
 
 std::span<const Quad> PredicateLookup::find(TermId lead) {
   const std::vector<Quad>& quads = range_->quads;
@@ -372,8 +372,7 @@ std::span<const Quad> QuadCursor::ahead_in_memory() const {
 
 void QuadCursor::prefetch_lookup(TermId p, bool by_subject, TermId lead, bool deep) const {
   const auto& memo = memory_->predicate;
-  if (memo.range && memo.p == p && memo.by_subject == by_subject &&
-      memo.range->quads.size() * sizeof(Quad) > PredicateLookup::kCacheBytes)
+  if (memo.range && memo.p == p && memo.by_subject == by_subject && memo.range->larger_than_caches())
     memo.range->prefetch_lookup(lead, deep);
 }
 

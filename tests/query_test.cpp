@@ -689,6 +689,23 @@ TEST_F(QueryTest, TrailingValuesJoinAfterGrouping) {
   EXPECT_EQ(csv("SELECT ?k { { SELECT ?k (COUNT(*) AS ?n) { BIND(1 AS ?k) } GROUP BY ?k VALUES ?k { 1 } } }"),
             "k\r\n1\r\n");
   EXPECT_EQ(csv("ASK { ?s ?p ?o } VALUES ?s { <http://example.org/nothing> }"), "false\r\n");
+  // Joined after grouping: a VALUES variable the groups do not bind narrows nothing, and repeated rows
+  // repeat the groups.
+  const std::string total = n.substr(n.find('\n') + 1, n.find('\r', 2) - n.find('\n') - 1);
+  EXPECT_EQ(csv("SELECT ?k (COUNT(*) AS ?n) { ?s ?p ?o BIND(1 AS ?k) } GROUP BY ?k "
+                "VALUES ?s { <http://example.org/nothing> }"),
+            "k,n\r\n1," + total + "\r\n");
+  EXPECT_EQ(csv("SELECT ?k (COUNT(*) AS ?n) { ?s ?p ?o BIND(1 AS ?k) } GROUP BY ?k VALUES ?k { 1 1 }"),
+            "k,n\r\n1," + total + "\r\n1," + total + "\r\n");
+  EXPECT_EQ(csv("SELECT ?n { { SELECT (COUNT(*) AS ?n) { ?s ?p ?o } VALUES ?s { <http://example.org/nothing> "
+                "} } }"),
+            n);
+  EXPECT_THROW(csv("SELECT (COUNT(*) AS ?n) { ?s ?p ?o } VALUES ?n { 3 }"), query::QueryError);
+  // A grouped CONSTRUCT's template sees the block's variables.
+  EXPECT_NE(run("CONSTRUCT { ?s <http://example.org/v> ?v } WHERE { ?s ?p ?o } GROUP BY ?s VALUES ?v { 7 }",
+                query::ResultFormat::NTriples)
+                .find("<http://example.org/v> \"7\"^^"),
+            std::string::npos);
 }
 
 TEST_F(QueryTest, AGroupHoldingOnlyABindBindsItsVariable) {
@@ -762,6 +779,27 @@ TEST(QueryLiterals, IntegersPastThirtyTwoBitsStayIntegers) {
 
 // +, - and * on two inline integers are computed on their ids; a result past what an id holds, or past 64
 // bits, is still exact (computed on the terms).
+// A chain over two predicates larger than the processor's caches, under a range FILTER (scanned as one
+// BGP): once their quads are kept in memory, the scan starts the second pattern's lookups ahead of the
+// first (prefetches); every run answers alike.
+TEST(QueryLookups, AChainOverLargePredicatesAnswersAlikeOnceKeptInMemory) {
+  TempDir dir;
+  constexpr int kEdges = 40000;
+  std::string text;
+  for (int i = 0; i < kEdges; ++i) {
+    const std::string n = std::to_string((i * 7919) % kEdges);
+    text += "<http://e/s" + std::to_string(i) + "> <http://e/p> <http://e/o" + n + "> .\n";
+    text += "<http://e/o" + n + "> <http://e/q> \"" + std::to_string(i % 3) +
+            "\"^^<http://www.w3.org/2001/XMLSchema#integer> .\n";
+  }
+  auto store = store_with(dir, text);
+  const std::string query =
+      "SELECT ?v (COUNT(*) AS ?n) { ?s <http://e/p> ?o . ?o <http://e/q> ?v FILTER(?v >= 0) } "
+      "GROUP BY ?v ORDER BY ?v";
+  const std::string expected = "v,n\r\n0,13334\r\n1,13333\r\n2,13333\r\n";
+  for (int run = 0; run < 4; ++run) EXPECT_EQ(run_e(*store, query), expected) << "run " << run;
+}
+
 TEST(QueryLiterals, IntegerArithmeticStaysExactPastInlineValues) {
   TempDir dir;
   auto store = store_with(

@@ -285,6 +285,9 @@ TEST(Store, RangesKeptInMemoryAnswerLikeTheIndexAndRetireOnWrites) {
       }
     }
     EXPECT_TRUE(cursor.ahead_in_memory().empty());
+    auto descending = view.scan(patterns[2]);  // served from memory too, but not looked ahead in
+    ASSERT_TRUE(descending.valid());
+    EXPECT_TRUE(descending.ahead_in_memory().empty());
   }
   ReadView before(*store);
   const QuadPattern all_p1 = pattern(p1, {}, {}, {}, false);

@@ -60,8 +60,9 @@ class BgpStream : public RowStream {
         }
     if (graph_ && *graph_ == kUnbound) impossible_ = true;
     levels_.resize(order_.size());
+    for (size_t i = 0; i < order_.size(); ++i)
+      if (!order_[i]->p.var) levels_[i].predicate = ids_.at(&order_[i]->p);
     find_stars();
-    find_leads_from_previous();
     const auto in_memory =
         std::count_if(levels_.begin(), levels_.end(), [](const Level& l) { return l.in_memory.has_value(); });
     if (in_memory) ex.note(node, std::to_string(in_memory) + " star patterns looked up in memory");
@@ -135,10 +136,7 @@ class BgpStream : public RowStream {
     const std::vector<std::pair<TermId, TermId>>* ranges = nullptr;  // object id intervals to scan, if any
     size_t range_index = 0;
     Quad last{~0ULL, ~0ULL, ~0ULL, ~0ULL};
-    // Set when the pattern looks its predicate up by a lead that the previous pattern's quads bind: the
-    // lead's position in those quads, and whether the lookup is by subject (else by object).
-    TermId Quad::*lead_from = nullptr;
-    bool by_subject = false;
+    TermId predicate = 0;  // the pattern's constant predicate, if it has one
   };
   // A pattern's lookups are started this many quads of the previous pattern ahead (their lead index slot),
   // and half as many ahead once the slot is at hand (the quads it points to): their cache misses overlap
@@ -187,46 +185,24 @@ class BgpStream : public RowStream {
       }
   }
 
-  void find_leads_from_previous() {
-    constexpr int kInput = -1, kNever = -2;
-    std::vector<int> bound_at(input_.size(), kNever);  // the level that binds each variable first
-    for (size_t v = 0; v < input_.size(); ++v)
-      if (input_[v] != kUnbound) bound_at[v] = kInput;
-    for (size_t i = 0; i < order_.size(); ++i) {
-      const TriplePattern& t = *order_[i];
-      auto bound_by_previous = [&](const PatternTerm& x) {
-        return i > 0 && x.var && bound_at[*x.var] == static_cast<int>(i) - 1;
-      };
-      auto position_in_previous = [&](VarId v) -> TermId Quad::* {
-        const TriplePattern& previous = *order_[i - 1];
-        return previous.s.var == v ? &Quad::s : previous.o.var == v ? &Quad::o : nullptr;
-      };
-      if (!t.p.var && bound_by_previous(t.s)) {
-        levels_[i].lead_from = position_in_previous(*t.s.var);
-        levels_[i].by_subject = true;
-      } else if (!t.p.var && t.s.var && bound_at[*t.s.var] == kNever && bound_by_previous(t.o)) {
-        levels_[i].lead_from = position_in_previous(*t.o.var);
-      }
-      for (const PatternTerm* p : {&t.s, &t.p, &t.o})
-        if (p->var && bound_at[*p->var] == kNever) bound_at[*p->var] = static_cast<int>(i);
-    }
-  }
-
   // Starts the lookups of the pattern after `level` for the quads `level` reads a few steps ahead.
   void prefetch_next_lookups(const Level& level) {
     const size_t i = &level - levels_.data();
-    if (i + 1 >= levels_.size() || !levels_[i + 1].lead_from) return;
-    const Level& next = levels_[i + 1];
+    if (i + 1 >= levels_.size()) return;
+    const Executor::ScanPlan::LeadFromPrevious& lead = plan_.lead_from_previous[i + 1];
+    if (!lead.position) return;
     const std::span<const Quad> ahead = level.cursor->ahead_in_memory();
-    const TermId p = ids_.at(&order_[i + 1]->p);
+    if (ahead.size() <= kLookAhead / 2) return;
+    const Level& next = levels_[i + 1];
     for (const bool deep : {false, true}) {
       const size_t k = deep ? kLookAhead / 2 : kLookAhead;
       if (ahead.size() <= k) continue;
-      const TermId lead = ahead[k].*next.lead_from;
-      if (next.in_memory && next.in_memory->worth_prefetching())
-        next.in_memory->prefetch(lead, deep);
-      else if (next.cursor)
-        next.cursor->prefetch_lookup(p, next.by_subject, lead, deep);
+      const TermId id = ahead[k].*lead.position;
+      if (next.in_memory) {
+        if (next.in_memory->worth_prefetching()) next.in_memory->prefetch(id, deep);
+      } else if (next.cursor) {
+        next.cursor->prefetch_lookup(next.predicate, lead.by_subject, id, deep);
+      }
     }
   }
 
