@@ -251,7 +251,11 @@ std::optional<Term> ExpressionEvaluator::call(const Expr& e, const Row& row) {
   if (e.op >= Op::Equal && e.op <= Op::GreaterEqual && e.args.size() == 2) {
     if (auto c = compare_ids(e.op, *e.args[0], *e.args[1], row)) return boolean(*c);
   }
-  if (e.op == Op::Add || e.op == Op::Subtract || e.op == Op::Multiply) {
+  // Only on two leaves here: a nested operand is evaluated below anyway, and trying the ids of a whole
+  // subtree at every level would take time quadratic in its depth where an operand is not an integer.
+  const auto leaf = [](const ExprPtr& a) { return a->op == Op::Variable || a->op == Op::Constant; };
+  if ((e.op == Op::Add || e.op == Op::Subtract || e.op == Op::Multiply) && e.args.size() == 2 &&
+      leaf(e.args[0]) && leaf(e.args[1])) {
     if (TermId id = integer_arithmetic_id(e, row); id != kUnbound) return decode_inline(id);
   }
   std::vector<Term> a;
