@@ -237,14 +237,14 @@ bool QuadCursor::seek_in_predicate(uint64_t sequence) {
 std::shared_ptr<const CachedRange> QuadCursor::counted_predicate_range(TermId p, bool by_subject,
                                                                        uint64_t sequence, uint64_t lookups) {
   auto found = store_->scan_cache_->find_predicate(
-      p, ScanCache::lookup_by(by_subject), sequence,
-      [&] {
-        return store_->estimate_matches(QuadPattern{std::nullopt, p, std::nullopt, std::nullopt}, source_);
-      },
-      lookups);
+      p, ScanCache::lookup_by(by_subject), sequence, [&] { return predicate_quads(p); }, lookups);
   if (!found.range && found.worth_making)
     return make_predicate_range(p, by_subject, sequence, found.predicate_quads);
   return found.range;
+}
+
+uint64_t QuadCursor::predicate_quads(TermId p) const {
+  return store_->estimate_matches(QuadPattern{std::nullopt, p, std::nullopt, std::nullopt}, source_);
 }
 
 void QuadCursor::count_unserved_quads() {
@@ -280,10 +280,7 @@ std::optional<PredicateLookup> QuadCursor::lookup_predicate(TermId p, bool by_su
   if (!cache_sequence_) return std::nullopt;
   const auto lookup = ScanCache::lookup_by(by_subject);
   auto range = store_->scan_cache_->kept_predicate(p, lookup, *cache_sequence_);
-  if (!range && make)
-    range = make_predicate_range(
-        p, by_subject, *cache_sequence_,
-        store_->estimate_matches(QuadPattern{std::nullopt, p, std::nullopt, std::nullopt}, source_));
+  if (!range && make) range = make_predicate_range(p, by_subject, *cache_sequence_, predicate_quads(p));
   if (!range) return std::nullopt;
   return PredicateLookup(std::move(range), by_subject);
 }

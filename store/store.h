@@ -233,7 +233,8 @@ class QuadCursor {
   // null when they are too many to keep. `expected`: about how many there are.
   std::shared_ptr<const CachedRange> make_predicate_range(TermId p, bool by_subject, uint64_t sequence,
                                                           uint64_t expected);
-  void search_predicate_range();  // positions the cursor on the lookup's quads in the range
+  void search_predicate_range();             // positions the cursor on the lookup's quads in the range
+  uint64_t predicate_quads(TermId p) const;  // about how many quads predicate `p` has, in this cursor's view
 
   const Store* store_;
   ReadSource source_;
