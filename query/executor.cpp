@@ -9,28 +9,6 @@
 
 namespace quiver::query {
 
-bool compatible(std::span<const TermId> a, std::span<const TermId> b, bool* shared) {
-  bool any = false;
-  for (size_t v = 0; v < a.size(); ++v) {
-    if (a[v] == kUnbound || b[v] == kUnbound) continue;
-    if (a[v] != b[v]) return false;
-    any = true;
-  }
-  if (shared) *shared = any;
-  return true;
-}
-
-bool merge_compatible(Row& a, std::span<const TermId> b) {
-  for (size_t v = 0; v < a.size(); ++v) {
-    if (b[v] == kUnbound) continue;
-    if (a[v] == kUnbound)
-      a[v] = b[v];
-    else if (a[v] != b[v])
-      return false;
-  }
-  return true;
-}
-
 bool passes_input_on(const Node& n) {
   switch (n.kind) {
     case Node::Kind::Filter:
@@ -146,7 +124,7 @@ MaterializedRows& Executor::materialize(const Node& node, std::optional<TermId> 
   if (c.rows) return *c.rows;
   SubstitutionDepth alone(substituting_, 0);  // a MINUS's right side or a sub-SELECT, even inside EXISTS
   auto stream = build(node, ctx_.empty_row(), graph);  // not counted: the probes' output is
-  return c.rows.emplace(*stream, ctx_);
+  return c.rows.emplace(*stream, ctx_, pattern_variables(node));
 }
 
 namespace {
@@ -270,7 +248,7 @@ std::optional<Matches> Executor::probed_if_cheaper(Correlated& c, const Node& no
     if (remaining * kProbeCost < estimate(node) * kMaterializedRowCost) return std::nullopt;
     if (PatternLookup* lookup = pattern_lookup(c, node, input, graph, true)) return Matches(*lookup, input);
     auto stream = build(node, ctx_.empty_row(), graph);  // not counted: the probes' output is
-    c.rows.emplace(*stream, ctx_);
+    c.rows.emplace(*stream, ctx_, pattern_variables(node));
     c.substitution_safe = substitution_safe(node);
   }
   count_lookup(node, input);

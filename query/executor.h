@@ -25,13 +25,19 @@ class RowStream {
 
 // A pattern's solutions computed once, on their own, and hashed on the variables every one of them binds:
 // a correlated operator (OPTIONAL, MINUS, EXISTS, a join) finds the rows compatible with its input row
-// without re-running the pattern or scanning every row.
+// without re-running the pattern or scanning every row. Only the columns of the variables the pattern
+// binds are kept: a query's other variables would be unbound in every row, and memory is most of the cost.
 class MaterializedRows {
  public:
-  // Drains `rows` (each `width` ids) into one flat array: no allocation per row.
-  MaterializedRows(RowStream& rows, QueryContext& ctx);
+  // Drains `rows` (rows of the query's width) into one flat array of the columns of `columns` (the
+  // variables the pattern can bind; one a row binds all the same gets a column too): no allocation per row.
+  MaterializedRows(RowStream& rows, QueryContext& ctx, const std::vector<VarId>& columns);
   size_t size() const { return count_; }
-  std::span<const TermId> row(size_t i) const { return {cells_.data() + i * width_, width_}; }
+  // Whether row `i` agrees with `probe` (a row of the query's width) on the variables both bind; `shared`,
+  // when given, tells whether there are any.
+  bool compatible_with(std::span<const TermId> probe, size_t i, bool* shared = nullptr) const;
+  // Merges row `i` into `out` when they agree on shared variables; false when they conflict.
+  bool merge_into(Row& out, size_t i) const;
 
   // The rows that may be compatible with a probe: those agreeing on the probe's bound variables that every
   // row binds (all rows when there are none).
@@ -58,13 +64,20 @@ class MaterializedRows {
     uint32_t start, count;
   };
   struct HashIndex {
-    std::vector<Slot> slots;     // count 0: empty
-    std::vector<uint32_t> rows;  // empty when clustered: the rows themselves are in key order
+    std::vector<Slot> slots;         // count 0: empty
+    std::vector<uint32_t> rows;      // empty when clustered: the rows themselves are in key order
+    std::vector<VarId> key_columns;  // where the key variables are in a kept row
     uint64_t mask = 0;
     bool exact = false;
     const Slot* find(uint64_t key) const;
   };
-  uint64_t key_of(std::span<const TermId> row, const std::vector<VarId>& keys) const;
+  // The key of the values at `positions` of `cells`: a probe's variables, or a kept row's key columns.
+  static uint64_t key_of(std::span<const TermId> cells, const std::vector<VarId>& positions);
+  std::span<const TermId> kept_row(size_t i) const { return {cells_.data() + i * width_, width_}; }
+  // Appends a batch of `n` rows of the query's width, keeping their columns.
+  void append(std::span<const TermId> rows, size_t n, size_t row_width, QueryContext& ctx);
+  // Gives variable `v` a column, unbound in the rows kept so far.
+  void add_column(VarId v);
   // With `cluster`, also puts the rows in the index's key order, so that a key's rows are one stretch of
   // memory: done for the first index, before any row index has been handed out.
   HashIndex build_index(const std::vector<VarId>& keys, bool cluster);
@@ -75,10 +88,12 @@ class MaterializedRows {
   }
   void bound_keys(const Row& probe, std::vector<VarId>& keys) const;
 
-  size_t width_, count_ = 0;
-  std::vector<TermId> cells_;
-  std::vector<bool> always_bound_, ever_bound_;
-  std::vector<VarId> always_bound_vars_;  // the variables always_bound_ marks
+  std::vector<VarId> columns_;                   // the variable of each kept column
+  std::vector<int> column_of_;                   // per variable of the query: its column, or -1
+  size_t width_ = 0, count_ = 0;                 // columns, rows
+  std::vector<TermId> cells_;                    // count_ rows of width_ ids
+  std::vector<bool> always_bound_, ever_bound_;  // per column
+  std::vector<VarId> always_bound_vars_;         // the variables of the columns always_bound_ marks
   std::vector<uint32_t> all_;
   std::map<std::vector<VarId>, HashIndex> indexes_;
   std::vector<VarId> keys_;       // scratch: the key variables of the current probe
@@ -300,10 +315,5 @@ bool substitution_safe(const Node& node);
 // Whether `node`, opened with an input row, hands the row on to the operators below it and keeps its
 // bindings in every solution.
 bool passes_input_on(const Node& node);
-// Whether rows `a` and `b` agree on the variables both bind; `shared`, when given, tells whether there are
-// any (MINUS removes only rows that share one).
-bool compatible(std::span<const TermId> a, std::span<const TermId> b, bool* shared = nullptr);
-// Merges `b` into `a` when they agree on shared variables; false when they conflict.
-bool merge_compatible(Row& a, std::span<const TermId> b);
 
 }  // namespace quiver::query

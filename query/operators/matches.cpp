@@ -20,7 +20,7 @@ bool PatternLookup::merge(const Quad& q, Row& out) const {
 
 bool Matches::any(const Row& probe) const {
   for (uint32_t i : candidates_.rows.subspan(next_))
-    if (candidates_.exact || compatible(probe, rows_->row(i))) return true;
+    if (candidates_.exact || rows_->compatible_with(probe, i)) return true;
   for (const Quad& q : quads_)
     if (lookup_->matches(q, probe)) return true;
   return false;
@@ -30,7 +30,7 @@ bool Matches::next(const Row& probe, Row& out) {
   while (next_ < candidates_.rows.size()) {
     out = probe;
     const uint32_t i = candidates_.rows[next_++];
-    if (candidates_.exact || merge_compatible(out, rows_->row(i))) return true;
+    if (candidates_.exact || rows_->merge_into(out, i)) return true;
   }
   for (; !quads_.empty(); quads_ = quads_.subspan(1)) {
     out = probe;

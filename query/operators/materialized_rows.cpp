@@ -6,24 +6,80 @@
 
 namespace quiver::query {
 
-MaterializedRows::MaterializedRows(RowStream& rows, QueryContext& ctx)
-    : width_(ctx.variables()), always_bound_(width_, true), ever_bound_(width_, false) {
-  while (size_t n = rows.next_rows(cells_, width_)) {
+MaterializedRows::MaterializedRows(RowStream& rows, QueryContext& ctx, const std::vector<VarId>& columns)
+    : column_of_(ctx.variables(), -1) {
+  for (VarId v : columns) add_column(v);
+  const size_t row_width = ctx.variables();
+  std::vector<TermId> batch;
+  while (size_t n = rows.next_rows(batch, row_width)) {
     ctx.check_deadline();
-    // The rows, their indexes in all_ and in an index, and an index's slots.
-    ctx.charge_memory(n * (width_ * sizeof(TermId) + 2 * sizeof(uint32_t) + 2 * sizeof(Slot)));
-    for (size_t i = count_; i < count_ + n; ++i)
-      for (size_t v = 0; v < width_; ++v) {
-        const bool bound = cells_[i * width_ + v] != kUnbound;
-        always_bound_[v] = always_bound_[v] && bound;
-        ever_bound_[v] = ever_bound_[v] || bound;
-      }
-    count_ += n;
+    append(batch, n, row_width, ctx);
+    batch.clear();
   }
   all_.resize(count_);
   for (uint32_t i = 0; i < count_; ++i) all_[i] = i;
-  for (VarId v = 0; v < width_; ++v)
-    if (always_bound_[v]) always_bound_vars_.push_back(v);
+  for (size_t c = 0; c < width_; ++c)
+    if (always_bound_[c] && count_ > 0) always_bound_vars_.push_back(columns_[c]);
+}
+
+void MaterializedRows::append(std::span<const TermId> rows, size_t n, size_t row_width, QueryContext& ctx) {
+  for (size_t r = 0; r < n; ++r)
+    for (size_t v = 0; v < row_width; ++v)
+      if (rows[r * row_width + v] != kUnbound && column_of_[v] < 0) add_column(static_cast<VarId>(v));
+  // The rows, their indexes in all_ and in an index, and an index's slots.
+  ctx.charge_memory(n * (width_ * sizeof(TermId) + 2 * sizeof(uint32_t) + 2 * sizeof(Slot)));
+  for (size_t r = 0; r < n; ++r) {
+    const std::span<const TermId> row = rows.subspan(r * row_width, row_width);
+    for (size_t c = 0; c < width_; ++c) {
+      const TermId id = row[columns_[c]];
+      cells_.push_back(id);
+      always_bound_[c] = always_bound_[c] && id != kUnbound;
+      ever_bound_[c] = ever_bound_[c] || id != kUnbound;
+    }
+  }
+  count_ += n;
+}
+
+void MaterializedRows::add_column(VarId v) {
+  if (column_of_[v] >= 0) return;
+  std::vector<TermId> widened;
+  widened.reserve(count_ * (width_ + 1));
+  for (size_t r = 0; r < count_; ++r) {
+    const auto row = kept_row(r);
+    widened.insert(widened.end(), row.begin(), row.end());
+    widened.push_back(kUnbound);
+  }
+  cells_.swap(widened);
+  column_of_[v] = static_cast<int>(width_++);
+  columns_.push_back(v);
+  always_bound_.push_back(count_ == 0);
+  ever_bound_.push_back(false);
+}
+
+bool MaterializedRows::compatible_with(std::span<const TermId> probe, size_t i, bool* shared) const {
+  const auto row = kept_row(i);
+  bool any = false;
+  for (size_t c = 0; c < width_; ++c) {
+    const TermId a = probe[columns_[c]], b = row[c];
+    if (a == kUnbound || b == kUnbound) continue;
+    if (a != b) return false;
+    any = true;
+  }
+  if (shared) *shared = any;
+  return true;
+}
+
+bool MaterializedRows::merge_into(Row& out, size_t i) const {
+  const auto row = kept_row(i);
+  for (size_t c = 0; c < width_; ++c) {
+    if (row[c] == kUnbound) continue;
+    TermId& slot = out[columns_[c]];
+    if (slot == kUnbound)
+      slot = row[c];
+    else if (slot != row[c])
+      return false;
+  }
+  return true;
 }
 
 namespace {
@@ -33,10 +89,10 @@ uint64_t slot_hash(uint64_t key) {
 }
 }  // namespace
 
-uint64_t MaterializedRows::key_of(std::span<const TermId> row, const std::vector<VarId>& keys) const {
-  if (keys.size() == 1) return row[keys[0]];
+uint64_t MaterializedRows::key_of(std::span<const TermId> cells, const std::vector<VarId>& positions) {
+  if (positions.size() == 1) return cells[positions[0]];
   uint64_t h = 0x9E3779B97F4A7C15ULL;
-  for (VarId v : keys) h = (h ^ row[v]) * 0xFF51AFD7ED558CCDULL;
+  for (VarId v : positions) h = (h ^ cells[v]) * 0xFF51AFD7ED558CCDULL;
   return h;
 }
 
@@ -53,15 +109,16 @@ MaterializedRows::HashIndex MaterializedRows::build_index(const std::vector<VarI
   HashIndex index;
   // One key and nothing else bound: an equal key proves the row compatible, and merging it adds nothing.
   index.exact = keys.size() == 1;
-  for (VarId v = 0; v < width_; ++v)
-    if (v != keys[0] && ever_bound_[v]) index.exact = false;
+  for (size_t c = 0; c < width_; ++c)
+    if (columns_[c] != keys[0] && ever_bound_[c]) index.exact = false;
+  for (VarId v : keys) index.key_columns.push_back(static_cast<VarId>(column_of_[v]));
   uint64_t capacity = 2;
   while (capacity < 2 * count_) capacity <<= 1;
   index.mask = capacity - 1;
   index.slots.assign(capacity, Slot{0, 0, 0});
   std::vector<uint32_t> slot_of(index.exact ? 0 : count_);
   for (uint32_t r = 0; r < count_; ++r) {
-    const uint64_t key = key_of(row(r), keys);
+    const uint64_t key = key_of(kept_row(r), index.key_columns);
     uint64_t i = slot_hash(key) & index.mask;
     while (index.slots[i].count != 0 && index.slots[i].key != key) i = (i + 1) & index.mask;
     index.slots[i].key = key;

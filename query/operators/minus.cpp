@@ -15,7 +15,7 @@ class MinusStream : public RowStream {
       bool removed = candidates.exact && !candidates.rows.empty();
       for (uint32_t i : candidates.exact ? std::span<const uint32_t>() : candidates.rows) {
         bool shared = false;
-        if (compatible(out, right_.row(i), &shared) && shared) {
+        if (right_.compatible_with(out, i, &shared) && shared) {
           removed = true;
           break;
         }
