@@ -117,9 +117,12 @@ std::vector<Token> tokenize(std::string_view s) {
       size_t b = i;
       bool prefixed = false;
       while (i < s.size() && (name_char(s[i]) || s[i] == ':' || s[i] == '.' || s[i] == '%' || s[i] == '\\')) {
+        // A local name starts with neither '-' nor '.' (SPARQL's PN_LOCAL): "ex:-5" is "ex:" and "-5".
+        const bool local_starts = s[i] == ':' && !prefixed;
         if (s[i] == ':') prefixed = true;
         if (s[i] == '\\' && i + 1 < s.size()) ++i;  // the escaped character, when there is one
         ++i;
+        if (local_starts && i < s.size() && (s[i] == '-' || s[i] == '.')) break;
       }
       while (i > b + 1 && s[i - 1] == '.' && s[i - 2] != '\\') --i;  // an escaped '.' belongs to the name
       // Only a prefixed name or a language tag holds a '-': in "false-5" or "x-1" it is an operator (or a

@@ -55,6 +55,8 @@ TEST(Lowering, SetsApartWhatRasqalWouldLexDifferently) {
   // A prefixed name and a language tag keep their '-'.
   EXPECT_EQ(lowered("SELECT (ex:a-5 AS ?x) {}"), "SELECT (ex:a-5 AS ?x) {}");
   EXPECT_EQ(lowered("SELECT (\"a\"@en-5 AS ?x) {}"), "SELECT (\"a\"@en-5 AS ?x) {}");
+  // A local name starts with neither '-' nor '.': "ex:-5" is the name "ex:" and a signed number.
+  EXPECT_EQ(lowered("SELECT (ex:-5-5 AS ?x) {}"), "SELECT (ex:- 5- 5 AS ?x) { }");
   // A '<' that is not an IRI is the operator, also where Rasqal would read an IRI up to a later '>'.
   EXPECT_EQ(lowered("SELECT (1 <2 && 3> 2 AS ?x) {}"), "SELECT (1 < 2 && 3> 2 AS ?x) { }");
   EXPECT_EQ(lowered("SELECT (<a> AS ?x) {}"), "SELECT (<a> AS ?x) {}");
