@@ -348,6 +348,10 @@ void Executor::prefetch_probes(const Node& node, std::optional<TermId> graph, st
   }
 }
 
+std::shared_ptr<const RestartableScan> Executor::exists_scan(const Node& node, std::optional<TermId> graph) {
+  return correlated(node, graph).scan;
+}
+
 void Executor::note_probed(const Node& node, const Correlated& c) {
   if (!profiling_) return;
   note(node, c.lookup ? "lookup join: the predicate's quads in memory, looked up per input row"
@@ -429,7 +433,28 @@ bool Executor::exists(const Node& node, const Row& row, std::optional<TermId> gr
   }
   Row out;
   SubstitutionDepth substituted(substituting_, substituting_ + (passes_input_on(node) ? 1 : 0));
+  if (RestartableScan* scan = restarted_scan(c, node, row, graph)) {
+    while (scan->next(out))
+      if (node.kind != Node::Kind::Filter || holds(node.exprs, out, graph)) return true;
+    return false;
+  }
   return direct(node, row, graph)->next(out);
+}
+
+RestartableScan* Executor::restarted_scan(Correlated& c, const Node& node, const Row& row,
+                                          std::optional<TermId> graph) {
+  const bool filtered = node.kind == Node::Kind::Filter && node.left->kind == Node::Kind::Bgp;
+  if (profiling_ || (node.kind != Node::Kind::Bgp && !filtered)) return nullptr;
+  // A row binding nothing is better served by the BGP's hash joins (build()).
+  if (std::all_of(row.begin(), row.end(), [](TermId id) { return id == kUnbound; })) return nullptr;
+  if (c.scan && c.scan->restart(row)) return c.scan.get();
+  const ObjectRanges* ranges = nullptr;
+  if (filtered) {
+    expect_exists_probes(node.exprs, estimate(*node.left));
+    if (const ObjectRanges& r = filter_ranges(node); !r.empty()) ranges = &r;
+  }
+  c.scan = scan_bgp(*this, filtered ? *node.left : node, row, graph, ranges);
+  return c.scan.get();
 }
 
 const Executor::Profile* Executor::profile(const Node& node) const {

@@ -23,6 +23,17 @@ class RowStream {
   virtual size_t next_rows(std::vector<TermId>& cells, size_t width);
 };
 
+// A BGP's scan that starts again with another input row, keeping its cursors and per-pattern state: a
+// correlated pattern (EXISTS) opens once per row of the query around it.
+class RestartableScan : public RowStream {
+ public:
+  // Starts again with `input`; false when `input` binds other variables than the scan was planned for.
+  virtual bool restart(const Row& input) = 0;
+  // Starts fetching what the first lookup of a restart with `input` reads: its lead's slot, or `deep`, once
+  // that is at hand, the quads it points to (see Executor::prefetch_probes).
+  virtual void prefetch(std::span<const TermId> input, bool deep) const = 0;
+};
+
 // A pattern's solutions computed once, on their own, and hashed on the variables every one of them binds:
 // a correlated operator (OPTIONAL, MINUS, EXISTS, a join) finds the rows compatible with its input row
 // without re-running the pattern or scanning every row. Only the columns of the variables the pattern
@@ -182,12 +193,14 @@ class Executor {
   // do that rather than evaluate `node` with `input` substituted; nullopt otherwise. An operator that
   // probes them itself reports its output with count_row().
   std::optional<Matches> probed(const Node& node, const Row& input, std::optional<TermId> graph);
-  // Starts fetching the memory a probe of `node` with `input` will read, when `node` is hashed already.
   // Starts fetching the memory the probes of `node` with two input rows will read, when `node` is hashed
   // or looked up already: what `far`'s probe reads first, and what that leads to for `near`, which had its
   // first fetch a few rows earlier (MaterializedRows::prefetch). An empty row is skipped.
   void prefetch_probes(const Node& node, std::optional<TermId> graph, std::span<const TermId> far,
                        std::span<const TermId> near);
+  // The scan of EXISTS pattern `node` when it is scanned per row (restarted_scan()), so that a FILTER can
+  // start its lookups a few rows ahead. Shared: a row binding other variables replaces it.
+  std::shared_ptr<const RestartableScan> exists_scan(const Node& node, std::optional<TermId> graph);
   void count_row(const Node& node) {
     if (profiling_) ++profiles_[&node].rows;
   }
@@ -239,10 +252,11 @@ class Executor {
   struct Correlated {
     std::optional<MaterializedRows> rows;
     std::optional<PatternLookup> lookup;
-    bool lookup_asked = false;       // whether the store was asked for `lookup` without making it
-    bool substitution_safe = false;  // of the node, once `rows` are made
-    double probes = 0;               // input rows substituted so far
-    double expected = 0;             // input rows expected in all (the estimate of the operator's left side)
+    std::shared_ptr<RestartableScan> scan;  // an EXISTS pattern scanned per row (restarted_scan())
+    bool lookup_asked = false;              // whether the store was asked for `lookup` without making it
+    bool substitution_safe = false;         // of the node, once `rows` are made
+    double probes = 0;                      // input rows substituted so far
+    double expected = 0;  // input rows expected in all (the estimate of the operator's left side)
   };
   // Rent or buy, for a node that substitution_safe() allows to run either way: nullopt (substitute) while
   // the probes still expected cost less than evaluating the node alone would, then its rows, evaluated
@@ -253,6 +267,10 @@ class Executor {
   // `input` binds, and the store has (or, with `make`, now makes) its predicate's quads in memory.
   PatternLookup* pattern_lookup(Correlated& c, const Node& node, const Row& input,
                                 std::optional<TermId> graph, bool make);
+  // The scan of EXISTS pattern `node` (a BGP, or a FILTER over one) restarted with `row`, made at the first
+  // row; null for other patterns, and when profiling (EXPLAIN counts each opening's operators).
+  RestartableScan* restarted_scan(Correlated& c, const Node& node, const Row& row,
+                                  std::optional<TermId> graph);
   // Counts a probe of hashed rows as a lookup of their pattern's predicate, when they are one pattern's.
   void count_lookup(const Node& node, const Row& input);
   // Most probes, once a node is looked up: through that lookup, when `input` binds its lead, before any

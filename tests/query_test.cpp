@@ -268,6 +268,36 @@ TEST(QueryExists, FiltersOfThePatternSeeTheSolution) {
       "s\r\nhttp://e/ann\r\nhttp://e/carl\r\nhttp://e/frank\r\n");
 }
 
+// An EXISTS pattern that is a BGP (or a FILTER over one) is scanned per outer row by one scan started
+// again each time; a row binding other variables (?x below, from an OPTIONAL) gets a scan of its own plan.
+// The answers are those of the pattern opened anew per row, as EXPLAIN runs it, and of the data.
+TEST(QueryExists, APatternScannedPerRowAnswersAsOpenedAnew) {
+  TempDir dir;
+  std::string text;
+  constexpr int kRows = 3000;
+  int expected_exists = 0, expected_not_exists = 0;
+  for (int i = 0; i < kRows; ++i) {
+    const std::string s = e_subject(i), m = "<http://e/m" + std::to_string(i) + "> ";
+    text += s + "<http://e/p> " + m + ".\n";
+    text += m + "<http://e/c> " + integer_literal(i % 10) + " .\n";
+    if (i % 3 == 0) text += s + "<http://e/q> <http://e/x" + std::to_string(i % 7) + "> .\n";
+    expected_exists += i % 3 == 0 && i % 10 > 4;
+    expected_not_exists += i % 10 < 7;
+  }
+  auto store = store_with(dir, text);
+  const std::string outer = "SELECT (COUNT(*) AS ?n) { ?s e:p ?m OPTIONAL { ?s e:q ?x } ";
+  const std::string exists = outer + "FILTER EXISTS { ?s e:q ?x . ?s e:p ?m . ?m e:c ?v FILTER(?v > 4) } }";
+  const std::string not_exists = outer + "FILTER NOT EXISTS { ?m e:c ?v FILTER(?v >= 7) } }";
+  for (const auto& [query, expected] :
+       {std::pair{exists, expected_exists}, {not_exists, expected_not_exists}}) {
+    SCOPED_TRACE(query);
+    const std::string answer = "n\r\n" + std::to_string(expected) + "\r\n";
+    EXPECT_EQ(run_e(*store, query), answer);
+    std::string plan;
+    EXPECT_EQ(run_e_explained(*store, query, plan), answer);
+  }
+}
+
 // SPARQL 1.1 section 18.5: MINUS evaluates its right side alone, FILTERs included; a variable the right side
 // does not bind is unbound there, not a reason to drop the filter.
 TEST(QueryMinus, TheRightSidesFiltersRun) {

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <map>
 
+#include "query/planner.h"
+
 namespace quiver::query {
 namespace {
 
@@ -40,11 +42,13 @@ class SubjectQuads {
   std::vector<Quad> quads_;
 };
 
-class BgpStream : public RowStream {
+class BgpStream : public RestartableScan {
  public:
   BgpStream(Executor& ex, const Node& node, const Row& input, std::optional<TermId> graph,
             const ObjectRanges* ranges = nullptr)
-      : ctx_(ex.context()),
+      : ex_(ex),
+        node_(node),
+        ctx_(ex.context()),
         graph_(graph),
         ranges_(ranges),
         input_(input),
@@ -66,13 +70,24 @@ class BgpStream : public RowStream {
     const auto in_memory =
         std::count_if(levels_.begin(), levels_.end(), [](const Level& l) { return l.in_memory.has_value(); });
     if (in_memory) ex.note(node, std::to_string(in_memory) + " star patterns looked up in memory");
-    if (!impossible_) {
-      if (order_.empty()) {
-        single_ = true;
-      } else {
-        start_level(0, input_);
-      }
-    }
+    start();
+  }
+
+  bool restart(const Row& input) override {
+    if (&ex_.scan_plan(node_, input, ranges_) != &plan_) return false;
+    input_ = input;
+    taken_ = {};
+    start();
+    return true;
+  }
+
+  void prefetch(std::span<const TermId> input, bool deep) const override {
+    if (impossible_ || order_.empty() || !levels_[0].cursor) return;
+    const TriplePattern& t = *order_[0];
+    const auto by_subject = lookup_by_subject(t, [&](VarId v) { return input[v] != kUnbound; });
+    if (!by_subject) return;
+    const TermId lead = input[*(*by_subject ? t.s : t.o).var];
+    levels_[0].cursor->prefetch_lookup(levels_[0].predicate, *by_subject, lead, deep);
   }
 
   ~BgpStream() override {
@@ -144,6 +159,16 @@ class BgpStream : public RowStream {
   static constexpr size_t kLookAhead = 8;
 
   static constexpr size_t kBatchQuads = 1024;
+
+  void start() {
+    depth_ = -1;
+    single_ = false;
+    if (impossible_) return;
+    if (order_.empty())
+      single_ = true;
+    else
+      start_level(0, input_);
+  }
 
   bool one_pattern_in_memory() const {
     if (impossible_ || order_.size() != 1) return false;
@@ -314,6 +339,8 @@ class BgpStream : public RowStream {
     return slot == value;
   }
 
+  Executor& ex_;
+  const Node& node_;
   QueryContext& ctx_;
   std::optional<TermId> graph_;
   const ObjectRanges* ranges_;
@@ -332,8 +359,8 @@ class BgpStream : public RowStream {
 
 }  // namespace
 
-std::unique_ptr<RowStream> scan_bgp(Executor& ex, const Node& bgp, const Row& input,
-                                    std::optional<TermId> graph, const ObjectRanges* ranges) {
+std::unique_ptr<RestartableScan> scan_bgp(Executor& ex, const Node& bgp, const Row& input,
+                                          std::optional<TermId> graph, const ObjectRanges* ranges) {
   return std::make_unique<BgpStream>(ex, bgp, input, graph, ranges);
 }
 

@@ -16,8 +16,8 @@ namespace quiver::query {
 
 // A BGP's solutions compatible with `input`, by nested index scans (bgp_scan); `ranges` narrows the object
 // scans of the variables it names.
-std::unique_ptr<RowStream> scan_bgp(Executor& ex, const Node& bgp, const Row& input,
-                                    std::optional<TermId> graph, const ObjectRanges* ranges = nullptr);
+std::unique_ptr<RestartableScan> scan_bgp(Executor& ex, const Node& bgp, const Row& input,
+                                          std::optional<TermId> graph, const ObjectRanges* ranges = nullptr);
 
 // Join `join` over the rows of its left side: each row's matches in the right side (nested_join).
 std::unique_ptr<RowStream> join_rows(Executor& ex, const Node& join, std::unique_ptr<RowStream> left,
