@@ -373,6 +373,13 @@ void QuadCursor::prefetch_lookup(TermId p, bool by_subject, TermId lead, bool de
     memo.range->prefetch_lookup(lead, deep);
 }
 
+std::span<const Quad> QuadCursor::lookup_in_memory(TermId p, bool by_subject, TermId lead) const {
+  const auto& memo = memory_->predicate;
+  if (!memo.range || memo.p != p || memo.by_subject != by_subject) return {};
+  const auto [begin, end] = memo.range->leads.find(lead);
+  return std::span<const Quad>(memo.range->quads).subspan(begin, end - begin);
+}
+
 void QuadCursor::start_in_memory() {
   memory_->pos = pattern_.descending ? memory_->end : memory_->begin;
   settle_in_memory();

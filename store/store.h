@@ -193,6 +193,8 @@ class QuadCursor {
   // Starts fetching what a lookup of `p` by subject (or object) `lead` reads, when this cursor's last lookup
   // of `p` was served from the predicate's range and that range is larger than the processor's caches.
   void prefetch_lookup(TermId p, bool by_subject, TermId lead, bool deep) const;
+  // The quads such a lookup would read (some may not match), when served from that range; empty otherwise.
+  std::span<const Quad> lookup_in_memory(TermId p, bool by_subject, TermId lead) const;
   // Predicate `p`'s quads by subject (or by object) from the scan cache, where the cursor's reads may use
   // it (not in a transaction's view). `make`: read and sort the predicate now when it is not there yet;
   // nullopt when it is too large to keep.

@@ -850,13 +850,25 @@ TEST(QueryLookups, AChainOverLargePredicatesAnswersAlikeOnceKeptInMemory) {
     text += "<http://e/s" + std::to_string(i) + "> <http://e/p> <http://e/o" + n + "> .\n";
     text += "<http://e/o" + n + "> <http://e/q> \"" + std::to_string(i % 3) +
             "\"^^<http://www.w3.org/2001/XMLSchema#integer> .\n";
+    // A third pattern, looked up by what the second binds: its lookups start from the second's quads.
+    text += "<http://e/o" + n + "> <http://e/t> <http://e/t" + n + "> .\n";
+    text += "<http://e/t" + n + "> <http://e/u> \"" + std::to_string(i % 4) +
+            "\"^^<http://www.w3.org/2001/XMLSchema#integer> .\n";
   }
   auto store = store_with(dir, text);
   const std::string query =
       "SELECT ?v (COUNT(*) AS ?n) { ?s <http://e/p> ?o . ?o <http://e/q> ?v FILTER(?v >= 0) } "
       "GROUP BY ?v ORDER BY ?v";
   const std::string expected = "v,n\r\n0,13334\r\n1,13333\r\n2,13333\r\n";
-  for (int run = 0; run < 4; ++run) EXPECT_EQ(run_e(*store, query), expected) << "run " << run;
+  const std::string chain =
+      "SELECT ?v (COUNT(*) AS ?n) { ?s <http://e/p> ?o . ?o <http://e/t> ?t . ?t <http://e/u> ?v FILTER(?v "
+      ">= 0) } "
+      "GROUP BY ?v ORDER BY ?v";
+  const std::string chain_expected = "v,n\r\n0,10000\r\n1,10000\r\n2,10000\r\n3,10000\r\n";
+  for (int run = 0; run < 4; ++run) {
+    EXPECT_EQ(run_e(*store, query), expected) << "run " << run;
+    EXPECT_EQ(run_e(*store, chain), chain_expected) << "run " << run;
+  }
 }
 
 TEST(QueryLiterals, IntegerArithmeticStaysExactPastInlineValues) {

@@ -210,7 +210,9 @@ class BgpStream : public RestartableScan {
       }
   }
 
-  // Starts the lookups of the pattern after `level` for the quads `level` reads a few steps ahead.
+  // Starts the lookups of the pattern after `level` for the quads `level` reads a few steps ahead. When
+  // the pattern after that is looked up by what the next one's lookup binds, its lookups are started too,
+  // closer ahead, from the next pattern's quads (fetched by then).
   void prefetch_next_lookups(const Level& level) {
     const size_t i = &level - levels_.data();
     if (i + 1 >= levels_.size()) return;
@@ -221,13 +223,26 @@ class BgpStream : public RestartableScan {
     const Level& next = levels_[i + 1];
     for (const bool deep : {false, true}) {
       const size_t k = deep ? kLookAhead / 2 : kLookAhead;
-      if (ahead.size() <= k) continue;
-      const TermId id = ahead[k].*lead.position;
-      if (next.in_memory) {
-        if (next.in_memory->worth_prefetching()) next.in_memory->prefetch(id, deep);
-      } else if (next.cursor) {
-        next.cursor->prefetch_lookup(next.predicate, lead.by_subject, id, deep);
-      }
+      if (ahead.size() > k) prefetch_lookup(next, lead.by_subject, ahead[k].*lead.position, deep);
+    }
+    if (i + 2 >= levels_.size() || next.in_memory || !next.cursor) return;
+    const Executor::ScanPlan::LeadFromPrevious& lead2 = plan_.lead_from_previous[i + 2];
+    if (!lead2.position) return;
+    for (const bool deep : {false, true}) {
+      const size_t k = deep ? kLookAhead / 8 : kLookAhead / 4;
+      const auto middle =
+          next.cursor->lookup_in_memory(next.predicate, lead.by_subject, ahead[k].*lead.position);
+      for (const Quad& q : middle.first(std::min<size_t>(middle.size(), 2)))
+        prefetch_lookup(levels_[i + 2], lead2.by_subject, q.*lead2.position, deep);
+    }
+  }
+
+  // Starts a lookup of `level`'s pattern by `lead`: the lead's slot, or `deep` the quads it points to.
+  static void prefetch_lookup(const Level& level, bool by_subject, TermId lead, bool deep) {
+    if (level.in_memory) {
+      if (level.in_memory->worth_prefetching()) level.in_memory->prefetch(lead, deep);
+    } else if (level.cursor) {
+      level.cursor->prefetch_lookup(level.predicate, by_subject, lead, deep);
     }
   }
 
