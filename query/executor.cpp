@@ -531,7 +531,8 @@ __attribute__((noinline)) std::unique_ptr<RowStream> Executor::build_other(const
         // Range comparisons narrow the scans (worked out once per FILTER: a correlated one opens per row).
         const ObjectRanges& ranges = filter_ranges(node);
         if (!ranges.empty())
-          return filter_rows(*this, node, scan_bgp(*this, *node.left, input, graph, &ranges), graph);
+          return filter_rows(*this, node,
+                             counted(*node.left, scan_bgp(*this, *node.left, input, graph, &ranges)), graph);
       }
       return filter_rows(*this, node, open(*node.left, input, graph), graph);
     case Node::Kind::Minus:
