@@ -256,7 +256,7 @@ std::optional<Matches> Executor::probed_if_cheaper(Correlated& c, const Node& no
 }
 
 namespace {
-// How a probe with `input` would look `node` up: when `node` is one pattern that lookup_by_subject() allows,
+// How a probe with `input` would look `node` up: when `node` is one pattern that lookup_lead() allows,
 // that pattern and its lead.
 struct ProbeLead {
   const TriplePattern& pattern;
@@ -265,10 +265,9 @@ struct ProbeLead {
 };
 std::optional<ProbeLead> probe_lead(const Node& node, const Row& input) {
   if (node.kind != Node::Kind::Bgp || node.triples.size() != 1) return std::nullopt;
-  const TriplePattern& t = node.triples[0];
-  const auto by_subject = lookup_by_subject(t, [&](VarId v) { return input[v] != kUnbound; });
-  if (!by_subject) return std::nullopt;
-  return ProbeLead{t, *by_subject, *(*by_subject ? t.s : t.o).var};
+  const auto lead = lookup_lead(node.triples[0], input);
+  if (!lead) return std::nullopt;
+  return ProbeLead{node.triples[0], lead->by_subject, lead->var};
 }
 }  // namespace
 

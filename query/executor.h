@@ -30,7 +30,7 @@ class RestartableScan : public RowStream {
   // Starts again with `input`; false when `input` binds other variables than the scan was planned for.
   virtual bool restart(const Row& input) = 0;
   // Starts fetching what the first lookup of a restart with `input` reads: its lead's slot, or `deep`, once
-  // that is at hand, the quads it points to (see Executor::prefetch_probes).
+  // that is at hand, the quads it points to (a FILTER issues this a few rows ahead).
   virtual void prefetch(std::span<const TermId> input, bool deep) const = 0;
 };
 

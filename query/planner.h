@@ -59,6 +59,17 @@ std::optional<bool> lookup_by_subject(const TriplePattern& t, IsBound is_bound) 
   return std::nullopt;
 }
 
+// The variable a lookup of `t` with `input`'s bindings goes by, and whether by subject (lookup_by_subject()).
+struct LookupLead {
+  bool by_subject;
+  VarId var;
+};
+inline std::optional<LookupLead> lookup_lead(const TriplePattern& t, std::span<const TermId> input) {
+  const auto by_subject = lookup_by_subject(t, [&](VarId v) { return input[v] != kUnbound; });
+  if (!by_subject) return std::nullopt;
+  return LookupLead{*by_subject, *(*by_subject ? t.s : t.o).var};
+}
+
 // Estimated solutions of `node` evaluated on its own.
 double estimate_rows(QueryContext& ctx, const Node& node);
 // Estimated solutions of `node` per binding of the variables for which `bound[v]` holds (a correlated

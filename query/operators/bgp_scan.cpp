@@ -83,11 +83,8 @@ class BgpStream : public RestartableScan {
 
   void prefetch(std::span<const TermId> input, bool deep) const override {
     if (impossible_ || order_.empty() || !levels_[0].cursor) return;
-    const TriplePattern& t = *order_[0];
-    const auto by_subject = lookup_by_subject(t, [&](VarId v) { return input[v] != kUnbound; });
-    if (!by_subject) return;
-    const TermId lead = input[*(*by_subject ? t.s : t.o).var];
-    levels_[0].cursor->prefetch_lookup(levels_[0].predicate, *by_subject, lead, deep);
+    if (const auto lead = lookup_lead(*order_[0], input))
+      levels_[0].cursor->prefetch_lookup(levels_[0].predicate, lead->by_subject, input[lead->var], deep);
   }
 
   ~BgpStream() override {

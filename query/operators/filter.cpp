@@ -27,10 +27,7 @@ class FilterStream : public RowStream {
       for (const Node* pattern : exists_patterns_)
         if (auto scan = ex_.exists_scan(*pattern, graph_)) scans_.push_back(std::move(scan));
       for (size_t from = start; from < end; from += width) {
-        auto ahead = [&](size_t rows) {
-          const size_t at = from + rows * width;
-          return at < end ? std::span<const TermId>(cells).subspan(at, width) : std::span<const TermId>();
-        };
+        auto ahead = [&](size_t rows) { return row_ahead(cells, from, rows, width, end); };
         for (const auto& scan : scans_) {
           if (const auto far = ahead(kAhead); !far.empty()) scan->prefetch(far, false);
           if (const auto near = ahead(kAhead / 2); !near.empty()) scan->prefetch(near, true);

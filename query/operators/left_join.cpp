@@ -37,9 +37,7 @@ class LeftJoinStream : public RowStream {
       }
       for (; left_pos_ < left_cells_.size() && cells.size() < enough; left_pos_ += width) {
         auto ahead = [&](size_t rows) {
-          const size_t at = left_pos_ + rows * width;
-          return at < left_cells_.size() ? std::span(left_cells_).subspan(at, width)
-                                         : std::span<const TermId>();
+          return row_ahead(left_cells_, left_pos_, rows, width, left_cells_.size());
         };
         ex_.prefetch_probes(*node_.right, graph_, ahead(kAhead), ahead(kAhead / 2));
         row_.assign(left_cells_.begin() + left_pos_, left_cells_.begin() + left_pos_ + width);

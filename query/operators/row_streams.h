@@ -80,6 +80,14 @@ class CountingStream : public RowStream {
   uint64_t& rows_;
 };
 
+// In a batch of rows of `width` ids that ends at `end`, the row `rows` rows after the one starting at `at`;
+// empty past the end. A batched operator prefetches for the rows a few ahead of the one it works on.
+inline std::span<const TermId> row_ahead(const std::vector<TermId>& cells, size_t at, size_t rows,
+                                         size_t width, size_t end) {
+  const size_t ahead = at + rows * width;
+  return ahead < end ? std::span<const TermId>(cells).subspan(ahead, width) : std::span<const TermId>();
+}
+
 struct RowHash {
   size_t operator()(const Row& r) const {
     size_t h = 0;
