@@ -381,16 +381,14 @@ bool Executor::takes_input(const Node& node, const Row& input) {
     case Node::Kind::Values:
     case Node::Kind::PathMatch:
       return true;
-    case Node::Kind::Join:  // the right side is opened with each left row, and decides for itself
-    case Node::Kind::Graph:
-      return takes_input(*node.left, input);
+    case Node::Kind::Join:  // each operand is opened through open(), which decides for itself
     case Node::Kind::Union:
-      return takes_input(*node.left, input) && takes_input(*node.right, input);
+    case Node::Kind::Graph:
+      return true;
     case Node::Kind::LeftJoin:
     case Node::Kind::Minus:
     case Node::Kind::Filter:
     case Node::Kind::Extend: {
-      if (!takes_input(*node.left, input)) return false;
       auto [it, fresh] = input_checks_.try_emplace(&node);
       InputCheck& check = it->second;
       if (fresh) {

@@ -279,7 +279,8 @@ class Executor {
   // Whether evaluating `node` with the bindings of `input` substituted gives the solutions of `input` joined
   // with those of `node` evaluated alone: for an OPTIONAL, MINUS, FILTER or BIND, when every variable their
   // right side or expression reads that `input` binds is bound by every solution of their left side (so the
-  // input cannot change what they see), and their left side takes the input too.
+  // input cannot change what they see); never for a sub-SELECT; always for the others, whose operands are
+  // opened through open() (an operand that cannot take the input is evaluated alone and probed there).
   bool takes_input(const Node& node, const Row& input);
   // Per OPTIONAL, MINUS, FILTER or BIND: the variables takes_input() requires the input to leave unbound.
   struct InputCheck {

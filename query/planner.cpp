@@ -229,10 +229,11 @@ double estimate_rows(QueryContext& ctx, const Node& node, const std::vector<bool
         return rows;
       }
       return child(node.left);
+    case Node::Kind::Group:  // with no GROUP BY, one group even of no rows
+      return node.group_keys.empty() ? 1 : child(node.left);
     case Node::Kind::Minus:
     case Node::Kind::Graph:
     case Node::Kind::Extend:
-    case Node::Kind::Group:
     case Node::Kind::OrderBy:
     case Node::Kind::Project:
     case Node::Kind::Distinct:

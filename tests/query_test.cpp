@@ -386,6 +386,27 @@ TEST(QueryJoins, HashedRowsHoldOnlyTheirPatternsVariables) {
   EXPECT_NE(plan.find("hash join: evaluated once (4000 rows)"), std::string::npos) << plan;
 }
 
+// A UNION joined under a selective pattern receives its bindings even when a branch starts with a sub-SELECT
+// (opened alone and probed): evaluated alone, the branch's cross product would not fit in memory.
+TEST(QueryJoins, AUnionWithASubSelectBranchTakesTheOuterBindings) {
+  TempDir dir;
+  std::string text;
+  constexpr int kSubjects = 3000;
+  for (int i = 0; i < kSubjects; ++i) {
+    text += e_subject(i) + "<http://e/p> <http://e/o" + std::to_string(i) + "> .\n";
+    if (i % 1000 == 0) text += e_subject(i) + "<http://e/selected> \"yes\" .\n";
+  }
+  auto store = store_with(dir, text);
+  const std::string query =
+      "PREFIX e: <http://e/> SELECT (COUNT(*) AS ?n) WHERE { ?x e:selected \"yes\" . { ?x e:p ?o } UNION "
+      "{ { SELECT (COUNT(*) AS ?c) WHERE { ?a e:absent ?b } } ?x e:p ?o . ?y e:p ?z } }";
+  // The second branch alone is kSubjects squared rows; under the three selected subjects, kSubjects each.
+  query::QueryOptions options;
+  options.memory_limit = 4 << 20;
+  EXPECT_EQ(run_format(*store, query, query::ResultFormat::Csv, options),
+            "n\r\n" + std::to_string(3 + 3 * kSubjects) + "\r\n");
+}
+
 // A pattern hashed for a join is read in one loop when its range is in the scan cache (from the second
 // run on): the rows must be those read from the index, in the right graph.
 TEST(QueryJoins, HashedRowsFromCachedRangesMatchTheIndex) {
