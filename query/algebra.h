@@ -173,7 +173,7 @@ struct Node {
     Unit,       // one empty solution
     Bgp,        // triples
     Join,       // left, right
-    LeftJoin,   // left, right, exprs (the OPTIONAL's filter)
+    LeftJoin,   // left, right, exprs (the OPTIONAL's filter), extends_only_binding
     Filter,     // left, exprs (conjunction)
     Union,      // left, right
     Minus,      // left, right
@@ -201,6 +201,9 @@ struct Node {
   std::vector<OrderKey> order;
   int64_t offset = 0, limit = -1;
   std::shared_ptr<const Path> path;
+  // LeftJoin: only the left rows that bind this variable are extended, the others pass unchanged (a nested
+  // OPTIONAL the planner flattened: those rows are the ones its enclosing OPTIONAL's pattern did not match).
+  std::optional<VarId> extends_only_binding;
 };
 
 struct Query {

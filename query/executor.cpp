@@ -397,6 +397,7 @@ bool Executor::takes_input(const Node& node, const Row& input) {
           const auto vars = expression_variables(*e);
           read.insert(read.end(), vars.begin(), vars.end());
         }
+        if (node.extends_only_binding) read.push_back(*node.extends_only_binding);
         if (node.kind == Node::Kind::Extend) {
           read = expression_variables(*node.expr);
           read.push_back(node.var);  // bound by the input, the BIND's variable is never certain below

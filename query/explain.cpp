@@ -86,7 +86,8 @@ class PlanPrinter {
       case Node::Kind::Join:
         return "Join";
       case Node::Kind::LeftJoin:
-        return "Optional";
+        return n.extends_only_binding ? "Optional (of rows binding " + var(*n.extends_only_binding) + ")"
+                                      : "Optional";
       case Node::Kind::Filter:
         return "Filter (" + std::to_string(n.exprs.size()) + " conditions)";
       case Node::Kind::Union:

@@ -239,7 +239,7 @@ class JoinOrderPlanner {
       auto copy = std::make_shared<Node>(*wrappers[j]);
       copy->left = chain;
       if (copy->right) copy->right = plan(copy->right);
-      chain = copy;
+      chain = copy->kind == Node::Kind::LeftJoin ? flattened_optional(copy) : copy;
       if (!above[j].empty()) {
         auto f = make_node(Node::Kind::Filter, chain);
         f->exprs = std::move(above[j]);
@@ -247,6 +247,31 @@ class JoinOrderPlanner {
       }
     }
     return chain;
+  }
+
+  // L OPTIONAL { A OPTIONAL { B } } as (L OPTIONAL { A }) OPTIONAL { B }, where the second OPTIONAL extends
+  // only the rows A matched (those binding a variable every solution of A binds and L never does): B is then
+  // probed by all of those rows in one stream, not by each left row's few matches apart, nor by all of A's
+  // solutions when A is evaluated alone and hashed. Equivalent when the outer OPTIONAL has no condition and
+  // every variable that B or its condition reads and L may bind is bound by every solution of A; chosen when
+  // L's rows with their matches in A are estimated at no more than A's solutions.
+  NodePtr flattened_optional(const NodePtr& outer) {
+    if (!outer->exprs.empty() || outer->extends_only_binding) return outer;
+    const Node& inner = *outer->right;
+    if (inner.kind != Node::Kind::LeftJoin || inner.extends_only_binding) return outer;
+    const VarSet left = as_set(pattern_variables(*outer->left), width_);
+    const std::vector<VarId> certain = certain_variables(*inner.left);
+    VarSet reads = as_set(pattern_variables(*inner.right), width_);
+    add(reads, expression_vars(inner.exprs));
+    if (!decided_by(reads, left, as_set(certain, width_))) return outer;
+    auto matched = std::find_if(certain.begin(), certain.end(), [&](VarId v) { return !left[v]; });
+    if (matched == certain.end()) return outer;
+    auto upper = make_node(Node::Kind::LeftJoin, outer->left, inner.left);
+    if (estimate_rows(ctx_, *upper) > estimate_rows(ctx_, *inner.left)) return outer;
+    auto lower = std::make_shared<Node>(inner);
+    lower->left = flattened_optional(upper);
+    lower->extends_only_binding = *matched;
+    return lower;
   }
 
   // The operands in the order of least estimated work (cheapest_order(); a pattern counts only its objects

@@ -63,6 +63,14 @@ class JoinOrderTest : public ::testing::Test {
     return plan_.substr(at, plan_.find('\n', at) - at);
   }
 
+  // The line of the BGP operator that holds the first triple pattern containing `pattern`.
+  std::string bgp_line_of(const std::string& pattern) const {
+    const size_t at = plan_.find(pattern);
+    if (at == std::string::npos) return "";
+    const size_t end = plan_.rfind('\n', at), start = plan_.rfind('\n', end - 1) + 1;
+    return plan_.substr(start, end - start);
+  }
+
   TempDir dir_;
   std::unique_ptr<Store> store_;
   std::string plan_;
@@ -102,7 +110,8 @@ TEST_F(JoinOrderTest, SelectivePatternMovesIntoTheLeftSideOfAnOptional) {
 }
 
 TEST_F(JoinOrderTest, NestedOptionalRunsWithTheRowsBindingsSubstituted) {
-  EXPECT_EQ(run("?x e:takes e:c7 OPTIONAL { ?x e:advisor ?p OPTIONAL { ?p e:teaches ?c } }",
+  // The outer OPTIONAL's condition keeps the inner one nested (see the next test).
+  EXPECT_EQ(run("?x e:takes e:c7 OPTIONAL { ?x e:advisor ?p OPTIONAL { ?p e:teaches ?c } FILTER(true) }",
                 "SELECT (COUNT(?p) AS ?n) (COUNT(?c) AS ?t)"),
             "n,t\r\n4,4\r\n");
   // A bind join: the OPTIONAL runs once per row of the pattern, with ?x bound, instead of whole and hashed.
@@ -111,6 +120,19 @@ TEST_F(JoinOrderTest, NestedOptionalRunsWithTheRowsBindingsSubstituted) {
   const std::string line = plan_.substr(inner, plan_.find('\n', inner) - inner);
   EXPECT_NE(line.find("opened 4x"), std::string::npos) << plan_;
   EXPECT_EQ(line.find("hash join"), std::string::npos) << plan_;
+}
+
+TEST_F(JoinOrderTest, NestedOptionalIsFlattenedIntoOneStream) {
+  EXPECT_EQ(run("?x e:takes e:c7 OPTIONAL { ?x e:advisor ?p OPTIONAL { ?p e:teaches ?c } }",
+                "SELECT (COUNT(?p) AS ?n) (COUNT(?c) AS ?t)"),
+            "n,t\r\n4,4\r\n");
+  // (L OPTIONAL A) OPTIONAL B over the rows binding ?p: each pattern is looked up once per row reaching it.
+  EXPECT_TRUE(before("Optional (of rows binding ?p)", "?x <http://e/advisor> ?p")) << plan_;
+  for (const char* pattern : {"?x <http://e/advisor> ?p", "?p <http://e/teaches> ?c"}) {
+    const std::string line = bgp_line_of(pattern);
+    EXPECT_NE(line.find("opened 4x"), std::string::npos) << pattern << "\n" << plan_;
+    EXPECT_EQ(line.find("hash join"), std::string::npos) << pattern << "\n" << plan_;
+  }
 }
 
 TEST_F(JoinOrderTest, SequentialOptionalsAddingFewerRowsRunFirst) {

@@ -19,7 +19,10 @@ class LeftJoinStream : public RowStream {
         }
       }
       if (!next_left(out.size())) return false;
-      start_row();
+      if (!start_row()) {
+        out = row_;
+        return true;
+      }
     }
   }
   // For consumers that take every row: left rows come in batches and are joined in one loop each, until
@@ -41,9 +44,10 @@ class LeftJoinStream : public RowStream {
         };
         ex_.prefetch_probes(*node_.right, graph_, ahead(kAhead), ahead(kAhead / 2));
         row_.assign(left_cells_.begin() + left_pos_, left_cells_.begin() + left_pos_ + width);
-        start_row();
-        while (next_joined(out_)) cells.insert(cells.end(), out_.begin(), out_.end());
-        end_row();
+        if (start_row()) {
+          while (next_joined(out_)) cells.insert(cells.end(), out_.begin(), out_.end());
+          end_row();
+        }
         if (!matched_) cells.insert(cells.end(), row_.begin(), row_.end());
       }
     }
@@ -58,9 +62,12 @@ class LeftJoinStream : public RowStream {
     left_pos_ += width;
     return true;
   }
-  void start_row() {
+  // Opens the right side for row_; false when row_ is one the node passes unchanged.
+  bool start_row() {
     matched_ = false;
+    if (node_.extends_only_binding && row_[*node_.extends_only_binding] == kUnbound) return false;
     right_rows_.open(ex_, *node_.right, row_, graph_);
+    return true;
   }
   void end_row() { right_rows_.close(); }
   // The current left row joined with the right side's next row that passes the condition.
