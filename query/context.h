@@ -21,6 +21,16 @@ namespace quiver::query {
 inline constexpr TermId kUnbound = ~TermId{0};
 using Row = std::vector<TermId>;
 
+// Whether two short vectors of ids (a group's key, a probe's key variables: an id or two) are equal, in an
+// inline loop: operator== calls memcmp, which costs more than the comparison on a per-row path.
+template <class Id>
+bool same_ids(const std::vector<Id>& a, const std::vector<Id>& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (a[i] != b[i]) return false;
+  return true;
+}
+
 struct Dataset {
   // The default graph: these graphs merged; empty with union_default means every graph.
   std::vector<TermId> default_graphs = {kDefaultGraph};

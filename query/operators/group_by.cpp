@@ -51,7 +51,7 @@ std::vector<Row> group_rows(Executor& ex, const Node& node, RowStream& input) {
     ctx.check_deadline();  // per row: it reads the clock every few thousand calls
     key.clear();
     for (const auto& [var, e] : node.group_keys) key.push_back(key_id(e, r));
-    if (!last || key != last_key) {
+    if (!last || !same_ids(key, last_key)) {
       auto it = groups.find(key);
       if (it == groups.end()) {
         it = groups.emplace(key, new_group()).first;

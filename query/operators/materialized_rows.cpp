@@ -160,7 +160,7 @@ MaterializedRows::Candidates MaterializedRows::candidates(const Row& probe, bool
     probed_ = true;
     return Candidates{all_, false};
   }
-  if (!last_index_ || !std::equal(keys_.begin(), keys_.end(), last_keys_.begin(), last_keys_.end())) {
+  if (!last_index_ || !same_ids(keys_, last_keys_)) {
     auto it = indexes_.find(keys_);
     if (it == indexes_.end()) it = indexes_.emplace(keys_, build_index(keys_, !probed_)).first;
     last_index_ = &it->second;
