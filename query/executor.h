@@ -126,16 +126,16 @@ class PatternLookup {
   PatternLookup(PredicateLookup quads, VarId lead, Position other, bool by_subject, TermId graph)
       : quads_(std::move(quads)), lead_(lead), other_(other), by_subject_(by_subject), graph_(graph) {}
   // Whether `probe` binds the lead variable.
-  bool applies(const Row& probe) const { return probe[lead_] != kUnbound; }
+  bool applies(std::span<const TermId> probe) const { return probe[lead_] != kUnbound; }
   VarId lead() const { return lead_; }
   // The quads that may match `probe`, which binds the lead variable.
-  std::span<const Quad> candidates(const Row& probe) { return quads_.find(probe[lead_]); }
+  std::span<const Quad> candidates(std::span<const TermId> probe) { return quads_.find(probe[lead_]); }
   void prefetch(std::span<const TermId> probe, bool deep) const { quads_.prefetch(probe[lead_], deep); }
   bool worth_prefetching() const { return quads_.worth_prefetching(); }
   // Whether a candidate matches the pattern and agrees with `probe`.
-  bool matches(const Quad& q, const Row& probe) const;
+  bool matches(const Quad& q, std::span<const TermId> probe) const;
   // Binds the pattern's variables in `out` (the probe row) from a candidate; false when it does not match.
-  bool merge(const Quad& q, Row& out) const;
+  bool merge(const Quad& q, std::span<TermId> out) const;
 
  private:
   PredicateLookup quads_;

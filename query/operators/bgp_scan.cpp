@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <map>
 
+#include "query/operators/lookup_chain.h"
 #include "query/planner.h"
 
 namespace quiver::query {
@@ -77,6 +78,10 @@ class BgpStream : public RestartableScan {
     if (&ex_.scan_plan(node_, input, ranges_) != &plan_) return false;
     input_ = input;
     taken_ = {};
+    pending_.clear();
+    pending_pos_ = 0;
+    stepped_ = false;
+    if (chain_) chain_->reset();
     start();
     return true;
   }
@@ -95,6 +100,14 @@ class BgpStream : public RestartableScan {
   // A single pattern read from memory appends its solutions in loops over the cached quads, a batch at a
   // time: the consumer's buffer stays small however large the range.
   size_t next_rows(std::vector<TermId>& cells, size_t width) override {
+    if (chained()) {
+      if (pending_pos_ == pending_.size()) return chain_->append(cells, LookupChain::kBatchRows);
+      cells.insert(cells.end(), pending_.begin() + static_cast<ptrdiff_t>(pending_pos_), pending_.end());
+      const size_t rows = (pending_.size() - pending_pos_) / width;
+      pending_.clear();
+      pending_pos_ = 0;
+      return rows;
+    }
     const size_t before = cells.size();
     while (cells.size() == before) {
       if (taken_.empty()) {
@@ -109,6 +122,8 @@ class BgpStream : public RestartableScan {
   }
 
   bool next(Row& out) override {
+    if (chain_) return next_chained(out);
+    stepped_ = true;
     if (impossible_) return false;
     if (order_.empty()) {
       if (!single_) return false;
@@ -150,6 +165,67 @@ class BgpStream : public RestartableScan {
     Quad last{~0ULL, ~0ULL, ~0ULL, ~0ULL};
     TermId predicate = 0;  // the pattern's constant predicate, if it has one
   };
+  // Whether next_rows() runs the patterns after the first as a lookup chain: decided on its first call,
+  // unless next() has started the scan depth-first.
+  bool chained() {
+    if (!chain_asked_ && !stepped_) {
+      chain_asked_ = true;
+      make_chain();
+    }
+    return chain_.has_value();
+  }
+
+  // The lookup chain, when every pattern after the first is looked up in its predicate's quads in memory by
+  // a variable bound before it, in a single graph.
+  void make_chain() {
+    const std::optional<TermId> g = ctx_.single_graph(graph_);
+    if (impossible_ || order_.size() < 2 || !g) return;
+    std::vector<bool> bound(input_.size());
+    for (size_t v = 0; v < input_.size(); ++v) bound[v] = input_[v] != kUnbound;
+    auto bind_variables = [&](const TriplePattern& t) {
+      for (const PatternTerm* p : {&t.s, &t.p, &t.o})
+        if (p->var) bound[*p->var] = true;
+    };
+    bind_variables(*order_[0]);
+    std::vector<PatternLookup> lookups;
+    for (size_t i = 1; i < order_.size(); ++i) {
+      const TriplePattern& t = *order_[i];
+      const auto by_subject = lookup_by_subject(t, [&](VarId v) { return bound[v]; });
+      if (!by_subject) return;
+      auto quads = ctx_.predicate_lookup(levels_[i].predicate, *by_subject, false);
+      if (!quads) return;
+      const PatternTerm& other = *by_subject ? t.o : t.s;
+      PatternLookup::Position position{other.var};
+      if (!other.var) position.id = ids_.at(&other);
+      lookups.emplace_back(std::move(*quads), *(*by_subject ? t.s : t.o).var, position, *by_subject, *g);
+      bind_variables(t);
+    }
+    chain_.emplace(std::move(lookups), input_.size(), [this](std::vector<TermId>& cells) {
+      const size_t start = cells.size();
+      for (size_t n = 0; n < LookupChain::kBatchRows && advance(levels_[0], first_row_); ++n) {
+        ctx_.check_deadline();
+        cells.insert(cells.end(), first_row_.begin(), first_row_.end());
+      }
+      return cells.size() > start;
+    });
+    ex_.note(node_,
+             std::to_string(order_.size() - 1) + " patterns looked up in memory, a batch of rows at a time");
+  }
+
+  // next() once next_rows() has made the chain: its rows a batch at a time.
+  bool next_chained(Row& out) {
+    const size_t width = input_.size();
+    if (pending_pos_ == pending_.size()) {
+      pending_.clear();
+      pending_pos_ = 0;
+      if (!chain_->append(pending_, LookupChain::kBatchRows)) return false;
+    }
+    const auto row = pending_.begin() + static_cast<ptrdiff_t>(pending_pos_);
+    out.assign(row, row + static_cast<ptrdiff_t>(width));
+    pending_pos_ += width;
+    return true;
+  }
+
   // A pattern's lookups are started this many quads of the previous pattern ahead (their lead index slot),
   // and half as many ahead once the slot is at hand (the quads it points to): their cache misses overlap
   // instead of following one another.
@@ -367,6 +443,12 @@ class BgpStream : public RestartableScan {
   bool impossible_ = false;
   bool single_ = false;          // an empty BGP: its one solution, the input, is still to come
   std::span<const Quad> taken_;  // next_rows(): quads taken from the cursor, not yet turned into rows
+  std::optional<LookupChain> chain_;
+  bool chain_asked_ = false;
+  bool stepped_ = false;         // whether next() has started the scan depth-first
+  Row first_row_;                // the chain's scratch row of the first pattern
+  std::vector<TermId> pending_;  // rows of the chain that next() has not yet returned
+  size_t pending_pos_ = 0;
 };
 
 }  // namespace

@@ -4,7 +4,7 @@
 
 namespace quiver::query {
 
-bool PatternLookup::matches(const Quad& q, const Row& probe) const {
+bool PatternLookup::matches(const Quad& q, std::span<const TermId> probe) const {
   // The lead is bound in the probe and equal to the candidate's: only the other position is left to check.
   const TermId value = by_subject_ ? q.o : q.s;
   if (q.g != graph_) return false;
@@ -12,7 +12,7 @@ bool PatternLookup::matches(const Quad& q, const Row& probe) const {
   return probe[*other_.var] == kUnbound || probe[*other_.var] == value;
 }
 
-bool PatternLookup::merge(const Quad& q, Row& out) const {
+bool PatternLookup::merge(const Quad& q, std::span<TermId> out) const {
   if (!matches(q, out)) return false;
   if (other_.var) out[*other_.var] = by_subject_ ? q.o : q.s;
   return true;

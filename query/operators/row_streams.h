@@ -74,6 +74,12 @@ class CountingStream : public RowStream {
     ++rows_;
     return true;
   }
+  // Batches pass through: EXPLAIN runs the plan as a query does.
+  size_t next_rows(std::vector<TermId>& cells, size_t width) override {
+    const size_t rows = child_->next_rows(cells, width);
+    rows_ += rows;
+    return rows;
+  }
 
  private:
   std::unique_ptr<RowStream> child_;
