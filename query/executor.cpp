@@ -4,6 +4,7 @@
 #include <functional>
 
 #include "query/index_shortcuts.h"
+#include "query/operators/lookup_chain.h"
 #include "query/operators/operators.h"
 #include "query/planner.h"
 
@@ -206,6 +207,11 @@ const Node* Executor::split(const Node& bgp) {
   auto [it, fresh] = splits_.try_emplace(&bgp);
   if (fresh) it->second = split_bgp(ctx_, bgp, estimates_);
   return it->second.get();
+}
+
+bool Executor::chains_in_memory(const Node& bgp, const Row& input, std::optional<TermId> graph) {
+  const std::optional<TermId> g = ctx_.single_graph(graph);
+  return g && chain_lookups(ctx_, scan_plan(bgp, input, nullptr).order, input, *g).has_value();
 }
 
 const Node& Executor::without_pattern(const Node& bgp, size_t index) {
@@ -516,7 +522,7 @@ __attribute__((noinline)) std::unique_ptr<RowStream> Executor::build_other(const
       return std::make_unique<OwnedRowsStream>(std::vector<Row>{input});
     case Node::Kind::Bgp:
       if (std::all_of(input.begin(), input.end(), [](TermId id) { return id == kUnbound; }))
-        if (const Node* joins = split(node)) {
+        if (const Node* joins = split(node); joins && !chains_in_memory(node, input, graph)) {
           note(node, "split into hash joins");
           return direct(*joins, input, graph);
         }

@@ -246,6 +246,9 @@ class Executor {
   std::unique_ptr<RowStream> build_other(const Node& node, const Row& input, std::optional<TermId> graph);
   std::unique_ptr<RowStream> build_graph(const Node& node, const Row& input);
   std::unique_ptr<RowStream> build_values(const Node& node, const Row& input);
+  // Whether a scan of `bgp` looks every pattern after its first up in memory (chain_lookups()): then it is
+  // not split into lookup joins, which open a stream per row where the scan's chain takes rows in batches.
+  bool chains_in_memory(const Node& bgp, const Row& input, std::optional<TermId> graph);
   std::unique_ptr<RowStream> build_slice(const Node& node, const Row& input, std::optional<TermId> graph);
   std::unique_ptr<RowStream> counted(const Node& node, std::unique_ptr<RowStream> stream);
 

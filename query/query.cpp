@@ -112,34 +112,25 @@ void run_query(const Store& store, std::string_view text, const QueryOptions& op
       std::vector<std::string> names;
       for (VarId v : q.projection) names.push_back(q.variables.name(v));
       sink.start_solutions(names);
-      // Rows go out in batches whose terms are decoded in one read each; batches start small so that the
-      // first rows still leave at once.
-      std::vector<Row> batch;
-      std::vector<TermId> ids;
+      // Rows come in batches (operators join and look up a batch at a time) and go out with their terms
+      // decoded in one read per batch.
+      const size_t width = ctx.variables();
+      std::vector<TermId> cells, ids;
       std::vector<std::optional<Term>> values(q.projection.size());
-      size_t batch_size = 16;
-      auto flush = [&] {
+      for (size_t n; (n = rows->next_rows(cells, width)) > 0; cells.clear()) {
         ids.clear();
-        for (const Row& r : batch)
-          for (VarId v : q.projection) ids.push_back(r[v]);
+        for (size_t r = 0; r < n; ++r)
+          for (VarId v : q.projection) ids.push_back(cells[r * width + v]);
         ctx.prefetch_terms(ids);
-        for (const Row& r : batch) {
+        for (size_t r = 0; r < n; ++r) {
+          ctx.check_deadline();  // writing a row costs more than most operators spend making it
           for (size_t i = 0; i < q.projection.size(); ++i) {
-            TermId id = r[q.projection[i]];
+            const TermId id = cells[r * width + q.projection[i]];
             values[i] = id == kUnbound ? std::nullopt : std::optional<Term>(ctx.term(id));
           }
           sink.solution(values);
         }
-        batch.clear();
-        batch_size = std::min<size_t>(batch_size * 4, 1024);
-      };
-      Row row;
-      while (rows->next(row)) {
-        ctx.check_deadline();  // writing a row costs more than most operators spend making it
-        batch.push_back(row);
-        if (batch.size() >= batch_size) flush();
       }
-      flush();
       break;
     }
     case Query::Form::Ask: {

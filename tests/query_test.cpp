@@ -959,11 +959,11 @@ TEST(QueryLookups, AChainOverLargePredicatesAnswersAlikeOnceKeptInMemory) {
   }
 }
 
-// Once its predicates are kept in memory, a BGP scanned (here under its FILTER's range) whose rows are
-// taken in batches (an aggregate) runs the patterns after the first as a lookup chain, breadth-first; the
-// rows one at a time (the result writers) come from the depth-first scan. Both must be the same rows: with a
-// hub whose matches outnumber a batch, lookups by object, a bound variable and a constant in the other
-// position, a variable twice in a pattern, and in a named graph.
+// Once its predicates are kept in memory, a BGP whose rows are taken in batches (the result writer, an
+// aggregate) runs the patterns after the first as a lookup chain, breadth-first; rows taken one at a time
+// (under a LIMIT, the slice takes them singly) come from the depth-first scan. Both must be the same rows in
+// the same order: with a hub whose matches outnumber a batch, lookups by object, a bound variable and a
+// constant in the other position, a variable twice in a pattern, and in a named graph.
 TEST(QueryLookups, ALookupChainGivesTheRowsOfTheDepthFirstScan) {
   TempDir dir;
   std::string text;
@@ -996,19 +996,14 @@ TEST(QueryLookups, ALookupChainGivesTheRowsOfTheDepthFirstScan) {
       const std::string& pattern = patterns[i];
       SCOPED_TRACE(pattern + " run " + std::to_string(run));
       const std::string rows = run_e(*store, "SELECT * { " + pattern + " }");
-      const auto one_at_a_time = std::count(rows.begin(), rows.end(), '\n') - 1;
+      EXPECT_EQ(rows, run_e(*store, "SELECT * { " + pattern + " } LIMIT 100000000"));
       std::string& plan = plans[i];
       plan.clear();
       EXPECT_EQ(run_e_explained(*store, "SELECT (COUNT(*) AS ?n) { " + pattern + " }", plan),
-                "n\r\n" + std::to_string(one_at_a_time) + "\r\n");
-      // The same rows, not only as many: their columns summed up as ids would not tell, so distinct ones.
-      EXPECT_EQ(
-          run_e(*store, "SELECT (COUNT(DISTINCT ?z) AS ?n) (COUNT(DISTINCT ?y) AS ?m) { " + pattern + " }"),
-          run_e(*store, "SELECT (COUNT(DISTINCT ?z) AS ?n) (COUNT(DISTINCT ?y) AS ?m) { SELECT * { " +
-                            pattern + " } LIMIT 100000000 }"));
+                "n\r\n" + std::to_string(std::count(rows.begin(), rows.end(), '\n') - 1) + "\r\n");
     }
   }
-  for (size_t i = 0; i < 4; ++i)  // those scanned under their FILTER's range
+  for (size_t i = 0; i < 5; ++i)  // all but the GRAPH's join
     EXPECT_NE(plans[i].find("patterns looked up in memory, a batch of rows at a time"), std::string::npos)
         << plans[i];
   // Worked out by hand: each x_i has y_(i mod 1000), which has i mod 4 b-links (y7 has 1,503), from the

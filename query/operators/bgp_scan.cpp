@@ -179,28 +179,10 @@ class BgpStream : public RestartableScan {
   // a variable bound before it, in a single graph.
   void make_chain() {
     const std::optional<TermId> g = ctx_.single_graph(graph_);
-    if (impossible_ || order_.size() < 2 || !g) return;
-    std::vector<bool> bound(input_.size());
-    for (size_t v = 0; v < input_.size(); ++v) bound[v] = input_[v] != kUnbound;
-    auto bind_variables = [&](const TriplePattern& t) {
-      for (const PatternTerm* p : {&t.s, &t.p, &t.o})
-        if (p->var) bound[*p->var] = true;
-    };
-    bind_variables(*order_[0]);
-    std::vector<PatternLookup> lookups;
-    for (size_t i = 1; i < order_.size(); ++i) {
-      const TriplePattern& t = *order_[i];
-      const auto by_subject = lookup_by_subject(t, [&](VarId v) { return bound[v]; });
-      if (!by_subject) return;
-      auto quads = ctx_.predicate_lookup(levels_[i].predicate, *by_subject, false);
-      if (!quads) return;
-      const PatternTerm& other = *by_subject ? t.o : t.s;
-      PatternLookup::Position position{other.var};
-      if (!other.var) position.id = ids_.at(&other);
-      lookups.emplace_back(std::move(*quads), *(*by_subject ? t.s : t.o).var, position, *by_subject, *g);
-      bind_variables(t);
-    }
-    chain_.emplace(std::move(lookups), input_.size(), [this](std::vector<TermId>& cells) {
+    if (impossible_ || !g) return;
+    auto lookups = chain_lookups(ctx_, order_, input_, *g);
+    if (!lookups) return;
+    chain_.emplace(std::move(*lookups), input_.size(), [this](std::vector<TermId>& cells) {
       const size_t start = cells.size();
       for (size_t n = 0; n < LookupChain::kBatchRows && advance(levels_[0], first_row_); ++n) {
         ctx_.check_deadline();

@@ -2,6 +2,7 @@
 #include "query/operators/lookup_chain.h"
 
 #include "query/operators/row_streams.h"
+#include "query/planner.h"
 
 namespace quiver::query {
 
@@ -50,6 +51,37 @@ size_t LookupChain::append(size_t step, std::vector<TermId>& out, size_t rows) {
     s.candidates = s.lookup.candidates(std::span<const TermId>(s.in).subspan(s.current, width_));
   }
   return (out.size() - start) / width_;
+}
+
+std::optional<std::vector<PatternLookup>> chain_lookups(QueryContext& ctx,
+                                                        std::span<const TriplePattern* const> order,
+                                                        const Row& input, TermId graph) {
+  if (order.size() < 2) return std::nullopt;
+  std::vector<bool> bound(input.size());
+  for (size_t v = 0; v < input.size(); ++v) bound[v] = input[v] != kUnbound;
+  auto bind_variables = [&](const TriplePattern& t) {
+    for (const PatternTerm* p : {&t.s, &t.p, &t.o})
+      if (p->var) bound[*p->var] = true;
+  };
+  bind_variables(*order[0]);
+  std::vector<PatternLookup> lookups;
+  for (const TriplePattern* t : order.subspan(1)) {
+    const auto by_subject = lookup_by_subject(*t, [&](VarId v) { return bound[v]; });
+    if (!by_subject) return std::nullopt;
+    const auto p = ctx.constant_id(t->p);
+    auto quads = p ? ctx.predicate_lookup(*p, *by_subject, false) : std::nullopt;
+    if (!quads) return std::nullopt;
+    const PatternTerm& other = *by_subject ? t->o : t->s;
+    PatternLookup::Position position{other.var};
+    if (!other.var) {
+      const auto id = ctx.constant_id(other);
+      if (!id) return std::nullopt;
+      position.id = *id;
+    }
+    lookups.emplace_back(std::move(*quads), *(*by_subject ? t->s : t->o).var, position, *by_subject, graph);
+    bind_variables(*t);
+  }
+  return lookups;
 }
 
 bool LookupChain::refill(size_t step) {

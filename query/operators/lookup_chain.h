@@ -3,6 +3,8 @@
 #pragma once
 
 #include <functional>
+#include <optional>
+#include <span>
 #include <vector>
 
 #include "query/executor.h"
@@ -39,5 +41,12 @@ class LookupChain {
   size_t width_;
   FirstRows first_;
 };
+
+// The lookups of the patterns after the first of a scan in `order`, each in its predicate's quads in memory
+// by a variable `input` or a pattern before it binds, in graph `graph`; nullopt when one cannot be looked up
+// so (the predicate is a variable, or not kept in memory by that position, or no variable leads).
+std::optional<std::vector<PatternLookup>> chain_lookups(QueryContext& ctx,
+                                                        std::span<const TriplePattern* const> order,
+                                                        const Row& input, TermId graph);
 
 }  // namespace quiver::query
