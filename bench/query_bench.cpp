@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <fstream>
 #include <sstream>
+#include <string_view>
 
 #include "query/query.h"
 
@@ -28,10 +29,11 @@ class CountingSink : public quiver::query::ResultSink {
 
 // One sample: the query run back to back until `ms` have passed, and at least `min_runs` times while
 // `max_ms` have not; the mean milliseconds per run. The Virtuoso side of bench/query_bench.sh samples the
-// same way (its clock counts whole milliseconds), with the same uncounted warm-up, and is given these
-// figures there. The warm-up counts runs as well as time: caches that keep what repeated runs read (the
-// scan cache's ranges, a server's buffers) fill by use, and a first run slowed by a cold page cache would
-// otherwise be the only one. A slow query stops counting runs at the cap: it has warmed up by then.
+// same way (its clock counts whole milliseconds), with the same uncounted warm-up: it asks for these
+// figures (`quiver-query-bench --sampling`). The warm-up counts runs as well as time: caches that keep what
+// repeated runs read (the scan cache's ranges, a server's buffers) fill by use, and a first run slowed by a
+// cold page cache would otherwise be the only one. A slow query stops counting runs at the cap: it has warmed
+// up by then.
 constexpr double kSampleMs = 50, kWarmUpMs = 1000, kWarmUpMaxMs = 10000;
 constexpr int kWarmUpRuns = 10;
 
@@ -53,8 +55,13 @@ double sample(quiver::Store& store, const std::string& query, CountingSink& last
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc == 2 && std::string_view(argv[1]) == "--sampling") {  // the warm-up's and a sample's figures
+    std::printf("%g %d %g %g\n", kWarmUpMs, kWarmUpRuns, kWarmUpMaxMs, kSampleMs);
+    return 0;
+  }
   if (argc < 4) {
-    std::fprintf(stderr, "Usage: quiver-query-bench DB RUNS QUERY.rq...\n");
+    std::fprintf(stderr,
+                 "Usage: quiver-query-bench DB RUNS QUERY.rq...\n       quiver-query-bench --sampling\n");
     return 2;
   }
   quiver::StoreOptions options;

@@ -42,6 +42,8 @@ fi
 bash scripts/install-deps.sh --bench
 bash scripts/build.sh build >/dev/null
 build=$(pwd)/build
+# Virtuoso is sampled as Quiver in process is: the same uncounted warm-up, the same sample length.
+read -r warm_up_ms warm_up_runs warm_up_max_ms sample_ms < <("$build/bench/quiver-query-bench" --sampling)
 source bench/virtuoso.sh
 
 # Per shape: data file, Quiver store, Virtuoso graph and queries. The clinical names are the ones
@@ -107,7 +109,7 @@ virtuoso_time() {
   q=$(sed -e '/^[[:space:]]*#/d' -e "1i DEFINE input:default-graph-uri <$2>" "$1" | tr '\n' ' ' | sed "s/'/''/g")
   for i in $(seq 0 "$runs"); do
     if ! out=$(timeout $((deadline - SECONDS > 1 ? deadline - SECONDS : 1)) isql-vt "$VIRTUOSO_PORT" dba dba \
-      exec="select quiver_bench('SPARQL $q', $([[ $i == 0 ]] && echo '1000, 10, 10000' || echo '50, 1, 0'));" 2>&1); then
+      exec="select quiver_bench('SPARQL $q', $([[ $i == 0 ]] && echo "$warm_up_ms, $warm_up_runs, $warm_up_max_ms" || echo "$sample_ms, 1, 0"));" 2>&1); then
       if [[ $SECONDS -ge $deadline ]]; then
         # Restarted before the answer is printed: the caller reads it as soon as it is, and goes on.
         virtuoso_kill
