@@ -53,23 +53,23 @@ size_t LookupChain::append(size_t step, std::vector<TermId>& out, size_t rows) {
   return (out.size() - start) / width_;
 }
 
-std::optional<std::vector<PatternLookup>> chain_lookups(QueryContext& ctx,
-                                                        std::span<const TriplePattern* const> order,
-                                                        const Row& input, TermId graph) {
-  if (order.size() < 2) return std::nullopt;
-  std::vector<bool> bound(input.size());
-  for (size_t v = 0; v < input.size(); ++v) bound[v] = input[v] != kUnbound;
-  auto bind_variables = [&](const TriplePattern& t) {
-    for (const PatternTerm* p : {&t.s, &t.p, &t.o})
-      if (p->var) bound[*p->var] = true;
-  };
-  bind_variables(*order[0]);
+namespace {
+void bind_variables(const TriplePattern& t, std::vector<bool>& bound) {
+  for (const PatternTerm* p : {&t.s, &t.p, &t.o})
+    if (p->var) bound[*p->var] = true;
+}
+}  // namespace
+
+std::optional<std::vector<PatternLookup>> lookups_in_memory(QueryContext& ctx,
+                                                            std::span<const TriplePattern* const> patterns,
+                                                            std::vector<bool> bound, TermId graph,
+                                                            bool make) {
   std::vector<PatternLookup> lookups;
-  for (const TriplePattern* t : order.subspan(1)) {
+  for (const TriplePattern* t : patterns) {
     const auto by_subject = lookup_by_subject(*t, [&](VarId v) { return bound[v]; });
     if (!by_subject) return std::nullopt;
     const auto p = ctx.constant_id(t->p);
-    auto quads = p ? ctx.predicate_lookup(*p, *by_subject, false) : std::nullopt;
+    auto quads = p ? ctx.predicate_lookup(*p, *by_subject, make) : std::nullopt;
     if (!quads) return std::nullopt;
     const PatternTerm& other = *by_subject ? t->o : t->s;
     PatternLookup::Position position{other.var};
@@ -79,9 +79,19 @@ std::optional<std::vector<PatternLookup>> chain_lookups(QueryContext& ctx,
       position.id = *id;
     }
     lookups.emplace_back(std::move(*quads), *(*by_subject ? t->s : t->o).var, position, *by_subject, graph);
-    bind_variables(*t);
+    bind_variables(*t, bound);
   }
   return lookups;
+}
+
+std::optional<std::vector<PatternLookup>> chain_lookups(QueryContext& ctx,
+                                                        std::span<const TriplePattern* const> order,
+                                                        const Row& input, TermId graph) {
+  if (order.size() < 2) return std::nullopt;
+  std::vector<bool> bound(input.size());
+  for (size_t v = 0; v < input.size(); ++v) bound[v] = input[v] != kUnbound;
+  bind_variables(*order[0], bound);
+  return lookups_in_memory(ctx, order.subspan(1), std::move(bound), graph);
 }
 
 bool LookupChain::refill(size_t step) {

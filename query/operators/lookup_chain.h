@@ -42,9 +42,14 @@ class LookupChain {
   FirstRows first_;
 };
 
-// The lookups of the patterns after the first of a scan in `order`, each in its predicate's quads in memory
-// by a variable `input` or a pattern before it binds, in graph `graph`; nullopt when one cannot be looked up
-// so (the predicate is a variable, or not kept in memory by that position, or no variable leads).
+// The lookups of `patterns`, in order, each in its predicate's quads in memory by a variable that `bound`
+// marks or a pattern before it binds, in graph `graph`; nullopt when one cannot be looked up so (the
+// predicate is a variable, or not kept in memory by that position, or no variable leads).
+std::optional<std::vector<PatternLookup>> lookups_in_memory(QueryContext& ctx,
+                                                            std::span<const TriplePattern* const> patterns,
+                                                            std::vector<bool> bound, TermId graph,
+                                                            bool make = false);
+// Those of the patterns after the first of a scan in `order`, with `input`'s bindings.
 std::optional<std::vector<PatternLookup>> chain_lookups(QueryContext& ctx,
                                                         std::span<const TriplePattern* const> order,
                                                         const Row& input, TermId graph);
