@@ -285,20 +285,14 @@ PatternLookup* Executor::pattern_lookup(Correlated& c, const Node& node, const R
   const auto lead = probe_lead(node, input);
   const std::optional<TermId> g = ctx_.single_graph(graph);
   if (!lead || !g) return nullptr;
-  const PatternTerm& other = lead->by_subject ? lead->pattern.o : lead->pattern.s;
-  PatternLookup::Position position{other.var};
-  if (!other.var) {
-    auto id = ctx_.constant_id(other);
-    if (!id) return nullptr;
-    position.id = *id;
-  }
   // Making the predicate's lookup reads all of it: worth it when the pattern reads all of it anyway.
-  if (make && !other.var) return nullptr;
-  const auto p = ctx_.constant_id(lead->pattern.p);
-  if (!p) return nullptr;
-  auto quads = ctx_.predicate_lookup(*p, lead->by_subject, make);
-  if (!quads) return nullptr;
-  c.lookup.emplace(std::move(*quads), lead->var, position, lead->by_subject, *g);
+  if (make && !(lead->by_subject ? lead->pattern.o : lead->pattern.s).var) return nullptr;
+  std::vector<bool> bound(input.size());
+  for (size_t v = 0; v < input.size(); ++v) bound[v] = input[v] != kUnbound;
+  const TriplePattern* pattern = &lead->pattern;
+  auto lookups = lookups_in_memory(ctx_, {&pattern, 1}, std::move(bound), *g, make);
+  if (!lookups) return nullptr;
+  c.lookup.emplace(std::move(lookups->front()));
   return &*c.lookup;
 }
 
