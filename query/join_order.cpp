@@ -274,6 +274,15 @@ class JoinOrderPlanner {
     return lower;
   }
 
+  // Whether a filter other than a range comparison is decided once the patterns picked so far are bound:
+  // the BGP ends there, so that the filter runs on its rows before the rest of the group multiplies them.
+  // Range comparisons need no cut: a scan reads only the ranges they leave.
+  bool decided_here(const std::vector<ExprPtr>& filters, const VarSet& rest, const VarSet& certain) const {
+    return std::any_of(filters.begin(), filters.end(), [&](const ExprPtr& f) {
+      return object_ranges({f}).empty() && decided_by(expression_vars({f}), rest, certain);
+    });
+  }
+
   // The operands in the order of least estimated work (cheapest_order(); a pattern counts only its objects
   // in the ranges the filters' comparisons leave). Consecutive patterns form one BGP; a filter follows the
   // BGP or operand after which the rest of the group cannot change its value.
@@ -290,7 +299,7 @@ class JoinOrderPlanner {
     in.vars = [&](size_t i) -> const VarSet& { return operands[i].vars; };
     std::vector<Operand> ops;
     for (size_t i : cheapest_order(in)) ops.push_back(std::move(operands[i]));
-    VarSet bound(width_, false), certain(width_, false);
+    VarSet certain(width_, false);
     NodePtr chain;
     std::shared_ptr<Node> segment;  // the BGP the last patterns picked form, not yet in the chain
     auto place_filters = [&](const VarSet& rest) {
@@ -314,20 +323,22 @@ class JoinOrderPlanner {
     while (!ops.empty()) {
       Operand picked = std::move(ops.front());
       ops.erase(ops.begin());
+      const VarSet rest = others_vars(ops, ops.size());
       if (picked.is_pattern()) {
         if (!segment) {
           segment = std::make_shared<Node>();
           segment->kind = Node::Kind::Bgp;
         }
         segment->triples.push_back(picked.node->triples[0]);
-      } else {
-        VarSet rest = others_vars(ops, ops.size());
-        add(rest, picked.vars);
-        close_segment(rest);
+        add(certain, picked.certain);
+        if (decided_here(filters, rest, certain)) close_segment(rest);
+        continue;
       }
-      add(bound, picked.vars);
+      VarSet rest_and_picked = rest;
+      add(rest_and_picked, picked.vars);
+      close_segment(rest_and_picked);
       add(certain, picked.certain);
-      if (!picked.is_pattern()) append(picked.node, others_vars(ops, ops.size()));
+      append(picked.node, rest);
     }
     close_segment(VarSet(width_, false));
     if (!chain) chain = std::make_shared<Node>();

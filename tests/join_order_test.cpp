@@ -94,6 +94,16 @@ TEST_F(JoinOrderTest, RangeFilterMakesItsPatternDriveWhenThatIsLessWork) {
   EXPECT_TRUE(before("<http://e/advisor>", "<http://e/teaches>")) << plan_;
 }
 
+TEST_F(JoinOrderTest, FilterRunsRightAfterThePatternThatBindsItsVariables) {
+  // The teachers' courses (40 rows) are filtered to one before their 2,000 advisees join, not after.
+  EXPECT_EQ(
+      run("?x e:advisor ?p . ?p e:teaches ?c FILTER(STRENDS(STR(?c), \"/c14\"))", "SELECT (COUNT(*) AS ?n)"),
+      "n\r\n50\r\n");
+  EXPECT_TRUE(before("Filter", "?p <http://e/teaches> ?c")) << plan_;
+  EXPECT_TRUE(before("?p <http://e/teaches> ?c", "?x <http://e/advisor> ?p")) << plan_;
+  EXPECT_NE(line_of("Filter").find("rows 1"), std::string::npos) << plan_;
+}
+
 TEST_F(JoinOrderTest, TriangleUnderUnionsStartsFromTheSmallestPattern) {
   EXPECT_EQ(run("{ ?x e:type e:A } UNION { ?x e:type e:B } ?x e:advisor ?p . ?p e:teaches ?c . ?x e:takes ?c",
                 "SELECT (COUNT(*) AS ?n)"),
