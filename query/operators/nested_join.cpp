@@ -1,5 +1,6 @@
 // Joins by nested loops: the right side opened with each row of the left (substituted, or probed in its
 // hash).
+#include "query/operators/batched_left_rows.h"
 #include "query/operators/operators.h"
 
 #include <functional>
@@ -28,32 +29,75 @@ class NestedStream : public RowStream {
 };
 
 // A Join: for each left row, the right side's matches found by probing it (evaluated once and hashed, or
-// looked up) without a stream per row, or else the right side opened with the row substituted. Left rows
-// are read a few at a time so that the memory of their probes is fetched together.
-class JoinStream : public RowStream {
+// looked up) without a stream per row, or else the right side opened with the row substituted. Taken a row
+// at a time, left rows are read a few ahead so that the memory of their probes is fetched together; taken
+// in batches (BatchedLeftRows), a right side looked up in memory joins a whole batch at once.
+class JoinStream : public BatchedLeftRows {
  public:
-  JoinStream(Executor& ex, const Node& right, std::unique_ptr<RowStream> left, std::optional<TermId> graph)
-      : ex_(ex), right_(right), left_(std::move(left)), graph_(graph), ahead_(kAhead) {}
+  JoinStream(Executor& ex, const Node& join, std::unique_ptr<RowStream> left, std::optional<TermId> graph)
+      : BatchedLeftRows(ex, join, std::move(left), graph), ahead_(kAhead) {}
   bool next(Row& out) override {
+    if (batched_) return next_of_batches(out);
     for (;;) {
       if (right_rows_.next(row_, out)) {
-        if (right_rows_.probed()) ex_.count_row(right_);
+        if (right_rows_.probed()) ex_.count_row(*node_.right);
         return true;
       }
       if (!next_left()) return false;
       ex_.context().check_deadline();
-      right_rows_.open(ex_, right_, row_, graph_);
+      right_rows_.open(ex_, *node_.right, row_, graph_);
     }
+  }
+  size_t next_rows(std::vector<TermId>& cells, size_t width) override {
+    if (started_) return RowStream::next_rows(cells, width);
+    batched_ = true;
+    return BatchedLeftRows::next_rows(cells, width);
   }
 
  private:
+  bool row_in_progress() const override { return false; }  // next() after next_rows() takes its batches
+  void join_row(std::vector<TermId>& cells) override {
+    ex_.context().check_deadline();
+    right_rows_.open(ex_, *node_.right, row_, graph_);
+    while (right_rows_.next(row_, out_)) {
+      if (right_rows_.probed()) ex_.count_row(*node_.right);
+      cells.insert(cells.end(), out_.begin(), out_.end());
+    }
+    right_rows_.close();
+  }
+  void join_chained(std::vector<TermId>& cells, size_t width) override {
+    for (size_t o = 0; o < joined_.size(); o += width + 1) {
+      cells.insert(cells.end(), joined_.begin() + static_cast<ptrdiff_t>(o),
+                   joined_.begin() + static_cast<ptrdiff_t>(o + width));
+      ex_.count_row(*node_.right);
+    }
+    for (size_t i = 0; i < fed_.size(); ++i) {
+      if (fed_[i]) continue;
+      row_.assign(left_cells_.begin() + static_cast<ptrdiff_t>(i * width),
+                  left_cells_.begin() + static_cast<ptrdiff_t>((i + 1) * width));
+      join_row(cells);
+    }
+  }
+  // next() once next_rows() has begun: the rest of its batches, a row at a time.
+  bool next_of_batches(Row& out) {
+    if (pending_pos_ == pending_.size()) {
+      pending_.clear();
+      pending_pos_ = 0;
+      if (!BatchedLeftRows::next_rows(pending_, out.size())) return false;
+    }
+    out.assign(pending_.begin() + static_cast<ptrdiff_t>(pending_pos_),
+               pending_.begin() + static_cast<ptrdiff_t>(pending_pos_ + out.size()));
+    pending_pos_ += out.size();
+    return true;
+  }
+
   // Left rows are read kAhead rows before they are probed: the memory of a probe is fetched first when a
   // row is read, then what it leads to when the row is halfway to its probe.
   static constexpr size_t kAhead = 16;
   bool next_left() {
     if (!started_) {
       started_ = true;
-      while (count_ < kAhead && read_one()) ex_.prefetch_probes(right_, graph_, ahead_[count_ - 1], {});
+      while (count_ < kAhead && read_one()) ex_.prefetch_probes(*node_.right, graph_, ahead_[count_ - 1], {});
     }
     if (count_ == 0) return false;
     std::swap(row_, ahead_[head_]);
@@ -62,7 +106,7 @@ class JoinStream : public RowStream {
     const bool read = read_one();
     const Row& far = ahead_[(head_ + count_ - 1) % kAhead];
     const Row& near = ahead_[(head_ + kAhead / 2) % kAhead];
-    ex_.prefetch_probes(right_, graph_, read ? std::span<const TermId>(far) : std::span<const TermId>(),
+    ex_.prefetch_probes(*node_.right, graph_, read ? std::span<const TermId>(far) : std::span<const TermId>(),
                         count_ > kAhead / 2 ? std::span<const TermId>(near) : std::span<const TermId>());
     return true;
   }
@@ -74,22 +118,19 @@ class JoinStream : public RowStream {
     return true;
   }
 
-  Executor& ex_;
-  const Node& right_;
-  std::unique_ptr<RowStream> left_;
-  std::optional<TermId> graph_;
-  RightRows right_rows_;
-  Row row_;
   std::vector<Row> ahead_;  // a ring of the left rows read and not yet probed: count_ of them from head_
   size_t head_ = 0, count_ = 0;
   bool started_ = false, left_done_ = false;
+  bool batched_ = false;         // whether next_rows() has begun
+  std::vector<TermId> pending_;  // next() after next_rows(): a batch, used up to pending_pos_
+  size_t pending_pos_ = 0;
 };
 
 }  // namespace
 
 std::unique_ptr<RowStream> join_rows(Executor& ex, const Node& join, std::unique_ptr<RowStream> left,
                                      std::optional<TermId> graph) {
-  return std::make_unique<JoinStream>(ex, *join.right, std::move(left), graph);
+  return std::make_unique<JoinStream>(ex, join, std::move(left), graph);
 }
 
 std::unique_ptr<RowStream> nested_join(std::unique_ptr<RowStream> left, RowOpener right) {

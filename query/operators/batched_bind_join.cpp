@@ -1,0 +1,55 @@
+// A BGP looked up in memory for a batch of left rows at a time (batched_bind_join.h).
+#include "query/operators/batched_bind_join.h"
+
+#include <algorithm>
+
+namespace quiver::query {
+
+std::unique_ptr<BatchedBindJoin> BatchedBindJoin::make(Executor& ex, const Node& bgp,
+                                                       std::span<const TermId> first,
+                                                       std::optional<TermId> graph, bool make) {
+  QueryContext& ctx = ex.context();
+  const std::optional<TermId> g = ctx.single_graph(graph);
+  if (bgp.kind != Node::Kind::Bgp || !g) return nullptr;
+  const Row row(first.begin(), first.end());
+  std::vector<bool> bound(row.size());
+  for (size_t v = 0; v < row.size(); ++v) bound[v] = row[v] != kUnbound;
+  auto lookups = lookups_in_memory(ctx, ex.scan_plan(bgp, row, nullptr).order, bound, *g, make);
+  if (!lookups) return nullptr;
+  std::vector<VarId> left_leads;
+  for (const PatternLookup& l : *lookups)
+    if (bound[l.lead()]) left_leads.push_back(l.lead());
+  return std::unique_ptr<BatchedBindJoin>(
+      new BatchedBindJoin(ctx, std::move(*lookups), std::move(left_leads), row.size()));
+}
+
+BatchedBindJoin::BatchedBindJoin(QueryContext& ctx, std::vector<PatternLookup> lookups,
+                                 std::vector<VarId> left_leads, size_t width)
+    : ctx_(ctx),
+      left_leads_(std::move(left_leads)),
+      chain_(std::move(lookups), width + 1, [this](std::vector<TermId>& in) {
+        in = std::move(feed_);
+        feed_.clear();
+        return !in.empty();
+      }) {}
+
+void BatchedBindJoin::join(std::span<const TermId> left, size_t width,
+                           const std::function<bool(const TermId*)>& takes, std::vector<bool>& fed,
+                           std::vector<TermId>& joined) {
+  const size_t n = left.size() / width;
+  fed.assign(n, false);
+  feed_.clear();
+  for (size_t i = 0; i < n; ++i) {
+    const TermId* row = left.data() + i * width;
+    if (!takes(row) ||
+        std::any_of(left_leads_.begin(), left_leads_.end(), [&](VarId v) { return row[v] == kUnbound; }))
+      continue;
+    feed_.insert(feed_.end(), row, row + width);
+    feed_.push_back(i);
+    fed[i] = true;
+  }
+  chain_.reset();
+  while (chain_.append(joined, LookupChain::kBatchRows) > 0) ctx_.check_deadline();
+}
+
+}  // namespace quiver::query

@@ -1,0 +1,52 @@
+// Left rows a batch at a time for Join and OPTIONAL (batched_left_rows.h).
+#include "query/operators/batched_left_rows.h"
+
+#include "query/planner.h"
+
+namespace quiver::query {
+
+size_t BatchedLeftRows::next_rows(std::vector<TermId>& cells, size_t width) {
+  constexpr size_t kBatch = 1024;  // output rows per call, about
+  constexpr size_t kAhead = 8;     // rows between a probe's prefetch and the probe
+  if (row_in_progress()) return RowStream::next_rows(cells, width);
+  const size_t start = cells.size(), enough = start + kBatch * width;
+  while (cells.size() < enough) {
+    if (left_pos_ == left_cells_.size()) {
+      left_cells_.clear();
+      left_pos_ = 0;
+      if (!left_->next_rows(left_cells_, width)) break;
+      if (chained(width)) {
+        joined_.clear();
+        chain_->join(
+            left_cells_, width, [this](const TermId* row) { return feeds(row); }, fed_, joined_);
+        join_chained(cells, width);
+        left_pos_ = left_cells_.size();
+        continue;
+      }
+    }
+    for (; left_pos_ < left_cells_.size() && cells.size() < enough; left_pos_ += width) {
+      auto ahead = [&](size_t rows) {
+        return row_ahead(left_cells_, left_pos_, rows, width, left_cells_.size());
+      };
+      ex_.prefetch_probes(*node_.right, graph_, ahead(kAhead), ahead(kAhead / 2));
+      row_.assign(left_cells_.begin() + left_pos_, left_cells_.begin() + left_pos_ + width);
+      join_row(cells);
+    }
+  }
+  return (cells.size() - start) / width;
+}
+
+bool BatchedLeftRows::chained(size_t width) {
+  if (!chain_asked_) {
+    chain_asked_ = true;
+    // Predicates not yet in memory are read in when the right side would be evaluated alone (bought): that
+    // reads all of it too, and the lookups stay for the queries after.
+    const bool make =
+        ex_.estimate(*node_.left) * kProbeCost >= ex_.estimate(*node_.right) * kMaterializedRowCost;
+    chain_ = BatchedBindJoin::make(ex_, *node_.right, std::span(left_cells_).first(width), graph_, make);
+    if (chain_) ex_.note(*node_.right, "looked up in memory for a batch of left rows at a time");
+  }
+  return chain_ != nullptr;
+}
+
+}  // namespace quiver::query

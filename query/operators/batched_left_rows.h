@@ -1,0 +1,54 @@
+// The joins that take their left rows a batch at a time when their consumer takes every row (next_rows):
+// Join and OPTIONAL. A right side looked up in memory joins a whole batch at once (BatchedBindJoin); any
+// other is opened or probed per left row, the memory of the probes a few rows ahead fetched first.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "query/operators/batched_bind_join.h"
+#include "query/operators/row_streams.h"
+
+namespace quiver::query {
+
+class BatchedLeftRows : public RowStream {
+ public:
+  size_t next_rows(std::vector<TermId>& cells, size_t width) override;
+
+ protected:
+  BatchedLeftRows(Executor& ex, const Node& node, std::unique_ptr<RowStream> left,
+                  std::optional<TermId> graph)
+      : ex_(ex), node_(node), left_(std::move(left)), graph_(graph) {}
+  // Appends row_ joined with the right side opened or probed for it.
+  virtual void join_row(std::vector<TermId>& cells) = 0;
+  // Appends the rows the batch in left_cells_ gives, in left order: joined_ holds the chain's rows (each
+  // with its left row's number in one more column) for the left rows fed_ marks; the others are joined
+  // on their own.
+  virtual void join_chained(std::vector<TermId>& cells, size_t width) = 0;
+  // Whether the chain may take a left row.
+  virtual bool feeds(const TermId* /*row*/) const { return true; }
+  // Whether next() left a row half done: then next_rows() goes on a row at a time.
+  virtual bool row_in_progress() const = 0;
+
+  Executor& ex_;
+  const Node& node_;  // the Join or LeftJoin
+  std::unique_ptr<RowStream> left_;
+  std::optional<TermId> graph_;
+  RightRows right_rows_;
+  Row row_, out_;
+  std::vector<TermId> left_cells_;  // a batch of left rows, used up to left_pos_
+  size_t left_pos_ = 0;
+  std::vector<bool> fed_;       // per left row of the batch: whether the chain took it
+  std::vector<TermId> joined_;  // the chain's rows for the batch
+
+ private:
+  // Whether the right side runs as a batched bind join: a BGP whose every pattern is looked up in memory,
+  // led by variables the first left row binds (decided once; a later row that leaves a lead unbound is
+  // joined on its own).
+  bool chained(size_t width);
+  std::unique_ptr<BatchedBindJoin> chain_;
+  bool chain_asked_ = false;
+};
+
+}  // namespace quiver::query
