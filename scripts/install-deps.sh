@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs every Debian package Quiver needs to build, test (clang and its runtime for the fuzz targets, llvm
-# for llvm-symbolizer) and benchmark.
+# for llvm-symbolizer), format (clang-format) and benchmark.
 # Idempotent: packages already present are left alone; apt-get runs only when something is missing.
 #   scripts/install-deps.sh          build + test dependencies
 #   scripts/install-deps.sh --bench  also the tools the benchmarks compare against (serdi, rapper, Virtuoso)
@@ -16,7 +16,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libxapian-dev zlib1g-dev libxxhash-dev libjemalloc-dev libssl-dev libpcre2-dev
   raptor2-utils
-  clang libclang-rt-14-dev llvm
+  clang libclang-rt-14-dev llvm clang-format
 )
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(serdi virtuoso-opensource time)
