@@ -166,7 +166,8 @@ std::optional<Term> ExpressionEvaluator::eval(const Expr& e, const Row& row) {
 std::optional<bool> ExpressionEvaluator::ebv(const Expr& e, const Row& row) {
   if (e.op >= Op::Equal && e.op <= Op::GreaterEqual && e.args.size() == 2)
     if (auto c = compare_ids(e.op, *e.args[0], *e.args[1], row)) return *c;
-  // The logical operators without building boolean terms (errors as in eval): filters call this per row.
+  // The logical operators and BOUND without building boolean terms (errors as in eval): filters call this
+  // per row.
   if (e.op == Op::And) {
     auto a = ebv(*e.args[0], row);
     if (a && !*a) return false;
@@ -189,6 +190,7 @@ std::optional<bool> ExpressionEvaluator::ebv(const Expr& e, const Row& row) {
     return !*a;
   }
   if (e.op == Op::Exists || e.op == Op::NotExists) return exists_(*e.pattern, row) == (e.op == Op::Exists);
+  if (e.op == Op::Bound) return e.args[0]->op == Op::Variable && row[e.args[0]->var] != kUnbound;
   auto v = eval(e, row);
   if (!v) return std::nullopt;
   return effective_boolean(*v);
