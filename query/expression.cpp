@@ -191,9 +191,30 @@ std::optional<bool> ExpressionEvaluator::ebv(const Expr& e, const Row& row) {
   }
   if (e.op == Op::Exists || e.op == Op::NotExists) return exists_(*e.pattern, row) == (e.op == Op::Exists);
   if (e.op == Op::Bound) return e.args[0]->op == Op::Variable && row[e.args[0]->var] != kUnbound;
+  if (e.op == Op::Regex && e.args[0]->op == Op::Variable)
+    if (const Regex* re = constant_regex(e)) {
+      const TermId id = row[e.args[0]->var];
+      if (id == kUnbound) return std::nullopt;
+      const Term& text = ctx_.term(id);
+      if (!is_string_like(text)) return std::nullopt;
+      return re->search(text.value);
+    }
   auto v = eval(e, row);
   if (!v) return std::nullopt;
   return effective_boolean(*v);
+}
+
+const Regex* ExpressionEvaluator::constant_regex(const Expr& e) {
+  auto [it, fresh] = constant_regexes_.try_emplace(&e);
+  if (fresh) {
+    const bool constant = std::all_of(e.args.begin() + 1, e.args.end(), [](const ExprPtr& a) {
+      return a->op == Op::Constant && is_simple_or_string(a->constant);
+    });
+    if (constant && e.args.size() >= 2)
+      it->second =
+          Regex::compile(e.args[1]->constant.value, e.args.size() > 2 ? e.args[2]->constant.value : "");
+  }
+  return it->second ? &*it->second : nullptr;
 }
 
 TermId ExpressionEvaluator::operand_id(const Expr& e, const Row& row) {

@@ -39,8 +39,12 @@ class ExpressionEvaluator {
   TermId integer_arithmetic_id(const Expr& e, const Row& row);
   // A comparison decided on the two operands' ids; nullopt when the ids cannot tell.
   std::optional<bool> compare_ids(Op op, const Expr& a, const Expr& b, const Row& row);
+  // REGEX `e`'s pattern compiled once, when its pattern and flags are constant strings (and valid): a
+  // filter over every title then matches each row's term in place, without building its arguments.
+  const Regex* constant_regex(const Expr& e);
   QueryContext& ctx_;
   std::unordered_map<const Expr*, TermId> constant_ids_;
+  std::unordered_map<const Expr*, std::optional<Regex>> constant_regexes_;
   RegexCache regexes_;
   std::function<bool(const Node&, const Row&)> exists_;
   std::unordered_map<std::string, Term> solution_bnodes_;  // BNODE(str) within the current solution

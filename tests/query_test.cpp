@@ -785,6 +785,32 @@ TEST(QueryFunctions, RegexPatternsReadFromTheDataMatchRowByRow) {
             "n\r\n1\r\n");
 }
 
+TEST(QueryFunctions, AConstantRegexInAFilterAnswersAsTheGeneralEvaluation) {
+  // FILTER(REGEX(?o, constant, constant)) matches each row's term in place; inside COALESCE it takes the
+  // general path. Plain, tagged and xsd:string literals match; IRIs, numbers and unbound values are errors.
+  TempDir dir;
+  auto store =
+      store_with(dir,
+                 "<http://e/1> <http://e/p> \"Apple\" .\n<http://e/2> <http://e/p> \"apricot\"@en .\n"
+                 "<http://e/3> <http://e/p> \"avocado\"^^<http://www.w3.org/2001/XMLSchema#string> .\n"
+                 "<http://e/4> <http://e/p> <http://e/apple> .\n<http://e/5> <http://e/p> " +
+                     integer_literal(42) +
+                     " .\n"
+                     "<http://e/6> <http://e/p> \"banana\" .\n<http://e/7> <http://e/q> \"x\" .\n");
+  const std::string where = "?s ?any ?x OPTIONAL { ?s e:p ?o } ";
+  for (const std::string args :
+       {"?o, \"^a\"", "?o, \"^a\", \"i\"", "?o, \"A|4\"", "?o, \"^a\", \"z\"", "?o, \"(\""}) {
+    SCOPED_TRACE(args);
+    for (const std::string test : {"REGEX(" + args + ")", "!REGEX(" + args + ")"}) {
+      EXPECT_EQ(
+          run_e(*store, "SELECT ?s { " + where + "FILTER(" + test + ") } ORDER BY ?s"),
+          run_e(*store, "SELECT ?s { " + where + "FILTER(COALESCE(" + test + ", false)) } ORDER BY ?s"));
+    }
+  }
+  EXPECT_EQ(run_e(*store, "SELECT ?s { " + where + "FILTER(REGEX(?o, \"^a\", \"i\")) } ORDER BY ?s"),
+            "s\r\nhttp://e/1\r\nhttp://e/2\r\nhttp://e/3\r\n");
+}
+
 TEST_F(QueryTest, AQueryOverItsMemoryLimitStopsWithAClearError) {
   query::QueryOptions options;
   options.memory_limit = 4096;
