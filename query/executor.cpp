@@ -632,8 +632,11 @@ __attribute__((noinline)) std::unique_ptr<RowStream> Executor::build_values(cons
 
 __attribute__((noinline)) std::unique_ptr<RowStream> Executor::build_slice(const Node& node, const Row& input,
                                                                            std::optional<TermId> graph) {
-  // ORDER BY under LIMIT (projection between them changes no order): keep only the top rows.
+  // ORDER BY under LIMIT (projection and DISTINCT between them change no order): keep only the top rows,
+  // distinct ones under a DISTINCT.
   const Node* below = node.left.get();
+  const Node* distinct = below->kind == Node::Kind::Distinct ? below : nullptr;
+  if (distinct) below = distinct->left.get();
   const Node* project = below->kind == Node::Kind::Project ? below : nullptr;
   const Node* order = project ? project->left.get() : below;
   if (node.limit >= 0 && order->kind == Node::Kind::OrderBy) {
@@ -641,12 +644,18 @@ __attribute__((noinline)) std::unique_ptr<RowStream> Executor::build_slice(const
     if (top) {
       note(*order, "read in order from the index, stopping at the limit");
     } else {
-      note(*order, "top-k: keeps " + std::to_string(node.offset + node.limit) + " rows");
+      const size_t keep = node.offset + node.limit;
+      std::vector<VarId> distinct_on;
+      if (distinct && project) distinct_on = project->vars;
+      for (VarId v = 0; distinct && !project && v < ctx_.variables(); ++v) distinct_on.push_back(v);
+      note(*order, "top-k: keeps " + std::to_string(keep) + (distinct ? " distinct rows" : " rows"));
       auto child = open(*order->left, input, graph);
-      top = std::make_unique<OwnedRowsStream>(order_rows(*this, *order, *child, node.offset + node.limit));
+      top = std::make_unique<OwnedRowsStream>(
+          order_rows(*this, *order, *child, keep, distinct ? &distinct_on : nullptr));
     }
     top = counted(*order, std::move(top));
     if (project) top = counted(*project, project_rows(*project, std::move(top), ctx_.variables()));
+    if (distinct) top = counted(*distinct, distinct_rows(ctx_, std::move(top)));
     return slice_rows(node, std::move(top));
   }
   return slice_rows(node, open(*node.left, input, graph));

@@ -57,9 +57,12 @@ std::unique_ptr<RowStream> slice_rows(const Node& node, std::unique_ptr<RowStrea
 // The solutions of path pattern `node` compatible with `input` (property_path).
 std::vector<Row> path_rows(Executor& ex, const Node& node, const Row& input, std::optional<TermId> graph);
 
-// The rows of `input` in ORDER BY `node`'s order; with `keep`, only the first `keep` of them (order_by).
+// The rows of `input` in ORDER BY `node`'s order; with `keep`, only the first `keep` of them; with
+// `distinct_on`, only the first row of those equal on these variables (a DISTINCT projection after the
+// sort, done before top-k drops rows) (order_by).
 std::vector<Row> order_rows(Executor& ex, const Node& node, RowStream& input,
-                            std::optional<size_t> keep = std::nullopt);
+                            std::optional<size_t> keep = std::nullopt,
+                            const std::vector<VarId>* distinct_on = nullptr);
 
 // One row per group of GROUP BY `node` with its aggregates (group_by).
 std::vector<Row> group_rows(Executor& ex, const Node& node, RowStream& input);

@@ -3,6 +3,7 @@
 #include "query/operators/operators.h"
 
 #include <algorithm>
+#include <unordered_map>
 
 namespace quiver::query {
 namespace {
@@ -17,7 +18,8 @@ struct OrderValue {
 
 // The rows of `input` in ORDER BY order; with `keep`, only the first `keep` of them (top-k: memory and
 // sorting bounded by k, not by the input). Ties keep input order.
-std::vector<Row> order_rows(Executor& ex, const Node& node, RowStream& input, std::optional<size_t> keep) {
+std::vector<Row> order_rows(Executor& ex, const Node& node, RowStream& input, std::optional<size_t> keep,
+                            const std::vector<VarId>* distinct_on) {
   QueryContext& ctx = ex.context();
   struct Keyed {
     std::vector<OrderValue> keys;
@@ -42,6 +44,19 @@ std::vector<Row> order_rows(Executor& ex, const Node& node, RowStream& input, st
   };
   std::vector<Keyed> keyed;
   const size_t row_bytes = ctx.row_bytes() + node.order.size() * sizeof(OrderValue);
+  // With `distinct_on`: the kept row of each combination of those variables' values. A row whose
+  // combination is kept replaces that row when it comes first in the order, else is dropped; one whose kept
+  // row was dropped to stay within `keep` is behind `keep` others already, as the new row then is too.
+  std::unordered_map<Row, size_t, RowHash> kept_of;
+  auto on = [&](const Row& row) {
+    Row values;
+    for (VarId v : *distinct_on) values.push_back(row[v]);
+    return values;
+  };
+  auto index_kept = [&] {
+    kept_of.clear();
+    for (size_t i = 0; i < keyed.size(); ++i) kept_of.emplace(on(keyed[i].row), i);
+  };
   Row r;
   for (size_t i = 0; input.next(r); ++i) {
     ctx.check_deadline();
@@ -55,12 +70,20 @@ std::vector<Row> order_rows(Executor& ex, const Node& node, RowStream& input, st
         v.term = ex.evaluator().eval(*key.expr, r);
       k.keys.push_back(std::move(v));
     }
+    if (distinct_on) {
+      auto [it, fresh] = kept_of.emplace(on(r), keyed.size());
+      if (!fresh) {
+        if (before(k, keyed[it->second])) keyed[it->second] = std::move(k);
+        continue;
+      }
+    }
     keyed.push_back(std::move(k));
     ctx.charge_memory(row_bytes);
     if (keep && keyed.size() >= 2 * *keep + 64) {  // drop what can no longer make the first `keep`
       std::nth_element(keyed.begin(), keyed.begin() + *keep, keyed.end(), before);
       ctx.release_memory((keyed.size() - *keep) * row_bytes);
       keyed.resize(*keep);
+      if (distinct_on) index_kept();
     }
   }
   std::sort(keyed.begin(), keyed.end(), before);
