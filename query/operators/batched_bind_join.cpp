@@ -20,22 +20,20 @@ std::unique_ptr<BatchedBindJoin> BatchedBindJoin::make(Executor& ex, const Node&
   for (const PatternLookup& l : *lookups)
     if (bound[l.lead()]) left_leads.push_back(l.lead());
   return std::unique_ptr<BatchedBindJoin>(
-      new BatchedBindJoin(ctx, std::move(*lookups), std::move(left_leads), row.size()));
+      new BatchedBindJoin(std::move(*lookups), std::move(left_leads), row.size()));
 }
 
-BatchedBindJoin::BatchedBindJoin(QueryContext& ctx, std::vector<PatternLookup> lookups,
-                                 std::vector<VarId> left_leads, size_t width)
-    : ctx_(ctx),
-      left_leads_(std::move(left_leads)),
+BatchedBindJoin::BatchedBindJoin(std::vector<PatternLookup> lookups, std::vector<VarId> left_leads,
+                                 size_t width)
+    : left_leads_(std::move(left_leads)),
       chain_(std::move(lookups), width + 1, [this](std::vector<TermId>& in) {
         in = std::move(feed_);
         feed_.clear();
         return !in.empty();
       }) {}
 
-void BatchedBindJoin::join(std::span<const TermId> left, size_t width,
-                           const std::function<bool(const TermId*)>& takes, std::vector<bool>& fed,
-                           std::vector<TermId>& joined) {
+void BatchedBindJoin::start(std::span<const TermId> left, size_t width,
+                            const std::function<bool(const TermId*)>& takes, std::vector<bool>& fed) {
   const size_t n = left.size() / width;
   fed.assign(n, false);
   feed_.clear();
@@ -49,7 +47,6 @@ void BatchedBindJoin::join(std::span<const TermId> left, size_t width,
     fed[i] = true;
   }
   chain_.reset();
-  while (chain_.append(joined, LookupChain::kBatchRows) > 0) ctx_.check_deadline();
 }
 
 }  // namespace quiver::query

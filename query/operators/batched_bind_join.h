@@ -22,17 +22,18 @@ class BatchedBindJoin {
   static std::unique_ptr<BatchedBindJoin> make(Executor& ex, const Node& bgp, std::span<const TermId> first,
                                                std::optional<TermId> graph, bool make);
 
-  // Joins the rows of `left` (rows of `width` ids) that bind every lead the chain takes from a left row and
-  // that `takes` accepts; `fed[i]` tells whether row i was. The joined rows are appended to `joined` in the
-  // order of their left rows, each with one more column: the number of its left row.
-  void join(std::span<const TermId> left, size_t width, const std::function<bool(const TermId*)>& takes,
-            std::vector<bool>& fed, std::vector<TermId>& joined);
+  // Starts joining the rows of `left` (rows of `width` ids) that bind every lead the chain takes from a
+  // left row and that `takes` accepts; `fed[i]` tells whether row i was.
+  void start(std::span<const TermId> left, size_t width, const std::function<bool(const TermId*)>& takes,
+             std::vector<bool>& fed);
+  // Appends up to `rows` of the joined rows to `joined`, in the order of their left rows, each with one
+  // more column: the number of its left row; how many, 0 once all are through. In pieces, so that a left
+  // row with millions of matches is never held whole.
+  size_t append(std::vector<TermId>& joined, size_t rows) { return chain_.append(joined, rows); }
 
  private:
-  BatchedBindJoin(QueryContext& ctx, std::vector<PatternLookup> lookups, std::vector<VarId> left_leads,
-                  size_t width);
+  BatchedBindJoin(std::vector<PatternLookup> lookups, std::vector<VarId> left_leads, size_t width);
 
-  QueryContext& ctx_;
   std::vector<VarId> left_leads_;  // the chain's leads that the left rows bind
   std::vector<TermId> feed_;       // the left rows the chain takes next, each with its number
   LookupChain chain_;

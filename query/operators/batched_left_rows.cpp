@@ -1,6 +1,7 @@
 // Left rows a batch at a time for Join and OPTIONAL (batched_left_rows.h).
 #include "query/operators/batched_left_rows.h"
 
+#include "query/operators/lookup_chain.h"
 #include "query/planner.h"
 
 namespace quiver::query {
@@ -11,16 +12,21 @@ size_t BatchedLeftRows::next_rows(std::vector<TermId>& cells, size_t width) {
   if (row_in_progress()) return RowStream::next_rows(cells, width);
   const size_t start = cells.size(), enough = start + kBatch * width;
   while (cells.size() < enough) {
+    if (chain_running_) {
+      step_chain(cells, width);
+      continue;
+    }
     if (left_pos_ == left_cells_.size()) {
       left_cells_.clear();
       left_pos_ = 0;
       if (!left_->next_rows(left_cells_, width)) break;
       if (chained(width)) {
-        joined_.clear();
-        chain_->join(
-            left_cells_, width, [this](const TermId* row) { return feeds(row); }, fed_, joined_);
-        join_chained(cells, width);
-        left_pos_ = left_cells_.size();
+        chain_->start(
+            left_cells_, width, [this](const TermId* row) { return feeds(row); }, fed_);
+        chain_running_ = true;
+        current_ = 0;
+        row_.assign(left_cells_.begin(), left_cells_.begin() + static_cast<ptrdiff_t>(width));
+        begin_left_row();
         continue;
       }
     }
@@ -34,6 +40,32 @@ size_t BatchedLeftRows::next_rows(std::vector<TermId>& cells, size_t width) {
     }
   }
   return (cells.size() - start) / width;
+}
+
+void BatchedLeftRows::step_chain(std::vector<TermId>& cells, size_t width) {
+  joined_.clear();
+  const size_t got = chain_->append(joined_, LookupChain::kBatchRows), wide = width + 1;
+  for (size_t o = 0; o < got * wide; o += wide) {
+    ex_.context().check_deadline();
+    end_left_rows_before(joined_[o + width], cells, width);
+    out_.assign(joined_.begin() + static_cast<ptrdiff_t>(o),
+                joined_.begin() + static_cast<ptrdiff_t>(o + width));
+    joined_row(cells);
+  }
+  if (got > 0) return;
+  end_left_rows_before(fed_.size(), cells, width);
+  chain_running_ = false;
+  left_pos_ = left_cells_.size();
+}
+
+void BatchedLeftRows::end_left_rows_before(size_t next, std::vector<TermId>& cells, size_t width) {
+  while (current_ < next) {
+    left_row_done(cells, fed_[current_]);
+    if (++current_ == fed_.size()) break;
+    const auto row = left_cells_.begin() + static_cast<ptrdiff_t>(current_ * width);
+    row_.assign(row, row + static_cast<ptrdiff_t>(width));
+    begin_left_row();
+  }
 }
 
 bool BatchedLeftRows::chained(size_t width) {

@@ -22,10 +22,11 @@ class BatchedLeftRows : public RowStream {
       : ex_(ex), node_(node), left_(std::move(left)), graph_(graph) {}
   // Appends row_ joined with the right side opened or probed for it.
   virtual void join_row(std::vector<TermId>& cells) = 0;
-  // Appends the rows the batch in left_cells_ gives, in left order: joined_ holds the chain's rows (each
-  // with its left row's number in one more column) for the left rows fed_ marks; the others are joined
-  // on their own.
-  virtual void join_chained(std::vector<TermId>& cells, size_t width) = 0;
+  // The chain's rows for a left row (in row_) come next: begin_left_row(), then joined_row() for each (in
+  // out_), then left_row_done(); a left row the chain did not take (`fed` false) gets only the last.
+  virtual void begin_left_row() {}
+  virtual void joined_row(std::vector<TermId>& cells) = 0;
+  virtual void left_row_done(std::vector<TermId>& cells, bool fed) = 0;
   // Whether the chain may take a left row.
   virtual bool feeds(const TermId* /*row*/) const { return true; }
   // Whether next() left a row half done: then next_rows() goes on a row at a time.
@@ -39,16 +40,22 @@ class BatchedLeftRows : public RowStream {
   Row row_, out_;
   std::vector<TermId> left_cells_;  // a batch of left rows, used up to left_pos_
   size_t left_pos_ = 0;
-  std::vector<bool> fed_;       // per left row of the batch: whether the chain took it
-  std::vector<TermId> joined_;  // the chain's rows for the batch
 
  private:
   // Whether the right side runs as a batched bind join: a BGP whose every pattern is looked up in memory,
   // led by variables the first left row binds (decided once; a later row that leaves a lead unbound is
   // joined on its own).
   bool chained(size_t width);
+  // Hands on the chain's next piece of rows; at the end of the batch, the left rows after the last match.
+  void step_chain(std::vector<TermId>& cells, size_t width);
+  // Ends the left rows before left row `next` (row_ and current_ on the first not ended).
+  void end_left_rows_before(size_t next, std::vector<TermId>& cells, size_t width);
   std::unique_ptr<BatchedBindJoin> chain_;
   bool chain_asked_ = false;
+  bool chain_running_ = false;  // over the batch in left_cells_
+  std::vector<bool> fed_;       // per left row of the batch: whether the chain took it
+  std::vector<TermId> joined_;  // a piece of the chain's rows
+  size_t current_ = 0;          // the left row of the batch whose chain rows come next
 };
 
 }  // namespace quiver::query

@@ -113,18 +113,23 @@ class FilterStream : public RowStream {
     return std::any_of(e.args.begin(), e.args.end(), [](const ExprPtr& a) { return holds_exists(*a); });
   }
   void answer(BatchedExists& b, std::span<const TermId> batch, size_t width) {
-    joined_.clear();
-    b.join->join(
-        batch, width, [](const TermId*) { return true; }, b.fed, joined_);
+    b.join->start(
+        batch, width, [](const TermId*) { return true; }, b.fed);
     b.found.assign(b.fed.size(), false);
     const size_t wide = width + 1;
-    for (size_t o = 0; o < joined_.size(); o += wide) {
-      ex_.count_row(*b.bgp);
-      const size_t origin = joined_[o + width];
-      if (b.found[origin]) continue;
-      out_.assign(joined_.begin() + static_cast<ptrdiff_t>(o),
-                  joined_.begin() + static_cast<ptrdiff_t>(o + width));
-      b.found[origin] = ex_.holds(*b.pattern_filter, out_, graph_);
+    for (;;) {
+      joined_.clear();
+      const size_t got = b.join->append(joined_, LookupChain::kBatchRows);
+      if (got == 0) break;
+      ex_.context().check_deadline();
+      for (size_t o = 0; o < got * wide; o += wide) {
+        ex_.count_row(*b.bgp);
+        const size_t origin = joined_[o + width];
+        if (b.found[origin]) continue;
+        out_.assign(joined_.begin() + static_cast<ptrdiff_t>(o),
+                    joined_.begin() + static_cast<ptrdiff_t>(o + width));
+        b.found[origin] = ex_.holds(*b.pattern_filter, out_, graph_);
+      }
     }
   }
   // Whether row `i` of the batch, in row_, passes the conditions answered for the batch.

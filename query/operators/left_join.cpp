@@ -32,27 +32,18 @@ class LeftJoinStream : public BatchedLeftRows {
   bool feeds(const TermId* row) const override {
     return !node_.extends_only_binding || row[*node_.extends_only_binding] != kUnbound;
   }
-  void join_chained(std::vector<TermId>& cells, size_t width) override {
-    const size_t wide = width + 1;
-    size_t o = 0;
-    for (size_t i = 0; i < fed_.size(); ++i) {
-      row_.assign(left_cells_.begin() + static_cast<ptrdiff_t>(i * width),
-                  left_cells_.begin() + static_cast<ptrdiff_t>((i + 1) * width));
-      if (!fed_[i]) {
-        join_row(cells);
-        continue;
-      }
-      matched_ = false;
-      for (; o * wide < joined_.size() && joined_[o * wide + width] == i; ++o) {
-        out_.assign(joined_.begin() + static_cast<ptrdiff_t>(o * wide),
-                    joined_.begin() + static_cast<ptrdiff_t>(o * wide + width));
-        if (!ex_.holds(node_.exprs, out_, graph_)) continue;
-        ex_.count_row(*node_.right);
-        cells.insert(cells.end(), out_.begin(), out_.end());
-        matched_ = true;
-      }
-      if (!matched_) cells.insert(cells.end(), row_.begin(), row_.end());
-    }
+  void begin_left_row() override { matched_ = false; }
+  void joined_row(std::vector<TermId>& cells) override {
+    if (!ex_.holds(node_.exprs, out_, graph_)) return;
+    ex_.count_row(*node_.right);
+    cells.insert(cells.end(), out_.begin(), out_.end());
+    matched_ = true;
+  }
+  void left_row_done(std::vector<TermId>& cells, bool fed) override {
+    if (!fed)
+      join_row(cells);
+    else if (!matched_)
+      cells.insert(cells.end(), row_.begin(), row_.end());
   }
   void join_row(std::vector<TermId>& cells) override {
     if (start_row()) {

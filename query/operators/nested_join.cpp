@@ -65,18 +65,12 @@ class JoinStream : public BatchedLeftRows {
     }
     right_rows_.close();
   }
-  void join_chained(std::vector<TermId>& cells, size_t width) override {
-    for (size_t o = 0; o < joined_.size(); o += width + 1) {
-      cells.insert(cells.end(), joined_.begin() + static_cast<ptrdiff_t>(o),
-                   joined_.begin() + static_cast<ptrdiff_t>(o + width));
-      ex_.count_row(*node_.right);
-    }
-    for (size_t i = 0; i < fed_.size(); ++i) {
-      if (fed_[i]) continue;
-      row_.assign(left_cells_.begin() + static_cast<ptrdiff_t>(i * width),
-                  left_cells_.begin() + static_cast<ptrdiff_t>((i + 1) * width));
-      join_row(cells);
-    }
+  void joined_row(std::vector<TermId>& cells) override {
+    ex_.count_row(*node_.right);
+    cells.insert(cells.end(), out_.begin(), out_.end());
+  }
+  void left_row_done(std::vector<TermId>& cells, bool fed) override {
+    if (!fed) join_row(cells);
   }
   // next() once next_rows() has begun: the rest of its batches, a row at a time.
   bool next_of_batches(Row& out) {
