@@ -2,6 +2,8 @@
 // orders and binds, without the planner or the front end choosing for it.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "query/executor.h"
 #include "query/operators/operators.h"
 #include "tests/support/temp_dir.h"
@@ -35,17 +37,16 @@ class OperatorsTest : public ::testing::Test {
   std::unique_ptr<RowStream> rows(std::vector<Row> r) {
     return std::make_unique<query::OwnedRowsStream>(std::move(r));
   }
-  // Everything `s` gives, row by row or in batches.
-  static std::vector<Row> drain(RowStream& s, bool batches = false) {
+  // Everything `s` gives: row by row, in batches, or a first batch and then row by row.
+  enum class Take { Rows, Batches, BatchThenRows };
+  static std::vector<Row> drain(RowStream& s, Take take = Take::Rows) {
     std::vector<Row> out;
-    if (batches) {
-      std::vector<TermId> cells;
-      while (s.next_rows(cells, kWidth) > 0) {
+    std::vector<TermId> cells;
+    if (take != Take::Rows)
+      while (s.next_rows(cells, kWidth) > 0 && take == Take::Batches) {
       }
-      for (size_t at = 0; at < cells.size(); at += kWidth)
-        out.emplace_back(cells.begin() + at, cells.begin() + at + kWidth);
-      return out;
-    }
+    for (size_t at = 0; at < cells.size(); at += kWidth)
+      out.emplace_back(cells.begin() + at, cells.begin() + at + kWidth);
     for (Row r(kWidth); s.next(r);) out.push_back(r);
     return out;
   }
@@ -87,9 +88,9 @@ TEST_F(OperatorsTest, ProjectUnbindsTheOtherVariablesRowByRowAndInBatches) {
   Node project;
   project.kind = Node::Kind::Project;
   project.vars = {0, 2};
-  for (bool batches : {false, true}) {
+  for (Take take : {Take::Rows, Take::Batches}) {
     auto s = query::project_rows(project, rows({row({1, 2, 3}), row({4, 5})}), kWidth);
-    EXPECT_EQ(drain(*s, batches), (std::vector<Row>{row({1, 0, 3}), row({4})})) << batches;
+    EXPECT_EQ(drain(*s, take), (std::vector<Row>{row({1, 0, 3}), row({4})}));
   }
 }
 
@@ -136,9 +137,9 @@ TEST_F(OperatorsTest, FilterKeepsTheRowsWhoseConditionsHoldRowByRowAndInBatches)
   Node filter;
   filter.kind = Node::Kind::Filter;
   filter.exprs = {call(query::Op::Bound, {variable(1)})};
-  for (bool batches : {false, true}) {
+  for (Take take : {Take::Rows, Take::Batches}) {
     auto s = query::filter_rows(ex_, filter, rows({row({1, 2}), row({2}), row({3, 4})}), std::nullopt);
-    EXPECT_EQ(drain(*s, batches), (std::vector<Row>{row({1, 2}), row({3, 4})})) << batches;
+    EXPECT_EQ(drain(*s, take), (std::vector<Row>{row({1, 2}), row({3, 4})}));
   }
 }
 
@@ -181,14 +182,39 @@ TEST_F(OperatorsTest, JoinAndOptionalMergeEachLeftRowWithItsCompatibleRightRows)
       call(query::Op::NotEqual, {variable(1), std::make_shared<query::Expr>(query::Expr{
                                                   query::Op::Constant, Term::typed("11", xsd::kInteger)})})};
   auto left = [&] { return rows({row({1}), row({2}), row({3})}); };
-  for (bool batches : {false, true}) {
-    SCOPED_TRACE(batches);
-    EXPECT_EQ(drain(*query::join_rows(ex_, join, left(), std::nullopt), batches),
+  for (Take take : {Take::Rows, Take::Batches, Take::BatchThenRows}) {
+    SCOPED_TRACE(static_cast<int>(take));
+    EXPECT_EQ(drain(*query::join_rows(ex_, join, left(), std::nullopt), take),
               (std::vector<Row>{row({1, 10}), row({1, 11}), row({3, 30})}));
-    EXPECT_EQ(drain(*query::left_join(ex_, optional, left(), std::nullopt), batches),
+    EXPECT_EQ(drain(*query::left_join(ex_, optional, left(), std::nullopt), take),
               (std::vector<Row>{row({1, 10}), row({1, 11}), row({2}), row({3, 30})}));
-    EXPECT_EQ(drain(*query::left_join(ex_, conditional, left(), std::nullopt), batches),
+    EXPECT_EQ(drain(*query::left_join(ex_, conditional, left(), std::nullopt), take),
               (std::vector<Row>{row({1, 10}), row({2}), row({3, 30})}));
+  }
+}
+
+TEST_F(OperatorsTest, JoinsTakenInABatchThenRowByRowGiveEveryRowOnce) {
+  // 1,000 left rows times VALUES (?1) { (10) (11) }: more rows than one batch.
+  auto values = std::make_shared<Node>();
+  values->kind = Node::Kind::Values;
+  values->vars = {1};
+  for (int b : {10, 11}) values->rows.push_back({Term::typed(std::to_string(b), xsd::kInteger)});
+  std::vector<Row> left, expected;
+  for (int i = 1; i <= 1000; ++i) {
+    left.push_back(row({i}));
+    for (int b : {10, 11}) expected.push_back(row({i, b}));
+  }
+  for (Node::Kind kind : {Node::Kind::Join, Node::Kind::LeftJoin}) {
+    Node join;
+    join.kind = kind;
+    join.left = std::make_shared<Node>();
+    join.right = values;
+    auto s = kind == Node::Kind::Join ? query::join_rows(ex_, join, rows(left), std::nullopt)
+                                      : query::left_join(ex_, join, rows(left), std::nullopt);
+    std::vector<Row> got = drain(*s, Take::BatchThenRows);
+    std::sort(got.begin(), got.end());
+    std::sort(expected.begin(), expected.end());
+    EXPECT_EQ(got, expected) << static_cast<int>(kind);
   }
 }
 

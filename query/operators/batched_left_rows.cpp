@@ -7,9 +7,26 @@
 namespace quiver::query {
 
 size_t BatchedLeftRows::next_rows(std::vector<TermId>& cells, size_t width) {
+  if (row_in_progress()) return RowStream::next_rows(cells, width);
+  batched_ = true;
+  return next_batch(cells, width);
+}
+
+bool BatchedLeftRows::next_of_batches(Row& out) {
+  if (pending_pos_ == pending_.size()) {
+    pending_.clear();
+    pending_pos_ = 0;
+    if (!next_batch(pending_, out.size())) return false;
+  }
+  const auto row = pending_.begin() + static_cast<ptrdiff_t>(pending_pos_);
+  out.assign(row, row + static_cast<ptrdiff_t>(out.size()));
+  pending_pos_ += out.size();
+  return true;
+}
+
+size_t BatchedLeftRows::next_batch(std::vector<TermId>& cells, size_t width) {
   constexpr size_t kBatch = 1024;  // output rows per call, about
   constexpr size_t kAhead = 8;     // rows between a probe's prefetch and the probe
-  if (row_in_progress()) return RowStream::next_rows(cells, width);
   const size_t start = cells.size(), enough = start + kBatch * width;
   while (cells.size() < enough) {
     if (chain_running_) {

@@ -31,6 +31,9 @@ class BatchedLeftRows : public RowStream {
   virtual bool feeds(const TermId* /*row*/) const { return true; }
   // Whether next() left a row half done: then next_rows() goes on a row at a time.
   virtual bool row_in_progress() const = 0;
+  // Whether next_rows() has begun: next() then takes the rest of its batches (next_of_batches()).
+  bool batched() const { return batched_; }
+  bool next_of_batches(Row& out);
 
   Executor& ex_;
   const Node& node_;  // the Join or LeftJoin
@@ -42,6 +45,7 @@ class BatchedLeftRows : public RowStream {
   size_t left_pos_ = 0;
 
  private:
+  size_t next_batch(std::vector<TermId>& cells, size_t width);
   // Whether the right side runs as a batched bind join: a BGP whose every pattern is looked up in memory,
   // led by variables the first left row binds (decided once; a later row that leaves a lead unbound is
   // joined on its own).
@@ -56,6 +60,9 @@ class BatchedLeftRows : public RowStream {
   std::vector<bool> fed_;       // per left row of the batch: whether the chain took it
   std::vector<TermId> joined_;  // a piece of the chain's rows
   size_t current_ = 0;          // the left row of the batch whose chain rows come next
+  bool batched_ = false;
+  std::vector<TermId> pending_;  // next() after next_rows(): a batch, used up to pending_pos_
+  size_t pending_pos_ = 0;
 };
 
 }  // namespace quiver::query

@@ -10,6 +10,7 @@ class LeftJoinStream : public BatchedLeftRows {
   LeftJoinStream(Executor& ex, const Node& node, std::unique_ptr<RowStream> left, std::optional<TermId> graph)
       : BatchedLeftRows(ex, node, std::move(left), graph) {}
   bool next(Row& out) override {
+    if (batched()) return next_of_batches(out);
     for (;;) {
       if (right_rows_.is_open()) {
         if (next_joined(out)) return true;
@@ -19,7 +20,7 @@ class LeftJoinStream : public BatchedLeftRows {
           return true;
         }
       }
-      if (!next_left(out.size())) return false;
+      if (!left_->next(row_)) return false;
       if (!start_row()) {
         out = row_;
         return true;
@@ -53,13 +54,6 @@ class LeftJoinStream : public BatchedLeftRows {
     if (!matched_) cells.insert(cells.end(), row_.begin(), row_.end());
   }
 
-  // The next left row into row_: what is left of next_rows()'s last batch first.
-  bool next_left(size_t width) {
-    if (left_pos_ == left_cells_.size()) return left_->next(row_);
-    row_.assign(left_cells_.begin() + left_pos_, left_cells_.begin() + left_pos_ + width);
-    left_pos_ += width;
-    return true;
-  }
   // Opens the right side for row_; false when row_ is one the node passes unchanged.
   bool start_row() {
     matched_ = false;

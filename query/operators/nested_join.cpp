@@ -37,7 +37,7 @@ class JoinStream : public BatchedLeftRows {
   JoinStream(Executor& ex, const Node& join, std::unique_ptr<RowStream> left, std::optional<TermId> graph)
       : BatchedLeftRows(ex, join, std::move(left), graph), ahead_(kAhead) {}
   bool next(Row& out) override {
-    if (batched_) return next_of_batches(out);
+    if (batched()) return next_of_batches(out);
     for (;;) {
       if (right_rows_.next(row_, out)) {
         if (right_rows_.probed()) ex_.count_row(*node_.right);
@@ -48,14 +48,9 @@ class JoinStream : public BatchedLeftRows {
       right_rows_.open(ex_, *node_.right, row_, graph_);
     }
   }
-  size_t next_rows(std::vector<TermId>& cells, size_t width) override {
-    if (started_) return RowStream::next_rows(cells, width);
-    batched_ = true;
-    return BatchedLeftRows::next_rows(cells, width);
-  }
 
  private:
-  bool row_in_progress() const override { return false; }  // next() after next_rows() takes its batches
+  bool row_in_progress() const override { return started_; }  // next() has its ring of rows ahead
   void join_row(std::vector<TermId>& cells) override {
     ex_.context().check_deadline();
     right_rows_.open(ex_, *node_.right, row_, graph_);
@@ -72,19 +67,6 @@ class JoinStream : public BatchedLeftRows {
   void left_row_done(std::vector<TermId>& cells, bool fed) override {
     if (!fed) join_row(cells);
   }
-  // next() once next_rows() has begun: the rest of its batches, a row at a time.
-  bool next_of_batches(Row& out) {
-    if (pending_pos_ == pending_.size()) {
-      pending_.clear();
-      pending_pos_ = 0;
-      if (!BatchedLeftRows::next_rows(pending_, out.size())) return false;
-    }
-    out.assign(pending_.begin() + static_cast<ptrdiff_t>(pending_pos_),
-               pending_.begin() + static_cast<ptrdiff_t>(pending_pos_ + out.size()));
-    pending_pos_ += out.size();
-    return true;
-  }
-
   // Left rows are read kAhead rows before they are probed: the memory of a probe is fetched first when a
   // row is read, then what it leads to when the row is halfway to its probe.
   static constexpr size_t kAhead = 16;
@@ -115,9 +97,6 @@ class JoinStream : public BatchedLeftRows {
   std::vector<Row> ahead_;  // a ring of the left rows read and not yet probed: count_ of them from head_
   size_t head_ = 0, count_ = 0;
   bool started_ = false, left_done_ = false;
-  bool batched_ = false;         // whether next_rows() has begun
-  std::vector<TermId> pending_;  // next() after next_rows(): a batch, used up to pending_pos_
-  size_t pending_pos_ = 0;
 };
 
 }  // namespace
