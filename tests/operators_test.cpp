@@ -56,6 +56,11 @@ class OperatorsTest : public ::testing::Test {
     e->var = v;
     return e;
   }
+  static query::ExprPtr constant(Term t) {
+    auto e = std::make_shared<query::Expr>();
+    e->constant = std::move(t);
+    return e;
+  }
   static query::ExprPtr call(query::Op op, std::vector<query::ExprPtr> args) {
     auto e = std::make_shared<query::Expr>();
     e->op = op;
@@ -178,9 +183,7 @@ TEST_F(OperatorsTest, JoinAndOptionalMergeEachLeftRowWithItsCompatibleRightRows)
   Node optional = join;
   optional.kind = Node::Kind::LeftJoin;
   Node conditional = optional;  // OPTIONAL { ... FILTER(?1 != 11) }
-  conditional.exprs = {
-      call(query::Op::NotEqual, {variable(1), std::make_shared<query::Expr>(query::Expr{
-                                                  query::Op::Constant, Term::typed("11", xsd::kInteger)})})};
+  conditional.exprs = {call(query::Op::NotEqual, {variable(1), constant(Term::typed("11", xsd::kInteger))})};
   auto left = [&] { return rows({row({1}), row({2}), row({3})}); };
   for (Take take : {Take::Rows, Take::Batches, Take::BatchThenRows}) {
     SCOPED_TRACE(static_cast<int>(take));
