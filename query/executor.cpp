@@ -63,7 +63,7 @@ bool substitution_safe(const Node& n) {
   return false;
 }
 
-size_t RowStream::next_rows(std::vector<TermId>& cells, size_t width) {
+size_t RowStream::one_at_a_time(std::vector<TermId>& cells, size_t width) {
   constexpr size_t kBatch = 256;  // rows per call: one scratch row for all of them
   Row r(width);
   size_t n = 0;

@@ -19,8 +19,18 @@ class RowStream {
   // Writes the next solution to `out`; false at the end.
   virtual bool next(Row& out) = 0;
   // Appends some of the next solutions to `cells`, each `width` ids; how many, 0 at the end. For
-  // consumers that keep every row: a stream with a faster way to produce many rows overrides it.
-  virtual size_t next_rows(std::vector<TermId>& cells, size_t width);
+  // consumers that keep every row. Rows of no variables (a query without any) take up no cells, so the
+  // batches that count their rows by the cells they fill are not asked for them.
+  size_t next_rows(std::vector<TermId>& cells, size_t width) {
+    return width == 0 ? one_at_a_time(cells, width) : next_batch(cells, width);
+  }
+
+ protected:
+  // next_rows() of rows of at least one variable: a stream with a faster way to produce many rows
+  // overrides it.
+  virtual size_t next_batch(std::vector<TermId>& cells, size_t width) { return one_at_a_time(cells, width); }
+  // Some of the next rows, through next().
+  size_t one_at_a_time(std::vector<TermId>& cells, size_t width);
 };
 
 // A BGP's scan that starts again with another input row, keeping its cursors and per-pattern state: a

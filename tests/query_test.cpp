@@ -511,6 +511,24 @@ TEST(QueryJoins, RangeScansFromCachedPrefixesMatchTheIndex) {
   }
 }
 
+// A query without variables has solutions all the same, of no values, which take up no cells in a batch
+// of rows: each operator must count them (differential seed 30 clinical #155: a join with a path lost its
+// one solution inside NOT EXISTS).
+TEST(QueryJoins, ASolutionOfNoVariablesIsKeptByEveryOperator) {
+  TempDir dir;
+  auto store =
+      store_with(dir, "<http://e/a> <http://e/p> <http://e/b> .\n<http://e/b> <http://e/p> <http://e/c> .\n");
+  for (const std::string where :
+       {"e:a e:p e:b", "e:a e:p e:b FILTER(true)", "e:a e:p e:b OPTIONAL { e:a e:p e:c }",
+        "e:a e:p e:b OPTIONAL { e:b e:p e:c }", "e:a e:p e:b . e:a e:p* e:c", "e:a e:p e:b . e:b e:p e:c",
+        "e:a e:p e:b MINUS { e:a e:p e:c }"}) {
+    SCOPED_TRACE(where);
+    EXPECT_EQ(run_e(*store, "SELECT (COUNT(*) AS ?n) { SELECT * { " + where + " } }"), "n\r\n1\r\n");
+    EXPECT_EQ(run_e(*store, "SELECT * { " + where + " }"), "\r\n\r\n");
+    EXPECT_EQ(run_e(*store, "ASK { FILTER NOT EXISTS { " + where + " } }"), "false\r\n");
+  }
+}
+
 // OPTIONAL, EXISTS and NOT EXISTS over one pattern, probed once per input row, look the pattern up in its
 // predicate's quads in memory (or for a batch of rows at a time): the answers must be the
 // pattern's, by subject and by object, with a constant, and without the quads of other graphs.

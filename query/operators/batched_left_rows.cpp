@@ -6,17 +6,17 @@
 
 namespace quiver::query {
 
-size_t BatchedLeftRows::next_rows(std::vector<TermId>& cells, size_t width) {
-  if (row_in_progress()) return RowStream::next_rows(cells, width);
+size_t BatchedLeftRows::next_batch(std::vector<TermId>& cells, size_t width) {
+  if (row_in_progress()) return one_at_a_time(cells, width);
   batched_ = true;
-  return next_batch(cells, width);
+  return join_batch(cells, width);
 }
 
 bool BatchedLeftRows::next_of_batches(Row& out) {
   if (pending_pos_ == pending_.size()) {
     pending_.clear();
     pending_pos_ = 0;
-    if (!next_batch(pending_, out.size())) return false;
+    if (!join_batch(pending_, out.size())) return false;
   }
   const auto row = pending_.begin() + static_cast<ptrdiff_t>(pending_pos_);
   out.assign(row, row + static_cast<ptrdiff_t>(out.size()));
@@ -24,7 +24,7 @@ bool BatchedLeftRows::next_of_batches(Row& out) {
   return true;
 }
 
-size_t BatchedLeftRows::next_batch(std::vector<TermId>& cells, size_t width) {
+size_t BatchedLeftRows::join_batch(std::vector<TermId>& cells, size_t width) {
   constexpr size_t kBatch = 1024;  // output rows per call, about
   constexpr size_t kAhead = 8;     // rows between a probe's prefetch and the probe
   const size_t start = cells.size(), enough = start + kBatch * width;

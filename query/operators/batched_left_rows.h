@@ -14,7 +14,7 @@ namespace quiver::query {
 
 class BatchedLeftRows : public RowStream {
  public:
-  size_t next_rows(std::vector<TermId>& cells, size_t width) override;
+  size_t next_batch(std::vector<TermId>& cells, size_t width) override;
 
  protected:
   BatchedLeftRows(Executor& ex, const Node& node, std::unique_ptr<RowStream> left,
@@ -45,7 +45,8 @@ class BatchedLeftRows : public RowStream {
   size_t left_pos_ = 0;
 
  private:
-  size_t next_batch(std::vector<TermId>& cells, size_t width);
+  // The batch loop: left rows through the chain, or joined one by one.
+  size_t join_batch(std::vector<TermId>& cells, size_t width);
   // Whether the right side runs as a batched bind join: a BGP whose every pattern is looked up in memory,
   // led by variables the first left row binds (decided once; a later row that leaves a lead unbound is
   // joined on its own).

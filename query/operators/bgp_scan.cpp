@@ -99,7 +99,7 @@ class BgpStream : public RestartableScan {
 
   // A single pattern read from memory appends its solutions in loops over the cached quads, a batch at a
   // time: the consumer's buffer stays small however large the range.
-  size_t next_rows(std::vector<TermId>& cells, size_t width) override {
+  size_t next_batch(std::vector<TermId>& cells, size_t width) override {
     if (chained()) {
       if (pending_pos_ == pending_.size()) return chain_->append(cells, LookupChain::kBatchRows);
       cells.insert(cells.end(), pending_.begin() + static_cast<ptrdiff_t>(pending_pos_), pending_.end());
@@ -112,7 +112,7 @@ class BgpStream : public RestartableScan {
     while (cells.size() == before) {
       if (taken_.empty()) {
         if (!one_pattern_in_memory() || (taken_ = levels_[0].cursor->take_in_memory()).empty())
-          return RowStream::next_rows(cells, width);  // not from memory, or on to the next range or graph
+          return one_at_a_time(cells, width);  // not from memory, or on to the next range or graph
       }
       const size_t n = std::min(taken_.size(), kBatchQuads);
       append_matches(taken_.first(n), cells, width);

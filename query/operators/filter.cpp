@@ -31,7 +31,7 @@ class FilterStream : public RowStream {
   // The child's batch, with the rows that fail the filter taken out in place. An EXISTS condition whose
   // pattern can be looked up in memory is answered for the whole batch at once (batched_exists()); the
   // lookups of the other EXISTS patterns are started a few rows ahead, so that their cache misses overlap.
-  size_t next_rows(std::vector<TermId>& cells, size_t width) override {
+  size_t next_batch(std::vector<TermId>& cells, size_t width) override {
     constexpr size_t kAhead = 8;  // rows between a lookup's prefetch and the lookup
     const size_t start = cells.size();
     while (size_t n = child_->next_rows(cells, width)) {

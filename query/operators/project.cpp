@@ -16,7 +16,7 @@ class ProjectStream : public RowStream {
       if (!keep_[v]) out[v] = kUnbound;
     return true;
   }
-  size_t next_rows(std::vector<TermId>& cells, size_t width) override {
+  size_t next_batch(std::vector<TermId>& cells, size_t width) override {
     const size_t start = cells.size(), rows = child_->next_rows(cells, width);
     for (size_t at = start; at < cells.size(); at += width)
       for (size_t v = 0; v < width; ++v)

@@ -75,7 +75,7 @@ class CountingStream : public RowStream {
     return true;
   }
   // Batches pass through: EXPLAIN runs the plan as a query does.
-  size_t next_rows(std::vector<TermId>& cells, size_t width) override {
+  size_t next_batch(std::vector<TermId>& cells, size_t width) override {
     const size_t rows = child_->next_rows(cells, width);
     rows_ += rows;
     return rows;
