@@ -3,14 +3,17 @@
 
 #include <algorithm>
 
+#include "query/planner.h"
+
 namespace quiver::query {
 
 std::unique_ptr<BatchedBindJoin> BatchedBindJoin::make(Executor& ex, const Node& bgp,
                                                        std::span<const TermId> first,
-                                                       std::optional<TermId> graph, bool make) {
+                                                       std::optional<TermId> graph, double left_rows) {
   QueryContext& ctx = ex.context();
   const std::optional<TermId> g = ctx.single_graph(graph);
   if (bgp.kind != Node::Kind::Bgp || !g) return nullptr;
+  const bool make = left_rows * kProbeCost >= ex.estimate(bgp) * kMaterializedRowCost;
   const Row row(first.begin(), first.end());
   std::vector<bool> bound(row.size());
   for (size_t v = 0; v < row.size(); ++v) bound[v] = row[v] != kUnbound;

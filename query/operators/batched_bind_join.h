@@ -17,10 +17,11 @@ class BatchedBindJoin {
  public:
   // The join of `bgp` with rows binding what `first` binds (rows of `first.size()` ids), when every pattern
   // of `bgp` is looked up in memory, led by a variable such a row or a pattern before it binds; null
-  // otherwise. With `make`, predicates not yet in memory are read in (worth it when `bgp` would otherwise
-  // be evaluated whole: that reads all of it too, and the lookups stay for the queries after).
+  // otherwise. Predicates not yet in memory are read in when the `left_rows` expected would cost more as
+  // probes than evaluating `bgp` whole (bought): that reads all of it too, and the lookups stay for the
+  // queries after.
   static std::unique_ptr<BatchedBindJoin> make(Executor& ex, const Node& bgp, std::span<const TermId> first,
-                                               std::optional<TermId> graph, bool make);
+                                               std::optional<TermId> graph, double left_rows);
 
   // Starts joining the rows of `left` (rows of `width` ids) that bind every lead the chain takes from a
   // left row and that `takes` accepts; `fed[i]` tells whether row i was.

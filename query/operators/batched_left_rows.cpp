@@ -2,7 +2,6 @@
 #include "query/operators/batched_left_rows.h"
 
 #include "query/operators/lookup_chain.h"
-#include "query/planner.h"
 
 namespace quiver::query {
 
@@ -88,11 +87,8 @@ void BatchedLeftRows::end_left_rows_before(size_t next, std::vector<TermId>& cel
 bool BatchedLeftRows::chained(size_t width) {
   if (!chain_asked_) {
     chain_asked_ = true;
-    // Predicates not yet in memory are read in when the right side would be evaluated alone (bought): that
-    // reads all of it too, and the lookups stay for the queries after.
-    const bool make =
-        ex_.estimate(*node_.left) * kProbeCost >= ex_.estimate(*node_.right) * kMaterializedRowCost;
-    chain_ = BatchedBindJoin::make(ex_, *node_.right, std::span(left_cells_).first(width), graph_, make);
+    chain_ = BatchedBindJoin::make(ex_, *node_.right, std::span(left_cells_).first(width), graph_,
+                                   ex_.estimate(*node_.left));
     if (chain_) ex_.note(*node_.right, "looked up in memory for a batch of left rows at a time");
   }
   return chain_ != nullptr;

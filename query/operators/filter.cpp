@@ -1,7 +1,6 @@
 // FILTER: the rows whose conditions all hold, a batch at a time where the child gives batches.
 #include "query/operators/batched_bind_join.h"
 #include "query/operators/operators.h"
-#include "query/planner.h"
 
 namespace quiver::query {
 namespace {
@@ -29,7 +28,7 @@ class FilterStream : public RowStream {
     return false;
   }
   // The child's batch, with the rows that fail the filter taken out in place. An EXISTS condition whose
-  // pattern can be looked up in memory is answered for the whole batch at once (batched_exists()); the
+  // pattern can be looked up in memory is answered for the whole batch at once (answer()); the
   // lookups of the other EXISTS patterns are started a few rows ahead, so that their cache misses overlap.
   size_t next_batch(std::vector<TermId>& cells, size_t width) override {
     constexpr size_t kAhead = 8;  // rows between a lookup's prefetch and the lookup
@@ -104,9 +103,7 @@ class FilterStream : public RowStream {
     if (p.kind == Node::Kind::Filter)
       for (const ExprPtr& f : p.exprs)
         if (holds_exists(*f)) return nullptr;
-    // Predicates not yet in memory are read in when the pattern would be evaluated alone (bought).
-    const bool make = ex_.estimate(*node_.left) * kProbeCost >= ex_.estimate(bgp) * kMaterializedRowCost;
-    return BatchedBindJoin::make(ex_, bgp, first, graph_, make);
+    return BatchedBindJoin::make(ex_, bgp, first, graph_, ex_.estimate(*node_.left));
   }
   static bool holds_exists(const Expr& e) {
     if (e.pattern) return true;
