@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <functional>
 
-#include "query/index_shortcuts.h"
 #include "query/operators/lookup_chain.h"
 #include "query/operators/operators.h"
+#include "query/physical_plan.h"
 #include "query/planner.h"
 
 namespace quiver::query {
@@ -76,6 +76,20 @@ Executor::Executor(QueryContext& ctx)
         return exists(pattern, row, active_graph_);
       }) {}
 
+Executor::~Executor() = default;
+
+Operator& Executor::plan(const Node& node) {
+  if (&node == last_node_) return *last_operator_;
+  auto it = operator_of_.find(&node);
+  if (it == operator_of_.end()) {
+    auto op = make_operator(*this, node);
+    it = operator_of_.emplace(&node, op.get()).first;
+    operators_.push_back(std::move(op));
+  }
+  last_node_ = &node;
+  return *(last_operator_ = it->second);
+}
+
 namespace {
 // Sets the active graph for the expressions evaluated in its lifetime, then restores the previous one.
 class ActiveGraph {
@@ -121,11 +135,19 @@ std::optional<Term> Executor::eval(const Expr& e, const Row& row, std::optional<
 }
 
 MaterializedRows& Executor::materialize(const Node& node, std::optional<TermId> graph) {
-  Correlated& c = correlated(node, graph);
+  Operator& op = plan(node);
+  Operator::Correlated& c = op.correlated(graph);
   if (c.rows) return *c.rows;
   SubstitutionDepth alone(substituting_, 0);  // a MINUS's right side or a sub-SELECT, even inside EXISTS
-  auto stream = build(node, ctx_.empty_row(), graph);  // not counted: the probes' output is
-  return c.rows.emplace(*stream, ctx_, pattern_variables(node));
+  return evaluate_once(op, graph);
+}
+
+MaterializedRows& Executor::evaluate_once(Operator& op, std::optional<TermId> graph) {
+  const auto start = std::chrono::steady_clock::now();
+  auto stream = op.rows(ctx_.empty_row(), graph);  // not counted: the probes' output is
+  MaterializedRows& rows = op.correlated(graph).rows.emplace(*stream, ctx_, pattern_variables(op.node()));
+  if (profiling_) op.profile().time += std::chrono::steady_clock::now() - start;
+  return rows;
 }
 
 namespace {
@@ -170,18 +192,6 @@ std::vector<Executor::ScanPlan::LeadFromPrevious> leads_from_previous(
   return leads;
 }
 
-// Whether `input` binds exactly the variables `bound` marks; when not, `bound` becomes its bound set. The
-// answers asked at every correlated opening are kept per node with the bound set they were made for:
-// a set is made, and a map searched, only when the bound variables change.
-bool same_bound_set(std::vector<bool>& bound, const Row& input) {
-  bool same = bound.size() == input.size();
-  for (size_t v = 0; same && v < input.size(); ++v) same = bound[v] == (input[v] != kUnbound);
-  if (!same) {
-    bound.assign(input.size(), false);
-    for (size_t v = 0; v < input.size(); ++v) bound[v] = input[v] != kUnbound;
-  }
-  return same;
-}
 }  // namespace
 
 const Executor::ScanPlan& Executor::scan_plan(const Node& bgp, const Row& input, const ObjectRanges* ranges) {
@@ -197,23 +207,6 @@ const Executor::ScanPlan& Executor::scan_plan(const Node& bgp, const Row& input,
   return it->second;
 }
 
-const ObjectRanges& Executor::filter_ranges(const Node& filter) {
-  auto [it, fresh] = filter_ranges_.try_emplace(&filter);
-  if (fresh) it->second = object_ranges(filter.exprs);
-  return it->second;
-}
-
-const Node* Executor::split(const Node& bgp) {
-  auto [it, fresh] = splits_.try_emplace(&bgp);
-  if (fresh) it->second = split_bgp(ctx_, bgp, estimates_);
-  return it->second.get();
-}
-
-bool Executor::chains_in_memory(const Node& bgp, const Row& input, std::optional<TermId> graph) {
-  const std::optional<TermId> g = ctx_.single_graph(graph);
-  return g && chain_lookups(ctx_, scan_plan(bgp, input, nullptr).order, input, *g).has_value();
-}
-
 const Node& Executor::without_pattern(const Node& bgp, size_t index) {
   NodePtr& out = reduced_bgps_[std::make_pair(&bgp, index)];
   if (!out) {
@@ -227,34 +220,26 @@ const Node& Executor::without_pattern(const Node& bgp, size_t index) {
 }
 
 double Executor::estimate(const Node& node) {
-  auto [it, fresh] = estimates_.try_emplace(&node, 0);
-  if (fresh) it->second = estimate_rows(ctx_, node);
-  return it->second;
+  return plan(node).estimated_rows();
 }
 
 double Executor::estimate(const Node& node, const Row& input) {
-  if (std::all_of(input.begin(), input.end(), [](TermId id) { return id == kUnbound; }))
-    return estimate(node);
-  LastEstimate& last = last_estimates_[&node];
-  if (same_bound_set(last.bound, input)) return last.rows;
-  auto [it, fresh] = bound_estimates_.try_emplace({&node, last.bound}, 0);
-  if (fresh) it->second = estimate_rows(ctx_, node, it->first.second);
-  return last.rows = it->second;
+  return plan(node).estimated_rows(input);
 }
 
-std::optional<Matches> Executor::probed_if_cheaper(Correlated& c, const Node& node, const Row& input,
+std::optional<Matches> Executor::probed_if_cheaper(Operator& op, const Node& node, const Row& input,
                                                    std::optional<TermId> graph) {
-  if (PatternLookup* lookup = pattern_lookup(c, node, input, graph, false)) return Matches(*lookup, input);
+  Operator::Correlated& c = op.correlated(graph);
+  if (PatternLookup* lookup = pattern_lookup(op, node, input, graph, false)) return Matches(*lookup, input);
   if (!c.rows) {
     // Rent or buy with a forecast: buy once the probes still expected cost more than evaluating the node
     // alone. Past the forecast, as many probes again are expected as have come (so that, with no forecast,
     // buying waits until the probes made have cost what buying does: at most twice the better choice).
     c.probes += 1;
     const double remaining = c.expected > c.probes ? c.expected - c.probes : c.probes;
-    if (remaining * kProbeCost < estimate(node) * kMaterializedRowCost) return std::nullopt;
-    if (PatternLookup* lookup = pattern_lookup(c, node, input, graph, true)) return Matches(*lookup, input);
-    auto stream = build(node, ctx_.empty_row(), graph);  // not counted: the probes' output is
-    c.rows.emplace(*stream, ctx_, pattern_variables(node));
+    if (remaining * kProbeCost < op.estimated_rows() * kMaterializedRowCost) return std::nullopt;
+    if (PatternLookup* lookup = pattern_lookup(op, node, input, graph, true)) return Matches(*lookup, input);
+    evaluate_once(op, graph);
     c.substitution_safe = substitution_safe(node);
   }
   count_lookup(node, input);
@@ -277,8 +262,9 @@ std::optional<ProbeLead> probe_lead(const Node& node, const Row& input) {
 }
 }  // namespace
 
-PatternLookup* Executor::pattern_lookup(Correlated& c, const Node& node, const Row& input,
+PatternLookup* Executor::pattern_lookup(Operator& op, const Node& node, const Row& input,
                                         std::optional<TermId> graph, bool make) {
+  Operator::Correlated& c = op.correlated(graph);
   if (c.lookup) return c.lookup->applies(input) ? &*c.lookup : nullptr;
   if (c.lookup_asked && !make) return nullptr;
   c.lookup_asked = true;
@@ -302,7 +288,7 @@ void Executor::count_lookup(const Node& node, const Row& input) {
 }
 
 void Executor::expect_probes(const Node& node, std::optional<TermId> graph, double rows) {
-  Correlated& c = correlated(node, graph);
+  Operator::Correlated& c = plan(node).correlated(graph);
   c.expected = std::max(c.expected, rows);
 }
 
@@ -315,27 +301,27 @@ void Executor::expect_exists_probes(const std::vector<ExprPtr>& exprs, double ro
 }
 
 std::optional<Matches> Executor::probed(const Node& node, const Row& input, std::optional<TermId> graph) {
-  Correlated& c = correlated(node, graph);
-  if (auto matches = through_chosen_lookup(node, c, input)) return matches;
+  Operator& op = plan(node);
+  if (auto matches = through_chosen_lookup(op, input, graph)) return matches;
+  Operator::Correlated& c = op.correlated(graph);
   if (c.rows && c.substitution_safe && !substituting_) {  // bought: every later probe goes to the rows
     count_lookup(node, input);
-    if (profiling_) note_probed(node, c);
+    if (profiling_) note_probed(op, graph);
     return Matches(*c.rows, input);
   }
   bool empty = std::all_of(input.begin(), input.end(), [](TermId id) { return id == kUnbound; });
   if (empty) return std::nullopt;
   if (substituting_ && !substitution_safe(node) && passes_input_on(node)) return std::nullopt;
   // A bind join where the input may be substituted, rent or buy; else the node evaluated alone, hashed.
-  auto matches = substitution_safe(node) || takes_input(node, input)
-                     ? probed_if_cheaper(c, node, input, graph)
-                     : Matches(materialize(node, graph), input);
-  if (matches) note_probed(node, c);
+  auto matches = substitution_safe(node) || takes_input(op, input) ? probed_if_cheaper(op, node, input, graph)
+                                                                   : Matches(materialize(node, graph), input);
+  if (matches) note_probed(op, graph);
   return matches;
 }
 
 void Executor::prefetch_probes(const Node& node, std::optional<TermId> graph, std::span<const TermId> far,
                                std::span<const TermId> near) {
-  const Correlated& c = correlated(node, graph);
+  const Operator::Correlated& c = plan(node).correlated(graph);
   if (c.lookup ? !c.lookup->worth_prefetching() : !c.rows || !c.rows->worth_prefetching()) return;
   for (const bool deep : {false, true}) {
     const std::span<const TermId> input = deep ? near : far;
@@ -348,33 +334,41 @@ void Executor::prefetch_probes(const Node& node, std::optional<TermId> graph, st
 }
 
 std::shared_ptr<const RestartableScan> Executor::exists_scan(const Node& node, std::optional<TermId> graph) {
-  return correlated(node, graph).scan;
+  return plan(node).correlated(graph).scan;
 }
 
-void Executor::note_probed(const Node& node, const Correlated& c) {
+void Executor::note_probed(Operator& op, std::optional<TermId> graph) {
   if (!profiling_) return;
-  note(node, c.lookup ? "lookup join: the predicate's quads in memory, looked up per input row"
-                      : "hash join: evaluated once (" + std::to_string(c.rows->size()) +
-                            " rows), probed per input row");
-  ++profiles_[&node].opens;
+  const Operator::Correlated& c = op.correlated(graph);
+  op.profile().how = c.lookup ? "lookup join: the predicate's quads in memory, looked up per input row"
+                              : "hash join: evaluated once (" + std::to_string(c.rows->size()) +
+                                    " rows), probed per input row";
+  ++op.profile().opens;
 }
 
 std::unique_ptr<RowStream> Executor::open(const Node& node, const Row& input, std::optional<TermId> graph) {
   if (auto matches = probed(node, input, graph)) {
     auto stream = std::make_unique<CandidateStream>(ctx_, *matches, input);
     if (!profiling_) return stream;
-    return std::make_unique<CountingStream>(std::move(stream), profiles_[&node].rows);
+    return std::make_unique<ProfiledStream>(std::move(stream), plan(node).profile());
   }
   return direct(node, input, graph);
 }
 
-std::optional<Matches> Executor::through_chosen_lookup(const Node& node, Correlated& c, const Row& input) {
+std::unique_ptr<RowStream> Executor::direct(const Node& node, const Row& input, std::optional<TermId> graph) {
+  return plan(node).open(input, graph);
+}
+
+std::optional<Matches> Executor::through_chosen_lookup(Operator& op, const Row& input,
+                                                       std::optional<TermId> graph) {
+  Operator::Correlated& c = op.correlated(graph);
   if (!c.lookup || !c.lookup->applies(input)) return std::nullopt;
-  note_probed(node, c);
+  note_probed(op, graph);
   return Matches(*c.lookup, input);
 }
 
-bool Executor::takes_input(const Node& node, const Row& input) {
+bool Executor::takes_input(Operator& op, const Row& input) {
+  const Node& node = op.node();
   switch (node.kind) {
     case Node::Kind::Unit:
     case Node::Kind::Bgp:
@@ -389,9 +383,8 @@ bool Executor::takes_input(const Node& node, const Row& input) {
     case Node::Kind::Minus:
     case Node::Kind::Filter:
     case Node::Kind::Extend: {
-      auto [it, fresh] = input_checks_.try_emplace(&node);
-      InputCheck& check = it->second;
-      if (fresh) {
+      std::optional<std::vector<VarId>>& uncertain = op.uncertain_inputs();
+      if (!uncertain) {
         std::vector<VarId> read = node.right ? pattern_variables(*node.right) : std::vector<VarId>{};
         for (const auto& e : node.exprs) {
           const auto vars = expression_variables(*e);
@@ -403,11 +396,11 @@ bool Executor::takes_input(const Node& node, const Row& input) {
           read.push_back(node.var);  // bound by the input, the BIND's variable is never certain below
         }
         const auto certain = certain_variables(*node.left);
+        uncertain.emplace();
         for (VarId v : read)
-          if (std::find(certain.begin(), certain.end(), v) == certain.end()) check.uncertain.push_back(v);
+          if (std::find(certain.begin(), certain.end(), v) == certain.end()) uncertain->push_back(v);
       }
-      return std::all_of(check.uncertain.begin(), check.uncertain.end(),
-                         [&](VarId v) { return input[v] == kUnbound; });
+      return std::all_of(uncertain->begin(), uncertain->end(), [&](VarId v) { return input[v] == kUnbound; });
     }
     case Node::Kind::Group:
     case Node::Kind::OrderBy:
@@ -421,17 +414,17 @@ bool Executor::takes_input(const Node& node, const Row& input) {
 }
 
 bool Executor::exists(const Node& node, const Row& row, std::optional<TermId> graph) {
-  Correlated& c = correlated(node, graph);
-  if (auto matches = through_chosen_lookup(node, c, row)) return matches->any(row);
+  Operator& op = plan(node);
+  if (auto matches = through_chosen_lookup(op, row, graph)) return matches->any(row);
   if (substitution_safe(node)) {
-    if (auto matches = probed_if_cheaper(c, node, row, graph)) {
-      note_probed(node, c);
+    if (auto matches = probed_if_cheaper(op, node, row, graph)) {
+      note_probed(op, graph);
       return matches->any(row);
     }
   }
   Row out;
   SubstitutionDepth substituted(substituting_, substituting_ + (passes_input_on(node) ? 1 : 0));
-  if (RestartableScan* scan = restarted_scan(c, node, row, graph)) {
+  if (RestartableScan* scan = restarted_scan(op, node, row, graph)) {
     while (scan->next(out))
       if (node.kind != Node::Kind::Filter || holds(node.exprs, out, graph)) return true;
     return false;
@@ -439,226 +432,29 @@ bool Executor::exists(const Node& node, const Row& row, std::optional<TermId> gr
   return direct(node, row, graph)->next(out);
 }
 
-RestartableScan* Executor::restarted_scan(Correlated& c, const Node& node, const Row& row,
+RestartableScan* Executor::restarted_scan(Operator& op, const Node& node, const Row& row,
                                           std::optional<TermId> graph) {
   const bool filtered = node.kind == Node::Kind::Filter && node.left->kind == Node::Kind::Bgp;
   if (profiling_ || (node.kind != Node::Kind::Bgp && !filtered)) return nullptr;
-  // A row binding nothing is better served by the BGP's hash joins (build()).
+  // A row binding nothing is better served by the BGP's hash joins (BgpOperator).
   if (std::all_of(row.begin(), row.end(), [](TermId id) { return id == kUnbound; })) return nullptr;
+  Operator::Correlated& c = op.correlated(graph);
   if (c.scan && c.scan->restart(row)) return c.scan.get();
   const ObjectRanges* ranges = nullptr;
   if (filtered) {
     expect_exists_probes(node.exprs, estimate(*node.left));
-    if (const ObjectRanges& r = filter_ranges(node); !r.empty()) ranges = &r;
+    if (const ObjectRanges* r = op.scan_ranges(); r && !r->empty()) ranges = r;
   }
   c.scan = scan_bgp(*this, filtered ? *node.left : node, row, graph, ranges);
   return c.scan.get();
 }
 
-const Executor::Profile* Executor::profile(const Node& node) const {
-  auto it = profiles_.find(&node);
-  return it == profiles_.end() ? nullptr : &it->second;
+void Executor::count_row(const Node& node) {
+  if (profiling_) ++plan(node).profile().rows;
 }
 
 void Executor::note(const Node& node, std::string how) {
-  if (profiling_) profiles_[&node].how = std::move(how);
-}
-
-std::unique_ptr<RowStream> Executor::counted(const Node& node, std::unique_ptr<RowStream> stream) {
-  if (!profiling_) return stream;
-  Profile& p = profiles_[&node];
-  ++p.opens;
-  return std::make_unique<CountingStream>(std::move(stream), p.rows);
-}
-
-std::unique_ptr<RowStream> Executor::direct(const Node& node, const Row& input, std::optional<TermId> graph) {
-  return counted(node, build(node, input, graph));
-}
-
-std::unique_ptr<RowStream> Executor::build(const Node& node, const Row& input, std::optional<TermId> graph) {
-  switch (node.kind) {
-    case Node::Kind::Join:
-      expect_probes(*node.right, graph, estimate(*node.left, input));
-      return join_rows(*this, node, open(*node.left, input, graph), graph);
-    case Node::Kind::LeftJoin:
-      expect_probes(*node.right, graph, estimate(*node.left, input));
-      return left_join(*this, node, open(*node.left, input, graph), graph);
-    case Node::Kind::Union:
-      return concatenate(open(*node.left, input, graph),
-                         [this, &node, input, graph] { return open(*node.right, input, graph); });
-    case Node::Kind::Extend:
-      return extend_rows(*this, node, open(*node.left, input, graph), graph);
-    case Node::Kind::Project:
-      return project_rows(node, open(*node.left, input, graph), ctx_.variables());
-    case Node::Kind::Reduced:  // REDUCED permits, but does not require, removing duplicates
-      return open(*node.left, input, graph);
-    case Node::Kind::Unit:
-    case Node::Kind::Bgp:
-    case Node::Kind::PathMatch:
-    case Node::Kind::Filter:
-    case Node::Kind::Minus:
-    case Node::Kind::Graph:
-    case Node::Kind::Values:
-    case Node::Kind::Group:
-    case Node::Kind::OrderBy:
-    case Node::Kind::Distinct:
-    case Node::Kind::Slice:
-      break;
-  }
-  return build_other(node, input, graph);
-}
-
-// The other cases, apart: they hold more locals, and build() is in the stack once per level of the algebra.
-__attribute__((noinline)) std::unique_ptr<RowStream> Executor::build_other(const Node& node, const Row& input,
-                                                                           std::optional<TermId> graph) {
-  switch (node.kind) {
-    case Node::Kind::Unit:
-      return std::make_unique<OwnedRowsStream>(std::vector<Row>{input});
-    case Node::Kind::Bgp:
-      if (std::all_of(input.begin(), input.end(), [](TermId id) { return id == kUnbound; }))
-        if (const Node* joins = split(node); joins && !chains_in_memory(node, input, graph)) {
-          note(node, "split into hash joins");
-          return direct(*joins, input, graph);
-        }
-      return scan_bgp(*this, node, input, graph);
-    case Node::Kind::PathMatch:
-      return std::make_unique<OwnedRowsStream>(path_rows(*this, node, input, graph));
-    case Node::Kind::Filter:
-      expect_exists_probes(node.exprs, estimate(*node.left));
-      if (node.left->kind == Node::Kind::Bgp) {
-        // Range comparisons narrow the scans (worked out once per FILTER: a correlated one opens per row).
-        const ObjectRanges& ranges = filter_ranges(node);
-        if (!ranges.empty())
-          return filter_rows(*this, node,
-                             counted(*node.left, scan_bgp(*this, *node.left, input, graph, &ranges)), graph);
-      }
-      return filter_rows(*this, node, open(*node.left, input, graph), graph);
-    case Node::Kind::Minus:
-      note(node, "right side evaluated once and hashed");
-      return minus_rows(open(*node.left, input, graph), materialize(*node.right, graph));
-    case Node::Kind::Graph:
-      return build_graph(node, input);
-    case Node::Kind::Values:
-      return build_values(node, input);
-    case Node::Kind::Group: {
-      if (auto counts = counts_by_object(*this, node, input, graph)) {
-        note(node, "counted from the index's runs of equal objects");
-        return std::make_unique<OwnedRowsStream>(std::move(*counts));
-      }
-      auto child = open(*node.left, input, graph);
-      return std::make_unique<OwnedRowsStream>(group_rows(*this, node, *child));
-    }
-    case Node::Kind::OrderBy: {
-      auto child = open(*node.left, input, graph);
-      return std::make_unique<OwnedRowsStream>(order_rows(*this, node, *child));
-    }
-    case Node::Kind::Distinct:
-      if (auto objects = distinct_objects(*this, node, input, graph)) {
-        note(node, "index skip-scan: one seek per distinct object");
-        return objects;
-      }
-      return distinct_rows(ctx_, open(*node.left, input, graph));
-    case Node::Kind::Slice:
-      return build_slice(node, input, graph);
-    case Node::Kind::Join:
-    case Node::Kind::LeftJoin:
-    case Node::Kind::Union:
-    case Node::Kind::Extend:
-    case Node::Kind::Project:
-    case Node::Kind::Reduced:
-      break;  // build() makes these
-  }
-  throw QueryError("unknown algebra node");
-}
-
-// The cases of build() with many locals, apart: build() recurses once per level of the algebra, and its
-// frame is what a deeply nested query pays per level.
-__attribute__((noinline)) std::unique_ptr<RowStream> Executor::build_graph(const Node& node,
-                                                                           const Row& input) {
-  const PatternTerm& g = node.graph;
-  if (!g.var) {
-    auto id = ctx_.stored_id(g.constant);
-    const auto& named = ctx_.dataset().named_graphs;  // FROM NAMED / USING NAMED restrict GRAPH <g> too
-    if (id && named && std::find(named->begin(), named->end(), *id) == named->end()) id.reset();
-    if (id && !named) {  // the dataset's named graphs are the store's, those that have quads
-      const auto& graphs = ctx_.store().statistics().graphs;
-      if (auto it = graphs.find(*id); it == graphs.end() || it->second == 0) id.reset();
-    }
-    if (!id) return std::make_unique<OwnedRowsStream>(std::vector<Row>{});  // no such graph: no solution
-    return open(*node.left, input, *id);
-  }
-  if (input[*g.var] != kUnbound) return open(*node.left, input, input[*g.var]);
-  std::vector<TermId> graphs;
-  if (ctx_.dataset().named_graphs) {
-    graphs = *ctx_.dataset().named_graphs;
-  } else {
-    for (const auto& [id, count] : ctx_.store().statistics().graphs)
-      if (id != kDefaultGraph) graphs.push_back(id);
-  }
-  auto graph_rows = std::make_unique<OwnedRowsStream>([&] {
-    std::vector<Row> rows;
-    for (TermId id : graphs) {
-      Row r = input;
-      r[*g.var] = id;
-      rows.push_back(std::move(r));
-    }
-    return rows;
-  }());
-  const Node* inner = node.left.get();
-  VarId var = *g.var;
-  return nested_join(std::move(graph_rows),
-                     [this, inner, var](const Row& r) { return open(*inner, r, r[var]); });
-}
-
-__attribute__((noinline)) std::unique_ptr<RowStream> Executor::build_values(const Node& node,
-                                                                            const Row& input) {
-  std::vector<Row> rows;
-  for (const auto& data : node.rows) {
-    Row r = input;
-    bool ok = true;
-    for (size_t i = 0; i < node.vars.size() && ok; ++i) {
-      if (!data[i]) continue;
-      TermId id = ctx_.intern(*data[i]);
-      TermId& slot = r[node.vars[i]];
-      if (slot == kUnbound)
-        slot = id;
-      else
-        ok = slot == id;
-    }
-    if (ok) rows.push_back(std::move(r));
-  }
-  return std::make_unique<OwnedRowsStream>(std::move(rows));
-}
-
-__attribute__((noinline)) std::unique_ptr<RowStream> Executor::build_slice(const Node& node, const Row& input,
-                                                                           std::optional<TermId> graph) {
-  // ORDER BY under LIMIT (projection and DISTINCT between them change no order): keep only the top rows,
-  // distinct ones under a DISTINCT.
-  const Node* below = node.left.get();
-  const Node* distinct = below->kind == Node::Kind::Distinct ? below : nullptr;
-  if (distinct) below = distinct->left.get();
-  const Node* project = below->kind == Node::Kind::Project ? below : nullptr;
-  const Node* order = project ? project->left.get() : below;
-  if (node.limit >= 0 && order->kind == Node::Kind::OrderBy) {
-    std::unique_ptr<RowStream> top = ordered_by_object(*this, *order, input, graph);
-    if (top) {
-      note(*order, "read in order from the index, stopping at the limit");
-    } else {
-      const size_t keep = node.offset + node.limit;
-      std::vector<VarId> distinct_on;
-      if (distinct && project) distinct_on = project->vars;
-      for (VarId v = 0; distinct && !project && v < ctx_.variables(); ++v) distinct_on.push_back(v);
-      note(*order, "top-k: keeps " + std::to_string(keep) + (distinct ? " distinct rows" : " rows"));
-      auto child = open(*order->left, input, graph);
-      top = std::make_unique<OwnedRowsStream>(
-          order_rows(*this, *order, *child, keep, distinct ? &distinct_on : nullptr));
-    }
-    top = counted(*order, std::move(top));
-    if (project) top = counted(*project, project_rows(*project, std::move(top), ctx_.variables()));
-    if (distinct) top = counted(*distinct, distinct_rows(ctx_, std::move(top)));
-    return slice_rows(node, std::move(top));
-  }
-  return slice_rows(node, open(*node.left, input, graph));
+  if (profiling_) plan(node).profile().how = std::move(how);
 }
 
 }  // namespace quiver::query

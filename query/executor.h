@@ -1,5 +1,6 @@
-// The executor: each algebra node becomes a stream of rows (ids per variable, kUnbound where unbound).
-// Streams are pulled, so the first rows leave before the last are computed.
+// The executor: each algebra node's physical operator (physical_plan.h) opens into a stream of rows (ids per
+// variable, kUnbound where unbound). Streams are pulled, so the first rows leave before the last are
+// computed. The executor holds the plan and makes the choices of bind joins between operators.
 #pragma once
 
 #include <map>
@@ -173,9 +174,16 @@ class Matches {
   std::span<const Quad> quads_;
 };
 
+class Operator;
+
 class Executor {
  public:
   explicit Executor(QueryContext& ctx);
+  ~Executor();
+
+  // The physical operator of `node`, made with those below it at the first ask (physical_plan.h). A query
+  // plans its root before it runs; an operator driven on its own (as tests do) plans its operands then.
+  Operator& plan(const Node& node);
 
   // Solutions of `node` merged with `input` (SPARQL Join semantics). An operator for which substituting the
   // input is equivalent receives it, until the number of input rows makes evaluating it once and hashing the
@@ -198,6 +206,7 @@ class Executor {
   // Rows of `node` evaluated alone in `graph`, computed once.
   MaterializedRows& materialize(const Node& node, std::optional<TermId> graph);
 
+  // `node`'s operator opened with `input`, without a bind join's choice.
   std::unique_ptr<RowStream> direct(const Node& node, const Row& input, std::optional<TermId> graph);
   // The rows of `node` compatible with `input`, found by probing `node` evaluated once, when open() would
   // do that rather than evaluate `node` with `input` substituted; nullopt otherwise. An operator that
@@ -211,24 +220,19 @@ class Executor {
   // The scan of EXISTS pattern `node` when it is scanned per row (restarted_scan()), so that a FILTER can
   // start its lookups a few rows ahead. Shared: a row binding other variables replaces it.
   std::shared_ptr<const RestartableScan> exists_scan(const Node& node, std::optional<TermId> graph);
-  void count_row(const Node& node) {
-    if (profiling_) ++profiles_[&node].rows;
-  }
+  // Tells that about `rows` input rows are on their way to `node` (the estimate of the operator's left
+  // side), so a pattern cheaper to evaluate once is materialized at the first probe.
+  void expect_probes(const Node& node, std::optional<TermId> graph, double rows);
+  // The same for the EXISTS patterns of `exprs`.
+  void expect_exists_probes(const std::vector<ExprPtr>& exprs, double rows);
 
-  // EXPLAIN: from now on, count every operator's output rows and openings, and note how each ran.
+  // EXPLAIN: from now on, count every operator's output rows, openings and time, and note how each ran.
   void enable_profiling() { profiling_ = true; }
   bool profiling() const { return profiling_; }
-  struct Profile {
-    uint64_t rows = 0, opens = 0;
-    std::string how;  // the strategy chosen, when there was a choice
-  };
-  const Profile* profile(const Node& node) const;
+  void count_row(const Node& node);
   void note(const Node& node, std::string how);
-  double estimate(const Node& node);  // estimate_rows(), once per node
-  // Per opening with the bindings of `input`: once per node and set of bound variables.
-  double estimate(const Node& node, const Row& input);
-  const Node* split(const Node& bgp);                     // split_bgp(), once per BGP
-  const ObjectRanges& filter_ranges(const Node& filter);  // object_ranges() of its conditions, once
+  double estimate(const Node& node);                    // of its operator
+  double estimate(const Node& node, const Row& input);  // with the bindings of `input`
   // The BGP without its pattern `index` (Unit when none is left), made once.
   const Node& without_pattern(const Node& bgp, size_t index);
   // How a BGP opened with the bound variables of `input` is scanned, worked out once per BGP and bound set:
@@ -252,82 +256,42 @@ class Executor {
   const ScanPlan& scan_plan(const Node& bgp, const Row& input, const ObjectRanges* ranges);
 
  private:
-  std::unique_ptr<RowStream> build(const Node& node, const Row& input, std::optional<TermId> graph);
-  std::unique_ptr<RowStream> build_other(const Node& node, const Row& input, std::optional<TermId> graph);
-  std::unique_ptr<RowStream> build_graph(const Node& node, const Row& input);
-  std::unique_ptr<RowStream> build_values(const Node& node, const Row& input);
-  // Whether a scan of `bgp` looks every pattern after its first up in memory (chain_lookups()): then it is
-  // not split into lookup joins, which open a stream per row where the scan's chain takes rows in batches.
-  bool chains_in_memory(const Node& bgp, const Row& input, std::optional<TermId> graph);
-  std::unique_ptr<RowStream> build_slice(const Node& node, const Row& input, std::optional<TermId> graph);
-  std::unique_ptr<RowStream> counted(const Node& node, std::unique_ptr<RowStream> stream);
-
-  struct Correlated {
-    std::optional<MaterializedRows> rows;
-    std::optional<PatternLookup> lookup;
-    std::shared_ptr<RestartableScan> scan;  // an EXISTS pattern scanned per row (restarted_scan())
-    bool lookup_asked = false;              // whether the store was asked for `lookup` without making it
-    bool substitution_safe = false;         // of the node, once `rows` are made
-    double probes = 0;                      // input rows substituted so far
-    double expected = 0;  // input rows expected in all (the estimate of the operator's left side)
-  };
   // Rent or buy, for a node that substitution_safe() allows to run either way: nullopt (substitute) while
   // the probes still expected cost less than evaluating the node alone would, then its rows, evaluated
   // once; from the first probe a pattern whose predicate is in memory is looked up there.
-  std::optional<Matches> probed_if_cheaper(Correlated& c, const Node& node, const Row& input,
+  std::optional<Matches> probed_if_cheaper(Operator& op, const Node& node, const Row& input,
                                            std::optional<TermId> graph);
   // The node's PatternLookup for `input` when the node is one pattern that can be looked up by a variable
   // `input` binds, and the store has (or, with `make`, now makes) its predicate's quads in memory.
-  PatternLookup* pattern_lookup(Correlated& c, const Node& node, const Row& input,
-                                std::optional<TermId> graph, bool make);
+  PatternLookup* pattern_lookup(Operator& op, const Node& node, const Row& input, std::optional<TermId> graph,
+                                bool make);
   // The scan of EXISTS pattern `node` (a BGP, or a FILTER over one) restarted with `row`, made at the first
   // row; null for other patterns, and when profiling (EXPLAIN counts each opening's operators).
-  RestartableScan* restarted_scan(Correlated& c, const Node& node, const Row& row,
+  RestartableScan* restarted_scan(Operator& op, const Node& node, const Row& row,
                                   std::optional<TermId> graph);
   // Counts a probe of hashed rows as a lookup of their pattern's predicate, when they are one pattern's.
   void count_lookup(const Node& node, const Row& input);
   // Most probes, once a node is looked up: through that lookup, when `input` binds its lead, before any
   // other check.
-  std::optional<Matches> through_chosen_lookup(const Node& node, Correlated& c, const Row& input);
+  std::optional<Matches> through_chosen_lookup(Operator& op, const Row& input, std::optional<TermId> graph);
   // Whether evaluating `node` with the bindings of `input` substituted gives the solutions of `input` joined
   // with those of `node` evaluated alone: for an OPTIONAL, MINUS, FILTER or BIND, when every variable their
   // right side or expression reads that `input` binds is bound by every solution of their left side (so the
   // input cannot change what they see); never for a sub-SELECT; always for the others, whose operands are
   // opened through open() (an operand that cannot take the input is evaluated alone and probed there).
-  bool takes_input(const Node& node, const Row& input);
-  // Per OPTIONAL, MINUS, FILTER or BIND: the variables takes_input() requires the input to leave unbound.
-  struct InputCheck {
-    std::vector<VarId> uncertain;
-  };
-  std::map<const Node*, InputCheck> input_checks_;
+  bool takes_input(Operator& op, const Row& input);
+  // The rows of `op` evaluated alone, kept for probes (its Correlated::rows).
+  MaterializedRows& evaluate_once(Operator& op, std::optional<TermId> graph);
   // EXPLAIN: notes how a probed node ran.
-  void note_probed(const Node& node, const Correlated& c);
-  // The correlated entry of `node` in `graph`. Asked once per probe, so the last one is kept at hand.
-  Correlated& correlated(const Node& node, std::optional<TermId> graph) {
-    const auto key = std::make_pair(&node, graph.value_or(kUnbound));
-    if (!last_correlated_ || last_correlated_->first != key)
-      last_correlated_ = &*correlated_.try_emplace(key).first;
-    return last_correlated_->second;
-  }
-  // Tells that about `rows` input rows are on their way to `node` (the estimate of the operator's left
-  // side), so a pattern cheaper to evaluate once is materialized at the first probe.
-  void expect_probes(const Node& node, std::optional<TermId> graph, double rows);
-  void expect_exists_probes(const std::vector<ExprPtr>& exprs, double rows);
+  void note_probed(Operator& op, std::optional<TermId> graph);
 
   QueryContext& ctx_;
   ExpressionEvaluator evaluator_;
-  std::optional<TermId> active_graph_;  // of the expression being evaluated
-  std::map<std::pair<const Node*, TermId>, Correlated> correlated_;
-  std::pair<const std::pair<const Node*, TermId>, Correlated>* last_correlated_ = nullptr;
-  std::map<const Node*, double> estimates_;
-  std::map<std::pair<const Node*, std::vector<bool>>, double> bound_estimates_;
-  struct LastEstimate {
-    std::vector<bool> bound;
-    double rows = 0;
-  };
-  std::unordered_map<const Node*, LastEstimate> last_estimates_;  // per node, its last estimate(node, input)
-  std::map<const Node*, NodePtr> splits_;                         // owns the Join trees that hash-join BGPs
-  std::map<const Node*, ObjectRanges> filter_ranges_;
+  std::optional<TermId> active_graph_;                // of the expression being evaluated
+  std::vector<std::unique_ptr<Operator>> operators_;  // the plan
+  std::unordered_map<const Node*, Operator*> operator_of_;
+  const Node* last_node_ = nullptr;  // plan() is asked once per probe: the last answer is kept at hand
+  Operator* last_operator_ = nullptr;
   std::map<std::pair<const Node*, size_t>, NodePtr> reduced_bgps_;  // owns without_pattern()'s BGPs
   std::map<std::pair<const Node*, std::vector<bool>>, ScanPlan> scan_plans_;
   struct LastPlan {
@@ -339,7 +303,6 @@ class Executor {
   // Inside an EXISTS pattern, evaluated with its row substituted (SPARQL 1.1 section 18.6): the operators
   // that pass their input on see it at every depth, instead of running alone and being joined.
   int substituting_ = 0;
-  std::map<const Node*, Profile> profiles_;
 };
 
 // Whether substituting an input row into `node` gives the same solutions as joining with it.

@@ -1,5 +1,6 @@
-// EXPLAIN: the plan a query ran with, one operator per line, with the planner's estimated rows and the rows
-// each operator actually produced (summed over its openings: a correlated pattern opens once per row).
+// EXPLAIN: the physical plan (physical_plan.h), one operator per line, with the planner's estimated rows;
+// after a run, the rows each operator produced (summed over its openings: a correlated pattern opens once
+// per row), the time spent in its rows (its children's included) and the alternative it took.
 #pragma once
 
 #include <string>
@@ -8,7 +9,8 @@
 
 namespace quiver::query {
 
-// The plan under `root` as profiled by `ex` (Executor::enable_profiling() before the query ran).
+// The plan of `root` made by `ex`: as profiled, when Executor::enable_profiling() came before the run;
+// else the plan alone, with its estimates.
 std::string explain_plan(Executor& ex, const Node& root, const Variables& variables);
 
 }  // namespace quiver::query

@@ -12,18 +12,24 @@ struct ObjectScan {
   VarId subject, object;
 };
 
+// The pattern `?s <p> ?o` when `node` is exactly that: two distinct variables and a constant predicate.
+const TriplePattern* object_pattern(const Node& node) {
+  if (node.kind != Node::Kind::Bgp || node.triples.size() != 1) return nullptr;
+  const TriplePattern& t = node.triples[0];
+  if (!t.s.var || !t.o.var || t.p.var || *t.s.var == *t.o.var) return nullptr;
+  return &t;
+}
+
 std::optional<ObjectScan> object_scan(Executor& ex, const Node& node, const Row& input,
                                       std::optional<TermId> graph) {
-  if (node.kind != Node::Kind::Bgp || node.triples.size() != 1) return std::nullopt;
-  const TriplePattern& t = node.triples[0];
-  if (!t.s.var || !t.o.var || t.p.var || *t.s.var == *t.o.var) return std::nullopt;
-  if (input[*t.s.var] != kUnbound || input[*t.o.var] != kUnbound) return std::nullopt;
+  const TriplePattern* t = object_pattern(node);
+  if (!t || input[*t->s.var] != kUnbound || input[*t->o.var] != kUnbound) return std::nullopt;
   QueryContext& ctx = ex.context();
   const std::optional<TermId> g = ctx.single_graph(graph);
   if (!g) return std::nullopt;
-  auto p = ctx.constant_id(t.p);
+  auto p = ctx.constant_id(t->p);
   if (!p) return std::nullopt;  // the general path answers "nothing" as well
-  return ObjectScan{{std::nullopt, *p, std::nullopt, *g}, *t.s.var, *t.o.var};
+  return ObjectScan{{std::nullopt, *p, std::nullopt, *g}, *t->s.var, *t->o.var};
 }
 
 bool plain_count(const Expr& e, VarId s, VarId o) {
@@ -104,19 +110,30 @@ class OrderedObjectsStream : public RowStream {
 
 }  // namespace
 
+std::vector<size_t> patterns_in_object_order(const Node& order) {
+  const Node& bgp = *order.left;
+  std::vector<size_t> out;
+  if (order.order.size() != 1 || order.order[0].expr->op != Op::Variable || bgp.kind != Node::Kind::Bgp)
+    return out;
+  const VarId v = order.order[0].expr->var;
+  for (size_t i = 0; i < bgp.triples.size(); ++i) {
+    const TriplePattern& t = bgp.triples[i];
+    if (!t.p.var && t.o.var == v && t.s.var != v) out.push_back(i);
+  }
+  return out;
+}
+
 std::unique_ptr<RowStream> ordered_by_object(Executor& ex, const Node& order, const Row& input,
                                              std::optional<TermId> graph) {
-  const Node& bgp = *order.left;
-  if (order.order.size() != 1 || order.order[0].expr->op != Op::Variable || bgp.kind != Node::Kind::Bgp)
-    return nullptr;
-  const VarId v = order.order[0].expr->var;
-  if (input[v] != kUnbound) return nullptr;
+  const std::vector<size_t> candidates = patterns_in_object_order(order);
+  if (candidates.empty() || input[order.order[0].expr->var] != kUnbound) return nullptr;
   QueryContext& ctx = ex.context();
   const std::optional<TermId> g = ctx.single_graph(graph);
   if (!g) return nullptr;
-  for (size_t i = 0; i < bgp.triples.size(); ++i) {
+  const Node& bgp = *order.left;
+  for (size_t i : candidates) {
     const TriplePattern& t = bgp.triples[i];
-    if (t.p.var || t.o.var != v || t.s.var == v || (t.s.var && input[*t.s.var] != kUnbound)) continue;
+    if (t.s.var && input[*t.s.var] != kUnbound) continue;
     auto p = ctx.constant_id(t.p);
     auto s = t.s.var ? std::optional<TermId>() : ctx.constant_id(t.s);
     if (!p || (!t.s.var && !s)) return nullptr;  // no such term: the general path answers "nothing"
@@ -140,23 +157,35 @@ std::unique_ptr<RowStream> ordered_by_object(Executor& ex, const Node& order, co
   return nullptr;
 }
 
+bool may_read_distinct_objects(const Node& distinct) {
+  const Node* project = distinct.left.get();
+  if (project->kind != Node::Kind::Project || project->vars.size() != 1) return false;
+  const TriplePattern* t = object_pattern(*project->left);
+  return t && project->vars[0] == *t->o.var;
+}
+
+bool may_count_by_object(const Node& group) {
+  const TriplePattern* t = object_pattern(*group.left);
+  if (!t || group.group_keys.size() != 1 || group.aggregates.empty()) return false;
+  const Expr& key = *group.group_keys[0].second;
+  if (key.op != Op::Variable || key.var != *t->o.var) return false;
+  return std::all_of(group.aggregates.begin(), group.aggregates.end(),
+                     [&](const Aggregate& a) { return plain_count(*a.expr, *t->s.var, *t->o.var); });
+}
+
 std::unique_ptr<RowStream> distinct_objects(Executor& ex, const Node& distinct, const Row& input,
                                             std::optional<TermId> graph) {
-  const Node* project = distinct.left.get();
-  if (project->kind != Node::Kind::Project || project->vars.size() != 1) return nullptr;
-  auto scan = object_scan(ex, *project->left, input, graph);
-  if (!scan || project->vars[0] != scan->object) return nullptr;
+  if (!may_read_distinct_objects(distinct)) return nullptr;
+  auto scan = object_scan(ex, *distinct.left->left, input, graph);
+  if (!scan) return nullptr;
   return std::make_unique<DistinctObjectsStream>(ex.context(), *scan, input);
 }
 
 std::optional<std::vector<Row>> counts_by_object(Executor& ex, const Node& group, const Row& input,
                                                  std::optional<TermId> graph) {
+  if (!may_count_by_object(group)) return std::nullopt;
   auto scan = object_scan(ex, *group.left, input, graph);
-  if (!scan || group.group_keys.size() != 1 || group.aggregates.empty()) return std::nullopt;
-  const Expr& key = *group.group_keys[0].second;
-  if (key.op != Op::Variable || key.var != scan->object) return std::nullopt;
-  for (const Aggregate& a : group.aggregates)
-    if (!plain_count(*a.expr, scan->subject, scan->object)) return std::nullopt;
+  if (!scan) return std::nullopt;
   QueryContext& ctx = ex.context();
   std::vector<Row> out;
   auto emit = [&](TermId object, uint64_t count) {

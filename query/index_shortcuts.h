@@ -11,6 +11,13 @@
 
 namespace quiver::query {
 
+// The shapes the planner looks for (physical_plan.h); whether the shortcut is taken depends then on the
+// input row and the active graph, known when the operator opens.
+bool may_read_distinct_objects(const Node& distinct);
+bool may_count_by_object(const Node& group);
+// The patterns of ORDER BY `order`'s BGP that ordered_by_object() may read in order.
+std::vector<size_t> patterns_in_object_order(const Node& order);
+
 // DISTINCT over the projection of such a pattern onto its object; null when `distinct` is not that shape.
 std::unique_ptr<RowStream> distinct_objects(Executor& ex, const Node& distinct, const Row& input,
                                             std::optional<TermId> graph);

@@ -101,6 +101,7 @@ void run_query(const Store& store, std::string_view text, const QueryOptions& op
   set_dataset(ctx, q, options);
   const NodePtr root = plan_join_order(ctx, q.root);
   Executor ex(ctx);
+  ex.plan(*root);  // the physical plan, made before anything runs
   if (options.plan && options.plan_only) {
     *options.plan = explain_plan(ex, *root, q.variables);
     return;

@@ -116,6 +116,7 @@ class UpdateRunner {
     set_dataset(op, view, ctx.dataset());
     const NodePtr root = plan_join_order(ctx, op.where.root);
     Executor ex(ctx);
+    ex.plan(*root);
     auto stream = ex.open(*root, ctx.empty_row());
     Row row;
     for (uint64_t n = 1; stream->next(row); ++n) {

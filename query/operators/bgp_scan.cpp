@@ -440,4 +440,48 @@ std::unique_ptr<RestartableScan> scan_bgp(Executor& ex, const Node& bgp, const R
   return std::make_unique<BgpStream>(ex, bgp, input, graph, ranges);
 }
 
+void BgpOperator::plan_alternatives() {
+  if (split_planned_) return;
+  split_planned_ = true;
+  std::map<const Node*, double> estimates;
+  split_ = split_bgp(ex_.context(), node_, estimates);
+  if (!split_) return;
+  add_child(*split_, "opened alone: hash joins of its runs of patterns");
+  for (const auto& [joined, rows] : estimates) ex_.plan(*joined).set_estimate(rows);
+}
+
+std::string BgpOperator::describe(const PlanNames&) const {
+  const size_t n = node_.triples.size();
+  return n == 1 ? "BGP" : "BGP (" + std::to_string(n) + " patterns)";
+}
+
+std::vector<std::string> BgpOperator::details(const PlanNames& names) const {
+  std::vector<std::string> lines;
+  if (split_taken_) return lines;  // its joins' operators list them
+  for (const auto& t : node_.triples)
+    lines.push_back(names.term(t.s) + " " + names.term(t.p) + " " + names.term(t.o));
+  return lines;
+}
+
+std::vector<Operator::Child> BgpOperator::children_run() const {
+  if (!split_taken_) return {};
+  return {{children().front().op, ""}};
+}
+
+std::unique_ptr<RowStream> BgpOperator::open_rows(const Row& input, std::optional<TermId> graph) {
+  const bool alone = std::all_of(input.begin(), input.end(), [](TermId id) { return id == kUnbound; });
+  if (alone) plan_alternatives();
+  if (alone && split_ && !chains_in_memory(input, graph)) {
+    split_taken_ = true;
+    ex_.note(node_, "split into hash joins");
+    return children().front().op->open(input, graph);
+  }
+  return scan_bgp(ex_, node_, input, graph);
+}
+
+bool BgpOperator::chains_in_memory(const Row& input, std::optional<TermId> graph) {
+  const std::optional<TermId> g = ex_.context().single_graph(graph);
+  return g && chain_lookups(ex_.context(), ex_.scan_plan(node_, input, nullptr).order, input, *g).has_value();
+}
+
 }  // namespace quiver::query

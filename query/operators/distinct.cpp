@@ -2,6 +2,7 @@
 #include "query/operators/operators.h"
 
 #include <unordered_set>
+#include "query/index_shortcuts.h"
 
 namespace quiver::query {
 namespace {
@@ -28,6 +29,32 @@ class DistinctStream : public RowStream {
 
 std::unique_ptr<RowStream> distinct_rows(QueryContext& ctx, std::unique_ptr<RowStream> child) {
   return std::make_unique<DistinctStream>(ctx, std::move(child));
+}
+
+DistinctOperator::DistinctOperator(Executor& ex, const Node& node, bool skip_scan)
+    : Operator(ex, node), skip_scan_(skip_scan) {
+  add_operands();
+}
+
+std::string DistinctOperator::describe(const PlanNames&) const {
+  return skip_scan_ ? "Distinct, by an index skip-scan in one graph" : "Distinct";
+}
+
+std::unique_ptr<RowStream> DistinctOperator::open_rows(const Row& input, std::optional<TermId> graph) {
+  if (skip_scan_)
+    if (auto objects = distinct_objects(ex_, node_, input, graph)) {
+      ex_.note(node_, "index skip-scan: one seek per distinct object");
+      return objects;
+    }
+  return distinct_rows(ex_.context(), ex_.open(*node_.left, input, graph));
+}
+
+std::string ReducedOperator::describe(const PlanNames&) const {
+  return "Reduced";
+}
+
+std::unique_ptr<RowStream> ReducedOperator::open_rows(const Row& input, std::optional<TermId> graph) {
+  return ex_.open(*node_.left, input, graph);
 }
 
 }  // namespace quiver::query

@@ -34,4 +34,12 @@ std::unique_ptr<RowStream> extend_rows(Executor& ex, const Node& node, std::uniq
   return std::make_unique<ExtendStream>(ex, node, std::move(child), graph);
 }
 
+std::string BindOperator::describe(const PlanNames& names) const {
+  return "Bind " + names.var(node_.var);
+}
+
+std::unique_ptr<RowStream> BindOperator::open_rows(const Row& input, std::optional<TermId> graph) {
+  return extend_rows(ex_, node_, ex_.open(*node_.left, input, graph), graph);
+}
+
 }  // namespace quiver::query

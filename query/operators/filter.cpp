@@ -166,4 +166,28 @@ std::unique_ptr<RowStream> filter_rows(Executor& ex, const Node& node, std::uniq
   return std::make_unique<FilterStream>(ex, node, std::move(child), graph);
 }
 
+FilterOperator::FilterOperator(Executor& ex, const Node& node) : Operator(ex, node) {
+  add_operands();
+  if (node.left->kind == Node::Kind::Bgp) ranges_ = object_ranges(node.exprs);
+}
+
+std::string FilterOperator::describe(const PlanNames&) const {
+  std::string s = "Filter (" + std::to_string(node_.exprs.size()) + " conditions)";
+  if (!ranges_.empty()) s += ", its ranges narrowing the scans";
+  return s;
+}
+
+const ObjectRanges* FilterOperator::scan_ranges() const {
+  return &ranges_;
+}
+
+std::unique_ptr<RowStream> FilterOperator::open_rows(const Row& input, std::optional<TermId> graph) {
+  ex_.expect_exists_probes(node_.exprs, ex_.estimate(*node_.left));
+  if (!ranges_.empty()) {
+    Operator& bgp = ex_.plan(*node_.left);
+    return filter_rows(ex_, node_, bgp.counted(scan_bgp(ex_, *node_.left, input, graph, &ranges_)), graph);
+  }
+  return filter_rows(ex_, node_, ex_.open(*node_.left, input, graph), graph);
+}
+
 }  // namespace quiver::query

@@ -3,6 +3,7 @@
 
 #include <unordered_map>
 #include <unordered_set>
+#include "query/index_shortcuts.h"
 
 namespace quiver::query {
 
@@ -104,6 +105,29 @@ std::vector<Row> group_rows(Executor& ex, const Node& node, RowStream& input) {
     out.push_back(std::move(row));
   }
   return out;
+}
+
+GroupOperator::GroupOperator(Executor& ex, const Node& node, bool counts_runs)
+    : Operator(ex, node), counts_runs_(counts_runs) {
+  add_operands();
+}
+
+std::string GroupOperator::describe(const PlanNames& names) const {
+  std::string s = node_.group_keys.empty() ? "Group" : "Group by";
+  for (const auto& [v, e] : node_.group_keys) s += " " + names.var(v);
+  s += " (" + std::to_string(node_.aggregates.size()) + " aggregates)";
+  if (counts_runs_) s += ", counting the index's runs in one graph";
+  return s;
+}
+
+std::unique_ptr<RowStream> GroupOperator::open_rows(const Row& input, std::optional<TermId> graph) {
+  if (counts_runs_)
+    if (auto counts = counts_by_object(ex_, node_, input, graph)) {
+      ex_.note(node_, "counted from the index's runs of equal objects");
+      return std::make_unique<OwnedRowsStream>(std::move(*counts));
+    }
+  auto child = ex_.open(*node_.left, input, graph);
+  return std::make_unique<OwnedRowsStream>(group_rows(ex_, node_, *child));
 }
 
 }  // namespace quiver::query

@@ -83,4 +83,14 @@ std::unique_ptr<RowStream> left_join(Executor& ex, const Node& node, std::unique
   return std::make_unique<LeftJoinStream>(ex, node, std::move(left), graph);
 }
 
+std::string OptionalOperator::describe(const PlanNames& names) const {
+  if (!node_.extends_only_binding) return "Optional";
+  return "Optional (of rows binding " + names.var(*node_.extends_only_binding) + ")";
+}
+
+std::unique_ptr<RowStream> OptionalOperator::open_rows(const Row& input, std::optional<TermId> graph) {
+  ex_.expect_probes(*node_.right, graph, ex_.estimate(*node_.left, input));
+  return left_join(ex_, node_, ex_.open(*node_.left, input, graph), graph);
+}
+
 }  // namespace quiver::query

@@ -36,4 +36,13 @@ std::unique_ptr<RowStream> minus_rows(std::unique_ptr<RowStream> left, Materiali
   return std::make_unique<MinusStream>(std::move(left), right);
 }
 
+std::string MinusOperator::describe(const PlanNames&) const {
+  return "Minus";
+}
+
+std::unique_ptr<RowStream> MinusOperator::open_rows(const Row& input, std::optional<TermId> graph) {
+  ex_.note(node_, "right side evaluated once and hashed");
+  return minus_rows(ex_.open(*node_.left, input, graph), ex_.materialize(*node_.right, graph));
+}
+
 }  // namespace quiver::query

@@ -110,4 +110,13 @@ std::unique_ptr<RowStream> nested_join(std::unique_ptr<RowStream> left, RowOpene
   return std::make_unique<NestedStream>(std::move(left), std::move(right));
 }
 
+std::string JoinOperator::describe(const PlanNames&) const {
+  return "Join";
+}
+
+std::unique_ptr<RowStream> JoinOperator::open_rows(const Row& input, std::optional<TermId> graph) {
+  ex_.expect_probes(*node_.right, graph, ex_.estimate(*node_.left, input));
+  return join_rows(ex_, node_, ex_.open(*node_.left, input, graph), graph);
+}
+
 }  // namespace quiver::query

@@ -94,4 +94,13 @@ std::vector<Row> order_rows(Executor& ex, const Node& node, RowStream& input, st
   return out;
 }
 
+std::string OrderByOperator::describe(const PlanNames&) const {
+  return "Order by (" + std::to_string(node_.order.size()) + " keys)";
+}
+
+std::unique_ptr<RowStream> OrderByOperator::open_rows(const Row& input, std::optional<TermId> graph) {
+  auto child = ex_.open(*node_.left, input, graph);
+  return std::make_unique<OwnedRowsStream>(order_rows(ex_, node_, *child));
+}
+
 }  // namespace quiver::query

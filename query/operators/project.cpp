@@ -35,4 +35,12 @@ std::unique_ptr<RowStream> project_rows(const Node& node, std::unique_ptr<RowStr
   return std::make_unique<ProjectStream>(node, std::move(child), width);
 }
 
+std::string ProjectOperator::describe(const PlanNames& names) const {
+  return "Project" + names.vars(node_.vars);
+}
+
+std::unique_ptr<RowStream> ProjectOperator::open_rows(const Row& input, std::optional<TermId> graph) {
+  return project_rows(node_, ex_.open(*node_.left, input, graph), ex_.context().variables());
+}
+
 }  // namespace quiver::query

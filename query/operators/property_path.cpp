@@ -272,4 +272,12 @@ std::vector<Row> path_rows(Executor& ex, const Node& node, const Row& input, std
   return rows;
 }
 
+std::string PathOperator::describe(const PlanNames& names) const {
+  return "Path " + names.term(node_.triples[0].s) + " ... " + names.term(node_.triples[0].o);
+}
+
+std::unique_ptr<RowStream> PathOperator::open_rows(const Row& input, std::optional<TermId> graph) {
+  return std::make_unique<OwnedRowsStream>(path_rows(ex_, node_, input, graph));
+}
+
 }  // namespace quiver::query

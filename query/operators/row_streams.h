@@ -1,7 +1,8 @@
-// Streams every operator uses: rows held in memory, a probe's matches, and the row count EXPLAIN reports.
+// Streams every operator uses: rows held in memory, a probe's matches, and the profile EXPLAIN reports.
 #pragma once
 
 #include "query/executor.h"
+#include "query/operators/operator.h"
 
 namespace quiver::query {
 
@@ -66,24 +67,30 @@ class OwnedRowsStream : public RowStream {
   size_t i_ = 0;
 };
 
-class CountingStream : public RowStream {
+// EXPLAIN with running: an operator's stream, its rows counted and the time spent in it summed.
+class ProfiledStream : public RowStream {
  public:
-  CountingStream(std::unique_ptr<RowStream> child, uint64_t& rows) : child_(std::move(child)), rows_(rows) {}
+  ProfiledStream(std::unique_ptr<RowStream> child, Operator::Profile& profile)
+      : child_(std::move(child)), profile_(profile) {}
   bool next(Row& out) override {
-    if (!child_->next(out)) return false;
-    ++rows_;
-    return true;
+    const auto start = std::chrono::steady_clock::now();
+    const bool more = child_->next(out);
+    profile_.time += std::chrono::steady_clock::now() - start;
+    profile_.rows += more;
+    return more;
   }
   // Batches pass through: EXPLAIN runs the plan as a query does.
   size_t next_batch(std::vector<TermId>& cells, size_t width) override {
+    const auto start = std::chrono::steady_clock::now();
     const size_t rows = child_->next_rows(cells, width);
-    rows_ += rows;
+    profile_.time += std::chrono::steady_clock::now() - start;
+    profile_.rows += rows;
     return rows;
   }
 
  private:
   std::unique_ptr<RowStream> child_;
-  uint64_t& rows_;
+  Operator::Profile& profile_;
 };
 
 // In a batch of rows of `width` ids that ends at `end`, the row `rows` rows after the one starting at `at`;

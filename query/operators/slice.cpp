@@ -30,4 +30,12 @@ std::unique_ptr<RowStream> slice_rows(const Node& node, std::unique_ptr<RowStrea
   return std::make_unique<SliceStream>(node, std::move(child));
 }
 
+std::string SliceOperator::describe(const PlanNames&) const {
+  return "Slice offset " + std::to_string(node_.offset) + " limit " + std::to_string(node_.limit);
+}
+
+std::unique_ptr<RowStream> SliceOperator::open_rows(const Row& input, std::optional<TermId> graph) {
+  return slice_rows(node_, ex_.open(*node_.left, input, graph));
+}
+
 }  // namespace quiver::query

@@ -30,4 +30,13 @@ std::unique_ptr<RowStream> concatenate(std::unique_ptr<RowStream> first,
   return std::make_unique<ConcatStream>(std::move(first), std::move(second));
 }
 
+std::string UnionOperator::describe(const PlanNames&) const {
+  return "Union";
+}
+
+std::unique_ptr<RowStream> UnionOperator::open_rows(const Row& input, std::optional<TermId> graph) {
+  return concatenate(ex_.open(*node_.left, input, graph),
+                     [this, input, graph] { return ex_.open(*node_.right, input, graph); });
+}
+
 }  // namespace quiver::query
