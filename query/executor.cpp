@@ -150,63 +150,6 @@ MaterializedRows& Executor::evaluate_once(Operator& op, std::optional<TermId> gr
   return rows;
 }
 
-namespace {
-std::vector<std::optional<VarId>> star_subjects(const std::vector<const TriplePattern*>& order,
-                                                std::vector<bool> bound) {
-  std::vector<std::optional<VarId>> star(order.size());
-  std::map<VarId, int> members;
-  for (size_t i = 0; i < order.size(); ++i) {
-    const TriplePattern& t = *order[i];
-    if (t.s.var && bound[*t.s.var] && !t.p.var) ++members[*(star[i] = t.s.var)];
-    for (const PatternTerm* p : {&t.s, &t.p, &t.o})
-      if (p->var) bound[*p->var] = true;
-  }
-  for (auto& var : star)
-    if (var && members[*var] < 2) var.reset();
-  return star;
-}
-
-std::vector<Executor::ScanPlan::LeadFromPrevious> leads_from_previous(
-    const std::vector<const TriplePattern*>& order, const std::vector<bool>& bound) {
-  constexpr int kInput = -1, kNever = -2;
-  std::vector<int> bound_at(bound.size(), kNever);  // the pattern that binds each variable first
-  for (size_t v = 0; v < bound.size(); ++v)
-    if (bound[v]) bound_at[v] = kInput;
-  std::vector<Executor::ScanPlan::LeadFromPrevious> leads(order.size());
-  for (size_t i = 0; i < order.size(); ++i) {
-    const TriplePattern& t = *order[i];
-    auto bound_by_previous = [&](const PatternTerm& x) {
-      return i > 0 && x.var && bound_at[*x.var] == static_cast<int>(i) - 1;
-    };
-    auto position_in_previous = [&](VarId v) -> TermId Quad::* {
-      const TriplePattern& previous = *order[i - 1];
-      return previous.s.var == v ? &Quad::s : previous.o.var == v ? &Quad::o : nullptr;
-    };
-    if (!t.p.var && bound_by_previous(t.s))
-      leads[i] = {position_in_previous(*t.s.var), true};
-    else if (!t.p.var && t.s.var && bound_at[*t.s.var] == kNever && bound_by_previous(t.o))
-      leads[i] = {position_in_previous(*t.o.var), false};
-    for (const PatternTerm* p : {&t.s, &t.p, &t.o})
-      if (p->var && bound_at[*p->var] == kNever) bound_at[*p->var] = static_cast<int>(i);
-  }
-  return leads;
-}
-
-}  // namespace
-
-const Executor::ScanPlan& Executor::scan_plan(const Node& bgp, const Row& input, const ObjectRanges* ranges) {
-  LastPlan& last = last_plans_[&bgp];
-  if (same_bound_set(last.bound, input) && last.plan) return *last.plan;
-  auto [it, fresh] = scan_plans_.try_emplace(std::make_pair(&bgp, last.bound));
-  if (fresh) {
-    it->second.order = order_patterns(ctx_, bgp.triples, last.bound, nullptr, ranges);
-    it->second.star = star_subjects(it->second.order, last.bound);
-    it->second.lead_from_previous = leads_from_previous(it->second.order, last.bound);
-  }
-  last.plan = &it->second;
-  return it->second;
-}
-
 const Node& Executor::without_pattern(const Node& bgp, size_t index) {
   NodePtr& out = reduced_bgps_[std::make_pair(&bgp, index)];
   if (!out) {

@@ -235,25 +235,6 @@ class Executor {
   double estimate(const Node& node, const Row& input);  // with the bindings of `input`
   // The BGP without its pattern `index` (Unit when none is left), made once.
   const Node& without_pattern(const Node& bgp, size_t index);
-  // How a BGP opened with the bound variables of `input` is scanned, worked out once per BGP and bound set:
-  // a correlated pattern opens once per input row.
-  struct ScanPlan {
-    std::vector<const TriplePattern*> order;  // order_patterns()
-    // Per pattern in that order: the subject variable of the star it belongs to, if any. A star is two or
-    // more patterns with constant predicates on a subject variable bound before they start; its subject's
-    // quads are read once for all of them.
-    std::vector<std::optional<VarId>> star;
-    // Per pattern: where the lead it is looked up by lies in the previous pattern's quads (Quad::s or
-    // Quad::o), when that pattern binds it, and whether the lookup is by subject (else by object). The scan
-    // starts such lookups a few quads ahead of the previous pattern.
-    struct LeadFromPrevious {
-      TermId Quad::*position = nullptr;
-      bool by_subject = false;
-    };
-    std::vector<LeadFromPrevious> lead_from_previous;
-  };
-  // `ranges` are those of the FILTER the BGP is always scanned under, if any.
-  const ScanPlan& scan_plan(const Node& bgp, const Row& input, const ObjectRanges* ranges);
 
  private:
   // Rent or buy, for a node that substitution_safe() allows to run either way: nullopt (substitute) while
@@ -293,12 +274,6 @@ class Executor {
   const Node* last_node_ = nullptr;  // plan() is asked once per probe: the last answer is kept at hand
   Operator* last_operator_ = nullptr;
   std::map<std::pair<const Node*, size_t>, NodePtr> reduced_bgps_;  // owns without_pattern()'s BGPs
-  std::map<std::pair<const Node*, std::vector<bool>>, ScanPlan> scan_plans_;
-  struct LastPlan {
-    std::vector<bool> bound;
-    const ScanPlan* plan = nullptr;
-  };
-  std::unordered_map<const Node*, LastPlan> last_plans_;  // per BGP, its last scan_plan()
   bool profiling_ = false;
   // Inside an EXISTS pattern, evaluated with its row substituted (SPARQL 1.1 section 18.6): the operators
   // that pass their input on see it at every depth, instead of running alone and being joined.

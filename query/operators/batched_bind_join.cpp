@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "query/operators/operators.h"
 #include "query/planner.h"
 
 namespace quiver::query {
@@ -17,7 +18,7 @@ std::unique_ptr<BatchedBindJoin> BatchedBindJoin::make(Executor& ex, const Node&
   const Row row(first.begin(), first.end());
   std::vector<bool> bound(row.size());
   for (size_t v = 0; v < row.size(); ++v) bound[v] = row[v] != kUnbound;
-  auto lookups = lookups_in_memory(ctx, ex.scan_plan(bgp, row, nullptr).order, bound, *g, make);
+  auto lookups = lookups_in_memory(ctx, scan_plan(ex, bgp, row, nullptr).order, bound, *g, make);
   if (!lookups) return nullptr;
   std::vector<VarId> left_leads;
   for (const PatternLookup& l : *lookups)

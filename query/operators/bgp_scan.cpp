@@ -11,6 +11,47 @@
 namespace quiver::query {
 namespace {
 
+std::vector<std::optional<VarId>> star_subjects(const std::vector<const TriplePattern*>& order,
+                                                std::vector<bool> bound) {
+  std::vector<std::optional<VarId>> star(order.size());
+  std::map<VarId, int> members;
+  for (size_t i = 0; i < order.size(); ++i) {
+    const TriplePattern& t = *order[i];
+    if (t.s.var && bound[*t.s.var] && !t.p.var) ++members[*(star[i] = t.s.var)];
+    for (const PatternTerm* p : {&t.s, &t.p, &t.o})
+      if (p->var) bound[*p->var] = true;
+  }
+  for (auto& var : star)
+    if (var && members[*var] < 2) var.reset();
+  return star;
+}
+
+std::vector<BgpOperator::ScanPlan::LeadFromPrevious> leads_from_previous(
+    const std::vector<const TriplePattern*>& order, const std::vector<bool>& bound) {
+  constexpr int kInput = -1, kNever = -2;
+  std::vector<int> bound_at(bound.size(), kNever);  // the pattern that binds each variable first
+  for (size_t v = 0; v < bound.size(); ++v)
+    if (bound[v]) bound_at[v] = kInput;
+  std::vector<BgpOperator::ScanPlan::LeadFromPrevious> leads(order.size());
+  for (size_t i = 0; i < order.size(); ++i) {
+    const TriplePattern& t = *order[i];
+    auto bound_by_previous = [&](const PatternTerm& x) {
+      return i > 0 && x.var && bound_at[*x.var] == static_cast<int>(i) - 1;
+    };
+    auto position_in_previous = [&](VarId v) -> TermId Quad::* {
+      const TriplePattern& previous = *order[i - 1];
+      return previous.s.var == v ? &Quad::s : previous.o.var == v ? &Quad::o : nullptr;
+    };
+    if (!t.p.var && bound_by_previous(t.s))
+      leads[i] = {position_in_previous(*t.s.var), true};
+    else if (!t.p.var && t.s.var && bound_at[*t.s.var] == kNever && bound_by_previous(t.o))
+      leads[i] = {position_in_previous(*t.o.var), false};
+    for (const PatternTerm* p : {&t.s, &t.p, &t.o})
+      if (p->var && bound_at[*p->var] == kNever) bound_at[*p->var] = static_cast<int>(i);
+  }
+  return leads;
+}
+
 // The quads of one subject in one graph, read with a single seek. The patterns of a star on a bound
 // subject are matched against them instead of each seeking the index: a seek costs about a microsecond, a
 // subject's next few keys far less.
@@ -53,7 +94,7 @@ class BgpStream : public RestartableScan {
         graph_(graph),
         ranges_(ranges),
         input_(input),
-        plan_(ex.scan_plan(node, input, ranges)),
+        plan_(scan_plan(ex, node, input, ranges)),
         order_(plan_.order) {
     // Constants resolve once; one the store lacks means no solutions at all.
     for (const TriplePattern* t : order_)
@@ -75,7 +116,7 @@ class BgpStream : public RestartableScan {
   }
 
   bool restart(const Row& input) override {
-    if (&ex_.scan_plan(node_, input, ranges_) != &plan_) return false;
+    if (&scan_plan(ex_, node_, input, ranges_) != &plan_) return false;
     input_ = input;
     taken_ = {};
     pending_.clear();
@@ -271,7 +312,7 @@ class BgpStream : public RestartableScan {
   void prefetch_next_lookups(const Level& level) {
     const size_t i = &level - levels_.data();
     if (i + 1 >= levels_.size()) return;
-    const Executor::ScanPlan::LeadFromPrevious& lead = plan_.lead_from_previous[i + 1];
+    const BgpOperator::ScanPlan::LeadFromPrevious& lead = plan_.lead_from_previous[i + 1];
     if (!lead.position) return;
     const std::span<const Quad> ahead = level.cursor->ahead_in_memory();
     if (ahead.size() <= kLookAhead / 2) return;
@@ -281,7 +322,7 @@ class BgpStream : public RestartableScan {
       if (ahead.size() > k) prefetch_lookup(next, lead.by_subject, ahead[k].*lead.position, deep);
     }
     if (i + 2 >= levels_.size() || next.in_memory || !next.cursor) return;
-    const Executor::ScanPlan::LeadFromPrevious& lead2 = plan_.lead_from_previous[i + 2];
+    const BgpOperator::ScanPlan::LeadFromPrevious& lead2 = plan_.lead_from_previous[i + 2];
     if (!lead2.position) return;
     for (const bool deep : {false, true}) {
       const size_t k = deep ? kLookAhead / 8 : kLookAhead / 4;
@@ -415,7 +456,7 @@ class BgpStream : public RestartableScan {
   std::optional<TermId> graph_;
   const ObjectRanges* ranges_;
   Row input_;
-  const Executor::ScanPlan& plan_;
+  const BgpOperator::ScanPlan& plan_;
   const std::vector<const TriplePattern*>& order_;
   std::map<const PatternTerm*, TermId> ids_;
   std::vector<Level> levels_;
@@ -450,6 +491,24 @@ void BgpOperator::plan_alternatives() {
   for (const auto& [joined, rows] : estimates) ex_.plan(*joined).set_estimate(rows);
 }
 
+const BgpOperator::ScanPlan& BgpOperator::scan_plan(const Row& input, const ObjectRanges* ranges) {
+  if (same_bound_set(last_plan_.bound, input) && last_plan_.plan) return *last_plan_.plan;
+  auto [it, fresh] = scan_plans_.try_emplace(last_plan_.bound);
+  if (fresh) {
+    it->second.order = order_patterns(ex_.context(), node_.triples, last_plan_.bound, nullptr, ranges);
+    it->second.star = star_subjects(it->second.order, last_plan_.bound);
+    it->second.lead_from_previous = leads_from_previous(it->second.order, last_plan_.bound);
+  }
+  last_plan_.plan = &it->second;
+  return it->second;
+}
+
+const BgpOperator::ScanPlan& scan_plan(Executor& ex, const Node& bgp, const Row& input,
+                                       const ObjectRanges* ranges) {
+  // The planner makes a BgpOperator for every BGP node (physical_plan.cpp).
+  return static_cast<BgpOperator&>(ex.plan(bgp)).scan_plan(input, ranges);
+}
+
 std::string BgpOperator::describe(const PlanNames&) const {
   const size_t n = node_.triples.size();
   return n == 1 ? "BGP" : "BGP (" + std::to_string(n) + " patterns)";
@@ -481,7 +540,7 @@ std::unique_ptr<RowStream> BgpOperator::open_rows(const Row& input, std::optiona
 
 bool BgpOperator::chains_in_memory(const Row& input, std::optional<TermId> graph) {
   const std::optional<TermId> g = ex_.context().single_graph(graph);
-  return g && chain_lookups(ex_.context(), ex_.scan_plan(node_, input, nullptr).order, input, *g).has_value();
+  return g && chain_lookups(ex_.context(), scan_plan(input, nullptr).order, input, *g).has_value();
 }
 
 }  // namespace quiver::query

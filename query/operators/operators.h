@@ -27,6 +27,25 @@ std::unique_ptr<RestartableScan> scan_bgp(Executor& ex, const Node& bgp, const R
 class BgpOperator : public Operator {
  public:
   using Operator::Operator;
+  // How the BGP opened with the bound variables of `input` is scanned, worked out once per set of bound
+  // variables: a correlated pattern opens once per input row.
+  struct ScanPlan {
+    std::vector<const TriplePattern*> order;  // order_patterns()
+    // Per pattern in that order: the subject variable of the star it belongs to, if any. A star is two or
+    // more patterns with constant predicates on a subject variable bound before they start; its subject's
+    // quads are read once for all of them.
+    std::vector<std::optional<VarId>> star;
+    // Per pattern: where the lead it is looked up by lies in the previous pattern's quads (Quad::s or
+    // Quad::o), when that pattern binds it, and whether the lookup is by subject (else by object). The scan
+    // starts such lookups a few quads ahead of the previous pattern.
+    struct LeadFromPrevious {
+      TermId Quad::*position = nullptr;
+      bool by_subject = false;
+    };
+    std::vector<LeadFromPrevious> lead_from_previous;
+  };
+  // `ranges` are those of the FILTER the BGP is always scanned under, if any.
+  const ScanPlan& scan_plan(const Row& input, const ObjectRanges* ranges);
   std::string describe(const PlanNames& names) const override;
   std::vector<std::string> details(const PlanNames& names) const override;
   std::vector<Child> children_run() const override;
@@ -37,10 +56,20 @@ class BgpOperator : public Operator {
   // Whether a scan with `input` looks every pattern after its first up in memory (chain_lookups()): then
   // the BGP is not split into lookup joins, which open a stream per row where the chain takes batches.
   bool chains_in_memory(const Row& input, std::optional<TermId> graph);
-  NodePtr split_;  // the hash joins, when the planner split the BGP
+  std::map<std::vector<bool>, ScanPlan> scan_plans_;  // per set of bound variables
+  struct LastPlan {
+    std::vector<bool> bound;
+    const ScanPlan* plan = nullptr;
+  };
+  LastPlan last_plan_;  // the last scan_plan(), usually asked again
+  NodePtr split_;       // the hash joins, when the planner split the BGP
   bool split_planned_ = false;
   bool split_taken_ = false;  // whether an opening took them
 };
+
+// The scan plan of BGP `bgp` (its BgpOperator's).
+const BgpOperator::ScanPlan& scan_plan(Executor& ex, const Node& bgp, const Row& input,
+                                       const ObjectRanges* ranges);
 
 // The empty group: one row, the input.
 class UnitOperator : public Operator {
