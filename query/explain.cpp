@@ -37,6 +37,7 @@ class PlanPrinter {
     if (op) {
       out_ << std::string(head.size() < 56 ? 56 - head.size() : 1, ' ');
       out_ << "est " << count(op->estimated_rows());
+      if (!profiled_) out_ << "  cost " << count(op->estimated_cost());
       const Operator::Profile& p = op->profile();
       if (p.opens || p.rows || !p.how.empty()) {
         out_ << "  rows " << p.rows;

@@ -509,6 +509,20 @@ const BgpOperator::ScanPlan& scan_plan(Executor& ex, const Node& bgp, const Row&
   return static_cast<BgpOperator&>(ex.plan(bgp)).scan_plan(input, ranges);
 }
 
+double BgpOperator::estimated_cost() {
+  // Nested index scans: a seek per pattern for each row of the patterns before it, a row made per match.
+  std::vector<bool> bound(ex_.context().variables(), false);
+  double rows = 1, cost = 0;
+  for (const TriplePattern* t : scan_plan(ex_.context().empty_row(), nullptr).order) {
+    cost += rows * kProbeCost;
+    rows *= estimate_pattern(ex_.context(), *t, bound);
+    cost += rows;
+    for (const PatternTerm* p : {&t->s, &t->p, &t->o})
+      if (p->var) bound[*p->var] = true;
+  }
+  return cost;
+}
+
 std::string BgpOperator::describe(const PlanNames&) const {
   const size_t n = node_.triples.size();
   return n == 1 ? "BGP" : "BGP (" + std::to_string(n) + " patterns)";

@@ -88,6 +88,10 @@ std::string OptionalOperator::describe(const PlanNames& names) const {
   return "Optional (of rows binding " + names.var(*node_.extends_only_binding) + ")";
 }
 
+double OptionalOperator::estimated_cost() {
+  return join_cost(ex_.plan(*node_.left), ex_.plan(*node_.right), estimated_rows());
+}
+
 std::unique_ptr<RowStream> OptionalOperator::open_rows(const Row& input, std::optional<TermId> graph) {
   ex_.expect_probes(*node_.right, graph, ex_.estimate(*node_.left, input));
   return left_join(ex_, node_, ex_.open(*node_.left, input, graph), graph);

@@ -2,6 +2,7 @@
 // hash).
 #include "query/operators/batched_left_rows.h"
 #include "query/operators/operators.h"
+#include "query/planner.h"
 
 #include <functional>
 
@@ -110,8 +111,16 @@ std::unique_ptr<RowStream> nested_join(std::unique_ptr<RowStream> left, RowOpene
   return std::make_unique<NestedStream>(std::move(left), std::move(right));
 }
 
+double join_cost(Operator& left, Operator& right, double rows) {
+  return left.estimated_cost() + std::min(left.estimated_rows() * kProbeCost, right.estimated_cost()) + rows;
+}
+
 std::string JoinOperator::describe(const PlanNames&) const {
   return "Join";
+}
+
+double JoinOperator::estimated_cost() {
+  return join_cost(ex_.plan(*node_.left), ex_.plan(*node_.right), estimated_rows());
 }
 
 std::unique_ptr<RowStream> JoinOperator::open_rows(const Row& input, std::optional<TermId> graph) {

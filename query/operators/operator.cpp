@@ -67,6 +67,13 @@ double Operator::estimated_rows(const Row& input) {
   return last_estimate_.rows = it->second;
 }
 
+double Operator::estimated_cost() {
+  double cost = estimated_rows();
+  for (const Child& child : children_)
+    if (child.role.empty()) cost += child.op->estimated_cost();
+  return cost;
+}
+
 std::unique_ptr<RowStream> Operator::open(const Row& input, std::optional<TermId> graph) {
   ex_.context().check_deadline();
   if (!ex_.profiling()) return open_rows(input, graph);

@@ -61,6 +61,9 @@ class Operator {
   double estimated_rows();
   double estimated_rows(const Row& input);
   void set_estimate(double rows) { estimate_ = rows; }
+  // The work expected of an opening alone, in the planner's units (join_order.h): a row made costs one, a
+  // seek or probe for an input row kProbeCost. The operator's rows plus its operands' costs, by default.
+  virtual double estimated_cost();
 
   // The solutions compatible with `input` (substituted) in active graph `graph`, nullopt for the default
   // graph: checks the deadline, and counts the opening, the rows and their time when profiling.

@@ -27,6 +27,7 @@ std::unique_ptr<RestartableScan> scan_bgp(Executor& ex, const Node& bgp, const R
 class BgpOperator : public Operator {
  public:
   using Operator::Operator;
+  double estimated_cost() override;
   // How the BGP opened with the bound variables of `input` is scanned, worked out once per set of bound
   // variables: a correlated pattern opens once per input row.
   struct ScanPlan {
@@ -94,6 +95,9 @@ class ValuesOperator : public Operator {
 // Join `join` over the rows of its left side: each row's matches in the right side (nested_join).
 std::unique_ptr<RowStream> join_rows(Executor& ex, const Node& join, std::unique_ptr<RowStream> left,
                                      std::optional<TermId> graph);
+// The cost of a join of `left` and `right` producing `rows`: the right side probed per left row, or
+// evaluated once and hashed, whichever costs less (the executor's rent-or-buy choice).
+double join_cost(Operator& left, Operator& right, double rows);
 // For each row of `left`, the rows `right` opens with it (nested_join).
 using RowOpener = std::function<std::unique_ptr<RowStream>(const Row&)>;
 std::unique_ptr<RowStream> nested_join(std::unique_ptr<RowStream> left, RowOpener right);
@@ -101,6 +105,7 @@ class JoinOperator : public Operator {
  public:
   JoinOperator(Executor& ex, const Node& node) : Operator(ex, node) { add_operands(); }
   std::string describe(const PlanNames& names) const override;
+  double estimated_cost() override;
 
  private:
   std::unique_ptr<RowStream> open_rows(const Row& input, std::optional<TermId> graph) override;
@@ -113,6 +118,7 @@ class OptionalOperator : public Operator {
  public:
   OptionalOperator(Executor& ex, const Node& node) : Operator(ex, node) { add_operands(); }
   std::string describe(const PlanNames& names) const override;
+  double estimated_cost() override;
 
  private:
   std::unique_ptr<RowStream> open_rows(const Row& input, std::optional<TermId> graph) override;
