@@ -2,6 +2,7 @@
 
 #include "parser/iri.h"
 #include "query/lowering.h"
+#include "query/rasqal_world.h"
 
 #include <rasqal.h>
 
@@ -85,9 +86,6 @@ std::string uri_string(raptor_uri* uri) {
   return reinterpret_cast<const char*>(raptor_uri_as_string(uri));
 }
 
-struct WorldDeleter {
-  void operator()(rasqal_world* w) const { rasqal_free_world(w); }
-};
 struct QueryDeleter {
   void operator()(rasqal_query* q) const { rasqal_free_query(q); }
 };
@@ -105,16 +103,6 @@ struct ErrorSink {
     }
   }
 };
-
-rasqal_world* world() {
-  thread_local std::unique_ptr<rasqal_world, WorldDeleter> w = [] {
-    std::unique_ptr<rasqal_world, WorldDeleter> made(rasqal_new_world());
-    if (!made || rasqal_world_open(made.get()))
-      throw QueryError("cannot initialise the Rasqal SPARQL library");
-    return made;
-  }();
-  return w.get();
-}
 
 const std::map<rasqal_op, Op>& simple_ops() {
   static const std::map<rasqal_op, Op> table = {
@@ -332,7 +320,8 @@ class Translator {
     }
     auto it = simple_ops().find(e->op);
     if (it == simple_ops().end())
-      throw QueryError(std::string("unsupported SPARQL operator ") + rasqal_expression_op_label(e->op));
+      throw QueryError(QueryError::Kind::Unsupported,
+                       std::string("unsupported SPARQL operator ") + rasqal_expression_op_label(e->op));
     out->op = it->second;
     out->distinct = (e->flags & RASQAL_EXPR_FLAG_DISTINCT) != 0;
     if (out->op == Op::Count && e->arg1 && e->arg1->op == RASQAL_EXPR_VARSTAR) {
@@ -544,7 +533,7 @@ class Translator {
         return values(m.bindings->variables, m.bindings->rows);
       }
       case RASQAL_GRAPH_PATTERN_OPERATOR_SERVICE:
-        throw QueryError("SERVICE is not supported yet");
+        throw QueryError(QueryError::Kind::Unsupported, "SERVICE is not supported yet");
       case RASQAL_GRAPH_PATTERN_OPERATOR_FILTER:
         return with_filters(unit(), {expr(rasqal_graph_pattern_get_filter_expression(gp))});
       case RASQAL_GRAPH_PATTERN_OPERATOR_LET:  // a group holding only a BIND comes as the BIND itself
@@ -792,20 +781,30 @@ class Translator {
 
 namespace {
 
+// A query as Rasqal parsed it, with the world it lives in and the sink its messages go to: the query is
+// freed before the world goes back to the pool.
+struct ParsedQuery {
+  RasqalWorld world;
+  std::unique_ptr<ErrorSink> errors;
+  std::unique_ptr<rasqal_query, QueryDeleter> query;
+  rasqal_query* get() const { return query.get(); }
+};
+
 // Rasqal's parse of already lowered text; a syntax error becomes a located QueryError.
-std::unique_ptr<rasqal_query, QueryDeleter> prepare(const std::string& text, const std::string& base_iri) {
-  rasqal_world* w = world();
-  ErrorSink errors;
-  rasqal_world_set_log_handler(w, &errors, ErrorSink::handler);
-  std::unique_ptr<rasqal_query, QueryDeleter> rq(rasqal_new_query(w, "sparql11", nullptr));
-  if (!rq) throw QueryError("cannot create a SPARQL parser");
+ParsedQuery prepare(const std::string& text, const std::string& base_iri) {
+  ParsedQuery parsed{open_rasqal_world(), std::make_unique<ErrorSink>(), nullptr};
+  rasqal_world* w = parsed.world.get();
+  rasqal_world_set_log_handler(w, parsed.errors.get(), ErrorSink::handler);
+  parsed.query.reset(rasqal_new_query(w, "sparql11", nullptr));
+  if (!parsed.query) throw QueryError("cannot create a SPARQL parser");
   raptor_uri* base =
       raptor_new_uri(rasqal_world_get_raptor(w), reinterpret_cast<const unsigned char*>(base_iri.c_str()));
-  int rc = rasqal_query_prepare(rq.get(), reinterpret_cast<const unsigned char*>(text.c_str()), base);
+  int rc = rasqal_query_prepare(parsed.get(), reinterpret_cast<const unsigned char*>(text.c_str()), base);
   raptor_free_uri(base);
+  const ErrorSink& errors = *parsed.errors;
   if (rc != 0 || !errors.message.empty())
     throw QueryError(errors.message.empty() ? "invalid SPARQL" : errors.message, errors.line, errors.column);
-  return rq;
+  return parsed;
 }
 
 std::optional<std::string> optional_iri(raptor_uri* uri) {
@@ -896,7 +895,7 @@ UpdateOperation translate(const LoweredOperation& lowered_op, const std::string&
       op.destination = optional_iri(ro->document_uri);
       break;
     default:
-      throw QueryError("unsupported update operation");
+      throw QueryError(QueryError::Kind::Unsupported, "unsupported update operation");
   }
   return op;
 }

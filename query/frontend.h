@@ -13,13 +13,20 @@ namespace quiver::query {
 // Invalid SPARQL, or SPARQL this engine does not run yet; `what()` says where and why.
 class QueryError : public std::runtime_error {
  public:
+  // What went wrong, for a caller that answers differently (the HTTP endpoint's status codes): the request
+  // itself (invalid, or asking for what Quiver does not do), or the resources it was given.
+  enum class Kind { Invalid, Unsupported, Timeout, Cancelled, ResourceExhausted };
   QueryError(const std::string& message, int line = 0, int column = 0)
+      : QueryError(Kind::Invalid, message, line, column) {}
+  QueryError(Kind kind, const std::string& message, int line = 0, int column = 0)
       : std::runtime_error(line
                                ? "line " + std::to_string(line) +
                                      (column > 0 ? ", column " + std::to_string(column) : "") + ": " + message
                                : message),
+        kind(kind),
         line(line),
         column(column) {}
+  Kind kind;
   int line, column;
 };
 

@@ -7,27 +7,12 @@
 #include <stdexcept>
 #include <string>
 
+#include "query/rasqal_world.h"
+
 namespace quiver::query {
 namespace {
 
-struct WorldDeleter {
-  void operator()(rasqal_world* w) const { rasqal_free_world(w); }
-};
-
 void ignore_message(void*, raptor_log_message*) {}
-
-// A world of its own: the front end's world sends messages to the parse in progress, which a probe made
-// before that parse must not reach.
-rasqal_world* probe_world() {
-  thread_local std::unique_ptr<rasqal_world, WorldDeleter> w = [] {
-    std::unique_ptr<rasqal_world, WorldDeleter> made(rasqal_new_world());
-    if (!made || rasqal_world_open(made.get()))
-      throw std::runtime_error("cannot initialise the Rasqal SPARQL library");
-    rasqal_world_set_log_handler(made.get(), nullptr, ignore_message);
-    return made;
-  }();
-  return w.get();
-}
 
 struct LiteralDeleter {
   void operator()(rasqal_literal* l) const { rasqal_free_literal(l); }
@@ -36,7 +21,10 @@ struct LiteralDeleter {
 }  // namespace
 
 bool rasqal_keeps_literal(std::string_view lexical, std::string_view datatype) {
-  rasqal_world* w = probe_world();
+  // A world of its own, not the parse's in progress, which sends messages to that parse.
+  const RasqalWorld world = open_rasqal_world();
+  rasqal_world* w = world.get();
+  rasqal_world_set_log_handler(w, nullptr, ignore_message);
   // Built the way Rasqal's SPARQL parser builds `"lexical"^^<datatype>`; the literal owns both arguments.
   auto* string = static_cast<unsigned char*>(rasqal_alloc_memory(lexical.size() + 1));
   if (!string) return false;
