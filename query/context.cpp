@@ -115,8 +115,9 @@ const Statistics& QueryContext::statistics() {
 void QueryContext::charge_memory(size_t bytes) {
   memory_used_ += bytes;
   if (memory_used_ > memory_limit_)
-    throw QueryError("the query needs more than its memory limit of " + std::to_string(memory_limit_ >> 20) +
-                     " MiB for intermediate results (raise it with --memory-limit, or narrow the query)");
+    throw QueryError(QueryError::Kind::ResourceExhausted,
+                     "the query needs more than its memory limit of " + std::to_string(memory_limit_ >> 20) +
+                         " MiB for intermediate results (raise it with --memory-limit, or narrow the query)");
 }
 
 void QueryContext::prefetch_terms(const std::vector<TermId>& ids) {
@@ -134,8 +135,10 @@ void QueryContext::prefetch_terms(const std::vector<TermId>& ids) {
 }
 
 void QueryContext::check_clock() const {
-  if (cancelled_ && cancelled_->load()) throw QueryError("the query was cancelled");
-  if (std::chrono::steady_clock::now() > deadline_) throw QueryError("the query ran past its timeout");
+  if (cancelled_ && cancelled_->load())
+    throw QueryError(QueryError::Kind::Cancelled, "the query was cancelled");
+  if (std::chrono::steady_clock::now() > deadline_)
+    throw QueryError(QueryError::Kind::Timeout, "the query ran past its timeout");
 }
 
 }  // namespace quiver::query

@@ -93,9 +93,16 @@ void describe(Executor& ex, const Query& q, RowStream& rows, ResultSink& sink) {
 
 void run_query(const Store& store, std::string_view text, const QueryOptions& options, ResultSink& sink) {
   // The timeout covers the whole request, parsing included.
-  const auto deadline = std::chrono::steady_clock::now() + options.timeout;
-  Query q = parse_query(text, options.base_iri);
-  if (std::chrono::steady_clock::now() > deadline) throw QueryError("the query ran past its timeout");
+  const auto start = std::chrono::steady_clock::now();
+  const Query q = parse_query(text, options.base_iri);
+  run_query(store, q, options, sink, start);
+}
+
+void run_query(const Store& store, const Query& q, const QueryOptions& options, ResultSink& sink,
+               std::chrono::steady_clock::time_point start) {
+  const auto deadline = start + options.timeout;
+  if (std::chrono::steady_clock::now() > deadline)
+    throw QueryError(QueryError::Kind::Timeout, "the query ran past its timeout");
   const ReadView view(store);  // the query sees the store as of now, whatever commits meanwhile
   QueryContext ctx(view, q.variables.size(), deadline, options.cancelled, options.memory_limit);
   set_dataset(ctx, q, options);

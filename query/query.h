@@ -47,11 +47,21 @@ class ResultSink {
 
 enum class ResultFormat { Table, Json, Xml, Csv, Tsv, NTriples, Turtle, RdfXml };
 std::optional<ResultFormat> result_format_from_name(std::string_view name);
+// The format's media type (without parameters), and the format of a media type (nullopt: none of ours).
+// Table is plain text for people; "text/plain" asked for names N-Triples, as in earlier RDF specs.
+std::string_view media_type(ResultFormat format);
+std::optional<ResultFormat> result_format_from_media_type(std::string_view type);
+// Whether the format writes graphs (CONSTRUCT, DESCRIBE) rather than solutions (SELECT, ASK).
+bool writes_graphs(ResultFormat format);
 // A sink writing the format to `out`. Solution formats reject graphs and vice versa with a QueryError.
 std::unique_ptr<ResultSink> make_result_writer(ResultFormat format, std::FILE* out);
 
 // Parses and runs one query against the store. Throws QueryError for invalid SPARQL, a timeout, a
 // cancellation or a query over its memory limit.
 void run_query(const Store& store, std::string_view text, const QueryOptions& options, ResultSink& sink);
+// Runs a query parsed beforehand (parse_query(): a caller that answers a syntax error apart, before any
+// result is written); its timeout counts from `start`.
+void run_query(const Store& store, const Query& query, const QueryOptions& options, ResultSink& sink,
+               std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now());
 
 }  // namespace quiver::query

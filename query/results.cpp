@@ -307,6 +307,45 @@ std::optional<ResultFormat> result_format_from_name(std::string_view name) {
   return std::nullopt;
 }
 
+std::string_view media_type(ResultFormat format) {
+  switch (format) {
+    case ResultFormat::Table:
+      return "text/plain";
+    case ResultFormat::Json:
+      return "application/sparql-results+json";
+    case ResultFormat::Xml:
+      return "application/sparql-results+xml";
+    case ResultFormat::Csv:
+      return "text/csv";
+    case ResultFormat::Tsv:
+      return "text/tab-separated-values";
+    case ResultFormat::NTriples:
+      return "application/n-triples";
+    case ResultFormat::Turtle:
+      return "text/turtle";
+    case ResultFormat::RdfXml:
+      return "application/rdf+xml";
+  }
+  return "application/octet-stream";
+}
+
+std::optional<ResultFormat> result_format_from_media_type(std::string_view type) {
+  for (ResultFormat f :
+       {ResultFormat::Json, ResultFormat::Xml, ResultFormat::Csv, ResultFormat::Tsv, ResultFormat::NTriples,
+        ResultFormat::Turtle, ResultFormat::RdfXml, ResultFormat::Table})
+    if (type == media_type(f)) return f;
+  // Names clients send for the same formats.
+  if (type == "application/json") return ResultFormat::Json;
+  if (type == "application/xml" || type == "text/xml") return ResultFormat::Xml;
+  if (type == "application/x-turtle") return ResultFormat::Turtle;
+  if (type == "text/plain") return ResultFormat::NTriples;  // N-Triples' former media type
+  return std::nullopt;
+}
+
+bool writes_graphs(ResultFormat format) {
+  return format == ResultFormat::NTriples || format == ResultFormat::Turtle || format == ResultFormat::RdfXml;
+}
+
 std::unique_ptr<ResultSink> make_result_writer(ResultFormat format, std::FILE* out) {
   switch (format) {
     case ResultFormat::Table:

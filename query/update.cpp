@@ -355,11 +355,14 @@ class UpdateRunner {
   }
 
   void check_limits() {
-    if (std::chrono::steady_clock::now() > deadline_) throw QueryError("the update ran past its timeout");
-    if (options_.cancelled && options_.cancelled->load()) throw QueryError("the update was cancelled");
+    if (std::chrono::steady_clock::now() > deadline_)
+      throw QueryError(QueryError::Kind::Timeout, "the update ran past its timeout");
+    if (options_.cancelled && options_.cancelled->load())
+      throw QueryError(QueryError::Kind::Cancelled, "the update was cancelled");
     if (txn_->pending_bytes() > options_.memory_limit)
-      throw QueryError("the update's pending changes passed its memory limit of " +
-                       std::to_string(options_.memory_limit >> 20) + " MiB");
+      throw QueryError(QueryError::Kind::ResourceExhausted,
+                       "the update's pending changes passed its memory limit of " +
+                           std::to_string(options_.memory_limit >> 20) + " MiB");
   }
 
   Store& store_;
@@ -376,7 +379,8 @@ UpdateReport run_update(Store& store, std::string_view text, const UpdateOptions
   // The timeout covers the whole request, parsing included.
   const auto deadline = std::chrono::steady_clock::now() + options.timeout;
   const Update update = parse_update(text, options.base_iri);  // all of it parses before anything runs
-  if (std::chrono::steady_clock::now() > deadline) throw QueryError("the update ran past its timeout");
+  if (std::chrono::steady_clock::now() > deadline)
+    throw QueryError(QueryError::Kind::Timeout, "the update ran past its timeout");
   UpdateRunner runner(store, options, deadline);
   const auto& ops = update.operations;
   for (size_t i = 0; i < ops.size(); ++i) {

@@ -819,7 +819,7 @@ TEST(QueryFunctions, AConstantRegexInAFilterAnswersAsTheGeneralEvaluation) {
   for (const std::string args :
        {"?o, \"^a\"", "?o, \"^a\", \"i\"", "?o, \"A|4\"", "?o, \"^a\", \"z\"", "?o, \"(\""}) {
     SCOPED_TRACE(args);
-    for (const std::string test : {"REGEX(" + args + ")", "!REGEX(" + args + ")"}) {
+    for (const std::string& test : {"REGEX(" + args + ")", "!REGEX(" + args + ")"}) {
       EXPECT_EQ(
           run_e(*store, "SELECT ?s { " + where + "FILTER(" + test + ") } ORDER BY ?s"),
           run_e(*store, "SELECT ?s { " + where + "FILTER(COALESCE(" + test + ", false)) } ORDER BY ?s"));
