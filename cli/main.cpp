@@ -44,6 +44,7 @@ const std::map<std::string, Command>& commands() {
        {load_command, "bulk-load RDF files (N-Triples, N-Quads, Turtle, TriG, RDF/XML, .gz) atomically"}},
       {"query", {query_command, "run a SPARQL 1.1 query (SELECT, ASK, CONSTRUCT, DESCRIBE)"}},
       {"update", {update_command, "apply a SPARQL 1.1 Update request atomically"}},
+      {"serve", {serve_command, "serve the store over HTTP: the SPARQL 1.1 Protocol at /sparql"}},
       {"stats", {stats_command, "show totals, graphs and the top predicates of a store"}},
       {"dump", {dump_command, "write the store (or one graph) as N-Quads, N-Triples, Turtle or RDF/XML"}},
   };

@@ -1,0 +1,85 @@
+#include <signal.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <thread>
+
+#include "cli/command.h"
+#include "server/server.h"
+
+namespace quiver::cli {
+
+int serve_command(const std::vector<std::string>& args) {
+  po::options_description options("Options");
+  std::string db, data_root;
+  server::ServerOptions s;
+  int port = s.port;
+  double timeout = 120;
+  size_t threads = s.threads, queue = s.queue, memory_mib = s.memory_limit >> 20,
+         body_mib = s.max_body_bytes >> 20, cache_mib = StoreOptions().block_cache_mib;
+  options.add_options()("db", po::value(&db)->required(), "store directory (created empty if missing)")(
+      "bind", po::value(&s.bind)->default_value(s.bind), "address to listen on (0.0.0.0: every interface)")(
+      "port", in_range(&port, 0, 65535, "port"), "TCP port (0: any free port, printed)")(
+      "threads", in_range<size_t>(&threads, 1, 1024, "threads"), "queries and updates run at once")(
+      "queue", in_range<size_t>(&queue, 0, 100000, "queue"),
+      "requests waiting for a thread; past that, 503 busy")(
+      "timeout", in_range(&timeout, 0.001, 1e6, "timeout"),
+      "seconds a query or update may run: the default and the most a request's timeout parameter gets")(
+      "memory-limit", in_range<size_t>(&memory_mib, 1, size_t{1} << 24, "memory-limit"),
+      "MiB one query may hold for its intermediate results")(
+      "max-body", in_range<size_t>(&body_mib, 1, size_t{1} << 20, "max-body"), "MiB a request body may have")(
+      "cache", in_range<size_t>(&cache_mib, 0, size_t{1} << 24, "cache"),
+      "MiB of the store's blocks kept in memory for reading")("read-only", "refuse updates (403)")(
+      "data-root", po::value(&data_root),
+      "folder LOAD may read file: IRIs from (LOAD is refused without it)");
+  po::variables_map vm;
+  if (!parse_command_line(
+          args, "quiver serve --db DIR [--port 7878]",
+          "Serves the store over HTTP: the SPARQL 1.1 Protocol at /sparql (queries by GET or POST, updates "
+          "by\n"
+          "POST; results as JSON, XML, CSV or TSV, graphs as N-Triples, Turtle or RDF/XML, chosen by the\n"
+          "Accept header or a format parameter) and /health. Stops cleanly on Ctrl-C or SIGTERM, answering\n"
+          "the requests in flight.",
+          options, vm))
+    return kOk;
+  s.port = port;
+  s.threads = threads;
+  s.queue = queue;
+  s.timeout = std::chrono::milliseconds(static_cast<int64_t>(timeout * 1000));
+  s.memory_limit = memory_mib << 20;
+  s.max_body_bytes = body_mib << 20;
+  s.read_only = vm.count("read-only") > 0;
+  s.data_root = data_root;
+
+  // Signals are taken by a thread of their own (sigwait), so every other thread is spared them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  StoreOptions store_options;
+  store_options.block_cache_mib = cache_mib;
+  store_options.read_only = s.read_only && std::filesystem::exists(std::filesystem::path(db) / "CURRENT");
+  const bool fresh = !std::filesystem::exists(std::filesystem::path(db) / "CURRENT");
+  auto store = Store::open(db, store_options);
+  if (fresh) std::fprintf(stderr, "created an empty store at %s\n", db.c_str());
+  server::Server server(*store, s);
+  const int bound = server.bind();
+  std::printf("Quiver SPARQL endpoint at http://%s:%d/sparql\n", s.bind.c_str(), bound);
+  std::fflush(stdout);
+  std::thread watcher([&] {
+    int signal = 0;
+    sigwait(&stop_signals, &signal);
+    std::fprintf(stderr, "stopping: answering the requests in flight\n");
+    server.stop();
+  });
+  server.run();
+  // run() also ends when the server fails; the watcher then waits for a signal that will not come.
+  pthread_kill(watcher.native_handle(), SIGTERM);
+  watcher.join();
+  return kOk;
+}
+
+}  // namespace quiver::cli

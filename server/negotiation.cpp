@@ -1,0 +1,97 @@
+#include "server/negotiation.h"
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+namespace quiver::server {
+namespace {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+  return out;
+}
+
+struct MediaRange {
+  std::string type;  // "text/csv", "text/*", "*/*"
+  double q = 1;
+  size_t order = 0;
+};
+
+std::vector<MediaRange> media_ranges(std::string_view accept) {
+  std::vector<MediaRange> ranges;
+  while (!accept.empty()) {
+    const size_t comma = accept.find(',');
+    std::string_view item = accept.substr(0, comma);
+    accept = comma == std::string_view::npos ? std::string_view() : accept.substr(comma + 1);
+    MediaRange range;
+    range.order = ranges.size();
+    const size_t semicolon = item.find(';');
+    range.type = lower(trim(item.substr(0, semicolon)));
+    for (std::string_view params = semicolon == std::string_view::npos ? "" : item.substr(semicolon + 1);
+         !params.empty();) {
+      const size_t next = params.find(';');
+      const std::string_view param = trim(params.substr(0, next));
+      params = next == std::string_view::npos ? std::string_view() : params.substr(next + 1);
+      if (param.size() > 2 && (param[0] == 'q' || param[0] == 'Q') && param[1] == '=')
+        range.q = std::clamp(std::atof(std::string(param.substr(2)).c_str()), 0.0, 1.0);
+    }
+    if (!range.type.empty()) ranges.push_back(std::move(range));
+  }
+  return ranges;
+}
+
+bool matches(const std::string& range, query::ResultFormat format) {
+  const std::string_view type = query::media_type(format);
+  if (range == "*/*") return true;
+  if (range.size() > 2 && range.ends_with("/*")) return type.starts_with(range.substr(0, range.size() - 1));
+  return query::result_format_from_media_type(range) == format;
+}
+
+}  // namespace
+
+std::optional<query::ResultFormat> negotiate(std::string_view accept, std::string_view format, bool graph) {
+  using query::ResultFormat;
+  const auto fits = [&](ResultFormat f) {
+    return query::writes_graphs(f) == graph && f != ResultFormat::Table;
+  };
+  if (!format.empty()) {
+    auto named = query::result_format_from_name(lower(format));
+    if (!named) named = query::result_format_from_media_type(lower(format));
+    if (named && fits(*named)) return named;
+    return std::nullopt;
+  }
+  // Ours in the order preferred when a range matches several (a wildcard).
+  const std::vector<ResultFormat> ours =
+      graph ? std::vector<ResultFormat>{ResultFormat::NTriples, ResultFormat::Turtle, ResultFormat::RdfXml}
+            : std::vector<ResultFormat>{ResultFormat::Json, ResultFormat::Xml, ResultFormat::Csv,
+                                        ResultFormat::Tsv};
+  const std::vector<MediaRange> ranges = media_ranges(accept);
+  if (ranges.empty()) return ours.front();
+  // The highest q wins; among equals, the more specific range, then the one listed first.
+  std::optional<ResultFormat> best;
+  double best_q = 0;
+  int best_specificity = -1;
+  size_t best_order = 0;
+  for (const MediaRange& range : ranges) {
+    if (range.q <= 0) continue;
+    const int specificity = range.type == "*/*" ? 0 : range.type.ends_with("/*") ? 1 : 2;
+    for (ResultFormat f : ours) {
+      if (!fits(f) || !matches(range.type, f)) continue;
+      const bool better = range.q > best_q || (range.q == best_q && specificity > best_specificity) ||
+                          (range.q == best_q && specificity == best_specificity && range.order < best_order);
+      if (better) best = f, best_q = range.q, best_specificity = specificity, best_order = range.order;
+      break;
+    }
+  }
+  return best;
+}
+
+}  // namespace quiver::server

@@ -1,0 +1,17 @@
+// HTTP content negotiation for query results: the Accept header's media ranges with their q-values, or a
+// `format` parameter (for browsers, which cannot set Accept on a link).
+#pragma once
+
+#include <optional>
+#include <string_view>
+
+#include "query/query.h"
+
+namespace quiver::server {
+
+// The format to answer in: for solutions (SELECT, ASK) or for a graph (CONSTRUCT, DESCRIBE). `format`, when
+// not empty, names it (a short name such as "json" or a media type) and wins over `accept`. An empty or
+// wildcard Accept gets SPARQL JSON results or N-Triples. nullopt when nothing acceptable is ours (406).
+std::optional<query::ResultFormat> negotiate(std::string_view accept, std::string_view format, bool graph);
+
+}  // namespace quiver::server

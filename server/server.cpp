@@ -1,0 +1,114 @@
+#include "server/server.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+#include "server/service.h"
+
+namespace quiver::server {
+
+int status_of(const query::QueryError& error) {
+  switch (error.kind) {
+    case query::QueryError::Kind::Invalid:
+      return 400;
+    case query::QueryError::Kind::Unsupported:
+      return 501;
+    case query::QueryError::Kind::Timeout:
+    case query::QueryError::Kind::Cancelled:
+      return 503;
+    case query::QueryError::Kind::ResourceExhausted:
+      return 500;
+  }
+  return 500;
+}
+
+void answer_error(httplib::Response& res, int status, const std::string& message) {
+  res.status = status;
+  res.set_content(message + "\n", "text/plain; charset=utf-8");
+}
+
+namespace {
+// When the request being handled on this thread arrived, for the access log.
+thread_local std::chrono::steady_clock::time_point request_start;
+}  // namespace
+
+struct Server::Impl {
+  Impl(Store& store, ServerOptions options) : service(store, std::move(options)) {}
+  Service service;
+  httplib::Server http;
+  bool bound = false;
+};
+
+Server::Server(Store& store, ServerOptions options)
+    : impl_(std::make_unique<Impl>(store, std::move(options))) {
+  httplib::Server& http = impl_->http;
+  const ServerOptions& o = impl_->service.options;
+  // Connections wait for a thread beyond the workers' queue, so that a full queue is answered 503 rather
+  // than left waiting.
+  const size_t connections = o.threads + o.queue + 4;
+  http.new_task_queue = [connections] { return new httplib::ThreadPool(connections); };
+  http.set_payload_max_length(o.max_body_bytes);
+  http.set_read_timeout(std::chrono::seconds(30));
+  http.set_write_timeout(std::chrono::seconds(30));
+  // Browser consoles on other origins may query the endpoint.
+  http.set_default_headers({{"Access-Control-Allow-Origin", "*"}});
+  http.Options(R"(/.*)", [](const httplib::Request&, httplib::Response& res) {
+    res.set_header("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
+    res.set_header("Access-Control-Allow-Headers", "Content-Type, Accept, Authorization");
+    res.status = 204;
+  });
+  http.set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
+    request_start = std::chrono::steady_clock::now();
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+  http.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr error) {
+    try {
+      std::rethrow_exception(error);
+    } catch (const std::exception& e) {
+      answer_error(res, 500, std::string("internal error: ") + e.what());
+    } catch (...) {
+      answer_error(res, 500, "internal error");
+    }
+  });
+  http.set_error_handler([](const httplib::Request&, httplib::Response& res) {
+    if (res.body.empty() && res.status == 404) answer_error(res, 404, "no such resource");
+    if (res.body.empty() && res.status == 413)
+      answer_error(res, 413, "the request body is over the server's limit");
+  });
+  http.set_logger([](const httplib::Request& req, const httplib::Response& res) {
+    const std::chrono::duration<double, std::milli> took = std::chrono::steady_clock::now() - request_start;
+    spdlog::info("{} {} {} {:.1f} ms", req.method, req.path, res.status, took.count());
+  });
+  add_sparql_route(http, impl_->service);
+  add_health_route(http, impl_->service);
+}
+
+Server::~Server() = default;
+
+int Server::bind() {
+  const ServerOptions& o = impl_->service.options;
+  int port = o.port;
+  if (port == 0) {
+    port = impl_->http.bind_to_any_port(o.bind);
+    if (port < 0) port = 0;
+  } else if (!impl_->http.bind_to_port(o.bind, port)) {
+    port = 0;
+  }
+  if (!port)
+    throw ServerError("cannot listen on " + o.bind + ":" + std::to_string(o.port) +
+                      ": the address is in use or not this machine's");
+  impl_->bound = true;
+  return port;
+}
+
+void Server::run() {
+  if (!impl_->bound) bind();
+  impl_->http.listen_after_bind();
+}
+
+void Server::stop() {
+  impl_->http.stop();
+}
+
+}  // namespace quiver::server

@@ -1,0 +1,56 @@
+// `quiver serve`: the SPARQL 1.1 Protocol over HTTP (server/), in front of one store. The public header of
+// server/: the options and the server's life cycle; each route is in a file of its own.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <filesystem>
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+#include "store/store.h"
+
+namespace quiver::server {
+
+struct ServerOptions {
+  std::string bind = "127.0.0.1";  // loopback unless asked: the endpoint has no authentication yet
+  int port = 7878;                 // 0: any free port (tests)
+  size_t threads = 16;             // requests served at once; more wait in a bounded queue
+  size_t queue = 64;               // requests waiting beyond that; past it, 503
+  std::chrono::milliseconds timeout{std::chrono::minutes(2)};  // per query or update: default and maximum
+  bool read_only = false;                                      // updates refused with 403
+  size_t max_body_bytes = size_t{64} << 20;
+  size_t max_query_bytes = size_t{1} << 20;
+  size_t memory_limit = size_t{1} << 30;  // per query
+  // How long an update waits for the one running before it, before it is answered "busy" (503).
+  std::chrono::milliseconds write_wait{std::chrono::seconds(10)};
+  // LOAD <file:...> reads only under this folder; empty refuses LOAD.
+  std::filesystem::path data_root;
+};
+
+class ServerError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class Server {
+ public:
+  Server(Store& store, ServerOptions options);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds the address; the port bound (the one asked, or a free one for port 0). Throws ServerError.
+  int bind();
+  // Serves until stop(); returns once the requests in flight are answered.
+  void run();
+  // From any thread (a signal handler's watcher): stops accepting and ends run().
+  void stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace quiver::server

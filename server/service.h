@@ -1,0 +1,35 @@
+// What the routes of the server share: the store, the options, the workers that run queries, the writers'
+// admission, and the answers to errors. Internal to server/.
+#pragma once
+
+#include <httplib.h>
+
+#include <mutex>
+#include <string>
+
+#include "query/frontend.h"
+#include "server/server.h"
+#include "server/worker_pool.h"
+
+namespace quiver::server {
+
+struct Service {
+  Service(Store& s, ServerOptions o)
+      : store(s), options(std::move(o)), workers(options.threads, options.queue) {}
+  Store& store;
+  const ServerOptions options;
+  WorkerPool workers;
+  std::timed_mutex writer;  // one update at a time; the others wait up to options.write_wait
+};
+
+// The HTTP status for an error of a query or update: 400 for the request's own fault, 501 for what Quiver
+// does not do, 503 for a timeout or cancellation, 500 for resources exhausted.
+int status_of(const query::QueryError& error);
+// Answers `status` with `message` as plain text.
+void answer_error(httplib::Response& res, int status, const std::string& message);
+
+// The routes, one file each.
+void add_sparql_route(httplib::Server& http, Service& service);
+void add_health_route(httplib::Server& http, Service& service);
+
+}  // namespace quiver::server

@@ -1,0 +1,270 @@
+// /sparql: the SPARQL 1.1 Protocol. Queries by GET ?query=, POST form (query=) or POST
+// application/sparql-query; updates by POST form (update=) or POST application/sparql-update. Results are
+// negotiated (negotiation.h) and streamed: a worker runs the query into a ByteChannel, and the status is
+// decided once its first bytes (or its error) are known.
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "query/query.h"
+#include "query/update.h"
+#include "server/byte_channel.h"
+#include "server/negotiation.h"
+#include "server/service.h"
+
+namespace quiver::server {
+namespace {
+
+// The protocol's parameters of one request, wherever they came from.
+struct ProtocolRequest {
+  std::optional<std::string> query, update;
+  std::vector<std::string> default_graphs, named_graphs;
+  bool using_graphs = false;    // using-graph-uri or using-named-graph-uri
+  std::string format;           // a browser's stand-in for Accept
+  std::optional<long> timeout;  // milliseconds
+};
+
+std::string media_type_of(const httplib::Request& req) {
+  std::string type = req.get_header_value("Content-Type");
+  type = type.substr(0, type.find(';'));
+  while (!type.empty() && type.back() == ' ') type.pop_back();
+  std::transform(type.begin(), type.end(), type.begin(), [](unsigned char c) { return std::tolower(c); });
+  return type;
+}
+
+std::vector<std::string> values(const httplib::Params& params, const std::string& name) {
+  std::vector<std::string> out;
+  auto [first, last] = params.equal_range(name);
+  for (auto it = first; it != last; ++it) out.push_back(it->second);
+  return out;
+}
+
+// The request's parameters, or an answer already given (400, 415) when they cannot be read.
+std::optional<ProtocolRequest> read_request(const httplib::Request& req, httplib::Response& res) {
+  // Read here from the URL and the body, whatever the HTTP library has already parsed.
+  httplib::Params params;
+  if (const size_t mark = req.target.find('?'); mark != std::string::npos)
+    httplib::detail::parse_query_text(req.target.substr(mark + 1), params);
+  ProtocolRequest r;
+  if (req.method == "POST") {
+    const std::string type = media_type_of(req);
+    if (type == "application/x-www-form-urlencoded") {
+      httplib::detail::parse_query_text(req.body, params);
+    } else if (type == "application/sparql-query") {
+      r.query = req.body;
+    } else if (type == "application/sparql-update") {
+      r.update = req.body;
+    } else {
+      answer_error(res, 415,
+                   "a POST to /sparql takes application/sparql-query, application/sparql-update or "
+                   "application/x-www-form-urlencoded, not '" +
+                       type + "'");
+      return std::nullopt;
+    }
+  }
+  auto one = [&](const std::string& name, std::optional<std::string>& into) {
+    const auto all = values(params, name);
+    if (all.size() > 1) throw std::invalid_argument("the parameter '" + name + "' is given more than once");
+    if (!all.empty()) {
+      if (into) throw std::invalid_argument("the " + name + " is given both in the body and as a parameter");
+      into = all.front();
+    }
+  };
+  try {
+    one("query", r.query);
+    if (req.method == "POST") one("update", r.update);
+  } catch (const std::invalid_argument& e) {
+    answer_error(res, 400, e.what());
+    return std::nullopt;
+  }
+  if (r.query && r.update) {
+    answer_error(res, 400, "a request is either a query or an update, not both");
+    return std::nullopt;
+  }
+  if (!values(params, "update").empty() && req.method != "POST") {
+    answer_error(res, 405, "an update is sent by POST");
+    return std::nullopt;
+  }
+  r.default_graphs = values(params, "default-graph-uri");
+  r.named_graphs = values(params, "named-graph-uri");
+  r.using_graphs = params.count("using-graph-uri") || params.count("using-named-graph-uri");
+  if (params.count("format")) r.format = params.find("format")->second;
+  if (params.count("timeout")) {
+    const std::string& text = params.find("timeout")->second;
+    char* end = nullptr;
+    const long ms = std::strtol(text.c_str(), &end, 10);
+    if (text.empty() || *end || ms <= 0) {
+      answer_error(res, 400, "timeout is a number of milliseconds above 0, got '" + text + "'");
+      return std::nullopt;
+    }
+    r.timeout = ms;
+  }
+  return r;
+}
+
+std::chrono::milliseconds timeout_of(const ProtocolRequest& r, const ServerOptions& options) {
+  if (!r.timeout) return options.timeout;
+  return std::min(options.timeout, std::chrono::milliseconds(*r.timeout));
+}
+
+// A query running on a worker, and what the response reads of it.
+struct QueryJob {
+  ByteChannel channel;
+  std::atomic<bool> cancelled{false};
+  int error_status = 500;  // with channel.error()
+};
+
+void run_job(Service& service, QueryJob& job, const query::Query& q, const query::QueryOptions& options,
+             query::ResultFormat format, std::chrono::steady_clock::time_point start) {
+  std::FILE* out = job.channel.open_file();
+  std::optional<std::string> error;
+  try {
+    if (!out) throw std::runtime_error("cannot open the response stream");
+    auto writer = query::make_result_writer(format, out);
+    query::run_query(service.store, q, options, *writer, start);
+  } catch (const query::QueryError& e) {
+    job.error_status = status_of(e);
+    error = e.what();
+  } catch (const std::exception& e) {
+    error = e.what();
+  }
+  if (out) std::fclose(out);  // writes what the stream still buffers
+  job.channel.finish(std::move(error));
+}
+
+void answer_query(Service& service, const httplib::Request& req, httplib::Response& res,
+                  const ProtocolRequest& r) {
+  const auto start = std::chrono::steady_clock::now();
+  if (r.query->size() > service.options.max_query_bytes) {
+    answer_error(res, 413,
+                 "the query is longer than the server's limit of " +
+                     std::to_string(service.options.max_query_bytes) + " bytes");
+    return;
+  }
+  query::Query q;
+  try {
+    q = query::parse_query(*r.query);
+  } catch (const query::QueryError& e) {
+    answer_error(res, status_of(e), e.what());
+    return;
+  }
+  if (!r.default_graphs.empty() || !r.named_graphs.empty()) {  // the protocol's dataset overrides FROM
+    q.from = r.default_graphs;
+    q.from_named = r.named_graphs;
+  }
+  const bool graph = q.form == query::Query::Form::Construct || q.form == query::Query::Form::Describe;
+  const auto format = negotiate(req.get_header_value("Accept"), r.format, graph);
+  if (!format) {
+    answer_error(res, 406,
+                 std::string("none of the formats asked for can hold ") + (graph ? "a graph" : "solutions") +
+                     ": ask for " +
+                     (graph ? "application/n-triples, text/turtle or application/rdf+xml"
+                            : "application/sparql-results+json, application/sparql-results+xml, text/csv or "
+                              "text/tab-separated-values"));
+    return;
+  }
+  auto job = std::make_shared<QueryJob>();
+  query::QueryOptions options;
+  options.timeout = timeout_of(r, service.options);
+  options.memory_limit = service.options.memory_limit;
+  options.cancelled = &job->cancelled;
+  const bool queued = service.workers.submit([&service, job, q, options, format = *format, start] {
+    run_job(service, *job, q, options, format, start);
+  });
+  if (!queued) {
+    answer_error(res, 503, "the server is busy: every worker is running a query and the queue is full");
+    return;
+  }
+  if (!job->channel.wait_started()) {  // finished before writing anything: an error, answered with its status
+    if (auto error = job->channel.error()) return answer_error(res, job->error_status, *error);
+  }
+  res.status = 200;
+  res.set_chunked_content_provider(
+      std::string(query::media_type(*format)) + "; charset=utf-8",
+      [job](size_t, httplib::DataSink& sink) {
+        for (std::string chunk; job->channel.next(chunk);)
+          if (!sink.write(chunk.data(), chunk.size())) return false;
+        // An error after the first bytes can no longer change the status: the response is cut short, which
+        // clients report as an incomplete transfer.
+        if (job->channel.error()) return false;
+        sink.done();
+        return true;
+      },
+      [job](bool success) {
+        if (success) return;
+        job->cancelled = true;  // the client went away, or the query failed: stop it, free its worker
+        job->channel.close();
+      });
+}
+
+void answer_update(Service& service, httplib::Response& res, const ProtocolRequest& r) {
+  if (service.options.read_only)
+    return answer_error(res, 403, "the server is read-only: updates are refused");
+  if (r.using_graphs)
+    return answer_error(res, 501,
+                        "using-graph-uri and using-named-graph-uri are not supported yet: "
+                        "write USING and USING NAMED in the update");
+  if (r.update->size() > service.options.max_query_bytes)
+    return answer_error(res, 413,
+                        "the update is longer than the server's limit of " +
+                            std::to_string(service.options.max_query_bytes) + " bytes");
+  std::unique_lock writer(service.writer, std::defer_lock);
+  if (!writer.try_lock_for(service.options.write_wait))
+    return answer_error(res, 503,
+                        "the server is busy: another update has been running longer than this one "
+                        "may wait");
+  query::UpdateOptions options;
+  options.timeout = timeout_of(r, service.options);
+  options.data_root = service.options.data_root;
+  try {
+    const query::UpdateReport report = query::run_update(service.store, *r.update, options);
+    res.set_content(
+        std::to_string(report.inserted) + " inserted, " + std::to_string(report.deleted) + " deleted\n",
+        "text/plain; charset=utf-8");
+  } catch (const query::QueryError& e) {
+    answer_error(res, status_of(e), e.what());
+  } catch (const std::exception& e) {
+    answer_error(res, 500, e.what());
+  }
+}
+
+// GET /sparql without a query: the service description (SPARQL 1.1 Service Description), in Turtle.
+void describe_service(const httplib::Request& req, httplib::Response& res) {
+  const std::string host = req.has_header("Host") ? req.get_header_value("Host") : "localhost";
+  res.set_content(
+      "@prefix sd: <http://www.w3.org/ns/sparql-service-description#> .\n"
+      "@prefix formats: <http://www.w3.org/ns/formats/> .\n"
+      "[] a sd:Service ;\n"
+      "  sd:endpoint <http://" +
+          host +
+          "/sparql> ;\n"
+          "  sd:supportedLanguage sd:SPARQL11Query, sd:SPARQL11Update ;\n"
+          "  sd:resultFormat formats:SPARQL_Results_JSON, formats:SPARQL_Results_XML,\n"
+          "    formats:SPARQL_Results_CSV, formats:SPARQL_Results_TSV, formats:N-Triples,\n"
+          "    formats:Turtle, formats:RDF_XML .\n",
+      "text/turtle; charset=utf-8");
+}
+
+void handle(Service& service, const httplib::Request& req, httplib::Response& res) {
+  const auto r = read_request(req, res);
+  if (!r) return;
+  if (r->query) return answer_query(service, req, res, *r);
+  if (r->update) return answer_update(service, res, *r);
+  if (req.method == "GET") return describe_service(req, res);
+  answer_error(res, 400, "the request has neither a query nor an update");
+}
+
+}  // namespace
+
+void add_sparql_route(httplib::Server& http, Service& service) {
+  auto handler = [&service](const httplib::Request& req, httplib::Response& res) {
+    handle(service, req, res);
+  };
+  http.Get("/sparql", handler);
+  http.Post("/sparql", handler);
+}
+
+}  // namespace quiver::server

@@ -1,0 +1,201 @@
+// `quiver serve`'s SPARQL 1.1 Protocol at /sparql, through a real HTTP client: queries by GET and POST,
+// updates, content negotiation, and the status of every kind of failure.
+#include <httplib.h>
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "loader/loader.h"
+#include "server/server.h"
+#include "tests/support/temp_dir.h"
+
+namespace quiver::testing {
+namespace {
+
+class ServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string text;
+    for (int i = 0; i < 200; ++i)
+      text += "<http://e/s" + std::to_string(i) + "> <http://e/p> \"" + std::to_string(i) + "\" .\n";
+    store_ = Store::open(dir_ / "db");
+    LoadOptions options;
+    options.inputs = {write_file(dir_ / "data.nt", text)};
+    load(*store_, options);
+  }
+  void TearDown() override { stop(); }
+
+  void start(server::ServerOptions options = {}) {
+    options.port = 0;
+    server_ = std::make_unique<server::Server>(*store_, options);
+    port_ = server_->bind();
+    thread_ = std::thread([this] { server_->run(); });
+    client_ = std::make_unique<httplib::Client>("127.0.0.1", port_);
+    client_->set_read_timeout(std::chrono::seconds(30));
+  }
+  void stop() {
+    if (!server_) return;
+    server_->stop();
+    thread_.join();
+    server_.reset();
+  }
+
+  httplib::Result get(const std::string& query, const std::string& accept = "",
+                      const std::string& more = "") {
+    httplib::Headers headers;
+    if (!accept.empty()) headers.emplace("Accept", accept);
+    return client_->Get("/sparql?query=" + httplib::detail::encode_query_param(query) + more, headers);
+  }
+  httplib::Result post_form(const std::string& name, const std::string& text,
+                            const std::string& accept = "") {
+    httplib::Headers headers;
+    if (!accept.empty()) headers.emplace("Accept", accept);
+    return client_->Post("/sparql", headers, name + "=" + httplib::detail::encode_query_param(text),
+                         "application/x-www-form-urlencoded");
+  }
+
+  TempDir dir_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<server::Server> server_;
+  std::thread thread_;
+  std::unique_ptr<httplib::Client> client_;
+  int port_ = 0;
+};
+
+constexpr const char* kCount = "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }";
+
+TEST_F(ServerTest, AQueryByGetByFormAndByBodyGetsTheSameAnswer) {
+  start();
+  auto by_get = get(kCount, "text/csv");
+  ASSERT_TRUE(by_get);
+  EXPECT_EQ(by_get->status, 200);
+  EXPECT_EQ(by_get->body, "n\r\n200\r\n");
+  EXPECT_EQ(by_get->get_header_value("Content-Type"), "text/csv; charset=utf-8");
+  auto by_form = post_form("query", kCount, "text/csv");
+  ASSERT_TRUE(by_form);
+  EXPECT_EQ(by_form->body, by_get->body);
+  auto by_body = client_->Post("/sparql", {{"Accept", "text/csv"}}, kCount, "application/sparql-query");
+  ASSERT_TRUE(by_body);
+  EXPECT_EQ(by_body->body, by_get->body);
+}
+
+TEST_F(ServerTest, ResultsComeInTheFormatTheClientPrefers) {
+  start();
+  auto json = get(kCount);  // no Accept: SPARQL JSON
+  ASSERT_TRUE(json);
+  EXPECT_EQ(json->get_header_value("Content-Type"), "application/sparql-results+json; charset=utf-8");
+  EXPECT_NE(json->body.find("\"value\":\"200\""), std::string::npos) << json->body;
+  auto xml = get(kCount, "text/csv;q=0.5, application/sparql-results+xml");
+  EXPECT_EQ(xml->get_header_value("Content-Type"), "application/sparql-results+xml; charset=utf-8");
+  auto tsv = get(kCount, "application/sparql-results+json", "&format=tsv");  // the parameter wins
+  EXPECT_EQ(tsv->get_header_value("Content-Type"), "text/tab-separated-values; charset=utf-8");
+  auto wildcard = get(kCount, "text/*");
+  EXPECT_EQ(wildcard->get_header_value("Content-Type"), "text/csv; charset=utf-8");
+  auto graph = get("CONSTRUCT WHERE { <http://e/s1> ?p ?o }", "text/turtle, */*;q=0.1");
+  EXPECT_EQ(graph->get_header_value("Content-Type"), "text/turtle; charset=utf-8");
+  EXPECT_NE(graph->body.find("<http://e/s1> <http://e/p> \"1\""), std::string::npos) << graph->body;
+  auto nt = get("CONSTRUCT WHERE { <http://e/s1> ?p ?o }");
+  EXPECT_EQ(nt->body, "<http://e/s1> <http://e/p> \"1\" .\n");
+  auto ask = get("ASK { <http://e/s1> ?p ?o }");
+  EXPECT_NE(ask->body.find("\"boolean\":true"), std::string::npos) << ask->body;
+  auto refused = get(kCount, "image/png");
+  EXPECT_EQ(refused->status, 406);
+  EXPECT_NE(refused->body.find("application/sparql-results+json"), std::string::npos) << refused->body;
+}
+
+TEST_F(ServerTest, AnUpdateIsSeenByTheQueriesAfterIt) {
+  start();
+  auto update = post_form("update", "INSERT DATA { <http://e/new> <http://e/p> \"x\" }");
+  ASSERT_TRUE(update);
+  EXPECT_EQ(update->status, 200) << update->body;
+  EXPECT_EQ(update->body, "1 inserted, 0 deleted\n");
+  EXPECT_EQ(get(kCount, "text/csv")->body, "n\r\n201\r\n");
+  auto direct =
+      client_->Post("/sparql", "DELETE WHERE { <http://e/new> ?p ?o }", "application/sparql-update");
+  EXPECT_EQ(direct->status, 200);
+  EXPECT_EQ(get(kCount, "text/csv")->body, "n\r\n200\r\n");
+}
+
+TEST_F(ServerTest, EachFailureHasItsStatusAndALocatedMessage) {
+  start();
+  auto syntax = get("SELECT ?x WHERE { ?x");
+  EXPECT_EQ(syntax->status, 400);
+  EXPECT_NE(syntax->body.find("line 1, column"), std::string::npos) << syntax->body;
+  auto media = client_->Post("/sparql", kCount, "text/plain");
+  EXPECT_EQ(media->status, 415);
+  auto both =
+      client_->Post("/sparql", "query=ASK%7B%7D&update=CLEAR%20ALL", "application/x-www-form-urlencoded");
+  EXPECT_EQ(both->status, 400);
+  auto twice = client_->Get("/sparql?query=ASK%7B%7D&query=ASK%20%7B%7D");
+  EXPECT_EQ(twice->status, 400);
+  auto bad_timeout = get(kCount, "", "&timeout=soon");
+  EXPECT_EQ(bad_timeout->status, 400);
+  EXPECT_EQ(client_->Get("/nothing")->status, 404);
+  // A query that cannot finish in its time, before any row: 503 with the reason.
+  auto slow = get("SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }", "", "&timeout=20");
+  EXPECT_EQ(slow->status, 503);
+  EXPECT_NE(slow->body.find("timeout"), std::string::npos) << slow->body;
+  // The server goes on serving.
+  EXPECT_EQ(get(kCount, "text/csv")->body, "n\r\n200\r\n");
+}
+
+TEST_F(ServerTest, AReadOnlyServerRefusesUpdates) {
+  server::ServerOptions options;
+  options.read_only = true;
+  start(options);
+  auto update = post_form("update", "CLEAR ALL");
+  EXPECT_EQ(update->status, 403);
+  EXPECT_EQ(get(kCount, "text/csv")->body, "n\r\n200\r\n");
+}
+
+TEST_F(ServerTest, AFullQueueIsAnsweredBusyAtOnce) {
+  server::ServerOptions options;
+  options.threads = 1;
+  options.queue = 0;
+  start(options);
+  // One query holds the only worker until its timeout.
+  std::thread slow([&] {
+    httplib::Client other("127.0.0.1", port_);
+    other.set_read_timeout(std::chrono::seconds(30));
+    auto r = other.Get("/sparql?query=" +
+                       httplib::detail::encode_query_param(
+                           "SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }") +
+                       "&timeout=1500");
+    EXPECT_EQ(r->status, 503);
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  auto busy = get(kCount);
+  EXPECT_EQ(busy->status, 503);
+  EXPECT_NE(busy->body.find("busy"), std::string::npos) << busy->body;
+  slow.join();
+  // The worker is free again once it has finished with the slow query (just after its answer left).
+  int status = 0;
+  for (int attempt = 0; attempt < 100 && status != 200; ++attempt) {
+    if (attempt) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    status = get(kCount, "text/csv")->status;
+  }
+  EXPECT_EQ(status, 200);
+}
+
+TEST_F(ServerTest, ALargeResultArrivesWhole) {
+  start();
+  auto all = get("SELECT ?s ?o { ?s ?p ?o . ?x ?q ?y }", "text/tab-separated-values");  // 40,000 rows
+  ASSERT_TRUE(all);
+  EXPECT_EQ(all->status, 200);
+  EXPECT_EQ(std::count(all->body.begin(), all->body.end(), '\n'), 40001);
+}
+
+TEST_F(ServerTest, HealthAndTheServiceDescriptionAnswer) {
+  start();
+  EXPECT_EQ(client_->Get("/health")->status, 200);
+  auto description = client_->Get("/sparql");
+  EXPECT_EQ(description->status, 200);
+  EXPECT_NE(description->body.find("sd:SPARQL11Query"), std::string::npos) << description->body;
+  auto preflight = client_->Options("/sparql");
+  EXPECT_EQ(preflight->status, 204);
+  EXPECT_EQ(preflight->get_header_value("Access-Control-Allow-Origin"), "*");
+}
+
+}  // namespace
+}  // namespace quiver::testing
