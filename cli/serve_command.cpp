@@ -15,7 +15,7 @@ int serve_command(const std::vector<std::string>& args) {
   std::string db, data_root;
   server::ServerOptions s;
   int port = s.port;
-  double timeout = 120;
+  double timeout = 120, write_wait = 10;
   size_t threads = s.threads, queue = s.queue, memory_mib = s.memory_limit >> 20,
          body_mib = s.max_body_bytes >> 20, cache_mib = StoreOptions().block_cache_mib;
   options.add_options()("db", po::value(&db)->required(), "store directory (created empty if missing)")(
@@ -30,7 +30,10 @@ int serve_command(const std::vector<std::string>& args) {
       "MiB one query may hold for its intermediate results")(
       "max-body", in_range<size_t>(&body_mib, 1, size_t{1} << 20, "max-body"), "MiB a request body may have")(
       "cache", in_range<size_t>(&cache_mib, 0, size_t{1} << 24, "cache"),
-      "MiB of the store's blocks kept in memory for reading")("read-only", "refuse updates (403)")(
+      "MiB of the store's blocks kept in memory for reading")(
+      "write-wait", in_range(&write_wait, 0.0, 1e6, "write-wait"),
+      "seconds an update waits for the one running before it, then is answered busy (503)")(
+      "read-only", "refuse updates (403)")(
       "data-root", po::value(&data_root),
       "folder LOAD may read file: IRIs from (LOAD is refused without it)");
   po::variables_map vm;
@@ -49,6 +52,7 @@ int serve_command(const std::vector<std::string>& args) {
   s.timeout = std::chrono::milliseconds(static_cast<int64_t>(timeout * 1000));
   s.memory_limit = memory_mib << 20;
   s.max_body_bytes = body_mib << 20;
+  s.write_wait = std::chrono::milliseconds(static_cast<int64_t>(write_wait * 1000));
   s.read_only = vm.count("read-only") > 0;
   s.data_root = data_root;
 

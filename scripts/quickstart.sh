@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is needed, builds Quiver, generates a sample clinical knowledge graph, bulk-loads it, shows
-# the store's statistics and runs a SPARQL query.
-#   scripts/quickstart.sh [TRIPLES]     (default 1,000,000)
+# the store's statistics, runs a SPARQL query, then serves the store over HTTP (Ctrl-C stops the server).
+#   scripts/quickstart.sh [TRIPLES]     (default 1,000,000; QUIVER_PORT sets the port, default 7878)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 triples=${1:-1000000}
@@ -22,4 +22,7 @@ build/quiver query --db data/store '
   SELECT ?concept (COUNT(*) AS ?mentions) WHERE { ?m ex:refersTo ?concept }
   GROUP BY ?concept ORDER BY DESC(?mentions) LIMIT 5'
 echo
-echo "The store is in data/store. Try: build/quiver query --db data/store 'SELECT * WHERE { ?s ?p ?o } LIMIT 5'"
+port=${QUIVER_PORT:-7878}
+echo "== serving data/store over HTTP (Ctrl-C stops it). From another shell, try:"
+echo "   curl -H 'Accept: text/csv' --data-urlencode 'query=SELECT * WHERE { ?s ?p ?o } LIMIT 5' http://127.0.0.1:$port/sparql"
+exec build/quiver serve --db data/store --port "$port"
