@@ -51,6 +51,8 @@ std::optional<ResultFormat> result_format_from_name(std::string_view name);
 // Table is plain text for people; "text/plain" asked for names N-Triples, as in earlier RDF specs.
 std::string_view media_type(ResultFormat format);
 std::optional<ResultFormat> result_format_from_media_type(std::string_view type);
+// `s` escaped for the inside of a JSON string.
+std::string json_escape(const std::string& s);
 // Whether the format writes graphs (CONSTRUCT, DESCRIBE) rather than solutions (SELECT, ASK).
 bool writes_graphs(ResultFormat format);
 // A sink writing the format to `out`. Solution formats reject graphs and vice versa with a QueryError.

@@ -14,38 +14,6 @@ void put(std::FILE* out, const std::string& s) {
   std::fwrite(s.data(), 1, s.size(), out);
 }
 
-std::string json_escape(const std::string& s) {
-  std::string out;
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  return out;
-}
-
 // A raw CR becomes LF in any XML parser, and in attribute values TAB and LF become spaces: character
 // references keep them.
 std::string xml_escape(const std::string& s, bool attribute = false) {
@@ -305,6 +273,38 @@ std::optional<ResultFormat> result_format_from_name(std::string_view name) {
   if (name == "turtle" || name == "ttl") return ResultFormat::Turtle;
   if (name == "rdfxml") return ResultFormat::RdfXml;
   return std::nullopt;
+}
+
+std::string json_escape(const std::string& s) {
+  std::string out;
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (c < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  return out;
 }
 
 std::string_view media_type(ResultFormat format) {

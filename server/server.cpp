@@ -81,6 +81,7 @@ Server::Server(Store& store, ServerOptions options)
     spdlog::info("{} {} {} {:.1f} ms", req.method, req.path, res.status, took.count());
   });
   add_sparql_route(http, impl_->service);
+  add_status_route(http, impl_->service);
   add_health_route(http, impl_->service);
 }
 

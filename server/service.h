@@ -8,6 +8,7 @@
 #include <string>
 
 #include "query/frontend.h"
+#include "server/query_registry.h"
 #include "server/server.h"
 #include "server/worker_pool.h"
 
@@ -20,6 +21,7 @@ struct Service {
   const ServerOptions options;
   WorkerPool workers;
   std::timed_mutex writer;  // one update at a time; the others wait up to options.write_wait
+  QueryRegistry queries;
 };
 
 // The HTTP status for an error of a query or update: 400 for the request's own fault, 501 for what Quiver
@@ -30,6 +32,7 @@ void answer_error(httplib::Response& res, int status, const std::string& message
 
 // The routes, one file each.
 void add_sparql_route(httplib::Server& http, Service& service);
+void add_status_route(httplib::Server& http, Service& service);
 void add_health_route(httplib::Server& http, Service& service);
 
 }  // namespace quiver::server

@@ -113,7 +113,7 @@ std::chrono::milliseconds timeout_of(const ProtocolRequest& r, const ServerOptio
 // A query running on a worker, and what the response reads of it.
 struct QueryJob {
   ByteChannel channel;
-  std::atomic<bool> cancelled{false};
+  std::shared_ptr<std::atomic<bool>> cancelled = std::make_shared<std::atomic<bool>>(false);
   int error_status = 500;  // with channel.error()
 };
 
@@ -170,8 +170,10 @@ void answer_query(Service& service, const httplib::Request& req, httplib::Respon
   query::QueryOptions options;
   options.timeout = timeout_of(r, service.options);
   options.memory_limit = service.options.memory_limit;
-  options.cancelled = &job->cancelled;
-  const bool queued = service.workers.submit([&service, job, q, options, format = *format, start] {
+  options.cancelled = job->cancelled.get();
+  // Listed (and cancellable by id) from now until its worker is done with it.
+  auto listed = std::make_shared<QueryRegistry::Handle>(service.queries.add(*r.query, job->cancelled));
+  const bool queued = service.workers.submit([&service, job, q, options, format = *format, start, listed] {
     run_job(service, *job, q, options, format, start);
   });
   if (!queued) {
@@ -195,7 +197,7 @@ void answer_query(Service& service, const httplib::Request& req, httplib::Respon
       },
       [job](bool success) {
         if (success) return;
-        job->cancelled = true;  // the client went away, or the query failed: stop it, free its worker
+        *job->cancelled = true;  // the client went away, or the query failed: stop it, free its worker
         job->channel.close();
       });
 }

@@ -64,6 +64,8 @@ class ServerTest : public ::testing::Test {
 };
 
 constexpr const char* kCount = "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }";
+// 200^4 rows to count: longer than any test waits.
+constexpr const char* kSlow = "SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }";
 
 TEST_F(ServerTest, AQueryByGetByFormAndByBodyGetsTheSameAnswer) {
   start();
@@ -133,7 +135,7 @@ TEST_F(ServerTest, EachFailureHasItsStatusAndALocatedMessage) {
   EXPECT_EQ(bad_timeout->status, 400);
   EXPECT_EQ(client_->Get("/nothing")->status, 404);
   // A query that cannot finish in its time, before any row: 503 with the reason.
-  auto slow = get("SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }", "", "&timeout=20");
+  auto slow = get(kSlow, "", "&timeout=20");
   EXPECT_EQ(slow->status, 503);
   EXPECT_NE(slow->body.find("timeout"), std::string::npos) << slow->body;
   // The server goes on serving.
@@ -158,10 +160,7 @@ TEST_F(ServerTest, AFullQueueIsAnsweredBusyAtOnce) {
   std::thread slow([&] {
     httplib::Client other("127.0.0.1", port_);
     other.set_read_timeout(std::chrono::seconds(30));
-    auto r = other.Get("/sparql?query=" +
-                       httplib::detail::encode_query_param(
-                           "SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }") +
-                       "&timeout=1500");
+    auto r = other.Get("/sparql?query=" + httplib::detail::encode_query_param(kSlow) + "&timeout=1500");
     EXPECT_EQ(r->status, 503);
   });
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
@@ -176,6 +175,39 @@ TEST_F(ServerTest, AFullQueueIsAnsweredBusyAtOnce) {
     status = get(kCount, "text/csv")->status;
   }
   EXPECT_EQ(status, 200);
+}
+
+TEST_F(ServerTest, ARunningQueryIsListedAndCancelledById) {
+  start();
+  std::thread slow([&] {
+    httplib::Client other("127.0.0.1", port_);
+    other.set_read_timeout(std::chrono::seconds(30));
+    auto r = other.Get("/sparql?query=" + httplib::detail::encode_query_param(kSlow));
+    EXPECT_EQ(r->status, 503);
+    EXPECT_NE(r->body.find("cancelled"), std::string::npos) << r->body;
+  });
+  std::string id;
+  for (int attempt = 0; attempt < 200 && id.empty(); ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    auto status = client_->Get("/sparql/status");
+    ASSERT_EQ(status->status, 200);
+    const size_t at = status->body.find("\"queryId\":\"");
+    if (at != std::string::npos) {
+      id = status->body.substr(at + 11, 36);
+      EXPECT_NE(status->body.find("\"runningQueryCount\":1"), std::string::npos) << status->body;
+      EXPECT_NE(status->body.find("?j ?k ?l"), std::string::npos) << status->body;
+    }
+  }
+  ASSERT_EQ(id.size(), 36u);
+  auto cancel =
+      client_->Post("/sparql/status", "cmd=cancelQuery&queryId=" + id, "application/x-www-form-urlencoded");
+  EXPECT_EQ(cancel->status, 200) << cancel->body;
+  slow.join();
+  EXPECT_EQ(
+      client_->Post("/sparql/status", "cmd=cancelQuery&queryId=" + id, "application/x-www-form-urlencoded")
+          ->status,
+      404);
+  EXPECT_NE(client_->Get("/sparql/status")->body.find("\"runningQueryCount\":0"), std::string::npos);
 }
 
 TEST_F(ServerTest, ALargeResultArrivesWhole) {
