@@ -15,7 +15,7 @@ int serve_command(const std::vector<std::string>& args) {
   std::string db, data_root;
   server::ServerOptions s;
   int port = s.port;
-  double timeout = 120, write_wait = 10;
+  double timeout = 120, write_wait = 10, grace = 10;
   size_t threads = s.threads, queue = s.queue, memory_mib = s.memory_limit >> 20,
          body_mib = s.max_body_bytes >> 20, cache_mib = StoreOptions().block_cache_mib;
   options.add_options()("db", po::value(&db)->required(), "store directory (created empty if missing)")(
@@ -33,7 +33,9 @@ int serve_command(const std::vector<std::string>& args) {
       "MiB of the store's blocks kept in memory for reading")(
       "write-wait", in_range(&write_wait, 0.0, 1e6, "write-wait"),
       "seconds an update waits for the one running before it, then is answered busy (503)")(
-      "read-only", "refuse updates (403)")(
+      "grace", in_range(&grace, 0.0, 1e6, "grace"),
+      "seconds the requests in flight have to finish after Ctrl-C or SIGTERM; then their queries are "
+      "cancelled")("read-only", "refuse updates (403)")(
       "data-root", po::value(&data_root),
       "folder LOAD may read file: IRIs from (LOAD is refused without it)");
   po::variables_map vm;
@@ -53,6 +55,7 @@ int serve_command(const std::vector<std::string>& args) {
   s.memory_limit = memory_mib << 20;
   s.max_body_bytes = body_mib << 20;
   s.write_wait = std::chrono::milliseconds(static_cast<int64_t>(write_wait * 1000));
+  s.grace = std::chrono::milliseconds(static_cast<int64_t>(grace * 1000));
   s.read_only = vm.count("read-only") > 0;
   s.data_root = data_root;
 

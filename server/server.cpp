@@ -3,6 +3,9 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 
 #include "server/service.h"
 
@@ -38,6 +41,11 @@ struct Server::Impl {
   Service service;
   httplib::Server http;
   bool bound = false;
+  // The grace period after stop(): cancels what still runs when it ends, unless run() has returned.
+  std::mutex stopping_mutex;
+  std::condition_variable stopped;
+  bool stopping = false, done = false;
+  std::thread grace_timer;
 };
 
 Server::Server(Store& store, ServerOptions options)
@@ -85,7 +93,15 @@ Server::Server(Store& store, ServerOptions options)
   add_health_route(http, impl_->service);
 }
 
-Server::~Server() = default;
+Server::~Server() {
+  // A stop() whose run() never came: its timer is still to be joined.
+  {
+    std::lock_guard lock(impl_->stopping_mutex);
+    impl_->done = true;
+  }
+  impl_->stopped.notify_all();
+  if (impl_->grace_timer.joinable()) impl_->grace_timer.join();
+}
 
 int Server::bind() {
   const ServerOptions& o = impl_->service.options;
@@ -105,11 +121,30 @@ int Server::bind() {
 
 void Server::run() {
   if (!impl_->bound) bind();
-  impl_->http.listen_after_bind();
+  impl_->http.listen_after_bind();  // returns once the requests in flight are answered
+  std::thread timer;
+  {
+    std::lock_guard lock(impl_->stopping_mutex);
+    impl_->done = true;
+    timer = std::move(impl_->grace_timer);
+  }
+  impl_->stopped.notify_all();
+  if (timer.joinable()) timer.join();
 }
 
 void Server::stop() {
-  impl_->http.stop();
+  Impl& impl = *impl_;
+  {
+    std::lock_guard lock(impl.stopping_mutex);
+    if (impl.stopping) return;
+    impl.stopping = true;
+    impl.grace_timer = std::thread([&impl] {
+      std::unique_lock lock(impl.stopping_mutex);
+      if (impl.stopped.wait_for(lock, impl.service.options.grace, [&] { return impl.done; })) return;
+      for (const auto& q : impl.service.queries.running()) impl.service.queries.cancel(q.id);
+    });
+  }
+  impl.http.stop();
 }
 
 }  // namespace quiver::server

@@ -25,6 +25,8 @@ struct ServerOptions {
   size_t memory_limit = size_t{1} << 30;  // per query
   // How long an update waits for the one running before it, before it is answered "busy" (503).
   std::chrono::milliseconds write_wait{std::chrono::seconds(10)};
+  // After a stop, how long the requests in flight have to finish before their queries are cancelled.
+  std::chrono::milliseconds grace{std::chrono::seconds(10)};
   // LOAD <file:...> reads only under this folder; empty refuses LOAD.
   std::filesystem::path data_root;
 };
@@ -45,7 +47,8 @@ class Server {
   int bind();
   // Serves until stop(); returns once the requests in flight are answered.
   void run();
-  // From any thread (a signal handler's watcher): stops accepting and ends run().
+  // From any thread (a signal handler's watcher): stops accepting and ends run(); queries still running
+  // after the grace period are cancelled.
   void stop();
 
  private:

@@ -210,6 +210,25 @@ TEST_F(ServerTest, ARunningQueryIsListedAndCancelledById) {
   EXPECT_NE(client_->Get("/sparql/status")->body.find("\"runningQueryCount\":0"), std::string::npos);
 }
 
+TEST_F(ServerTest, AStopCancelsTheQueriesStillRunningAfterTheGracePeriod) {
+  server::ServerOptions options;
+  options.grace = std::chrono::milliseconds(200);
+  start(options);
+  std::thread slow([&] {
+    httplib::Client other("127.0.0.1", port_);
+    other.set_read_timeout(std::chrono::seconds(30));
+    auto r = other.Get("/sparql?query=" + httplib::detail::encode_query_param(kSlow));
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 503);
+    EXPECT_NE(r->body.find("cancelled"), std::string::npos) << r->body;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  const auto before = std::chrono::steady_clock::now();
+  stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - before, std::chrono::seconds(10));
+  slow.join();
+}
+
 TEST_F(ServerTest, ALargeResultArrivesWhole) {
   start();
   auto all = get("SELECT ?s ?o { ?s ?p ?o . ?x ?q ?y }", "text/tab-separated-values");  // 40,000 rows
