@@ -8,9 +8,9 @@ namespace quiver {
 namespace {
 
 struct WorldPool {
-  std::mutex mutex;
   std::vector<raptor_world*> idle;
   ~WorldPool() {
+    std::lock_guard lock(world_lifecycle_lock());
     for (raptor_world* w : idle) raptor_free_world(w);
   }
 };
@@ -22,16 +22,21 @@ WorldPool& pool() {
 
 }  // namespace
 
+std::mutex& world_lifecycle_lock() {
+  static std::mutex lock;
+  return lock;
+}
+
 void RaptorWorldReturn::operator()(raptor_world* w) const {
   // Handlers point into the reader that used the world; clear them before it idles.
   raptor_world_set_log_handler(w, nullptr, nullptr);
-  std::lock_guard lock(pool().mutex);
+  std::lock_guard lock(world_lifecycle_lock());
   pool().idle.push_back(w);
 }
 
 RaptorWorld open_raptor_world() {
   WorldPool& p = pool();
-  std::lock_guard lock(p.mutex);
+  std::lock_guard lock(world_lifecycle_lock());
   if (!p.idle.empty()) {
     raptor_world* w = p.idle.back();
     p.idle.pop_back();

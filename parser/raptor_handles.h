@@ -1,9 +1,10 @@
-// Raptor objects as owned handles (internal to parser/).
+// Raptor objects as owned handles (internal to parser/; query/ shares the worlds' lock).
 #pragma once
 
 #include <raptor2.h>
 
 #include <memory>
+#include <mutex>
 
 namespace quiver {
 
@@ -33,5 +34,9 @@ using RaptorWorld = std::unique_ptr<raptor_world, RaptorWorldReturn>;
 // world-wide tree, a growing lookup per IRI on a bulk load that buys nothing, since callers copy what they
 // keep.
 RaptorWorld open_raptor_world();
+
+// The lock under which Raptor worlds, and the Rasqal worlds that make Raptor worlds of their own
+// (query/rasqal_world.h), are made and freed: libxml2's global set-up and clean-up must not meet.
+std::mutex& world_lifecycle_lock();
 
 }  // namespace quiver

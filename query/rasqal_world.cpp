@@ -3,15 +3,16 @@
 #include <mutex>
 #include <vector>
 
+#include "parser/raptor_handles.h"
 #include "query/frontend.h"
 
 namespace quiver::query {
 namespace {
 
 struct WorldPool {
-  std::mutex mutex;
   std::vector<rasqal_world*> idle;
   ~WorldPool() {
+    std::lock_guard lock(world_lifecycle_lock());
     for (rasqal_world* w : idle) rasqal_free_world(w);
   }
 };
@@ -25,13 +26,13 @@ WorldPool& pool() {
 
 void RasqalWorldReturn::operator()(rasqal_world* w) const {
   rasqal_world_set_log_handler(w, nullptr, nullptr);
-  std::lock_guard lock(pool().mutex);
+  std::lock_guard lock(world_lifecycle_lock());
   pool().idle.push_back(w);
 }
 
 RasqalWorld open_rasqal_world() {
   WorldPool& p = pool();
-  std::lock_guard lock(p.mutex);
+  std::lock_guard lock(world_lifecycle_lock());
   if (!p.idle.empty()) {
     rasqal_world* w = p.idle.back();
     p.idle.pop_back();

@@ -1,7 +1,9 @@
 // Rasqal worlds from a process-wide pool, as Raptor's (parser/raptor_handles.h): a world initialises
 // libxml2 when opened and may clean up libxml2's global state when freed, neither safe while other threads
 // parse. So worlds are made under a lock, handed back instead of freed (also when a thread ends: a server's
-// threads come and go), and freed once when the process ends. One thread uses a world at a time.
+// threads come and go), and freed once when the process ends, under the lock Raptor's pool takes too
+// (parser/raptor_handles.h: a Rasqal world makes a Raptor world of its own). One thread uses a world at a
+// time.
 #pragma once
 
 #include <rasqal.h>

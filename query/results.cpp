@@ -330,9 +330,9 @@ std::string_view media_type(ResultFormat format) {
 }
 
 std::optional<ResultFormat> result_format_from_media_type(std::string_view type) {
-  for (ResultFormat f :
-       {ResultFormat::Json, ResultFormat::Xml, ResultFormat::Csv, ResultFormat::Tsv, ResultFormat::NTriples,
-        ResultFormat::Turtle, ResultFormat::RdfXml, ResultFormat::Table})
+  // Not Table's text/plain, which names N-Triples below.
+  for (ResultFormat f : {ResultFormat::Json, ResultFormat::Xml, ResultFormat::Csv, ResultFormat::Tsv,
+                         ResultFormat::NTriples, ResultFormat::Turtle, ResultFormat::RdfXml})
     if (type == media_type(f)) return f;
   // Names clients send for the same formats.
   if (type == "application/json") return ResultFormat::Json;

@@ -296,6 +296,10 @@ class UpdateRunner {
         const TermId g = st[3].value.empty() ? into : txn_->intern(st[3]);
         txn_->stage_insert({txn_->intern(st[0]), txn_->intern(st[1]), txn_->intern(st[2]), g});
       }
+    } catch (const QueryError& e) {
+      if (e.kind != QueryError::Kind::Invalid) throw;  // the request's time or memory, not the document
+      if (op.silent) return;
+      throw QueryError(std::string("LOAD <") + op.document + ">: " + e.what());
     } catch (const std::exception& e) {
       if (op.silent) return;
       throw QueryError(std::string("LOAD <") + op.document + ">: " + e.what());

@@ -3,8 +3,13 @@
 namespace quiver::server {
 
 bool ByteChannel::write(const char* data, size_t size) {
+  constexpr auto kRecheck = std::chrono::milliseconds(50);  // a cancellation is a flag: looked at this often
   std::unique_lock lock(mutex_);
-  changed_.wait(lock, [&] { return closed_ || chunks_.size() < max_chunks_; });
+  while (!closed_ && chunks_.size() >= max_chunks_) {
+    const auto now = std::chrono::steady_clock::now();
+    if (cancelled_->load() || now > deadline_) return false;
+    changed_.wait_until(lock, std::min(now + kRecheck, deadline_));
+  }
   if (closed_) return false;
   chunks_.emplace_back(data, size);
   changed_.notify_all();

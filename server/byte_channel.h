@@ -3,6 +3,8 @@
 // and a client gone away stops the writer (its next write fails and the query is cancelled).
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <deque>
@@ -15,9 +17,14 @@ namespace quiver::server {
 
 class ByteChannel {
  public:
-  explicit ByteChannel(size_t max_chunks = 16) : max_chunks_(max_chunks) {}
+  // A writer waiting for room gives up once `cancelled` is set or `deadline` has passed: a client that
+  // reads slowly, or not at all, holds its query's worker no longer than the query's time.
+  ByteChannel(std::shared_ptr<const std::atomic<bool>> cancelled,
+              std::chrono::steady_clock::time_point deadline, size_t max_chunks = 16)
+      : max_chunks_(max_chunks), cancelled_(std::move(cancelled)), deadline_(deadline) {}
 
-  // Producer side. write() waits while the channel is full; false once the consumer has closed it.
+  // Producer side. write() waits while the channel is full; false once the consumer has closed it, or the
+  // writer has given up waiting.
   bool write(const char* data, size_t size);
   // The end of the bytes: `error` set when the producer failed, with what the consumer should report.
   void finish(std::optional<std::string> error = std::nullopt);
@@ -36,6 +43,8 @@ class ByteChannel {
 
  private:
   const size_t max_chunks_;
+  const std::shared_ptr<const std::atomic<bool>> cancelled_;
+  const std::chrono::steady_clock::time_point deadline_;
   mutable std::mutex mutex_;
   std::condition_variable changed_;
   std::deque<std::string> chunks_;

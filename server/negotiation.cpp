@@ -75,6 +75,12 @@ std::optional<query::ResultFormat> negotiate(std::string_view accept, std::strin
                                         ResultFormat::Tsv};
   const std::vector<MediaRange> ranges = media_ranges(accept);
   if (ranges.empty()) return ours.front();
+  // A format named with q=0 is refused even where a wildcard would take it.
+  auto refused = [&](ResultFormat f) {
+    return std::any_of(ranges.begin(), ranges.end(), [&](const MediaRange& r) {
+      return r.q <= 0 && query::result_format_from_media_type(r.type) == f;
+    });
+  };
   // The highest q wins; among equals, the more specific range, then the one listed first.
   std::optional<ResultFormat> best;
   double best_q = 0;
@@ -84,7 +90,7 @@ std::optional<query::ResultFormat> negotiate(std::string_view accept, std::strin
     if (range.q <= 0) continue;
     const int specificity = range.type == "*/*" ? 0 : range.type.ends_with("/*") ? 1 : 2;
     for (ResultFormat f : ours) {
-      if (!fits(f) || !matches(range.type, f)) continue;
+      if (!fits(f) || !matches(range.type, f) || refused(f)) continue;
       const bool better = range.q > best_q || (range.q == best_q && specificity > best_specificity) ||
                           (range.q == best_q && specificity == best_specificity && range.order < best_order);
       if (better) best = f, best_q = range.q, best_specificity = specificity, best_order = range.order;

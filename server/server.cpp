@@ -26,6 +26,21 @@ int status_of(const query::QueryError& error) {
   return 500;
 }
 
+httplib::Params request_params(const httplib::Request& req, bool form_body) {
+  httplib::Params params;
+  if (const size_t mark = req.target.find('?'); mark != std::string::npos)
+    httplib::detail::parse_query_text(req.target.substr(mark + 1), params);
+  if (form_body) httplib::detail::parse_query_text(req.body, params);
+  return params;
+}
+
+bool from_other_origin(const httplib::Request& req) {
+  if (!req.has_header("Origin")) return false;  // not a browser's cross-site request
+  std::string origin = req.get_header_value("Origin");
+  if (const size_t scheme = origin.find("://"); scheme != std::string::npos) origin.erase(0, scheme + 3);
+  return origin != req.get_header_value("Host");
+}
+
 void answer_error(httplib::Response& res, int status, const std::string& message) {
   res.status = status;
   res.set_content(message + "\n", "text/plain; charset=utf-8");
@@ -44,7 +59,7 @@ struct Server::Impl {
   // The grace period after stop(): cancels what still runs when it ends, unless run() has returned.
   std::mutex stopping_mutex;
   std::condition_variable stopped;
-  bool stopping = false, done = false;
+  bool stopping = false, listening = false, done = false;
   std::thread grace_timer;
 };
 
@@ -57,7 +72,7 @@ Server::Server(Store& store, ServerOptions options)
   const size_t connections = o.threads + o.queue + 4;
   http.new_task_queue = [connections] { return new httplib::ThreadPool(connections); };
   http.set_payload_max_length(o.max_body_bytes);
-  http.set_read_timeout(std::chrono::seconds(30));
+  http.set_read_timeout(std::chrono::seconds(10));
   http.set_write_timeout(std::chrono::seconds(30));
   // Browser consoles on other origins may query the endpoint.
   http.set_default_headers({{"Access-Control-Allow-Origin", "*"}});
@@ -121,6 +136,11 @@ int Server::bind() {
 
 void Server::run() {
   if (!impl_->bound) bind();
+  {
+    std::lock_guard lock(impl_->stopping_mutex);
+    if (impl_->stopping) return;  // stopped before it started
+    impl_->listening = true;
+  }
   impl_->http.listen_after_bind();  // returns once the requests in flight are answered
   std::thread timer;
   {
@@ -141,8 +161,17 @@ void Server::stop() {
     impl.grace_timer = std::thread([&impl] {
       std::unique_lock lock(impl.stopping_mutex);
       if (impl.stopped.wait_for(lock, impl.service.options.grace, [&] { return impl.done; })) return;
-      for (const auto& q : impl.service.queries.running()) impl.service.queries.cancel(q.id);
+      for (const auto& q : impl.service.queries.running()) *q.cancelled = true;
     });
+    if (!impl.listening) return;  // run() has not started: it will not
+  }
+  // The HTTP library ignores a stop until its loop runs: wait for it (run() is on its way there).
+  while (!impl.http.is_running()) {
+    {
+      std::lock_guard lock(impl.stopping_mutex);
+      if (impl.done) return;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   impl.http.stop();
 }

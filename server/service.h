@@ -19,10 +19,18 @@ struct Service {
       : store(s), options(std::move(o)), workers(options.threads, options.queue) {}
   Store& store;
   const ServerOptions options;
-  WorkerPool workers;
   std::timed_mutex writer;  // one update at a time; the others wait up to options.write_wait
   QueryRegistry queries;
+  // Last: destroyed first, its threads joined while the registry their jobs leave is still there.
+  WorkerPool workers;
 };
+
+// The parameters of a request: its URL's, and with `form_body` those of its form-encoded body, whatever
+// the HTTP library has parsed already.
+httplib::Params request_params(const httplib::Request& req, bool form_body);
+// Whether a browser sent the request from a page of another origin (its Origin header names another host
+// than the one the request is addressed to): such a page must not change the store or stop queries.
+bool from_other_origin(const httplib::Request& req);
 
 // The HTTP status for an error of a query or update: 400 for the request's own fault, 501 for what Quiver
 // does not do, 503 for a timeout or cancellation, 500 for resources exhausted.

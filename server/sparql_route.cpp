@@ -44,16 +44,12 @@ std::vector<std::string> values(const httplib::Params& params, const std::string
 
 // The request's parameters, or an answer already given (400, 415) when they cannot be read.
 std::optional<ProtocolRequest> read_request(const httplib::Request& req, httplib::Response& res) {
-  // Read here from the URL and the body, whatever the HTTP library has already parsed.
-  httplib::Params params;
-  if (const size_t mark = req.target.find('?'); mark != std::string::npos)
-    httplib::detail::parse_query_text(req.target.substr(mark + 1), params);
+  const std::string type = req.method == "POST" ? media_type_of(req) : "";
+  const bool form = type == "application/x-www-form-urlencoded";
+  const httplib::Params params = request_params(req, form);
   ProtocolRequest r;
-  if (req.method == "POST") {
-    const std::string type = media_type_of(req);
-    if (type == "application/x-www-form-urlencoded") {
-      httplib::detail::parse_query_text(req.body, params);
-    } else if (type == "application/sparql-query") {
+  if (req.method == "POST" && !form) {
+    if (type == "application/sparql-query") {
       r.query = req.body;
     } else if (type == "application/sparql-update") {
       r.update = req.body;
@@ -112,8 +108,11 @@ std::chrono::milliseconds timeout_of(const ProtocolRequest& r, const ServerOptio
 
 // A query running on a worker, and what the response reads of it.
 struct QueryJob {
-  ByteChannel channel;
+  explicit QueryJob(std::chrono::steady_clock::time_point deadline)
+      : deadline(deadline), channel(cancelled, deadline) {}
   std::shared_ptr<std::atomic<bool>> cancelled = std::make_shared<std::atomic<bool>>(false);
+  const std::chrono::steady_clock::time_point deadline;
+  ByteChannel channel;
   int error_status = 500;  // with channel.error()
 };
 
@@ -130,6 +129,8 @@ void run_job(Service& service, QueryJob& job, const query::Query& q, const query
     error = e.what();
   } catch (const std::exception& e) {
     error = e.what();
+  } catch (...) {
+    error = "internal error";
   }
   if (out) std::fclose(out);  // writes what the stream still buffers
   job.channel.finish(std::move(error));
@@ -166,9 +167,9 @@ void answer_query(Service& service, const httplib::Request& req, httplib::Respon
                               "text/tab-separated-values"));
     return;
   }
-  auto job = std::make_shared<QueryJob>();
   query::QueryOptions options;
   options.timeout = timeout_of(r, service.options);
+  auto job = std::make_shared<QueryJob>(start + options.timeout);
   options.memory_limit = service.options.memory_limit;
   options.cancelled = job->cancelled.get();
   // Listed (and cancellable by id) from now until its worker is done with it.
@@ -187,8 +188,10 @@ void answer_query(Service& service, const httplib::Request& req, httplib::Respon
   res.set_chunked_content_provider(
       std::string(query::media_type(*format)) + "; charset=utf-8",
       [job](size_t, httplib::DataSink& sink) {
+        // The result is written within the query's time too: a client reading too slowly is cut off.
         for (std::string chunk; job->channel.next(chunk);)
-          if (!sink.write(chunk.data(), chunk.size())) return false;
+          if (std::chrono::steady_clock::now() > job->deadline || !sink.write(chunk.data(), chunk.size()))
+            return false;
         // An error after the first bytes can no longer change the status: the response is cut short, which
         // clients report as an incomplete transfer.
         if (job->channel.error()) return false;
@@ -202,9 +205,12 @@ void answer_query(Service& service, const httplib::Request& req, httplib::Respon
       });
 }
 
-void answer_update(Service& service, httplib::Response& res, const ProtocolRequest& r) {
+void answer_update(Service& service, const httplib::Request& req, httplib::Response& res,
+                   const ProtocolRequest& r) {
   if (service.options.read_only)
     return answer_error(res, 403, "the server is read-only: updates are refused");
+  if (from_other_origin(req))
+    return answer_error(res, 403, "a page of another origin may not update the store");
   if (r.using_graphs)
     return answer_error(res, 501,
                         "using-graph-uri and using-named-graph-uri are not supported yet: "
@@ -221,6 +227,11 @@ void answer_update(Service& service, httplib::Response& res, const ProtocolReque
   query::UpdateOptions options;
   options.timeout = timeout_of(r, service.options);
   options.data_root = service.options.data_root;
+  options.memory_limit = service.options.memory_limit;
+  // Listed and cancellable by id like a query (also by the grace period of a stop).
+  auto cancelled = std::make_shared<std::atomic<bool>>(false);
+  const QueryRegistry::Handle listed = service.queries.add(*r.update, cancelled);
+  options.cancelled = cancelled.get();
   try {
     const query::UpdateReport report = query::run_update(service.store, *r.update, options);
     res.set_content(
@@ -235,7 +246,11 @@ void answer_update(Service& service, httplib::Response& res, const ProtocolReque
 
 // GET /sparql without a query: the service description (SPARQL 1.1 Service Description), in Turtle.
 void describe_service(const httplib::Request& req, httplib::Response& res) {
-  const std::string host = req.has_header("Host") ? req.get_header_value("Host") : "localhost";
+  std::string host = req.has_header("Host") ? req.get_header_value("Host") : "localhost";
+  const bool plain = std::all_of(host.begin(), host.end(), [](unsigned char c) {
+    return std::isalnum(c) || c == '.' || c == '-' || c == ':' || c == '[' || c == ']';
+  });
+  if (!plain || host.empty()) host = "localhost";  // it goes inside an IRI
   res.set_content(
       "@prefix sd: <http://www.w3.org/ns/sparql-service-description#> .\n"
       "@prefix formats: <http://www.w3.org/ns/formats/> .\n"
@@ -254,7 +269,7 @@ void handle(Service& service, const httplib::Request& req, httplib::Response& re
   const auto r = read_request(req, res);
   if (!r) return;
   if (r->query) return answer_query(service, req, res, *r);
-  if (r->update) return answer_update(service, res, *r);
+  if (r->update) return answer_update(service, req, res, *r);
   if (req.method == "GET") return describe_service(req, res);
   answer_error(res, 400, "the request has neither a query nor an update");
 }

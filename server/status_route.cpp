@@ -1,5 +1,5 @@
 // /sparql/status: the running queries, and cancelling one, in the shape of Neptune's SPARQL query status
-// API (GET lists; cmd=cancelQuery&queryId=ID, by POST form or GET, cancels).
+// API (GET lists; cmd=cancelQuery&queryId=ID, by POST, cancels).
 #include <chrono>
 #include <string>
 
@@ -25,16 +25,16 @@ void list(Service& service, httplib::Response& res) {
 }
 
 void handle(Service& service, const httplib::Request& req, httplib::Response& res) {
-  httplib::Params params;
-  if (const size_t mark = req.target.find('?'); mark != std::string::npos)
-    httplib::detail::parse_query_text(req.target.substr(mark + 1), params);
-  if (req.method == "POST") httplib::detail::parse_query_text(req.body, params);
+  const httplib::Params params = request_params(req, req.method == "POST");
   auto value = [&](const char* name) {
     auto it = params.find(name);
     return it == params.end() ? std::string() : it->second;
   };
   const std::string cmd = value("cmd");
   if (cmd.empty()) return list(service, res);
+  if (req.method != "POST") return answer_error(res, 405, "a command is sent by POST");
+  if (from_other_origin(req))
+    return answer_error(res, 403, "a page of another origin may not cancel queries");
   if (cmd != "cancelQuery")
     return answer_error(res, 400, "unknown cmd '" + cmd + "': the one known is cancelQuery");
   const std::string id = value("queryId");

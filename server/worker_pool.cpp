@@ -38,7 +38,10 @@ void WorkerPool::work() {
       job = std::move(jobs_.front());
       jobs_.pop_front();
     }
-    job();
+    try {
+      job();
+    } catch (...) {  // a job answers its own errors; nothing that escapes may end the server
+    }
   }
 }
 

@@ -41,6 +41,16 @@ class ServerTest : public ::testing::Test {
     server_.reset();
   }
 
+  // Until /sparql/status lists a running query (one sent from another thread), and a moment more: listed
+  // once accepted, it then holds a worker.
+  void wait_until_running() {
+    for (int attempt = 0; attempt < 500; ++attempt) {
+      if (client_->Get("/sparql/status")->body.find("\"runningQueryCount\":1") != std::string::npos) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+
   httplib::Result get(const std::string& query, const std::string& accept = "",
                       const std::string& more = "") {
     httplib::Headers headers;
@@ -101,6 +111,10 @@ TEST_F(ServerTest, ResultsComeInTheFormatTheClientPrefers) {
   EXPECT_EQ(nt->body, "<http://e/s1> <http://e/p> \"1\" .\n");
   auto ask = get("ASK { <http://e/s1> ?p ?o }");
   EXPECT_NE(ask->body.find("\"boolean\":true"), std::string::npos) << ask->body;
+  auto plain = get("CONSTRUCT WHERE { <http://e/s1> ?p ?o }", "text/plain");  // N-Triples' old media type
+  EXPECT_EQ(plain->get_header_value("Content-Type"), "application/n-triples; charset=utf-8");
+  auto not_json = get(kCount, "application/sparql-results+json;q=0, */*");
+  EXPECT_EQ(not_json->get_header_value("Content-Type"), "application/sparql-results+xml; charset=utf-8");
   auto refused = get(kCount, "image/png");
   EXPECT_EQ(refused->status, 406);
   EXPECT_NE(refused->body.find("application/sparql-results+json"), std::string::npos) << refused->body;
@@ -142,6 +156,35 @@ TEST_F(ServerTest, EachFailureHasItsStatusAndALocatedMessage) {
   EXPECT_EQ(get(kCount, "text/csv")->body, "n\r\n200\r\n");
 }
 
+TEST_F(ServerTest, APageOfAnotherOriginMayQueryButNotChangeTheStoreOrStopQueries) {
+  start();
+  const httplib::Headers foreign = {{"Origin", "http://elsewhere.example"}};
+  auto update = client_->Post("/sparql", foreign, "update=CLEAR%20ALL", "application/x-www-form-urlencoded");
+  EXPECT_EQ(update->status, 403);
+  auto cancel = client_->Post("/sparql/status", foreign, "cmd=cancelQuery&queryId=x",
+                              "application/x-www-form-urlencoded");
+  EXPECT_EQ(cancel->status, 403);
+  EXPECT_EQ(client_->Get("/sparql/status?cmd=cancelQuery&queryId=x")->status, 405);  // commands by POST
+  auto query = client_->Get("/sparql?query=" + httplib::detail::encode_query_param(kCount), foreign);
+  EXPECT_EQ(query->status, 200);
+  EXPECT_EQ(get(kCount, "text/csv")->body, "n\r\n200\r\n");
+  // The same page's own origin may.
+  auto own = client_->Post(
+      "/sparql", {{"Origin", "http://127.0.0.1:" + std::to_string(port_)}},
+      "update=INSERT%20DATA%20%7B%3Chttp%3A%2F%2Fe%2Fx%3E%20%3Chttp%3A%2F%2Fe%2Fp%3E%20%22y%22%7D",
+      "application/x-www-form-urlencoded");
+  EXPECT_EQ(own->status, 200) << own->body;
+}
+
+TEST_F(ServerTest, AServerStoppedBeforeItRunsEndsAtOnce) {
+  server::ServerOptions options;
+  options.port = 0;
+  server::Server unused(*store_, options);
+  unused.bind();
+  unused.stop();
+  unused.run();  // returns: it was stopped
+}
+
 TEST_F(ServerTest, AReadOnlyServerRefusesUpdates) {
   server::ServerOptions options;
   options.read_only = true;
@@ -163,7 +206,7 @@ TEST_F(ServerTest, AFullQueueIsAnsweredBusyAtOnce) {
     auto r = other.Get("/sparql?query=" + httplib::detail::encode_query_param(kSlow) + "&timeout=1500");
     EXPECT_EQ(r->status, 503);
   });
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  wait_until_running();
   auto busy = get(kCount);
   EXPECT_EQ(busy->status, 503);
   EXPECT_NE(busy->body.find("busy"), std::string::npos) << busy->body;
@@ -222,7 +265,7 @@ TEST_F(ServerTest, AStopCancelsTheQueriesStillRunningAfterTheGracePeriod) {
     EXPECT_EQ(r->status, 503);
     EXPECT_NE(r->body.find("cancelled"), std::string::npos) << r->body;
   });
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  wait_until_running();
   const auto before = std::chrono::steady_clock::now();
   stop();
   EXPECT_LT(std::chrono::steady_clock::now() - before, std::chrono::seconds(10));

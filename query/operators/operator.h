@@ -1,7 +1,8 @@
 // A physical operator: one node of the plan the planner builds from the algebra before a query runs
-// (query/physical_plan.cpp chooses each node's operator; the classes are in query/operators/plan.h, one
-// per file of this folder). The base keeps what every operator has: its children, its estimates, its
-// profile for EXPLAIN, the deadline check at each opening, and its state as the right side of bind joins.
+// (query/physical_plan.cpp chooses each node's operator; the classes are declared in
+// query/operators/operators.h, one per file of this folder). The base keeps what every operator has: its
+// children, its estimates, its profile for EXPLAIN, the deadline check at each opening, and its state as the
+// right side of bind joins.
 #pragma once
 
 #include <chrono>
