@@ -41,6 +41,15 @@ bool from_other_origin(const httplib::Request& req) {
   return origin != req.get_header_value("Host");
 }
 
+void serve_get_and_post(httplib::Server& http, const std::string& path, Service& service,
+                        void (*handle)(Service&, const httplib::Request&, httplib::Response&)) {
+  auto handler = [&service, handle](const httplib::Request& req, httplib::Response& res) {
+    handle(service, req, res);
+  };
+  http.Get(path, handler);
+  http.Post(path, handler);
+}
+
 void answer_error(httplib::Response& res, int status, const std::string& message) {
   res.status = status;
   res.set_content(message + "\n", "text/plain; charset=utf-8");

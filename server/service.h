@@ -38,6 +38,10 @@ int status_of(const query::QueryError& error);
 // Answers `status` with `message` as plain text.
 void answer_error(httplib::Response& res, int status, const std::string& message);
 
+// Registers `handle` for GET and POST requests to `path`.
+void serve_get_and_post(httplib::Server& http, const std::string& path, Service& service,
+                        void (*handle)(Service&, const httplib::Request&, httplib::Response&));
+
 // The routes, one file each.
 void add_sparql_route(httplib::Server& http, Service& service);
 void add_status_route(httplib::Server& http, Service& service);

@@ -116,8 +116,11 @@ struct QueryJob {
   int error_status = 500;  // with channel.error()
 };
 
-void run_job(Service& service, QueryJob& job, const query::Query& q, const query::QueryOptions& options,
-             query::ResultFormat format, std::chrono::steady_clock::time_point start) {
+// Runs the query into the job's channel. `listed` (its entry in the registry) goes before the channel is
+// finished: once a client has its answer, the query is no longer listed.
+void run_job(Service& service, QueryJob& job, std::shared_ptr<QueryRegistry::Handle>& listed,
+             const query::Query& q, const query::QueryOptions& options, query::ResultFormat format,
+             std::chrono::steady_clock::time_point start) {
   std::FILE* out = job.channel.open_file();
   std::optional<std::string> error;
   try {
@@ -133,6 +136,7 @@ void run_job(Service& service, QueryJob& job, const query::Query& q, const query
     error = "internal error";
   }
   if (out) std::fclose(out);  // writes what the stream still buffers
+  listed.reset();
   job.channel.finish(std::move(error));
 }
 
@@ -172,11 +176,13 @@ void answer_query(Service& service, const httplib::Request& req, httplib::Respon
   auto job = std::make_shared<QueryJob>(start + options.timeout);
   options.memory_limit = service.options.memory_limit;
   options.cancelled = job->cancelled.get();
-  // Listed (and cancellable by id) from now until its worker is done with it.
+  // Listed (and cancellable by id) from now until its worker is done with it: the job holds the only
+  // reference, so that the entry goes when the job lets it go (or is dropped, when the queue is full).
   auto listed = std::make_shared<QueryRegistry::Handle>(service.queries.add(*r.query, job->cancelled));
-  const bool queued = service.workers.submit([&service, job, q, options, format = *format, start, listed] {
-    run_job(service, *job, q, options, format, start);
-  });
+  const bool queued = service.workers.submit(
+      [&service, job, q, options, format = *format, start, listed = std::move(listed)]() mutable {
+        run_job(service, *job, listed, q, options, format, start);
+      });
   if (!queued) {
     answer_error(res, 503, "the server is busy: every worker is running a query and the queue is full");
     return;
@@ -277,11 +283,7 @@ void handle(Service& service, const httplib::Request& req, httplib::Response& re
 }  // namespace
 
 void add_sparql_route(httplib::Server& http, Service& service) {
-  auto handler = [&service](const httplib::Request& req, httplib::Response& res) {
-    handle(service, req, res);
-  };
-  http.Get("/sparql", handler);
-  http.Post("/sparql", handler);
+  serve_get_and_post(http, "/sparql", service, handle);
 }
 
 }  // namespace quiver::server

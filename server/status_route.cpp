@@ -46,11 +46,7 @@ void handle(Service& service, const httplib::Request& req, httplib::Response& re
 }  // namespace
 
 void add_status_route(httplib::Server& http, Service& service) {
-  auto handler = [&service](const httplib::Request& req, httplib::Response& res) {
-    handle(service, req, res);
-  };
-  http.Get("/sparql/status", handler);
-  http.Post("/sparql/status", handler);
+  serve_get_and_post(http, "/sparql/status", service, handle);
 }
 
 }  // namespace quiver::server

@@ -18,8 +18,8 @@ WorkerPool::~WorkerPool() {
 bool WorkerPool::submit(std::function<void()> job) {
   {
     std::lock_guard lock(mutex_);
-    // Taken at once by an idle worker, or queued.
-    if (jobs_.size() >= idle_ + max_queued_) return false;
+    // Taken by a worker not busy (at once, or as soon as it is waiting), or queued.
+    if (jobs_.size() + working_ >= threads_.size() + max_queued_) return false;
     jobs_.push_back(std::move(job));
   }
   queued_.notify_one();
@@ -31,17 +31,19 @@ void WorkerPool::work() {
     std::function<void()> job;
     {
       std::unique_lock lock(mutex_);
-      ++idle_;
       queued_.wait(lock, [&] { return stopping_ || !jobs_.empty(); });
-      --idle_;
       if (jobs_.empty()) return;
       job = std::move(jobs_.front());
       jobs_.pop_front();
+      ++working_;
     }
     try {
       job();
     } catch (...) {  // a job answers its own errors; nothing that escapes may end the server
     }
+    job = nullptr;  // what the job holds goes before the worker counts as free
+    std::lock_guard lock(mutex_);
+    --working_;
   }
 }
 

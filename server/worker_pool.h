@@ -28,7 +28,7 @@ class WorkerPool {
   std::mutex mutex_;
   std::condition_variable queued_;
   std::deque<std::function<void()>> jobs_;
-  size_t idle_ = 0;  // workers waiting for a job
+  size_t working_ = 0;  // workers running a job
   bool stopping_ = false;
   std::vector<std::thread> threads_;
 };
