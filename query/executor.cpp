@@ -245,11 +245,11 @@ void Executor::expect_exists_probes(const std::vector<ExprPtr>& exprs, double ro
 
 std::optional<Matches> Executor::probed(const Node& node, const Row& input, std::optional<TermId> graph) {
   Operator& op = plan(node);
-  if (auto matches = through_chosen_lookup(op, input, graph)) return matches;
   Operator::Correlated& c = op.correlated(graph);
+  if (auto matches = through_chosen_lookup(op, c, input)) return matches;
   if (c.rows && c.substitution_safe && !substituting_) {  // bought: every later probe goes to the rows
     count_lookup(node, input);
-    if (profiling_) note_probed(op, graph);
+    if (profiling_) note_probed(op, c);
     return Matches(*c.rows, input);
   }
   bool empty = std::all_of(input.begin(), input.end(), [](TermId id) { return id == kUnbound; });
@@ -258,7 +258,7 @@ std::optional<Matches> Executor::probed(const Node& node, const Row& input, std:
   // A bind join where the input may be substituted, rent or buy; else the node evaluated alone, hashed.
   auto matches = substitution_safe(node) || takes_input(op, input) ? probed_if_cheaper(op, node, input, graph)
                                                                    : Matches(materialize(node, graph), input);
-  if (matches) note_probed(op, graph);
+  if (matches) note_probed(op, c);
   return matches;
 }
 
@@ -280,9 +280,8 @@ std::shared_ptr<const RestartableScan> Executor::exists_scan(const Node& node, s
   return plan(node).correlated(graph).scan;
 }
 
-void Executor::note_probed(Operator& op, std::optional<TermId> graph) {
+void Executor::note_probed(Operator& op, const Operator::Correlated& c) {
   if (!profiling_) return;
-  const Operator::Correlated& c = op.correlated(graph);
   op.profile().how = c.lookup ? "lookup join: the predicate's quads in memory, looked up per input row"
                               : "hash join: evaluated once (" + std::to_string(c.rows->size()) +
                                     " rows), probed per input row";
@@ -302,11 +301,10 @@ std::unique_ptr<RowStream> Executor::direct(const Node& node, const Row& input, 
   return plan(node).open(input, graph);
 }
 
-std::optional<Matches> Executor::through_chosen_lookup(Operator& op, const Row& input,
-                                                       std::optional<TermId> graph) {
-  Operator::Correlated& c = op.correlated(graph);
+std::optional<Matches> Executor::through_chosen_lookup(Operator& op, Operator::Correlated& c,
+                                                       const Row& input) {
   if (!c.lookup || !c.lookup->applies(input)) return std::nullopt;
-  note_probed(op, graph);
+  note_probed(op, c);
   return Matches(*c.lookup, input);
 }
 
@@ -358,10 +356,11 @@ bool Executor::takes_input(Operator& op, const Row& input) {
 
 bool Executor::exists(const Node& node, const Row& row, std::optional<TermId> graph) {
   Operator& op = plan(node);
-  if (auto matches = through_chosen_lookup(op, row, graph)) return matches->any(row);
+  Operator::Correlated& c = op.correlated(graph);
+  if (auto matches = through_chosen_lookup(op, c, row)) return matches->any(row);
   if (substitution_safe(node)) {
     if (auto matches = probed_if_cheaper(op, node, row, graph)) {
-      note_probed(op, graph);
+      note_probed(op, c);
       return matches->any(row);
     }
   }

@@ -176,6 +176,19 @@ class Matches {
 
 class Operator;
 
+// An operator as the right side of bind joins in one active graph: rent (substitute each input row) or buy
+// (evaluate once and hash, or look up in a predicate's quads in memory); kept by the operator
+// (Operator::correlated()), decided by Executor::probed().
+struct Correlated {
+  std::optional<MaterializedRows> rows;
+  std::optional<PatternLookup> lookup;
+  std::shared_ptr<RestartableScan> scan;  // an EXISTS pattern scanned per row (restarted_scan())
+  bool lookup_asked = false;              // whether the store was asked for `lookup` without making it
+  bool substitution_safe = false;         // of the node, once `rows` are made
+  double probes = 0;                      // input rows substituted so far
+  double expected = 0;  // input rows expected in all (the estimate of the operator's left side)
+};
+
 class Executor {
  public:
   explicit Executor(QueryContext& ctx);
@@ -254,7 +267,7 @@ class Executor {
   void count_lookup(const Node& node, const Row& input);
   // Most probes, once a node is looked up: through that lookup, when `input` binds its lead, before any
   // other check.
-  std::optional<Matches> through_chosen_lookup(Operator& op, const Row& input, std::optional<TermId> graph);
+  std::optional<Matches> through_chosen_lookup(Operator& op, Correlated& c, const Row& input);
   // Whether evaluating `node` with the bindings of `input` substituted gives the solutions of `input` joined
   // with those of `node` evaluated alone: for an OPTIONAL, MINUS, FILTER or BIND, when every variable their
   // right side or expression reads that `input` binds is bound by every solution of their left side (so the
@@ -264,7 +277,7 @@ class Executor {
   // The rows of `op` evaluated alone, kept for probes (its Correlated::rows).
   MaterializedRows& evaluate_once(Operator& op, std::optional<TermId> graph);
   // EXPLAIN: notes how a probed node ran.
-  void note_probed(Operator& op, std::optional<TermId> graph);
+  void note_probed(Operator& op, const Correlated& c);
 
   QueryContext& ctx_;
   ExpressionEvaluator evaluator_;

@@ -90,10 +90,8 @@ std::unique_ptr<RowStream> Operator::counted(std::unique_ptr<RowStream> stream) 
   return std::make_unique<ProfiledStream>(std::move(stream), profile_);
 }
 
-Operator::Correlated& Operator::correlated(std::optional<TermId> graph) {
-  const TermId key = graph.value_or(kUnbound);
-  if (!last_correlated_ || last_correlated_->first != key)
-    last_correlated_ = &*correlated_.try_emplace(key).first;
+Operator::Correlated& Operator::correlated_of(TermId graph) {
+  last_correlated_ = &*correlated_.try_emplace(graph).first;
   return last_correlated_->second;
 }
 

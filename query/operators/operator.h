@@ -85,18 +85,14 @@ class Operator {
   Profile& profile() { return profile_; }
   const Profile& profile() const { return profile_; }
 
-  // This operator as the right side of bind joins in one active graph: rent (substitute each input row)
-  // or buy (evaluate once and hash, or look up in a predicate's quads in memory); Executor::probed().
-  struct Correlated {
-    std::optional<MaterializedRows> rows;
-    std::optional<PatternLookup> lookup;
-    std::shared_ptr<RestartableScan> scan;  // an EXISTS pattern scanned per row (restarted_scan())
-    bool lookup_asked = false;              // whether the store was asked for `lookup` without making it
-    bool substitution_safe = false;         // of the node, once `rows` are made
-    double probes = 0;                      // input rows substituted so far
-    double expected = 0;  // input rows expected in all (the estimate of the operator's left side)
-  };
-  Correlated& correlated(std::optional<TermId> graph);
+  // This operator as the right side of bind joins in one active graph (Executor::probed()).
+  using Correlated = query::Correlated;
+  // Asked once or twice per probe, so the last one is kept at hand.
+  Correlated& correlated(std::optional<TermId> graph) {
+    const TermId key = graph.value_or(kUnbound);
+    if (last_correlated_ && last_correlated_->first == key) return last_correlated_->second;
+    return correlated_of(key);
+  }
   // For OPTIONAL, MINUS, FILTER and BIND: the variables an input row must leave unbound to be substituted
   // (Executor::takes_input()), worked out at the first ask.
   std::optional<std::vector<VarId>>& uncertain_inputs() { return uncertain_inputs_; }
@@ -124,6 +120,7 @@ class Operator {
   std::map<TermId, Correlated> correlated_;  // per active graph (kUnbound: the default graph)
   std::pair<const TermId, Correlated>* last_correlated_ = nullptr;
   std::optional<std::vector<VarId>> uncertain_inputs_;
+  Correlated& correlated_of(TermId graph);
 };
 
 // Whether `input` binds exactly the variables `bound` marks; when not, `bound` becomes its bound set. The
