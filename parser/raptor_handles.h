@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <mutex>
+#include <vector>
 
 namespace quiver {
 
@@ -38,5 +39,38 @@ RaptorWorld open_raptor_world();
 // The lock under which Raptor worlds, and the Rasqal worlds that make Raptor worlds of their own
 // (query/rasqal_world.h), are made and freed: libxml2's global set-up and clean-up must not meet.
 std::mutex& world_lifecycle_lock();
+
+// The idle worlds of one library: handed out again instead of freed, and freed when the process ends, all
+// under world_lifecycle_lock().
+template <class World, void (*Free)(World*)>
+class IdleWorlds {
+ public:
+  static IdleWorlds& instance() {
+    static IdleWorlds pool;
+    return pool;
+  }
+  // An idle world, or else what `make` makes.
+  template <class Make>
+  World* take(Make make) {
+    std::lock_guard lock(world_lifecycle_lock());
+    if (idle_.empty()) return make();
+    World* w = idle_.back();
+    idle_.pop_back();
+    return w;
+  }
+  void give_back(World* w) {
+    std::lock_guard lock(world_lifecycle_lock());
+    idle_.push_back(w);
+  }
+  // The lock is made first, so that it outlives the pool at exit.
+  IdleWorlds() { world_lifecycle_lock(); }
+  ~IdleWorlds() {
+    std::lock_guard lock(world_lifecycle_lock());
+    for (World* w : idle_) Free(w);
+  }
+
+ private:
+  std::vector<World*> idle_;
+};
 
 }  // namespace quiver
