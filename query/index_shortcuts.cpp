@@ -175,7 +175,6 @@ bool may_count_by_object(const Node& group) {
 
 std::unique_ptr<RowStream> distinct_objects(Executor& ex, const Node& distinct, const Row& input,
                                             std::optional<TermId> graph) {
-  if (!may_read_distinct_objects(distinct)) return nullptr;
   auto scan = object_scan(ex, *distinct.left->left, input, graph);
   if (!scan) return nullptr;
   return std::make_unique<DistinctObjectsStream>(ex.context(), *scan, input);
@@ -183,7 +182,6 @@ std::unique_ptr<RowStream> distinct_objects(Executor& ex, const Node& distinct, 
 
 std::optional<std::vector<Row>> counts_by_object(Executor& ex, const Node& group, const Row& input,
                                                  std::optional<TermId> graph) {
-  if (!may_count_by_object(group)) return std::nullopt;
   auto scan = object_scan(ex, *group.left, input, graph);
   if (!scan) return std::nullopt;
   QueryContext& ctx = ex.context();

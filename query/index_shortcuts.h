@@ -18,7 +18,9 @@ bool may_count_by_object(const Node& group);
 // The patterns of ORDER BY `order`'s BGP that ordered_by_object() may read in order.
 std::vector<size_t> patterns_in_object_order(const Node& order);
 
-// DISTINCT over the projection of such a pattern onto its object; null when `distinct` is not that shape.
+// DISTINCT over the projection of such a pattern onto its object, for a `distinct` that
+// may_read_distinct_objects() accepts (the planner's rule); null when the input binds the pattern's
+// variables or the active graph is not one graph.
 std::unique_ptr<RowStream> distinct_objects(Executor& ex, const Node& distinct, const Row& input,
                                             std::optional<TermId> graph);
 
@@ -29,7 +31,8 @@ std::unique_ptr<RowStream> distinct_objects(Executor& ex, const Node& distinct, 
 std::unique_ptr<RowStream> ordered_by_object(Executor& ex, const Node& order, const Row& input,
                                              std::optional<TermId> graph);
 
-// GROUP BY the object of such a pattern with only plain COUNTs; nullopt when `group` is not that shape.
+// GROUP BY the object of such a pattern with only plain COUNTs, for a `group` that may_count_by_object()
+// accepts (the planner's rule); nullopt when the input or the active graph rules it out.
 std::optional<std::vector<Row>> counts_by_object(Executor& ex, const Node& group, const Row& input,
                                                  std::optional<TermId> graph);
 
