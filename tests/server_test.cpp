@@ -185,6 +185,30 @@ TEST_F(ServerTest, AServerStoppedBeforeItRunsEndsAtOnce) {
   unused.run();  // returns: it was stopped
 }
 
+TEST_F(ServerTest, HostileRequestsGetAStatusAndTheServerGoesOn) {
+  server::ServerOptions options;
+  options.max_body_bytes = 1 << 16;
+  options.max_query_bytes = 1 << 12;
+  start(options);
+  // A body over the limit; a query over its length limit; a query that is not UTF-8; broken
+  // percent-encoding; a query nested past the front end's limit.
+  EXPECT_EQ(client_->Post("/sparql", std::string(1 << 17, 'x'), "application/sparql-query")->status, 413);
+  auto long_query =
+      client_->Post("/sparql", "ASK {}" + std::string(1 << 13, ' '), "application/sparql-query");
+  EXPECT_EQ(long_query->status, 413);
+  EXPECT_NE(long_query->body.find("limit"), std::string::npos) << long_query->body;
+  auto not_utf8 = client_->Post("/sparql", "SELECT * { ?s ?p \"\xff\xfe\" }", "application/sparql-query");
+  EXPECT_EQ(not_utf8->status, 400);
+  EXPECT_NE(not_utf8->body.find("UTF-8"), std::string::npos) << not_utf8->body;
+  EXPECT_EQ(client_->Get("/sparql?query=ASK%7B%zz%7D")->status, 400);
+  std::string deep = "SELECT * {";
+  deep += std::string(1100, '{') + std::string(1100, '}') + "}";
+  auto nested = client_->Post("/sparql", deep, "application/sparql-query");
+  EXPECT_EQ(nested->status, 400);
+  EXPECT_NE(nested->body.find("too complex"), std::string::npos) << nested->body;
+  EXPECT_EQ(get(kCount, "text/csv")->body, "n\r\n200\r\n");
+}
+
 TEST_F(ServerTest, AReadOnlyServerRefusesUpdates) {
   server::ServerOptions options;
   options.read_only = true;
