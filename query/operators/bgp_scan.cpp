@@ -511,9 +511,10 @@ const BgpOperator::ScanPlan& scan_plan(Executor& ex, const Node& bgp, const Row&
 
 double BgpOperator::estimated_cost() {
   // Nested index scans: a seek per pattern for each row of the patterns before it, a row made per match.
+  // The order worked out here, not kept as a scan plan: a BGP under a FILTER is scanned under its ranges.
   std::vector<bool> bound(ex_.context().variables(), false);
   double rows = 1, cost = 0;
-  for (const TriplePattern* t : scan_plan(ex_.context().empty_row(), nullptr).order) {
+  for (const TriplePattern* t : order_patterns(ex_.context(), node_.triples, bound)) {
     cost += rows * kProbeCost;
     rows *= estimate_pattern(ex_.context(), *t, bound);
     cost += rows;
