@@ -657,7 +657,7 @@ void Store::load_collisions() {
     rocksdb::Slice k = it->key();
     (*table)[std::string(k.data() + 1, k.size() - 1)] = keys::get_u64(it->value().ToStringView());
   }
-  collisions_ = std::move(table);
+  collisions_.store(std::move(table));
 }
 
 bool Store::empty() const {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -305,8 +306,8 @@ class Store {
   uint64_t estimate_matches(const QuadPattern& pattern) const;
   IndexProbe probe(IndexOrder order) const;
 
-  TermEncoder encoder() const { return TermEncoder(hash_bits_, collisions_); }
-  std::shared_ptr<const CollisionTable> collision_table() const { return collisions_; }
+  TermEncoder encoder() const { return TermEncoder(hash_bits_, collisions_.load()); }
+  std::shared_ptr<const CollisionTable> collision_table() const { return collisions_.load(); }
   // The id of a term if the store knows it (inline literals always have one).
   std::optional<TermId> find(const Term& term) const;
   // The term behind an id; nullopt for an id the dictionary does not hold.
@@ -353,7 +354,8 @@ class Store {
   std::filesystem::path dir_;
   StoreOptions options_;
   int hash_bits_ = kPayloadBits;
-  std::shared_ptr<const CollisionTable> collisions_;
+  // Replaced whole after a commit that added collisions, while readers copy it: hence atomic.
+  std::atomic<std::shared_ptr<const CollisionTable>> collisions_;
   std::unique_ptr<rocksdb::DB> db_;
   rocksdb::ColumnFamilyHandle* meta_ = nullptr;
   rocksdb::ColumnFamilyHandle* terms_ = nullptr;
