@@ -39,7 +39,6 @@ const Term& QueryContext::term(TermId id) {
   if (const Term* cached = decoded_.find(id)) return *cached;
   auto t = store_.term(id);
   if (!t) throw QueryError("the store references a term missing from its dictionary");
-  if (decoded_.size() > (1 << 20)) decoded_.clear();
   return decoded_.insert(id, std::move(*t));
 }
 
@@ -128,7 +127,6 @@ void QueryContext::prefetch_terms(const std::vector<TermId>& ids) {
   if (wanted.empty()) return;
   std::sort(wanted.begin(), wanted.end());
   wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
-  if (decoded_.size() + wanted.size() > (1 << 20)) decoded_.clear();
   auto terms = store_.terms(wanted);
   for (size_t i = 0; i < wanted.size(); ++i)
     if (terms[i]) decoded_.insert(wanted[i], std::move(*terms[i]));

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <array>
+#include <memory>
 #include <mutex>
 #include <optional>
 
@@ -22,38 +23,36 @@ class TermCache {
   std::optional<Term> find(TermId id) {
     Shard& s = shard(id);
     std::lock_guard lock(s.mutex);
-    if (const Term* t = s.young.find(id)) return *t;
-    const Term* old = s.old.find(id);
-    if (!old) return std::nullopt;
-    Term t = *old;
-    insert_locked(s, id, t);
-    return t;
+    const Term* t = s.terms.find(id);
+    if (!t) return std::nullopt;
+    if (s.terms.young(id)) return *t;
+    Term promoted = *t;  // copied first: promotion may empty the generation `t` lives in
+    s.terms.insert(id, promoted);
+    return promoted;
   }
 
   void insert(TermId id, const Term& term) {
-    if (shard_capacity_ == 0) return;
     Shard& s = shard(id);
     std::lock_guard lock(s.mutex);
-    insert_locked(s, id, term);
+    s.terms.insert(id, term);
   }
 
  private:
   static constexpr size_t kShards = 16;
   struct Shard {
+    explicit Shard(size_t capacity) : terms(capacity) {}
     std::mutex mutex;
-    TermTable young, old;
+    TermGenerations terms;
   };
-  Shard& shard(TermId id) { return shards_[(id ^ (id >> 17)) % kShards]; }
-  void insert_locked(Shard& s, TermId id, const Term& term) {
-    if (s.young.size() >= shard_capacity_) {
-      std::swap(s.old, s.young);
-      s.young.clear();
-    }
-    if (!s.young.find(id)) s.young.insert(id, term);
-  }
+  Shard& shard(TermId id) { return *shards_[(id ^ (id >> 17)) % kShards]; }
 
   size_t shard_capacity_;
-  std::array<Shard, kShards> shards_;
+  std::array<std::unique_ptr<Shard>, kShards> shards_ = make_shards(shard_capacity_);
+  static std::array<std::unique_ptr<Shard>, kShards> make_shards(size_t capacity) {
+    std::array<std::unique_ptr<Shard>, kShards> shards;
+    for (auto& s : shards) s = std::make_unique<Shard>(capacity);
+    return shards;
+  }
 };
 
 }  // namespace quiver

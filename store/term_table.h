@@ -4,6 +4,7 @@
 // never moves them: a reference stays valid until clear().
 #pragma once
 
+#include <algorithm>
 #include <deque>
 #include <vector>
 
@@ -31,6 +32,32 @@ class TermTable {
   std::vector<Slot> slots_;  // at most half full; a power of two long
   int shift_ = 64;
   std::deque<Term> terms_;
+};
+
+// Two TermTables as generations: when the young one holds `capacity` terms it becomes the old one and the
+// old one is emptied. Bounded memory, and a reference insert() or find() returned stays valid for at least
+// `capacity` more insertions (a caller may hold a few terms while it decodes others).
+class TermGenerations {
+ public:
+  explicit TermGenerations(size_t capacity) : capacity_(std::max<size_t>(1, capacity)) {}
+  const Term* find(TermId id) const {
+    if (const Term* t = young_.find(id)) return t;
+    return old_.find(id);
+  }
+  // Whether `id` is in the young generation (a term found only in the old one is worth promoting).
+  bool young(TermId id) const { return young_.find(id) != nullptr; }
+  const Term& insert(TermId id, Term term) {
+    if (young_.size() >= capacity_) {
+      std::swap(old_, young_);
+      young_.clear();
+    }
+    if (const Term* t = young_.find(id)) return *t;
+    return young_.insert(id, std::move(term));
+  }
+
+ private:
+  size_t capacity_;
+  TermTable young_, old_;
 };
 
 }  // namespace quiver

@@ -84,6 +84,22 @@ TEST(TermTable, FindsWhatWasInsertedAndKeepsReferencesAcrossGrowth) {
   EXPECT_EQ(table.size(), 0u);
 }
 
+// A query's decoded terms are bounded by generations; a reference handed out must outlive the next
+// `capacity` decodes (DESCRIBE holds a triple's object while it decodes its subject and predicate). Under
+// AddressSanitizer a reference into a freed generation would be a use after free here.
+TEST(TermGenerations, ReferencesOutliveCapacityMoreInsertionsAndMemoryStaysBounded) {
+  constexpr size_t kCapacity = 100;
+  TermGenerations terms(kCapacity);
+  const Term& held = terms.insert(1, Term::literal("one"));
+  for (TermId id = 2; id <= 1 + kCapacity; ++id) terms.insert(id, Term::literal(std::to_string(id)));
+  EXPECT_EQ(held.value, "one");  // a generation turned over; the term's is still there
+  EXPECT_EQ(terms.find(1), &held);
+  EXPECT_FALSE(terms.young(1));
+  for (TermId id = 1000; id < 1000 + 3 * kCapacity; ++id) terms.insert(id, Term::literal("x"));
+  EXPECT_EQ(terms.find(1), nullptr);  // two turns later: gone, memory bounded
+  EXPECT_EQ(terms.insert(7, Term::literal("seven")).value, "seven");
+  EXPECT_EQ(terms.insert(7, Term::literal("ignored")).value, "seven");  // an id is decoded once
+}
 TEST(TermEncoding, InlineOnlyCanonicalFormsAndDecodeExactly) {
   for (const auto& c : term_cases()) {
     auto id = inline_id(c.term.view());
