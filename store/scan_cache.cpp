@@ -9,13 +9,11 @@ namespace quiver {
 
 std::shared_ptr<const CachedRange> ScanCache::find(IndexOrder order, const std::string& prefix,
                                                    uint64_t sequence) {
-  std::lock_guard lock(mutex_);
-  return find_locked(Key(order, prefix, std::nullopt), sequence);
+  return find(Key(order, prefix, std::nullopt), sequence);
 }
 
 void ScanCache::add(IndexOrder order, const std::string& prefix, std::shared_ptr<const CachedRange> range) {
-  std::lock_guard lock(mutex_);
-  add_locked(Key(order, prefix, std::nullopt), std::move(range));
+  add(Key(order, prefix, std::nullopt), std::move(range));
 }
 
 ScanCache::Key ScanCache::predicate_key(TermId p, Lookup lookup) {
@@ -46,8 +44,8 @@ std::pair<size_t, size_t> LeadIndex::find(TermId lead) const {
 ScanCache::PredicateRange ScanCache::find_predicate(TermId p, Lookup lookup, uint64_t sequence,
                                                     const std::function<uint64_t()>& predicate_quads,
                                                     uint64_t lookups) {
-  std::unique_lock lock(mutex_);
-  if (auto range = find_locked(predicate_key(p, lookup), sequence)) return {std::move(range), false};
+  if (auto range = find(predicate_key(p, lookup), sequence)) return {std::move(range), false};
+  std::unique_lock lock(counting_mutex_);
   if (lookups_.size() >= kMaxSeen) lookups_.clear();
   Lookups& l = lookups_[{p, lookup}];
   const uint64_t before = l.count;
@@ -66,50 +64,76 @@ ScanCache::PredicateRange ScanCache::find_predicate(TermId p, Lookup lookup, uin
 }
 
 std::shared_ptr<const CachedRange> ScanCache::kept_predicate(TermId p, Lookup lookup, uint64_t sequence) {
-  std::lock_guard lock(mutex_);
-  return find_locked(predicate_key(p, lookup), sequence);
+  return find(predicate_key(p, lookup), sequence);
 }
 
 void ScanCache::add_predicate(TermId p, Lookup lookup, std::shared_ptr<const CachedRange> range) {
-  std::lock_guard lock(mutex_);
-  add_locked(predicate_key(p, lookup), std::move(range));
+  add(predicate_key(p, lookup), std::move(range));
 }
 
-std::shared_ptr<const CachedRange> ScanCache::find_locked(const Key& key, uint64_t sequence) {
-  auto it = slots_.find(key);
-  if (it == slots_.end()) return nullptr;
+ScanCache::Shard& ScanCache::shard(const Key& key) {
+  const auto& [order, prefix, lookup] = key;
+  const size_t h = std::hash<std::string>()(prefix) * 31 + static_cast<size_t>(order) * 3 +
+                   (lookup ? static_cast<size_t>(*lookup) + 1 : 0);
+  return shards_[h % kShards];
+}
+
+std::shared_ptr<const CachedRange> ScanCache::find(const Key& key, uint64_t sequence) {
+  Shard& s = shard(key);
+  std::lock_guard lock(s.mutex);
+  auto it = s.slots.find(key);
+  if (it == s.slots.end()) return nullptr;
   if (it->second.range->sequence != sequence) {
     if (it->second.range->sequence < sequence) {  // a write retired it; readers of older states are rare
       used_ -= bytes(*it->second.range);
-      slots_.erase(it);
+      s.slots.erase(it);
     }
     return nullptr;
   }
-  it->second.last_use = ++clock_;
+  it->second.last_use = clock_.fetch_add(1, std::memory_order_relaxed) + 1;
   return it->second.range;
 }
 
-void ScanCache::add_locked(const Key& key, std::shared_ptr<const CachedRange> range) {
+void ScanCache::add(const Key& key, std::shared_ptr<const CachedRange> range) {
   const size_t size = bytes(*range);
   if (size > budget_) return;
-  if (auto it = slots_.find(key); it != slots_.end()) {
+  make_room(size);
+  Shard& s = shard(key);
+  std::lock_guard lock(s.mutex);
+  auto [it, fresh] = s.slots.try_emplace(key);
+  if (!fresh) {
     if (it->second.range->sequence >= range->sequence) return;  // as new already
     used_ -= bytes(*it->second.range);
-    slots_.erase(it);
-  }
-  while (used_ + size > budget_ && !slots_.empty()) {
-    auto oldest = slots_.begin();
-    for (auto it = slots_.begin(); it != slots_.end(); ++it)
-      if (it->second.last_use < oldest->second.last_use) oldest = it;
-    used_ -= bytes(*oldest->second.range);
-    slots_.erase(oldest);
   }
   used_ += size;
-  slots_[key] = Slot{std::move(range), ++clock_};
+  it->second = Slot{std::move(range), clock_.fetch_add(1, std::memory_order_relaxed) + 1};
+}
+
+void ScanCache::make_room(size_t incoming) {
+  while (used_ + incoming > budget_) {
+    Shard* oldest_shard = nullptr;
+    Key oldest;
+    uint64_t oldest_use = UINT64_MAX;
+    for (Shard& s : shards_) {
+      std::lock_guard lock(s.mutex);
+      for (const auto& [key, slot] : s.slots)
+        if (slot.last_use < oldest_use) {
+          oldest_shard = &s;
+          oldest = key;
+          oldest_use = slot.last_use;
+        }
+    }
+    if (!oldest_shard) return;
+    std::lock_guard lock(oldest_shard->mutex);
+    if (auto it = oldest_shard->slots.find(oldest); it != oldest_shard->slots.end()) {
+      used_ -= bytes(*it->second.range);
+      oldest_shard->slots.erase(it);
+    }
+  }
 }
 
 bool ScanCache::seen_before(IndexOrder order, const std::string& prefix) {
-  std::lock_guard lock(mutex_);
+  std::lock_guard lock(counting_mutex_);
   if (seen_.size() >= kMaxSeen) seen_.clear();
   return !seen_.insert(Key(order, prefix, std::nullopt)).second;
 }

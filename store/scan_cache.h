@@ -6,6 +6,8 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -104,14 +106,29 @@ class ScanCache {
   // prefix p.
   using Key = std::tuple<IndexOrder, std::string, std::optional<Lookup>>;
   static Key predicate_key(TermId p, Lookup lookup);
-  std::shared_ptr<const CachedRange> find_locked(const Key& key, uint64_t sequence);
-  void add_locked(const Key& key, std::shared_ptr<const CachedRange> range);
+  // Every seek asks the cache: the ranges are spread over shards, each with its own lock, so that concurrent
+  // readers rarely wait for one another. The budget and the recency clock are shared.
+  struct Shard {
+    std::mutex mutex;
+    std::map<Key, Slot> slots;
+  };
+  static constexpr size_t kShards = 16;
+  Shard& shard(const Key& key);
+  std::shared_ptr<const CachedRange> find(const Key& key, uint64_t sequence);
+  void add(const Key& key, std::shared_ptr<const CachedRange> range);
+  // Drops least recently used ranges, from any shard, until `incoming` more bytes fit the budget.
+  void make_room(size_t incoming);
   static size_t bytes(const CachedRange& r) {
     return r.quads.size() * sizeof(Quad) + r.leads.slots.size() * sizeof(LeadIndex::Slot);
   }
 
-  std::mutex mutex_;
-  std::map<Key, Slot> slots_;
+  std::array<Shard, kShards> shards_;
+  size_t budget_;
+  std::atomic<size_t> used_ = 0;
+  std::atomic<uint64_t> clock_ = 0;
+
+  // Admission and lookup counting: asked far less often than find(), under a lock of their own.
+  std::mutex counting_mutex_;
   std::set<Key> seen_;  // seen_before(); forgotten wholesale past kMaxSeen
   static constexpr size_t kMaxSeen = 4096;
   struct Lookups {
@@ -120,8 +137,6 @@ class ScanCache {
   };
   static constexpr uint64_t kMinLookups = 1024;
   std::map<std::pair<TermId, Lookup>, Lookups> lookups_;  // forgotten wholesale past kMaxSeen too
-  size_t budget_, used_ = 0;
-  uint64_t clock_ = 0;
 };
 
 }  // namespace quiver
