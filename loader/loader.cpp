@@ -167,8 +167,13 @@ class LoadAttempt {
 
  private:
   void set_phase(LoadProgress::Phase phase) {
+    check_stop();
     std::lock_guard lock(progress_mutex_);
     progress_.phase = phase;
+  }
+  static constexpr uint64_t kQuadsBetweenChecks = 1 << 16;
+  void check_stop() const {
+    if (options_.cancellation) options_.cancellation->check();
   }
 
   // Sorted dictionary entries, deduplicated, checked for collisions, new ones written to the ingestion.
@@ -246,7 +251,9 @@ class LoadAttempt {
     if (!store_empty_) probe.emplace(store_.probe(IndexOrder::SPOG));
     bool first = true, have_new = false;
     Quad prev, prev_new;
+    uint64_t walked = 0;
     spog.drain([&](const Quad& q) {
+      if (++walked % kQuadsBetweenChecks == 0) check_stop();
       if (!first && q == prev) return;
       first = false;
       prev = q;
@@ -374,6 +381,8 @@ LoadReport load(Store& store, const LoadOptions& options, const ProgressCallback
       LoadAttempt attempt(store, options, files, collisions, progress, progress_mutex, counters);
       if (attempt.run(report, rejects)) break;
     }
+  } catch (const Stopped&) {
+    throw;  // the caller that stopped it knows why
   } catch (const std::exception& e) {
     // Whatever failed, the ingestion never happened: say so, so nobody has to wonder.
     throw LoadError(std::string(e.what()) + "\nnothing was loaded");

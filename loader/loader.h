@@ -29,6 +29,8 @@ struct LoadOptions {
   std::filesystem::path rejects_path;  // where skip mode writes rejected lines
   unsigned threads = 0;                // 0: all cores
   size_t memory_mib = 2048;            // budget for sort buffers
+  // Stops the load (nothing is loaded) when it says so: load() then throws Stopped.
+  const Cancellation* cancellation = nullptr;
 };
 
 // What the loader is doing, for progress display.
@@ -65,7 +67,7 @@ class LoadError : public std::runtime_error {
 std::vector<std::filesystem::path> expand_inputs(const LoadOptions& options);
 
 // Loads the inputs into `store`. Throws LoadError (syntax error in abort mode, unreadable input, I/O
-// failure); the store is then unchanged.
+// failure) or Stopped (options.cancellation); the store is then unchanged.
 LoadReport load(Store& store, const LoadOptions& options, const ProgressCallback& progress = {});
 
 }  // namespace quiver

@@ -65,6 +65,7 @@ class ParseStage::Worker {
     while (auto item = queue.pop()) {
       // Drain the queue so the reader never blocks; a file with an error in abort mode is not read further.
       if (stage_.failed_ || stage_.file_failed(item->file, item->first_line)) continue;
+      if (stage_.options_.cancellation) stage_.options_.cancellation->check();
       parse(*item);
     }
     flush();
@@ -215,6 +216,7 @@ void ParseStage::read_inputs() {
     try {
       read_file_blocks(path, kChunkBytes, [&](std::string_view block) {
         if (failed_ || file_failed(i)) return;
+        if (options_.cancellation) options_.cancellation->check();
         size_t last_nl = block.rfind('\n');
         if (last_nl == std::string_view::npos) {
           carry.append(block);

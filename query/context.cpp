@@ -133,10 +133,7 @@ void QueryContext::prefetch_terms(const std::vector<TermId>& ids) {
 }
 
 void QueryContext::check_clock() const {
-  if (cancelled_ && cancelled_->load())
-    throw QueryError(QueryError::Kind::Cancelled, "the query was cancelled");
-  if (std::chrono::steady_clock::now() > deadline_)
-    throw QueryError(QueryError::Kind::Timeout, "the query ran past its timeout");
+  if (const StopReason r = stop_.reason(); r != StopReason::Running) throw stop_error(r, "the query");
 }
 
 }  // namespace quiver::query

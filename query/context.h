@@ -41,13 +41,10 @@ struct Dataset {
 
 class QueryContext {
  public:
-  QueryContext(const ReadView& store, size_t variables, std::chrono::steady_clock::time_point deadline,
-               const std::atomic<bool>* cancelled = nullptr, size_t memory_limit = size_t{1} << 30)
-      : store_(store),
-        variables_(variables),
-        deadline_(deadline),
-        cancelled_(cancelled),
-        memory_limit_(memory_limit) {}
+  // `stop`: the query's deadline and cancellation (the view's walks check the same one).
+  QueryContext(const ReadView& store, size_t variables, const Cancellation& stop,
+               size_t memory_limit = size_t{1} << 30)
+      : store_(store), variables_(variables), stop_(stop), memory_limit_(memory_limit) {}
 
   const ReadView& store() const { return store_; }
   size_t variables() const { return variables_; }
@@ -127,8 +124,7 @@ class QueryContext {
   std::map<std::array<TermId, 5>, uint64_t> estimates_;
   std::map<std::pair<TermId, bool>, uint64_t> uncounted_lookups_;
   static constexpr uint64_t kLookupRound = 256;
-  std::chrono::steady_clock::time_point deadline_;
-  const std::atomic<bool>* cancelled_;
+  const Cancellation& stop_;
   uint32_t ticks_ = 0;
   size_t memory_limit_, memory_used_ = 0;
 };

@@ -12,6 +12,12 @@
 #include <set>
 
 namespace quiver::query {
+
+QueryError stop_error(StopReason reason, const std::string& what) {
+  return QueryError(reason == StopReason::Timeout ? QueryError::Kind::Timeout : QueryError::Kind::Cancelled,
+                    what + " " + describe(reason));
+}
+
 namespace {
 
 // Rasqal 0.9.33 keeps a sub-SELECT's projection and modifiers and an inline VALUES block in its internal

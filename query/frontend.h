@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "query/algebra.h"
+#include "store/cancellation.h"
 
 namespace quiver::query {
 
@@ -29,6 +30,9 @@ class QueryError : public std::runtime_error {
   Kind kind;
   int line, column;
 };
+
+// The error of `what` ("the query", "the update") stopped for `reason`: a timeout, or a cancellation.
+QueryError stop_error(StopReason reason, const std::string& what);
 
 Query parse_query(std::string_view text, const std::string& base_iri = "http://quiver.local/");
 // Parses a whole update request before anything runs: an error in any operation rejects them all.

@@ -89,22 +89,12 @@ void describe(Executor& ex, const Query& q, RowStream& rows, ResultSink& sink) {
   }
 }
 
-}  // namespace
-
-void run_query(const Store& store, std::string_view text, const QueryOptions& options, ResultSink& sink) {
-  // The timeout covers the whole request, parsing included.
-  const auto start = std::chrono::steady_clock::now();
-  const Query q = parse_query(text, options.base_iri);
-  run_query(store, q, options, sink, start);
-}
-
-void run_query(const Store& store, const Query& q, const QueryOptions& options, ResultSink& sink,
-               std::chrono::steady_clock::time_point start) {
-  const auto deadline = start + options.timeout;
-  if (std::chrono::steady_clock::now() > deadline)
-    throw QueryError(QueryError::Kind::Timeout, "the query ran past its timeout");
-  const ReadView view(store);  // the query sees the store as of now, whatever commits meanwhile
-  QueryContext ctx(view, q.variables.size(), deadline, options.cancelled, options.memory_limit);
+// Runs the query under `stop`, whose deadline the caller has set.
+void execute(const Store& store, const Query& q, const QueryOptions& options, ResultSink& sink,
+             const Cancellation& stop) {
+  if (const StopReason r = stop.reason(); r != StopReason::Running) throw stop_error(r, "the query");
+  const ReadView view(store, &stop);  // the query sees the store as of now, whatever commits meanwhile
+  QueryContext ctx(view, q.variables.size(), stop, options.memory_limit);
   set_dataset(ctx, q, options);
   const NodePtr root = plan_join_order(ctx, q.root);
   Executor ex(ctx);
@@ -158,6 +148,27 @@ void run_query(const Store& store, const Query& q, const QueryOptions& options, 
   ctx.hand_over_lookups();
   sink.finish();
   if (options.plan) *options.plan = explain_plan(ex, *root, q.variables);
+}
+
+}  // namespace
+
+void run_query(const Store& store, std::string_view text, const QueryOptions& options, ResultSink& sink) {
+  // The timeout covers the whole request, parsing included.
+  const auto start = std::chrono::steady_clock::now();
+  const Query q = parse_query(text, options.base_iri);
+  run_query(store, q, options, sink, start);
+}
+
+void run_query(const Store& store, const Query& q, const QueryOptions& options, ResultSink& sink,
+               std::chrono::steady_clock::time_point start) {
+  Cancellation own;
+  Cancellation& stop = options.cancellation ? *options.cancellation : own;
+  stop.limit(start + options.timeout);
+  try {
+    execute(store, q, options, sink, stop);
+  } catch (const Stopped& s) {  // thrown by the store's walks
+    throw stop_error(s.reason, "the query");
+  }
 }
 
 }  // namespace quiver::query

@@ -20,7 +20,9 @@ struct QueryOptions {
   std::string base_iri = "http://quiver.local/";
   // The default graph is the union of all graphs (as in Neptune) instead of the store's default graph.
   bool union_default_graph = false;
-  const std::atomic<bool>* cancelled = nullptr;
+  // Stops the query when the caller says so (a cancel by id, a client gone); its deadline is moved to the
+  // query's timeout if that comes first. Without it the query stops only at its timeout.
+  Cancellation* cancellation = nullptr;
   // Bytes of intermediate results (hash tables, sorts, groups, DISTINCT) one query may hold.
   size_t memory_limit = size_t{1} << 30;
   // When set, the query is profiled and, once it has run, its plan with estimated and actual rows per

@@ -25,13 +25,14 @@ bool is_local(TermId id) {
 
 class UpdateRunner {
  public:
-  UpdateRunner(Store& store, const UpdateOptions& options, std::chrono::steady_clock::time_point deadline)
+  UpdateRunner(Store& store, const UpdateOptions& options, const Cancellation& stop)
       : store_(store),
         txn_(store.begin_transaction()),
         options_(options),
-        deadline_(deadline),
+        stop_(stop),
         blank_prefix_(unique_blank_prefix()) {
     txn_->set_memory_budget(options.memory_limit / 4);  // changes past it spill to disk
+    txn_->set_cancellation(&stop);
   }
 
   void run(const UpdateOperation& op) {
@@ -112,7 +113,7 @@ class UpdateRunner {
       return;
     }
     const ReadView& view = txn_->view();
-    QueryContext ctx(view, op.where.variables.size(), deadline_, options_.cancelled, options_.memory_limit);
+    QueryContext ctx(view, op.where.variables.size(), stop_, options_.memory_limit);
     set_dataset(op, view, ctx.dataset());
     const NodePtr root = plan_join_order(ctx, op.where.root);
     Executor ex(ctx);
@@ -296,6 +297,8 @@ class UpdateRunner {
         const TermId g = st[3].value.empty() ? into : txn_->intern(st[3]);
         txn_->stage_insert({txn_->intern(st[0]), txn_->intern(st[1]), txn_->intern(st[2]), g});
       }
+    } catch (const Stopped&) {
+      throw;
     } catch (const QueryError& e) {
       if (e.kind != QueryError::Kind::Invalid) throw;  // the request's time or memory, not the document
       if (op.silent) return;
@@ -359,10 +362,7 @@ class UpdateRunner {
   }
 
   void check_limits() {
-    if (std::chrono::steady_clock::now() > deadline_)
-      throw QueryError(QueryError::Kind::Timeout, "the update ran past its timeout");
-    if (options_.cancelled && options_.cancelled->load())
-      throw QueryError(QueryError::Kind::Cancelled, "the update was cancelled");
+    if (const StopReason r = stop_.reason(); r != StopReason::Running) throw stop_error(r, "the update");
     if (txn_->pending_bytes() > options_.memory_limit)
       throw QueryError(QueryError::Kind::ResourceExhausted,
                        "the update's pending changes passed its memory limit of " +
@@ -372,7 +372,7 @@ class UpdateRunner {
   Store& store_;
   std::unique_ptr<Transaction> txn_;
   const UpdateOptions& options_;
-  std::chrono::steady_clock::time_point deadline_;
+  const Cancellation& stop_;
   std::string blank_prefix_;
   size_t operation_ = 0;  // operations as the user wrote them; numbers blank nodes apart
 };
@@ -381,17 +381,22 @@ class UpdateRunner {
 
 UpdateReport run_update(Store& store, std::string_view text, const UpdateOptions& options) {
   // The timeout covers the whole request, parsing included.
-  const auto deadline = std::chrono::steady_clock::now() + options.timeout;
+  Cancellation own;
+  Cancellation& stop = options.cancellation ? *options.cancellation : own;
+  stop.limit(std::chrono::steady_clock::now() + options.timeout);
   const Update update = parse_update(text, options.base_iri);  // all of it parses before anything runs
-  if (std::chrono::steady_clock::now() > deadline)
-    throw QueryError(QueryError::Kind::Timeout, "the update ran past its timeout");
-  UpdateRunner runner(store, options, deadline);
-  const auto& ops = update.operations;
-  for (size_t i = 0; i < ops.size(); ++i) {
-    runner.run(ops[i]);
-    if (i + 1 == ops.size() || !ops[i + 1].continues_previous) runner.end_operation(i + 1 == ops.size());
+  if (const StopReason r = stop.reason(); r != StopReason::Running) throw stop_error(r, "the update");
+  try {
+    UpdateRunner runner(store, options, stop);
+    const auto& ops = update.operations;
+    for (size_t i = 0; i < ops.size(); ++i) {
+      runner.run(ops[i]);
+      if (i + 1 == ops.size() || !ops[i + 1].continues_previous) runner.end_operation(i + 1 == ops.size());
+    }
+    return runner.commit();
+  } catch (const Stopped& s) {  // thrown by the store's walks
+    throw stop_error(s.reason, "the update");
   }
-  return runner.commit();
 }
 
 }  // namespace quiver::query

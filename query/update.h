@@ -27,7 +27,8 @@ struct UpdateOptions {
   std::string base_iri = "http://quiver.local/";
   // LOAD reads file: IRIs under this folder only; empty refuses LOAD.
   std::filesystem::path data_root;
-  const std::atomic<bool>* cancelled = nullptr;
+  // As QueryOptions::cancellation.
+  Cancellation* cancellation = nullptr;
   // Told what a long request is doing: a phase and how far it got (solutions matched, changes to apply).
   std::function<void(const std::string& phase, uint64_t count)> progress;
 };

@@ -3,12 +3,11 @@
 namespace quiver::server {
 
 bool ByteChannel::write(const char* data, size_t size) {
-  constexpr auto kRecheck = std::chrono::milliseconds(50);  // a cancellation is a flag: looked at this often
+  constexpr auto kRecheck = std::chrono::milliseconds(10);  // a cancellation is a flag: looked at this often
   std::unique_lock lock(mutex_);
   while (!closed_ && chunks_.size() >= max_chunks_) {
-    const auto now = std::chrono::steady_clock::now();
-    if (cancelled_->load() || now > deadline_) return false;
-    changed_.wait_until(lock, std::min(now + kRecheck, deadline_));
+    if (stop_->stopped()) return false;
+    changed_.wait_until(lock, std::min(std::chrono::steady_clock::now() + kRecheck, stop_->deadline()));
   }
   if (closed_) return false;
   chunks_.emplace_back(data, size);

@@ -13,15 +13,16 @@
 #include <optional>
 #include <string>
 
+#include "store/cancellation.h"
+
 namespace quiver::server {
 
 class ByteChannel {
  public:
-  // A writer waiting for room gives up once `cancelled` is set or `deadline` has passed: a client that
-  // reads slowly, or not at all, holds its query's worker no longer than the query's time.
-  ByteChannel(std::shared_ptr<const std::atomic<bool>> cancelled,
-              std::chrono::steady_clock::time_point deadline, size_t max_chunks = 16)
-      : max_chunks_(max_chunks), cancelled_(std::move(cancelled)), deadline_(deadline) {}
+  // A writer waiting for room gives up once its query's `stop` says so (cancelled, or past its deadline): a
+  // client that reads slowly, or not at all, holds its query's worker no longer than the query's time.
+  explicit ByteChannel(std::shared_ptr<const Cancellation> stop, size_t max_chunks = 16)
+      : max_chunks_(max_chunks), stop_(std::move(stop)) {}
 
   // Producer side. write() waits while the channel is full; false once the consumer has closed it, or the
   // writer has given up waiting.
@@ -43,8 +44,7 @@ class ByteChannel {
 
  private:
   const size_t max_chunks_;
-  const std::shared_ptr<const std::atomic<bool>> cancelled_;
-  const std::chrono::steady_clock::time_point deadline_;
+  const std::shared_ptr<const Cancellation> stop_;
   mutable std::mutex mutex_;
   std::condition_variable changed_;
   std::deque<std::string> chunks_;

@@ -19,8 +19,8 @@ std::string new_uuid() {
 
 }  // namespace
 
-QueryRegistry::Handle QueryRegistry::add(std::string text, std::shared_ptr<std::atomic<bool>> cancelled) {
-  Running r{new_uuid(), std::move(text), std::chrono::steady_clock::now(), std::move(cancelled)};
+QueryRegistry::Handle QueryRegistry::add(std::string text, std::shared_ptr<Cancellation> stop) {
+  Running r{new_uuid(), std::move(text), std::chrono::steady_clock::now(), std::move(stop)};
   std::string id = r.id;
   {
     std::lock_guard lock(mutex_);
@@ -41,8 +41,13 @@ bool QueryRegistry::cancel(const std::string& id) {
   std::lock_guard lock(mutex_);
   auto it = running_.find(id);
   if (it == running_.end()) return false;
-  *it->second.cancelled = true;
+  it->second.stop->cancel(StopReason::Cancelled);
   return true;
+}
+
+void QueryRegistry::cancel_all(StopReason reason) {
+  std::lock_guard lock(mutex_);
+  for (auto& [id, r] : running_) r.stop->cancel(reason);
 }
 
 void QueryRegistry::remove(const std::string& id) {

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "store/cancellation.h"
+
 namespace quiver::server {
 
 class QueryRegistry {
@@ -17,7 +19,7 @@ class QueryRegistry {
   struct Running {
     std::string id, text;
     std::chrono::steady_clock::time_point accepted;
-    std::shared_ptr<std::atomic<bool>> cancelled;
+    std::shared_ptr<Cancellation> stop;
   };
 
   // Registers a query until the returned handle goes; its id is new (a random UUID).
@@ -38,12 +40,14 @@ class QueryRegistry {
     QueryRegistry* registry_;
     std::string id_;
   };
-  Handle add(std::string text, std::shared_ptr<std::atomic<bool>> cancelled);
+  Handle add(std::string text, std::shared_ptr<Cancellation> stop);
 
   std::vector<Running> running() const;
   uint64_t accepted() const { return accepted_; }
   // Asks the query to stop; false when no query has that id (it may have just finished).
   bool cancel(const std::string& id);
+  // Asks every running query to stop for `reason`.
+  void cancel_all(StopReason reason);
 
  private:
   void remove(const std::string& id);

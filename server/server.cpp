@@ -170,7 +170,7 @@ void Server::stop() {
     impl.grace_timer = std::thread([&impl] {
       std::unique_lock lock(impl.stopping_mutex);
       if (impl.stopped.wait_for(lock, impl.service.options.grace, [&] { return impl.done; })) return;
-      for (const auto& q : impl.service.queries.running()) *q.cancelled = true;
+      impl.service.queries.cancel_all(StopReason::ShuttingDown);
     });
     if (!impl.listening) return;  // run() has not started: it will not
   }

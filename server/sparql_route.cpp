@@ -109,9 +109,8 @@ std::chrono::milliseconds timeout_of(const ProtocolRequest& r, const ServerOptio
 // A query running on a worker, and what the response reads of it.
 struct QueryJob {
   explicit QueryJob(std::chrono::steady_clock::time_point deadline)
-      : deadline(deadline), channel(cancelled, deadline) {}
-  std::shared_ptr<std::atomic<bool>> cancelled = std::make_shared<std::atomic<bool>>(false);
-  const std::chrono::steady_clock::time_point deadline;
+      : stop(std::make_shared<Cancellation>(deadline)), channel(stop) {}
+  const std::shared_ptr<Cancellation> stop;
   ByteChannel channel;
   int error_status = 500;  // with channel.error()
 };
@@ -175,10 +174,10 @@ void answer_query(Service& service, const httplib::Request& req, httplib::Respon
   options.timeout = timeout_of(r, service.options);
   auto job = std::make_shared<QueryJob>(start + options.timeout);
   options.memory_limit = service.options.memory_limit;
-  options.cancelled = job->cancelled.get();
+  options.cancellation = job->stop.get();
   // Listed (and cancellable by id) from now until its worker is done with it: the job holds the only
   // reference, so that the entry goes when the job lets it go (or is dropped, when the queue is full).
-  auto listed = std::make_shared<QueryRegistry::Handle>(service.queries.add(*r.query, job->cancelled));
+  auto listed = std::make_shared<QueryRegistry::Handle>(service.queries.add(*r.query, job->stop));
   const bool queued = service.workers.submit(
       [&service, job, q, options, format = *format, start, listed = std::move(listed)]() mutable {
         run_job(service, *job, listed, q, options, format, start);
@@ -196,8 +195,7 @@ void answer_query(Service& service, const httplib::Request& req, httplib::Respon
       [job](size_t, httplib::DataSink& sink) {
         // The result is written within the query's time too: a client reading too slowly is cut off.
         for (std::string chunk; job->channel.next(chunk);)
-          if (std::chrono::steady_clock::now() > job->deadline || !sink.write(chunk.data(), chunk.size()))
-            return false;
+          if (job->stop->stopped() || !sink.write(chunk.data(), chunk.size())) return false;
         // An error after the first bytes can no longer change the status: the response is cut short, which
         // clients report as an incomplete transfer.
         if (job->channel.error()) return false;
@@ -206,7 +204,7 @@ void answer_query(Service& service, const httplib::Request& req, httplib::Respon
       },
       [job](bool success) {
         if (success) return;
-        *job->cancelled = true;  // the client went away, or the query failed: stop it, free its worker
+        job->stop->cancel(StopReason::ClientGone);  // or the query failed: stop it, free its worker
         job->channel.close();
       });
 }
@@ -235,9 +233,9 @@ void answer_update(Service& service, const httplib::Request& req, httplib::Respo
   options.data_root = service.options.data_root;
   options.memory_limit = service.options.memory_limit;
   // Listed and cancellable by id like a query (also by the grace period of a stop).
-  auto cancelled = std::make_shared<std::atomic<bool>>(false);
-  const QueryRegistry::Handle listed = service.queries.add(*r.update, cancelled);
-  options.cancelled = cancelled.get();
+  auto stop = std::make_shared<Cancellation>();
+  const QueryRegistry::Handle listed = service.queries.add(*r.update, stop);
+  options.cancellation = stop.get();
   try {
     const query::UpdateReport report = query::run_update(service.store, *r.update, options);
     res.set_content(

@@ -19,7 +19,7 @@ void list(Service& service, httplib::Response& res) {
     const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(now - q.accepted).count();
     json += std::string(i ? "," : "") + "{\"queryId\":\"" + q.id + "\",\"queryString\":\"" +
             query::json_escape(q.text) + "\",\"queryEvalStats\":{\"elapsed\":" + std::to_string(elapsed) +
-            ",\"cancelled\":" + (q.cancelled->load() ? "true" : "false") + "}}";
+            ",\"cancelled\":" + (q.stop->reason() == StopReason::Cancelled ? "true" : "false") + "}}";
   }
   res.set_content(json + "]}\n", "application/json");
 }

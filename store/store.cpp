@@ -197,6 +197,7 @@ bool QuadCursor::read_prefix(IndexOrder order, const std::string& prefix, std::v
   rocksdb::Iterator& it = bounded_iterator(order, prefix);
   for (it.Seek(prefix); it.Valid() && it.key().starts_with(prefix); it.Next()) {
     if (!store_->scan_cache_->fits(out.size() + 1)) return false;
+    if (out.size() % kKeysBetweenChecks == 0) check_stop();
     out.push_back(keys::parse_quad_key(std::string_view(it.key().data(), it.key().size()), order));
   }
   if (!it.status().ok()) throw StoreError("reading the store failed: " + it.status().ToString());
@@ -270,6 +271,7 @@ std::shared_ptr<const CachedRange> QuadCursor::make_predicate_range(TermId p, bo
     made->quads = by_object->quads;
   else if (!read_prefix(IndexOrder::POSG, prefix, made->quads, expected))
     return nullptr;
+  check_stop();  // the sort below takes a while for a large predicate
   if (by_subject) radix_sort<IndexOrder::SPOG>(made->quads.data(), made->quads.data() + made->quads.size());
   made->leads.build(made->quads, by_subject ? &Quad::s : &Quad::o);
   cache.add_predicate(p, ScanCache::lookup_by(by_subject), made);
@@ -388,7 +390,9 @@ void QuadCursor::start_in_memory() {
 void QuadCursor::settle_in_memory() {
   Memory& m = *memory_;
   const auto& quads = m.range->quads;
-  for (; pattern_.descending ? m.pos > m.begin : m.pos < m.end; pattern_.descending ? --m.pos : ++m.pos) {
+  for (uint32_t walked = 0; pattern_.descending ? m.pos > m.begin : m.pos < m.end;
+       pattern_.descending ? --m.pos : ++m.pos) {
+    if (++walked % kKeysBetweenChecks == 0) check_stop();
     const Quad& q = quads[pattern_.descending ? m.pos - 1 : m.pos];
     if (matches(q)) {
       quad_ = q;
@@ -422,7 +426,8 @@ void QuadCursor::step() {
 // Moves to the first entry from the iterator on (in the scan's direction) that matches the non-prefix bound
 // positions.
 void QuadCursor::settle() {
-  for (; it_->Valid(); step()) {
+  for (uint32_t walked = 0; it_->Valid(); step()) {
+    if (++walked % kKeysBetweenChecks == 0) check_stop();
     rocksdb::Slice key = it_->key();
     if (!key.starts_with(prefix_)) break;
     quad_ = keys::parse_quad_key(std::string_view(key.data(), key.size()), order_);
@@ -855,9 +860,10 @@ Statistics Store::statistics(ReadSource source) const {
   return stats;
 }
 
-ReadView::ReadView(const Store& store) : store_(store) {
+ReadView::ReadView(const Store& store, const Cancellation* stop) : store_(store) {
   // A store opened read-only never changes under its readers: no snapshot to hold.
   if (!store.options_.read_only) source_.snapshot = store.db_->GetSnapshot();
+  source_.stop = stop;
 }
 
 ReadView::ReadView(const Store& store, rocksdb::WriteBatchWithIndex* batch) : store_(store) {

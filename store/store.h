@@ -16,6 +16,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "store/cancellation.h"
 #include "store/term.h"
 #include "store/term_id.h"
 
@@ -134,6 +135,7 @@ class TermEncoder {
 struct ReadSource {
   const rocksdb::Snapshot* snapshot = nullptr;
   rocksdb::WriteBatchWithIndex* batch = nullptr;
+  const Cancellation* stop = nullptr;  // long walks throw Stopped once it says so
 };
 
 struct CachedRange;
@@ -210,6 +212,12 @@ class QuadCursor {
   QuadCursor(const Store& store, ReadSource source);
   void step();  // one entry on, in the scan's direction
   void settle();
+  // Walks check their source's Cancellation every so many keys: often enough to stop within milliseconds,
+  // rarely enough that the clock read costs nothing.
+  static constexpr uint32_t kKeysBetweenChecks = 4096;
+  void check_stop() const {
+    if (source_.stop) source_.stop->check();
+  }
   // Ranges kept in memory (ScanCache): the state this cursor reads, when it may use them.
   std::optional<uint64_t> find_cache_sequence() const;
   void start_in_memory();  // at the first entry of [begin, end) in the scan's direction
@@ -370,7 +378,9 @@ class Store {
 // when the view was made, whatever commits meanwhile. A transaction's view adds its own pending writes.
 class ReadView {
  public:
-  explicit ReadView(const Store& store);
+  // With `stop`, scans that walk far (past many non-matching keys, or a whole range read for the scan
+  // cache) throw Stopped once it says so.
+  explicit ReadView(const Store& store, const Cancellation* stop = nullptr);
   ~ReadView();
   ReadView(const ReadView&) = delete;
   ReadView& operator=(const ReadView&) = delete;

@@ -215,6 +215,7 @@ const ReadView& Transaction::view() {
       }
     }
     view_.reset(new ReadView(store_, overlay_.get()));
+    view_->source_.stop = stop_;
     view_->statistics_ = statistics_;
     view_stale_ = false;
   }

@@ -63,6 +63,8 @@ class Transaction {
   void apply_staged(bool last);
   // Bytes the transaction may use to stage and sort changes before it spills them to disk.
   void set_memory_budget(size_t bytes) { memory_budget_ = bytes; }
+  // The views this transaction hands out stop their long walks once `stop` says so.
+  void set_cancellation(const Cancellation* stop) { stop_ = stop; }
 
   // The default graph always exists; a named graph while it has quads, or since CREATE GRAPH made it.
   bool graph_exists(TermId g);
@@ -120,6 +122,7 @@ class Transaction {
   std::filesystem::path staging_;  // temporary files, made when first needed
   std::unique_ptr<rocksdb::WriteBatchWithIndex> overlay_;
   std::unique_ptr<ReadView> view_;
+  const Cancellation* stop_ = nullptr;
   bool view_stale_ = true;
   bool committed_ = false;
 };

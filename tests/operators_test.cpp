@@ -24,7 +24,8 @@ class OperatorsTest : public ::testing::Test {
   OperatorsTest()
       : store_(Store::open(dir_ / "db")),
         view_(*store_),
-        ctx_(view_, kWidth, std::chrono::steady_clock::now() + std::chrono::minutes(1)),
+        stop_(std::chrono::steady_clock::now() + std::chrono::minutes(1)),
+        ctx_(view_, kWidth, stop_),
         ex_(ctx_) {}
 
   // A row of small integers per variable; 0 leaves it unbound.
@@ -71,6 +72,7 @@ class OperatorsTest : public ::testing::Test {
   TempDir dir_;
   std::unique_ptr<Store> store_;
   ReadView view_;
+  Cancellation stop_;
   query::QueryContext ctx_;
   query::Executor ex_;
 };
