@@ -2,7 +2,7 @@
 #include <filesystem>
 
 #include "cli/command.h"
-#include "store/store.h"
+#include "engine/database.h"
 
 namespace quiver::cli {
 
@@ -16,9 +16,9 @@ int init_command(const std::vector<std::string>& args) {
                           "A directory that already holds a store is left as it is.",
                           options, vm))
     return kOk;
-  const bool existed = std::filesystem::exists(std::filesystem::path(db) / "CURRENT");
-  auto store = Store::open(db);
-  std::printf(existed ? "%s already holds a store\n" : "created an empty store at %s\n", db.c_str());
+  auto database = Database::open(db);
+  std::printf(database->created() ? "created an empty store at %s\n" : "%s already holds a store\n",
+              db.c_str());
   return kOk;
 }
 

@@ -4,24 +4,21 @@
 #include <iostream>
 
 #include "cli/command.h"
+#include "engine/database.h"
 #include "parser/rdf_writer.h"
-#include "store/store.h"
 
 namespace quiver::cli {
 namespace {
 
-std::string show(const Store& store, TermId id) {
+std::string show(const Database& database, TermId id) {
   if (id == kDefaultGraph) return "(default graph)";
-  auto term = store.term(id);
+  auto term = database.term(id);
   return term ? to_ntriples(*term) : "(unknown term)";
 }
 
 // Read-only: statistics and dumps run beside a load, and on stores the user may not write.
-std::unique_ptr<Store> open_existing(const std::string& db) {
-  StoreOptions options;
-  options.create_if_missing = false;
-  options.read_only = true;
-  return Store::open(db, options);
+std::unique_ptr<Database> open_existing(const std::string& db) {
+  return Database::open(db, DatabaseOptions::read_only());
 }
 
 }  // namespace
@@ -38,13 +35,13 @@ int stats_command(const std::vector<std::string>& args) {
                           "triples with their distinct subjects and objects.",
                           options, vm))
     return kOk;
-  auto store = open_existing(db);
-  Statistics stats = store->statistics();
+  auto database = open_existing(db);
+  Statistics stats = database->statistics();
   std::printf("quads: %lu\ngraphs: %zu\npredicates: %zu\n\n", static_cast<unsigned long>(stats.quads),
               stats.graphs.size(), stats.predicates.size());
   std::printf("%12s  %s\n", "quads", "graph");
   for (auto& [g, count] : stats.graphs)
-    std::printf("%12lu  %s\n", static_cast<unsigned long>(count), show(*store, g).c_str());
+    std::printf("%12lu  %s\n", static_cast<unsigned long>(count), show(*database, g).c_str());
 
   std::vector<std::pair<TermId, PredicateStats>> preds(stats.predicates.begin(), stats.predicates.end());
   std::sort(preds.begin(), preds.end(), [](auto& a, auto& b) { return a.second.triples > b.second.triples; });
@@ -53,7 +50,7 @@ int stats_command(const std::vector<std::string>& args) {
   for (auto& [p, ps] : preds)
     std::printf("%12lu  %12lu  %12lu  %s\n", static_cast<unsigned long>(ps.triples),
                 static_cast<unsigned long>(ps.distinct_subjects),
-                static_cast<unsigned long>(ps.distinct_objects), show(*store, p).c_str());
+                static_cast<unsigned long>(ps.distinct_objects), show(*database, p).c_str());
   return kOk;
 }
 
@@ -73,24 +70,7 @@ int dump_command(const std::vector<std::string>& args) {
     return kOk;
   auto fmt = format_from_name(format);
   if (!fmt) throw UsageError("unknown --format '" + format + "'");
-  auto store = open_existing(db);
-
-  QuadPattern pattern;
-  if (graph == "default") {
-    pattern.g = kDefaultGraph;
-  } else if (!graph.empty()) {
-    auto id = store->find(Term::iri(graph));
-    if (!id) throw std::runtime_error("the store has no graph <" + graph + ">");
-    pattern.g = *id;
-  } else if (!has_graphs(*fmt)) {
-    pattern.g = kDefaultGraph;
-    const auto graphs = store->statistics().graphs;
-    if (graphs.size() > graphs.count(kDefaultGraph))
-      throw UsageError(std::string(format_name(*fmt)) +
-                       " holds one graph but the store has named graphs: use "
-                       "--format nquads or --graph");
-  }
-
+  auto database = open_existing(db);
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(nullptr, &std::fclose);
   std::FILE* out = stdout;
   if (!output.empty()) {
@@ -98,18 +78,12 @@ int dump_command(const std::vector<std::string>& args) {
     if (!file) throw std::runtime_error("cannot write " + output);
     out = file.get();
   }
-  RdfWriter writer(*fmt, out);
-  const bool with_graph = has_graphs(*fmt);
-  for (QuadCursor c = store->scan(pattern); c.valid(); c.next()) {
-    const Quad& q = c.quad();
-    auto s = store->term(q.s), p = store->term(q.p), o = store->term(q.o);
-    if (!s || !p || !o) throw std::runtime_error("the store references a term missing from its dictionary");
-    std::optional<Term> g;
-    if (with_graph && q.g != kDefaultGraph) g = store->term(q.g);
-    writer.write(*s, *p, *o, g ? &*g : nullptr);
+  try {
+    database->export_quads({.format = *fmt, .graph = graph}, out);
+  } catch (const DatabaseError& e) {
+    if (e.kind != DatabaseError::Kind::Invalid) throw;
+    throw UsageError(std::string(e.what()) + " (--format nquads, or --graph)");
   }
-  writer.finish();
-  if (std::ferror(out)) throw std::runtime_error("writing the dump failed (is the disk full?)");
   return kOk;
 }
 

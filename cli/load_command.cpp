@@ -6,7 +6,7 @@
 #include <iostream>
 
 #include "cli/command.h"
-#include "loader/loader.h"
+#include "engine/database.h"
 
 namespace quiver::cli {
 namespace {
@@ -128,18 +128,18 @@ int load_command(const std::vector<std::string>& args) {
   if (opts.graph_iri == "default") opts.graph_iri.clear();  // as dump --graph names it
 
   const bool new_path = !std::filesystem::exists(db);
-  auto store = Store::open(db);
+  auto database = Database::open(db);
   ProgressDisplay display;
   ProgressCallback progress;
   if (!vm.count("quiet")) progress = [&](const LoadProgress& p) { display(p); };
   LoadReport r;
   try {
-    r = load(*store, opts, progress);
+    r = database->load(opts, progress);
   } catch (...) {
     // A load that failed into a new path leaves no empty store behind (one that committed data, whose
     // rejects report could not be written, stays).
-    const bool empty = store->empty();
-    store.reset();
+    const bool empty = database->empty();
+    database.reset();
     std::error_code ec;
     if (new_path && empty) std::filesystem::remove_all(db, ec);
     throw;

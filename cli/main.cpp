@@ -7,7 +7,7 @@
 #include <map>
 
 #include "cli/command.h"
-#include "store/store.h"
+#include "engine/database.h"
 
 namespace quiver::cli {
 

@@ -4,7 +4,7 @@
 #include <sstream>
 
 #include "cli/command.h"
-#include "query/query.h"
+#include "engine/database.h"
 
 namespace quiver::cli {
 namespace {
@@ -101,10 +101,8 @@ int query_command(const std::vector<std::string>& args) {
     if (!fmt) throw UsageError("unknown --format '" + format + "'");
   }
 
-  StoreOptions store_options;
-  store_options.create_if_missing = false;
-  store_options.read_only = true;  // queries run beside a load and see the store as it was when they started
-  auto store = Store::open(db, store_options);
+  // Read-only: queries run beside a load and see the store as it was when they started.
+  auto database = Database::open(db, DatabaseOptions::read_only());
   query::QueryOptions q;
   q.timeout = std::chrono::milliseconds(static_cast<int64_t>(timeout * 1000));
   q.union_default_graph = vm.count("union-default-graph") > 0;
@@ -116,7 +114,7 @@ int query_command(const std::vector<std::string>& args) {
     q.plan_only = vm.count("explain-static") > 0;
     CountingSink sink;
     const auto start = std::chrono::steady_clock::now();
-    query::run_query(*store, text, q, sink);
+    database->query(text, q, sink);
     const std::chrono::duration<double, std::milli> took = std::chrono::steady_clock::now() - start;
     if (q.plan_only)
       std::printf("%s", plan.c_str());
@@ -126,7 +124,7 @@ int query_command(const std::vector<std::string>& args) {
   }
   std::unique_ptr<query::ResultSink> writer =
       fmt ? query::make_result_writer(*fmt, stdout) : std::make_unique<DefaultFormatSink>();
-  query::run_query(*store, text, q, *writer);
+  database->query(text, q, *writer);
   return kOk;
 }
 

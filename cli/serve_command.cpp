@@ -54,7 +54,6 @@ int serve_command(const std::vector<std::string>& args) {
   s.timeout = std::chrono::milliseconds(static_cast<int64_t>(timeout * 1000));
   s.memory_limit = memory_mib << 20;
   s.max_body_bytes = body_mib << 20;
-  s.write_wait = std::chrono::milliseconds(static_cast<int64_t>(write_wait * 1000));
   s.grace = std::chrono::milliseconds(static_cast<int64_t>(grace * 1000));
   s.read_only = vm.count("read-only") > 0;
   s.data_root = data_root;
@@ -66,13 +65,15 @@ int serve_command(const std::vector<std::string>& args) {
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-  StoreOptions store_options;
-  store_options.block_cache_mib = cache_mib;
-  store_options.read_only = s.read_only && std::filesystem::exists(std::filesystem::path(db) / "CURRENT");
-  const bool fresh = !std::filesystem::exists(std::filesystem::path(db) / "CURRENT");
-  auto store = Store::open(db, store_options);
-  if (fresh) std::fprintf(stderr, "created an empty store at %s\n", db.c_str());
-  server::Server server(*store, s);
+  DatabaseOptions database_options;
+  database_options.store.block_cache_mib = cache_mib;
+  // A read-only server of an existing store takes no lock: it may run beside a writer.
+  if (s.read_only && std::filesystem::exists(std::filesystem::path(db) / "CURRENT"))
+    database_options.mode = DatabaseOptions::Mode::ReadOnly;
+  database_options.write_wait = std::chrono::milliseconds(static_cast<int64_t>(write_wait * 1000));
+  auto database = Database::open(db, database_options);
+  if (database->created()) std::fprintf(stderr, "created an empty store at %s\n", db.c_str());
+  server::Server server(*database, s);
   const int bound = server.bind();
   std::printf("Quiver SPARQL endpoint at http://%s:%d/sparql\n", s.bind.c_str(), bound);
   std::fflush(stdout);

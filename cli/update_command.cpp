@@ -5,7 +5,7 @@
 #include <string>
 
 #include "cli/command.h"
-#include "query/update.h"
+#include "engine/database.h"
 
 namespace quiver::cli {
 namespace {
@@ -49,11 +49,10 @@ int update_command(const std::vector<std::string>& args) {
     return kOk;
   text = request_text(file, text);
 
-  StoreOptions store_options;
-  store_options.block_cache_mib = cache_mib;
-  const bool fresh = !std::filesystem::exists(std::filesystem::path(db) / "CURRENT");
-  auto store = Store::open(db, store_options);  // a new path gets an empty store: INSERT DATA can start one
-  if (fresh) std::fprintf(stderr, "created an empty store at %s\n", db.c_str());
+  DatabaseOptions database_options;  // a new path gets an empty store: INSERT DATA can start one
+  database_options.store.block_cache_mib = cache_mib;
+  auto database = Database::open(db, database_options);
+  if (database->created()) std::fprintf(stderr, "created an empty store at %s\n", db.c_str());
   query::UpdateOptions u;
   u.timeout = std::chrono::milliseconds(static_cast<int64_t>(timeout * 1000));
   u.memory_limit = memory_mib << 20;
@@ -74,7 +73,7 @@ int update_command(const std::vector<std::string>& args) {
     else
       std::fprintf(stderr, "%6.1f s  %s\n", seconds, phase.c_str());
   };
-  const query::UpdateReport report = query::run_update(*store, text, u);
+  const query::UpdateReport report = database->update(text, u);
   const std::chrono::duration<double, std::milli> took = std::chrono::steady_clock::now() - start;
   for (const auto& g : report.graphs)
     std::printf("%-40s +%llu -%llu\n", g.graph.empty() ? "default graph" : ("<" + g.graph + ">").c_str(),

@@ -26,6 +26,18 @@ int status_of(const query::QueryError& error) {
   return 500;
 }
 
+int status_of(const DatabaseError& error) {
+  switch (error.kind) {
+    case DatabaseError::Kind::Busy:
+      return 503;
+    case DatabaseError::Kind::NotFound:
+      return 404;
+    case DatabaseError::Kind::Invalid:
+      return 400;
+  }
+  return 500;
+}
+
 httplib::Params request_params(const httplib::Request& req, bool form_body) {
   httplib::Params params;
   if (const size_t mark = req.target.find('?'); mark != std::string::npos)
@@ -61,7 +73,7 @@ thread_local std::chrono::steady_clock::time_point request_start;
 }  // namespace
 
 struct Server::Impl {
-  Impl(Store& store, ServerOptions options) : service(store, std::move(options)) {}
+  Impl(Database& database, ServerOptions options) : service(database, std::move(options)) {}
   Service service;
   httplib::Server http;
   bool bound = false;
@@ -72,8 +84,8 @@ struct Server::Impl {
   std::thread grace_timer;
 };
 
-Server::Server(Store& store, ServerOptions options)
-    : impl_(std::make_unique<Impl>(store, std::move(options))) {
+Server::Server(Database& database, ServerOptions options)
+    : impl_(std::make_unique<Impl>(database, std::move(options))) {
   httplib::Server& http = impl_->http;
   const ServerOptions& o = impl_->service.options;
   // Connections wait for a thread beyond the workers' queue, so that a full queue is answered 503 rather

@@ -9,7 +9,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "store/store.h"
+#include "engine/database.h"
 
 namespace quiver::server {
 
@@ -23,8 +23,6 @@ struct ServerOptions {
   size_t max_body_bytes = size_t{64} << 20;
   size_t max_query_bytes = size_t{1} << 20;
   size_t memory_limit = size_t{1} << 30;  // per query
-  // How long an update waits for the one running before it, before it is answered "busy" (503).
-  std::chrono::milliseconds write_wait{std::chrono::seconds(10)};
   // After a stop, how long the requests in flight have to finish before their queries are cancelled.
   std::chrono::milliseconds grace{std::chrono::seconds(10)};
   // LOAD <file:...> reads only under this folder; empty refuses LOAD.
@@ -38,7 +36,7 @@ class ServerError : public std::runtime_error {
 
 class Server {
  public:
-  Server(Store& store, ServerOptions options);
+  Server(Database& database, ServerOptions options);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

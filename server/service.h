@@ -1,5 +1,5 @@
-// What the routes of the server share: the store, the options, the workers that run queries, the writers'
-// admission, and the answers to errors. Internal to server/.
+// What the routes of the server share: the database, the options, the workers that run queries, the
+// running queries, and the answers to errors. Internal to server/.
 #pragma once
 
 #include <httplib.h>
@@ -15,11 +15,10 @@
 namespace quiver::server {
 
 struct Service {
-  Service(Store& s, ServerOptions o)
-      : store(s), options(std::move(o)), workers(options.threads, options.queue) {}
-  Store& store;
+  Service(Database& d, ServerOptions o)
+      : database(d), options(std::move(o)), workers(options.threads, options.queue) {}
+  Database& database;  // writers wait for one another at most its write_wait, then get "busy"
   const ServerOptions options;
-  std::timed_mutex writer;  // one update at a time; the others wait up to options.write_wait
   QueryRegistry queries;
   // Last: destroyed first, its threads joined while the registry their jobs leave is still there.
   WorkerPool workers;
@@ -35,6 +34,8 @@ bool from_other_origin(const httplib::Request& req);
 // The HTTP status for an error of a query or update: 400 for the request's own fault, 501 for what Quiver
 // does not do, 503 for a timeout or cancellation, 500 for resources exhausted.
 int status_of(const query::QueryError& error);
+// 503 for busy, 404 for what is not there, 400 for a request that cannot be.
+int status_of(const DatabaseError& error);
 // Answers `status` with `message` as plain text.
 void answer_error(httplib::Response& res, int status, const std::string& message);
 

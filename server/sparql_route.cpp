@@ -125,7 +125,7 @@ void run_job(Service& service, QueryJob& job, std::shared_ptr<QueryRegistry::Han
   try {
     if (!out) throw std::runtime_error("cannot open the response stream");
     auto writer = query::make_result_writer(format, out);
-    query::run_query(service.store, q, options, *writer, start);
+    service.database.execute(q, options, *writer, start);
   } catch (const query::QueryError& e) {
     job.error_status = status_of(e);
     error = e.what();
@@ -150,7 +150,7 @@ void answer_query(Service& service, const httplib::Request& req, httplib::Respon
   }
   query::Query q;
   try {
-    q = query::parse_query(*r.query);
+    q = service.database.prepare(*r.query);
   } catch (const query::QueryError& e) {
     answer_error(res, status_of(e), e.what());
     return;
@@ -223,11 +223,6 @@ void answer_update(Service& service, const httplib::Request& req, httplib::Respo
     return answer_error(res, 413,
                         "the update is longer than the server's limit of " +
                             std::to_string(service.options.max_query_bytes) + " bytes");
-  std::unique_lock writer(service.writer, std::defer_lock);
-  if (!writer.try_lock_for(service.options.write_wait))
-    return answer_error(res, 503,
-                        "the server is busy: another update has been running longer than this one "
-                        "may wait");
   query::UpdateOptions options;
   options.timeout = timeout_of(r, service.options);
   options.data_root = service.options.data_root;
@@ -237,11 +232,13 @@ void answer_update(Service& service, const httplib::Request& req, httplib::Respo
   const QueryRegistry::Handle listed = service.queries.add(*r.update, stop);
   options.cancellation = stop.get();
   try {
-    const query::UpdateReport report = query::run_update(service.store, *r.update, options);
+    const query::UpdateReport report = service.database.update(*r.update, options);
     res.set_content(
         std::to_string(report.inserted) + " inserted, " + std::to_string(report.deleted) + " deleted\n",
         "text/plain; charset=utf-8");
   } catch (const query::QueryError& e) {
+    answer_error(res, status_of(e), e.what());
+  } catch (const DatabaseError& e) {
     answer_error(res, status_of(e), e.what());
   } catch (const std::exception& e) {
     answer_error(res, 500, e.what());

@@ -6,7 +6,6 @@
 
 #include <thread>
 
-#include "loader/loader.h"
 #include "server/server.h"
 #include "tests/support/temp_dir.h"
 
@@ -19,16 +18,16 @@ class ServerTest : public ::testing::Test {
     std::string text;
     for (int i = 0; i < 200; ++i)
       text += "<http://e/s" + std::to_string(i) + "> <http://e/p> \"" + std::to_string(i) + "\" .\n";
-    store_ = Store::open(dir_ / "db");
+    database_ = Database::open(dir_ / "db");
     LoadOptions options;
     options.inputs = {write_file(dir_ / "data.nt", text)};
-    load(*store_, options);
+    database_->load(options);
   }
   void TearDown() override { stop(); }
 
   void start(server::ServerOptions options = {}) {
     options.port = 0;
-    server_ = std::make_unique<server::Server>(*store_, options);
+    server_ = std::make_unique<server::Server>(*database_, options);
     port_ = server_->bind();
     thread_ = std::thread([this] { server_->run(); });
     client_ = std::make_unique<httplib::Client>("127.0.0.1", port_);
@@ -66,7 +65,7 @@ class ServerTest : public ::testing::Test {
   }
 
   TempDir dir_;
-  std::unique_ptr<Store> store_;
+  std::unique_ptr<Database> database_;
   std::unique_ptr<server::Server> server_;
   std::thread thread_;
   std::unique_ptr<httplib::Client> client_;
@@ -179,7 +178,7 @@ TEST_F(ServerTest, APageOfAnotherOriginMayQueryButNotChangeTheStoreOrStopQueries
 TEST_F(ServerTest, AServerStoppedBeforeItRunsEndsAtOnce) {
   server::ServerOptions options;
   options.port = 0;
-  server::Server unused(*store_, options);
+  server::Server unused(*database_, options);
   unused.bind();
   unused.stop();
   unused.run();  // returns: it was stopped

@@ -1,0 +1,54 @@
+#include "engine/database.h"
+
+namespace quiver {
+
+std::unique_ptr<Database> Database::open(const std::filesystem::path& dir, const DatabaseOptions& options) {
+  StoreOptions store_options = options.store;
+  store_options.create_if_missing = options.mode == DatabaseOptions::Mode::Create;
+  store_options.read_only = options.mode == DatabaseOptions::Mode::ReadOnly;
+  const bool existed = std::filesystem::exists(dir / "CURRENT");
+  auto store = Store::open(dir, store_options);
+  return std::unique_ptr<Database>(new Database(std::move(store), options, !existed));
+}
+
+Database::Database(std::unique_ptr<Store> store, const DatabaseOptions& options, bool created)
+    : store_(std::move(store)), options_(options), created_(created) {}
+
+query::Query Database::prepare(std::string_view text, const std::string& base_iri) const {
+  return query::parse_query(text, base_iri);
+}
+
+void Database::execute(const query::Query& query, const query::QueryOptions& options, query::ResultSink& sink,
+                       std::chrono::steady_clock::time_point start) const {
+  query::run_query(*store_, query, options, sink, start);
+}
+
+void Database::query(std::string_view text, const query::QueryOptions& options,
+                     query::ResultSink& sink) const {
+  const auto start = std::chrono::steady_clock::now();  // the timeout covers parsing too
+  execute(prepare(text, options.base_iri), options, sink, start);
+}
+
+std::unique_lock<std::timed_mutex> Database::admit_writer() {
+  std::unique_lock lock(writer_, std::defer_lock);
+  const bool admitted = options_.write_wait == std::chrono::milliseconds::max()
+                            ? (lock.lock(), true)
+                            : lock.try_lock_for(options_.write_wait);
+  if (!admitted)
+    throw DatabaseError(DatabaseError::Kind::Busy,
+                        "the store is busy: another update or load has been running longer than this one may "
+                        "wait");
+  return lock;
+}
+
+query::UpdateReport Database::update(std::string_view text, const query::UpdateOptions& options) {
+  const auto writer = admit_writer();
+  return query::run_update(*store_, text, options);
+}
+
+LoadReport Database::load(const LoadOptions& options, const ProgressCallback& progress) {
+  const auto writer = admit_writer();
+  return quiver::load(*store_, options, progress);
+}
+
+}  // namespace quiver

@@ -1,0 +1,113 @@
+// The engine as a library (engine/): one store and what every request against it shares, for the CLI (one
+// request per process) and the server (many at once, on many threads). The only public header of engine/;
+// the CLI and server/ reach the store, the query engine and the loader through it alone.
+#pragma once
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include "loader/loader.h"
+#include "parser/rdf_format.h"
+#include "query/query.h"
+#include "query/update.h"
+#include "store/cancellation.h"
+#include "store/store.h"
+
+namespace quiver {
+
+struct DatabaseOptions {
+  enum class Mode {
+    Create,     // open the store, or create an empty one on a new path
+    ReadWrite,  // open an existing store for reading and writing
+    ReadOnly,   // open an existing store without its lock: runs beside a writer, sees the store as it opened
+  };
+  Mode mode = Mode::Create;
+  StoreOptions store;  // its create_if_missing and read_only follow `mode`
+  // How long an update or a load waits for the writer before it (in this process) before it gives up with
+  // DatabaseError::Kind::Busy. Readers never wait for writers.
+  std::chrono::milliseconds write_wait = std::chrono::milliseconds::max();
+
+  static DatabaseOptions read_only() {
+    DatabaseOptions options;
+    options.mode = Mode::ReadOnly;
+    return options;
+  }
+};
+
+// A request the database refuses as a whole: the kinds a server answers with distinct statuses. Errors of
+// the request's text and of its run are query::QueryError, LoadError and Stopped.
+class DatabaseError : public std::runtime_error {
+ public:
+  enum class Kind {
+    Busy,      // another writer held the store longer than the request may wait
+    NotFound,  // what the request names (a graph) is not in the store
+    Invalid,   // the request asks for what cannot be (one graph's format for a store of several)
+  };
+  DatabaseError(Kind kind, const std::string& message) : std::runtime_error(message), kind(kind) {}
+  Kind kind;
+};
+
+// What export() writes: every quad, or one graph's.
+struct ExportOptions {
+  RdfFormat format = RdfFormat::NQuads;
+  // An IRI, or "default" for the default graph. Empty: every graph (a one-graph format then needs a store
+  // without named graphs).
+  std::string graph;
+};
+
+class Database {
+ public:
+  // Throws StoreError with one clear sentence (missing, locked, not a store, unknown format version).
+  static std::unique_ptr<Database> open(const std::filesystem::path& dir,
+                                        const DatabaseOptions& options = {});
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  const std::filesystem::path& dir() const { return store_->dir(); }
+  // Whether open() made a new, empty store.
+  bool created() const { return created_; }
+  bool empty() const { return store_->empty(); }
+
+  // Parses a query (throws QueryError with its position); execute() may then run it many times.
+  query::Query prepare(std::string_view text,
+                       const std::string& base_iri = query::QueryOptions().base_iri) const;
+  // Runs a prepared query into `sink`, over one snapshot of the store. `start`: when the request began (its
+  // timeout counts from there).
+  void execute(const query::Query& query, const query::QueryOptions& options, query::ResultSink& sink,
+               std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now()) const;
+  // prepare() and execute() in one.
+  void query(std::string_view text, const query::QueryOptions& options, query::ResultSink& sink) const;
+
+  // Writers take turns; both wait for the writer before them at most DatabaseOptions::write_wait.
+  // Applies an update request atomically.
+  query::UpdateReport update(std::string_view text, const query::UpdateOptions& options);
+  // Loads RDF files atomically, with progress.
+  LoadReport load(const LoadOptions& options, const ProgressCallback& progress = {});
+
+  // Writes the store's quads (or one graph's) in `options.format`, read through one snapshot. Throws
+  // DatabaseError (no such graph; named graphs for a one-graph format), and std::runtime_error when
+  // writing fails.
+  void export_quads(const ExportOptions& options, std::FILE* out) const;
+
+  Statistics statistics() const { return store_->statistics(); }
+  // The term behind an id (statistics name predicates and graphs by id).
+  std::optional<Term> term(TermId id) const { return store_->term(id); }
+
+ private:
+  Database(std::unique_ptr<Store> store, const DatabaseOptions& options, bool created);
+  std::unique_lock<std::timed_mutex> admit_writer();
+
+  std::unique_ptr<Store> store_;
+  DatabaseOptions options_;
+  bool created_;
+  std::timed_mutex writer_;
+};
+
+}  // namespace quiver
