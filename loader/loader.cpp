@@ -392,6 +392,8 @@ LoadReport load(Store& store, const LoadOptions& options, const ProgressCallback
   if (!rejects.empty()) {
     report.rejects_path = rejects_path;
     write_rejects(report.rejects_path, rejects);
+    rejects.resize(std::min(rejects.size(), kReportedRejects));
+    report.first_rejects = std::move(rejects);
   } else if (options.on_error == OnError::Skip && !rejects_existed) {
     std::error_code ec;
     fs::remove(rejects_path, ec);  // made only to check it could be written

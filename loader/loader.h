@@ -42,6 +42,8 @@ struct LoadProgress {
 };
 using ProgressCallback = std::function<void(const LoadProgress&)>;
 
+inline constexpr size_t kReportedRejects = 10000;
+
 struct LoadReport {
   uint64_t files = 0;
   uint64_t triples_read = 0;  // statements parsed: triples_added + duplicates
@@ -53,6 +55,7 @@ struct LoadReport {
   double seconds = 0;
   std::vector<std::pair<std::string, double>> phases;  // seconds per phase of the load
   std::filesystem::path rejects_path;                  // set when something was rejected
+  std::vector<SyntaxError> first_rejects;              // the first kReportedRejects of them
   // Valid inputs with no statement at all (empty, or only comments and prefixes): worth a notice.
   std::vector<std::filesystem::path> files_without_statements;
 };

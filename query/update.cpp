@@ -276,27 +276,27 @@ class UpdateRunner {
       const std::filesystem::path path = loadable_path(op.document);
       auto format = format_from_path(path);
       if (!format) throw QueryError("LOAD <" + op.document + ">: unknown RDF format (by its file name)");
-      // The document is read whole before it touches the transaction: a syntax error half-way adds nothing.
-      std::vector<std::array<Term, 4>> statements;
       const std::string prefix = blank_prefix_ + "l" + std::to_string(operation_) + "_";
       auto own = [&](const TermView& v) {
         Term t = v.to_term();
         if (t.kind == TermKind::Blank) t.value = prefix + t.value;
         return t;
       };
-      RdfReader reader(*format, op.document);
-      reader.parse_file(
-          path,
-          [&](const TermView& s, const TermView& p, const TermView& o, const TermView* g) {
-            statements.push_back({own(s), own(p), own(o), g && !op.graph ? own(*g) : Term()});
-          },
-          [&](const SyntaxError& e) { throw ParseError(e); });
+      auto parse = [&](const StatementHandler& on_statement) {
+        RdfReader(*format, op.document).parse_file(path, on_statement, [&](const SyntaxError& e) {
+          throw ParseError(e);
+        });
+      };
+      // Statements are staged as they are read (the transaction spills to disk past its budget: memory stays
+      // bounded). A SILENT LOAD whose document is bad must add nothing while the request goes on: its
+      // document is checked whole first.
+      if (op.silent) parse([](const TermView&, const TermView&, const TermView&, const TermView*) {});
       const TermId into = op.graph ? txn_->intern(Term::iri(*op.graph)) : kDefaultGraph;
-      for (const auto& st : statements) {
+      parse([&](const TermView& s, const TermView& p, const TermView& o, const TermView* g) {
         check_limits();
-        const TermId g = st[3].value.empty() ? into : txn_->intern(st[3]);
-        txn_->stage_insert({txn_->intern(st[0]), txn_->intern(st[1]), txn_->intern(st[2]), g});
-      }
+        const TermId graph = g && !op.graph ? txn_->intern(own(*g)) : into;
+        txn_->stage_insert({txn_->intern(own(s)), txn_->intern(own(p)), txn_->intern(own(o)), graph});
+      });
     } catch (const Stopped&) {
       throw;
     } catch (const QueryError& e) {

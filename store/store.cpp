@@ -662,7 +662,8 @@ void Store::load_collisions() {
     rocksdb::Slice k = it->key();
     (*table)[std::string(k.data() + 1, k.size() - 1)] = keys::get_u64(it->value().ToStringView());
   }
-  collisions_.store(std::move(table));
+  std::lock_guard lock(collisions_mutex_);
+  collisions_ = std::move(table);
 }
 
 bool Store::empty() const {

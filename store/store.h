@@ -3,7 +3,6 @@
 #pragma once
 
 #include <array>
-#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -314,8 +313,11 @@ class Store {
   uint64_t estimate_matches(const QuadPattern& pattern) const;
   IndexProbe probe(IndexOrder order) const;
 
-  TermEncoder encoder() const { return TermEncoder(hash_bits_, collisions_.load()); }
-  std::shared_ptr<const CollisionTable> collision_table() const { return collisions_.load(); }
+  TermEncoder encoder() const { return TermEncoder(hash_bits_, collision_table()); }
+  std::shared_ptr<const CollisionTable> collision_table() const {
+    std::lock_guard lock(collisions_mutex_);
+    return collisions_;
+  }
   // The id of a term if the store knows it (inline literals always have one).
   std::optional<TermId> find(const Term& term) const;
   // The term behind an id; nullopt for an id the dictionary does not hold.
@@ -327,6 +329,9 @@ class Store {
 
   Statistics statistics() const;
   int hash_bits() const { return hash_bits_; }
+  // A fresh path for a folder of temporary files (a load's, an update's, an uploaded body), made by whoever
+  // needs it; the next open removes any left behind.
+  std::filesystem::path new_staging_folder() const;
 
   // Starts an atomic bulk ingestion; at most one runs at a time (the call waits for the previous one).
   std::unique_ptr<BulkIngest> begin_bulk_ingest();
@@ -355,15 +360,14 @@ class Store {
   Store() = default;
   void load_collisions();
   void merge_small_level0_files();
-  // A fresh path for a folder of temporary files (a load's, an update's), made by whoever needs it; the next
-  // open removes any left behind.
-  std::filesystem::path new_staging_folder() const;
 
   std::filesystem::path dir_;
   StoreOptions options_;
   int hash_bits_ = kPayloadBits;
-  // Replaced whole after a commit that added collisions, while readers copy it: hence atomic.
-  std::atomic<std::shared_ptr<const CollisionTable>> collisions_;
+  // Replaced whole after a commit that added collisions, while readers copy it: hence the lock. (Not
+  // std::atomic<std::shared_ptr>: libstdc++'s lock bit inside it is invisible to ThreadSanitizer.)
+  mutable std::mutex collisions_mutex_;
+  std::shared_ptr<const CollisionTable> collisions_;
   std::unique_ptr<rocksdb::DB> db_;
   rocksdb::ColumnFamilyHandle* meta_ = nullptr;
   rocksdb::ColumnFamilyHandle* terms_ = nullptr;
