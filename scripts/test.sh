@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what is needed, builds, and runs the whole test suite: once in a normal build and once under
-# AddressSanitizer + UndefinedBehaviorSanitizer (LeakSanitizer included), then every fuzz target for a short
-# while (scripts/fuzz.sh, clang). Exits non-zero on any failure.
-#   scripts/test.sh              all three
+# AddressSanitizer + UndefinedBehaviorSanitizer (LeakSanitizer included), then the concurrency tests under
+# ThreadSanitizer, then every fuzz target for a short while (scripts/fuzz.sh, clang). Exits non-zero on any
+# failure.
+#   scripts/test.sh              all four
 #   scripts/test.sh --fast       the normal build only
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,6 +29,11 @@ if [[ "${1:-}" != "--fast" ]]; then
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
     LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp \
     run_suite build-asan -DQUIVER_SANITIZE=ON -DQUIVER_BUILD_BENCH=OFF
+  echo "== concurrency tests under ThreadSanitizer"
+  cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DQUIVER_SANITIZE_THREAD=ON \
+    -DQUIVER_BUILD_BENCH=OFF >/dev/null
+  cmake --build build-tsan -j "$(nproc)" --target concurrency_test
+  TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" build-tsan/tests/concurrency_test
   echo "== fuzzing (scripts/fuzz.sh, ${QUIVER_FUZZ_SECONDS:-30} s per target)"
   QUIVER_FUZZ_SEED=${QUIVER_FUZZ_SEED:-1} QUIVER_FUZZ_RUNS=${QUIVER_FUZZ_RUNS:-20000} \
     bash scripts/fuzz.sh "${QUIVER_FUZZ_SECONDS:-30}"
