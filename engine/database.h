@@ -96,6 +96,22 @@ class Database {
   // writing fails.
   void export_quads(const ExportOptions& options, std::FILE* out) const;
 
+  // The Graph Store operations (the server's /store). A graph is named by its IRI, or "default".
+  // Whether the graph exists (the default graph always does; a named one while it holds quads).
+  bool graph_exists(const std::string& graph) const;
+  // How many quads the graph holds (0 when it does not exist).
+  uint64_t graph_quads(const std::string& graph) const;
+  // Adds the statements of an RDF file to `graph`, or with `replace` puts them in place of what it held, in
+  // one atomic step and bounded memory. The file's triples go to `graph`; a quad's own graph is kept.
+  // Returns how many statements were added.
+  uint64_t write_graph(const std::string& graph, const std::filesystem::path& file, bool replace,
+                       Cancellation* stop = nullptr);
+  // Drops a named graph, or empties the default graph; false when the graph did not exist.
+  bool drop_graph(const std::string& graph, Cancellation* stop = nullptr);
+  // A fresh folder path for temporary files (an uploaded body) inside the store: the next open removes what
+  // is left behind.
+  std::filesystem::path new_staging_folder() const { return store_->new_staging_folder(); }
+
   Statistics statistics() const { return store_->statistics(); }
   // The term behind an id (statistics name predicates and graphs by id).
   std::optional<Term> term(TermId id) const { return store_->term(id); }

@@ -48,49 +48,34 @@ std::vector<MediaRange> media_ranges(std::string_view accept) {
   return ranges;
 }
 
-bool matches(const std::string& range, query::ResultFormat format) {
-  const std::string_view type = query::media_type(format);
-  if (range == "*/*") return true;
-  if (range.size() > 2 && range.ends_with("/*")) return type.starts_with(range.substr(0, range.size() - 1));
-  return query::result_format_from_media_type(range) == format;
-}
-
-}  // namespace
-
-std::optional<query::ResultFormat> negotiate(std::string_view accept, std::string_view format, bool graph) {
-  using query::ResultFormat;
-  const auto fits = [&](ResultFormat f) {
-    return query::writes_graphs(f) == graph && f != ResultFormat::Table;
-  };
-  if (!format.empty()) {
-    auto named = query::result_format_from_name(lower(format));
-    if (!named) named = query::result_format_from_media_type(lower(format));
-    if (named && fits(*named)) return named;
-    return std::nullopt;
-  }
-  // Ours in the order preferred when a range matches several (a wildcard).
-  const std::vector<ResultFormat> ours =
-      graph ? std::vector<ResultFormat>{ResultFormat::NTriples, ResultFormat::Turtle, ResultFormat::RdfXml}
-            : std::vector<ResultFormat>{ResultFormat::Json, ResultFormat::Xml, ResultFormat::Csv,
-                                        ResultFormat::Tsv};
+// The format of `ours` (in order of preference) the Accept header's ranges prefer, by their media types
+// (`type_of`; `from_type` also knows other names of a type); the first when Accept is empty.
+template <class Format, class TypeOf, class FromType>
+std::optional<Format> preferred(std::string_view accept, const std::vector<Format>& ours, TypeOf type_of,
+                                FromType from_type) {
   const std::vector<MediaRange> ranges = media_ranges(accept);
   if (ranges.empty()) return ours.front();
+  auto matches = [&](const std::string& range, Format f) {
+    const std::string_view type = type_of(f);
+    if (range == "*/*") return true;
+    if (range.size() > 2 && range.ends_with("/*")) return type.starts_with(range.substr(0, range.size() - 1));
+    return from_type(range) == f;
+  };
   // A format named with q=0 is refused even where a wildcard would take it.
-  auto refused = [&](ResultFormat f) {
-    return std::any_of(ranges.begin(), ranges.end(), [&](const MediaRange& r) {
-      return r.q <= 0 && query::result_format_from_media_type(r.type) == f;
-    });
+  auto refused = [&](Format f) {
+    return std::any_of(ranges.begin(), ranges.end(),
+                       [&](const MediaRange& r) { return r.q <= 0 && from_type(r.type) == f; });
   };
   // The highest q wins; among equals, the more specific range, then the one listed first.
-  std::optional<ResultFormat> best;
+  std::optional<Format> best;
   double best_q = 0;
   int best_specificity = -1;
   size_t best_order = 0;
   for (const MediaRange& range : ranges) {
     if (range.q <= 0) continue;
     const int specificity = range.type == "*/*" ? 0 : range.type.ends_with("/*") ? 1 : 2;
-    for (ResultFormat f : ours) {
-      if (!fits(f) || !matches(range.type, f) || refused(f)) continue;
+    for (Format f : ours) {
+      if (!matches(range.type, f) || refused(f)) continue;
       const bool better = range.q > best_q || (range.q == best_q && specificity > best_specificity) ||
                           (range.q == best_q && specificity == best_specificity && range.order < best_order);
       if (better) best = f, best_q = range.q, best_specificity = specificity, best_order = range.order;
@@ -98,6 +83,28 @@ std::optional<query::ResultFormat> negotiate(std::string_view accept, std::strin
     }
   }
   return best;
+}
+
+}  // namespace
+
+std::optional<query::ResultFormat> negotiate(std::string_view accept, std::string_view format, bool graph) {
+  using query::ResultFormat;
+  if (!format.empty()) {
+    auto named = query::result_format_from_name(lower(format));
+    if (!named) named = query::result_format_from_media_type(lower(format));
+    if (named && query::writes_graphs(*named) == graph && *named != ResultFormat::Table) return named;
+    return std::nullopt;
+  }
+  // Ours in the order preferred when a range matches several (a wildcard).
+  const std::vector<ResultFormat> ours =
+      graph ? std::vector<ResultFormat>{ResultFormat::NTriples, ResultFormat::Turtle, ResultFormat::RdfXml}
+            : std::vector<ResultFormat>{ResultFormat::Json, ResultFormat::Xml, ResultFormat::Csv,
+                                        ResultFormat::Tsv};
+  return preferred(accept, ours, query::media_type, query::result_format_from_media_type);
+}
+
+std::optional<RdfFormat> negotiate_rdf(std::string_view accept, const std::vector<RdfFormat>& ours) {
+  return preferred(accept, ours, media_type, format_from_media_type);
 }
 
 }  // namespace quiver::server

@@ -98,7 +98,7 @@ Server::Server(Database& database, ServerOptions options)
   // Browser consoles on other origins may query the endpoint.
   http.set_default_headers({{"Access-Control-Allow-Origin", "*"}});
   http.Options(R"(/.*)", [](const httplib::Request&, httplib::Response& res) {
-    res.set_header("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
+    res.set_header("Access-Control-Allow-Methods", "GET, HEAD, POST, PUT, DELETE, OPTIONS");
     res.set_header("Access-Control-Allow-Headers", "Content-Type, Accept, Authorization");
     res.status = 204;
   });
@@ -127,6 +127,7 @@ Server::Server(Database& database, ServerOptions options)
   add_sparql_route(http, impl_->service);
   add_status_route(http, impl_->service);
   add_health_route(http, impl_->service);
+  add_graph_store_route(http, impl_->service);
 }
 
 Server::~Server() {

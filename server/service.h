@@ -4,7 +4,9 @@
 
 #include <httplib.h>
 
-#include <mutex>
+#include <chrono>
+#include <cstdio>
+#include <functional>
 #include <string>
 
 #include "query/frontend.h"
@@ -39,6 +41,19 @@ int status_of(const DatabaseError& error);
 // Answers `status` with `message` as plain text.
 void answer_error(httplib::Response& res, int status, const std::string& message);
 
+// Work that writes a response body, run on a worker and streamed to the client as it comes
+// (streamed_response.cpp).
+struct StreamedWork {
+  std::string listed_as;  // its text in /sparql/status, where it can be cancelled meanwhile
+  std::chrono::steady_clock::time_point deadline;
+  std::string content_type;  // of the body, when the work succeeds
+  // Writes the body to `out`, checking `stop`; throws QueryError, DatabaseError or another exception (500).
+  std::function<void(std::FILE* out, Cancellation& stop)> produce;
+};
+// Answers 200 with the body once the work has written its first bytes, or the status of its error when it
+// failed before; 503 when no worker is free and the queue is full.
+void answer_streamed(Service& service, httplib::Response& res, StreamedWork work);
+
 // Registers `handle` for GET and POST requests to `path`.
 void serve_get_and_post(httplib::Server& http, const std::string& path, Service& service,
                         void (*handle)(Service&, const httplib::Request&, httplib::Response&));
@@ -47,5 +62,6 @@ void serve_get_and_post(httplib::Server& http, const std::string& path, Service&
 void add_sparql_route(httplib::Server& http, Service& service);
 void add_status_route(httplib::Server& http, Service& service);
 void add_health_route(httplib::Server& http, Service& service);
+void add_graph_store_route(httplib::Server& http, Service& service);
 
 }  // namespace quiver::server

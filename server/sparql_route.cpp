@@ -1,7 +1,6 @@
 // /sparql: the SPARQL 1.1 Protocol. Queries by GET ?query=, POST form (query=) or POST
 // application/sparql-query; updates by POST form (update=) or POST application/sparql-update. Results are
-// negotiated (negotiation.h) and streamed: a worker runs the query into a ByteChannel, and the status is
-// decided once its first bytes (or its error) are known.
+// negotiated (negotiation.h) and streamed (answer_streamed).
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -11,7 +10,6 @@
 
 #include "query/query.h"
 #include "query/update.h"
-#include "server/byte_channel.h"
 #include "server/negotiation.h"
 #include "server/service.h"
 
@@ -106,39 +104,6 @@ std::chrono::milliseconds timeout_of(const ProtocolRequest& r, const ServerOptio
   return std::min(options.timeout, std::chrono::milliseconds(*r.timeout));
 }
 
-// A query running on a worker, and what the response reads of it.
-struct QueryJob {
-  explicit QueryJob(std::chrono::steady_clock::time_point deadline)
-      : stop(std::make_shared<Cancellation>(deadline)), channel(stop) {}
-  const std::shared_ptr<Cancellation> stop;
-  ByteChannel channel;
-  int error_status = 500;  // with channel.error()
-};
-
-// Runs the query into the job's channel. `listed` (its entry in the registry) goes before the channel is
-// finished: once a client has its answer, the query is no longer listed.
-void run_job(Service& service, QueryJob& job, std::shared_ptr<QueryRegistry::Handle>& listed,
-             const query::Query& q, const query::QueryOptions& options, query::ResultFormat format,
-             std::chrono::steady_clock::time_point start) {
-  std::FILE* out = job.channel.open_file();
-  std::optional<std::string> error;
-  try {
-    if (!out) throw std::runtime_error("cannot open the response stream");
-    auto writer = query::make_result_writer(format, out);
-    service.database.execute(q, options, *writer, start);
-  } catch (const query::QueryError& e) {
-    job.error_status = status_of(e);
-    error = e.what();
-  } catch (const std::exception& e) {
-    error = e.what();
-  } catch (...) {
-    error = "internal error";
-  }
-  if (out) std::fclose(out);  // writes what the stream still buffers
-  listed.reset();
-  job.channel.finish(std::move(error));
-}
-
 void answer_query(Service& service, const httplib::Request& req, httplib::Response& res,
                   const ProtocolRequest& r) {
   const auto start = std::chrono::steady_clock::now();
@@ -172,41 +137,17 @@ void answer_query(Service& service, const httplib::Request& req, httplib::Respon
   }
   query::QueryOptions options;
   options.timeout = timeout_of(r, service.options);
-  auto job = std::make_shared<QueryJob>(start + options.timeout);
   options.memory_limit = service.options.memory_limit;
-  options.cancellation = job->stop.get();
-  // Listed (and cancellable by id) from now until its worker is done with it: the job holds the only
-  // reference, so that the entry goes when the job lets it go (or is dropped, when the queue is full).
-  auto listed = std::make_shared<QueryRegistry::Handle>(service.queries.add(*r.query, job->stop));
-  const bool queued = service.workers.submit(
-      [&service, job, q, options, format = *format, start, listed = std::move(listed)]() mutable {
-        run_job(service, *job, listed, q, options, format, start);
-      });
-  if (!queued) {
-    answer_error(res, 503, "the server is busy: every worker is running a query and the queue is full");
-    return;
-  }
-  if (!job->channel.wait_started()) {  // finished before writing anything: an error, answered with its status
-    if (auto error = job->channel.error()) return answer_error(res, job->error_status, *error);
-  }
-  res.status = 200;
-  res.set_chunked_content_provider(
-      std::string(query::media_type(*format)) + "; charset=utf-8",
-      [job](size_t, httplib::DataSink& sink) {
-        // The result is written within the query's time too: a client reading too slowly is cut off.
-        for (std::string chunk; job->channel.next(chunk);)
-          if (job->stop->stopped() || !sink.write(chunk.data(), chunk.size())) return false;
-        // An error after the first bytes can no longer change the status: the response is cut short, which
-        // clients report as an incomplete transfer.
-        if (job->channel.error()) return false;
-        sink.done();
-        return true;
-      },
-      [job](bool success) {
-        if (success) return;
-        job->stop->cancel(StopReason::ClientGone);  // or the query failed: stop it, free its worker
-        job->channel.close();
-      });
+  answer_streamed(service, res,
+                  {.listed_as = *r.query,
+                   .deadline = start + options.timeout,
+                   .content_type = std::string(query::media_type(*format)) + "; charset=utf-8",
+                   .produce = [&database = service.database, q, options, format = *format, start](
+                                  std::FILE* out, Cancellation& stop) mutable {
+                     options.cancellation = &stop;
+                     auto writer = query::make_result_writer(format, out);
+                     database.execute(q, options, *writer, start);
+                   }});
 }
 
 void answer_update(Service& service, const httplib::Request& req, httplib::Response& res,

@@ -1,0 +1,179 @@
+// /store: the SPARQL 1.1 Graph Store HTTP Protocol, graphs named indirectly (?default or ?graph=IRI). GET
+// and HEAD read a graph in a negotiated syntax (without a parameter, the whole dataset as N-Quads or TriG);
+// PUT puts the body in place of the graph, POST adds it, DELETE drops the graph. A body may be in any
+// syntax the loader reads (by Content-Type; a gzip Content-Encoding is undone by the HTTP library) and is
+// written to a staging file as it arrives, so a large one never sits in memory; each request is one atomic
+// change.
+#include <filesystem>
+#include <fstream>
+
+#include "server/negotiation.h"
+#include "server/service.h"
+
+namespace quiver::server {
+namespace {
+
+// The graph a request names: "default" or an IRI; empty for the whole dataset (no parameter).
+std::optional<std::string> target_of(const httplib::Request& req, httplib::Response& res) {
+  const bool default_graph = req.has_param("default"), named = req.has_param("graph");
+  if (default_graph && named) {
+    answer_error(res, 400, "name the default graph (?default) or a named graph (?graph=IRI), not both");
+    return std::nullopt;
+  }
+  if (default_graph) return "default";
+  if (!named) return "";
+  if (req.get_param_value_count("graph") > 1) {
+    answer_error(res, 400, "the parameter 'graph' is given more than once");
+    return std::nullopt;
+  }
+  std::string graph = req.get_param_value("graph");
+  if (graph.empty() || graph == "default") {
+    answer_error(res, 400, "?graph= takes an absolute IRI; the default graph is ?default");
+    return std::nullopt;
+  }
+  return graph;
+}
+
+// Answers DatabaseError and the rest of what an operation may throw with their statuses.
+template <class Operation>
+void answering_errors(httplib::Response& res, Operation operation) {
+  try {
+    operation();
+  } catch (const DatabaseError& e) {
+    answer_error(res, status_of(e), e.what());
+  } catch (const query::QueryError& e) {
+    answer_error(res, status_of(e), e.what());
+  } catch (const LoadError& e) {
+    answer_error(res, 400, e.what());  // the body's syntax: the request's fault
+  } catch (const Stopped& e) {
+    answer_error(res, 503, std::string("the request ") + e.what());
+  } catch (const std::exception& e) {
+    answer_error(res, 500, e.what());
+  }
+}
+
+void read_graph(Service& service, const httplib::Request& req, httplib::Response& res) {
+  const auto graph = target_of(req, res);
+  if (!graph) return;
+  const std::vector<RdfFormat> ours = graph->empty() ? std::vector{RdfFormat::NQuads, RdfFormat::TriG}
+                                                     : std::vector{RdfFormat::Turtle, RdfFormat::NTriples,
+                                                                   RdfFormat::RdfXml, RdfFormat::NQuads};
+  const auto format = negotiate_rdf(req.get_header_value("Accept"), ours);
+  if (!format) {
+    std::string offered;
+    for (RdfFormat f : ours) offered += std::string(offered.empty() ? "" : ", ") + media_type(f);
+    return answer_error(res, 406, "none of the syntaxes asked for is one of " + offered);
+  }
+  answering_errors(res, [&] {
+    if (!graph->empty() && !service.database.graph_exists(*graph))
+      return answer_error(res, 404, "the store has no graph <" + *graph + ">");
+    const std::string content_type = std::string(media_type(*format)) + "; charset=utf-8";
+    if (req.method == "HEAD") {  // the headers GET would send; nothing to write
+      res.status = 200;
+      res.set_header("Content-Type", content_type);
+      return;
+    }
+    const ExportOptions options{*format, *graph};
+    answer_streamed(service, res,
+                    {.listed_as = "GET /store" + (graph->empty() ? "" : " " + *graph),
+                     .deadline = std::chrono::steady_clock::now() + service.options.timeout,
+                     .content_type = content_type,
+                     .produce = [&database = service.database, options](std::FILE* out, Cancellation&) {
+                       database.export_quads(options, out);
+                     }});
+  });
+}
+
+// An error about the staged body file, told as the client knows it: "request body:LINE:COLUMN: ...".
+std::string naming_the_body(std::string message, const std::filesystem::path& body) {
+  for (const std::string& name : {"<file:" + body.filename().string() + ">", body.string()})
+    for (size_t at; (at = message.find(name)) != std::string::npos;)
+      message.replace(at, name.size(), "request body");
+  return message;
+}
+
+// Writes the body to `path` as it arrives; false (answered) when it cannot be stored.
+bool store_body(const httplib::ContentReader& content, const std::filesystem::path& path,
+                httplib::Response& res) {
+  std::ofstream out(path, std::ios::binary);
+  bool written = static_cast<bool>(out) && content([&](const char* data, size_t size) {
+                   out.write(data, static_cast<std::streamsize>(size));
+                   return static_cast<bool>(out);
+                 });
+  out.close();
+  written = written && !out.fail();
+  if (!written) answer_error(res, 500, "the request body could not be stored (is the disk full?)");
+  return written;
+}
+
+void write_graph(Service& service, const httplib::Request& req, httplib::Response& res,
+                 const httplib::ContentReader& content) {
+  if (service.options.read_only) return answer_error(res, 403, "the server is read-only: writes are refused");
+  if (from_other_origin(req))
+    return answer_error(res, 403, "a page of another origin may not change the store");
+  auto graph = target_of(req, res);
+  if (!graph) return;
+  if (graph->empty()) return answer_error(res, 400, "name the graph to write: ?default, or ?graph=IRI");
+  const std::string type = req.get_header_value("Content-Type");
+  const auto format = format_from_media_type(type);
+  if (!format)
+    return answer_error(res, 415,
+                        "the body's Content-Type '" + type +
+                            "' is not an RDF syntax Quiver reads (text/turtle, application/n-triples, "
+                            "application/n-quads, application/trig, application/rdf+xml)");
+  const bool replace = req.method == "PUT";
+  const std::filesystem::path folder = service.database.new_staging_folder();
+  std::error_code ec;
+  std::filesystem::create_directories(folder, ec);
+  const std::filesystem::path body = folder / (std::string("body") + file_extension(*format));
+  answering_errors(res, [&] {
+    if (!store_body(content, body, res)) return;
+    const bool existed = service.database.graph_exists(*graph);
+    auto stop = std::make_shared<Cancellation>(std::chrono::steady_clock::now() + service.options.timeout);
+    const QueryRegistry::Handle listed = service.queries.add(req.method + " /store " + *graph, stop);
+    uint64_t added = 0;
+    try {
+      added = service.database.write_graph(*graph, body, replace, stop.get());
+    } catch (const LoadError& e) {
+      return answer_error(res, 400, naming_the_body(e.what(), body));
+    } catch (const query::QueryError& e) {
+      return answer_error(res, status_of(e), naming_the_body(e.what(), body));
+    }
+    res.status = existed ? 200 : 201;
+    res.set_content(std::to_string(added) + " statements added\n", "text/plain; charset=utf-8");
+  });
+  std::filesystem::remove_all(folder, ec);
+}
+
+void delete_graph(Service& service, const httplib::Request& req, httplib::Response& res) {
+  if (service.options.read_only) return answer_error(res, 403, "the server is read-only: writes are refused");
+  if (from_other_origin(req))
+    return answer_error(res, 403, "a page of another origin may not change the store");
+  const auto graph = target_of(req, res);
+  if (!graph) return;
+  if (graph->empty()) return answer_error(res, 400, "name the graph to delete: ?default, or ?graph=IRI");
+  answering_errors(res, [&] {
+    if (!service.database.drop_graph(*graph))
+      return answer_error(res, 404, "the store has no graph <" + *graph + ">");
+    res.status = 204;
+  });
+}
+
+}  // namespace
+
+void add_graph_store_route(httplib::Server& http, Service& service) {
+  http.Get("/store", [&service](const httplib::Request& req, httplib::Response& res) {
+    read_graph(service, req, res);
+  });
+  const httplib::Server::HandlerWithContentReader write =
+      [&service](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& content) {
+        write_graph(service, req, res, content);
+      };
+  http.Put("/store", write);
+  http.Post("/store", write);
+  http.Delete("/store", [&service](const httplib::Request& req, httplib::Response& res) {
+    delete_graph(service, req, res);
+  });
+}
+
+}  // namespace quiver::server

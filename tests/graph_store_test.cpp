@@ -1,0 +1,120 @@
+// `quiver serve`'s Graph Store HTTP Protocol at /store, through a real HTTP client: each method on the
+// default and a named graph, negotiation, bodies in several syntaxes (gzip'd too), and the failures.
+#include <zlib.h>
+
+#include "tests/support/live_server.h"
+
+namespace quiver::testing {
+namespace {
+
+using GraphStoreTest = ServerTest;
+
+std::string gzipped(const std::string& text) {
+  z_stream z{};
+  deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);  // 16: gzip framing
+  std::string out(compressBound(text.size()) + 32, '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
+  z.avail_in = static_cast<uInt>(text.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  deflate(&z, Z_FINISH);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  return out;
+}
+
+constexpr const char* kGraph = "/store?graph=http%3A%2F%2Fe%2Fg";
+
+TEST_F(GraphStoreTest, PutGetPostDeleteANamedGraph) {
+  start();
+  auto put = client_->Put(kGraph, "<http://e/a> <http://e/q> \"1\" .\n<http://e/b> <http://e/q> \"2\" .\n",
+                          "application/n-triples");
+  ASSERT_TRUE(put);
+  EXPECT_EQ(put->status, 201);  // a new graph
+  auto got = client_->Get(kGraph, {{"Accept", "application/n-triples"}});
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->status, 200);
+  EXPECT_EQ(got->get_header_value("Content-Type"), "application/n-triples; charset=utf-8");
+  EXPECT_NE(got->body.find("<http://e/a> <http://e/q> \"1\" ."), std::string::npos) << got->body;
+
+  auto post = client_->Post(kGraph, "@prefix e: <http://e/> . e:c e:q \"3\" .", "text/turtle");
+  ASSERT_TRUE(post);
+  EXPECT_EQ(post->status, 200);
+  EXPECT_EQ(get("SELECT (COUNT(*) AS ?n) { GRAPH <http://e/g> { ?s ?p ?o } }", "text/csv")->body,
+            "n\r\n3\r\n");
+
+  // PUT replaces: the graph holds the body's statements only, and the default graph is untouched.
+  put = client_->Put(kGraph, "<http://e/z> <http://e/q> \"9\" .\n", "application/n-triples");
+  EXPECT_EQ(put->status, 200);
+  EXPECT_EQ(get("SELECT ?s { GRAPH <http://e/g> { ?s ?p ?o } }", "text/csv")->body, "s\r\nhttp://e/z\r\n");
+  EXPECT_EQ(get(kCount, "text/csv")->body, "n\r\n200\r\n");
+
+  EXPECT_EQ(client_->Delete(kGraph)->status, 204);
+  EXPECT_EQ(client_->Get(kGraph)->status, 404);
+  EXPECT_EQ(client_->Delete(kGraph)->status, 404);
+  EXPECT_EQ(get(kCount, "text/csv")->body, "n\r\n200\r\n");
+}
+
+TEST_F(GraphStoreTest, TheDefaultGraphIsReadReplacedAndEmptied) {
+  start();
+  auto got = client_->Get("/store?default", {{"Accept", "text/turtle"}});
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->status, 200);
+  EXPECT_EQ(got->get_header_value("Content-Type"), "text/turtle; charset=utf-8");
+  EXPECT_NE(got->body.find("\"199\""), std::string::npos);
+  auto head = client_->Head("/store?default");
+  EXPECT_EQ(head->status, 200);
+  EXPECT_TRUE(head->body.empty());
+
+  // An empty body is valid RDF: a PUT of one empties the graph.
+  EXPECT_EQ(client_->Put("/store?default", "", "text/turtle")->status, 200);
+  EXPECT_EQ(get(kCount, "text/csv")->body, "n\r\n0\r\n");
+  EXPECT_EQ(client_->Post("/store?default", "<http://e/a> <http://e/q> <http://e/b> .", "text/plain")->status,
+            200);
+  EXPECT_EQ(client_->Delete("/store?default")->status, 204);
+  EXPECT_EQ(get(kCount, "text/csv")->body, "n\r\n0\r\n");
+}
+
+TEST_F(GraphStoreTest, AGzipBodyAndTheWholeDatasetAsQuads) {
+  start();
+  httplib::Headers gzip = {{"Content-Encoding", "gzip"}};
+  auto post = client_->Post(kGraph, gzip, gzipped("<http://e/a> <http://e/q> \"zipped\" .\n"),
+                            "application/n-triples");
+  ASSERT_TRUE(post);
+  EXPECT_EQ(post->status, 201) << post->body;
+  auto all = client_->Get("/store", {{"Accept", "application/n-quads"}});
+  ASSERT_TRUE(all);
+  EXPECT_EQ(all->status, 200);
+  EXPECT_NE(all->body.find("<http://e/a> <http://e/q> \"zipped\" <http://e/g> ."), std::string::npos);
+  EXPECT_NE(all->body.find("<http://e/s7> <http://e/p> \"7\" ."), std::string::npos);
+}
+
+TEST_F(GraphStoreTest, BadRequestsAreRefusedAndChangeNothing) {
+  start();
+  // A syntax error half-way: nothing of the body is added.
+  auto bad = client_->Post(kGraph, "<http://e/a> <http://e/q> \"1\" .\n<http://e/b> <broken\n",
+                           "application/n-triples");
+  EXPECT_EQ(bad->status, 400);
+  EXPECT_NE(bad->body.find("request body:2:"), std::string::npos) << bad->body;
+  EXPECT_EQ(bad->body.find("staging"), std::string::npos) << bad->body;  // no path of the server's
+  bad = client_->Put("/store?default", "<a> <b> <c> .", "application/ld+json");
+  EXPECT_EQ(bad->status, 415);
+  EXPECT_EQ(client_->Put("/store?default&graph=http%3A%2F%2Fe%2Fg", "", "text/turtle")->status, 400);
+  EXPECT_EQ(client_->Put("/store", "", "text/turtle")->status, 400);  // which graph?
+  EXPECT_EQ(client_->Put("/store?graph=not%20an%20iri", "", "text/turtle")->status, 400);
+  EXPECT_EQ(client_->Get(kGraph, {{"Accept", "application/sparql-results+json"}})->status, 406);
+  EXPECT_EQ(client_->Delete("/store", httplib::Headers{{"Origin", "http://elsewhere.example"}})->status, 403);
+  EXPECT_EQ(get(kCount, "text/csv")->body, "n\r\n200\r\n");
+}
+
+TEST_F(GraphStoreTest, AReadOnlyServerRefusesWrites) {
+  server::ServerOptions options;
+  options.read_only = true;
+  start(options);
+  EXPECT_EQ(client_->Put(kGraph, "", "text/turtle")->status, 403);
+  EXPECT_EQ(client_->Delete("/store?default")->status, 403);
+  EXPECT_EQ(client_->Get("/store?default")->status, 200);
+}
+
+}  // namespace
+}  // namespace quiver::testing
