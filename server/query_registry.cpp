@@ -4,7 +4,6 @@
 #include <random>
 
 namespace quiver::server {
-namespace {
 
 std::string new_uuid() {
   thread_local std::mt19937_64 random{std::random_device{}()};
@@ -16,8 +15,6 @@ std::string new_uuid() {
                 static_cast<unsigned long long>(b & 0xffffffffffffULL));
   return text;
 }
-
-}  // namespace
 
 QueryRegistry::Handle QueryRegistry::add(std::string text, std::shared_ptr<Cancellation> stop) {
   Running r{new_uuid(), std::move(text), std::chrono::steady_clock::now(), std::move(stop)};

@@ -14,6 +14,9 @@
 
 namespace quiver::server {
 
+// A new random (version 4) UUID: the ids of queries and load jobs.
+std::string new_uuid();
+
 class QueryRegistry {
  public:
   struct Running {

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <thread>
 
+#include "server/load_jobs.h"
 #include "server/service.h"
 
 namespace quiver::server {
@@ -73,8 +74,10 @@ thread_local std::chrono::steady_clock::time_point request_start;
 }  // namespace
 
 struct Server::Impl {
-  Impl(Database& database, ServerOptions options) : service(database, std::move(options)) {}
+  Impl(Database& database, ServerOptions options)
+      : service(database, std::move(options)), load_jobs(database, database.dir() / "loader-jobs.json") {}
   Service service;
+  LoadJobs load_jobs;
   httplib::Server http;
   bool bound = false;
   // The grace period after stop(): cancels what still runs when it ends, unless run() has returned.
@@ -128,6 +131,7 @@ Server::Server(Database& database, ServerOptions options)
   add_status_route(http, impl_->service);
   add_health_route(http, impl_->service);
   add_graph_store_route(http, impl_->service);
+  add_loader_route(http, impl_->service, impl_->load_jobs);
 }
 
 Server::~Server() {

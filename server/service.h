@@ -63,5 +63,7 @@ void add_sparql_route(httplib::Server& http, Service& service);
 void add_status_route(httplib::Server& http, Service& service);
 void add_health_route(httplib::Server& http, Service& service);
 void add_graph_store_route(httplib::Server& http, Service& service);
+class LoadJobs;
+void add_loader_route(httplib::Server& http, Service& service, LoadJobs& jobs);
 
 }  // namespace quiver::server
