@@ -29,16 +29,25 @@ void Database::query(std::string_view text, const query::QueryOptions& options,
   execute(prepare(text, options.base_iri), options, sink, start);
 }
 
-std::unique_lock<std::timed_mutex> Database::admit_writer() {
-  std::unique_lock lock(writer_, std::defer_lock);
-  const bool admitted = options_.write_wait == std::chrono::milliseconds::max()
-                            ? (lock.lock(), true)
-                            : lock.try_lock_for(options_.write_wait);
-  if (!admitted)
+Database::WriterTurn::~WriterTurn() {
+  {
+    std::lock_guard lock(database_.writer_mutex_);
+    database_.writing_ = false;
+  }
+  database_.writer_done_.notify_one();
+}
+
+Database::WriterTurn Database::admit_writer() {
+  std::unique_lock lock(writer_mutex_);
+  const auto free = [&] { return !writing_; };
+  if (options_.write_wait == std::chrono::milliseconds::max())
+    writer_done_.wait(lock, free);
+  else if (!writer_done_.wait_for(lock, options_.write_wait, free))
     throw DatabaseError(DatabaseError::Kind::Busy,
                         "the store is busy: another update or load has been running longer than this one may "
                         "wait");
-  return lock;
+  writing_ = true;
+  return WriterTurn(*this);
 }
 
 query::UpdateReport Database::update(std::string_view text, const query::UpdateOptions& options) {

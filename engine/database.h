@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -118,12 +119,28 @@ class Database {
 
  private:
   Database(std::unique_ptr<Store> store, const DatabaseOptions& options, bool created);
-  std::unique_lock<std::timed_mutex> admit_writer();
+  // The turn of one writer: taken by admit_writer(), given back when it goes.
+  class WriterTurn {
+   public:
+    explicit WriterTurn(Database& database) : database_(database) {}
+    WriterTurn(const WriterTurn&) = delete;
+    WriterTurn& operator=(const WriterTurn&) = delete;
+    ~WriterTurn();
+
+   private:
+    Database& database_;
+  };
+  // Waits for the writer before at most write_wait; throws DatabaseError busy past it.
+  [[nodiscard]] WriterTurn admit_writer();
 
   std::unique_ptr<Store> store_;
   DatabaseOptions options_;
   bool created_;
-  std::timed_mutex writer_;
+  // Writers' turns (a flag under a mutex rather than a timed mutex, whose timed wait ThreadSanitizer cannot
+  // follow).
+  std::mutex writer_mutex_;
+  std::condition_variable writer_done_;
+  bool writing_ = false;
 };
 
 }  // namespace quiver

@@ -33,7 +33,8 @@ if [[ "${1:-}" != "--fast" ]]; then
   cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DQUIVER_SANITIZE_THREAD=ON \
     -DQUIVER_BUILD_BENCH=OFF >/dev/null
   cmake --build build-tsan -j "$(nproc)" --target concurrency_test
-  TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" build-tsan/tests/concurrency_test
+  TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$PWD/tests/tsan.supp" \
+    build-tsan/tests/concurrency_test
   echo "== fuzzing (scripts/fuzz.sh, ${QUIVER_FUZZ_SECONDS:-30} s per target)"
   QUIVER_FUZZ_SEED=${QUIVER_FUZZ_SEED:-1} QUIVER_FUZZ_RUNS=${QUIVER_FUZZ_RUNS:-20000} \
     bash scripts/fuzz.sh "${QUIVER_FUZZ_SECONDS:-30}"

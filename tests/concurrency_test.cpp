@@ -118,8 +118,8 @@ TEST_F(ConcurrencyTest, QueriesStopFromAnotherThreadForTheReasonGiven) {
   std::vector<std::string> errors(reasons.size());
   std::vector<query::QueryError::Kind> kinds(reasons.size());
   std::vector<std::thread> threads;
+  for (size_t i = 0; i < reasons.size(); ++i) stops.push_back(std::make_unique<Cancellation>());
   for (size_t i = 0; i < reasons.size(); ++i) {
-    stops.push_back(std::make_unique<Cancellation>());
     threads.emplace_back([&, i] {
       query::QueryOptions options;
       options.cancellation = stops[i].get();
