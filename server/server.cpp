@@ -123,6 +123,8 @@ Server::Server(Database& database, ServerOptions options)
     if (res.body.empty() && res.status == 413)
       answer_error(res, 413, "the request body is over the server's limit");
   });
+  // The default logger is made here, before the HTTP threads exist, rather than by the first request to log.
+  spdlog::default_logger_raw();
   http.set_logger([](const httplib::Request& req, const httplib::Response& res) {
     const std::chrono::duration<double, std::milli> took = std::chrono::steady_clock::now() - request_start;
     spdlog::info("{} {} {} {:.1f} ms", req.method, req.path, res.status, took.count());
