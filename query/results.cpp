@@ -271,7 +271,7 @@ std::optional<ResultFormat> result_format_from_name(std::string_view name) {
   if (name == "tsv") return ResultFormat::Tsv;
   if (name == "ntriples" || name == "nt") return ResultFormat::NTriples;
   if (name == "turtle" || name == "ttl") return ResultFormat::Turtle;
-  if (name == "rdfxml") return ResultFormat::RdfXml;
+  if (name == "rdfxml" || name == "rdf+xml") return ResultFormat::RdfXml;
   return std::nullopt;
 }
 

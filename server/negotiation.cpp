@@ -92,8 +92,10 @@ std::optional<query::ResultFormat> negotiate(std::string_view accept, std::strin
   if (!format.empty()) {
     auto named = query::result_format_from_name(lower(format));
     if (!named) named = query::result_format_from_media_type(lower(format));
+    if (graph && named == ResultFormat::Xml) named = ResultFormat::RdfXml;  // "xml" for a graph
     if (named && query::writes_graphs(*named) == graph && *named != ResultFormat::Table) return named;
-    return std::nullopt;
+    // Not a format of this kind of result (a client library's generic name for what it also says in
+    // Accept): the Accept header decides.
   }
   // Ours in the order preferred when a range matches several (a wildcard).
   const std::vector<ResultFormat> ours =

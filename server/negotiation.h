@@ -12,7 +12,7 @@
 namespace quiver::server {
 
 // The format to answer in: for solutions (SELECT, ASK) or for a graph (CONSTRUCT, DESCRIBE). `format`, when
-// not empty, names it (a short name such as "json" or a media type) and wins over `accept`. An empty or
+// it names a format of the right kind (a short name such as "json", or a media type), wins over `accept`. An empty or
 // wildcard Accept gets SPARQL JSON results or N-Triples. nullopt when nothing acceptable is ours (406).
 std::optional<query::ResultFormat> negotiate(std::string_view accept, std::string_view format, bool graph);
 // The RDF syntax among `ours` (in order of preference) to answer in (the Graph Store Protocol's GET).

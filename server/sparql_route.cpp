@@ -22,6 +22,7 @@ struct ProtocolRequest {
   std::vector<std::string> default_graphs, named_graphs;
   bool using_graphs = false;    // using-graph-uri or using-named-graph-uri
   std::string format;           // a browser's stand-in for Accept
+  std::string explain;          // static, dynamic or details (Neptune's): answer with the plan
   std::optional<long> timeout;  // milliseconds
 };
 
@@ -86,6 +87,13 @@ std::optional<ProtocolRequest> read_request(const httplib::Request& req, httplib
   r.named_graphs = values(params, "named-graph-uri");
   r.using_graphs = params.count("using-graph-uri") || params.count("using-named-graph-uri");
   if (params.count("format")) r.format = params.find("format")->second;
+  if (params.count("explain")) {
+    r.explain = params.find("explain")->second;
+    if (r.explain != "static" && r.explain != "dynamic" && r.explain != "details") {
+      answer_error(res, 400, "explain is static, dynamic or details, not '" + r.explain + "'");
+      return std::nullopt;
+    }
+  }
   if (params.count("timeout")) {
     const std::string& text = params.find("timeout")->second;
     char* end = nullptr;
@@ -102,6 +110,40 @@ std::optional<ProtocolRequest> read_request(const httplib::Request& req, httplib
 std::chrono::milliseconds timeout_of(const ProtocolRequest& r, const ServerOptions& options) {
   if (!r.timeout) return options.timeout;
   return std::min(options.timeout, std::chrono::milliseconds(*r.timeout));
+}
+
+// The results of a query run for its plan: counted, not sent.
+class DiscardingSink : public query::ResultSink {
+ public:
+  void start_solutions(const std::vector<std::string>&) override {}
+  void start_graph() override {}
+  void solution(const std::vector<std::optional<Term>>&) override {}
+  void boolean(bool) override {}
+  void triple(const Term&, const Term&, const Term&) override {}
+  void finish() override {}
+};
+
+// explain=static: the plan with its estimates, the query not run; dynamic and details: run, with the rows
+// and time of each operator. As text, as Neptune answers.
+void answer_explain(Service& service, httplib::Response& res, const ProtocolRequest& r, const query::Query& q,
+                    std::chrono::steady_clock::time_point start) {
+  query::QueryOptions options;
+  options.timeout = timeout_of(r, service.options);
+  options.memory_limit = service.options.memory_limit;
+  options.plan_only = r.explain == "static";
+  answer_streamed(service, res,
+                  {.listed_as = *r.query,
+                   .deadline = start + options.timeout,
+                   .content_type = "text/plain; charset=utf-8",
+                   .produce = [&database = service.database, q, options, start](std::FILE* out,
+                                                                                Cancellation& stop) mutable {
+                     std::string plan;
+                     options.plan = &plan;
+                     options.cancellation = &stop;
+                     DiscardingSink sink;
+                     database.execute(q, options, sink, start);
+                     std::fputs(plan.c_str(), out);
+                   }});
 }
 
 void answer_query(Service& service, const httplib::Request& req, httplib::Response& res,
@@ -124,6 +166,7 @@ void answer_query(Service& service, const httplib::Request& req, httplib::Respon
     q.from = r.default_graphs;
     q.from_named = r.named_graphs;
   }
+  if (!r.explain.empty()) return answer_explain(service, res, r, q, start);
   const bool graph = q.form == query::Query::Form::Construct || q.form == query::Query::Form::Describe;
   const auto format = negotiate(req.get_header_value("Accept"), r.format, graph);
   if (!format) {

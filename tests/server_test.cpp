@@ -243,5 +243,19 @@ TEST_F(ServerTest, HealthAndTheServiceDescriptionAnswer) {
   EXPECT_EQ(preflight->get_header_value("Access-Control-Allow-Origin"), "*");
 }
 
+TEST_F(ServerTest, ExplainAnswersWithThePlanAsNeptuneDoes) {
+  start();
+  const std::string query = "SELECT ?s WHERE { ?s <http://e/p> \"7\" }";
+  auto plan = get(query, "", "&explain=static");
+  ASSERT_TRUE(plan);
+  EXPECT_EQ(plan->status, 200);
+  EXPECT_EQ(plan->get_header_value("Content-Type"), "text/plain; charset=utf-8");
+  EXPECT_NE(plan->body.find("est"), std::string::npos) << plan->body;
+  auto ran = get(query, "", "&explain=dynamic");
+  EXPECT_EQ(ran->status, 200);
+  EXPECT_NE(ran->body.find("rows"), std::string::npos) << ran->body;
+  EXPECT_EQ(get(query, "", "&explain=everything")->status, 400);
+}
+
 }  // namespace
 }  // namespace quiver::testing
