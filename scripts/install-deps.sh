@@ -4,8 +4,8 @@
 # Idempotent: packages already present are left alone; apt-get runs only when something is missing.
 #   scripts/install-deps.sh          build + test dependencies
 #   scripts/install-deps.sh --bench  also the tools the benchmarks compare against (serdi, rapper, Virtuoso)
-# Also makes the project-local Python virtualenv .venv/ (git-ignored) holding pyoxigraph, the oracle of the
-# differential test (tests/differential/).
+# Also makes the project-local Python virtualenv .venv/ (git-ignored) holding the tests' pinned Python tools:
+# pyoxigraph, the oracle of the differential test, and the SPARQL clients of tests/clients/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,7 +15,7 @@ packages=(
   libboost-dev libboost-program-options-dev libcpp-httplib-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libxapian-dev zlib1g-dev libxxhash-dev libjemalloc-dev libssl-dev libpcre2-dev
-  raptor2-utils
+  raptor2-utils python3-venv
   clang libclang-rt-14-dev llvm clang-format
 )
 if [[ "${1:-}" == "--bench" ]]; then
@@ -35,11 +35,10 @@ if ((${#missing[@]} > 0)); then
   "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# Pinned: the differential test's known differences are Oxigraph's behaviour in this version.
-pyoxigraph_version=0.5.13
-if ! .venv/bin/python3 -c "import pyoxigraph, sys; sys.exit(pyoxigraph.__version__ != '$pyoxigraph_version')" \
-    2>/dev/null; then
-  echo "Installing pyoxigraph $pyoxigraph_version into .venv/"
+# The pinned Python tools of the tests (tests/python-requirements.txt), installed again when the list changes.
+if ! cmp -s tests/python-requirements.txt .venv/installed-requirements.txt; then
+  echo "Installing the tests' Python tools into .venv/"
   python3 -m venv .venv
-  .venv/bin/python3 -m pip install -q --disable-pip-version-check "pyoxigraph==$pyoxigraph_version"
+  .venv/bin/python3 -m pip install -q --disable-pip-version-check -r tests/python-requirements.txt
+  cp tests/python-requirements.txt .venv/installed-requirements.txt
 fi
