@@ -37,15 +37,17 @@ int serve_command(const std::vector<std::string>& args) {
       "seconds the requests in flight have to finish after Ctrl-C or SIGTERM; then their queries are "
       "cancelled")("read-only", "refuse updates (403)")(
       "data-root", po::value(&data_root),
-      "folder LOAD may read file: IRIs from (LOAD is refused without it)");
+      "folder that LOAD and /loader read files from (both are refused without it)");
   po::variables_map vm;
   if (!parse_command_line(
           args, "quiver serve --db DIR [--port 7878]",
           "Serves the store over HTTP: the SPARQL 1.1 Protocol at /sparql (queries by GET or POST, updates "
           "by\n"
           "POST; results as JSON, XML, CSV or TSV, graphs as N-Triples, Turtle or RDF/XML, chosen by the\n"
-          "Accept header or a format parameter) and /health. Stops cleanly on Ctrl-C or SIGTERM, answering\n"
-          "the requests in flight.",
+          "Accept header or a format parameter), the Graph Store Protocol at /store (?default or\n"
+          "?graph=IRI: GET, PUT, POST, DELETE), bulk-load jobs at /loader (Amazon Neptune's loader API,\n"
+          "reading under --data-root), running queries at /sparql/status and /health. Stops cleanly on\n"
+          "Ctrl-C or SIGTERM, answering the requests in flight.",
           options, vm))
     return kOk;
   s.port = port;
