@@ -20,16 +20,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using Ms = std::chrono::duration<double, std::milli>;
 
-class NullSink : public quiver::query::ResultSink {
- public:
-  void start_solutions(const std::vector<std::string>&) override {}
-  void start_graph() override {}
-  void solution(const std::vector<std::optional<quiver::Term>>&) override {}
-  void boolean(bool) override {}
-  void triple(const quiver::Term&, const quiver::Term&, const quiver::Term&) override {}
-  void finish() override {}
-};
-
 std::string read_file(const std::filesystem::path& path) {
   std::ifstream in(path);
   std::stringstream text;
@@ -39,7 +29,7 @@ std::string read_file(const std::filesystem::path& path) {
 
 // The query run whole once; its milliseconds.
 double run_whole(const quiver::Store& store, const std::string& text) {
-  NullSink sink;
+  quiver::query::CountingSink sink;
   const auto start = Clock::now();
   quiver::query::run_query(store, text, {}, sink);
   return Ms(Clock::now() - start).count();
@@ -56,7 +46,7 @@ double cancelled_after(const quiver::Store& store, const std::string& text, doub
     cancelled_at = Clock::now();
     stop.cancel(quiver::StopReason::Cancelled);
   });
-  NullSink sink;
+  quiver::query::CountingSink sink;
   try {
     quiver::query::run_query(store, text, options, sink);
   } catch (const quiver::query::QueryError&) {

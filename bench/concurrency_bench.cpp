@@ -19,16 +19,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-class CountingSink : public quiver::query::ResultSink {
- public:
-  void start_solutions(const std::vector<std::string>&) override {}
-  void start_graph() override {}
-  void solution(const std::vector<std::optional<quiver::Term>>&) override { ++rows; }
-  void boolean(bool) override { ++rows; }
-  void triple(const quiver::Term&, const quiver::Term&, const quiver::Term&) override { ++rows; }
-  void finish() override {}
-  size_t rows = 0;
-};
+using quiver::query::CountingSink;
 
 // The shapes users send many of at once: a point query (what the HTTP benchmark's clients ask), a hop to the
 // subject's neighbours and their types, and an aggregate over the neighbours.

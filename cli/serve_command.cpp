@@ -12,7 +12,7 @@ namespace quiver::cli {
 
 int serve_command(const std::vector<std::string>& args) {
   po::options_description options("Options");
-  std::string db, data_root;
+  std::string db, data_root, token_file;
   server::ServerOptions s;
   int port = s.port;
   double timeout = 120, write_wait = 10, grace = 10;
@@ -37,7 +37,11 @@ int serve_command(const std::vector<std::string>& args) {
       "seconds the requests in flight have to finish after Ctrl-C or SIGTERM; then their queries are "
       "cancelled")("read-only", "refuse updates (403)")(
       "data-root", po::value(&data_root),
-      "folder that LOAD and /loader read files from (both are refused without it)");
+      "folder that LOAD and /loader read files from (both are refused without it)")(
+      "auth-token-file", po::value(&token_file),
+      "file of 'ROLE TOKEN' lines (roles read, write, admin): every request but /health then needs\n"
+      "'Authorization: Bearer TOKEN'; read covers queries, write also updates and graph writes, admin\n"
+      "also load jobs and cancelling");
   po::variables_map vm;
   if (!parse_command_line(
           args, "quiver serve --db DIR [--port 7878]",
@@ -59,6 +63,7 @@ int serve_command(const std::vector<std::string>& args) {
   s.grace = std::chrono::milliseconds(static_cast<int64_t>(grace * 1000));
   s.read_only = vm.count("read-only") > 0;
   s.data_root = data_root;
+  s.auth_token_file = token_file;
 
   // Signals are taken by a thread of their own (sigwait), so every other thread is spared them.
   sigset_t stop_signals;

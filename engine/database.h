@@ -114,6 +114,7 @@ class Database {
   std::filesystem::path new_staging_folder() const { return store_->new_staging_folder(); }
 
   Statistics statistics() const { return store_->statistics(); }
+  StorageFigures storage_figures() const { return store_->storage_figures(); }
   // The term behind an id (statistics name predicates and graphs by id).
   std::optional<Term> term(TermId id) const { return store_->term(id); }
 

@@ -47,6 +47,18 @@ class ResultSink {
   virtual void finish() = 0;
 };
 
+// Counts what a query gives and keeps none of it: for a query run for its plan, its time or its effects.
+class CountingSink : public ResultSink {
+ public:
+  void start_solutions(const std::vector<std::string>&) override {}
+  void start_graph() override {}
+  void solution(const std::vector<std::optional<Term>>&) override { ++rows; }
+  void boolean(bool) override { ++rows; }
+  void triple(const Term&, const Term&, const Term&) override { ++rows; }
+  void finish() override {}
+  uint64_t rows = 0;  // solutions, triples, or 1 for ASK's boolean
+};
+
 enum class ResultFormat { Table, Json, Xml, Csv, Tsv, NTriples, Turtle, RdfXml };
 std::optional<ResultFormat> result_format_from_name(std::string_view name);
 // The format's media type (without parameters), and the format of a media type (nullopt: none of ours).

@@ -108,6 +108,7 @@ bool store_body(const httplib::ContentReader& content, const std::filesystem::pa
 
 void write_graph(Service& service, const httplib::Request& req, httplib::Response& res,
                  const httplib::ContentReader& content) {
+  if (!service.tokens.admit(req, res, Role::Write)) return;
   if (service.options.read_only) return answer_error(res, 403, "the server is read-only: writes are refused");
   if (from_other_origin(req))
     return answer_error(res, 403, "a page of another origin may not change the store");
@@ -146,6 +147,7 @@ void write_graph(Service& service, const httplib::Request& req, httplib::Respons
 }
 
 void delete_graph(Service& service, const httplib::Request& req, httplib::Response& res) {
+  if (!service.tokens.admit(req, res, Role::Write)) return;
   if (service.options.read_only) return answer_error(res, 403, "the server is read-only: writes are refused");
   if (from_other_origin(req))
     return answer_error(res, 403, "a page of another origin may not change the store");

@@ -150,6 +150,13 @@ std::vector<std::string> LoadJobs::ids() const {
   return std::vector<std::string>(order_.rbegin(), order_.rend());
 }
 
+std::map<LoadStatus, size_t> LoadJobs::counts() const {
+  std::lock_guard lock(mutex_);
+  std::map<LoadStatus, size_t> counts;
+  for (const auto& [id, job] : jobs_) ++counts[job.status];
+  return counts;
+}
+
 bool LoadJobs::cancel(const std::string& id) {
   std::lock_guard lock(mutex_);
   auto it = jobs_.find(id);

@@ -75,6 +75,8 @@ class LoadJobs {
   std::optional<std::string> completed_source(const std::string& source) const;
   std::optional<LoadJob> find(const std::string& id) const;
   std::vector<std::string> ids() const;  // newest first
+  // How many jobs there are in each status.
+  std::map<LoadStatus, size_t> counts() const;
   // Cancels a queued or running job; false when there is no such job or it has ended.
   bool cancel(const std::string& id);
 

@@ -121,6 +121,7 @@ LoadRequest load_request(const json& body, const std::filesystem::path& root) {
 }
 
 void start_load(Service& service, LoadJobs& jobs, const httplib::Request& req, httplib::Response& res) {
+  if (!service.tokens.admit(req, res, Role::Admin)) return;
   if (service.options.read_only)
     return answer_refusal(res, 403, "ReadOnlyViolationException",
                           "the server is read-only: loads are refused");
@@ -219,7 +220,8 @@ void list(LoadJobs& jobs, const httplib::Request& req, httplib::Response& res) {
   }
 }
 
-void cancel(LoadJobs& jobs, const httplib::Request& req, httplib::Response& res) {
+void cancel(Service& service, LoadJobs& jobs, const httplib::Request& req, httplib::Response& res) {
+  if (!service.tokens.admit(req, res, Role::Admin)) return;
   if (from_other_origin(req))
     return answer_refusal(res, 403, "AccessDeniedException", "a page of another origin may not cancel loads");
   const std::string id = req.matches[1];
@@ -239,7 +241,7 @@ void add_loader_route(httplib::Server& http, Service& service, LoadJobs& jobs) {
   http.Get(R"(/loader/([0-9a-fA-F-]+))",
            [&](const httplib::Request& req, httplib::Response& res) { show(jobs, req, res); });
   http.Delete(R"(/loader/([0-9a-fA-F-]+))",
-              [&](const httplib::Request& req, httplib::Response& res) { cancel(jobs, req, res); });
+              [&](const httplib::Request& req, httplib::Response& res) { cancel(service, jobs, req, res); });
 }
 
 }  // namespace quiver::server

@@ -12,8 +12,9 @@
 namespace quiver::server {
 
 // The format to answer in: for solutions (SELECT, ASK) or for a graph (CONSTRUCT, DESCRIBE). `format`, when
-// it names a format of the right kind (a short name such as "json", or a media type), wins over `accept`. An empty or
-// wildcard Accept gets SPARQL JSON results or N-Triples. nullopt when nothing acceptable is ours (406).
+// it names a format of the right kind (a short name such as "json", or a media type), wins over `accept`. An
+// empty or wildcard Accept gets SPARQL JSON results or N-Triples. nullopt when nothing acceptable is ours
+// (406).
 std::optional<query::ResultFormat> negotiate(std::string_view accept, std::string_view format, bool graph);
 // The RDF syntax among `ours` (in order of preference) to answer in (the Graph Store Protocol's GET).
 std::optional<RdfFormat> negotiate_rdf(std::string_view accept, const std::vector<RdfFormat>& ours);

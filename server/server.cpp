@@ -105,8 +105,12 @@ Server::Server(Database& database, ServerOptions options)
     res.set_header("Access-Control-Allow-Headers", "Content-Type, Accept, Authorization");
     res.status = 204;
   });
-  http.set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
+  http.set_pre_routing_handler([&service = impl_->service](const httplib::Request& req,
+                                                           httplib::Response& res) {
     request_start = std::chrono::steady_clock::now();
+    const bool open = req.path == "/health" || req.method == "OPTIONS";  // load balancers, CORS preflights
+    if (!open && !service.tokens.admit(req, res, Role::Read))
+      return httplib::Server::HandlerResponse::Handled;
     return httplib::Server::HandlerResponse::Unhandled;
   });
   http.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr error) {
@@ -125,15 +129,18 @@ Server::Server(Database& database, ServerOptions options)
   });
   // The default logger is made here, before the HTTP threads exist, rather than by the first request to log.
   spdlog::default_logger_raw();
-  http.set_logger([](const httplib::Request& req, const httplib::Response& res) {
-    const std::chrono::duration<double, std::milli> took = std::chrono::steady_clock::now() - request_start;
-    spdlog::info("{} {} {} {:.1f} ms", req.method, req.path, res.status, took.count());
-  });
+  http.set_logger(
+      [&metrics = impl_->service.metrics](const httplib::Request& req, const httplib::Response& res) {
+        const std::chrono::duration<double> took = std::chrono::steady_clock::now() - request_start;
+        metrics.record(Metrics::route_of(req.path), res.status, took.count());
+        spdlog::info("{} {} {} {:.1f} ms", req.method, req.path, res.status, took.count() * 1000);
+      });
   add_sparql_route(http, impl_->service);
   add_status_route(http, impl_->service);
   add_health_route(http, impl_->service);
   add_graph_store_route(http, impl_->service);
   add_loader_route(http, impl_->service, impl_->load_jobs);
+  add_metrics_route(http, impl_->service, impl_->load_jobs);
 }
 
 Server::~Server() {

@@ -25,8 +25,10 @@ struct ServerOptions {
   size_t memory_limit = size_t{1} << 30;  // per query
   // After a stop, how long the requests in flight have to finish before their queries are cancelled.
   std::chrono::milliseconds grace{std::chrono::seconds(10)};
-  // LOAD <file:...> reads only under this folder; empty refuses LOAD.
+  // LOAD <file:...> and the loader API read only under this folder; empty refuses both.
   std::filesystem::path data_root;
+  // "ROLE TOKEN" lines (server/auth.h); empty: no tokens asked for.
+  std::filesystem::path auth_token_file;
 };
 
 class ServerError : public std::runtime_error {

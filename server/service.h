@@ -10,6 +10,8 @@
 #include <string>
 
 #include "query/frontend.h"
+#include "server/auth.h"
+#include "server/metrics.h"
 #include "server/query_registry.h"
 #include "server/server.h"
 #include "server/worker_pool.h"
@@ -18,9 +20,15 @@ namespace quiver::server {
 
 struct Service {
   Service(Database& d, ServerOptions o)
-      : database(d), options(std::move(o)), workers(options.threads, options.queue) {}
+      : database(d),
+        options(std::move(o)),
+        tokens(options.auth_token_file.empty() ? Tokens() : Tokens::read(options.auth_token_file)),
+        workers(options.threads, options.queue) {}
   Database& database;  // writers wait for one another at most its write_wait, then get "busy"
   const ServerOptions options;
+  // Every request but /health needs a read token (checked before routing); writes check for more.
+  const Tokens tokens;
+  Metrics metrics;
   QueryRegistry queries;
   // Last: destroyed first, its threads joined while the registry their jobs leave is still there.
   WorkerPool workers;
@@ -65,5 +73,6 @@ void add_health_route(httplib::Server& http, Service& service);
 void add_graph_store_route(httplib::Server& http, Service& service);
 class LoadJobs;
 void add_loader_route(httplib::Server& http, Service& service, LoadJobs& jobs);
+void add_metrics_route(httplib::Server& http, Service& service, LoadJobs& jobs);
 
 }  // namespace quiver::server

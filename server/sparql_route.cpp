@@ -112,17 +112,6 @@ std::chrono::milliseconds timeout_of(const ProtocolRequest& r, const ServerOptio
   return std::min(options.timeout, std::chrono::milliseconds(*r.timeout));
 }
 
-// The results of a query run for its plan: counted, not sent.
-class DiscardingSink : public query::ResultSink {
- public:
-  void start_solutions(const std::vector<std::string>&) override {}
-  void start_graph() override {}
-  void solution(const std::vector<std::optional<Term>>&) override {}
-  void boolean(bool) override {}
-  void triple(const Term&, const Term&, const Term&) override {}
-  void finish() override {}
-};
-
 // explain=static: the plan with its estimates, the query not run; dynamic and details: run, with the rows
 // and time of each operator. As text, as Neptune answers.
 void answer_explain(Service& service, httplib::Response& res, const ProtocolRequest& r, const query::Query& q,
@@ -140,7 +129,7 @@ void answer_explain(Service& service, httplib::Response& res, const ProtocolRequ
                      std::string plan;
                      options.plan = &plan;
                      options.cancellation = &stop;
-                     DiscardingSink sink;
+                     query::CountingSink sink;
                      database.execute(q, options, sink, start);
                      std::fputs(plan.c_str(), out);
                    }});
@@ -253,6 +242,7 @@ void describe_service(const httplib::Request& req, httplib::Response& res) {
 void handle(Service& service, const httplib::Request& req, httplib::Response& res) {
   const auto r = read_request(req, res);
   if (!r) return;
+  if (r->update && !service.tokens.admit(req, res, Role::Write)) return;
   if (r->query) return answer_query(service, req, res, *r);
   if (r->update) return answer_update(service, req, res, *r);
   if (req.method == "GET") return describe_service(req, res);

@@ -33,6 +33,7 @@ void handle(Service& service, const httplib::Request& req, httplib::Response& re
   const std::string cmd = value("cmd");
   if (cmd.empty()) return list(service, res);
   if (req.method != "POST") return answer_error(res, 405, "a command is sent by POST");
+  if (!service.tokens.admit(req, res, Role::Admin)) return;
   if (from_other_origin(req))
     return answer_error(res, 403, "a page of another origin may not cancel queries");
   if (cmd != "cancelQuery")

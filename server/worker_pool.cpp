@@ -47,4 +47,9 @@ void WorkerPool::work() {
   }
 }
 
+std::pair<size_t, size_t> WorkerPool::queued_and_working() {
+  std::lock_guard lock(mutex_);
+  return {jobs_.size(), working_};
+}
+
 }  // namespace quiver::server

@@ -7,6 +7,7 @@
 #include <functional>
 #include <mutex>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace quiver::server {
@@ -20,6 +21,8 @@ class WorkerPool {
 
   // Hands `job` to an idle worker or queues it; false when every worker is busy and the queue is full.
   bool submit(std::function<void()> job);
+  // Jobs waiting for a worker, and workers running one (for /metrics).
+  std::pair<size_t, size_t> queued_and_working();
 
  private:
   void work();

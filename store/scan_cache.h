@@ -68,6 +68,7 @@ class ScanCache {
 
   std::shared_ptr<const CachedRange> find(IndexOrder order, const std::string& prefix, uint64_t sequence);
   void add(IndexOrder order, const std::string& prefix, std::shared_ptr<const CachedRange> range);
+  size_t used_bytes() const { return used_; }
   // Whether a range of this many quads could be kept at all (recording stops past it).
   bool fits(size_t quads) const { return quads <= max_quads(); }
   size_t max_quads() const {

@@ -861,6 +861,21 @@ Statistics Store::statistics(ReadSource source) const {
   return stats;
 }
 
+StorageFigures Store::storage_figures() const {
+  StorageFigures figures;
+  uint64_t value = 0;
+  for (rocksdb::ColumnFamilyHandle* cf : handles_) {
+    if (db_->GetIntProperty(cf, rocksdb::DB::Properties::kTotalSstFilesSize, &value))
+      figures.disk_bytes += value;
+    if (db_->GetIntProperty(cf, rocksdb::DB::Properties::kCurSizeAllMemTables, &value))
+      figures.memtable_bytes += value;
+  }
+  if (db_->GetIntProperty(rocksdb::DB::Properties::kBlockCacheUsage, &value))
+    figures.block_cache_bytes = value;
+  if (scan_cache_) figures.scan_cache_bytes = scan_cache_->used_bytes();
+  return figures;
+}
+
 ReadView::ReadView(const Store& store, const Cancellation* stop) : store_(store) {
   // A store opened read-only never changes under its readers: no snapshot to hold.
   if (!store.options_.read_only) source_.snapshot = store.db_->GetSnapshot();

@@ -114,6 +114,14 @@ struct StoreOptions {
 // probed id they got.
 using CollisionTable = std::unordered_map<std::string, TermId>;
 
+// What a store takes on disk and in memory, for monitoring.
+struct StorageFigures {
+  uint64_t disk_bytes = 0;         // index and dictionary files
+  uint64_t memtable_bytes = 0;     // writes not yet flushed to files
+  uint64_t block_cache_bytes = 0;  // decompressed blocks kept for reading
+  uint64_t scan_cache_bytes = 0;   // index ranges kept as arrays (ScanCache)
+};
+
 // Turns terms into ids exactly as the store does. Copyable; each thread uses its own copy.
 class TermEncoder {
  public:
@@ -328,6 +336,7 @@ class Store {
   std::vector<std::optional<std::string>> dictionary_bytes(const std::vector<TermId>& ids) const;
 
   Statistics statistics() const;
+  StorageFigures storage_figures() const;
   int hash_bits() const { return hash_bits_; }
   // A fresh path for a folder of temporary files (a load's, an update's, an uploaded body), made by whoever
   // needs it; the next open removes any left behind.

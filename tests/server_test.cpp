@@ -257,5 +257,67 @@ TEST_F(ServerTest, ExplainAnswersWithThePlanAsNeptuneDoes) {
   EXPECT_EQ(get(query, "", "&explain=everything")->status, 400);
 }
 
+TEST_F(ServerTest, MetricsCountRequestsAndShowTheStore) {
+  start();
+  ASSERT_EQ(get(kCount)->status, 200);
+  ASSERT_EQ(get("SELECT * {")->status, 400);
+  auto metrics = client_->Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_EQ(metrics->status, 200);
+  const std::string& text = metrics->body;
+  EXPECT_NE(text.find("quiver_http_requests_total{route=\"/sparql\",status=\"200\"} 1"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("quiver_http_requests_total{route=\"/sparql\",status=\"400\"} 1"), std::string::npos);
+  EXPECT_NE(text.find("quiver_http_request_duration_seconds_count{route=\"/sparql\"} 2"), std::string::npos);
+  EXPECT_NE(text.find("quiver_store_quads 200"), std::string::npos);
+  EXPECT_NE(text.find("quiver_queries_running 0"), std::string::npos);
+  EXPECT_NE(text.find("quiver_store_memory_bytes{use=\"block_cache\"}"), std::string::npos);
+}
+
+TEST_F(ServerTest, TokensAdmitEachRequestByItsRole) {
+  const auto file = write_file(dir_ / "tokens", "# role token\nread r-token\nwrite w-token\nadmin a-token\n");
+  server::ServerOptions options;
+  options.auth_token_file = file;
+  start(options);
+  auto as = [](const std::string& token) { return httplib::Headers{{"Authorization", "Bearer " + token}}; };
+  const std::string count = "/sparql?query=" + httplib::detail::encode_query_param(kCount);
+  EXPECT_EQ(client_->Get("/health")->status, 200);  // load balancers need no token
+  auto missing = client_->Get(count);
+  EXPECT_EQ(missing->status, 401);
+  EXPECT_EQ(missing->get_header_value("WWW-Authenticate"), "Bearer realm=\"quiver\"");
+  EXPECT_EQ(client_->Get(count, as("wrong"))->status, 401);
+  EXPECT_EQ(client_->Get(count, as("r-token"))->status, 200);
+  const std::string update =
+      "update=" + httplib::detail::encode_query_param("INSERT DATA { <http://e/x> <http://e/p> 1 }");
+  EXPECT_EQ(client_->Post("/sparql", as("r-token"), update, "application/x-www-form-urlencoded")->status,
+            403);
+  EXPECT_EQ(client_->Post("/sparql", as("w-token"), update, "application/x-www-form-urlencoded")->status,
+            200);
+  EXPECT_EQ(client_->Put("/store?default", as("r-token"), "", "text/turtle")->status, 403);
+  EXPECT_EQ(client_->Post("/loader", as("w-token"), "{}", "application/json")->status, 403);
+  EXPECT_EQ(client_->Post("/loader", as("a-token"), "{}", "application/json")->status, 400);  // admitted
+  EXPECT_EQ(client_
+                ->Post("/sparql/status", as("w-token"), "cmd=cancelQuery&queryId=x",
+                       "application/x-www-form-urlencoded")
+                ->status,
+            403);
+}
+
+TEST(ServerTokens, ABadTokenFileIsRefusedWithItsLine) {
+  TempDir dir;
+  auto database = Database::open(dir / "db");
+  server::ServerOptions options;
+  options.auth_token_file = write_file(dir / "tokens", "read ok\nroot secret\n");
+  try {
+    server::Server server(*database, options);
+    FAIL() << "a token file with an unknown role was taken";
+  } catch (const server::ServerError& e) {
+    EXPECT_NE(std::string(e.what()).find("tokens:2: the role is read, write or admin"), std::string::npos)
+        << e.what();
+  }
+  options.auth_token_file = write_file(dir / "empty", "# nothing\n");
+  EXPECT_THROW(server::Server(*database, options), server::ServerError);
+}
+
 }  // namespace
 }  // namespace quiver::testing

@@ -96,14 +96,7 @@ QUIVER_FUZZ_TARGET(nesting_sparql) {
       quiver::query::QueryOptions options;
       options.timeout = std::chrono::seconds(2);
       options.memory_limit = size_t{256} << 20;
-      struct : quiver::query::ResultSink {
-        void start_solutions(const std::vector<std::string>&) override {}
-        void start_graph() override {}
-        void solution(const std::vector<std::optional<quiver::Term>>&) override {}
-        void boolean(bool) override {}
-        void triple(const quiver::Term&, const quiver::Term&, const quiver::Term&) override {}
-        void finish() override {}
-      } sink;
+      quiver::query::CountingSink sink;
       quiver::query::run_query(quiver::fuzz::empty_store(), prefix + "SELECT * WHERE { " + body + "}",
                                options, sink);
     }

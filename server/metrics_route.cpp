@@ -1,0 +1,51 @@
+// GET /metrics: Prometheus' text format. The request counters and latency histograms (metrics.h), and gauges
+// read at each scrape: queries running and waiting, load jobs by status, the store's quads and its bytes on
+// disk and in memory.
+#include <fmt/format.h>
+
+#include "server/load_jobs.h"
+#include "server/service.h"
+
+namespace quiver::server {
+namespace {
+
+std::string gauge(const std::string& name, const std::string& help, double value) {
+  return fmt::format("# HELP {0} {1}\n# TYPE {0} gauge\n{0} {2}\n", name, help, value);
+}
+
+std::string scrape(Service& service, LoadJobs& jobs) {
+  std::string out = service.metrics.render();
+  const auto [queued, working] = service.workers.queued_and_working();
+  out +=
+      gauge("quiver_queries_running", "Queries, updates and graph reads running, listed in /sparql/status.",
+            static_cast<double>(service.queries.running().size()));
+  out +=
+      gauge("quiver_workers_busy", "Workers running a query or a graph read.", static_cast<double>(working));
+  out += gauge("quiver_workers_queued", "Queries and graph reads waiting for a worker.",
+               static_cast<double>(queued));
+  out += "# HELP quiver_load_jobs Load jobs (/loader) by status.\n# TYPE quiver_load_jobs gauge\n";
+  for (const auto& [status, count] : jobs.counts())
+    out += fmt::format("quiver_load_jobs{{status=\"{}\"}} {}\n", neptune_name(status), count);
+  out += gauge("quiver_store_quads", "Quads in the store.",
+               static_cast<double>(service.database.statistics().quads));
+  const StorageFigures figures = service.database.storage_figures();
+  out += gauge("quiver_store_disk_bytes", "Bytes of the store's index and dictionary files.",
+               static_cast<double>(figures.disk_bytes));
+  out +=
+      "# HELP quiver_store_memory_bytes Bytes the store holds in memory, by use.\n"
+      "# TYPE quiver_store_memory_bytes gauge\n";
+  out += fmt::format("quiver_store_memory_bytes{{use=\"memtables\"}} {}\n", figures.memtable_bytes);
+  out += fmt::format("quiver_store_memory_bytes{{use=\"block_cache\"}} {}\n", figures.block_cache_bytes);
+  out += fmt::format("quiver_store_memory_bytes{{use=\"scan_cache\"}} {}\n", figures.scan_cache_bytes);
+  return out;
+}
+
+}  // namespace
+
+void add_metrics_route(httplib::Server& http, Service& service, LoadJobs& jobs) {
+  http.Get("/metrics", [&service, &jobs](const httplib::Request&, httplib::Response& res) {
+    res.set_content(scrape(service, jobs), "text/plain; version=0.0.4; charset=utf-8");
+  });
+}
+
+}  // namespace quiver::server
