@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "cli/command.h"
+#include "cli/remote.h"
 #include "engine/database.h"
 
 namespace quiver::cli {
@@ -103,7 +104,10 @@ int load_command(const std::vector<std::string>& args) {
       "threads", in_range(&opts.threads, 0u, 1024u, "threads"), "parser threads (0: all cores)")(
       "memory", in_range<size_t>(&opts.memory_mib, 64, size_t{1} << 24, "memory"),
       "sort memory budget in MiB; beyond it, runs spill to disk")("quiet,q", "no progress display")(
-      "verbose,v", "print the time of each phase")("input", po::value(&inputs), "files or directories");
+      "verbose,v", "print the time of each phase")("input", po::value(&inputs), "files or directories")(
+      "url", po::value<std::string>(),
+      "send each file to the quiver serve at this address (http://HOST:PORT; token from QUIVER_TOKEN), one\n"
+      "atomic change per file; without it, a server holding the store is found from the store's folder");
   po::variables_map vm;
   if (!parse_command_line(
           args, "quiver load --db DIR [options] FILE|DIR...",
@@ -127,6 +131,11 @@ int load_command(const std::vector<std::string>& args) {
 
   if (opts.graph_iri == "default") opts.graph_iri.clear();  // as dump --graph names it
 
+  // A store held by a running server is loaded through it.
+  if (const auto url = vm.count("url") ? vm["url"].as<std::string>() : serving_url(db)) {
+    remote_load(*url, expand_inputs(opts), opts.graph_iri, opts.format);
+    return kOk;
+  }
   const bool new_path = !std::filesystem::exists(db);
   auto database = Database::open(db);
   ProgressDisplay display;

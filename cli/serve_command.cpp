@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "cli/command.h"
+#include "cli/remote.h"
 #include "server/server.h"
 
 namespace quiver::cli {
@@ -83,6 +84,9 @@ int serve_command(const std::vector<std::string>& args) {
   server::Server server(*database, s);
   const int bound = server.bind();
   std::printf("Quiver SPARQL endpoint at http://%s:%d/sparql\n", s.bind.c_str(), bound);
+  // `quiver update` and `quiver load` on this store find the server here (and send their work to it).
+  const std::string local = s.bind == "0.0.0.0" || s.bind == "::" ? "127.0.0.1" : s.bind;
+  const ServedStore served(db, "http://" + local + ":" + std::to_string(bound));
   std::fflush(stdout);
   std::thread watcher([&] {
     int signal = 0;

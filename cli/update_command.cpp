@@ -5,6 +5,7 @@
 #include <string>
 
 #include "cli/command.h"
+#include "cli/remote.h"
 #include "engine/database.h"
 
 namespace quiver::cli {
@@ -38,7 +39,10 @@ int update_command(const std::vector<std::string>& args) {
       "data-root", po::value(&data_root),
       "folder LOAD may read file: IRIs from (LOAD is refused without it)")(
       "base", po::value<std::string>(), "base IRI for relative IRIs in the request")(
-      "update", po::value(&text), "the update text (or use --file)");
+      "update", po::value(&text), "the update text (or use --file)")(
+      "url", po::value<std::string>(),
+      "send the update to the quiver serve at this address (http://HOST:PORT; token from QUIVER_TOKEN);\n"
+      "without it, a server holding the store is found from the store's folder");
   po::variables_map vm;
   if (!parse_command_line(
           args, "quiver update --db DIR (--file U.ru | 'UPDATE')",
@@ -49,6 +53,11 @@ int update_command(const std::vector<std::string>& args) {
     return kOk;
   text = request_text(file, text);
 
+  // A store held by a running server is updated through it.
+  if (const auto url = vm.count("url") ? vm["url"].as<std::string>() : serving_url(db)) {
+    remote_update(*url, text);
+    return kOk;
+  }
   DatabaseOptions database_options;  // a new path gets an empty store: INSERT DATA can start one
   database_options.store.block_cache_mib = cache_mib;
   auto database = Database::open(db, database_options);

@@ -529,7 +529,10 @@ bool is_nonempty_directory(const fs::path& dir) {
   const std::string text = s.ToString();
   if (text.find("lock") != std::string::npos ||
       text.find("Resource temporarily unavailable") != std::string::npos)
-    throw StoreError("the store at " + dir.string() + " is in use by another process (it is locked)");
+    throw StoreError(
+        "the store at " + dir.string() +
+        " is in use by another process (it is locked): wait for that load or update to end; a "
+        "quiver serve of it takes updates and loads over HTTP (quiver update --url, quiver load --url)");
   if (text.find("Permission denied") != std::string::npos)
     throw StoreError("cannot open the store at " + dir.string() + ": permission denied");
   throw StoreError("cannot open the store at " + dir.string() + ": " + text);

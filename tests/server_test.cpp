@@ -1,6 +1,7 @@
 // `quiver serve`'s SPARQL 1.1 Protocol at /sparql, through a real HTTP client: queries by GET and POST,
 // updates, content negotiation, and the status of every kind of failure.
 #include "tests/support/live_server.h"
+#include "tests/support/quiver_process.h"
 
 namespace quiver::testing {
 namespace {
@@ -317,6 +318,32 @@ TEST(ServerTokens, ABadTokenFileIsRefusedWithItsLine) {
   }
   options.auth_token_file = write_file(dir / "empty", "# nothing\n");
   EXPECT_THROW(server::Server(*database, options), server::ServerError);
+}
+
+// The server holds the store's lock: `quiver update` and `quiver load` on the store go through its API, found
+// from the address a serving `quiver serve` leaves in the store's folder (written by hand here, as the
+// server runs in this process), or given with --url.
+TEST_F(ServerTest, TheCliSendsItsWorkToTheServerHoldingTheStore) {
+  start();
+  const std::string db = (dir_ / "db").string(), url = "http://127.0.0.1:" + std::to_string(port_);
+  write_file(dir_ / "db" / "serve.url", url + "\n");
+  auto update = run_quiver("update --db " + db + " 'INSERT DATA { <http://e/new> <http://e/p> \"1\" }'");
+  EXPECT_EQ(update.code, 0) << update.output;
+  EXPECT_NE(update.output.find("1 inserted"), std::string::npos) << update.output;
+  const auto file = write_file(dir_ / "more.ttl", "<http://e/a> <http://e/q> \"x\" , \"y\" .\n");
+  auto load = run_quiver("load --db " + db + " --graph http://e/g " + file.string());
+  EXPECT_EQ(load.code, 0) << load.output;
+  EXPECT_NE(load.output.find("2 statements added"), std::string::npos) << load.output;
+  EXPECT_EQ(get("SELECT (COUNT(*) AS ?n) { GRAPH <http://e/g> { ?s ?p ?o } }", "text/csv")->body,
+            "n\r\n2\r\n");
+  auto refused = run_quiver("update --db " + db + " --url " + url + " 'INSERT DATA { <a> <b> }'");
+  EXPECT_EQ(refused.code, 1);
+  EXPECT_NE(refused.output.find("(400)"), std::string::npos) << refused.output;
+  stop();
+  database_.reset();
+  // A server gone without clearing its address: the CLI opens the store itself.
+  auto local = run_quiver("update --db " + db + " 'INSERT DATA { <http://e/later> <http://e/p> \"2\" }'");
+  EXPECT_EQ(local.code, 0) << local.output;
 }
 
 }  // namespace

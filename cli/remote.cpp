@@ -1,0 +1,93 @@
+// `quiver update` and `quiver load` through a running `quiver serve` (--url, or the address a server of the
+// store left in its folder): the server holds the store's lock, so the work goes through its HTTP API.
+#include <httplib.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+
+#include "cli/remote.h"
+#include "engine/database.h"
+
+namespace quiver::cli {
+namespace {
+
+constexpr const char* kUrlFile = "serve.url";
+
+// A client for `url` ("http://host:port"), with the token of QUIVER_TOKEN when set.
+httplib::Client client_for(const std::string& url) {
+  httplib::Client client(url);
+  client.set_connection_timeout(std::chrono::seconds(5));
+  client.set_read_timeout(std::chrono::hours(24));  // an update or a body may take long; the server limits it
+  client.set_write_timeout(std::chrono::hours(24));
+  if (const char* token = std::getenv("QUIVER_TOKEN")) client.set_bearer_token_auth(token);
+  return client;
+}
+
+// The answer's text for the user, or an exception naming the server's error.
+std::string answered(const httplib::Result& result, const std::string& url, const std::string& what) {
+  if (!result)
+    throw std::runtime_error("cannot reach the server at " + url + " (" + httplib::to_string(result.error()) +
+                             ")");
+  if (result->status / 100 != 2)
+    throw std::runtime_error(what + " was refused by the server at " + url + " (" +
+                             std::to_string(result->status) + "): " + result->body);
+  return result->body;
+}
+
+}  // namespace
+
+ServedStore::ServedStore(const std::filesystem::path& db, const std::string& url) : file_(db / kUrlFile) {
+  std::ofstream(file_) << url << "\n";
+}
+
+ServedStore::~ServedStore() {
+  std::error_code ec;
+  std::filesystem::remove(file_, ec);
+}
+
+std::optional<std::string> serving_url(const std::filesystem::path& db) {
+  std::ifstream in(db / kUrlFile);
+  std::string url;
+  if (!(in >> url)) return std::nullopt;
+  // A server killed without its clean-up leaves the file behind: only a server that answers counts.
+  httplib::Client probe(url);
+  probe.set_connection_timeout(std::chrono::seconds(1));
+  if (!probe.Get("/health")) return std::nullopt;
+  return url;
+}
+
+void remote_update(const std::string& url, const std::string& text) {
+  auto client = client_for(url);
+  std::fputs(answered(client.Post("/sparql", text, "application/sparql-update"), url, "the update").c_str(),
+             stdout);
+}
+
+void remote_load(const std::string& url, const std::vector<std::filesystem::path>& files,
+                 const std::string& graph, std::optional<RdfFormat> format) {
+  auto client = client_for(url);
+  const std::string target =
+      "/store?" +
+      (graph.empty() ? std::string("default") : "graph=" + httplib::detail::encode_query_param(graph));
+  for (const auto& file : files) {
+    const auto file_format = format ? format : format_from_path(file);
+    if (!file_format) throw std::runtime_error("cannot tell the RDF format of " + file.string());
+    httplib::Headers headers;
+    if (file.extension() == ".gz") headers.emplace("Content-Encoding", "gzip");
+    std::ifstream in(file, std::ios::binary);
+    if (!in) throw std::runtime_error("cannot read " + file.string());
+    const size_t size = std::filesystem::file_size(file);
+    auto result = client.Post(
+        target, headers, size,
+        [&in](size_t offset, size_t length, httplib::DataSink& sink) {
+          std::vector<char> buffer(std::min<size_t>(length, 1 << 20));
+          in.seekg(static_cast<std::streamoff>(offset));
+          in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+          return in.gcount() > 0 && sink.write(buffer.data(), static_cast<size_t>(in.gcount()));
+        },
+        media_type(*file_format));
+    std::printf("%s: %s", file.c_str(), answered(result, url, "loading " + file.string()).c_str());
+  }
+}
+
+}  // namespace quiver::cli
