@@ -221,12 +221,16 @@ TEST_F(ConcurrencyTest, AWriterWaitingPastItsTimeIsTurnedAwayBusy) {
   EXPECT_EQ(count_pairs(*database_), 400u);
 }
 
-// HTTP clients querying at once while updates run and one of them cancels another's query by id.
-TEST_F(ConcurrencyTest, HttpClientsQueryWhileUpdatesRunAndQueriesAreCancelled) {
+// Fifty HTTP clients querying at once while updates and a load job run, and one client cancels another's
+// query by id: no errors, and every answer counts whole commits.
+TEST_F(ConcurrencyTest, FiftyHttpClientsQueryWhileUpdatesAndALoadJobRun) {
   open();
+  std::filesystem::create_directories(dir_ / "data");
+  write_file(dir_ / "data" / "job.nt", pairs("job", 0, 500));
   server::ServerOptions options;
   options.port = 0;
-  options.threads = 8;
+  options.threads = 16;
+  options.data_root = dir_ / "data";
   server::Server server(*database_, options);
   const int port = server.bind();
   std::thread serving([&] { server.run(); });
@@ -239,11 +243,12 @@ TEST_F(ConcurrencyTest, HttpClientsQueryWhileUpdatesRunAndQueriesAreCancelled) {
       "/sparql?query=" +
       httplib::detail::encode_query_param("SELECT (COUNT(*) AS ?n) WHERE { ?s <http://e/pair> ?o }");
   std::atomic<int> failures = 0, odd = 0;
+  std::string job_status;  // the load job's status path, once posted
   std::vector<std::thread> clients;
-  for (int t = 0; t < 6; ++t)
+  for (int t = 0; t < 50; ++t)
     clients.emplace_back([&] {
       auto c = client();
-      for (int i = 0; i < 20; ++i) {
+      for (int i = 0; i < 8; ++i) {
         auto r = c->Get(count_query, {{"Accept", "text/csv"}});
         if (!r || r->status != 200) {
           ++failures;
@@ -255,6 +260,9 @@ TEST_F(ConcurrencyTest, HttpClientsQueryWhileUpdatesRunAndQueriesAreCancelled) {
     });
   std::thread updates([&] {
     auto c = client();
+    auto job = c->Post("/loader", R"({"source": "job.nt", "format": "ntriples"})", "application/json");
+    if (!job || job->status != 200) ++failures;
+    if (job) job_status = "/loader/" + job->body.substr(job->body.find("\"loadId\": \"") + 11, 36);
     for (int u = 0; u < 10; ++u) {
       auto r =
           c->Post("/sparql", "INSERT DATA { " + pairs("h", u, u + 1) + " }", "application/sparql-update");
@@ -286,11 +294,15 @@ TEST_F(ConcurrencyTest, HttpClientsQueryWhileUpdatesRunAndQueriesAreCancelled) {
   for (auto& t : clients) t.join();
   updates.join();
   endless.join();
+  for (int attempt = 0; attempt < 3000 && !job_status.empty(); ++attempt) {
+    if (c->Get(job_status)->body.find("LOAD_COMPLETED") != std::string::npos) break;
+    std::this_thread::sleep_for(10ms);
+  }
   server.stop();
   serving.join();
   EXPECT_EQ(failures, 0);
   EXPECT_EQ(odd, 0);
-  EXPECT_EQ(count_pairs(*database_), 2u * (200 + 10));
+  EXPECT_EQ(count_pairs(*database_), 2u * (200 + 10 + 500));
 }
 
 }  // namespace
