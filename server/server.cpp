@@ -1,6 +1,7 @@
 #include "server/server.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 
 #include <chrono>
 #include <condition_variable>
@@ -80,6 +81,7 @@ struct Server::Impl {
   LoadJobs load_jobs;
   httplib::Server http;
   bool bound = false;
+  int listening_socket = -1;
   // The grace period after stop(): cancels what still runs when it ends, unless run() has returned.
   std::mutex stopping_mutex;
   std::condition_variable stopped;
@@ -95,6 +97,13 @@ Server::Server(Database& database, ServerOptions options)
   // than left waiting.
   const size_t connections = o.threads + o.queue + 4;
   http.new_task_queue = [connections] { return new httplib::ThreadPool(connections); };
+  // SO_REUSEADDR lets a restarted server bind while its old connections linger; httplib's default,
+  // SO_REUSEPORT, would also let a second server share the port, each taking part of the connections.
+  http.set_socket_options([&impl = *impl_](socket_t sock) {
+    const int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    impl.listening_socket = sock;
+  });
   http.set_payload_max_length(o.max_body_bytes);
   http.set_read_timeout(std::chrono::seconds(10));
   http.set_write_timeout(std::chrono::seconds(30));
@@ -165,6 +174,9 @@ int Server::bind() {
   if (!port)
     throw ServerError("cannot listen on " + o.bind + ":" + std::to_string(o.port) +
                       ": the address is in use or not this machine's");
+  // httplib listens with a backlog of 5: fifty clients connecting at once would see connections reset.
+  // listen() again on the listening socket sets a longer one.
+  ::listen(impl_->listening_socket, SOMAXCONN);
   impl_->bound = true;
   return port;
 }

@@ -261,7 +261,8 @@ TEST_F(ConcurrencyTest, FiftyHttpClientsQueryWhileUpdatesAndALoadJobRun) {
   std::thread updates([&] {
     auto c = client();
     auto job = c->Post("/loader", R"({"source": "job.nt", "format": "ntriples"})", "application/json");
-    if (!job || job->status != 200) ++failures;
+    ASSERT_TRUE(job) << httplib::to_string(job.error());
+    ASSERT_EQ(job->status, 200) << job->body;
     if (job) job_status = "/loader/" + job->body.substr(job->body.find("\"loadId\": \"") + 11, 36);
     for (int u = 0; u < 10; ++u) {
       auto r =

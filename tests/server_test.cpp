@@ -346,5 +346,15 @@ TEST_F(ServerTest, TheCliSendsItsWorkToTheServerHoldingTheStore) {
   EXPECT_EQ(local.code, 0) << local.output;
 }
 
+TEST_F(ServerTest, ASecondServerOnTheSamePortIsRefused) {
+  start();
+  auto other = Database::open(dir_ / "other");
+  server::ServerOptions options;
+  options.port = port_;
+  server::Server second(*other, options);
+  EXPECT_THROW(second.bind(), server::ServerError);
+  EXPECT_EQ(get(kCount, "text/csv")->body, "n\r\n200\r\n");  // the first still serves every request
+}
+
 }  // namespace
 }  // namespace quiver::testing
