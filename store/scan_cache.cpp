@@ -58,6 +58,7 @@ ScanCache::PredicateRange ScanCache::find_predicate(TermId p, Lookup lookup, uin
   }
   Lookups& counted = lookups_[{p, lookup}];
   if (counted.count < kMinLookups || counted.count * 10 < counted.predicate_quads) return {};
+  if (!making_.insert({p, lookup}).second) return {};  // another query is making it
   const uint64_t quads = counted.predicate_quads;
   counted = {};  // counted afresh: after a write retired the range, or when the predicate has grown to fit
   return {nullptr, fits(quads), quads};
@@ -69,6 +70,11 @@ std::shared_ptr<const CachedRange> ScanCache::kept_predicate(TermId p, Lookup lo
 
 void ScanCache::add_predicate(TermId p, Lookup lookup, std::shared_ptr<const CachedRange> range) {
   add(predicate_key(p, lookup), std::move(range));
+}
+
+void ScanCache::made_predicate(TermId p, Lookup lookup) {
+  std::lock_guard lock(counting_mutex_);
+  making_.erase({p, lookup});
 }
 
 ScanCache::Shard& ScanCache::shard(const Key& key) {

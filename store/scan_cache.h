@@ -87,8 +87,10 @@ class ScanCache {
   static Lookup lookup_by(bool by_subject) { return by_subject ? Lookup::BySubject : Lookup::ByObject; }
   struct PredicateRange {
     std::shared_ptr<const CachedRange> range;  // null: not kept
-    bool worth_making = false;                 // then the caller should make it (add_predicate)
-    uint64_t predicate_quads = 0;              // when worth making: about how many quads it holds
+    // Then the caller should make it (add_predicate) and call made_predicate() when done, made or not: until
+    // then no other caller is told to make it (concurrent queries would each sort the same predicate).
+    bool worth_making = false;
+    uint64_t predicate_quads = 0;  // when worth making: about how many quads it holds
   };
   // Counts `lookups` (one, or those made otherwise since the caller last counted); `predicate_quads` tells
   // the size of the predicate, asked once per round of lookups.
@@ -97,6 +99,8 @@ class ScanCache {
   // The predicate range if kept, without counting a lookup.
   std::shared_ptr<const CachedRange> kept_predicate(TermId p, Lookup lookup, uint64_t sequence);
   void add_predicate(TermId p, Lookup lookup, std::shared_ptr<const CachedRange> range);
+  // The caller told to make the range is done with it (added, too large, or stopped).
+  void made_predicate(TermId p, Lookup lookup);
 
  private:
   struct Slot {
@@ -138,6 +142,7 @@ class ScanCache {
   };
   static constexpr uint64_t kMinLookups = 1024;
   std::map<std::pair<TermId, Lookup>, Lookups> lookups_;  // forgotten wholesale past kMaxSeen too
+  std::set<std::pair<TermId, Lookup>> making_;            // ranges a caller was told to make
 };
 
 }  // namespace quiver

@@ -239,8 +239,15 @@ std::shared_ptr<const CachedRange> QuadCursor::counted_predicate_range(TermId p,
                                                                        uint64_t sequence, uint64_t lookups) {
   auto found = store_->scan_cache_->find_predicate(
       p, ScanCache::lookup_by(by_subject), sequence, [&] { return predicate_quads(p); }, lookups);
-  if (!found.range && found.worth_making)
+  if (!found.range && found.worth_making) {
+    struct Made {  // however making it ends
+      ScanCache& cache;
+      TermId p;
+      ScanCache::Lookup lookup;
+      ~Made() { cache.made_predicate(p, lookup); }
+    } made{*store_->scan_cache_, p, ScanCache::lookup_by(by_subject)};
     return make_predicate_range(p, by_subject, sequence, found.predicate_quads);
+  }
   return found.range;
 }
 

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "loader/loader.h"
+#include "store/scan_cache.h"
 #include "store/store.h"
 #include "store/term_table.h"
 #include "store/transaction.h"
@@ -375,6 +376,19 @@ TEST(Store, PredicateLookupsFromMemoryAnswerLikeTheIndexAndRetireOnWrites) {
 
 // Lookups that each read many quads (the subjects of an object) count as many point lookups: a few of them
 // reading most of a predicate get it kept in memory for the lookups that follow.
+// Concurrent queries looking up the same hot predicate: only one is told to make its range (a sort of all its
+// quads); the others go on reading RocksDB until it is made or given up.
+TEST(ScanCache, OnlyOneCallerAtATimeIsToldToMakeAPredicateRange) {
+  ScanCache cache(size_t{64} << 20);
+  const auto size = [] { return uint64_t{5000}; };
+  const auto lookup = ScanCache::Lookup::BySubject;
+  EXPECT_TRUE(cache.find_predicate(7, lookup, 1, size, 2000).worth_making);
+  EXPECT_FALSE(cache.find_predicate(7, lookup, 1, size, 2000).worth_making);  // being made
+  EXPECT_TRUE(cache.find_predicate(8, lookup, 1, size, 2000).worth_making);   // another predicate
+  cache.made_predicate(7, lookup);  // given up (too large, or the query stopped)
+  EXPECT_TRUE(cache.find_predicate(7, lookup, 1, size, 2000).worth_making);
+}
+
 TEST(Store, LookupsReadingManyQuadsGetThePredicateKept) {
   TempDir dir;
   auto store = Store::open(dir / "db");
