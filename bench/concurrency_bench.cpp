@@ -2,7 +2,7 @@
 // runs queries of one shape on random subjects of the store, back to back, for a fixed time; the table gives
 // queries/s, latency percentiles and the speed-up over the first thread count (one, by default), per shape
 // and thread count.
-//   quiver-concurrency-bench STORE [SECONDS_PER_CELL] [THREAD_COUNTS, e.g. 1,2,4,16]
+//   quiver-concurrency-bench STORE [SECONDS_PER_CELL] [THREAD_COUNTS, e.g. 1,2,4,16] [SHAPE]
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -10,6 +10,7 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -90,7 +91,7 @@ std::vector<int> parse_counts(const std::string& list) {
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: %s STORE [SECONDS_PER_CELL] [THREAD_COUNTS]\n", argv[0]);
+    std::fprintf(stderr, "usage: %s STORE [SECONDS_PER_CELL] [THREAD_COUNTS] [SHAPE]\n", argv[0]);
     return 2;
   }
   try {
@@ -102,7 +103,11 @@ int main(int argc, char** argv) {
     std::printf("%-18s %7s %10s %9s %9s %8s\n", "shape", "threads", "queries/s", "p50 ms", "p99 ms",
                 "speed-up");
     for (const Shape& shape : kShapes) {
-      measure(*store, shape, subjects, 1, std::min(seconds, 1.0));  // warm-up: caches fill by use
+      if (argc > 4 && std::string_view(argv[4]) != shape.name) continue;
+      // Warm-up: the caches fill by use (decompressed blocks, decoded terms, kept ranges), faster with more
+      // threads; a cell measured on colder caches than the next would skew the speed-ups.
+      measure(*store, shape, subjects, *std::max_element(counts.begin(), counts.end()),
+              std::min(seconds, 3.0));
       double one = 0;
       for (int threads : counts) {
         const Cell c = measure(*store, shape, subjects, threads, seconds);
