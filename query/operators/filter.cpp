@@ -23,8 +23,10 @@ class FilterStream : public RowStream {
   FilterStream(Executor& ex, const Node& node, std::unique_ptr<RowStream> child, std::optional<TermId> graph)
       : ex_(ex), node_(node), graph_(graph), child_(std::move(child)), others_(node.exprs) {}
   bool next(Row& out) override {
-    while (child_->next(out))
+    while (child_->next(out)) {
+      ex_.context().check_deadline();
       if (ex_.holds(node_.exprs, out, graph_)) return true;
+    }
     return false;
   }
   // The child's batch, with the rows that fail the filter taken out in place. An EXISTS condition whose
@@ -48,6 +50,7 @@ class FilterStream : public RowStream {
           if (const auto far = ahead(kAhead); !far.empty()) scan->prefetch(far, false);
           if (const auto near = ahead(kAhead / 2); !near.empty()) scan->prefetch(near, true);
         }
+        ex_.context().check_deadline();  // a batch can be a whole predicate's rows, each a REGEX
         row_.assign(cells.begin() + from, cells.begin() + from + width);
         if (!batched_hold(i) || !ex_.holds(others_, row_, graph_)) continue;
         std::copy(row_.begin(), row_.end(), cells.begin() + kept);
