@@ -2,8 +2,8 @@
 # Source this file; it defines virtuoso_start DIR PORT DATA_DIR [keep], virtuoso_sql SQL, virtuoso_stop and
 # virtuoso_kill.
 # With "keep", an existing database in DIR is started as it is; otherwise DIR is created afresh.
-# The instance lives in DIR, listens on PORT on the loopback interface only (no HTTP server), and may read
-# files under DATA_DIR. Buffers are sized for about 3 GiB, as Virtuoso's tuning guide suggests for 4+ GiB.
+# The instance lives in DIR, listens on PORT on the loopback interface only (with VIRTUOSO_HTTP_PORT set,
+# also HTTP there: the SPARQL endpoint at /sparql), and may read files under DATA_DIR. Buffers are sized for about 3 GiB, as Virtuoso's tuning guide suggests for 4+ GiB.
 
 VIRTUOSO_PORT=""
 VIRTUOSO_DIR=""
@@ -39,6 +39,16 @@ MaxDirtyBuffers = 250000
 ThreadsPerQuery = 2
 MaxQueryMem = 2G
 INI
+  if [[ -n "${VIRTUOSO_HTTP_PORT:-}" ]]; then
+    cat >>"$VIRTUOSO_DIR/virtuoso.ini" <<INI
+[HTTPServer]
+ServerPort = 127.0.0.1:$VIRTUOSO_HTTP_PORT
+ServerRoot = $VIRTUOSO_DIR
+ServerThreads = 64
+MaxClientConnections = 64
+KeepAliveTimeout = 10
+INI
+  fi
   (cd "$VIRTUOSO_DIR" && virtuoso-t +configfile "$VIRTUOSO_DIR/virtuoso.ini" +wait >/dev/null 2>&1)
   for _ in $(seq 1 60); do
     if isql-vt "$VIRTUOSO_PORT" dba dba exec="status();" >/dev/null 2>&1; then return 0; fi

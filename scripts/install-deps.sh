@@ -19,7 +19,8 @@ packages=(
   clang libclang-rt-14-dev llvm clang-format
 )
 if [[ "${1:-}" == "--bench" ]]; then
-  packages+=(serdi virtuoso-opensource time)
+  # The peers and the load generator of the HTTP benchmark: wrk, Java 17 and Maven for Apache Jena Fuseki.
+  packages+=(serdi virtuoso-opensource time wrk openjdk-17-jre-headless maven)
 fi
 
 missing=()
@@ -35,10 +36,15 @@ if ((${#missing[@]} > 0)); then
   "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
+oxigraph_server_version=0.5.13
 # The pinned Python tools of the tests (tests/python-requirements.txt), installed again when the list changes.
 if ! cmp -s tests/python-requirements.txt .venv/installed-requirements.txt; then
   echo "Installing the tests' Python tools into .venv/"
   python3 -m venv .venv
   .venv/bin/python3 -m pip install -q --disable-pip-version-check -r tests/python-requirements.txt
   cp tests/python-requirements.txt .venv/installed-requirements.txt
+fi
+# Oxigraph's server, a peer of the HTTP benchmark (bench/http_bench.sh).
+if [[ "${1:-}" == "--bench" ]] && ! .venv/bin/oxigraph --version 2>/dev/null | grep -q "$oxigraph_server_version"; then
+  .venv/bin/python3 -m pip install -q --disable-pip-version-check "oxigraph==$oxigraph_server_version"
 fi
