@@ -54,7 +54,7 @@ start_server() {
   case $1 in
     quiver)
       [[ -d $work/quiver-query-db ]] || "$build/quiver" load -q --db "$work/quiver-query-db" "$data"
-      "$build/quiver" serve --db "$work/quiver-query-db" --read-only --port 13201 --threads 32 --queue 512 \
+      "$build/quiver" serve --db "$work/quiver-query-db" --read-only --port 13201 \
         >"$work/quiver-serve.log" 2>&1 &
       pids+=($!)
       wait_for http://127.0.0.1:13201/health
