@@ -1,7 +1,10 @@
 // `quiver update` and `quiver load` through a running `quiver serve` (--url, or the address a server of the
 // store left in its folder): the server holds the store's lock, so the work goes through its HTTP API.
 #include <httplib.h>
+#include <signal.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -38,7 +41,7 @@ std::string answered(const httplib::Result& result, const std::string& url, cons
 }  // namespace
 
 ServedStore::ServedStore(const std::filesystem::path& db, const std::string& url) : file_(db / kUrlFile) {
-  std::ofstream(file_) << url << "\n";
+  std::ofstream(file_) << url << " " << getpid() << "\n";
 }
 
 ServedStore::~ServedStore() {
@@ -49,8 +52,11 @@ ServedStore::~ServedStore() {
 std::optional<std::string> serving_url(const std::filesystem::path& db) {
   std::ifstream in(db / kUrlFile);
   std::string url;
-  if (!(in >> url)) return std::nullopt;
-  // A server killed without its clean-up leaves the file behind: only a server that answers counts.
+  pid_t pid = 0;
+  if (!(in >> url >> pid)) return std::nullopt;
+  // A server killed without its clean-up leaves the file behind: only a live server process counts (another
+  // server may have taken the port since), and only one that answers.
+  if (kill(pid, 0) != 0 && errno != EPERM) return std::nullopt;
   httplib::Client probe(url);
   probe.set_connection_timeout(std::chrono::seconds(1));
   if (!probe.Get("/health")) return std::nullopt;

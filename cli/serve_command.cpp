@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 #include <thread>
 
 #include "cli/command.h"
@@ -84,9 +85,11 @@ int serve_command(const std::vector<std::string>& args) {
   server::Server server(*database, s);
   const int bound = server.bind();
   std::printf("Quiver SPARQL endpoint at http://%s:%d/sparql\n", s.bind.c_str(), bound);
-  // `quiver update` and `quiver load` on this store find the server here (and send their work to it).
+  // `quiver update` and `quiver load` on this store find the server here (and send their work to it): a
+  // server that takes writes, the one that holds the store's lock.
   const std::string local = s.bind == "0.0.0.0" || s.bind == "::" ? "127.0.0.1" : s.bind;
-  const ServedStore served(db, "http://" + local + ":" + std::to_string(bound));
+  std::optional<ServedStore> served;
+  if (!s.read_only) served.emplace(db, "http://" + local + ":" + std::to_string(bound));
   std::fflush(stdout);
   std::thread watcher([&] {
     int signal = 0;

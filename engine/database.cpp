@@ -52,11 +52,19 @@ Database::WriterTurn Database::admit_writer() {
 
 query::UpdateReport Database::update(std::string_view text, const query::UpdateOptions& options) {
   const auto writer = admit_writer();
-  return query::run_update(*store_, text, options);
+  return update_in_turn(text, options);
 }
 
 LoadReport Database::load(const LoadOptions& options, const ProgressCallback& progress) {
   const auto writer = admit_writer();
+  return load_in_turn(options, progress);
+}
+
+query::UpdateReport Database::update_in_turn(std::string_view text, const query::UpdateOptions& options) {
+  return query::run_update(*store_, text, options);
+}
+
+LoadReport Database::load_in_turn(const LoadOptions& options, const ProgressCallback& progress) {
   return quiver::load(*store_, options, progress);
 }
 

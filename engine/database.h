@@ -95,7 +95,8 @@ class Database {
   // Writes the store's quads (or one graph's) in `options.format`, read through one snapshot. Throws
   // DatabaseError (no such graph; named graphs for a one-graph format), and std::runtime_error when
   // writing fails.
-  void export_quads(const ExportOptions& options, std::FILE* out) const;
+  // With `stop`, the export ends with Stopped once it says so.
+  void export_quads(const ExportOptions& options, std::FILE* out, const Cancellation* stop = nullptr) const;
 
   // The Graph Store operations (the server's /store). A graph is named by its IRI, or "default".
   // Whether the graph exists (the default graph always does; a named one while it holds quads).
@@ -133,6 +134,9 @@ class Database {
   };
   // Waits for the writer before at most write_wait; throws DatabaseError busy past it.
   [[nodiscard]] WriterTurn admit_writer();
+  // update() and load() for a caller that holds the writer's turn already (it checked the store first).
+  query::UpdateReport update_in_turn(std::string_view text, const query::UpdateOptions& options);
+  LoadReport load_in_turn(const LoadOptions& options, const ProgressCallback& progress = {});
 
   std::unique_ptr<Store> store_;
   DatabaseOptions options_;

@@ -35,12 +35,14 @@ Term decoded(const ReadView& view, TermId id) {
 
 }  // namespace
 
-void Database::export_quads(const ExportOptions& options, std::FILE* out) const {
-  const ReadView view(*store_);  // one state of the store, whatever commits meanwhile
+void Database::export_quads(const ExportOptions& options, std::FILE* out, const Cancellation* stop) const {
+  const ReadView view(*store_, stop);  // one state of the store, whatever commits meanwhile
   const QuadPattern pattern = export_pattern(view, options);
   RdfWriter writer(options.format, out);
   const bool with_graph = has_graphs(options.format);
+  uint64_t written = 0;
   for (QuadCursor c = view.scan(pattern); c.valid(); c.next()) {
+    if (stop && ++written % 4096 == 0) stop->check();
     const Quad& q = c.quad();
     std::optional<Term> g;
     if (with_graph && q.g != kDefaultGraph) g = decoded(view, q.g);

@@ -41,30 +41,34 @@ bool Database::graph_exists(const std::string& graph) const {
 
 uint64_t Database::write_graph(const std::string& graph, const std::filesystem::path& file, bool replace,
                                Cancellation* stop) {
+  // The graph is looked at and written in one writer's turn: a PUT and a POST at once must not both find it
+  // empty and both append.
+  const auto turn = admit_writer();
   if (!replace || graph_quads(graph) == 0) {
     // Nothing to take out: the bulk path, which never holds the statements in memory.
     LoadOptions load;
     load.inputs = {file};
     load.graph_iri = graph == "default" ? "" : graph;
     load.cancellation = stop;
-    return this->load(load).triples_added;
+    return load_in_turn(load).triples_added;
   }
   // Out with the old and in with the new in one transaction, which spills to disk past its budget.
   query::UpdateOptions update;
   update.data_root = file.parent_path();
   update.cancellation = stop;
   const std::string into = graph == "default" ? "" : " INTO GRAPH <" + graph + ">";
-  return this
-      ->update("CLEAR SILENT " + graph_ref(graph) + " ; LOAD <file:" + file.filename().string() + ">" + into,
-               update)
+  return update_in_turn(
+             "CLEAR SILENT " + graph_ref(graph) + " ; LOAD <file:" + file.filename().string() + ">" + into,
+             update)
       .inserted;
 }
 
 bool Database::drop_graph(const std::string& graph, Cancellation* stop) {
+  const auto turn = admit_writer();  // looked at and dropped in one turn
   if (!graph_exists(graph)) return false;
   query::UpdateOptions update;
   update.cancellation = stop;
-  this->update((graph == "default" ? "CLEAR " : "DROP ") + graph_ref(graph), update);
+  update_in_turn((graph == "default" ? "CLEAR " : "DROP ") + graph_ref(graph), update);
   return true;
 }
 

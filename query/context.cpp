@@ -36,7 +36,7 @@ TermId QueryContext::count_id(uint64_t n) {
 
 const Term& QueryContext::term(TermId id) {
   if ((id & kLocalTag) == kLocalTag && id != kUnbound) return local_terms_.at(id & kPayloadMask);
-  if (const Term* cached = decoded_.find(id)) return *cached;
+  if (const Term* cached = decoded_.hold(id)) return *cached;
   auto t = store_.term(id);
   if (!t) throw QueryError("the store references a term missing from its dictionary");
   return decoded_.insert(id, std::move(*t));

@@ -78,8 +78,8 @@ void read_graph(Service& service, const httplib::Request& req, httplib::Response
                     {.listed_as = "GET /store" + (graph->empty() ? "" : " " + *graph),
                      .deadline = std::chrono::steady_clock::now() + service.options.timeout,
                      .content_type = content_type,
-                     .produce = [&database = service.database, options](std::FILE* out, Cancellation&) {
-                       database.export_quads(options, out);
+                     .produce = [&database = service.database, options](std::FILE* out, Cancellation& stop) {
+                       database.export_quads(options, out, &stop);
                      }});
   });
 }

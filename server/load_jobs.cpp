@@ -258,7 +258,8 @@ void LoadJobs::save_locked() const {
   const std::filesystem::path temporary = record_.string() + ".new";
   {
     std::ofstream out(temporary, std::ios::trunc);
-    out << json{{"jobs", jobs}}.dump(1) << "\n";
+    // Bytes that are not UTF-8 (a file name's) are replaced rather than thrown on, off the request thread.
+    out << json{{"jobs", jobs}}.dump(1, ' ', false, json::error_handler_t::replace) << "\n";
     if (!out) return;  // the record is a report: a full disk must not stop the loads
   }
   std::error_code ec;

@@ -33,6 +33,9 @@ void run(Job& job, std::shared_ptr<QueryRegistry::Handle>& listed, const Streame
   } catch (const DatabaseError& e) {
     job.error_status = status_of(e);
     error = e.what();
+  } catch (const Stopped& e) {  // a store walk of work that is not a query (an export)
+    job.error_status = 503;
+    error = std::string("the request ") + e.what();
   } catch (const std::exception& e) {
     error = e.what();
   } catch (...) {

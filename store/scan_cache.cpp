@@ -58,10 +58,10 @@ ScanCache::PredicateRange ScanCache::find_predicate(TermId p, Lookup lookup, uin
   }
   Lookups& counted = lookups_[{p, lookup}];
   if (counted.count < kMinLookups || counted.count * 10 < counted.predicate_quads) return {};
-  if (!making_.insert({p, lookup}).second) return {};  // another query is making it
   const uint64_t quads = counted.predicate_quads;
+  if (!fits(quads) || !making_.insert({p, lookup}).second) return {};  // too large, or another query makes it
   counted = {};  // counted afresh: after a write retired the range, or when the predicate has grown to fit
-  return {nullptr, fits(quads), quads};
+  return {nullptr, true, quads};
 }
 
 std::shared_ptr<const CachedRange> ScanCache::kept_predicate(TermId p, Lookup lookup, uint64_t sequence) {

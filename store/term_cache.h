@@ -23,12 +23,9 @@ class TermCache {
   std::optional<Term> find(TermId id) {
     Shard& s = shard(id);
     std::lock_guard lock(s.mutex);
-    const Term* t = s.terms.find(id);
+    const Term* t = s.terms.hold(id);  // a hit in the old generation is promoted: a recently used term
     if (!t) return std::nullopt;
-    if (s.terms.young(id)) return *t;
-    Term promoted = *t;  // copied first: promotion may empty the generation `t` lives in
-    s.terms.insert(id, promoted);
-    return promoted;
+    return *t;
   }
 
   void insert(TermId id, const Term& term) {

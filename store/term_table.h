@@ -35,17 +35,26 @@ class TermTable {
 };
 
 // Two TermTables as generations: when the young one holds `capacity` terms it becomes the old one and the
-// old one is emptied. Bounded memory, and a reference insert() or find() returned stays valid for at least
+// old one is emptied. Bounded memory, and a reference insert() or hold() returned stays valid for at least
 // `capacity` more insertions (a caller may hold a few terms while it decodes others).
 class TermGenerations {
  public:
   explicit TermGenerations(size_t capacity) : capacity_(std::max<size_t>(1, capacity)) {}
+  // A hit in the old generation stays valid only until the next turn-over, which the next insert() may
+  // bring: callers that keep the reference use hold().
   const Term* find(TermId id) const {
     if (const Term* t = young_.find(id)) return t;
     return old_.find(id);
   }
-  // Whether `id` is in the young generation (a term found only in the old one is worth promoting).
-  bool young(TermId id) const { return young_.find(id) != nullptr; }
+  // find(), with an old generation's hit copied into the young one first, so that the reference lasts as
+  // long as an inserted one.
+  const Term* hold(TermId id) {
+    if (const Term* t = young_.find(id)) return t;
+    const Term* old = old_.find(id);
+    if (!old) return nullptr;
+    Term copy = *old;  // before the insertion, which may empty the generation `old` lives in
+    return &insert(id, std::move(copy));
+  }
   const Term& insert(TermId id, Term term) {
     if (young_.size() >= capacity_) {
       std::swap(old_, young_);

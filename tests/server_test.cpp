@@ -1,5 +1,7 @@
 // `quiver serve`'s SPARQL 1.1 Protocol at /sparql, through a real HTTP client: queries by GET and POST,
 // updates, content negotiation, and the status of every kind of failure.
+#include <unistd.h>
+
 #include "tests/support/live_server.h"
 #include "tests/support/quiver_process.h"
 
@@ -262,10 +264,17 @@ TEST_F(ServerTest, MetricsCountRequestsAndShowTheStore) {
   start();
   ASSERT_EQ(get(kCount)->status, 200);
   ASSERT_EQ(get("SELECT * {")->status, 400);
-  auto metrics = client_->Get("/metrics");
-  ASSERT_TRUE(metrics);
-  EXPECT_EQ(metrics->status, 200);
-  const std::string& text = metrics->body;
+  // A request is counted once its answer is written, a moment after the client has read it.
+  std::string text;
+  for (int attempt = 0; attempt < 200; ++attempt) {
+    auto metrics = client_->Get("/metrics");
+    ASSERT_TRUE(metrics);
+    EXPECT_EQ(metrics->status, 200);
+    text = metrics->body;
+    if (text.find("quiver_http_request_duration_seconds_count{route=\"/sparql\"} 2") != std::string::npos)
+      break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
   EXPECT_NE(text.find("quiver_http_requests_total{route=\"/sparql\",status=\"200\"} 1"), std::string::npos)
       << text;
   EXPECT_NE(text.find("quiver_http_requests_total{route=\"/sparql\",status=\"400\"} 1"), std::string::npos);
@@ -326,7 +335,7 @@ TEST(ServerTokens, ABadTokenFileIsRefusedWithItsLine) {
 TEST_F(ServerTest, TheCliSendsItsWorkToTheServerHoldingTheStore) {
   start();
   const std::string db = (dir_ / "db").string(), url = "http://127.0.0.1:" + std::to_string(port_);
-  write_file(dir_ / "db" / "serve.url", url + "\n");
+  write_file(dir_ / "db" / "serve.url", url + " " + std::to_string(getpid()) + "\n");
   auto update = run_quiver("update --db " + db + " 'INSERT DATA { <http://e/new> <http://e/p> \"1\" }'");
   EXPECT_EQ(update.code, 0) << update.output;
   EXPECT_NE(update.output.find("1 inserted"), std::string::npos) << update.output;
