@@ -112,13 +112,19 @@ std::chrono::milliseconds timeout_of(const ProtocolRequest& r, const ServerOptio
   return std::min(options.timeout, std::chrono::milliseconds(*r.timeout));
 }
 
+// A query's time and memory: the request's timeout within the server's, the server's memory limit.
+query::QueryOptions query_options(const ProtocolRequest& r, const ServerOptions& server) {
+  query::QueryOptions options;
+  options.timeout = timeout_of(r, server);
+  options.memory_limit = server.memory_limit;
+  return options;
+}
+
 // explain=static: the plan with its estimates, the query not run; dynamic and details: run, with the rows
 // and time of each operator. As text, as Neptune answers.
 void answer_explain(Service& service, httplib::Response& res, const ProtocolRequest& r, const query::Query& q,
                     std::chrono::steady_clock::time_point start) {
-  query::QueryOptions options;
-  options.timeout = timeout_of(r, service.options);
-  options.memory_limit = service.options.memory_limit;
+  query::QueryOptions options = query_options(r, service.options);
   options.plan_only = r.explain == "static";
   answer_streamed(service, res,
                   {.listed_as = *r.query,
@@ -167,9 +173,7 @@ void answer_query(Service& service, const httplib::Request& req, httplib::Respon
                               "text/tab-separated-values"));
     return;
   }
-  query::QueryOptions options;
-  options.timeout = timeout_of(r, service.options);
-  options.memory_limit = service.options.memory_limit;
+  query::QueryOptions options = query_options(r, service.options);
   answer_streamed(service, res,
                   {.listed_as = *r.query,
                    .deadline = start + options.timeout,
