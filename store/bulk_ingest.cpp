@@ -127,7 +127,10 @@ uint64_t BulkIngest::commit() {
     arg.options.allow_blocking_flush = true;
     args.push_back(std::move(arg));
   }
-  if (!args.empty()) check(store_.db_->IngestExternalFiles(args), "ingesting the load into the store failed");
+  if (!args.empty()) {
+    const Store::StatisticsChange change(store_);
+    check(store_.db_->IngestExternalFiles(args), "ingesting the load into the store failed");
+  }
   if (!collisions_.empty()) store_.load_collisions();
   return bytes;
 }

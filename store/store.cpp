@@ -871,6 +871,25 @@ Statistics Store::statistics(ReadSource source) const {
   return stats;
 }
 
+Store::StatisticsChange::StatisticsChange(const Store& store) : store_(store) {
+  store_.statistics_cache_.begin_change();
+}
+
+Store::StatisticsChange::~StatisticsChange() {
+  store_.statistics_cache_.end_change(store_.db_->GetLatestSequenceNumber());
+}
+
+std::shared_ptr<const Statistics> Store::shared_statistics(ReadSource source) const {
+  // A read-only store never changes; otherwise the snapshot says which state the reader sees.
+  const bool shareable = !source.batch && (options_.read_only || source.snapshot);
+  if (!shareable) return std::make_shared<const Statistics>(statistics(source));
+  const uint64_t sequence = source.snapshot ? source.snapshot->GetSequenceNumber() : 0;
+  if (auto known = statistics_cache_.find(sequence)) return known;
+  auto read = std::make_shared<const Statistics>(statistics(source));
+  statistics_cache_.offer(sequence, read);
+  return read;
+}
+
 StorageFigures Store::storage_figures() const {
   StorageFigures figures;
   uint64_t value = 0;
@@ -901,7 +920,7 @@ ReadView::~ReadView() {
 }
 
 const Statistics& ReadView::statistics() const {
-  if (!statistics_) statistics_ = store_.statistics(source_);
+  if (!statistics_) statistics_ = store_.shared_statistics(source_);
   return *statistics_;
 }
 

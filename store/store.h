@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "store/cancellation.h"
+#include "store/statistics_cache.h"
 #include "store/term.h"
 #include "store/term_id.h"
 
@@ -362,6 +363,19 @@ class Store {
   std::vector<std::optional<std::string>> dictionary_bytes(const std::vector<TermId>& ids,
                                                            ReadSource source) const;
   Statistics statistics(ReadSource source) const;
+  // As statistics(source), shared with the other readers of the same state where it can be.
+  std::shared_ptr<const Statistics> shared_statistics(ReadSource source) const;
+  // Brackets a write that may change the statistics (a transaction's or a bulk ingestion's).
+  class StatisticsChange {
+   public:
+    explicit StatisticsChange(const Store& store);
+    ~StatisticsChange();
+    StatisticsChange(const StatisticsChange&) = delete;
+    StatisticsChange& operator=(const StatisticsChange&) = delete;
+
+   private:
+    const Store& store_;
+  };
   bool get(rocksdb::ColumnFamilyHandle* cf, const std::string& key, std::string* value,
            ReadSource source) const;
   std::unique_ptr<rocksdb::Iterator> new_iterator(rocksdb::ColumnFamilyHandle* cf, ReadSource source,
@@ -385,6 +399,7 @@ class Store {
   std::mutex writer_mutex_;  // one writer at a time
   std::unique_ptr<TermCache> term_cache_;
   std::unique_ptr<ScanCache> scan_cache_;  // null when turned off
+  mutable StatisticsCache statistics_cache_;
 };
 
 // A consistent view of a store for one reader (a query): every scan and lookup sees the store as it was
@@ -418,7 +433,7 @@ class ReadView {
 
   const Store& store_;
   ReadSource source_;
-  mutable std::optional<Statistics> statistics_;
+  mutable std::shared_ptr<const Statistics> statistics_;
 };
 
 }  // namespace quiver

@@ -139,6 +139,7 @@ class Transaction::BatchWriter : public Transaction::Writer {
     rocksdb::WriteOptions options;
     options.sync = sync_;
     options.memtable_insert_hint_per_batch = true;  // keys arrive sorted per index
+    const Store::StatisticsChange change(txn_.store_);
     check(txn_.store_.db_->Write(options, txn_.batch_.get()), "writing the batch failed");
   }
 
@@ -216,7 +217,7 @@ const ReadView& Transaction::view() {
     }
     view_.reset(new ReadView(store_, overlay_.get()));
     view_->source_.stop = stop_;
-    view_->statistics_ = statistics_;
+    view_->statistics_ = std::make_shared<const Statistics>(statistics_);
     view_stale_ = false;
   }
   return *view_;
