@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 packages=(
   build-essential cmake pkg-config ninja-build
   libraptor2-dev librasqal3-dev librocksdb-dev
-  libboost-dev libboost-program-options-dev libcpp-httplib-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
+  libboost-dev libboost-context-dev libboost-program-options-dev libcpp-httplib-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libxapian-dev zlib1g-dev libxxhash-dev libjemalloc-dev libssl-dev libpcre2-dev
   raptor2-utils python3-venv

@@ -15,14 +15,11 @@ std::string gauge(const std::string& name, const std::string& help, double value
 
 std::string scrape(Service& service, LoadJobs& jobs) {
   std::string out = service.metrics.render();
-  const auto [queued, working] = service.workers.queued_and_working();
   out +=
       gauge("quiver_queries_running", "Queries, updates and graph reads running, listed in /sparql/status.",
             static_cast<double>(service.queries.running().size()));
-  out +=
-      gauge("quiver_workers_busy", "Workers running a query or a graph read.", static_cast<double>(working));
-  out += gauge("quiver_workers_queued", "Queries and graph reads waiting for a worker.",
-               static_cast<double>(queued));
+  out += gauge("quiver_queries_waiting", "Queries and graph reads waiting for their turn to run.",
+               static_cast<double>(service.admission.waiting()));
   out += "# HELP quiver_load_jobs Load jobs (/loader) by status.\n# TYPE quiver_load_jobs gauge\n";
   for (const auto& [status, count] : jobs.counts())
     out += fmt::format("quiver_load_jobs{{status=\"{}\"}} {}\n", neptune_name(status), count);

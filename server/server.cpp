@@ -8,6 +8,7 @@
 #include <mutex>
 #include <thread>
 
+#include "server/access_log.h"
 #include "server/load_jobs.h"
 #include "server/service.h"
 
@@ -93,8 +94,8 @@ Server::Server(Database& database, ServerOptions options)
     : impl_(std::make_unique<Impl>(database, std::move(options))) {
   httplib::Server& http = impl_->http;
   const ServerOptions& o = impl_->service.options;
-  // Connections wait for a thread beyond the workers' queue, so that a full queue is answered 503 rather
-  // than left waiting.
+  // Queries run on the connections' threads: enough threads for the running, the waiting in line, and a
+  // few more, so that a full line is answered 503 rather than left waiting for a thread.
   const size_t connections = o.threads + o.queue + 4;
   http.new_task_queue = [connections] { return new httplib::ThreadPool(connections); };
   // SO_REUSEADDR lets a restarted server bind while its old connections linger; httplib's default,
@@ -139,14 +140,12 @@ Server::Server(Database& database, ServerOptions options)
     if (res.body.empty() && res.status == 413)
       answer_error(res, 413, "the request body is over the server's limit");
   });
-  // The default logger is made here, before the HTTP threads exist, rather than by the first request to log.
-  spdlog::default_logger_raw();
-  http.set_logger(
-      [&metrics = impl_->service.metrics](const httplib::Request& req, const httplib::Response& res) {
-        const std::chrono::duration<double> took = std::chrono::steady_clock::now() - request_start;
-        metrics.record(Metrics::route_of(req.path), res.status, took.count());
-        spdlog::info("{} {} {} {:.1f} ms", req.method, req.path, res.status, took.count() * 1000);
-      });
+  http.set_logger([&metrics = impl_->service.metrics, log = access_log()](const httplib::Request& req,
+                                                                          const httplib::Response& res) {
+    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - request_start;
+    metrics.record(Metrics::route_of(req.path), res.status, took.count());
+    log->info("{} {} {} {:.1f} ms", req.method, req.path, res.status, took.count() * 1000);
+  });
   add_sparql_route(http, impl_->service);
   add_status_route(http, impl_->service);
   add_health_route(http, impl_->service);
@@ -192,6 +191,7 @@ void Server::run() {
     impl_->listening = true;
   }
   impl_->http.listen_after_bind();  // returns once the requests in flight are answered
+  access_log()->flush();
   std::thread timer;
   {
     std::lock_guard lock(impl_->stopping_mutex);

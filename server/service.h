@@ -1,4 +1,4 @@
-// What the routes of the server share: the database, the options, the workers that run queries, the
+// What the routes of the server share: the database, the options, how many queries run at once, the
 // running queries, and the answers to errors. Internal to server/.
 #pragma once
 
@@ -10,11 +10,11 @@
 #include <string>
 
 #include "query/frontend.h"
+#include "server/admission.h"
 #include "server/auth.h"
 #include "server/metrics.h"
 #include "server/query_registry.h"
 #include "server/server.h"
-#include "server/worker_pool.h"
 
 namespace quiver::server {
 
@@ -23,15 +23,14 @@ struct Service {
       : database(d),
         options(std::move(o)),
         tokens(options.auth_token_file.empty() ? Tokens() : Tokens::read(options.auth_token_file)),
-        workers(options.threads, options.queue) {}
+        admission(options.threads, options.queue) {}
   Database& database;  // writers wait for one another at most its write_wait, then get "busy"
   const ServerOptions options;
   // Every request but /health needs a read token (checked before routing); writes check for more.
   const Tokens tokens;
   Metrics metrics;
   QueryRegistry queries;
-  // Last: destroyed first, its threads joined while the registry their jobs leave is still there.
-  WorkerPool workers;
+  Admission admission;  // of the queries and exports, which run on the requests' threads
 };
 
 // The parameters of a request: its URL's, and with `form_body` those of its form-encoded body, whatever
@@ -49,8 +48,7 @@ int status_of(const DatabaseError& error);
 // Answers `status` with `message` as plain text.
 void answer_error(httplib::Response& res, int status, const std::string& message);
 
-// Work that writes a response body, run on a worker and streamed to the client as it comes
-// (streamed_response.cpp).
+// Work that writes a response body, streamed to the client as it comes (streamed_response.cpp).
 struct StreamedWork {
   std::string listed_as;  // its text in /sparql/status, where it can be cancelled meanwhile
   std::chrono::steady_clock::time_point deadline;
@@ -58,8 +56,8 @@ struct StreamedWork {
   // Writes the body to `out`, checking `stop`; throws QueryError, DatabaseError or another exception (500).
   std::function<void(std::FILE* out, Cancellation& stop)> produce;
 };
-// Answers 200 with the body once the work has written its first bytes, or the status of its error when it
-// failed before; 503 when no worker is free and the queue is full.
+// Answers 200 with the body once the work has written its first chunks, or the status of its error when it
+// failed before; 503 when too many requests run and the line to run is full.
 void answer_streamed(Service& service, httplib::Response& res, StreamedWork work);
 
 // Registers `handle` for GET and POST requests to `path`.
