@@ -118,14 +118,15 @@ Server::Server(Database& database, ServerOptions options)
     res.set_header("Access-Control-Allow-Headers", "Content-Type, Accept, Authorization");
     res.status = 204;
   });
-  http.set_pre_routing_handler([&service = impl_->service](const httplib::Request& req,
-                                                           httplib::Response& res) {
-    request_start = std::chrono::steady_clock::now();
-    const bool open = req.path == "/health" || req.method == "OPTIONS";  // load balancers, CORS preflights
-    if (!open && !service.tokens.admit(req, res, Role::Read))
-      return httplib::Server::HandlerResponse::Handled;
-    return httplib::Server::HandlerResponse::Unhandled;
-  });
+  http.set_pre_routing_handler(
+      [&service = impl_->service](const httplib::Request& req, httplib::Response& res) {
+        request_start = std::chrono::steady_clock::now();
+        // Load balancers, CORS preflights, and the console's page (its queries ask for a token).
+        const bool open = req.path == "/health" || req.method == "OPTIONS" || is_console_path(req.path);
+        if (!open && !service.tokens.admit(req, res, Role::Read))
+          return httplib::Server::HandlerResponse::Handled;
+        return httplib::Server::HandlerResponse::Unhandled;
+      });
   http.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr error) {
     try {
       std::rethrow_exception(error);
@@ -149,6 +150,7 @@ Server::Server(Database& database, ServerOptions options)
   add_sparql_route(http, impl_->service);
   add_status_route(http, impl_->service);
   add_health_route(http, impl_->service);
+  add_console_route(http);
   add_graph_store_route(http, impl_->service);
   add_loader_route(http, impl_->service, impl_->load_jobs);
   add_metrics_route(http, impl_->service, impl_->load_jobs);

@@ -68,6 +68,9 @@ void serve_get_and_post(httplib::Server& http, const std::string& path, Service&
 void add_sparql_route(httplib::Server& http, Service& service);
 void add_status_route(httplib::Server& http, Service& service);
 void add_health_route(httplib::Server& http, Service& service);
+void add_console_route(httplib::Server& http);
+// Whether a path is the console's (open without a token).
+bool is_console_path(const std::string& path);
 void add_graph_store_route(httplib::Server& http, Service& service);
 class LoadJobs;
 void add_loader_route(httplib::Server& http, Service& service, LoadJobs& jobs);

@@ -246,6 +246,21 @@ TEST_F(ServerTest, HealthAndTheServiceDescriptionAnswer) {
   EXPECT_EQ(preflight->get_header_value("Access-Control-Allow-Origin"), "*");
 }
 
+// The page and its scripts; tests/console/console_test.mjs drives them in a browser.
+TEST_F(ServerTest, TheConsoleIsServedAtTheRoot) {
+  start();
+  auto page = client_->Get("/");
+  ASSERT_EQ(page->status, 200);
+  EXPECT_EQ(page->get_header_value("Content-Type"), "text/html; charset=utf-8");
+  EXPECT_NE(page->body.find("/console/yasgui.min.js"), std::string::npos);
+  auto script = client_->Get("/console/yasgui.min.js");
+  ASSERT_EQ(script->status, 200);
+  EXPECT_EQ(script->get_header_value("Content-Type"), "text/javascript; charset=utf-8");
+  EXPECT_GT(script->body.size(), 100000u);
+  EXPECT_EQ(client_->Get("/console/yasgui.min.css")->status, 200);
+  EXPECT_EQ(client_->Get("/console/other.js")->status, 404);
+}
+
 TEST_F(ServerTest, ExplainAnswersWithThePlanAsNeptuneDoes) {
   start();
   const std::string query = "SELECT ?s WHERE { ?s <http://e/p> \"7\" }";
@@ -292,6 +307,7 @@ TEST_F(ServerTest, TokensAdmitEachRequestByItsRole) {
   auto as = [](const std::string& token) { return httplib::Headers{{"Authorization", "Bearer " + token}}; };
   const std::string count = "/sparql?query=" + httplib::detail::encode_query_param(kCount);
   EXPECT_EQ(client_->Get("/health")->status, 200);  // load balancers need no token
+  EXPECT_EQ(client_->Get("/")->status, 200);        // nor the console's page, which asks for one
   auto missing = client_->Get(count);
   EXPECT_EQ(missing->status, 401);
   EXPECT_EQ(missing->get_header_value("WWW-Authenticate"), "Bearer realm=\"quiver\"");
