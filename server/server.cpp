@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "server/access_log.h"
+#include "server/http_server.h"
 #include "server/load_jobs.h"
 #include "server/service.h"
 
@@ -80,7 +81,7 @@ struct Server::Impl {
       : service(database, std::move(options)), load_jobs(database, database.dir() / "loader-jobs.json") {}
   Service service;
   LoadJobs load_jobs;
-  httplib::Server http;
+  HttpServer http;
   bool bound = false;
   int listening_socket = -1;
   // The grace period after stop(): cancels what still runs when it ends, unless run() has returned.
@@ -108,6 +109,9 @@ Server::Server(Database& database, ServerOptions options)
   // Results go out in chunks as they are made: with Nagle's algorithm a small answer's last chunk waits for
   // the client's delayed acknowledgement, 40 ms on Linux, for every request.
   http.set_tcp_nodelay(true);
+  // A client keeps its connection for many requests (the library's default closes it after five: every
+  // fifth request paid for a new connection).
+  http.set_keep_alive_max_count(10000);
   http.set_payload_max_length(o.max_body_bytes);
   http.set_read_timeout(std::chrono::seconds(10));
   http.set_write_timeout(std::chrono::seconds(30));

@@ -21,6 +21,24 @@ TEST_F(ServerTest, AQueryByGetByFormAndByBodyGetsTheSameAnswer) {
   auto by_body = client_->Post("/sparql", {{"Accept", "text/csv"}}, kCount, "application/sparql-query");
   ASSERT_TRUE(by_body);
   EXPECT_EQ(by_body->body, by_get->body);
+  // A '?' left as it is in the query string is legal in a URI's query (Apache Jena's clients send them so).
+  auto unquoted =
+      client_->Get("/sparql?query=SELECT%20(COUNT(?s)%20AS%20?n)%20WHERE%20%7B%20?s%20?p%20?o%20%7D", {{"Accept", "text/csv"}});
+  ASSERT_TRUE(unquoted);
+  EXPECT_EQ(unquoted->status, 200) << unquoted->body;
+  EXPECT_EQ(unquoted->body, by_get->body);
+}
+
+// Many requests go over one connection, as clients keep it (the HTTP library's default closed it after five).
+TEST_F(ServerTest, AConnectionIsKeptForManyRequests) {
+  start();
+  client_->set_keep_alive(true);
+  for (int i = 0; i < 20; ++i) {
+    auto res = get(kCount, "text/csv");
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->get_header_value("Keep-Alive").find("max=5,"), std::string::npos);
+    EXPECT_NE(res->get_header_value("Connection"), "close") << "request " << i;
+  }
 }
 
 TEST_F(ServerTest, ResultsComeInTheFormatTheClientPrefers) {
