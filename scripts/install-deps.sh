@@ -15,15 +15,16 @@ packages=(
   libboost-dev libboost-context-dev libboost-program-options-dev libcpp-httplib-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libxapian-dev zlib1g-dev libxxhash-dev libjemalloc-dev libssl-dev libpcre2-dev
-  raptor2-utils python3-venv chromium
+  raptor2-utils python3-venv chromium openjdk-17-jdk-headless maven
   clang libclang-rt-14-dev llvm clang-format
 )
 # Node.js and npm install the query console's packages (server/console/) and drive its browser test; a
 # Node.js from elsewhere that brings its own npm is used as it is.
 command -v npm >/dev/null || packages+=(nodejs npm)
 if [[ "${1:-}" == "--bench" ]]; then
-  # The peers and the load generator of the HTTP benchmark: wrk, Java 17 and Maven for Apache Jena Fuseki.
-  packages+=(serdi virtuoso-opensource time wrk openjdk-17-jre-headless maven)
+  # The peers and the load generator of the HTTP benchmark: wrk (Java 17 and Maven, for Apache Jena Fuseki,
+  # are in the list above: Jena's client test needs them).
+  packages+=(serdi virtuoso-opensource time wrk)
 fi
 
 missing=()
