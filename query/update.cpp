@@ -377,6 +377,21 @@ class UpdateRunner {
   size_t operation_ = 0;  // operations as the user wrote them; numbers blank nodes apart
 };
 
+// The protocol's using-graph-uri and using-named-graph-uri, given to every operation that has a WHERE
+// clause; the protocol forbids them beside an operation's own USING, USING NAMED or WITH.
+void apply_protocol_dataset(Update& update, const UpdateOptions& options) {
+  if (options.using_graphs.empty() && options.using_named_graphs.empty()) return;
+  for (UpdateOperation& op : update.operations) {
+    if (op.kind != Kind::Modify) continue;
+    if (!op.using_graphs.empty() || !op.using_named.empty() || op.with)
+      throw QueryError(
+          "the request gives using-graph-uri or using-named-graph-uri, and the update its own USING, USING "
+          "NAMED or WITH: give the dataset in one place");
+    op.using_graphs = options.using_graphs;
+    op.using_named = options.using_named_graphs;
+  }
+}
+
 }  // namespace
 
 UpdateReport run_update(Store& store, std::string_view text, const UpdateOptions& options) {
@@ -384,7 +399,8 @@ UpdateReport run_update(Store& store, std::string_view text, const UpdateOptions
   Cancellation own;
   Cancellation& stop = options.cancellation ? *options.cancellation : own;
   stop.limit(std::chrono::steady_clock::now() + options.timeout);
-  const Update update = parse_update(text, options.base_iri);  // all of it parses before anything runs
+  Update update = parse_update(text, options.base_iri);  // all of it parses before anything runs
+  apply_protocol_dataset(update, options);
   if (const StopReason r = stop.reason(); r != StopReason::Running) throw stop_error(r, "the update");
   try {
     UpdateRunner runner(store, options, stop);

@@ -29,6 +29,9 @@ struct UpdateOptions {
   std::filesystem::path data_root;
   // As QueryOptions::cancellation.
   Cancellation* cancellation = nullptr;
+  // The SPARQL protocol's using-graph-uri and using-named-graph-uri: the dataset of every operation's WHERE
+  // clause, as if each had these USING and USING NAMED (an operation with its own USING or WITH is refused).
+  std::vector<std::string> using_graphs, using_named_graphs;
   // Told what a long request is doing: a phase and how far it got (solutions matched, changes to apply).
   std::function<void(const std::string& phase, uint64_t count)> progress;
 };

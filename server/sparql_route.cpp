@@ -20,8 +20,8 @@ namespace {
 struct ProtocolRequest {
   std::optional<std::string> query, update;
   std::vector<std::string> default_graphs, named_graphs;
-  bool using_graphs = false;    // using-graph-uri or using-named-graph-uri
-  std::string format;           // a browser's stand-in for Accept
+  std::vector<std::string> using_graphs, using_named_graphs;  // an update's dataset
+  std::string format;                                         // a browser's stand-in for Accept
   std::string explain;          // static, dynamic or details (Neptune's): answer with the plan
   std::optional<long> timeout;  // milliseconds
 };
@@ -85,7 +85,8 @@ std::optional<ProtocolRequest> read_request(const httplib::Request& req, httplib
   }
   r.default_graphs = values(params, "default-graph-uri");
   r.named_graphs = values(params, "named-graph-uri");
-  r.using_graphs = params.count("using-graph-uri") || params.count("using-named-graph-uri");
+  r.using_graphs = values(params, "using-graph-uri");
+  r.using_named_graphs = values(params, "using-named-graph-uri");
   if (params.count("format")) r.format = params.find("format")->second;
   if (params.count("explain")) {
     r.explain = params.find("explain")->second;
@@ -192,10 +193,6 @@ void answer_update(Service& service, const httplib::Request& req, httplib::Respo
     return answer_error(res, 403, "the server is read-only: updates are refused");
   if (from_other_origin(req))
     return answer_error(res, 403, "a page of another origin may not update the store");
-  if (r.using_graphs)
-    return answer_error(res, 501,
-                        "using-graph-uri and using-named-graph-uri are not supported yet: "
-                        "write USING and USING NAMED in the update");
   if (r.update->size() > service.options.max_query_bytes)
     return answer_error(res, 413,
                         "the update is longer than the server's limit of " +
@@ -204,6 +201,8 @@ void answer_update(Service& service, const httplib::Request& req, httplib::Respo
   options.timeout = timeout_of(r, service.options);
   options.data_root = service.options.data_root;
   options.memory_limit = service.options.memory_limit;
+  options.using_graphs = r.using_graphs;
+  options.using_named_graphs = r.using_named_graphs;
   // Listed and cancellable by id like a query (also by the grace period of a stop).
   auto stop = std::make_shared<Cancellation>();
   const QueryRegistry::Handle listed = service.queries.add(*r.update, stop);
@@ -224,11 +223,7 @@ void answer_update(Service& service, const httplib::Request& req, httplib::Respo
 
 // GET /sparql without a query: the service description (SPARQL 1.1 Service Description), in Turtle.
 void describe_service(const httplib::Request& req, httplib::Response& res) {
-  std::string host = req.has_header("Host") ? req.get_header_value("Host") : "localhost";
-  const bool plain = std::all_of(host.begin(), host.end(), [](unsigned char c) {
-    return std::isalnum(c) || c == '.' || c == '-' || c == ':' || c == '[' || c == ']';
-  });
-  if (!plain || host.empty()) host = "localhost";  // it goes inside an IRI
+  const std::string host = host_of(req).value_or("localhost");  // it goes inside an IRI
   res.set_content(
       "@prefix sd: <http://www.w3.org/ns/sparql-service-description#> .\n"
       "@prefix formats: <http://www.w3.org/ns/formats/> .\n"
