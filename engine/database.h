@@ -103,11 +103,11 @@ class Database {
   bool graph_exists(const std::string& graph) const;
   // How many quads the graph holds (0 when it does not exist).
   uint64_t graph_quads(const std::string& graph) const;
-  // Adds the statements of an RDF file to `graph`, or with `replace` puts them in place of what it held, in
-  // one atomic step and bounded memory. The file's triples go to `graph`; a quad's own graph is kept.
-  // Returns how many statements were added.
-  uint64_t write_graph(const std::string& graph, const std::filesystem::path& file, bool replace,
-                       Cancellation* stop = nullptr);
+  // Adds the statements of RDF files (in one folder) to `graph`, or with `replace` puts them in place of
+  // what it held, in one atomic step and bounded memory. The files' triples go to `graph`; a quad's own
+  // graph is kept. Returns how many statements were added.
+  uint64_t write_graph(const std::string& graph, const std::vector<std::filesystem::path>& files,
+                       bool replace, Cancellation* stop = nullptr);
   // Drops a named graph, or empties the default graph; false when the graph did not exist.
   bool drop_graph(const std::string& graph, Cancellation* stop = nullptr);
   // A fresh folder path for temporary files (an uploaded body) inside the store: the next open removes what

@@ -39,28 +39,28 @@ bool Database::graph_exists(const std::string& graph) const {
   return graph_quads(graph) > 0 || graph == "default";
 }
 
-uint64_t Database::write_graph(const std::string& graph, const std::filesystem::path& file, bool replace,
-                               Cancellation* stop) {
+uint64_t Database::write_graph(const std::string& graph, const std::vector<std::filesystem::path>& files,
+                               bool replace, Cancellation* stop) {
+  if (files.empty()) throw DatabaseError(DatabaseError::Kind::Invalid, "no RDF was given to write");
   // The graph is looked at and written in one writer's turn: a PUT and a POST at once must not both find it
   // empty and both append.
   const auto turn = admit_writer();
   if (!replace || graph_quads(graph) == 0) {
     // Nothing to take out: the bulk path, which never holds the statements in memory.
     LoadOptions load;
-    load.inputs = {file};
+    load.inputs = files;
     load.graph_iri = graph == "default" ? "" : graph;
     load.cancellation = stop;
     return load_in_turn(load).triples_added;
   }
   // Out with the old and in with the new in one transaction, which spills to disk past its budget.
   query::UpdateOptions update;
-  update.data_root = file.parent_path();
+  update.data_root = files.front().parent_path();
   update.cancellation = stop;
   const std::string into = graph == "default" ? "" : " INTO GRAPH <" + graph + ">";
-  return update_in_turn(
-             "CLEAR SILENT " + graph_ref(graph) + " ; LOAD <file:" + file.filename().string() + ">" + into,
-             update)
-      .inserted;
+  std::string request = "CLEAR SILENT " + graph_ref(graph);
+  for (const auto& file : files) request += " ; LOAD <file:" + file.filename().string() + ">" + into;
+  return update_in_turn(request, update).inserted;
 }
 
 bool Database::drop_graph(const std::string& graph, Cancellation* stop) {

@@ -1,9 +1,11 @@
-// /store: the SPARQL 1.1 Graph Store HTTP Protocol, graphs named indirectly (?default or ?graph=IRI). GET
-// and HEAD read a graph in a negotiated syntax (without a parameter, the whole dataset as N-Quads or TriG);
-// PUT puts the body in place of the graph, POST adds it, DELETE drops the graph. A body may be in any
-// syntax the loader reads (by Content-Type; a gzip Content-Encoding is undone by the HTTP library) and is
-// written to a staging file as it arrives, so a large one never sits in memory; each request is one atomic
-// change.
+// /store: the SPARQL 1.1 Graph Store HTTP Protocol. Graphs are named indirectly (/store?default,
+// /store?graph=IRI) or directly (a graph whose IRI is a URL under the server's /store/ is read and written
+// at that URL). GET and HEAD read a graph in a negotiated syntax (/store alone: the whole dataset as N-Quads
+// or TriG); PUT puts the body in place of the graph, POST adds it (POST to /store alone makes a new graph
+// and answers its URL), DELETE drops the graph. A body may be in any syntax the loader reads (by
+// Content-Type; a gzip Content-Encoding is undone by the HTTP library), or a multipart/form-data of such
+// parts; it is written to staging files as it arrives, so a large one never sits in memory; each request
+// is one atomic change.
 #include <filesystem>
 #include <fstream>
 
@@ -13,9 +15,27 @@
 namespace quiver::server {
 namespace {
 
-// The graph a request names: "default" or an IRI; empty for the whole dataset (no parameter).
+// The URL of the request's path as the client addressed it (by its Host), or nullopt (answered) without
+// a usable Host.
+std::optional<std::string> url_of(const httplib::Request& req, httplib::Response& res) {
+  const auto host = host_of(req);
+  if (!host) {
+    answer_error(res, 400, "a graph named by its URL needs the request's Host header");
+    return std::nullopt;
+  }
+  return "http://" + *host + req.path;
+}
+
+// The graph a request names: "default" or an IRI; empty for the whole dataset (/store without a parameter).
 std::optional<std::string> target_of(const httplib::Request& req, httplib::Response& res) {
   const bool default_graph = req.has_param("default"), named = req.has_param("graph");
+  if (req.path != "/store") {  // direct identification: the graph is the URL
+    if (default_graph || named) {
+      answer_error(res, 400, "a graph's own URL takes neither ?default nor ?graph=");
+      return std::nullopt;
+    }
+    return url_of(req, res);
+  }
   if (default_graph && named) {
     answer_error(res, 400, "name the default graph (?default) or a named graph (?graph=IRI), not both");
     return std::nullopt;
@@ -84,26 +104,62 @@ void read_graph(Service& service, const httplib::Request& req, httplib::Response
   });
 }
 
-// An error about the staged body file, told as the client knows it: "request body:LINE:COLUMN: ...".
-std::string naming_the_body(std::string message, const std::filesystem::path& body) {
-  for (const std::string& name : {"<file:" + body.filename().string() + ">", body.string()})
-    for (size_t at; (at = message.find(name)) != std::string::npos;)
-      message.replace(at, name.size(), "request body");
+// An error about a staged body file, told as the client knows it: "request body:LINE:COLUMN: ...".
+std::string naming_the_body(std::string message, const std::vector<std::filesystem::path>& bodies) {
+  for (size_t i = 0; i < bodies.size(); ++i) {
+    const std::string as = bodies.size() == 1 ? "request body" : "request body part " + std::to_string(i + 1);
+    for (const std::string& name : {"<file:" + bodies[i].filename().string() + ">", bodies[i].string()})
+      for (size_t at; (at = message.find(name)) != std::string::npos;) message.replace(at, name.size(), as);
+  }
   return message;
 }
 
-// Writes the body to `path` as it arrives; false (answered) when it cannot be stored.
-bool store_body(const httplib::ContentReader& content, const std::filesystem::path& path,
-                httplib::Response& res) {
-  std::ofstream out(path, std::ios::binary);
-  bool written = static_cast<bool>(out) && content([&](const char* data, size_t size) {
-                   out.write(data, static_cast<std::streamsize>(size));
-                   return static_cast<bool>(out);
-                 });
-  out.close();
-  written = written && !out.fail();
-  if (!written) answer_error(res, 500, "the request body could not be stored (is the disk full?)");
-  return written;
+void refuse_media_type(httplib::Response& res, const std::string& type) {
+  answer_error(res, 415,
+               "the Content-Type '" + type +
+                   "' is not an RDF syntax Quiver reads (text/turtle, application/n-triples, "
+                   "application/n-quads, application/trig, application/rdf+xml)");
+}
+
+// Writes the body to files in `folder` as it arrives: one, or one per part of a multipart/form-data body
+// (each in the syntax of its own Content-Type). Empty (answered) when it cannot be stored.
+std::vector<std::filesystem::path> store_body(const httplib::Request& req,
+                                              const httplib::ContentReader& content,
+                                              const std::filesystem::path& folder, httplib::Response& res) {
+  std::vector<std::filesystem::path> files;
+  std::ofstream out;
+  std::string refused;
+  auto open = [&](const std::string& type) {
+    const auto format = format_from_media_type(type);
+    if (!format) {
+      refused = type;
+      return false;
+    }
+    if (out.is_open()) out.close();
+    files.push_back(folder / ("body" + std::to_string(files.size()) + file_extension(*format)));
+    out.open(files.back(), std::ios::binary);
+    return static_cast<bool>(out);
+  };
+  auto write = [&](const char* data, size_t size) {
+    out.write(data, static_cast<std::streamsize>(size));
+    return static_cast<bool>(out);
+  };
+  bool written =
+      req.is_multipart_form_data()
+          ? content([&](const httplib::MultipartFormData& part) { return open(part.content_type); }, write)
+          : open(req.get_header_value("Content-Type")) && content(write);
+  if (out.is_open()) out.close();
+  written = written && !out.fail() && !files.empty();
+  if (!refused.empty()) {
+    refuse_media_type(res, refused);
+  } else if (!written) {
+    answer_error(res, files.empty() && req.is_multipart_form_data() ? 400 : 500,
+                 files.empty() && req.is_multipart_form_data()
+                     ? "the multipart body has no parts"
+                     : "the request body could not be stored (is the disk full?)");
+  }
+  if (!refused.empty() || !written) files.clear();
+  return files;
 }
 
 void write_graph(Service& service, const httplib::Request& req, httplib::Response& res,
@@ -114,33 +170,34 @@ void write_graph(Service& service, const httplib::Request& req, httplib::Respons
     return answer_error(res, 403, "a page of another origin may not change the store");
   auto graph = target_of(req, res);
   if (!graph) return;
-  if (graph->empty()) return answer_error(res, 400, "name the graph to write: ?default, or ?graph=IRI");
-  const std::string type = req.get_header_value("Content-Type");
-  const auto format = format_from_media_type(type);
-  if (!format)
-    return answer_error(res, 415,
-                        "the body's Content-Type '" + type +
-                            "' is not an RDF syntax Quiver reads (text/turtle, application/n-triples, "
-                            "application/n-quads, application/trig, application/rdf+xml)");
+  std::optional<std::string> made;  // a new graph's URL, for a POST to the store itself
+  if (graph->empty()) {
+    if (req.method != "POST")
+      return answer_error(res, 400, "name the graph to write: ?default, or ?graph=IRI");
+    const auto store = url_of(req, res);
+    if (!store) return;
+    graph = made = *store + "/" + new_uuid();
+  }
   const bool replace = req.method == "PUT";
   const std::filesystem::path folder = service.database.new_staging_folder();
   std::error_code ec;
   std::filesystem::create_directories(folder, ec);
-  const std::filesystem::path body = folder / (std::string("body") + file_extension(*format));
   answering_errors(res, [&] {
-    if (!store_body(content, body, res)) return;
+    const auto bodies = store_body(req, content, folder, res);
+    if (bodies.empty()) return;
     const bool existed = service.database.graph_exists(*graph);
     auto stop = std::make_shared<Cancellation>(std::chrono::steady_clock::now() + service.options.timeout);
     const QueryRegistry::Handle listed = service.queries.add(req.method + " /store " + *graph, stop);
     uint64_t added = 0;
     try {
-      added = service.database.write_graph(*graph, body, replace, stop.get());
+      added = service.database.write_graph(*graph, bodies, replace, stop.get());
     } catch (const LoadError& e) {
-      return answer_error(res, 400, naming_the_body(e.what(), body));
+      return answer_error(res, 400, naming_the_body(e.what(), bodies));
     } catch (const query::QueryError& e) {
-      return answer_error(res, status_of(e), naming_the_body(e.what(), body));
+      return answer_error(res, status_of(e), naming_the_body(e.what(), bodies));
     }
     res.status = existed ? 200 : 201;
+    if (made) res.set_header("Location", *made);
     res.set_content(std::to_string(added) + " statements added\n", "text/plain; charset=utf-8");
   });
   std::filesystem::remove_all(folder, ec);
@@ -164,16 +221,17 @@ void delete_graph(Service& service, const httplib::Request& req, httplib::Respon
 }  // namespace
 
 void add_graph_store_route(httplib::Server& http, Service& service) {
-  http.Get("/store", [&service](const httplib::Request& req, httplib::Response& res) {
+  const std::string paths = R"(/store(/.+)?)";  // the store, and graphs named by their own URL
+  http.Get(paths, [&service](const httplib::Request& req, httplib::Response& res) {
     read_graph(service, req, res);
   });
   const httplib::Server::HandlerWithContentReader write =
       [&service](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& content) {
         write_graph(service, req, res, content);
       };
-  http.Put("/store", write);
-  http.Post("/store", write);
-  http.Delete("/store", [&service](const httplib::Request& req, httplib::Response& res) {
+  http.Put(paths, write);
+  http.Post(paths, write);
+  http.Delete(paths, [&service](const httplib::Request& req, httplib::Response& res) {
     delete_graph(service, req, res);
   });
 }

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -55,6 +56,15 @@ bool from_other_origin(const httplib::Request& req) {
   std::string origin = req.get_header_value("Origin");
   if (const size_t scheme = origin.find("://"); scheme != std::string::npos) origin.erase(0, scheme + 3);
   return origin != req.get_header_value("Host");
+}
+
+std::optional<std::string> host_of(const httplib::Request& req) {
+  const std::string host = req.get_header_value("Host");
+  const bool plain = !host.empty() && std::all_of(host.begin(), host.end(), [](unsigned char c) {
+    return std::isalnum(c) || c == '.' || c == '-' || c == ':' || c == '[' || c == ']';
+  });
+  if (!plain) return std::nullopt;
+  return host;
 }
 
 void serve_get_and_post(httplib::Server& http, const std::string& path, Service& service,

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdio>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "query/frontend.h"
@@ -36,6 +37,8 @@ struct Service {
 // The parameters of a request: its URL's, and with `form_body` those of its form-encoded body, whatever
 // the HTTP library has parsed already.
 httplib::Params request_params(const httplib::Request& req, bool form_body);
+// The request's Host header when it is a plain host[:port] that may go inside an IRI.
+std::optional<std::string> host_of(const httplib::Request& req);
 // Whether a browser sent the request from a page of another origin (its Origin header names another host
 // than the one the request is addressed to): such a page must not change the store or stop queries.
 bool from_other_origin(const httplib::Request& req);
