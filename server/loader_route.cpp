@@ -237,9 +237,13 @@ void add_loader_route(httplib::Server& http, Service& service, LoadJobs& jobs) {
   http.Post("/loader", [&](const httplib::Request& req, httplib::Response& res) {
     start_load(service, jobs, req, res);
   });
-  http.Get("/loader", [&](const httplib::Request& req, httplib::Response& res) { list(jobs, req, res); });
-  http.Get(R"(/loader/([0-9a-fA-F-]+))",
-           [&](const httplib::Request& req, httplib::Response& res) { show(jobs, req, res); });
+  // Jobs show their sources and errors: for admins, who start and cancel them.
+  http.Get("/loader", [&](const httplib::Request& req, httplib::Response& res) {
+    if (service.tokens.admit(req, res, Role::Admin)) list(jobs, req, res);
+  });
+  http.Get(R"(/loader/([0-9a-fA-F-]+))", [&](const httplib::Request& req, httplib::Response& res) {
+    if (service.tokens.admit(req, res, Role::Admin)) show(jobs, req, res);
+  });
   http.Delete(R"(/loader/([0-9a-fA-F-]+))",
               [&](const httplib::Request& req, httplib::Response& res) { cancel(service, jobs, req, res); });
 }

@@ -30,10 +30,11 @@ void handle(Service& service, const httplib::Request& req, httplib::Response& re
     auto it = params.find(name);
     return it == params.end() ? std::string() : it->second;
   };
+  // The list shows everyone's query and update texts: for admins, like the cancel.
+  if (!service.tokens.admit(req, res, Role::Admin)) return;
   const std::string cmd = value("cmd");
   if (cmd.empty()) return list(service, res);
   if (req.method != "POST") return answer_error(res, 405, "a command is sent by POST");
-  if (!service.tokens.admit(req, res, Role::Admin)) return;
   if (from_other_origin(req))
     return answer_error(res, 403, "a page of another origin may not cancel queries");
   if (cmd != "cancelQuery")

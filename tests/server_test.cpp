@@ -23,7 +23,8 @@ TEST_F(ServerTest, AQueryByGetByFormAndByBodyGetsTheSameAnswer) {
   EXPECT_EQ(by_body->body, by_get->body);
   // A '?' left as it is in the query string is legal in a URI's query (Apache Jena's clients send them so).
   auto unquoted =
-      client_->Get("/sparql?query=SELECT%20(COUNT(?s)%20AS%20?n)%20WHERE%20%7B%20?s%20?p%20?o%20%7D", {{"Accept", "text/csv"}});
+      client_->Get("/sparql?query=SELECT%20(COUNT(?s)%20AS%20?n)%20WHERE%20%7B%20?s%20?p%20?o%20%7D",
+                   {{"Accept", "text/csv"}});
   ASSERT_TRUE(unquoted);
   EXPECT_EQ(unquoted->status, 200) << unquoted->body;
   EXPECT_EQ(unquoted->body, by_get->body);
@@ -339,6 +340,11 @@ TEST_F(ServerTest, TokensAdmitEachRequestByItsRole) {
             200);
   EXPECT_EQ(client_->Put("/store?default", as("r-token"), "", "text/turtle")->status, 403);
   EXPECT_EQ(client_->Post("/loader", as("w-token"), "{}", "application/json")->status, 403);
+  // Others' query texts and load jobs are for admins.
+  EXPECT_EQ(client_->Get("/sparql/status", as("w-token"))->status, 403);
+  EXPECT_EQ(client_->Get("/sparql/status", as("a-token"))->status, 200);
+  EXPECT_EQ(client_->Get("/loader", as("w-token"))->status, 403);
+  EXPECT_EQ(client_->Get("/loader", as("a-token"))->status, 200);
   EXPECT_EQ(client_->Post("/loader", as("a-token"), "{}", "application/json")->status, 400);  // admitted
   EXPECT_EQ(client_
                 ->Post("/sparql/status", as("w-token"), "cmd=cancelQuery&queryId=x",
