@@ -37,26 +37,43 @@ Database::WriterTurn::~WriterTurn() {
   database_.writer_done_.notify_one();
 }
 
-Database::WriterTurn Database::admit_writer() {
+Database::WriterTurn Database::admit_writer(const Cancellation* stop, TurnWait wait) {
+  constexpr auto kRecheck = std::chrono::milliseconds(10);  // a cancellation is a flag: looked at this often
+  const bool bounded = wait == TurnWait::Bounded && options_.write_wait != std::chrono::milliseconds::max();
+  const auto give_up = bounded ? std::chrono::steady_clock::now() + options_.write_wait
+                               : std::chrono::steady_clock::time_point::max();
   std::unique_lock lock(writer_mutex_);
-  const auto free = [&] { return !writing_; };
-  if (options_.write_wait == std::chrono::milliseconds::max())
-    writer_done_.wait(lock, free);
-  else if (!writer_done_.wait_for(lock, options_.write_wait, free))
-    throw DatabaseError(DatabaseError::Kind::Busy,
-                        "the store is busy: another update or load has been running longer than this one may "
-                        "wait");
+  while (writing_) {
+    if (stop) stop->check();
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= give_up)
+      throw DatabaseError(DatabaseError::Kind::Busy,
+                          "the store is busy: another update or load has been running longer than this one "
+                          "may wait");
+    if (stop)
+      writer_done_.wait_until(lock, std::min(give_up, now + kRecheck));
+    else if (bounded)
+      writer_done_.wait_until(lock, give_up);
+    else
+      writer_done_.wait(lock);
+  }
   writing_ = true;
   return WriterTurn(*this);
 }
 
 query::UpdateReport Database::update(std::string_view text, const query::UpdateOptions& options) {
-  const auto writer = admit_writer();
+  const auto writer = [&] {
+    try {
+      return admit_writer(options.cancellation);
+    } catch (const Stopped& s) {  // an update's stops are told as its other errors are
+      throw query::stop_error(s.reason, "the update");
+    }
+  }();
   return update_in_turn(text, options);
 }
 
-LoadReport Database::load(const LoadOptions& options, const ProgressCallback& progress) {
-  const auto writer = admit_writer();
+LoadReport Database::load(const LoadOptions& options, const ProgressCallback& progress, TurnWait wait) {
+  const auto writer = admit_writer(options.cancellation, wait);
   return load_in_turn(options, progress);
 }
 

@@ -86,11 +86,14 @@ class Database {
   // prepare() and execute() in one.
   void query(std::string_view text, const query::QueryOptions& options, query::ResultSink& sink) const;
 
-  // Writers take turns; both wait for the writer before them at most DatabaseOptions::write_wait.
+  // Writers take turns; each waits for the writer before it at most DatabaseOptions::write_wait (a queued
+  // job, TurnWait::Unbounded, as long as it takes), and no longer than its cancellation allows.
+  enum class TurnWait { Bounded, Unbounded };
   // Applies an update request atomically.
   query::UpdateReport update(std::string_view text, const query::UpdateOptions& options);
   // Loads RDF files atomically, with progress.
-  LoadReport load(const LoadOptions& options, const ProgressCallback& progress = {});
+  LoadReport load(const LoadOptions& options, const ProgressCallback& progress = {},
+                  TurnWait wait = TurnWait::Bounded);
 
   // Writes the store's quads (or one graph's) in `options.format`, read through one snapshot. Throws
   // DatabaseError (no such graph; named graphs for a one-graph format), and std::runtime_error when
@@ -132,8 +135,10 @@ class Database {
    private:
     Database& database_;
   };
-  // Waits for the writer before at most write_wait; throws DatabaseError busy past it.
-  [[nodiscard]] WriterTurn admit_writer();
+  // Waits for the writer before at most write_wait (Bounded; throws DatabaseError busy past it), while
+  // `stop` allows (throws Stopped once it says stop).
+  [[nodiscard]] WriterTurn admit_writer(const Cancellation* stop = nullptr,
+                                        TurnWait wait = TurnWait::Bounded);
   // update() and load() for a caller that holds the writer's turn already (it checked the store first).
   query::UpdateReport update_in_turn(std::string_view text, const query::UpdateOptions& options);
   LoadReport load_in_turn(const LoadOptions& options, const ProgressCallback& progress = {});

@@ -226,7 +226,10 @@ void LoadJobs::run_one(LoadJob& job) {
   std::vector<LoadErrorLog> errors;
   LoadReport report;
   try {
-    report = database_.load(options, [&](const LoadProgress& p) { set([&] { job.records = p.triples; }); });
+    // A queued job waits for the writer before it however long that runs (a cancel still stops it).
+    report = database_.load(
+        options, [&](const LoadProgress& p) { set([&] { job.records = p.triples; }); },
+        Database::TurnWait::Unbounded);
     for (const SyntaxError& e : report.first_rejects)
       errors.push_back({"PARSING_ERROR", e.message, e.file, e.line});
   } catch (const Stopped& s) {

@@ -216,8 +216,34 @@ TEST_F(ConcurrencyTest, AWriterWaitingPastItsTimeIsTurnedAwayBusy) {
   CountingSink sink;  // readers never wait for writers
   database_->query("ASK { ?s ?p ?o }", {}, sink);
   EXPECT_EQ(sink.first, "true");
+  // A writer waiting for its turn is stopped by its cancellation, and a queued load job (Unbounded) waits
+  // past write_wait, until the writer before it is done.
+  Cancellation stop_waiting;
+  std::thread waiting([&] {
+    query::UpdateOptions update;
+    update.cancellation = &stop_waiting;
+    try {
+      database_->update("INSERT DATA { <http://e/x> <http://e/y> <http://e/z> }", update);
+      ADD_FAILURE() << "a cancelled writer got its turn";
+    } catch (const query::QueryError& e) {
+      EXPECT_EQ(e.kind, query::QueryError::Kind::Cancelled);
+    }
+  });
+  stop_waiting.cancel(StopReason::Cancelled);
+  waiting.join();
+  std::atomic<bool> loaded = false;
+  std::thread queued_load([&] {
+    LoadOptions load;
+    load.inputs = {write_file(dir_ / "one.nt", "<http://e/x> <http://e/y> <http://e/z> .\n")};
+    database_->load(load, {}, Database::TurnWait::Unbounded);
+    loaded = true;
+  });
+  std::this_thread::sleep_for(300ms);  // three times write_wait
+  EXPECT_FALSE(loaded);
   stop_long.cancel(StopReason::Cancelled);
   long_update.join();
+  queued_load.join();
+  EXPECT_TRUE(loaded);
   EXPECT_EQ(count_pairs(*database_), 400u);
 }
 
