@@ -54,24 +54,6 @@ std::optional<std::string> target_of(const httplib::Request& req, httplib::Respo
   return graph;
 }
 
-// Answers DatabaseError and the rest of what an operation may throw with their statuses.
-template <class Operation>
-void answering_errors(httplib::Response& res, Operation operation) {
-  try {
-    operation();
-  } catch (const DatabaseError& e) {
-    answer_error(res, status_of(e), e.what());
-  } catch (const query::QueryError& e) {
-    answer_error(res, status_of(e), e.what());
-  } catch (const LoadError& e) {
-    answer_error(res, 400, e.what());  // the body's syntax: the request's fault
-  } catch (const Stopped& e) {
-    answer_error(res, 503, std::string("the request ") + e.what());
-  } catch (const std::exception& e) {
-    answer_error(res, 500, e.what());
-  }
-}
-
 void read_graph(Service& service, const httplib::Request& req, httplib::Response& res) {
   const auto graph = target_of(req, res);
   if (!graph) return;
@@ -84,24 +66,22 @@ void read_graph(Service& service, const httplib::Request& req, httplib::Response
     for (RdfFormat f : ours) offered += std::string(offered.empty() ? "" : ", ") + media_type(f);
     return answer_error(res, 406, "none of the syntaxes asked for is one of " + offered);
   }
-  answering_errors(res, [&] {
-    if (!graph->empty() && !service.database.graph_exists(*graph))
-      return answer_error(res, 404, "the store has no graph <" + *graph + ">");
-    const std::string content_type = std::string(media_type(*format)) + "; charset=utf-8";
-    if (req.method == "HEAD") {  // the headers GET would send; nothing to write
-      res.status = 200;
-      res.set_header("Content-Type", content_type);
-      return;
-    }
-    const ExportOptions options{*format, *graph};
-    answer_streamed(service, res,
-                    {.listed_as = "GET /store" + (graph->empty() ? "" : " " + *graph),
-                     .deadline = std::chrono::steady_clock::now() + service.options.timeout,
-                     .content_type = content_type,
-                     .produce = [&database = service.database, options](std::FILE* out, Cancellation& stop) {
-                       database.export_quads(options, out, &stop);
-                     }});
-  });
+  if (!graph->empty() && !service.database.graph_exists(*graph))
+    return answer_error(res, 404, "the store has no graph <" + *graph + ">");
+  const std::string content_type = std::string(media_type(*format)) + "; charset=utf-8";
+  if (req.method == "HEAD") {  // the headers GET would send; nothing to write
+    res.status = 200;
+    res.set_header("Content-Type", content_type);
+    return;
+  }
+  const ExportOptions options{*format, *graph};
+  answer_streamed(service, res,
+                  {.listed_as = "GET /store" + (graph->empty() ? "" : " " + *graph),
+                   .deadline = std::chrono::steady_clock::now() + service.options.timeout,
+                   .content_type = content_type,
+                   .produce = [&database = service.database, options](std::FILE* out, Cancellation& stop) {
+                     database.export_quads(options, out, &stop);
+                   }});
 }
 
 // An error about a staged body file, told as the client knows it: "request body:LINE:COLUMN: ...".
@@ -113,6 +93,21 @@ std::string naming_the_body(std::string message, const std::vector<std::filesyst
   }
   return message;
 }
+
+// A folder for a request's body files, made now and removed with everything in it when the request ends.
+struct StagingFolder {
+  explicit StagingFolder(std::filesystem::path p) : path(std::move(p)) {
+    std::error_code ignored;
+    std::filesystem::create_directories(path, ignored);
+  }
+  ~StagingFolder() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path, ignored);
+  }
+  StagingFolder(const StagingFolder&) = delete;
+  StagingFolder& operator=(const StagingFolder&) = delete;
+  const std::filesystem::path path;
+};
 
 void refuse_media_type(httplib::Response& res, const std::string& type) {
   answer_error(res, 415,
@@ -179,28 +174,22 @@ void write_graph(Service& service, const httplib::Request& req, httplib::Respons
     graph = made = *store + "/" + new_uuid();
   }
   const bool replace = req.method == "PUT";
-  const std::filesystem::path folder = service.database.new_staging_folder();
-  std::error_code ec;
-  std::filesystem::create_directories(folder, ec);
-  answering_errors(res, [&] {
-    const auto bodies = store_body(req, content, folder, res);
-    if (bodies.empty()) return;
-    const bool existed = service.database.graph_exists(*graph);
-    auto stop = std::make_shared<Cancellation>(std::chrono::steady_clock::now() + service.options.timeout);
-    const QueryRegistry::Handle listed = service.queries.add(req.method + " /store " + *graph, stop);
-    uint64_t added = 0;
-    try {
-      added = service.database.write_graph(*graph, bodies, replace, stop.get());
-    } catch (const LoadError& e) {
-      return answer_error(res, 400, naming_the_body(e.what(), bodies));
-    } catch (const query::QueryError& e) {
-      return answer_error(res, status_of(e), naming_the_body(e.what(), bodies));
-    }
-    res.status = existed ? 200 : 201;
-    if (made) res.set_header("Location", *made);
-    res.set_content(std::to_string(added) + " statements added\n", "text/plain; charset=utf-8");
-  });
-  std::filesystem::remove_all(folder, ec);
+  const StagingFolder folder(service.database.new_staging_folder());
+  const auto bodies = store_body(req, content, folder.path, res);
+  if (bodies.empty()) return;
+  const bool existed = service.database.graph_exists(*graph);
+  auto stop = std::make_shared<Cancellation>(std::chrono::steady_clock::now() + service.options.timeout);
+  const QueryRegistry::Handle listed = service.queries.add(req.method + " /store " + *graph, stop);
+  uint64_t added = 0;
+  try {
+    added = service.database.write_graph(*graph, bodies, replace, stop.get());
+  } catch (...) {
+    const auto [status, message] = answer_of(std::current_exception());
+    return answer_error(res, status, naming_the_body(message, bodies));
+  }
+  res.status = existed ? 200 : 201;
+  if (made) res.set_header("Location", *made);
+  res.set_content(std::to_string(added) + " statements added\n", "text/plain; charset=utf-8");
 }
 
 void delete_graph(Service& service, const httplib::Request& req, httplib::Response& res) {
@@ -211,11 +200,9 @@ void delete_graph(Service& service, const httplib::Request& req, httplib::Respon
   const auto graph = target_of(req, res);
   if (!graph) return;
   if (graph->empty()) return answer_error(res, 400, "name the graph to delete: ?default, or ?graph=IRI");
-  answering_errors(res, [&] {
-    if (!service.database.drop_graph(*graph))
-      return answer_error(res, 404, "the store has no graph <" + *graph + ">");
-    res.status = 204;
-  });
+  if (!service.database.drop_graph(*graph))  // errors thrown: answer_of()
+    return answer_error(res, 404, "the store has no graph <" + *graph + ">");
+  res.status = 204;
 }
 
 }  // namespace

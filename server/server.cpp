@@ -76,6 +76,24 @@ void serve_get_and_post(httplib::Server& http, const std::string& path, Service&
   http.Post(path, handler);
 }
 
+std::pair<int, std::string> answer_of(std::exception_ptr error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const query::QueryError& e) {
+    return {status_of(e), e.what()};
+  } catch (const DatabaseError& e) {
+    return {status_of(e), e.what()};
+  } catch (const LoadError& e) {
+    return {400, e.what()};     // the body's syntax: the request's fault
+  } catch (const Stopped& e) {  // a store walk of work that is not a query (an export, a graph's write)
+    return {503, std::string("the request ") + e.what()};
+  } catch (const std::exception& e) {
+    return {500, e.what()};
+  } catch (...) {
+    return {500, "internal error"};
+  }
+}
+
 void answer_error(httplib::Response& res, int status, const std::string& message) {
   res.status = status;
   res.set_content(message + "\n", "text/plain; charset=utf-8");
@@ -141,14 +159,10 @@ Server::Server(Database& database, ServerOptions options)
           return httplib::Server::HandlerResponse::Handled;
         return httplib::Server::HandlerResponse::Unhandled;
       });
+  // What a route throws is answered here, with the status its kind calls for.
   http.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr error) {
-    try {
-      std::rethrow_exception(error);
-    } catch (const std::exception& e) {
-      answer_error(res, 500, std::string("internal error: ") + e.what());
-    } catch (...) {
-      answer_error(res, 500, "internal error");
-    }
+    const auto [status, message] = answer_of(error);
+    answer_error(res, status, message);
   });
   http.set_error_handler([](const httplib::Request&, httplib::Response& res) {
     if (res.body.empty() && res.status == 404) answer_error(res, 404, "no such resource");

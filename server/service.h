@@ -6,9 +6,11 @@
 
 #include <chrono>
 #include <cstdio>
+#include <exception>
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "query/frontend.h"
 #include "server/admission.h"
@@ -48,6 +50,9 @@ bool from_other_origin(const httplib::Request& req);
 int status_of(const query::QueryError& error);
 // 503 for busy, 404 for what is not there, 400 for a request that cannot be.
 int status_of(const DatabaseError& error);
+// The status and message for what a request's work threw: status_of() for query and database errors, 400
+// for a body that does not parse, 503 for work stopped, 500 for the rest.
+std::pair<int, std::string> answer_of(std::exception_ptr error);
 // Answers `status` with `message` as plain text.
 void answer_error(httplib::Response& res, int status, const std::string& message);
 

@@ -151,13 +151,7 @@ void answer_query(Service& service, const httplib::Request& req, httplib::Respon
                      std::to_string(service.options.max_query_bytes) + " bytes");
     return;
   }
-  query::Query q;
-  try {
-    q = service.database.prepare(*r.query);
-  } catch (const query::QueryError& e) {
-    answer_error(res, status_of(e), e.what());
-    return;
-  }
+  query::Query q = service.database.prepare(*r.query);         // a syntax error: answer_of(), 400
   if (!r.default_graphs.empty() || !r.named_graphs.empty()) {  // the protocol's dataset overrides FROM
     q.from = r.default_graphs;
     q.from_named = r.named_graphs;
@@ -207,18 +201,10 @@ void answer_update(Service& service, const httplib::Request& req, httplib::Respo
   auto stop = std::make_shared<Cancellation>();
   const QueryRegistry::Handle listed = service.queries.add(*r.update, stop);
   options.cancellation = stop.get();
-  try {
-    const query::UpdateReport report = service.database.update(*r.update, options);
-    res.set_content(
-        std::to_string(report.inserted) + " inserted, " + std::to_string(report.deleted) + " deleted\n",
-        "text/plain; charset=utf-8");
-  } catch (const query::QueryError& e) {
-    answer_error(res, status_of(e), e.what());
-  } catch (const DatabaseError& e) {
-    answer_error(res, status_of(e), e.what());
-  } catch (const std::exception& e) {
-    answer_error(res, 500, e.what());
-  }
+  const query::UpdateReport report = service.database.update(*r.update, options);  // errors: answer_of()
+  res.set_content(
+      std::to_string(report.inserted) + " inserted, " + std::to_string(report.deleted) + " deleted\n",
+      "text/plain; charset=utf-8");
 }
 
 // GET /sparql without a query: the service description (SPARQL 1.1 Service Description), in Turtle.

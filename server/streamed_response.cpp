@@ -5,6 +5,7 @@
 // work going on only as fast as the client reads.
 #include <optional>
 #include <string>
+#include <tuple>
 
 #include "server/producer_fiber.h"
 #include "server/service.h"
@@ -57,17 +58,8 @@ void produce(Job& job, const StreamedWork& work, ProducerFiber& fiber) {
   try {
     if (!out) throw std::runtime_error("cannot open the response stream");
     work.produce(out, *job.stop);
-  } catch (const query::QueryError& e) {
-    job.error_status = status_of(e);
-    job.error = e.what();
-  } catch (const DatabaseError& e) {
-    job.error_status = status_of(e);
-    job.error = e.what();
-  } catch (const Stopped& e) {  // a store walk of work that is not a query (an export)
-    job.error_status = 503;
-    job.error = std::string("the request ") + e.what();
-  } catch (const std::exception& e) {
-    job.error = e.what();
+  } catch (...) {
+    std::tie(job.error_status, job.error) = answer_of(std::current_exception());
   }
   if (out) std::fclose(out);  // writes what the stream still buffers
   // Once a client has its answer, the work is no longer listed nor counted among the running.
