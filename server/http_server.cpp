@@ -148,11 +148,17 @@ class ConnectionStream final : public httplib::Stream {
   bool closed_ = false;
 };
 
+thread_local Clock::time_point current_request_start;
+
 milliseconds duration(time_t seconds, time_t microseconds) {
   return milliseconds(seconds * 1000 + microseconds / 1000);
 }
 
 }  // namespace
+
+Clock::time_point HttpServer::request_start() {
+  return current_request_start;
+}
 
 bool HttpServer::process_and_close_socket(socket_t sock) {
   ConnectionStream stream(sock, duration(read_timeout_sec_, read_timeout_usec_),
@@ -162,6 +168,7 @@ bool HttpServer::process_and_close_socket(socket_t sock) {
   for (size_t left = keep_alive_max_count_;
        left > 0 && stream.next_request(milliseconds(keep_alive_timeout_sec_ * 1000), running); --left) {
     bool closed = false;
+    current_request_start = Clock::now();
     ok = process_request(stream, left == 1, closed, nullptr);
     if (!ok || closed) break;
   }

@@ -8,9 +8,16 @@
 
 #include <httplib.h>
 
+#include <chrono>
+
 namespace quiver::server {
 
 class HttpServer : public httplib::Server {
+ public:
+  // When the request being handled on this thread began to arrive (for the access log: a request the
+  // library answers before routing, 413 or 400, has its own time too).
+  static std::chrono::steady_clock::time_point request_start();
+
  private:
   bool process_and_close_socket(socket_t sock) override;
 };

@@ -99,11 +99,6 @@ void answer_error(httplib::Response& res, int status, const std::string& message
   res.set_content(message + "\n", "text/plain; charset=utf-8");
 }
 
-namespace {
-// When the request being handled on this thread arrived, for the access log.
-thread_local std::chrono::steady_clock::time_point request_start;
-}  // namespace
-
 struct Server::Impl {
   Impl(Database& database, ServerOptions options)
       : service(database, std::move(options)), load_jobs(database, database.dir() / "loader-jobs.json") {}
@@ -152,7 +147,6 @@ Server::Server(Database& database, ServerOptions options)
   });
   http.set_pre_routing_handler(
       [&service = impl_->service](const httplib::Request& req, httplib::Response& res) {
-        request_start = std::chrono::steady_clock::now();
         // Load balancers, CORS preflights, and the console's page (its queries ask for a token).
         const bool open = req.path == "/health" || req.method == "OPTIONS" || is_console_path(req.path);
         if (!open && !service.tokens.admit(req, res, Role::Read))
@@ -171,7 +165,7 @@ Server::Server(Database& database, ServerOptions options)
   });
   http.set_logger([&metrics = impl_->service.metrics, log = access_log()](const httplib::Request& req,
                                                                           const httplib::Response& res) {
-    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - request_start;
+    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - HttpServer::request_start();
     metrics.record(Metrics::route_of(req.path), res.status, took.count());
     log->info("{} {} {} {:.1f} ms", req.method, req.path, res.status, took.count() * 1000);
   });
