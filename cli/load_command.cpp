@@ -133,6 +133,9 @@ int load_command(const std::vector<std::string>& args) {
 
   // A store held by a running server is loaded through it.
   if (const auto url = vm.count("url") ? vm["url"].as<std::string>() : serving_url(db)) {
+    // Through the Graph Store Protocol: each file is parsed whole by the server, which takes no base IRI
+    // (the file's own @base or BASE still counts) and no skipping of bad statements.
+    refuse_server_side_options(vm, {"base", "on-error", "rejects", "memory", "threads"}, *url);
     remote_load(*url, expand_inputs(opts), opts.graph_iri, opts.format);
     return kOk;
   }

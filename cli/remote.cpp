@@ -10,6 +10,8 @@
 #include <fstream>
 
 #include "cli/remote.h"
+
+#include "cli/command.h"
 #include "engine/database.h"
 
 namespace quiver::cli {
@@ -63,9 +65,23 @@ std::optional<std::string> serving_url(const std::filesystem::path& db) {
   return url;
 }
 
-void remote_update(const std::string& url, const std::string& text) {
+void refuse_server_side_options(const boost::program_options::variables_map& vm,
+                                std::initializer_list<const char*> names, const std::string& url) {
+  for (const char* name : names)
+    if (vm.count(name) && !vm[name].defaulted())
+      throw UsageError(std::string("--") + name +
+                       " sets what this command does to a store it opens itself; the store " +
+                       "is served at " + url +
+                       ", where the server's own settings apply: leave it out, or stop " + "the server");
+}
+
+void remote_update(const std::string& url, const std::string& text, std::chrono::milliseconds timeout,
+                   const std::optional<std::string>& base) {
   auto client = client_for(url);
-  std::fputs(answered(client.Post("/sparql", text, "application/sparql-update"), url, "the update").c_str(),
+  // The protocol has no base parameter: a BASE ahead of the request is the same (its own BASE still wins).
+  const std::string request = base ? "BASE <" + *base + ">\n" + text : text;
+  const std::string path = "/sparql?timeout=" + std::to_string(timeout.count());
+  std::fputs(answered(client.Post(path, request, "application/sparql-update"), url, "the update").c_str(),
              stdout);
 }
 

@@ -55,7 +55,9 @@ int update_command(const std::vector<std::string>& args) {
 
   // A store held by a running server is updated through it.
   if (const auto url = vm.count("url") ? vm["url"].as<std::string>() : serving_url(db)) {
-    remote_update(*url, text);
+    refuse_server_side_options(vm, {"memory-limit", "cache", "no-sync", "data-root"}, *url);
+    remote_update(*url, text, std::chrono::milliseconds(static_cast<int64_t>(timeout * 1000)),
+                  vm.count("base") ? std::optional(vm["base"].as<std::string>()) : std::nullopt);
     return kOk;
   }
   DatabaseOptions database_options;  // a new path gets an empty store: INSERT DATA can start one

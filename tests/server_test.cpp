@@ -388,6 +388,14 @@ TEST_F(ServerTest, TheCliSendsItsWorkToTheServerHoldingTheStore) {
   auto refused = run_quiver("update --db " + db + " --url " + url + " 'INSERT DATA { <a> <b> }'");
   EXPECT_EQ(refused.code, 1);
   EXPECT_NE(refused.output.find("(400)"), std::string::npos) << refused.output;
+  // The request's base IRI goes with it; settings of a store the command would open itself are refused.
+  auto based =
+      run_quiver("update --db " + db + " --base http://e/ 'INSERT DATA { <based> <http://e/p> \"3\" }'");
+  EXPECT_EQ(based.code, 0) << based.output;
+  EXPECT_EQ(get("ASK { <http://e/based> ?p ?o }", "text/csv")->body, "true\r\n");
+  auto skip = run_quiver("load --db " + db + " --on-error skip " + file.string());
+  EXPECT_EQ(skip.code, 2) << skip.output;
+  EXPECT_NE(skip.output.find("--on-error sets what this command does"), std::string::npos) << skip.output;
   stop();
   database_.reset();
   // A server gone without clearing its address: the CLI opens the store itself.
