@@ -30,7 +30,8 @@ int serve_command(const std::vector<std::string>& args) {
       "seconds a query or update may run: the default and the most a request's timeout parameter gets")(
       "memory-limit", in_range<size_t>(&memory_mib, 1, size_t{1} << 24, "memory-limit"),
       "MiB one query may hold for its intermediate results")(
-      "max-body", in_range<size_t>(&body_mib, 1, size_t{1} << 20, "max-body"), "MiB a request body may have")(
+      "max-body", in_range<size_t>(&body_mib, 1, size_t{1} << 20, "max-body"),
+      "MiB a request body may have (a compressed one, also once inflated)")(
       "cache", in_range<size_t>(&cache_mib, 0, size_t{1} << 24, "cache"),
       "MiB of the store's blocks kept in memory for reading")(
       "write-wait", in_range(&write_wait, 0.0, 1e6, "write-wait"),

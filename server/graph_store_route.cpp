@@ -117,13 +117,17 @@ void refuse_media_type(httplib::Response& res, const std::string& type) {
 }
 
 // Writes the body to files in `folder` as it arrives: one, or one per part of a multipart/form-data body
-// (each in the syntax of its own Content-Type). Empty (answered) when it cannot be stored.
+// (each in the syntax of its own Content-Type). At most `limit` bytes once inflated: the HTTP library
+// bounds a compressed body as it was sent, and a small gzip body may inflate to fill the disk. Empty
+// (answered) when it cannot be stored.
 std::vector<std::filesystem::path> store_body(const httplib::Request& req,
                                               const httplib::ContentReader& content,
-                                              const std::filesystem::path& folder, httplib::Response& res) {
+                                              const std::filesystem::path& folder, size_t limit,
+                                              httplib::Response& res) {
   std::vector<std::filesystem::path> files;
   std::ofstream out;
   std::string refused;
+  size_t stored = 0;
   auto open = [&](const std::string& type) {
     const auto format = format_from_media_type(type);
     if (!format) {
@@ -136,6 +140,8 @@ std::vector<std::filesystem::path> store_body(const httplib::Request& req,
     return static_cast<bool>(out);
   };
   auto write = [&](const char* data, size_t size) {
+    stored += size;
+    if (stored > limit) return false;
     out.write(data, static_cast<std::streamsize>(size));
     return static_cast<bool>(out);
   };
@@ -147,13 +153,17 @@ std::vector<std::filesystem::path> store_body(const httplib::Request& req,
   written = written && !out.fail() && !files.empty();
   if (!refused.empty()) {
     refuse_media_type(res, refused);
+  } else if (stored > limit) {
+    answer_error(res, 413,
+                 "the request body, inflated, is over the server's limit of " + std::to_string(limit >> 20) +
+                     " MiB (--max-body)");
   } else if (!written) {
     answer_error(res, files.empty() && req.is_multipart_form_data() ? 400 : 500,
                  files.empty() && req.is_multipart_form_data()
                      ? "the multipart body has no parts"
                      : "the request body could not be stored (is the disk full?)");
   }
-  if (!refused.empty() || !written) files.clear();
+  if (!refused.empty() || stored > limit || !written) files.clear();
   return files;
 }
 
@@ -175,7 +185,7 @@ void write_graph(Service& service, const httplib::Request& req, httplib::Respons
   }
   const bool replace = req.method == "PUT";
   const StagingFolder folder(service.database.new_staging_folder());
-  const auto bodies = store_body(req, content, folder.path, res);
+  const auto bodies = store_body(req, content, folder.path, service.options.max_body_bytes, res);
   if (bodies.empty()) return;
   const bool existed = service.database.graph_exists(*graph);
   auto stop = std::make_shared<Cancellation>(std::chrono::steady_clock::now() + service.options.timeout);

@@ -89,6 +89,22 @@ TEST_F(GraphStoreTest, AGzipBodyAndTheWholeDatasetAsQuads) {
   EXPECT_NE(all->body.find("<http://e/s7> <http://e/p> \"7\" ."), std::string::npos);
 }
 
+// A small gzip body that inflates past --max-body is refused, and nothing of it is added.
+TEST_F(GraphStoreTest, AGzipBodyIsBoundedOnceInflated) {
+  server::ServerOptions options;
+  options.max_body_bytes = 1 << 20;
+  start(options);
+  std::string big;
+  for (int i = 0; big.size() < (3u << 20); ++i)
+    big += "<http://e/bomb> <http://e/q> \"" + std::to_string(i) + "\" .\n";
+  const std::string zipped = gzipped(big);
+  ASSERT_LT(zipped.size(), options.max_body_bytes);
+  auto post = client_->Post(kGraph, {{"Content-Encoding", "gzip"}}, zipped, "application/n-triples");
+  ASSERT_TRUE(post);
+  EXPECT_EQ(post->status, 413) << post->body;
+  EXPECT_EQ(get("ASK { <http://e/bomb> ?p ?o }", "text/csv")->body, "false\r\n");
+}
+
 TEST_F(GraphStoreTest, BadRequestsAreRefusedAndChangeNothing) {
   start();
   // A syntax error half-way: nothing of the body is added.
