@@ -23,10 +23,11 @@ class UsageError : public std::runtime_error {
 };
 
 // Parses `args` (the words after the subcommand) against `options`; positional words go to `positional_name`
-// when given. Returns false when --help was asked for (the help is printed).
+// when given. With `config_file`, --config FILE reads the same options from a file, under the command
+// line's. Returns false when --help was asked for (the help is printed).
 bool parse_command_line(const std::vector<std::string>& args, const std::string& usage,
                         const std::string& summary, po::options_description& options, po::variables_map& vm,
-                        const char* positional_name = nullptr);
+                        const char* positional_name = nullptr, bool config_file = false);
 
 // A numeric option whose value must lie in [min, max], written to `target` (which holds the default). The
 // text is read strictly: "-1" for a count is refused with the option's range rather than wrapping around to

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <cstring>
+#include <fstream>
 #include <iostream>
 #include <map>
 
@@ -13,8 +14,13 @@ namespace quiver::cli {
 
 bool parse_command_line(const std::vector<std::string>& args, const std::string& usage,
                         const std::string& summary, po::options_description& options, po::variables_map& vm,
-                        const char* positional_name) {
+                        const char* positional_name, bool config_file) {
   options.add_options()("help,h", "show this help");
+  if (config_file)
+    options.add_options()(
+        "config", po::value<std::string>(),
+        "file of settings, one 'NAME = VALUE' line per option above ('#' starts a comment);\n"
+        "the command line wins over it");
   po::positional_options_description positional;
   if (positional_name) positional.add(positional_name, -1);
   try {
@@ -22,6 +28,16 @@ bool parse_command_line(const std::vector<std::string>& args, const std::string&
     if (vm.count("help")) {
       std::cout << "Usage: " << usage << "\n\n" << summary << "\n\n" << options << "\n";
       return false;
+    }
+    if (vm.count("config")) {
+      const std::string file = vm["config"].as<std::string>();
+      std::ifstream in(file);
+      if (!in) throw UsageError("cannot read the config file " + file);
+      try {
+        po::store(po::parse_config_file(in, options), vm);  // what the command line gave stays
+      } catch (const po::error& e) {
+        throw UsageError(file + ": " + e.what());
+      }
     }
     po::notify(vm);
   } catch (const po::error& e) {

@@ -38,7 +38,7 @@ int serve_command(const std::vector<std::string>& args) {
       "seconds an update waits for the one running before it, then is answered busy (503)")(
       "grace", in_range(&grace, 0.0, 1e6, "grace"),
       "seconds the requests in flight have to finish after Ctrl-C or SIGTERM; then their queries are "
-      "cancelled")("read-only", "refuse updates (403)")(
+      "cancelled")("read-only", po::bool_switch(), "refuse updates (403)")(
       "data-root", po::value(&data_root),
       "folder that LOAD and /loader read files from (both are refused without it)")(
       "auth-token-file", po::value(&token_file),
@@ -55,7 +55,7 @@ int serve_command(const std::vector<std::string>& args) {
           "?graph=IRI: GET, PUT, POST, DELETE), bulk-load jobs at /loader (Amazon Neptune's loader API,\n"
           "reading under --data-root), running queries at /sparql/status and /health. Stops cleanly on\n"
           "Ctrl-C or SIGTERM, answering the requests in flight.",
-          options, vm))
+          options, vm, nullptr, true))
     return kOk;
   s.port = port;
   s.threads = threads;
@@ -64,7 +64,7 @@ int serve_command(const std::vector<std::string>& args) {
   s.memory_limit = memory_mib << 20;
   s.max_body_bytes = body_mib << 20;
   s.grace = std::chrono::milliseconds(static_cast<int64_t>(grace * 1000));
-  s.read_only = vm.count("read-only") > 0;
+  s.read_only = vm["read-only"].as<bool>();
   s.data_root = data_root;
   s.auth_token_file = token_file;
 

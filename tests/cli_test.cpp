@@ -72,6 +72,8 @@ TEST(Cli, WrongGraphsFormatsAndLimitsAreRefusedClearly) {
   const std::string db = (dir / "db").string();
   auto quads = write_file(dir / "g.nq", "<http://a> <http://b> <http://c> <http://g> .\n");
   ASSERT_EQ(run_quiver("load -q --db " + db + " " + quads.string()).code, 0);
+  const auto unknown = write_file(dir / "unknown.conf", "# settings\nport = 7000\nthreds = 4\n");
+  const auto bad = write_file(dir / "bad.conf", "db = " + db + "\nthreads = 0\n");
   struct Case {
     std::string args;
     int code;
@@ -88,6 +90,9 @@ TEST(Cli, WrongGraphsFormatsAndLimitsAreRefusedClearly) {
        "--threads must be a whole number from 0 to 1024"},
       {"load --db " + db + " --memory 10 " + quads.string(), 2, "--memory must be a whole number from 64"},
       {"stats --db " + db + " --top -3", 2, "--top must be a whole number"},
+      {"serve --config " + unknown.string(), 2, unknown.string() + ": unrecognised option 'threds'"},
+      {"serve --config " + bad.string(), 2, "--threads must be a whole number from 1"},
+      {"serve --config " + (dir / "missing.conf").string(), 2, "cannot read the config file"},
       {"query --db " + db + " --format ntriples 'SELECT * WHERE { ?s ?p ?o }'", 1,
        "holds graphs, not solutions"},
       {"query --db " + db + " --format json 'CONSTRUCT WHERE { ?s ?p ?o }'", 1,
