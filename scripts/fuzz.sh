@@ -27,7 +27,7 @@ for arg in "$@"; do
   esac
 done
 all_targets=(ntriples nquads turtle trig rdfxml sparql_query sparql_update expression result_writers
-  nesting_turtle nesting_sparql)
+  nesting_turtle nesting_sparql http_request)
 ((${#targets[@]})) || targets=("${all_targets[@]}")
 
 w3c=${QUIVER_W3C_DIR:-$(cd .. && pwd)/shared/w3c}
@@ -83,6 +83,7 @@ dictionary() {
     ntriples | nquads | turtle | trig | nesting_turtle) echo "-dict=$repo/tests/fuzz/turtle.dict" ;;
     rdfxml) echo "-dict=$repo/tests/fuzz/rdfxml.dict" ;;
     sparql_query | sparql_update | expression) echo "-dict=$repo/tests/fuzz/sparql.dict" ;;
+    http_request) echo "-dict=$repo/tests/fuzz/http.dict" ;;
   esac
 }
 
