@@ -128,6 +128,7 @@ std::vector<std::filesystem::path> store_body(const httplib::Request& req,
   std::ofstream out;
   std::string refused;
   size_t stored = 0;
+  bool disk_failed = false;
   auto open = [&](const std::string& type) {
     const auto format = format_from_media_type(type);
     if (!format) {
@@ -143,28 +144,32 @@ std::vector<std::filesystem::path> store_body(const httplib::Request& req,
     stored += size;
     if (stored > limit) return false;
     out.write(data, static_cast<std::streamsize>(size));
-    return static_cast<bool>(out);
+    disk_failed = !out;
+    return !disk_failed;
   };
-  bool written =
+  const bool read_whole =
       req.is_multipart_form_data()
           ? content([&](const httplib::MultipartFormData& part) { return open(part.content_type); }, write)
           : open(req.get_header_value("Content-Type")) && content(write);
   if (out.is_open()) out.close();
-  written = written && !out.fail() && !files.empty();
+  disk_failed = disk_failed || out.fail();
   if (!refused.empty()) {
     refuse_media_type(res, refused);
   } else if (stored > limit) {
     answer_error(res, 413,
                  "the request body, inflated, is over the server's limit of " + std::to_string(limit >> 20) +
                      " MiB (--max-body)");
-  } else if (!written) {
-    answer_error(res, files.empty() && req.is_multipart_form_data() ? 400 : 500,
-                 files.empty() && req.is_multipart_form_data()
-                     ? "the multipart body has no parts"
-                     : "the request body could not be stored (is the disk full?)");
+  } else if (disk_failed) {
+    answer_error(res, 500, "the request body could not be stored (is the disk full?)");
+  } else if (!read_whole || files.empty()) {
+    answer_error(res, 400,
+                 files.empty() ? "the multipart body has no parts"
+                               : "the request body could not be read whole (a malformed multipart body, or a "
+                                 "connection that broke)");
+  } else {
+    return files;
   }
-  if (!refused.empty() || stored > limit || !written) files.clear();
-  return files;
+  return {};
 }
 
 void write_graph(Service& service, const httplib::Request& req, httplib::Response& res,
