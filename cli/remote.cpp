@@ -79,6 +79,8 @@ void remote_update(const std::string& url, const std::string& text, std::chrono:
                    const std::optional<std::string>& base) {
   auto client = client_for(url);
   // The protocol has no base parameter: a BASE ahead of the request is the same (its own BASE still wins).
+  if (base && base->find_first_of("<>\"{}|^`\\ \t\r\n") != std::string::npos)
+    throw UsageError("--base must be an IRI, without spaces or any of <>\"{}|^`\\");
   const std::string request = base ? "BASE <" + *base + ">\n" + text : text;
   const std::string path = "/sparql?timeout=" + std::to_string(timeout.count());
   std::fputs(answered(client.Post(path, request, "application/sparql-update"), url, "the update").c_str(),

@@ -44,7 +44,7 @@ uint64_t Database::write_graph(const std::string& graph, const std::vector<std::
   if (files.empty()) throw DatabaseError(DatabaseError::Kind::Invalid, "no RDF was given to write");
   // The graph is looked at and written in one writer's turn: a PUT and a POST at once must not both find it
   // empty and both append.
-  const auto turn = admit_writer();
+  const auto turn = admit_writer(stop);
   if (!replace || graph_quads(graph) == 0) {
     // Nothing to take out: the bulk path, which never holds the statements in memory.
     LoadOptions load;
@@ -64,7 +64,7 @@ uint64_t Database::write_graph(const std::string& graph, const std::vector<std::
 }
 
 bool Database::drop_graph(const std::string& graph, Cancellation* stop) {
-  const auto turn = admit_writer();  // looked at and dropped in one turn
+  const auto turn = admit_writer(stop);  // looked at and dropped in one turn
   if (!graph_exists(graph)) return false;
   query::UpdateOptions update;
   update.cancellation = stop;

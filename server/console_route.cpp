@@ -18,6 +18,9 @@ void serve_file(httplib::Server& http, const std::string& path, const char* begi
   http.Get(path, [content = std::string_view(begin, end - begin), content_type](const httplib::Request&,
                                                                                 httplib::Response& res) {
     res.set_header("Cache-Control", "public, max-age=3600");
+    // No page of another site may frame the console and lead a click into an update.
+    res.set_header("X-Frame-Options", "DENY");
+    res.set_header("Content-Security-Policy", "frame-ancestors 'none'");
     res.set_content(content.data(), content.size(), content_type);
   });
 }

@@ -6,10 +6,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <string>
+#include <string_view>
 
 namespace quiver::server {
 namespace {
@@ -17,8 +20,9 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-// Longer request lines are left as they are: the library answers them 414.
+// A request line and a header block past these are refused (414, 431) before the library reads them.
 constexpr size_t kMaxRequestLine = CPPHTTPLIB_REQUEST_URI_MAX_LENGTH + 64;
+constexpr size_t kMaxHeaders = 64 << 10;
 constexpr size_t kReadChunk = 16 << 10;
 
 // Waits until `sock` is ready for `events` or `timeout` passes; false on a timeout or an error.
@@ -41,6 +45,52 @@ std::string address(const sockaddr_storage& addr, int& port) {
   return host;
 }
 
+// Writes `text` whole to the socket (for the answers the loop gives itself), giving up after `timeout`.
+void send_all(int sock, std::string_view text, milliseconds timeout) {
+  while (!text.empty()) {
+    const ssize_t n = ::send(sock, text.data(), text.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n > 0) {
+      text.remove_prefix(static_cast<size_t>(n));
+    } else if (n < 0 && errno == EINTR) {
+      continue;
+    } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && wait_for(sock, POLLOUT, timeout)) {
+      continue;
+    } else {
+      return;
+    }
+  }
+}
+
+// An answer the loop gives by itself before the library sees the request; the connection then closes.
+void refuse(int sock, int status, std::string_view reason, std::string_view message, milliseconds timeout) {
+  send_all(sock,
+           "HTTP/1.1 " + std::to_string(status) + " " + std::string(reason) +
+               "\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: " +
+               std::to_string(message.size() + 1) + "\r\nConnection: close\r\n\r\n" + std::string(message) +
+               "\n",
+           timeout);
+}
+
+// The value of header `name` (lower case) in a header block, case-insensitively; empty when absent.
+std::string header_value(std::string_view block, std::string_view name) {
+  for (size_t at = block.find("\r\n"); at != std::string_view::npos && at + 2 < block.size();) {
+    const size_t line_end = block.find("\r\n", at + 2);
+    const std::string_view line = block.substr(at + 2, line_end - at - 2);
+    at = line_end;
+    const size_t colon = line.find(':');
+    if (colon != name.size()) continue;
+    bool same = true;
+    for (size_t i = 0; i < colon && same; ++i)
+      same = std::tolower(static_cast<unsigned char>(line[i])) == name[i];
+    if (!same) continue;
+    std::string_view value = line.substr(colon + 1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+    while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+    return std::string(value);
+  }
+  return {};
+}
+
 // One connection's socket as the library's Stream: reads through a buffer (the library reads request
 // lines a byte at a time), with the read and write timeouts applied only when the socket is not ready.
 class ConnectionStream final : public httplib::Stream {
@@ -54,20 +104,35 @@ class ConnectionStream final : public httplib::Stream {
   bool is_writable() const override { return wait_for(sock_, POLLOUT, write_timeout_); }
 
   ssize_t read(char* ptr, size_t size) override {
-    if (pos_ == buffer_.size() && !fill(read_timeout_)) return closed_ ? 0 : -1;
+    if (pos_ == buffer_.size()) {
+      // What the buffer held is consumed: a body streams through it without piling up.
+      buffer_.clear();
+      pos_ = 0;
+      if (!fill(read_timeout_)) return closed_ ? 0 : -1;
+    }
     const size_t n = std::min(size, buffer_.size() - pos_);
     std::memcpy(ptr, buffer_.data() + pos_, n);
     pos_ += n;
+    delivered_ += n;
     return static_cast<ssize_t>(n);
   }
 
   ssize_t write(const char* ptr, size_t size) override {
-    for (;;) {
-      const ssize_t n = ::send(sock_, ptr, size, MSG_NOSIGNAL | MSG_DONTWAIT);
-      if (n >= 0) return n;
-      if (errno == EINTR) continue;
-      if ((errno != EAGAIN && errno != EWOULDBLOCK) || !wait_for(sock_, POLLOUT, write_timeout_)) return -1;
+    size_t sent = 0;
+    while (sent < size) {
+      const ssize_t n = ::send(sock_, ptr + sent, size - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (n > 0) {
+        sent += static_cast<size_t>(n);
+      } else if (n < 0 && errno == EINTR) {
+        continue;
+      } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) &&
+                 wait_for(sock_, POLLOUT, write_timeout_)) {
+        continue;
+      } else {
+        return sent > 0 ? static_cast<ssize_t>(sent) : -1;
+      }
     }
+    return static_cast<ssize_t>(size);
   }
 
   void get_remote_ip_and_port(std::string& ip, int& port) const override {
@@ -82,26 +147,55 @@ class ConnectionStream final : public httplib::Stream {
   }
   socket_t socket() const override { return sock_; }
 
-  // Before each request: waits up to `idle` for its first bytes, looking every so often whether the server
-  // still runs, then reads its request line and quotes the '?' of its query string past the first. False
-  // when the connection ends instead (closed by the client, idle too long, or the server stopping).
-  template <typename Running>
-  bool next_request(milliseconds idle, Running running) {
+  // Before each request: waits up to `idle` for its first bytes while `keep_waiting` says so (the server
+  // runs, no other connection waits for this thread), then reads its request line and headers whole,
+  // within the read timeout in all (a client that sends them a byte at a time gets no longer), and quotes
+  // the '?' of its query string past the first. False when the connection ends instead: closed by the
+  // client, idle too long, given up, or refused here (a request line or headers too long, too slow).
+  template <typename KeepWaiting>
+  bool next_request(milliseconds idle, KeepWaiting keep_waiting) {
     buffer_.erase(0, pos_);
     pos_ = 0;
+    delivered_ = 0;
     const auto give_up = Clock::now() + idle;
     while (buffer_.empty()) {
-      if (!running()) return false;
+      if (!keep_waiting()) return false;
       const auto left = std::chrono::duration_cast<milliseconds>(give_up - Clock::now());
       if (left.count() <= 0) return false;
       if (!fill(std::min(left, milliseconds(100))) && closed_) return false;
     }
+    const auto headers_by = Clock::now() + read_timeout_;
     size_t end;
-    while ((end = buffer_.find("\r\n")) == std::string::npos && buffer_.size() < kMaxRequestLine)
-      if (!fill(read_timeout_)) return !buffer_.empty();  // the library answers what it can of it
-    if (end != std::string::npos) quote_extra_question_marks(end);
+    while ((end = buffer_.find("\r\n\r\n")) == std::string::npos) {
+      const size_t line = buffer_.find("\r\n");
+      if ((line == std::string::npos ? buffer_.size() : line) > kMaxRequestLine) {
+        refuse(sock_, 414, "URI Too Long", "the request line is too long: send a long query by POST",
+               write_timeout_);
+        return false;
+      }
+      if (buffer_.size() > kMaxHeaders) {
+        refuse(sock_, 431, "Request Header Fields Too Large", "the request's headers are too large",
+               write_timeout_);
+        return false;
+      }
+      const auto left = std::chrono::duration_cast<milliseconds>(headers_by - Clock::now());
+      if (left.count() <= 0 || !fill(left)) {
+        if (!closed_)
+          refuse(sock_, 408, "Request Timeout", "the request's headers came too slowly", write_timeout_);
+        return false;
+      }
+    }
+    quote_extra_question_marks(buffer_.find("\r\n"));
+    headers_size_ = buffer_.find("\r\n\r\n") + 4;
+    const std::string_view block(buffer_.data(), headers_size_);
+    chunked_ = !header_value(block, "transfer-encoding").empty();
+    body_size_ = std::strtoull(header_value(block, "content-length").c_str(), nullptr, 10);
     return true;
   }
+
+  // After the library has answered: whether the request's body was read to its end, so that the next bytes
+  // are the next request's (a body left unread, say after a 401 or 413, must not be taken for requests).
+  bool body_consumed() const { return !chunked_ && delivered_ >= headers_size_ + body_size_; }
 
  private:
   // Appends what the socket has (waiting up to `timeout` for it); false on a timeout, an error or the end
@@ -146,6 +240,9 @@ class ConnectionStream final : public httplib::Stream {
   std::string buffer_;
   size_t pos_ = 0;
   bool closed_ = false;
+  // The request being served: its header block's size, its body's framing, and the bytes the library read.
+  size_t headers_size_ = 0, body_size_ = 0, delivered_ = 0;
+  bool chunked_ = false;
 };
 
 thread_local Clock::time_point current_request_start;
@@ -160,17 +257,39 @@ Clock::time_point HttpServer::request_start() {
   return current_request_start;
 }
 
+HttpServer::HttpServer(size_t threads, size_t max_waiting) {
+  new_task_queue = [this, threads, max_waiting] {
+    pool_ = new ConnectionPool(threads, max_waiting);
+    return pool_;
+  };
+}
+
 bool HttpServer::process_and_close_socket(socket_t sock) {
-  ConnectionStream stream(sock, duration(read_timeout_sec_, read_timeout_usec_),
-                          duration(write_timeout_sec_, write_timeout_usec_));
+  const milliseconds write_timeout = duration(write_timeout_sec_, write_timeout_usec_);
+  if (ConnectionPool::refusing()) {
+    refuse(sock, 503, "Service Unavailable", "the server has too many connections: try again", write_timeout);
+    ::close(sock);
+    return false;
+  }
+  ConnectionStream stream(sock, duration(read_timeout_sec_, read_timeout_usec_), write_timeout);
   bool ok = false;
-  const auto running = [this] { return svr_sock_ != INVALID_SOCKET; };
-  for (size_t left = keep_alive_max_count_;
-       left > 0 && stream.next_request(milliseconds(keep_alive_timeout_sec_ * 1000), running); --left) {
-    bool closed = false;
-    current_request_start = Clock::now();
-    ok = process_request(stream, left == 1, closed, nullptr);
-    if (!ok || closed) break;
+  // An idle connection keeps its thread while the server runs and no new connection waits for one.
+  const auto keep_waiting = [this, first = true]() mutable {
+    const bool keep = svr_sock_ != INVALID_SOCKET && (first || !pool_ || pool_->waiting() == 0);
+    first = false;
+    return keep;
+  };
+  try {
+    for (size_t left = keep_alive_max_count_;
+         left > 0 && stream.next_request(milliseconds(keep_alive_timeout_sec_ * 1000), keep_waiting);
+         --left) {
+      bool closed = false;
+      current_request_start = Clock::now();
+      ok = process_request(stream, left == 1, closed, nullptr);
+      if (!ok || closed || !stream.body_consumed()) break;
+    }
+  } catch (...) {  // nothing may end the thread (and the process with it); the connection closes
+    ok = false;
   }
   ::shutdown(sock, SHUT_RDWR);
   ::close(sock);

@@ -64,7 +64,9 @@ std::optional<std::string> host_of(const httplib::Request& req) {
     return std::isalnum(c) || c == '.' || c == '-' || c == ':' || c == '[' || c == ']';
   });
   if (!plain) return std::nullopt;
-  return host;
+  std::string lower = host;  // host names are case-insensitive: one spelling for IRIs made of them
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+  return lower;
 }
 
 void serve_get_and_post(httplib::Server& http, const std::string& path, Service& service,
@@ -101,7 +103,13 @@ void answer_error(httplib::Response& res, int status, const std::string& message
 
 struct Server::Impl {
   Impl(Database& database, ServerOptions options)
-      : service(database, std::move(options)), load_jobs(database, database.dir() / "loader-jobs.json") {}
+      : service(database, std::move(options)),
+        load_jobs(database, database.dir() / "loader-jobs.json"),
+        http(connection_threads(service.options), connection_threads(service.options)) {}
+  // Queries run on the connections' threads: enough threads for the running, those waiting in line, and
+  // a few more, so that a full line is answered 503 rather than left waiting for a thread; as many
+  // connections again may wait for a thread (idle keep-alive connections give theirs up to them).
+  static size_t connection_threads(const ServerOptions& o) { return o.threads + o.queue + 4; }
   Service service;
   LoadJobs load_jobs;
   HttpServer http;
@@ -118,10 +126,6 @@ Server::Server(Database& database, ServerOptions options)
     : impl_(std::make_unique<Impl>(database, std::move(options))) {
   httplib::Server& http = impl_->http;
   const ServerOptions& o = impl_->service.options;
-  // Queries run on the connections' threads: enough threads for the running, the waiting in line, and a
-  // few more, so that a full line is answered 503 rather than left waiting for a thread.
-  const size_t connections = o.threads + o.queue + 4;
-  http.new_task_queue = [connections] { return new httplib::ThreadPool(connections); };
   // SO_REUSEADDR lets a restarted server bind while its old connections linger; httplib's default,
   // SO_REUSEPORT, would also let a second server share the port, each taking part of the connections.
   http.set_socket_options([&impl = *impl_](socket_t sock) {

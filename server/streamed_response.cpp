@@ -18,6 +18,11 @@ namespace {
 struct Job {
   explicit Job(std::chrono::steady_clock::time_point deadline)
       : stop(std::make_shared<Cancellation>(deadline)) {}
+  // A response that ends before its work (the server stopping, an exception in the handler) stops the work
+  // before its fiber is run to the end.
+  ~Job() { stop->cancel(StopReason::ClientGone); }
+  Job(const Job&) = delete;
+  Job& operator=(const Job&) = delete;
   const std::shared_ptr<Cancellation> stop;
   std::optional<Admission::Ticket> ticket;
   std::optional<QueryRegistry::Handle> listed;  // in /sparql/status, cancellable by id
@@ -71,13 +76,14 @@ void produce(Job& job, const StreamedWork& work, ProducerFiber& fiber) {
 
 void answer_streamed(Service& service, httplib::Response& res, StreamedWork work) {
   auto job = std::make_shared<Job>(work.deadline);
+  // Listed while it waits for its turn too, so that a stop's cancel_all reaches it there.
+  job->listed.emplace(service.queries.add(work.listed_as, job->stop));
   job->ticket = service.admission.enter(*job->stop);
   if (!job->ticket)
     return answer_error(res, 503,
                         job->stop->stopped()
-                            ? "the request ran out of time waiting for a turn: the server is busy"
+                            ? "the request ran out of time waiting for a turn, or was cancelled"
                             : "the server is busy: every thread is running a query and the line is full");
-  job->listed.emplace(service.queries.add(work.listed_as, job->stop));
   const std::string content_type = work.content_type;
   job->fiber.emplace(
       [&job = *job, work = std::move(work)](ProducerFiber& fiber) { produce(job, work, fiber); });

@@ -159,6 +159,79 @@ TEST_F(ServerTest, HostileRequestsGetAStatusAndTheServerGoesOn) {
   EXPECT_EQ(get(kCount, "text/csv")->body, "n\r\n200\r\n");
 }
 
+// A connection of raw bytes to the server (for what no client library sends).
+int connect_raw(int port) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  EXPECT_EQ(connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address), 0);
+  return fd;
+}
+
+// Sends `request` on a new connection, half-closes it, and reads until the server closes.
+std::string exchange_raw(int port, const std::string& request) {
+  const int fd = connect_raw(port);
+  send(fd, request.data(), request.size(), MSG_NOSIGNAL);
+  shutdown(fd, SHUT_WR);
+  std::string answer;
+  char buffer[4096];
+  for (ssize_t n; (n = recv(fd, buffer, sizeof buffer, 0)) > 0;)
+    answer.append(buffer, static_cast<size_t>(n));
+  close(fd);
+  return answer;
+}
+
+size_t count_of(const std::string& text, const std::string& part) {
+  size_t n = 0;
+  for (size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++n;
+  return n;
+}
+
+TEST_F(ServerTest, TheConnectionLoopRefusesWhatTheLibraryWouldMisread) {
+  const auto tokens = write_file(dir_ / "tokens", "read r-token\n");
+  server::ServerOptions options;
+  options.auth_token_file = tokens;
+  start(options);
+  // A request line too long to parse: 414, and the connection closes.
+  const std::string long_line =
+      exchange_raw(port_, "GET /sparql?query=" + std::string(9000, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_TRUE(long_line.starts_with("HTTP/1.1 414")) << long_line.substr(0, 200);
+  // A body left unread (the request is refused before it is read) is not taken for requests.
+  const std::string smuggled = "GET /health HTTP/1.1\r\nHost: x\r\n\r\n";
+  const std::string refused = exchange_raw(
+      port_,
+      "POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\nContent-Length: " +
+          std::to_string(smuggled.size()) + "\r\n\r\n" + smuggled);
+  EXPECT_TRUE(refused.starts_with("HTTP/1.1 401")) << refused;
+  EXPECT_EQ(count_of(refused, "HTTP/1.1 "), 1u) << refused;
+  // Pipelined requests whose bodies are read are all answered.
+  const std::string pipelined = exchange_raw(port_, smuggled + smuggled + smuggled);
+  EXPECT_EQ(count_of(pipelined, "HTTP/1.1 200"), 3u) << pipelined;
+}
+
+TEST_F(ServerTest, ConnectionsPastTheLineAreAnsweredBusy) {
+  server::ServerOptions options;
+  options.threads = 1;
+  options.queue = 0;  // five connection threads (threads + queue + 4), five connections waiting
+  start(options);
+  std::vector<int> held;
+  for (int i = 0; i < 5; ++i) {  // each holds a thread, its headers not yet whole
+    held.push_back(connect_raw(port_));
+    send(held.back(), "GET /health HTTP/1.1\r\n", 23, MSG_NOSIGNAL);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  for (int i = 0; i < 5; ++i) held.push_back(connect_raw(port_));  // these wait for a thread
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  const std::string busy = exchange_raw(port_, "GET /health HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_TRUE(busy.starts_with("HTTP/1.1 503")) << busy;
+  EXPECT_NE(busy.find("too many connections"), std::string::npos) << busy;
+  for (int fd : held) close(fd);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_EQ(get(kCount, "text/csv")->body, "n\r\n200\r\n");  // and then serves again
+}
+
 TEST_F(ServerTest, AReadOnlyServerRefusesUpdates) {
   server::ServerOptions options;
   options.read_only = true;

@@ -1,0 +1,64 @@
+#include "server/connection_pool.h"
+
+namespace quiver::server {
+namespace {
+thread_local bool refusing_here = false;
+}  // namespace
+
+ConnectionPool::ConnectionPool(size_t threads, size_t max_waiting) : max_waiting_(max_waiting) {
+  for (size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { serve(false); });
+  threads_.emplace_back([this] { serve(true); });  // the lane that refuses
+}
+
+ConnectionPool::~ConnectionPool() {
+  shutdown();
+}
+
+void ConnectionPool::enqueue(std::function<void()> connection) {
+  bool refused;
+  {
+    std::lock_guard lock(mutex_);
+    refused = waiting_.size() >= max_waiting_;
+    (refused ? refused_ : waiting_).push_back(std::move(connection));
+  }
+  (refused ? refused_queued_ : queued_).notify_one();
+}
+
+void ConnectionPool::shutdown() {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
+  queued_.notify_all();
+  refused_queued_.notify_all();
+  for (std::thread& t : threads_) t.join();
+}
+
+size_t ConnectionPool::waiting() const {
+  std::lock_guard lock(mutex_);
+  return waiting_.size();
+}
+
+bool ConnectionPool::refusing() {
+  return refusing_here;
+}
+
+void ConnectionPool::serve(bool refuse) {
+  refusing_here = refuse;
+  auto& line = refuse ? refused_ : waiting_;
+  auto& queued = refuse ? refused_queued_ : queued_;
+  for (;;) {
+    std::function<void()> connection;
+    {
+      std::unique_lock lock(mutex_);
+      queued.wait(lock, [&] { return stopping_ || !line.empty(); });
+      if (line.empty()) return;  // stopping, and every connection accepted has been served
+      connection = std::move(line.front());
+      line.pop_front();
+    }
+    connection();
+  }
+}
+
+}  // namespace quiver::server
