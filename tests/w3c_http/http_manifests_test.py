@@ -122,7 +122,10 @@ def local_path(path):
 
 
 def run_test(server, graph, test, folder):
-    server.request("POST", "/sparql", [("Content-Type", "application/sparql-update")], b"DROP SILENT ALL")
+    status, _, text = server.request("POST", "/sparql", [("Content-Type", "application/sparql-update")],
+                                     b"DROP SILENT ALL")
+    if status != 200:
+        return f"emptying the store: {status} {text!r}"
     for data in graph.objects(test, UT.graphData):
         name = str(graph.value(data, rdflib.RDFS.label))
         with open(os.path.join(folder, os.path.basename(str(graph.value(data, UT.graph)))), "rb") as f:
@@ -155,10 +158,17 @@ def run_test(server, graph, test, folder):
         if kind is not None and content_type not in KINDS[str(kind)]:
             return f"{what}: Content-Type {content_type} is not {kind}"
         expected_boolean = graph.value(response, MF.expectedBoolean)
-        if expected_boolean is not None and boolean_of(content_type, content.decode()) != expected_boolean.toPython():
-            return f"{what}: the boolean is not {expected_boolean}: {content[:300]!r}"
+        if expected_boolean is not None:
+            try:
+                got_boolean = boolean_of(content_type, content.decode())
+            except (ValueError, KeyError, AttributeError, ET.ParseError) as e:
+                return f"{what}: no boolean in the answer ({e}): {content[:300]!r}"
+            if got_boolean != expected_boolean.toPython():
+                return f"{what}: the boolean is not {expected_boolean}: {content[:300]!r}"
         expected_body, _ = body_of(graph, response)
-        if expected_body is not None and content_type in RDF_FORMATS:
+        if expected_body is not None and content_type not in RDF_FORMATS:
+            return f"{what}: a graph was expected, the answer is {content_type}"
+        if expected_body is not None:
             base = f"http://{server.authority}{local_path(path)}"
             got = rdflib.Graph().parse(data=content.decode(), format=RDF_FORMATS[content_type], publicID=base)
             want = rdflib.Graph().parse(data=expected_body, format=RDF_FORMATS[content_type], publicID=base)
