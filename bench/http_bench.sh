@@ -20,89 +20,11 @@ connections=${4:-32}
 warmup=${WARMUP:-10}
 servers=${SERVERS:-quiver oxigraph fuseki virtuoso}
 wrk_threads=${THREADS:-2}
-bash scripts/install-deps.sh --bench
-bash scripts/build.sh build >/dev/null
-build=$(pwd)/build
-source bench/virtuoso.sh
-
-data=$work/clinical-part0.nt
-[[ -f $data ]] || "$build/bench/quiver-gen" --triples "$triples" --part 0 --out "$data"
+source bench/http/servers.sh  # installs, builds, and makes the data when missing
 subjects=$work/http-subjects.txt
 [[ -f $subjects ]] || awk '$1 ~ /^</ { s = substr($1, 2, length($1) - 2); if (!(s in seen)) { seen[s] = 1; print s } }' "$data" |
   shuf -n 10000 --random-source=<(yes) >"$subjects"
 probe_subject=$(head -1 "$subjects")
-
-pids=()
-stop_servers() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  virtuoso_stop
-}
-trap stop_servers EXIT
-
-wait_for() {  # URL: until it answers
-  for _ in $(seq 1 300); do
-    curl -s -o /dev/null "$1" && return 0
-    sleep 1
-  done
-  echo "no answer from $1" >&2
-  return 1
-}
-
-# Starts the server NAME and sets `url` to its query URL.
-start_server() {
-  case $1 in
-    quiver)
-      [[ -d $work/quiver-query-db ]] || "$build/quiver" load -q --db "$work/quiver-query-db" "$data"
-      "$build/quiver" serve --db "$work/quiver-query-db" --read-only --port 13201 \
-        >"$work/quiver-serve.log" 2>&1 &
-      pids+=($!)
-      wait_for http://127.0.0.1:13201/health
-      url=http://127.0.0.1:13201/sparql
-      ;;
-    oxigraph)
-      if [[ ! -d $work/oxigraph-db ]]; then
-        echo "== loading Oxigraph" >&2
-        .venv/bin/oxigraph load --location "$work/oxigraph-db" --file "$data" >&2
-        .venv/bin/oxigraph optimize --location "$work/oxigraph-db" >&2  # as its loader advises for reading
-      fi
-      .venv/bin/oxigraph serve-read-only --location "$work/oxigraph-db" --bind 127.0.0.1:13202 \
-        >"$work/oxigraph.log" 2>&1 &
-      pids+=($!)
-      wait_for http://127.0.0.1:13202/
-      url=http://127.0.0.1:13202/query
-      ;;
-    fuseki)
-      local cp=$work/fuseki-classpath.txt
-      [[ -f $cp ]] || mvn -q -B -f bench/http/fuseki/pom.xml dependency:build-classpath -Dmdep.outputFile="$cp" >&2
-      if [[ ! -d $work/fuseki-tdb2 ]]; then
-        echo "== loading Fuseki's TDB2" >&2
-        java -cp "$(cat "$cp")" tdb2.tdbloader --loc "$work/fuseki-tdb2" "$data" >&2
-      fi
-      java -Xmx4g -cp "$(cat "$cp")" org.apache.jena.fuseki.main.cmds.FusekiMainCmd --loc="$work/fuseki-tdb2" \
-        --port=13203 /ds >"$work/fuseki.log" 2>&1 &
-      pids+=($!)
-      wait_for http://127.0.0.1:13203/\$/ping
-      url=http://127.0.0.1:13203/ds/query
-      ;;
-    virtuoso)
-      VIRTUOSO_HTTP_PORT=13204 virtuoso_start "$work/virtuoso-query" 13112 "$work" keep >&2
-      if [[ "$(virtuoso_sql "SPARQL SELECT COUNT(*) FROM <http://bench.quiver/> WHERE { ?s ?p ?o };" | grep -Eo '^[0-9]+' | head -1)" != "$triples" ]]; then
-        echo "== loading Virtuoso" >&2
-        virtuoso_sql "ld_dir('$work', 'clinical-part0.nt', 'http://bench.quiver/'); rdf_loader_run(); checkpoint;" >&2
-      fi
-      wait_for http://127.0.0.1:13204/sparql
-      url=http://127.0.0.1:13204/sparql
-      ;;
-  esac
-}
-
-stop_server() {
-  case $1 in
-    virtuoso) virtuoso_stop ;;
-    *) kill "${pids[-1]}" && wait "${pids[-1]}" 2>/dev/null || true ;;
-  esac
-}
 
 rows_of() {  # URL: the probe subject's triples, counted from the JSON answer
   curl -s -G -H 'Accept: application/sparql-results+json' --data-urlencode \

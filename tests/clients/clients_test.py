@@ -7,16 +7,16 @@ Protocol with plain HTTP. Run by ctest (clients_test) with the project's .venv:
 
 import argparse
 import os
-import re
-import subprocess
 import sys
-import tempfile
 import unittest
 import urllib.request
 
 import rdflib
 from rdflib.plugins.stores.sparqlstore import SPARQLStore, SPARQLUpdateStore
 from SPARQLWrapper import CSV, JSON, POST, RDFXML, TURTLE, XML, SPARQLWrapper
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from quiver_serve import QuiverServer  # noqa: E402
 
 EX = rdflib.Namespace("http://example.org/")
 DATA = """@prefix ex: <http://example.org/> .
@@ -25,28 +25,6 @@ ex:ibuprofen a ex:Drug ; ex:label "ibuprofen"@en ; ex:dose 200 .
 ex:headache a ex:Condition ; ex:label "headache"@en .
 ex:aspirin ex:treats ex:headache .
 """
-
-
-class Server:
-    """`quiver serve` on a new store and a free port, stopped at the end."""
-
-    def __init__(self, quiver):
-        self.folder = tempfile.TemporaryDirectory()
-        self.process = subprocess.Popen(
-            [quiver, "serve", "--db", os.path.join(self.folder.name, "db"), "--port", "0"],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        line = self.process.stdout.readline()
-        match = re.search(r"(http://[^ ]+)/sparql", line)
-        if not match:
-            self.stop()
-            raise RuntimeError("quiver serve did not say where it listens: " + repr(line))
-        self.base = match.group(1)
-        self.endpoint = self.base + "/sparql"
-
-    def stop(self):
-        self.process.terminate()
-        self.process.wait(timeout=30)
-        self.folder.cleanup()
 
 
 def http(method, url, body=None, content_type=None, accept=None):
@@ -64,7 +42,7 @@ class ClientsTest(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.server = Server(ARGS.quiver)
+        cls.server = QuiverServer(ARGS.quiver)
         status, _ = http("PUT", cls.server.base + "/store?default", DATA.encode(), "text/turtle")
         assert status in (200, 201), status
 

@@ -14,15 +14,16 @@ import http.client
 import json
 import os
 import re
-import subprocess
 import sys
-import tempfile
 import urllib.parse
 import xml.etree.ElementTree as ET
 
 import rdflib
 from rdflib.collection import Collection
 from rdflib.compare import isomorphic
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from quiver_serve import QuiverServer  # noqa: E402
 
 MF = rdflib.Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
 HT = rdflib.Namespace("http://www.w3.org/2011/http#")
@@ -78,19 +79,8 @@ def boolean_of(content_type, text):
     return root.find("{http://www.w3.org/2005/sparql-results#}boolean").text.strip() == "true"
 
 
-class Server:
-    """`quiver serve` on a new store and a free port, stopped at the end."""
-
-    def __init__(self, quiver):
-        self.folder = tempfile.TemporaryDirectory()
-        self.process = subprocess.Popen(
-            [quiver, "serve", "--db", os.path.join(self.folder.name, "db"), "--port", "0"],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        match = re.search(r"http://([^/ ]+)/sparql", self.process.stdout.readline())
-        if not match:
-            self.stop()
-            raise RuntimeError("quiver serve did not say where it listens")
-        self.authority = match.group(1)
+class Server(QuiverServer):
+    """The server under test, with a request of raw parts."""
 
     def request(self, method, path, headers=(), body=None):
         connection = http.client.HTTPConnection(self.authority, timeout=60)
@@ -106,10 +96,6 @@ class Server:
         finally:
             connection.close()
 
-    def stop(self):
-        self.process.terminate()
-        self.process.wait(timeout=30)
-        self.folder.cleanup()
 
 
 def local_path(path):
