@@ -24,6 +24,7 @@ using std::chrono::milliseconds;
 constexpr size_t kMaxRequestLine = CPPHTTPLIB_REQUEST_URI_MAX_LENGTH + 64;
 constexpr size_t kMaxHeaders = 64 << 10;
 constexpr size_t kReadChunk = 16 << 10;
+constexpr size_t kHeldWrites = 16 << 10;
 
 // Waits until `sock` is ready for `events` or `timeout` passes; false on a timeout or an error.
 bool wait_for(int sock, short events, milliseconds timeout) {
@@ -45,20 +46,19 @@ std::string address(const sockaddr_storage& addr, int& port) {
   return host;
 }
 
-// Writes `text` whole to the socket (for the answers the loop gives itself), giving up after `timeout`.
-void send_all(int sock, std::string_view text, milliseconds timeout) {
+// Writes `text` whole to the socket; false when the client does not take it within `timeout` (at a time)
+// or the connection broke.
+bool send_all(int sock, std::string_view text, milliseconds timeout) {
   while (!text.empty()) {
     const ssize_t n = ::send(sock, text.data(), text.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n > 0) {
       text.remove_prefix(static_cast<size_t>(n));
-    } else if (n < 0 && errno == EINTR) {
-      continue;
-    } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && wait_for(sock, POLLOUT, timeout)) {
-      continue;
-    } else {
-      return;
+    } else if (!(n < 0 && errno == EINTR) &&
+               !(n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && wait_for(sock, POLLOUT, timeout))) {
+      return false;
     }
   }
+  return true;
 }
 
 // An answer the loop gives by itself before the library sees the request; the connection then closes.
@@ -99,7 +99,9 @@ class ConnectionStream final : public httplib::Stream {
       : sock_(sock), read_timeout_(read_timeout), write_timeout_(write_timeout) {}
 
   bool is_readable() const override {
-    return pos_ < buffer_.size() || wait_for(sock_, POLLIN, read_timeout_);
+    if (pos_ < buffer_.size()) return true;
+    if (!held_.empty() && !flush()) return false;
+    return wait_for(sock_, POLLIN, read_timeout_);
   }
   bool is_writable() const override { return wait_for(sock_, POLLOUT, write_timeout_); }
 
@@ -117,22 +119,26 @@ class ConnectionStream final : public httplib::Stream {
     return static_cast<ssize_t>(n);
   }
 
+  // Small writes (a response's status line and headers, a small body, a last chunk) are held and go out
+  // together: with TCP_NODELAY each send is a packet of its own. Held bytes go out before the stream waits
+  // to read (an interim 100 Continue), with the next large write, and when the response is done (flush()).
   ssize_t write(const char* ptr, size_t size) override {
-    size_t sent = 0;
-    while (sent < size) {
-      const ssize_t n = ::send(sock_, ptr + sent, size - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
-      if (n > 0) {
-        sent += static_cast<size_t>(n);
-      } else if (n < 0 && errno == EINTR) {
-        continue;
-      } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) &&
-                 wait_for(sock_, POLLOUT, write_timeout_)) {
-        continue;
-      } else {
-        return sent > 0 ? static_cast<ssize_t>(sent) : -1;
-      }
+    if (held_.size() + size < kHeldWrites) {
+      held_.append(ptr, size);
+      return static_cast<ssize_t>(size);
     }
-    return static_cast<ssize_t>(size);
+    if (!held_.empty()) {
+      held_.append(ptr, size);
+      return flush() ? static_cast<ssize_t>(size) : -1;
+    }
+    return send_all(sock_, {ptr, size}, write_timeout_) ? static_cast<ssize_t>(size) : -1;
+  }
+
+  // Sends what is held; false when the client does not take it within the write timeout.
+  bool flush() const {
+    const bool sent = send_all(sock_, held_, write_timeout_);
+    held_.clear();
+    return sent;
   }
 
   void get_remote_ip_and_port(std::string& ip, int& port) const override {
@@ -213,7 +219,9 @@ class ConnectionStream final : public httplib::Stream {
         return false;
       }
       if (errno == EINTR) continue;
-      if ((errno != EAGAIN && errno != EWOULDBLOCK) || !wait_for(sock_, POLLIN, timeout)) return false;
+      if (errno != EAGAIN && errno != EWOULDBLOCK) return false;
+      if (!held_.empty() && !flush()) return false;  // what the client may be waiting for, before waiting
+      if (!wait_for(sock_, POLLIN, timeout)) return false;
     }
   }
 
@@ -240,6 +248,8 @@ class ConnectionStream final : public httplib::Stream {
   std::string buffer_;
   size_t pos_ = 0;
   bool closed_ = false;
+  // Written, not sent yet: mutable, because the library's is_readable() is const and must send it first.
+  mutable std::string held_;
   // The request being served: its header block's size, its body's framing, and the bytes the library read.
   size_t headers_size_ = 0, body_size_ = 0, delivered_ = 0;
   bool chunked_ = false;
@@ -285,7 +295,7 @@ bool HttpServer::process_and_close_socket(socket_t sock) {
          --left) {
       bool closed = false;
       current_request_start = Clock::now();
-      ok = process_request(stream, left == 1, closed, nullptr);
+      ok = process_request(stream, left == 1, closed, nullptr) && stream.flush();
       if (!ok || closed || !stream.body_consumed()) break;
     }
   } catch (...) {  // nothing may end the thread (and the process with it); the connection closes
