@@ -189,10 +189,11 @@ void write_graph(Service& service, const httplib::Request& req, httplib::Respons
     graph = made = *store + "/" + new_uuid();
   }
   const bool replace = req.method == "PUT";
+  // Before the body is staged: a graph name that cannot be is refused (400) without reading it.
+  const bool existed = service.database.graph_exists(*graph);
   const StagingFolder folder(service.database.new_staging_folder());
   const auto bodies = store_body(req, content, folder.path, service.options.max_body_bytes, res);
   if (bodies.empty()) return;
-  const bool existed = service.database.graph_exists(*graph);
   auto stop = std::make_shared<Cancellation>(std::chrono::steady_clock::now() + service.options.timeout);
   const QueryRegistry::Handle listed = service.queries.add(req.method + " /store " + *graph, stop);
   uint64_t added = 0;

@@ -37,6 +37,7 @@ constexpr size_t kStackSize = 8 << 20;
 struct SpareStack {
   ~SpareStack() {
     if (stack.sp) ctx::protected_fixedsize_stack(kStackSize).deallocate(stack);
+    stack = {};
   }
   ctx::stack_context stack;
 };
