@@ -38,24 +38,15 @@ Database::WriterTurn::~WriterTurn() {
 }
 
 Database::WriterTurn Database::admit_writer(const Cancellation* stop, TurnWait wait) {
-  constexpr auto kRecheck = std::chrono::milliseconds(10);  // a cancellation is a flag: looked at this often
   const bool bounded = wait == TurnWait::Bounded && options_.write_wait != std::chrono::milliseconds::max();
   const auto give_up = bounded ? std::chrono::steady_clock::now() + options_.write_wait
                                : std::chrono::steady_clock::time_point::max();
   std::unique_lock lock(writer_mutex_);
-  while (writing_) {
-    if (stop) stop->check();
-    const auto now = std::chrono::steady_clock::now();
-    if (now >= give_up)
-      throw DatabaseError(DatabaseError::Kind::Busy,
-                          "the store is busy: another update or load has been running longer than this one "
-                          "may wait");
-    if (stop)
-      writer_done_.wait_until(lock, std::min(give_up, now + kRecheck));
-    else if (bounded)
-      writer_done_.wait_until(lock, give_up);
-    else
-      writer_done_.wait(lock);
+  if (!wait_heeding(writer_done_, lock, give_up, stop, [&] { return !writing_; })) {
+    if (stop) stop->check();  // stopped: says why
+    throw DatabaseError(DatabaseError::Kind::Busy,
+                        "the store is busy: another update or load has been running longer than this one may "
+                        "wait");
   }
   writing_ = true;
   return WriterTurn(*this);

@@ -1,8 +1,5 @@
 #include "server/admission.h"
 
-#include <algorithm>
-#include <chrono>
-
 namespace quiver::server {
 
 Admission::Ticket& Admission::Ticket::operator=(Ticket&& other) noexcept {
@@ -18,15 +15,14 @@ void Admission::Ticket::release() {
 }
 
 std::optional<Admission::Ticket> Admission::enter(const Cancellation& stop) {
-  constexpr auto kRecheck = std::chrono::milliseconds(10);  // a cancellation is a flag: looked at this often
   std::unique_lock lock(mutex_);
   if (running_ >= max_running_) {
     if (waiting_ >= max_waiting_) return std::nullopt;
     ++waiting_;
-    while (running_ >= max_running_ && !stop.stopped())
-      freed_.wait_until(lock, std::min(std::chrono::steady_clock::now() + kRecheck, stop.deadline()));
+    const bool free =
+        wait_heeding(freed_, lock, stop.deadline(), &stop, [&] { return running_ < max_running_; });
     --waiting_;
-    if (running_ >= max_running_) return std::nullopt;
+    if (!free) return std::nullopt;
   }
   ++running_;
   return Ticket(this);

@@ -4,9 +4,12 @@
 // the work's error says.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 
@@ -53,5 +56,26 @@ class Cancellation {
   mutable std::atomic<StopReason> reason_ = StopReason::Running;
   std::atomic<Clock::rep> deadline_ = Clock::time_point::max().time_since_epoch().count();
 };
+
+// Waits on `changed` (its `lock` held) until `ready()`, giving up at `until` or once `stop` (when given)
+// says stop. A cancellation is a flag nobody notifies: it is looked at every few milliseconds. Returns
+// ready().
+template <class Ready>
+bool wait_heeding(std::condition_variable& changed, std::unique_lock<std::mutex>& lock,
+                  Cancellation::Clock::time_point until, const Cancellation* stop, Ready ready) {
+  constexpr auto kRecheck = std::chrono::milliseconds(10);
+  while (!ready()) {
+    if (stop && stop->stopped()) return false;
+    const auto now = Cancellation::Clock::now();
+    if (now >= until) return false;
+    if (stop)
+      changed.wait_until(lock, std::min(until, now + kRecheck));
+    else if (until == Cancellation::Clock::time_point::max())
+      changed.wait(lock);
+    else
+      changed.wait_until(lock, until);
+  }
+  return true;
+}
 
 }  // namespace quiver
