@@ -5,7 +5,8 @@ namespace {
 thread_local bool refusing_here = false;
 }  // namespace
 
-ConnectionPool::ConnectionPool(size_t threads, size_t max_waiting) : max_waiting_(max_waiting) {
+ConnectionPool::ConnectionPool(size_t threads, size_t max_waiting)
+    : max_waiting_(max_waiting), idle_(threads) {
   for (size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { serve(false); });
   threads_.emplace_back([this] { serve(true); });  // the lane that refuses
 }
@@ -18,7 +19,8 @@ void ConnectionPool::enqueue(std::function<void()> connection) {
   bool refused;
   {
     std::lock_guard lock(mutex_);
-    refused = waiting_.size() >= max_waiting_;
+    // Idle threads are about to take as many: only connections beyond them wait.
+    refused = waiting_.size() >= max_waiting_ + idle_;
     (refused ? refused_ : waiting_).push_back(std::move(connection));
   }
   (refused ? refused_queued_ : queued_).notify_one();
@@ -37,7 +39,7 @@ void ConnectionPool::shutdown() {
 
 size_t ConnectionPool::waiting() const {
   std::lock_guard lock(mutex_);
-  return waiting_.size();
+  return waiting_.size() > idle_ ? waiting_.size() - idle_ : 0;
 }
 
 bool ConnectionPool::refusing() {
@@ -56,8 +58,13 @@ void ConnectionPool::serve(bool refuse) {
       if (line.empty()) return;  // stopping, and every connection accepted has been served
       connection = std::move(line.front());
       line.pop_front();
+      if (!refuse) --idle_;
     }
     connection();
+    if (!refuse) {
+      std::lock_guard lock(mutex_);
+      ++idle_;
+    }
   }
 }
 

@@ -24,7 +24,7 @@ class ConnectionPool : public httplib::TaskQueue {
   void enqueue(std::function<void()> connection) override;
   void shutdown() override;
 
-  // Connections accepted and waiting for a thread.
+  // Connections accepted and waiting for a thread, beyond those the idle threads are about to take.
   size_t waiting() const;
   // Whether the connection being served on this thread is one to refuse (the line was full).
   static bool refusing();
@@ -36,6 +36,7 @@ class ConnectionPool : public httplib::TaskQueue {
   mutable std::mutex mutex_;
   std::condition_variable queued_, refused_queued_;
   std::deque<std::function<void()>> waiting_, refused_;
+  size_t idle_;  // threads not serving a connection (from the start: those still starting count)
   bool stopping_ = false;
   std::vector<std::thread> threads_;
 };

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <poll.h>
+#include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -69,6 +70,24 @@ void refuse(int sock, int status, std::string_view reason, std::string_view mess
                std::to_string(message.size() + 1) + "\r\nConnection: close\r\n\r\n" + std::string(message) +
                "\n",
            timeout);
+}
+
+// Closes a connection without destroying the answer just sent: closing a socket with request bytes still
+// unread (a refused request, a body left unread) makes the kernel send a reset, which can discard the
+// answer before the client has read it. The write side is shut first (the client sees the end), then what
+// the client still sends is read and dropped until it closes too, for a short while at most.
+void close_lingering(int sock) {
+  constexpr auto kLinger = milliseconds(100);
+  ::shutdown(sock, SHUT_WR);
+  const auto until = Clock::now() + kLinger;
+  char dropped[4096];
+  for (;;) {
+    const auto left = std::chrono::duration_cast<milliseconds>(until - Clock::now());
+    if (left.count() <= 0 || !wait_for(sock, POLLIN, left)) break;
+    const ssize_t n = ::recv(sock, dropped, sizeof dropped, MSG_DONTWAIT);
+    if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK)) break;
+  }
+  ::close(sock);
 }
 
 // The value of header `name` (lower case) in a header block, case-insensitively; empty when absent.
@@ -278,31 +297,34 @@ bool HttpServer::process_and_close_socket(socket_t sock) {
   const milliseconds write_timeout = duration(write_timeout_sec_, write_timeout_usec_);
   if (ConnectionPool::refusing()) {
     refuse(sock, 503, "Service Unavailable", "the server has too many connections: try again", write_timeout);
-    ::close(sock);
+    close_lingering(sock);
     return false;
   }
   ConnectionStream stream(sock, duration(read_timeout_sec_, read_timeout_usec_), write_timeout);
   bool ok = false;
-  // An idle connection keeps its thread while the server runs and no new connection waits for one.
-  const auto keep_waiting = [this, first = true]() mutable {
-    const bool keep = svr_sock_ != INVALID_SOCKET && (first || !pool_ || pool_->waiting() == 0);
-    first = false;
-    return keep;
+  // An idle keep-alive connection keeps its thread while the server runs and no new connection waits for
+  // one. A new connection waits for its first request in any case: its client has not been answered yet.
+  size_t served = 0;
+  const auto keep_waiting = [this, &served] {
+    return svr_sock_ != INVALID_SOCKET && (served == 0 || !pool_ || pool_->waiting() == 0);
   };
   try {
     for (size_t left = keep_alive_max_count_;
          left > 0 && stream.next_request(milliseconds(keep_alive_timeout_sec_ * 1000), keep_waiting);
-         --left) {
+         --left, ++served) {
       bool closed = false;
       current_request_start = Clock::now();
       ok = process_request(stream, left == 1, closed, nullptr) && stream.flush();
       if (!ok || closed || !stream.body_consumed()) break;
     }
-  } catch (...) {  // nothing may end the thread (and the process with it); the connection closes
+  } catch (const std::exception& e) {  // nothing may end the thread (and the process with it)
+    spdlog::warn("a connection ended on an error: {}", e.what());
+    ok = false;
+  } catch (...) {
+    spdlog::warn("a connection ended on an unknown error");
     ok = false;
   }
-  ::shutdown(sock, SHUT_RDWR);
-  ::close(sock);
+  close_lingering(sock);
   return ok;
 }
 

@@ -300,9 +300,8 @@ TEST_F(ConcurrencyTest, FiftyHttpClientsQueryWhileUpdatesAndALoadJobRun) {
     auto r = client()->Get("/sparql?query=" + httplib::detail::encode_query_param(kEndless));
     EXPECT_TRUE(!r || r->status == 503 || r->body.empty()) << "the endless query was not stopped";
   });
-  // Cancel the endless query by id once it is listed. A request of this poller that gets no answer at all
-  // is counted: under AddressSanitizer one run in three saw a /sparql/status request dropped once (no
-  // answer, no access-log line) -- an open defect of the connection loop, tolerated twice here until found.
+  // Cancel the endless query by id once it is listed. Every request of this poller gets an answer (a fresh
+  // connection was once closed unanswered when others waited for a thread: the errors are told).
   auto c = client();
   std::vector<std::string> dropped;
   auto answered = [&](const httplib::Result& r) -> const httplib::Response* {
@@ -334,7 +333,7 @@ TEST_F(ConcurrencyTest, FiftyHttpClientsQueryWhileUpdatesAndALoadJobRun) {
     if (answered(job) && job->body.find("LOAD_COMPLETED") != std::string::npos) break;
     std::this_thread::sleep_for(10ms);
   }
-  EXPECT_LE(dropped.size(), 2u) << "requests without an answer: " << ::testing::PrintToString(dropped);
+  EXPECT_TRUE(dropped.empty()) << "requests without an answer: " << ::testing::PrintToString(dropped);
   server.stop();
   serving.join();
   EXPECT_EQ(failures, 0);
