@@ -89,6 +89,23 @@ TEST_F(GraphStoreTest, AGzipBodyAndTheWholeDatasetAsQuads) {
   EXPECT_NE(all->body.find("<http://e/s7> <http://e/p> \"7\" ."), std::string::npos);
 }
 
+// A multipart body without parts, or cut short, is the request's fault (400), and changes nothing.
+TEST_F(GraphStoreTest, ABrokenMultipartBodyIsRefused) {
+  start();
+  const std::string type = "multipart/form-data; boundary=b";
+  auto empty = client_->Post(kGraph, "--b--\r\n", type);
+  ASSERT_TRUE(empty);
+  EXPECT_EQ(empty->status, 400) << empty->body;
+  auto cut =
+      client_->Post(kGraph,
+                    "--b\r\nContent-Disposition: form-data; name=\"a\"\r\nContent-Type: text/turtle\r\n\r\n"
+                    "<http://e/cut> <http://e/p> 1 .\r\n",
+                    type);
+  ASSERT_TRUE(cut);
+  EXPECT_EQ(cut->status, 400) << cut->body;
+  EXPECT_EQ(get("ASK { <http://e/cut> ?p ?o }", "text/csv")->body, "false\r\n");
+}
+
 // A small gzip body that inflates past --max-body is refused, and nothing of it is added.
 TEST_F(GraphStoreTest, AGzipBodyIsBoundedOnceInflated) {
   server::ServerOptions options;

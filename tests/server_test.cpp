@@ -198,6 +198,12 @@ TEST_F(ServerTest, TheConnectionLoopRefusesWhatTheLibraryWouldMisread) {
   const std::string long_line =
       exchange_raw(port_, "GET /sparql?query=" + std::string(9000, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n");
   EXPECT_TRUE(long_line.starts_with("HTTP/1.1 414")) << long_line.substr(0, 200);
+  // Headers past 64 KiB: 431.
+  std::string many_headers = "GET /health HTTP/1.1\r\nHost: x\r\n";
+  for (int i = 0; i < 2000; ++i)
+    many_headers += "X-Filler-" + std::to_string(i) + ": " + std::string(30, 'v') + "\r\n";
+  const std::string too_large = exchange_raw(port_, many_headers + "\r\n");
+  EXPECT_TRUE(too_large.starts_with("HTTP/1.1 431")) << too_large.substr(0, 200);
   // A body left unread (the request is refused before it is read) is not taken for requests.
   const std::string smuggled = "GET /health HTTP/1.1\r\nHost: x\r\n\r\n";
   const std::string refused = exchange_raw(
@@ -489,6 +495,9 @@ TEST_F(ServerTest, TheCliSendsItsWorkToTheServerHoldingTheStore) {
       run_quiver("update --db " + db + " --base http://e/ 'INSERT DATA { <based> <http://e/p> \"3\" }'");
   EXPECT_EQ(based.code, 0) << based.output;
   EXPECT_EQ(get("ASK { <http://e/based> ?p ?o }", "text/csv")->body, "true\r\n");
+  auto bad_base = run_quiver("update --db " + db + " --base 'http://e/> <x' 'INSERT DATA { <a> <b> <c> }'");
+  EXPECT_EQ(bad_base.code, 2) << bad_base.output;
+  EXPECT_NE(bad_base.output.find("--base must be an IRI"), std::string::npos) << bad_base.output;
   auto skip = run_quiver("load --db " + db + " --on-error skip " + file.string());
   EXPECT_EQ(skip.code, 2) << skip.output;
   EXPECT_NE(skip.output.find("--on-error sets what this command does"), std::string::npos) << skip.output;

@@ -40,7 +40,11 @@ class LiveServer {
     std::ofstream(dir_ / "data" / "small.nt") << "<http://e/a> <http://e/p> \"1\" .\n"
                                                  "<http://e/a> <http://e/q> <http://e/b> .\n"
                                                  "<http://e/b> <http://e/p> \"two\"@en .\n";
-    database_ = quiver::Database::open(dir_ / "db");
+    // As quiver serve opens it: a writer waits for the one before it a bounded time (its default is 10 s),
+    // so that no input can leave requests waiting past the bound below.
+    quiver::DatabaseOptions database_options;
+    database_options.write_wait = std::chrono::seconds(2);
+    database_ = quiver::Database::open(dir_ / "db", database_options);
     quiver::LoadOptions load;
     load.inputs = {dir_ / "data" / "small.nt"};
     database_->load(load);
