@@ -108,9 +108,9 @@ class Database {
   uint64_t graph_quads(const std::string& graph) const;
   // Adds the statements of RDF files (in one folder) to `graph`, or with `replace` puts them in place of
   // what it held, in one atomic step and bounded memory. The files' triples go to `graph`; a quad's own
-  // graph is kept. Returns how many statements were added.
+  // graph is kept; relative IRIs in them resolve against `base_iri`. Returns how many statements were added.
   uint64_t write_graph(const std::string& graph, const std::vector<std::filesystem::path>& files,
-                       bool replace, Cancellation* stop = nullptr);
+                       bool replace, const std::string& base_iri, Cancellation* stop = nullptr);
   // Drops a named graph, or empties the default graph; false when the graph did not exist.
   bool drop_graph(const std::string& graph, Cancellation* stop = nullptr);
   // A fresh folder path for temporary files (an uploaded body) inside the store: the next open removes what

@@ -40,7 +40,7 @@ bool Database::graph_exists(const std::string& graph) const {
 }
 
 uint64_t Database::write_graph(const std::string& graph, const std::vector<std::filesystem::path>& files,
-                               bool replace, Cancellation* stop) {
+                               bool replace, const std::string& base_iri, Cancellation* stop) {
   if (files.empty()) throw DatabaseError(DatabaseError::Kind::Invalid, "no RDF was given to write");
   // The graph is looked at and written in one writer's turn: a PUT and a POST at once must not both find it
   // empty and both append.
@@ -50,12 +50,14 @@ uint64_t Database::write_graph(const std::string& graph, const std::vector<std::
     LoadOptions load;
     load.inputs = files;
     load.graph_iri = graph == "default" ? "" : graph;
+    load.base_iri = base_iri;
     load.cancellation = stop;
     return load_in_turn(load).triples_added;
   }
   // Out with the old and in with the new in one transaction, which spills to disk past its budget.
   query::UpdateOptions update;
   update.data_root = files.front().parent_path();
+  update.document_base_iri = base_iri;
   update.cancellation = stop;
   const std::string into = graph == "default" ? "" : " INTO GRAPH <" + graph + ">";
   std::string request = "CLEAR SILENT " + graph_ref(graph);

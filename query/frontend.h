@@ -15,8 +15,9 @@ namespace quiver::query {
 class QueryError : public std::runtime_error {
  public:
   // What went wrong, for a caller that answers differently (the HTTP endpoint's status codes): the request
-  // itself (invalid, or asking for what Quiver does not do), or the resources it was given.
-  enum class Kind { Invalid, Unsupported, Timeout, Cancelled, ResourceExhausted };
+  // itself (invalid, asking for what Quiver does not do, for what it may not read, or for a graph or file
+  // that does not exist), or the resources it was given.
+  enum class Kind { Invalid, Unsupported, Forbidden, NotFound, Timeout, Cancelled, ResourceExhausted };
   QueryError(const std::string& message, int line = 0, int column = 0)
       : QueryError(Kind::Invalid, message, line, column) {}
   QueryError(Kind kind, const std::string& message, int line = 0, int column = 0)

@@ -227,8 +227,8 @@ class UpdateRunner {
         auto g = existing_graph(op.graph);
         if (!g) {
           if (op.silent) return;
-          throw QueryError(std::string(drop ? "DROP" : "CLEAR") + " GRAPH <" + *op.graph +
-                           ">: no such graph");
+          throw QueryError(QueryError::Kind::NotFound, std::string(drop ? "DROP" : "CLEAR") + " GRAPH <" +
+                                                           *op.graph + ">: no such graph");
         }
         graphs = {*g};
         break;
@@ -256,7 +256,7 @@ class UpdateRunner {
     auto source = existing_graph(op.graph);
     if (!source) {
       if (op.silent) return;
-      throw QueryError("the source graph <" + *op.graph + "> does not exist");
+      throw QueryError(QueryError::Kind::NotFound, "the source graph <" + *op.graph + "> does not exist");
     }
     const std::optional<TermId> existing_destination = existing_graph(op.destination);
     const TermId destination = op.destination ? txn_->intern(Term::iri(*op.destination)) : kDefaultGraph;
@@ -283,7 +283,9 @@ class UpdateRunner {
         return t;
       };
       auto parse = [&](const StatementHandler& on_statement) {
-        RdfReader(*format, op.document).parse_file(path, on_statement, [&](const SyntaxError& e) {
+        const std::string& base =
+            options_.document_base_iri.empty() ? op.document : options_.document_base_iri;
+        RdfReader(*format, base).parse_file(path, on_statement, [&](const SyntaxError& e) {
           throw ParseError(e);
         });
       };
@@ -300,8 +302,11 @@ class UpdateRunner {
     } catch (const Stopped&) {
       throw;
     } catch (const QueryError& e) {
-      if (e.kind != QueryError::Kind::Invalid) throw;  // the request's time or memory, not the document
+      if (e.kind == QueryError::Kind::Timeout || e.kind == QueryError::Kind::Cancelled ||
+          e.kind == QueryError::Kind::ResourceExhausted)
+        throw;  // the request's time or memory, not the document
       if (op.silent) return;
+      if (e.kind != QueryError::Kind::Invalid) throw;  // names the document already
       throw QueryError(std::string("LOAD <") + op.document + ">: " + e.what());
     } catch (const std::exception& e) {
       if (op.silent) return;
@@ -311,14 +316,16 @@ class UpdateRunner {
 
   std::filesystem::path loadable_path(const std::string& iri) {
     if (options_.data_root.empty())
-      throw QueryError("LOAD is disabled: no data root is configured (give --data-root)");
+      throw QueryError(QueryError::Kind::Forbidden,
+                       "LOAD is disabled: no data root is configured (give --data-root)");
     const bool file_scheme =
         iri.size() >= 5 && std::equal(iri.begin(), iri.begin() + 5,
                                       "file:", [](char a, char b) { return std::tolower(a) == b; });
     if (!file_scheme)
-      throw QueryError("LOAD reads file: IRIs only, and <" + iri +
-                       "> is not one (a relative IRI is resolved against the request's base; write "
-                       "<file:NAME> for a file under the data root)");
+      throw QueryError(QueryError::Kind::Forbidden,
+                       "LOAD reads file: IRIs only, and <" + iri +
+                           "> is not one (a relative IRI is resolved against the request's base; write "
+                           "<file:NAME> for a file under the data root)");
     const std::filesystem::path root = std::filesystem::weakly_canonical(options_.data_root);
     // file:///abs and file://localhost/abs name absolute paths; file:NAME (no authority) is relative to
     // the data root. %XX escapes stand for their bytes.
@@ -329,12 +336,17 @@ class UpdateRunner {
     else if (rest.starts_with("///"))
       path = rest.substr(2);
     else if (rest.starts_with("//"))
-      throw QueryError("LOAD reads local files only, not files on host " + rest.substr(2));
+      throw QueryError(QueryError::Kind::Forbidden,
+                       "LOAD reads local files only, not files on host " + rest.substr(2));
     else
       path = root / rest;
     path = std::filesystem::weakly_canonical(path);
     auto [r, p] = std::mismatch(root.begin(), root.end(), path.begin(), path.end());
-    if (r != root.end()) throw QueryError("LOAD reads files under the data root only, not " + path.string());
+    if (r != root.end())
+      throw QueryError(QueryError::Kind::Forbidden,
+                       "LOAD reads files under the data root only, not " + path.string());
+    if (!std::filesystem::is_regular_file(path))
+      throw QueryError(QueryError::Kind::NotFound, "LOAD <" + iri + ">: no such file: " + path.string());
     return path;
   }
 

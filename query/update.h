@@ -27,6 +27,9 @@ struct UpdateOptions {
   std::string base_iri = "http://quiver.local/";
   // LOAD reads file: IRIs under this folder only; empty refuses LOAD.
   std::filesystem::path data_root;
+  // The base IRI of the documents LOAD reads, when not their own file: IRI (a Graph Store request's body,
+  // staged in a file, resolves against the request's graph).
+  std::string document_base_iri;
   // As QueryOptions::cancellation.
   Cancellation* cancellation = nullptr;
   // The SPARQL protocol's using-graph-uri and using-named-graph-uri: the dataset of every operation's WHERE

@@ -22,6 +22,10 @@ int status_of(const query::QueryError& error) {
       return 400;
     case query::QueryError::Kind::Unsupported:
       return 501;
+    case query::QueryError::Kind::Forbidden:
+      return 403;
+    case query::QueryError::Kind::NotFound:
+      return 404;
     case query::QueryError::Kind::Timeout:
     case query::QueryError::Kind::Cancelled:
       return 503;

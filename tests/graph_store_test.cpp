@@ -89,6 +89,25 @@ TEST_F(GraphStoreTest, AGzipBodyAndTheWholeDatasetAsQuads) {
   EXPECT_NE(all->body.find("<http://e/s7> <http://e/p> \"7\" ."), std::string::npos);
 }
 
+// A body's relative IRIs resolve against the graph it is written to (the default graph: the store's URL),
+// the same whether the graph was empty (the bulk path) or is replaced (one transaction).
+TEST_F(GraphStoreTest, RelativeIrisResolveAgainstTheGraphWritten) {
+  start();
+  const std::string body = "<a> <#p> <../c> .";
+  EXPECT_EQ(client_->Put("/store?graph=http%3A%2F%2Fe%2Fdocs%2Fg", body, "text/turtle")->status, 201);
+  EXPECT_EQ(get("ASK { GRAPH <http://e/docs/g> { <http://e/docs/a> <http://e/docs/g#p> <http://e/c> } }",
+                "text/csv")
+                ->body,
+            "true\r\n");
+  EXPECT_EQ(client_->Put("/store?graph=http%3A%2F%2Fe%2Fdocs%2Fg", "<b> <#p> <c> .", "text/turtle")->status,
+            200);
+  EXPECT_EQ(get("SELECT ?s { GRAPH <http://e/docs/g> { ?s <http://e/docs/g#p> ?o } }", "text/csv")->body,
+            "s\r\nhttp://e/docs/b\r\n");
+  const auto host = "http://127.0.0.1:" + std::to_string(port_);
+  EXPECT_EQ(client_->Post("/store?default", "<d> <p> <o> .", "text/turtle")->status, 200);
+  EXPECT_EQ(get("ASK { <" + host + "/d> <" + host + "/p> <" + host + "/o> }", "text/csv")->body, "true\r\n");
+}
+
 // A multipart body without parts, or cut short, is the request's fault (400), and changes nothing.
 TEST_F(GraphStoreTest, ABrokenMultipartBodyIsRefused) {
   start();

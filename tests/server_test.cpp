@@ -98,6 +98,14 @@ TEST_F(ServerTest, EachFailureHasItsStatusAndALocatedMessage) {
   auto bad_timeout = get(kCount, "", "&timeout=soon");
   EXPECT_EQ(bad_timeout->status, 400);
   EXPECT_EQ(client_->Get("/nothing")->status, 404);
+  // An update that is valid SPARQL but cannot be done: 404 for what does not exist, 403 for what the server
+  // may not read; 400 stays the answer for invalid text only.
+  const std::string update = "application/sparql-update";
+  EXPECT_EQ(client_->Post("/sparql", "DROP GRAPH <http://e/none>", update)->status, 404);
+  EXPECT_EQ(client_->Post("/sparql", "COPY <http://e/none> TO <http://e/g>", update)->status, 404);
+  EXPECT_EQ(client_->Post("/sparql", "LOAD <file:///etc/passwd>", update)->status, 403);  // no data root
+  EXPECT_EQ(client_->Post("/sparql", "LOAD SILENT <file:///etc/passwd>", update)->status, 200);
+  EXPECT_EQ(client_->Post("/sparql", "DROP GRAPH", update)->status, 400);
   // A query that cannot finish in its time, before any row: 503 with the reason.
   auto slow = get(kSlow, "", "&timeout=20");
   EXPECT_EQ(slow->status, 503);

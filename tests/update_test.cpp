@@ -235,6 +235,18 @@ TEST(Update, LoadReadsOnlyUnderTheDataRoot) {
   EXPECT_THROW(query::run_update(*store, "LOAD <file://" + (dir / "root/../b.nt").string() + ">", options),
                query::QueryError);
   query::run_update(*store, "LOAD SILENT <file://" + (dir / "root/none.nt").string() + ">", options);
+  // What the server may not read and what is not there are told apart (the endpoint answers 403 and 404).
+  auto kind_of = [&](const std::string& update) {
+    try {
+      query::run_update(*store, update, options);
+    } catch (const query::QueryError& e) {
+      return e.kind;
+    }
+    return query::QueryError::Kind::Invalid;
+  };
+  EXPECT_EQ(kind_of("LOAD <file://" + outside.string() + ">"), query::QueryError::Kind::Forbidden);
+  EXPECT_EQ(kind_of("LOAD <file://" + (dir / "root/none.nt").string() + ">"),
+            query::QueryError::Kind::NotFound);
   query::run_update(*store, "LOAD <file://" + inside.string() + "> INTO GRAPH <http://e/g>", options);
   EXPECT_EQ(count(*store, "GRAPH <http://e/g> { ?s ?p ?o }"), 3u);
   // file:NAME is relative to the data root; a relative IRI without file: says how to write one.

@@ -19,6 +19,7 @@
 #include "tests/support/manifest.h"
 #include "tests/support/memory_file.h"
 #include "tests/support/rdf_graph.h"
+#include "tests/support/suite_server.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/w3c_cases.h"
 
@@ -93,8 +94,7 @@ Term from_rasqal(rasqal_literal* l) {
 // with rs:binding nodes of rs:variable and rs:value).
 std::optional<Results> read_result_graph(const std::filesystem::path& path, std::string& why) {
   const std::string rs = "http://www.w3.org/2001/sw/DataAccess/tests/result-set#";
-  ParsedDocument doc = parse_document(
-      path, path.extension() == ".rdf" ? RdfFormat::RdfXml : RdfFormat::Turtle, file_iri(path));
+  ParsedDocument doc = parse_document(path, document_format(path), file_iri(path));
   if (!doc.errors.empty()) {
     why = "cannot read the expected results: " + doc.errors[0].to_string();
     return std::nullopt;
@@ -255,117 +255,202 @@ std::string describe_solutions(const std::vector<std::map<std::string, Term>>& s
   return out;
 }
 
+// ---- where a test runs ----------------------------------------------------------------------------------
+
+// A fresh dataset that takes a test's documents and answers its query: a store in process, or the HTTP
+// endpoint. Each call throws when the query (or loading) fails.
+class Target {
+ public:
+  virtual ~Target() = default;
+  virtual void add(const std::filesystem::path& file, const std::string& graph) = 0;
+  // The results as a solutions document in `format` (the CSV and TSV tests check the format itself).
+  virtual std::string formatted(const std::string& text, const std::string& base,
+                                query::ResultFormat format) = 0;
+  virtual Results results(const std::string& text, const std::string& base) = 0;
+  // A folder for the files the case writes.
+  virtual const std::filesystem::path& scratch() const = 0;
+};
+
+class InProcess : public Target {
+ public:
+  InProcess() : store_(Store::open(dir_ / "db")) {}
+  void add(const std::filesystem::path& file, const std::string& graph) override {
+    load_test_document(*store_, file, graph);
+  }
+  std::string formatted(const std::string& text, const std::string& base,
+                        query::ResultFormat format) override {
+    MemoryFile out;
+    auto writer = query::make_result_writer(format, out.get());
+    query::run_query(*store_, text, options(base), *writer);
+    return out.text();
+  }
+  Results results(const std::string& text, const std::string& base) override {
+    Results got;
+    Capture sink(got);
+    query::run_query(*store_, text, options(base), sink);
+    return got;
+  }
+  const std::filesystem::path& scratch() const override { return dir_.path(); }
+  static void check_syntax(const std::string& text, const std::string& base) {
+    query::parse_query(text, base);
+  }
+
+ private:
+  static query::QueryOptions options(const std::string& base) {
+    query::QueryOptions options;
+    options.base_iri = base;
+    options.timeout = std::chrono::seconds(20);
+    return options;
+  }
+  TempDir dir_;
+  std::unique_ptr<Store> store_;
+};
+
+// Through POST /sparql; solutions come back as SPARQL Results JSON, graphs as N-Triples, and are read here.
+class OverHttp : public Target {
+ public:
+  OverHttp() : server_(SuiteServer::instance()) { server_.reset(); }
+  void add(const std::filesystem::path& file, const std::string& graph) override { server_.add(file, graph); }
+  std::string formatted(const std::string& text, const std::string& base,
+                        query::ResultFormat format) override {
+    return answer(text, base, std::string(query::media_type(format)))->body;
+  }
+  Results results(const std::string& text, const std::string& base) override {
+    auto got = answer(text, base, "application/sparql-results+json, application/n-triples;q=0.9");
+    std::string why;
+    if (got->get_header_value("Content-Type").starts_with("application/n-triples")) {
+      ParsedDocument doc =
+          parse_document(write_file(scratch() / "answer.nt", got->body), RdfFormat::NTriples, "");
+      if (!doc.errors.empty()) throw std::runtime_error("unreadable answer: " + doc.errors[0].to_string());
+      return Results{{}, std::nullopt, std::move(doc.quads)};
+    }
+    auto results = read_json_results(write_file(scratch() / "answer.srj", got->body), why);
+    if (!results) throw std::runtime_error(why + "\n" + got->body.substr(0, 500));
+    return *results;
+  }
+  const std::filesystem::path& scratch() const override { return server_.scratch(); }
+  // Refused with 400 is a syntax error; any other answer (501 for a SERVICE call, say) parsed the query.
+  static void check_syntax(const std::string& text, const std::string& base) {
+    auto got = SuiteServer::instance().query(text, base, "application/sparql-results+json");
+    if (!got) throw std::runtime_error("no answer: " + httplib::to_string(got.error()));
+    if (got->status == 400) throw std::runtime_error(got->body);
+  }
+
+ private:
+  httplib::Result answer(const std::string& text, const std::string& base, const std::string& accept) {
+    auto got = server_.query(text, base, accept);
+    if (!got) throw std::runtime_error("no answer: " + httplib::to_string(got.error()));
+    if (got->status != 200) throw std::runtime_error(std::to_string(got->status) + " " + got->body);
+    return got;
+  }
+  SuiteServer& server_;
+};
+
 // ---- running one test -----------------------------------------------------------------------------------
 
 bool is_syntax_test(const std::string& type) {
   return type.find("SyntaxTest") != std::string::npos;
 }
 
-bool run_case(const W3cCase& c, std::string& why) {
-  const ManifestEntry& e = c.entry;
-  if (is_syntax_test(e.type))
-    return run_syntax_case(
-        e, [](const std::string& text, const std::string& base) { query::parse_query(text, base); }, why);
-  if (e.query.empty()) {
-    why = "not a query evaluation test (" + e.type + ")";
+// Solutions may come in any order: compare the header, then the sorted rows. Blank node labels are not
+// significant: they are numbered in order of first appearance (the queries order their rows).
+std::vector<std::string> csv_lines(const std::string& text) {
+  std::map<std::string, std::string> numbers;
+  std::string t;
+  for (size_t i = 0; i < text.size();) {
+    if (text.compare(i, 2, "_:") != 0) {
+      t += text[i++];
+      continue;
+    }
+    size_t end = i + 2;
+    while (end < text.size() && (std::isalnum(static_cast<unsigned char>(text[end])) ||
+                                 (text[end] != '\0' && std::strchr("_.-", text[end]))))
+      ++end;
+    const std::string label = text.substr(i, end - i);
+    t += numbers.try_emplace(label, "_:b" + std::to_string(numbers.size())).first->second;
+    i = end;
+  }
+  std::vector<std::string> v;
+  std::stringstream ss(t);
+  for (std::string l; std::getline(ss, l);) {
+    if (!l.empty() && l.back() == '\r') l.pop_back();
+    v.push_back(l);
+  }
+  if (!v.empty()) std::sort(v.begin() + 1, v.end());
+  return v;
+}
+
+// The CSV and TSV tests check the result format itself: the query's results go through the writer.
+bool check_formatted(Target& target, const ManifestEntry& e, const std::string& text, std::string& why) {
+  const bool csv = e.result.extension() == ".csv";
+  std::string produced;
+  try {
+    produced =
+        target.formatted(text, file_iri(e.query), csv ? query::ResultFormat::Csv : query::ResultFormat::Tsv);
+  } catch (const std::exception& err) {
+    why = std::string("query failed: ") + err.what();
     return false;
   }
-  TempDir dir;
-  auto store = Store::open(dir / "db");
-  auto load_into = [&](const std::filesystem::path& file, const std::string& graph) {
-    load_test_document(*store, file, graph);
-  };
-  const std::string text = read_text(e.query);
+  std::string expected = read_text(e.result);
+  why = "expected:\n" + expected + "got:\n" + produced;
+  if (e.type.find("QueryEvaluationTest") != std::string::npos) {
+    // TSV keeps the terms: read back, the written results must equal the expected ones as result sets,
+    // literals compared by value like every other evaluation test (1.0E6 and 1.0e6 are one double).
+    auto got = read_expected_solutions(write_file(target.scratch() / "produced.tsv", produced), false, why);
+    auto want = read_expected_solutions(e.result, false, why);
+    return got && want && isomorphic(as_graph(got->solutions), as_graph(want->solutions));
+  }
+  return csv_lines(produced) == csv_lines(expected);  // CSV loses types and kinds: compare the text
+}
+
+// The test's documents, and the documents named only in the query (FROM / FROM NAMED) under their IRIs.
+void add_documents(Target& target, const ManifestEntry& e, const std::string& text) {
+  for (auto& d : e.data) target.add(d, "");
+  for (auto& g : e.graph_data) target.add(g, file_iri(g));
   try {
-    for (auto& d : e.data) load_into(d, "");
-    for (auto& g : e.graph_data) load_into(g, file_iri(g));
-    // Datasets named only in the query (FROM / FROM NAMED) are documents the runner loads under their IRIs.
     query::Query parsed = query::parse_query(text, file_iri(e.query));
     std::set<std::string> named(parsed.from.begin(), parsed.from.end());
     named.insert(parsed.from_named.begin(), parsed.from_named.end());
     for (const auto& iri : named)
       if (iri.rfind("file://", 0) == 0 && std::filesystem::exists(iri.substr(7)))
-        load_into(iri.substr(7), iri);
+        target.add(iri.substr(7), iri);
   } catch (const query::QueryError&) {
-    // Reported below when the query runs.
+    // Reported when the query runs.
+  }
+}
+
+bool is_graph_result(const Results& got, const ManifestEntry& e, const std::string& text) {
+  const std::string ext = e.result.extension().string();
+  return !got.graph.empty() ||
+         (got.solutions.empty() && !got.boolean && (ext == ".ttl" || ext == ".nt" || ext == ".rdf") &&
+          text.find("SELECT") == std::string::npos && text.find("select") == std::string::npos &&
+          text.find("ASK") == std::string::npos && text.find("ask") == std::string::npos);
+}
+
+bool run_case(Target& target, const W3cCase& c, std::string& why) {
+  const ManifestEntry& e = c.entry;
+  if (e.query.empty()) {
+    why = "not a query evaluation test (" + e.type + ")";
+    return false;
+  }
+  const std::string text = read_text(e.query);
+  try {
+    add_documents(target, e, text);
   } catch (const std::exception& err) {
     why = std::string("cannot load the test data: ") + err.what();
     return false;
   }
-  query::QueryOptions options;
-  options.base_iri = file_iri(e.query);
-  options.timeout = std::chrono::seconds(20);
   const std::string result_ext = e.result.extension().string();
-  if (result_ext == ".csv" || result_ext == ".tsv") {
-    // These tests check the result format itself: the query's results go through the writer.
-    MemoryFile out;
-    try {
-      auto writer = query::make_result_writer(
-          result_ext == ".csv" ? query::ResultFormat::Csv : query::ResultFormat::Tsv, out.get());
-      query::run_query(*store, text, options, *writer);
-    } catch (const std::exception& err) {
-      why = std::string("query failed: ") + err.what();
-    }
-    std::string produced = out.text();
-    std::string expected = read_text(e.result);
-    why = "expected:\n" + expected + "got:\n" + produced;
-    if (e.type.find("QueryEvaluationTest") != std::string::npos) {
-      // TSV keeps the terms: read back, the written results must equal the expected ones as result sets,
-      // literals compared by value like every other evaluation test (1.0E6 and 1.0e6 are one double).
-      auto got = read_expected_solutions(write_file(dir / "produced.tsv", produced), false, why);
-      auto want = read_expected_solutions(e.result, false, why);
-      return got && want && isomorphic(as_graph(got->solutions), as_graph(want->solutions));
-    }
-    // CSV loses types and kinds: its tests compare the writer's text.
-    // Solutions may come in any order: compare the header, then the sorted rows. Blank node labels are not
-    // significant: they are numbered in order of first appearance (the queries order their rows).
-    auto lines = [](const std::string& text) {
-      std::map<std::string, std::string> numbers;
-      std::string t;
-      for (size_t i = 0; i < text.size();) {
-        if (text.compare(i, 2, "_:") != 0) {
-          t += text[i++];
-          continue;
-        }
-        size_t end = i + 2;
-        while (end < text.size() && (std::isalnum(static_cast<unsigned char>(text[end])) ||
-                                     (text[end] != '\0' && std::strchr("_.-", text[end]))))
-          ++end;
-        const std::string label = text.substr(i, end - i);
-        t += numbers.try_emplace(label, "_:b" + std::to_string(numbers.size())).first->second;
-        i = end;
-      }
-      std::vector<std::string> v;
-      std::stringstream ss(t);
-      for (std::string l; std::getline(ss, l);) {
-        if (!l.empty() && l.back() == '\r') l.pop_back();
-        v.push_back(l);
-      }
-      if (!v.empty()) std::sort(v.begin() + 1, v.end());
-      return v;
-    };
-    return lines(produced) == lines(expected);
-  }
+  if (result_ext == ".csv" || result_ext == ".tsv") return check_formatted(target, e, text, why);
   Results got;
-  Capture sink(got);
   try {
-    query::run_query(*store, text, options, sink);
+    got = target.results(text, file_iri(e.query));
   } catch (const std::exception& err) {
     why = std::string("query failed: ") + err.what();
     return false;
   }
-  const bool is_graph =
-      !got.graph.empty() ||
-      (got.solutions.empty() && !got.boolean &&
-       (e.result.extension() == ".ttl" || e.result.extension() == ".nt" || e.result.extension() == ".rdf") &&
-       text.find("SELECT") == std::string::npos && text.find("select") == std::string::npos &&
-       text.find("ASK") == std::string::npos && text.find("ask") == std::string::npos);
-  if (is_graph) {
-    const std::string ext = e.result.extension().string();
-    RdfFormat format = ext == ".rdf"  ? RdfFormat::RdfXml
-                       : ext == ".nt" ? RdfFormat::NTriples
-                                      : RdfFormat::Turtle;
-    ParsedDocument expected = parse_document(e.result, format, file_iri(e.result));
+  if (is_graph_result(got, e, text)) {
+    ParsedDocument expected = parse_document(e.result, document_format(e.result), file_iri(e.result));
     why = "graphs differ.\nexpected:\n" + describe(expected.quads) + "got:\n" + describe(got.graph);
     return expected.errors.empty() && isomorphic(got.graph, expected.quads);
   }
@@ -380,13 +465,34 @@ bool run_case(const W3cCase& c, std::string& why) {
   return isomorphic(as_graph(got.solutions), as_graph(expected->solutions));
 }
 
+template <class T>
+bool run_on(const W3cCase& c, std::string& why) {
+  const ManifestEntry& e = c.entry;
+  if (is_syntax_test(e.type))
+    return run_syntax_case(
+        e, [](const std::string& text, const std::string& base) { T::check_syntax(text, base); }, why);
+  T target;
+  return run_case(target, c, why);
+}
+
 class W3cSparqlSuite : public ::testing::TestWithParam<W3cCase> {};
 
 TEST_P(W3cSparqlSuite, Conforms) {
-  check_w3c_case(GetParam(), known_failures(), run_case);
+  check_w3c_case(GetParam(), known_failures(), run_on<InProcess>);
 }
 
 INSTANTIATE_TEST_SUITE_P(Sparql, W3cSparqlSuite, ::testing::ValuesIn(all_cases()), w3c_case_name);
+
+// The same cases through the SPARQL protocol: a syntax test's query must be answered (positive) or refused
+// with 400 (negative), and every evaluation test must give the same results as in process.
+class W3cSparqlSuiteOverHttp : public ::testing::TestWithParam<W3cCase> {};
+
+TEST_P(W3cSparqlSuiteOverHttp, Conforms) {
+  check_w3c_case(GetParam(), known_failures(), run_on<OverHttp>, " over HTTP");
+}
+
+INSTANTIATE_TEST_SUITE_P(SparqlOverHttp, W3cSparqlSuiteOverHttp, ::testing::ValuesIn(all_cases()),
+                         w3c_case_name);
 
 const SuiteTally& kTally = SuiteTally::instance();  // registered before the tests run
 

@@ -63,6 +63,13 @@ inline std::string file_iri(const std::filesystem::path& p) {
   return "file://" + p.string();
 }
 
+// The syntax of a test document, from its extension.
+inline RdfFormat document_format(const std::filesystem::path& p) {
+  return p.extension() == ".nt"    ? RdfFormat::NTriples
+         : p.extension() == ".rdf" ? RdfFormat::RdfXml
+                                   : RdfFormat::Turtle;
+}
+
 // A syntax test: `parse` (which throws on invalid text) must accept a positive test and reject a negative
 // one.
 template <class Parse>
@@ -92,8 +99,10 @@ inline void load_test_document(Store& store, const std::filesystem::path& file, 
 }
 
 // Runs one case with `run` (true when it conforms; `why` says what went wrong) and checks the outcome.
+// `route` (" over HTTP", say) tells apart the tallies of one suite run two ways.
 inline void check_w3c_case(const W3cCase& c, const std::map<std::string, std::string>& known_failures,
-                           const std::function<bool(const W3cCase&, std::string&)>& run) {
+                           const std::function<bool(const W3cCase&, std::string&)>& run,
+                           const std::string& route = "") {
   ASSERT_TRUE(c.problem.empty()) << "W3C suite unavailable: " << c.problem
                                  << "\nSet QUIVER_W3C_DIR to the folder holding rdf/ and sparql/.";
   std::string why;
@@ -103,11 +112,11 @@ inline void check_w3c_case(const W3cCase& c, const std::map<std::string, std::st
   if (known != known_failures.end()) {
     EXPECT_FALSE(ok) << key << " is listed as failing (" << known->second
                      << ") but passes: remove it from the list";
-    SuiteTally::instance().known_failure(c.suite);
+    SuiteTally::instance().known_failure(c.suite + route);
     return;
   }
   EXPECT_TRUE(ok) << key << " (" << c.entry.type << "): " << why;
-  if (ok) SuiteTally::instance().passed(c.suite);
+  if (ok) SuiteTally::instance().passed(c.suite + route);
 }
 
 }  // namespace quiver::testing
