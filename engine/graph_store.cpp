@@ -36,7 +36,11 @@ uint64_t Database::graph_quads(const std::string& graph) const {
 }
 
 bool Database::graph_exists(const std::string& graph) const {
-  return graph_quads(graph) > 0 || graph == "default";
+  check_graph_name(graph);
+  if (graph == "default") return true;
+  const ReadView view(*store_);
+  const auto id = view.find(Term::iri(graph));
+  return id && view.graph_exists(*id);
 }
 
 uint64_t Database::write_graph(const std::string& graph, const std::vector<std::filesystem::path>& files,
@@ -44,6 +48,8 @@ uint64_t Database::write_graph(const std::string& graph, const std::vector<std::
   if (files.empty()) throw DatabaseError(DatabaseError::Kind::Invalid, "no RDF was given to write");
   // The graph is looked at and written in one writer's turn: a PUT and a POST at once must not both find it
   // empty and both append.
+  // A named graph written exists afterwards, even when the body held nothing (as CREATE GRAPH makes one).
+  const std::string create = graph == "default" ? "" : "CREATE SILENT GRAPH <" + graph + ">";
   const auto turn = admit_writer(stop);
   if (!replace || graph_quads(graph) == 0) {
     // Nothing to take out: the bulk path, which never holds the statements in memory.
@@ -52,7 +58,13 @@ uint64_t Database::write_graph(const std::string& graph, const std::vector<std::
     load.graph_iri = graph == "default" ? "" : graph;
     load.base_iri = base_iri;
     load.cancellation = stop;
-    return load_in_turn(load).triples_added;
+    const uint64_t added = load_in_turn(load).triples_added;
+    if (!create.empty() && !graph_exists(graph)) {
+      query::UpdateOptions update;
+      update.cancellation = stop;
+      update_in_turn(create, update);
+    }
+    return added;
   }
   // Out with the old and in with the new in one transaction, which spills to disk past its budget.
   query::UpdateOptions update;
@@ -62,6 +74,7 @@ uint64_t Database::write_graph(const std::string& graph, const std::vector<std::
   const std::string into = graph == "default" ? "" : " INTO GRAPH <" + graph + ">";
   std::string request = "CLEAR SILENT " + graph_ref(graph);
   for (const auto& file : files) request += " ; LOAD <file:" + file.filename().string() + ">" + into;
+  if (!create.empty()) request += " ; " + create;
   return update_in_turn(request, update).inserted;
 }
 

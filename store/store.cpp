@@ -755,6 +755,11 @@ bool Store::contains(const Quad& q, ReadSource source) const {
   return get(indexes_[0], key, &value, source);
 }
 
+bool Store::graph_created(TermId g, ReadSource source) const {
+  std::string value;
+  return get(meta_, keys::stat_key(keys::kCreatedGraphPrefix, g), &value, source);
+}
+
 IndexProbe Store::probe(IndexOrder order) const {
   rocksdb::ReadOptions ro;
   ro.total_order_seek = true;
@@ -922,6 +927,12 @@ ReadView::~ReadView() {
 const Statistics& ReadView::statistics() const {
   if (!statistics_) statistics_ = store_.shared_statistics(source_);
   return *statistics_;
+}
+
+bool ReadView::graph_exists(TermId g) const {
+  if (g == kDefaultGraph) return true;
+  const auto it = statistics().graphs.find(g);
+  return (it != statistics().graphs.end() && it->second > 0) || store_.graph_created(g, source_);
 }
 
 std::unique_ptr<BulkIngest> Store::begin_bulk_ingest() {

@@ -356,6 +356,8 @@ class Store {
   friend class Transaction;
   QuadCursor scan(const QuadPattern& pattern, ReadSource source) const;
   bool contains(const Quad& q, ReadSource source) const;
+  // Whether CREATE GRAPH (or a Graph Store write) recorded the named graph, which then exists while empty.
+  bool graph_created(TermId g, ReadSource source) const;
   uint64_t estimate_matches(const QuadPattern& pattern, ReadSource source) const;
   std::optional<TermId> find(const Term& term, ReadSource source) const;
   std::optional<Term> term(TermId id, ReadSource source) const;
@@ -416,6 +418,8 @@ class ReadView {
   const Store& store() const { return store_; }
   QuadCursor scan(const QuadPattern& pattern) const { return store_.scan(pattern, source_); }
   bool contains(const Quad& q) const { return store_.contains(q, source_); }
+  // The default graph always; a named graph while it has quads or since it was created (CREATE GRAPH).
+  bool graph_exists(TermId g) const;
   uint64_t estimate_matches(const QuadPattern& pattern) const {
     return store_.estimate_matches(pattern, source_);
   }

@@ -75,6 +75,28 @@ TEST_F(GraphStoreTest, TheDefaultGraphIsReadReplacedAndEmptied) {
   EXPECT_EQ(get(kCount, "text/csv")->body, "n\r\n0\r\n");
 }
 
+// A named graph exists once written, even empty, and once made by CREATE GRAPH; it is gone once deleted.
+TEST_F(GraphStoreTest, AnEmptyNamedGraphExistsUntilDeleted) {
+  start();
+  EXPECT_EQ(client_->Put(kGraph, "", "text/turtle")->status, 201);
+  auto got = client_->Get(kGraph, {{"Accept", "application/n-triples"}});
+  EXPECT_EQ(got->status, 200);
+  EXPECT_EQ(got->body, "");
+  EXPECT_EQ(client_->Put(kGraph, "", "text/turtle")->status, 200);  // it exists: replaced, not created
+  EXPECT_EQ(client_->Delete(kGraph)->status, 204);
+  EXPECT_EQ(client_->Get(kGraph)->status, 404);
+
+  ASSERT_EQ(post_form("update", "CREATE GRAPH <http://e/made>")->status, 200);
+  EXPECT_EQ(client_->Get("/store?graph=http%3A%2F%2Fe%2Fmade")->status, 200);
+  EXPECT_EQ(post_form("update", "CREATE GRAPH <http://e/made>")->status, 400);  // exists already
+
+  auto made = client_->Post("/store", "", "text/turtle");  // a new graph of the store's own naming
+  ASSERT_EQ(made->status, 201);
+  const std::string location = made->get_header_value("Location");
+  const std::string path = location.substr(location.find("/store/"));
+  EXPECT_EQ(client_->Get(path)->status, 200) << location;
+}
+
 TEST_F(GraphStoreTest, AGzipBodyAndTheWholeDatasetAsQuads) {
   start();
   httplib::Headers gzip = {{"Content-Encoding", "gzip"}};
