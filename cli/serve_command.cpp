@@ -17,7 +17,7 @@ int serve_command(const std::vector<std::string>& args) {
   std::string db, data_root, token_file;
   server::ServerOptions s;
   int port = s.port;
-  double timeout = 120, write_wait = 10, grace = 10;
+  double timeout = 120, write_wait = 10, grace = 10, read_timeout = 10;
   size_t threads = s.threads, queue = s.queue, memory_mib = s.memory_limit >> 20,
          body_mib = s.max_body_bytes >> 20, cache_mib = StoreOptions().block_cache_mib;
   options.add_options()("db", po::value(&db)->required(), "store directory (created empty if missing)")(
@@ -36,9 +36,11 @@ int serve_command(const std::vector<std::string>& args) {
       "MiB of the store's blocks kept in memory for reading")(
       "write-wait", in_range(&write_wait, 0.0, 1e6, "write-wait"),
       "seconds an update waits for the one running before it, then is answered busy (503)")(
-      "grace", in_range(&grace, 0.0, 1e6, "grace"),
-      "seconds the requests in flight have to finish after Ctrl-C or SIGTERM; then their queries are "
-      "cancelled")("read-only", po::bool_switch(), "refuse updates (403)")(
+      "read-timeout", in_range(&read_timeout, 0.001, 3600.0, "read-timeout"),
+      "seconds a request's line and headers (and each read of its body) may take to arrive; 408 past "
+      "it")("grace", in_range(&grace, 0.0, 1e6, "grace"),
+            "seconds the requests in flight have to finish after Ctrl-C or SIGTERM; then their queries are "
+            "cancelled")("read-only", po::bool_switch(), "refuse updates (403)")(
       "data-root", po::value(&data_root),
       "folder that LOAD and /loader read files from (both are refused without it)")(
       "auth-token-file", po::value(&token_file),
@@ -64,6 +66,7 @@ int serve_command(const std::vector<std::string>& args) {
   s.memory_limit = memory_mib << 20;
   s.max_body_bytes = body_mib << 20;
   s.grace = std::chrono::milliseconds(static_cast<int64_t>(grace * 1000));
+  s.read_timeout = std::chrono::milliseconds(static_cast<int64_t>(read_timeout * 1000));
   s.read_only = vm["read-only"].as<bool>();
   s.data_root = data_root;
   s.auth_token_file = token_file;

@@ -144,7 +144,7 @@ Server::Server(Database& database, ServerOptions options)
   // fifth request paid for a new connection).
   http.set_keep_alive_max_count(10000);
   http.set_payload_max_length(o.max_body_bytes);
-  http.set_read_timeout(std::chrono::seconds(10));
+  http.set_read_timeout(o.read_timeout);
   http.set_write_timeout(std::chrono::seconds(30));
   // Browser consoles on other origins may query the endpoint.
   http.set_default_headers({{"Access-Control-Allow-Origin", "*"}});

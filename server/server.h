@@ -23,6 +23,9 @@ struct ServerOptions {
   size_t max_body_bytes = size_t{64} << 20;
   size_t max_query_bytes = size_t{1} << 20;
   size_t memory_limit = size_t{1} << 30;  // per query
+  // A request's line and headers arrive within it (408 otherwise: a slow client holds no thread for long),
+  // as does each read of its body and the next request on a kept connection.
+  std::chrono::milliseconds read_timeout{std::chrono::seconds(10)};
   // After a stop, how long the requests in flight have to finish before their queries are cancelled.
   std::chrono::milliseconds grace{std::chrono::seconds(10)};
   // LOAD <file:...> and the loader API read only under this folder; empty refuses both.

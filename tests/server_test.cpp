@@ -228,6 +228,33 @@ TEST_F(ServerTest, TheConnectionLoopRefusesWhatTheLibraryWouldMisread) {
 // A new connection whose request comes late keeps its thread though others wait for one: only a connection
 // that has had an answer gives its thread up while idle. (Fresh connections were closed unanswered when a
 // burst of them found every thread taken.)
+// A slowloris client, its headers a byte at a time, gets 408 once the read timeout has passed since its
+// request began (each byte in time does not extend it), and its connection is closed.
+TEST_F(ServerTest, HeadersThatComeTooSlowlyAreAnswered408) {
+  server::ServerOptions options;
+  options.read_timeout = std::chrono::milliseconds(400);
+  start(options);
+  const int fd = connect_raw(port_);
+  const std::string start_of_request = "GET /health HTTP/1.1\r\nHost: x\r\n";
+  send(fd, start_of_request.data(), start_of_request.size(), MSG_NOSIGNAL);
+  const auto began = std::chrono::steady_clock::now();
+  timeval tick{0, 50000};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tick, sizeof tick);
+  std::string answer;
+  char buffer[4096];
+  for (int i = 0; i < 100; ++i) {  // five seconds at most
+    send(fd, "X", 1, MSG_NOSIGNAL);
+    const ssize_t n = recv(fd, buffer, sizeof buffer, 0);
+    if (n == 0) break;
+    if (n > 0) answer.append(buffer, static_cast<size_t>(n));
+  }
+  const auto waited = std::chrono::steady_clock::now() - began;
+  close(fd);
+  EXPECT_TRUE(answer.starts_with("HTTP/1.1 408")) << answer.substr(0, 200);
+  EXPECT_LT(waited, std::chrono::seconds(3));
+  EXPECT_EQ(client_->Get("/health")->status, 200);
+}
+
 TEST_F(ServerTest, EveryConnectionOfABurstIsAnswered) {
   server::ServerOptions options;
   options.threads = 1;
