@@ -118,8 +118,10 @@ class QueryContext {
   std::vector<Term> local_terms_;
   std::unordered_map<std::string, TermId> local_ids_;
   // References term() returned stay valid across many more decodes (DESCRIBE holds one while it decodes
-  // the others of its triple); memory stays bounded however many terms a query decodes.
-  TermGenerations decoded_{size_t{1} << 20};
+  // the others of its triple); memory stays bounded however many terms a query decodes. A generation holds
+  // a large result's repeated terms (its classes, the courses of many students); smaller ones made such
+  // results slower, larger ones only grew the memory of a result streaming millions of distinct terms.
+  TermGenerations decoded_{size_t{1} << 17};
   std::unordered_map<const PatternTerm*, std::pair<Term, std::optional<TermId>>> constant_ids_;
   std::vector<QuadCursor> free_cursors_;
   std::map<std::array<TermId, 5>, uint64_t> estimates_;
