@@ -82,7 +82,12 @@ class ReusedStack {
 
 ProducerFiber::ProducerFiber(std::function<void(ProducerFiber&)> body) : body_(std::move(body)) {
 #ifdef QUIVER_TSAN_FIBERS
+  // Boost's constructor enters the new stack once to set it up and jumps back without returning: the frame
+  // it leaves open goes on the producer's shadow stack (dropped with it), not on this thread's, which would
+  // otherwise grow by one frame for every fiber the thread makes.
   tsan_producer_ = __tsan_create_fiber(0);
+  void* const creator = __tsan_get_current_fiber();
+  __tsan_switch_to_fiber(tsan_producer_, 0);
 #endif
   producer_ = ctx::fiber(std::allocator_arg, ReusedStack(producer_stack_, producer_stack_size_),
                          [this](ctx::fiber&& caller) {
@@ -97,6 +102,9 @@ ProducerFiber::ProducerFiber(std::function<void(ProducerFiber&)> body) : body_(s
                            leaving_producer(true);
                            return std::move(caller_);
                          });
+#ifdef QUIVER_TSAN_FIBERS
+  __tsan_switch_to_fiber(creator, 0);
+#endif
 }
 
 ProducerFiber::~ProducerFiber() {
