@@ -15,7 +15,7 @@ packages=(
   libboost-dev libboost-context-dev libboost-program-options-dev libcpp-httplib-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libxapian-dev zlib1g-dev libxxhash-dev libjemalloc-dev libssl-dev libpcre2-dev
-  raptor2-utils python3-venv chromium openjdk-17-jdk-headless maven
+  raptor2-utils python3-venv curl chromium openjdk-17-jdk-headless maven
   clang libclang-rt-14-dev llvm clang-format
 )
 # Node.js and npm install the query console's packages (server/console/) and drive its browser test; a

@@ -10,10 +10,10 @@ import tempfile
 class QuiverServer:
     """A running `quiver serve`: `base` is its URL (http://HOST:PORT), `authority` its HOST:PORT."""
 
-    def __init__(self, quiver):
+    def __init__(self, quiver, options=()):
         self.folder = tempfile.TemporaryDirectory()
         self.process = subprocess.Popen(
-            [quiver, "serve", "--db", os.path.join(self.folder.name, "db"), "--port", "0"],
+            [quiver, "serve", "--db", os.path.join(self.folder.name, "db"), "--port", "0", *options],
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         line = self.process.stdout.readline()
         match = re.search(r"(http://([^/ ]+))/sparql", line)
@@ -27,4 +27,5 @@ class QuiverServer:
     def stop(self):
         self.process.terminate()
         self.process.wait(timeout=30)
+        self.process.stdout.close()
         self.folder.cleanup()
