@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -86,7 +87,9 @@ class LiveServer {
     for (;;) {
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(give_up - Clock::now());
       pollfd p{fd, POLLIN, 0};
-      if (left.count() <= 0 || poll(&p, 1, static_cast<int>(left.count())) <= 0) {
+      const int ready = left.count() <= 0 ? 0 : poll(&p, 1, static_cast<int>(left.count()));
+      if (ready < 0 && errno == EINTR) continue;  // libFuzzer's timer signal, not the server
+      if (ready <= 0) {
         close(fd);
         return std::nullopt;
       }
