@@ -74,8 +74,7 @@ class LiveServer {
     address.sin_family = AF_INET;
     address.sin_port = htons(static_cast<uint16_t>(port_));
     address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (fd < 0 || connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0)
-      quiver::fuzz::fail("cannot connect to the server");
+    if (fd < 0 || !connected(fd, address)) quiver::fuzz::fail("cannot connect to the server");
     for (size_t sent = 0; sent < request.size();) {
       const ssize_t n = send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
       if (n <= 0) break;  // the server closed early: allowed (it answered, or refused)
@@ -103,6 +102,19 @@ class LiveServer {
   }
 
  private:
+  // libFuzzer's timer signal may interrupt connect(); the connection then goes on being made.
+  static bool connected(int fd, const sockaddr_in& address) {
+    if (connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0) return true;
+    if (errno != EINTR) return false;
+    pollfd p{fd, POLLOUT, 0};
+    int ready;
+    while ((ready = poll(&p, 1, 15000)) < 0 && errno == EINTR) {
+    }
+    int error = 0;
+    socklen_t length = sizeof error;
+    return ready > 0 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) == 0 && error == 0;
+  }
+
   fs::path dir_;
   std::unique_ptr<quiver::Database> database_;
   std::unique_ptr<quiver::server::Server> server_;
