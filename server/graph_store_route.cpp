@@ -197,10 +197,9 @@ void write_graph(Service& service, const httplib::Request& req, httplib::Respons
   auto stop = std::make_shared<Cancellation>(std::chrono::steady_clock::now() + service.options.timeout);
   const QueryRegistry::Handle listed = service.queries.add(req.method + " /store " + *graph, stop);
   // Relative IRIs in the body resolve against the graph written, as if the body had been read from it; the
-  // default graph has no IRI: the store's URL stands for it.
-  const auto host = host_of(req);
+  // default graph has no IRI: the store's URL (this request's, ?default aside) stands for it.
   const std::string base =
-      *graph != "default" ? *graph : "http://" + host.value_or("quiver.local") + "/store";
+      *graph != "default" ? *graph : "http://" + host_of(req).value_or("quiver.local") + req.path;
   uint64_t added = 0;
   try {
     added = service.database.write_graph(*graph, bodies, replace, base, stop.get());
