@@ -59,6 +59,7 @@ uint64_t Database::write_graph(const std::string& graph, const std::vector<std::
     load.base_iri = base_iri;
     load.cancellation = stop;
     const uint64_t added = load_in_turn(load).triples_added;
+    // Still one change: a load that leaves the graph missing committed nothing.
     if (!create.empty() && !graph_exists(graph)) {
       query::UpdateOptions update;
       update.cancellation = stop;

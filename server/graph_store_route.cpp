@@ -15,6 +15,10 @@
 namespace quiver::server {
 namespace {
 
+std::string url_at(std::string_view host, const httplib::Request& req) {
+  return "http://" + std::string(host) + req.path;
+}
+
 // The URL of the request's path as the client addressed it (by its Host), or nullopt (answered) without
 // a usable Host.
 std::optional<std::string> url_of(const httplib::Request& req, httplib::Response& res) {
@@ -23,7 +27,7 @@ std::optional<std::string> url_of(const httplib::Request& req, httplib::Response
     answer_error(res, 400, "a graph named by its URL needs the request's Host header");
     return std::nullopt;
   }
-  return "http://" + *host + req.path;
+  return url_at(*host, req);
 }
 
 // The graph a request names: "default" or an IRI; empty for the whole dataset (/store without a parameter).
@@ -198,8 +202,7 @@ void write_graph(Service& service, const httplib::Request& req, httplib::Respons
   const QueryRegistry::Handle listed = service.queries.add(req.method + " /store " + *graph, stop);
   // Relative IRIs in the body resolve against the graph written, as if the body had been read from it; the
   // default graph has no IRI: the store's URL (this request's, ?default aside) stands for it.
-  const std::string base =
-      *graph != "default" ? *graph : "http://" + host_of(req).value_or("quiver.local") + req.path;
+  const std::string base = *graph != "default" ? *graph : url_at(host_of(req).value_or("quiver.local"), req);
   uint64_t added = 0;
   try {
     added = service.database.write_graph(*graph, bodies, replace, base, stop.get());

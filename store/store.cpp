@@ -930,9 +930,7 @@ const Statistics& ReadView::statistics() const {
 }
 
 bool ReadView::graph_exists(TermId g) const {
-  if (g == kDefaultGraph) return true;
-  const auto it = statistics().graphs.find(g);
-  return (it != statistics().graphs.end() && it->second > 0) || store_.graph_created(g, source_);
+  return statistics().graph_holds_quads_or_is_default(g) || store_.graph_created(g, source_);
 }
 
 std::unique_ptr<BulkIngest> Store::begin_bulk_ingest() {

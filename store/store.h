@@ -88,6 +88,14 @@ struct Statistics {
   uint64_t quads = 0;
   std::map<TermId, PredicateStats> predicates;
   std::map<TermId, uint64_t> graphs;  // quads per graph; kDefaultGraph for the default graph
+
+  // The default graph always exists; a named graph exists while it holds quads, or when created empty
+  // (CREATE GRAPH), which only the created-graph record tells.
+  bool graph_holds_quads_or_is_default(TermId g) const {
+    if (g == kDefaultGraph) return true;
+    const auto it = graphs.find(g);
+    return it != graphs.end() && it->second > 0;
+  }
 };
 
 // The on-disk format this build reads and writes; a store of another format is refused at open.

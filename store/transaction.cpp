@@ -362,13 +362,10 @@ void Transaction::put_meta(const std::string& key, const std::string* value) {
 }
 
 bool Transaction::graph_exists(TermId g) {
-  if (g == kDefaultGraph) return true;
-  auto it = statistics_.graphs.find(g);
-  if (it != statistics_.graphs.end() && it->second > 0) return true;
+  if (statistics_.graph_holds_quads_or_is_default(g)) return true;
   const std::string key = keys::stat_key(keys::kCreatedGraphPrefix, g);
   if (auto m = pending_meta_.find(key); m != pending_meta_.end()) return m->second.has_value();
-  std::string value;
-  return store_.get(store_.meta_, key, &value, {});
+  return store_.graph_created(g, {});
 }
 
 std::vector<TermId> Transaction::created_graphs() const {
