@@ -75,7 +75,8 @@ done
     done
     agree=yes
     for c in "${counts[@]}"; do [[ $c =~ ^[0-9]+$ && $c != "${counts[0]}" ]] && agree=NO; done
-    ratio=$(awk -v a="$quiver_warm" -v b="$best" 'BEGIN { if (a ~ /^[0-9.]+$/ && b > 0) printf "%.2f", a / b; else print "-" }')
+    # Three significant digits: a ratio rounded to 0.00 would sink the geometric mean.
+    ratio=$(awk -v a="$quiver_warm" -v b="$best" 'BEGIN { if (a ~ /^[0-9.]+$/ && b > 0) printf "%.3g", a / b; else print "-" }')
     printf ' %8s %6s %9s\n' "${counts[0]}" "$agree" "$ratio"
   done
 } | tee "$work/http-mix.table"
