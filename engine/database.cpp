@@ -15,7 +15,7 @@ Database::Database(std::unique_ptr<Store> store, const DatabaseOptions& options,
     : store_(std::move(store)), options_(options), created_(created) {}
 
 query::Query Database::prepare(std::string_view text, const std::string& base_iri) const {
-  return query::parse_query(text, base_iri);
+  return templates_.parse(text, base_iri);
 }
 
 void Database::execute(const query::Query& query, const query::QueryOptions& options, query::ResultSink& sink,

@@ -17,6 +17,7 @@
 #include "loader/loader.h"
 #include "parser/rdf_format.h"
 #include "query/query.h"
+#include "query/query_templates.h"
 #include "query/update.h"
 #include "store/cancellation.h"
 #include "store/store.h"
@@ -146,6 +147,7 @@ class Database {
   std::unique_ptr<Store> store_;
   DatabaseOptions options_;
   bool created_;
+  mutable query::QueryTemplates templates_;  // what prepare() parsed, for queries of the same shape
   // Writers' turns (a flag under a mutex rather than a timed mutex, whose timed wait ThreadSanitizer cannot
   // follow).
   std::mutex writer_mutex_;

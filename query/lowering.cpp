@@ -1406,6 +1406,86 @@ LoweredQuery lower(std::string_view text) {
 
 namespace {
 
+// Whether an IRI written in a triple pattern can stand for any other: absolute (Rasqal would resolve a
+// relative one against the base), without escapes or dot segments (which Rasqal rewrites), and none of the
+// reserved IRIs lowering writes.
+bool liftable_iri(std::string_view iri) {
+  const size_t colon = iri.find(':');
+  if (colon == std::string_view::npos || colon == 0 || !std::isalpha(static_cast<unsigned char>(iri[0])))
+    return false;
+  for (size_t i = 1; i < colon; ++i)
+    if (!std::isalnum(static_cast<unsigned char>(iri[i])) && !std::strchr("+.-", iri[i])) return false;
+  return iri.find('\\') == std::string_view::npos && iri.find("/./") == std::string_view::npos &&
+         iri.find("/../") == std::string_view::npos && !iri.ends_with("/.") && !iri.ends_with("/..") &&
+         !iri.starts_with("urn:quiver:");
+}
+
+// The prologue's prefixes, by name ("ex:"); nullopt when one is declared twice (which one Rasqal takes is
+// not ours to guess).
+std::optional<std::map<std::string, std::string>> declared_prefixes(const std::vector<Token>& tokens) {
+  std::map<std::string, std::string> prefixes;
+  for (size_t i = 0; i + 2 < tokens.size(); ++i) {
+    if (!is_word(tokens[i], "PREFIX") || tokens[i + 1].kind != Token::Kind::PrefixedName ||
+        tokens[i + 2].kind != Token::Kind::Iri)
+      continue;
+    const std::string& iri = tokens[i + 2].text;
+    if (!prefixes.emplace(tokens[i + 1].text, iri.substr(1, iri.size() - 2)).second) return std::nullopt;
+  }
+  return prefixes;
+}
+
+}  // namespace
+
+std::optional<LiftedQuery> lift_pattern_iris(std::string_view text) {
+  if (text.find(kParameterPrefix) != std::string_view::npos) return std::nullopt;
+  const std::vector<Token> tokens = tokenize(text);
+  const auto prefixes = declared_prefixes(tokens);
+  if (!prefixes) return std::nullopt;
+  LiftedQuery out;
+  std::vector<char> brackets;
+  size_t copied = 0;
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    const Token& t = tokens[i];
+    if (t.kind == Token::Kind::Punct && (t.text == "{" || t.text == "(" || t.text == "[")) {
+      brackets.push_back(t.text[0]);
+      continue;
+    }
+    if (t.kind == Token::Kind::Punct && (t.text == "}" || t.text == ")" || t.text == "]")) {
+      if (!brackets.empty()) brackets.pop_back();
+      continue;
+    }
+    // In a group (not an expression, a blank node's property list or a collection), not a datatype, a
+    // service's address or a function's name.
+    const bool iri_ref = t.kind == Token::Kind::Iri, prefixed = t.kind == Token::Kind::PrefixedName;
+    if (!(iri_ref || prefixed) || brackets.empty() || brackets.back() != '{') continue;
+    if (i > 0 && (is_punct(tokens[i - 1], "^^") || is_word(tokens[i - 1], "SERVICE") ||
+                  is_word(tokens[i - 1], "SILENT")))
+      continue;
+    if (i + 1 < tokens.size() && is_punct(tokens[i + 1], "(")) continue;
+    std::string iri;
+    if (iri_ref) {
+      iri = t.text.substr(1, t.text.size() - 2);
+    } else {  // a prefixed name of a declared prefix, without escapes (or percent-encoding, kept as written)
+      const size_t colon = t.text.find(':');
+      const auto prefix = prefixes->find(t.text.substr(0, colon + 1));
+      if (prefix == prefixes->end() || t.text.find_first_of("\\%") != std::string::npos) continue;
+      iri = prefix->second + t.text.substr(colon + 1);
+    }
+    if (!liftable_iri(iri)) continue;
+    // Equal IRIs share a parameter, so that whatever the parse makes of two IRIs being equal still holds.
+    size_t n = std::find(out.iris.begin(), out.iris.end(), iri) - out.iris.begin();
+    if (n == out.iris.size()) out.iris.emplace_back(iri);
+    out.text.append(text.substr(copied, t.begin - copied));
+    out.text += "<" + std::string(kParameterPrefix) + std::to_string(n) + ">";
+    copied = t.end;
+  }
+  if (out.iris.empty()) return std::nullopt;
+  out.text.append(text.substr(copied));
+  return out;
+}
+
+namespace {
+
 class UpdateSplitter {
  public:
   explicit UpdateSplitter(std::string_view text) : s_(text), t_(tokenize(text)) {}

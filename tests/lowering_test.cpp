@@ -32,6 +32,43 @@ TEST(Frontend, ConstantGroupKeysLeaveTheParserIntact) {
   parse.join();
 }
 
+TEST(Lowering, LiftsTheIrisOfTriplePatterns) {
+  const auto lifted = query::lift_pattern_iris(
+      "PREFIX ex: <http://e/> SELECT * WHERE { <http://e/s> ex:p ?o ; <http://e/q> ex:s . "
+      "GRAPH <http://e/g> { ?o ?p <http://e/s> } }");
+  ASSERT_TRUE(lifted);
+  EXPECT_EQ(lifted->text,
+            "PREFIX ex: <http://e/> SELECT * WHERE { <urn:quiver:parameter:0> <urn:quiver:parameter:1> ?o ; "
+            "<urn:quiver:parameter:2> <urn:quiver:parameter:0> . GRAPH <urn:quiver:parameter:3> { ?o ?p "
+            "<urn:quiver:parameter:0> } }");
+  EXPECT_EQ(lifted->iris, (std::vector<std::string>{"http://e/s", "http://e/p", "http://e/q", "http://e/g"}));
+}
+
+// IRIs whose value the parse may look at, or rewrite, stay in the text: then only queries that hold the same
+// ones share a template.
+TEST(Lowering, LeavesIrisThatAreNotPatternTerms) {
+  for (const char* text : {
+           "SELECT * FROM <http://e/g> WHERE { ?s ?p ?o }",                 // dataset
+           "SELECT * WHERE { ?s ?p ?o FILTER(?o = <http://e/o>) }",         // expression
+           "SELECT * WHERE { ?s ?p \"1\"^^<http://e/t> }",                  // datatype
+           "SELECT * WHERE { SERVICE <http://e/x> { ?s ?p ?o } }",          // service
+           "SELECT * WHERE { SERVICE SILENT <http://e/x> { ?s ?p ?o } }",   // service
+           "SELECT * WHERE { ?s ?p ?o FILTER <http://e/f>(?o) }",           // function
+           "SELECT * WHERE { <s> ?p ?o }",                                  // relative
+           "SELECT * WHERE { <http://e/a/../s> ?p ?o }",                    // dot segments
+           "SELECT * WHERE { <http://e/\\u0073> ?p ?o }",                   // escape
+           "SELECT * WHERE { ?s ?p [ <http://e/q> ?o ] }",                  // blank node's properties
+           "SELECT * WHERE { ?s ?p ?o . ?s <urn:quiver:parameter:0> ?o }",  // the reserved name itself
+           "DESCRIBE <http://e/s>",                                         // outside a group
+           "PREFIX e: <e/> SELECT * WHERE { e:s ?p ?o }",                   // relative prefix
+           "PREFIX e: <http://e/> SELECT * WHERE { e:s%20 ?p ?o }",         // percent-encoded
+           "PREFIX e: <http://e/> SELECT * WHERE { e:s\\.x ?p ?o }",        // escaped
+           "PREFIX e: <http://e/> PREFIX e: <http://f/> SELECT * WHERE { e:s ?p ?o }",  // declared twice
+           "SELECT * WHERE { ?s ?p ?o . ?s e:p ?o }",                                   // undeclared
+       })
+    EXPECT_FALSE(query::lift_pattern_iris(text)) << text;
+}
+
 TEST(Lowering, NamesConstantGroupKeysOnly) {
   EXPECT_EQ(
       lower("SELECT ?s WHERE { ?s ?p ?o } GROUP BY ?s (1) (STR(?o)) (2 AS ?k) STR(?p) (<i>) HAVING (1) (2)")

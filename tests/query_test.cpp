@@ -8,6 +8,7 @@
 
 #include "loader/loader.h"
 #include "query/query.h"
+#include "query/query_templates.h"
 #include "tests/support/memory_file.h"
 #include "tests/support/quiver_process.h"
 #include "tests/support/temp_dir.h"
@@ -146,6 +147,44 @@ TEST_F(QueryTest, InvalidSparqlIsALocatedError) {
   EXPECT_THROW(run("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", query::ResultFormat::Json),
                query::QueryError);
   EXPECT_THROW(run("SELECT * WHERE { ?s ?p ?o }", query::ResultFormat::NTriples), query::QueryError);
+}
+
+// A query of a shape seen twice before is the template's parse with its own IRIs put back.
+TEST(QueryTemplates, AShapeSeenTwiceIsParsedOnce) {
+  query::QueryTemplates templates;
+  const auto point = [](const std::string& subject) {
+    return "SELECT ?p ?o WHERE { <http://e/" + subject + "> ?p ?o }";
+  };
+  const auto subject_of = [](const query::Query& q) {
+    const query::Node* n = q.root.get();
+    while (n && n->triples.empty()) n = n->left.get();
+    return n ? n->triples.at(0).s.constant.value : std::string();
+  };
+  EXPECT_EQ(subject_of(templates.parse(point("a"), "http://b/")), "http://e/a");
+  EXPECT_EQ(subject_of(templates.parse(point("b"), "http://b/")), "http://e/b");
+  EXPECT_EQ(templates.reused(), 0u);
+  const query::Query c = templates.parse(point("c"), "http://b/");
+  EXPECT_EQ(templates.reused(), 1u);
+  EXPECT_EQ(subject_of(c), "http://e/c");
+  EXPECT_EQ(subject_of(templates.parse(point("a"), "http://b/")), "http://e/a");
+  EXPECT_EQ(templates.reused(), 2u);
+  // Another base is another shape; a syntax error is the text's own.
+  templates.parse(point("d"), "http://other/");
+  EXPECT_EQ(templates.reused(), 2u);
+  EXPECT_THROW(templates.parse("SELECT ?p WHERE { <http://e/a> ?p }", "http://b/"), query::QueryError);
+}
+
+TEST(QueryTemplates, KeepsTheMostRecentShapesWithinItsBounds) {
+  query::QueryTemplates templates(/*capacity=*/1);
+  const std::string by_subject = "SELECT ?o WHERE { <http://e/a> <http://e/p> ?o }";
+  const std::string by_object = "SELECT ?s WHERE { ?s <http://e/p> <http://e/a> }";
+  templates.parse(by_subject, "http://b/");
+  templates.parse(by_object, "http://b/");  // the subject's shape goes
+  templates.parse(by_subject, "http://b/");
+  templates.parse(by_subject, "http://b/");
+  EXPECT_EQ(templates.reused(), 0u);  // seen twice since it came back: parsed as a template, not yet reused
+  templates.parse(by_subject, "http://b/");
+  EXPECT_EQ(templates.reused(), 1u);
 }
 
 TEST(QueryRanges, RangeScansKeepEveryValueThatCompares) {
