@@ -1434,14 +1434,56 @@ std::optional<std::map<std::string, std::string>> declared_prefixes(const std::v
   return prefixes;
 }
 
+// A constant of a triple pattern at tokens[i] that can stand for any other of its kind: its IRI, or a string
+// literal's characters; nullopt for any other token, and for a datatype, a service's address, a function's
+// name or a typed literal.
+struct PatternConstant {
+  std::string value;
+  bool literal;
+};
+std::optional<PatternConstant> pattern_constant(const std::vector<Token>& tokens, size_t i,
+                                                const std::map<std::string, std::string>& prefixes) {
+  if (i > 0 && (is_punct(tokens[i - 1], "^^") || is_word(tokens[i - 1], "SERVICE") ||
+                is_word(tokens[i - 1], "SILENT")))
+    return std::nullopt;
+  if (i + 1 < tokens.size() && (is_punct(tokens[i + 1], "(") || is_punct(tokens[i + 1], "^^")))
+    return std::nullopt;
+  const std::string& t = tokens[i].text;
+  switch (tokens[i].kind) {
+    case Token::Kind::Iri: {
+      std::string iri = t.substr(1, t.size() - 2);
+      if (!liftable_iri(iri)) return std::nullopt;
+      return PatternConstant{std::move(iri), false};
+    }
+    case Token::Kind::PrefixedName: {  // of a declared prefix, without escapes or percent-encoding
+      const size_t colon = t.find(':');
+      const auto prefix = prefixes.find(t.substr(0, colon + 1));
+      if (prefix == prefixes.end() || t.find_first_of("\\%") != std::string::npos) return std::nullopt;
+      std::string iri = prefix->second + t.substr(colon + 1);
+      if (!liftable_iri(iri)) return std::nullopt;
+      return PatternConstant{std::move(iri), false};
+    }
+    case Token::Kind::String: {  // without escapes, closed by its own quotes
+      const size_t quotes = t.starts_with(R"(""")") || t.starts_with("'''") ? 3 : 1;
+      if (t.size() < 2 * quotes || t.find('\\') != std::string::npos ||
+          t.compare(t.size() - quotes, quotes, t, 0, quotes) != 0)
+        return std::nullopt;
+      return PatternConstant{t.substr(quotes, t.size() - 2 * quotes), true};
+    }
+    default:
+      return std::nullopt;
+  }
+}
+
 }  // namespace
 
-std::optional<LiftedQuery> lift_pattern_iris(std::string_view text) {
+std::optional<LiftedQuery> lift_pattern_constants(std::string_view text) {
   if (text.find(kParameterPrefix) != std::string_view::npos) return std::nullopt;
   const std::vector<Token> tokens = tokenize(text);
   const auto prefixes = declared_prefixes(tokens);
   if (!prefixes) return std::nullopt;
   LiftedQuery out;
+  std::vector<std::string> keys;  // the values, each marked as an IRI or a literal
   std::vector<char> brackets;
   size_t copied = 0;
   for (size_t i = 0; i < tokens.size(); ++i) {
@@ -1454,32 +1496,23 @@ std::optional<LiftedQuery> lift_pattern_iris(std::string_view text) {
       if (!brackets.empty()) brackets.pop_back();
       continue;
     }
-    // In a group (not an expression, a blank node's property list or a collection), not a datatype, a
-    // service's address or a function's name.
-    const bool iri_ref = t.kind == Token::Kind::Iri, prefixed = t.kind == Token::Kind::PrefixedName;
-    if (!(iri_ref || prefixed) || brackets.empty() || brackets.back() != '{') continue;
-    if (i > 0 && (is_punct(tokens[i - 1], "^^") || is_word(tokens[i - 1], "SERVICE") ||
-                  is_word(tokens[i - 1], "SILENT")))
-      continue;
-    if (i + 1 < tokens.size() && is_punct(tokens[i + 1], "(")) continue;
-    std::string iri;
-    if (iri_ref) {
-      iri = t.text.substr(1, t.text.size() - 2);
-    } else {  // a prefixed name of a declared prefix, without escapes (or percent-encoding, kept as written)
-      const size_t colon = t.text.find(':');
-      const auto prefix = prefixes->find(t.text.substr(0, colon + 1));
-      if (prefix == prefixes->end() || t.text.find_first_of("\\%") != std::string::npos) continue;
-      iri = prefix->second + t.text.substr(colon + 1);
+    // In a group: not in an expression, a blank node's property list or a collection.
+    if (brackets.empty() || brackets.back() != '{') continue;
+    const auto constant = pattern_constant(tokens, i, *prefixes);
+    if (!constant) continue;
+    // Equal constants share a parameter, so that whatever the parse makes of two being equal still holds.
+    const std::string key = (constant->literal ? '"' : '<') + constant->value;
+    const size_t n = std::find(keys.begin(), keys.end(), key) - keys.begin();
+    if (n == keys.size()) {
+      keys.push_back(key);
+      out.values.push_back(constant->value);
     }
-    if (!liftable_iri(iri)) continue;
-    // Equal IRIs share a parameter, so that whatever the parse makes of two IRIs being equal still holds.
-    size_t n = std::find(out.iris.begin(), out.iris.end(), iri) - out.iris.begin();
-    if (n == out.iris.size()) out.iris.emplace_back(iri);
     out.text.append(text.substr(copied, t.begin - copied));
-    out.text += "<" + std::string(kParameterPrefix) + std::to_string(n) + ">";
+    const std::string parameter = std::string(kParameterPrefix) + std::to_string(n);
+    out.text += constant->literal ? '"' + parameter + '"' : '<' + parameter + '>';
     copied = t.end;
   }
-  if (out.iris.empty()) return std::nullopt;
+  if (out.values.empty()) return std::nullopt;
   out.text.append(text.substr(copied));
   return out;
 }

@@ -63,16 +63,17 @@ inline constexpr int kOptionalCost = 3, kUnionCost = 2, kMaxOptionalNesting = 30
 // is left for Rasqal to report.
 LoweredQuery lower(std::string_view text);
 
-// A query's text with the IRIs of its triple patterns (and GRAPH names, VALUES rows of one variable,
-// CONSTRUCT templates) replaced by parameters <urn:quiver:parameter:N>, the same N for the same IRI: the
-// queries that differ only in those IRIs share the text, and a parse of it stands for each of them once the
-// parameters are put back (query_template.h). Nullopt when there is no such IRI.
+// A query's text with the constants of its triple patterns (and GRAPH names, VALUES rows of one variable,
+// CONSTRUCT templates) replaced by parameters: an IRI by <urn:quiver:parameter:N>, a string literal's
+// characters by "urn:quiver:parameter:N" (its language tag stays), the same N for the same constant. The
+// queries that differ only in those constants share the text, and a parse of it stands for each of them once
+// the values are put back (query_templates.h). Nullopt when there is no such constant.
 inline constexpr std::string_view kParameterPrefix = "urn:quiver:parameter:";
 struct LiftedQuery {
   std::string text;
-  std::vector<std::string> iris;  // by N
+  std::vector<std::string> values;  // by N: an IRI, or a literal's characters
 };
-std::optional<LiftedQuery> lift_pattern_iris(std::string_view text);
+std::optional<LiftedQuery> lift_pattern_constants(std::string_view text);
 
 // One operation of an update request as text Rasqal parses on its own. Rasqal 0.9.33 parses one update
 // operation at a time well, but rejects INSERT DATA mixing triples with GRAPH blocks, USING clauses and the

@@ -6,11 +6,11 @@
 namespace quiver::query {
 namespace {
 
-// A parsed template with the IRIs its parameters stand for put back: the nodes, expressions and paths on
+// A parsed template with the values its parameters stand for put back: the nodes, expressions and paths on
 // the way to each term are copies, the template stays as it was.
 class Instantiation {
  public:
-  explicit Instantiation(const std::vector<std::string>& iris) : iris_(iris) {}
+  explicit Instantiation(const std::vector<std::string>& values) : values_(values) {}
 
   Query query(const Query& q) const {
     Query out = q;
@@ -22,8 +22,10 @@ class Instantiation {
 
  private:
   Term term(const Term& t) const {
-    if (t.kind != TermKind::Iri || !t.value.starts_with(kParameterPrefix)) return t;
-    return Term::iri(iris_.at(std::stoul(t.value.substr(kParameterPrefix.size()))));
+    if (t.kind == TermKind::Blank || !t.value.starts_with(kParameterPrefix)) return t;
+    Term out = t;  // a literal keeps its language tag
+    out.value = values_.at(std::stoul(t.value.substr(kParameterPrefix.size())));
+    return out;
   }
   PatternTerm pattern_term(const PatternTerm& p) const {
     return p.var ? p : PatternTerm::term(term(p.constant));
@@ -68,7 +70,7 @@ class Instantiation {
     return out;
   }
 
-  const std::vector<std::string>& iris_;
+  const std::vector<std::string>& values_;
 };
 
 }  // namespace
@@ -91,7 +93,7 @@ std::pair<QueryTemplates::Shape&, bool> QueryTemplates::touch(const std::string&
 }
 
 Query QueryTemplates::parse(std::string_view text, const std::string& base_iri) {
-  const auto lifted = lift_pattern_iris(text);
+  const auto lifted = lift_pattern_constants(text);
   if (!lifted) return parse_query(text, base_iri);
   const std::string key = base_iri + '\n' + lifted->text;
   std::shared_ptr<const Query> parsed;
@@ -104,7 +106,7 @@ Query QueryTemplates::parse(std::string_view text, const std::string& base_iri) 
   }
   if (parsed) {
     reused_.fetch_add(1, std::memory_order_relaxed);
-    return Instantiation(lifted->iris).query(*parsed);
+    return Instantiation(lifted->values).query(*parsed);
   }
   Query query = parse_query(text, base_iri);  // its errors are the text's own, with their positions
   if (second_sighting) {

@@ -1,7 +1,8 @@
-// Parsed queries kept for the queries that differ from them only in the IRIs of their triple patterns
-// (lowering.h: lift_pattern_iris): a service answering the same query about another subject many times a
-// second parses its text once, not every time (Rasqal's parse of each was a tenth of a point query's cost).
-// A shape is parsed as a template the second time it is seen, so that queries asked once pay nothing more.
+// Parsed queries kept for the queries that differ from them only in the constants of their triple patterns
+// (IRIs and strings; lowering.h: lift_pattern_constants): a service answering the same query about another
+// subject many times a second parses its text once, not every time (Rasqal's parse of each was a tenth of a
+// point query's cost). A shape is parsed as a template the second time it is seen, so that queries asked once
+// pay nothing more.
 #pragma once
 
 #include <atomic>

@@ -33,7 +33,7 @@ TEST(Frontend, ConstantGroupKeysLeaveTheParserIntact) {
 }
 
 TEST(Lowering, LiftsTheIrisOfTriplePatterns) {
-  const auto lifted = query::lift_pattern_iris(
+  const auto lifted = query::lift_pattern_constants(
       "PREFIX ex: <http://e/> SELECT * WHERE { <http://e/s> ex:p ?o ; <http://e/q> ex:s . "
       "GRAPH <http://e/g> { ?o ?p <http://e/s> } }");
   ASSERT_TRUE(lifted);
@@ -41,12 +41,26 @@ TEST(Lowering, LiftsTheIrisOfTriplePatterns) {
             "PREFIX ex: <http://e/> SELECT * WHERE { <urn:quiver:parameter:0> <urn:quiver:parameter:1> ?o ; "
             "<urn:quiver:parameter:2> <urn:quiver:parameter:0> . GRAPH <urn:quiver:parameter:3> { ?o ?p "
             "<urn:quiver:parameter:0> } }");
-  EXPECT_EQ(lifted->iris, (std::vector<std::string>{"http://e/s", "http://e/p", "http://e/q", "http://e/g"}));
+  EXPECT_EQ(lifted->values,
+            (std::vector<std::string>{"http://e/s", "http://e/p", "http://e/q", "http://e/g"}));
 }
 
-// IRIs whose value the parse may look at, or rewrite, stay in the text: then only queries that hold the same
-// ones share a template.
-TEST(Lowering, LeavesIrisThatAreNotPatternTerms) {
+TEST(Lowering, LiftsTheStringsOfTriplePatterns) {
+  const auto lifted = query::lift_pattern_constants(
+      "SELECT * WHERE { ?s ?p \"cardiac\"@en , '''x''' , \"http://e/a\" , <http://e/a> , \"1\"^^<http://e/t> "
+      ", "
+      "\"a\\\"b\" , \"cardiac\" }");
+  ASSERT_TRUE(lifted);
+  EXPECT_EQ(lifted->text,
+            "SELECT * WHERE { ?s ?p \"urn:quiver:parameter:0\"@en , \"urn:quiver:parameter:1\" , "
+            "\"urn:quiver:parameter:2\" , <urn:quiver:parameter:3> , \"1\"^^<http://e/t> , \"a\\\"b\" , "
+            "\"urn:quiver:parameter:0\" }");
+  EXPECT_EQ(lifted->values, (std::vector<std::string>{"cardiac", "x", "http://e/a", "http://e/a"}));
+}
+
+// Constants whose value the parse may look at, or rewrite, stay in the text: then only queries that hold the
+// same ones share a template.
+TEST(Lowering, LeavesConstantsThatAreNotPatternTerms) {
   for (const char* text : {
            "SELECT * FROM <http://e/g> WHERE { ?s ?p ?o }",                 // dataset
            "SELECT * WHERE { ?s ?p ?o FILTER(?o = <http://e/o>) }",         // expression
@@ -66,7 +80,7 @@ TEST(Lowering, LeavesIrisThatAreNotPatternTerms) {
            "PREFIX e: <http://e/> PREFIX e: <http://f/> SELECT * WHERE { e:s ?p ?o }",  // declared twice
            "SELECT * WHERE { ?s ?p ?o . ?s e:p ?o }",                                   // undeclared
        })
-    EXPECT_FALSE(query::lift_pattern_iris(text)) << text;
+    EXPECT_FALSE(query::lift_pattern_constants(text)) << text;
 }
 
 TEST(Lowering, NamesConstantGroupKeysOnly) {
