@@ -12,6 +12,7 @@
 #include <optional>
 #include <set>
 #include <tuple>
+#include <unordered_map>
 
 namespace quiver::query {
 namespace {
@@ -1407,8 +1408,7 @@ LoweredQuery lower(std::string_view text) {
 namespace {
 
 // Whether an IRI written in a triple pattern can stand for any other: absolute (Rasqal would resolve a
-// relative one against the base), without escapes or dot segments (which Rasqal rewrites), and none of the
-// reserved IRIs lowering writes.
+// relative one against the base), without escapes or dot segments (which Rasqal rewrites).
 bool liftable_iri(std::string_view iri) {
   const size_t colon = iri.find(':');
   if (colon == std::string_view::npos || colon == 0 || !std::isalpha(static_cast<unsigned char>(iri[0])))
@@ -1416,8 +1416,7 @@ bool liftable_iri(std::string_view iri) {
   for (size_t i = 1; i < colon; ++i)
     if (!std::isalnum(static_cast<unsigned char>(iri[i])) && !std::strchr("+.-", iri[i])) return false;
   return iri.find('\\') == std::string_view::npos && iri.find("/./") == std::string_view::npos &&
-         iri.find("/../") == std::string_view::npos && !iri.ends_with("/.") && !iri.ends_with("/..") &&
-         !iri.starts_with("urn:quiver:");
+         iri.find("/../") == std::string_view::npos && !iri.ends_with("/.") && !iri.ends_with("/..");
 }
 
 // The prologue's prefixes, by name ("ex:"); nullopt when one is declared twice (which one Rasqal takes is
@@ -1455,18 +1454,24 @@ std::optional<PatternConstant> pattern_constant(const std::vector<Token>& tokens
       if (!liftable_iri(iri)) return std::nullopt;
       return PatternConstant{std::move(iri), false};
     }
-    case Token::Kind::PrefixedName: {  // of a declared prefix, without escapes or percent-encoding
+    case Token::Kind::PrefixedName: {  // of a declared prefix; a local name of ASCII letters, digits, _ - .
       const size_t colon = t.find(':');
       const auto prefix = prefixes.find(t.substr(0, colon + 1));
-      if (prefix == prefixes.end() || t.find_first_of("\\%") != std::string::npos) return std::nullopt;
-      std::string iri = prefix->second + t.substr(colon + 1);
+      const std::string_view local = std::string_view(t).substr(colon + 1);
+      if (prefix == prefixes.end() || local.starts_with('-') || local.starts_with('.') ||
+          !std::all_of(local.begin(), local.end(), [](char c) {
+            return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
+          }))
+        return std::nullopt;
+      std::string iri = prefix->second + std::string(local);
       if (!liftable_iri(iri)) return std::nullopt;
       return PatternConstant{std::move(iri), false};
     }
-    case Token::Kind::String: {  // without escapes, closed by its own quotes
+    case Token::Kind::String: {  // closed by its own quotes, without escapes or control characters
       const size_t quotes = t.starts_with(R"(""")") || t.starts_with("'''") ? 3 : 1;
-      if (t.size() < 2 * quotes || t.find('\\') != std::string::npos ||
-          t.compare(t.size() - quotes, quotes, t, 0, quotes) != 0)
+      if (t.size() < 2 * quotes || t.compare(t.size() - quotes, quotes, t, 0, quotes) != 0 ||
+          std::any_of(t.begin(), t.end(),
+                      [](char c) { return c == '\\' || static_cast<unsigned char>(c) < 0x20; }))
         return std::nullopt;
       return PatternConstant{t.substr(quotes, t.size() - 2 * quotes), true};
     }
@@ -1475,15 +1480,39 @@ std::optional<PatternConstant> pattern_constant(const std::vector<Token>& tokens
   }
 }
 
+// Whether a text's constants may be lifted at all: none of its terms can spell a parameter's name by any
+// road (written out, by code point escapes, by a prefix or a base), the parse of the text itself would not
+// refuse it for its characters (a reused template checks nothing), and no comment of a kind the tokenizer
+// does not know (Rasqal's lexer has /* */ and //) can hide brackets from it.
+bool liftable_text(std::string_view text, const std::vector<Token>& tokens,
+                   const std::map<std::string, std::string>& prefixes) {
+  if (text.find("urn:quiver") != std::string_view::npos || text.find("\\u") != std::string_view::npos ||
+      text.find("\\U") != std::string_view::npos)
+    return false;
+  for (size_t i = 0; i < text.size();) {
+    const size_t n = text[i] ? utf8_length(text, i) : 0;
+    if (!n) return false;
+    i += n;
+  }
+  for (const auto& [name, iri] : prefixes)
+    if (kParameterPrefix.starts_with(iri) || iri.starts_with("urn:quiver")) return false;
+  for (size_t i = 0; i + 1 < tokens.size(); ++i) {
+    if (is_word(tokens[i], "BASE")) return false;
+    if (is_punct(tokens[i], "/") && tokens[i + 1].begin == tokens[i].end &&
+        (is_punct(tokens[i + 1], "/") || is_punct(tokens[i + 1], "*")))
+      return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 std::optional<LiftedQuery> lift_pattern_constants(std::string_view text) {
-  if (text.find(kParameterPrefix) != std::string_view::npos) return std::nullopt;
   const std::vector<Token> tokens = tokenize(text);
   const auto prefixes = declared_prefixes(tokens);
-  if (!prefixes) return std::nullopt;
+  if (!prefixes || !liftable_text(text, tokens, *prefixes)) return std::nullopt;
   LiftedQuery out;
-  std::vector<std::string> keys;  // the values, each marked as an IRI or a literal
+  std::unordered_map<std::string, size_t> parameters;  // by value, marked as an IRI or a literal
   std::vector<char> brackets;
   size_t copied = 0;
   for (size_t i = 0; i < tokens.size(); ++i) {
@@ -1501,12 +1530,10 @@ std::optional<LiftedQuery> lift_pattern_constants(std::string_view text) {
     const auto constant = pattern_constant(tokens, i, *prefixes);
     if (!constant) continue;
     // Equal constants share a parameter, so that whatever the parse makes of two being equal still holds.
-    const std::string key = (constant->literal ? '"' : '<') + constant->value;
-    const size_t n = std::find(keys.begin(), keys.end(), key) - keys.begin();
-    if (n == keys.size()) {
-      keys.push_back(key);
-      out.values.push_back(constant->value);
-    }
+    const auto [at, added] =
+        parameters.try_emplace((constant->literal ? '"' : '<') + constant->value, out.values.size());
+    const size_t n = at->second;
+    if (added) out.values.push_back(constant->value);
     out.text.append(text.substr(copied, t.begin - copied));
     const std::string parameter = std::string(kParameterPrefix) + std::to_string(n);
     out.text += constant->literal ? '"' + parameter + '"' : '<' + parameter + '>';

@@ -1,5 +1,7 @@
 #include "query/query_templates.h"
 
+#include <charconv>
+
 #include "query/frontend.h"
 #include "query/lowering.h"
 
@@ -21,10 +23,14 @@ class Instantiation {
   }
 
  private:
+  // No term of the query's own spells a parameter (lift_pattern_constants makes sure).
   Term term(const Term& t) const {
     if (t.kind == TermKind::Blank || !t.value.starts_with(kParameterPrefix)) return t;
+    size_t n = values_.size();
+    const char* digits = t.value.data() + kParameterPrefix.size();
+    std::from_chars(digits, t.value.data() + t.value.size(), n);
     Term out = t;  // a literal keeps its language tag
-    out.value = values_.at(std::stoul(t.value.substr(kParameterPrefix.size())));
+    out.value = values_.at(n);
     return out;
   }
   PatternTerm pattern_term(const PatternTerm& p) const {
@@ -113,7 +119,7 @@ Query QueryTemplates::parse(std::string_view text, const std::string& base_iri) 
     std::shared_ptr<const Query> made;
     try {
       made = std::make_shared<const Query>(parse_query(lifted->text, base_iri));
-    } catch (const QueryError&) {  // the shape stays unparsed: each of its queries is parsed as it comes
+    } catch (...) {  // the shape stays unparsed: each of its queries is parsed as it comes
     }
     const std::lock_guard lock(mutex_);
     Shape& shape = touch(key).first;

@@ -9,9 +9,10 @@ thread_local bool refusing_here = false;
 
 // A thread's first requests fault in the first pages of its allocator's arena. On transparent huge pages
 // (cli/allocator_options.cpp) each fault zeroes 2 MiB, and a fresh server's first few requests each took
-// 10-15 ms more than the next ones. Each thread pays that before it takes connections: what it frees stays
-// with its arena for the first requests to reuse. One thread at a time: a pool of many threads holds one
-// block at once, and threads that share an arena reuse what the one before freed.
+// 10-15 ms more than the next ones. Each thread faults in and frees a large block before it takes
+// connections, and the first requests take 1-2 ms. (Pieces small enough to stay in the thread's arena do as
+// well, but hold much more memory until jemalloc purges them.) One thread at a time: a pool of many
+// threads holds one block at once.
 void fault_in_allocator_pages() {
   constexpr size_t kBytes = size_t{16} << 20;
   static std::mutex one_at_a_time;

@@ -77,8 +77,18 @@ TEST(Lowering, LeavesConstantsThatAreNotPatternTerms) {
            "PREFIX e: <e/> SELECT * WHERE { e:s ?p ?o }",                   // relative prefix
            "PREFIX e: <http://e/> SELECT * WHERE { e:s%20 ?p ?o }",         // percent-encoded
            "PREFIX e: <http://e/> SELECT * WHERE { e:s\\.x ?p ?o }",        // escaped
-           "PREFIX e: <http://e/> PREFIX e: <http://f/> SELECT * WHERE { e:s ?p ?o }",  // declared twice
-           "SELECT * WHERE { ?s ?p ?o . ?s e:p ?o }",                                   // undeclared
+           "PREFIX e: <http://e/> PREFIX e: <http://f/> SELECT * WHERE { e:s ?p ?o }",   // declared twice
+           "SELECT * WHERE { ?s ?p ?o . ?s e:p ?o }",                                    // undeclared
+           "PREFIX q: <urn:quiver:> SELECT * WHERE { ?s <http://e/p> q:parameter:0 }",   // spells a parameter
+           "PREFIX q: <urn:> SELECT * WHERE { ?s <http://e/p> ?o }",                     // could spell one
+           "SELECT * WHERE { ?s <http://e/p> ?o FILTER(?o = \"urn:quiver:\\u0070\") }",  // by an escape
+           "BASE <urn:> SELECT * WHERE { ?s <http://e/p> <./x> }",                       // by a base
+           "SELECT * WHERE { ?s ?p \"a\nb\" }",                                          // a raw line feed
+           "PREFIX e: <http://e/> SELECT * WHERE { ?s ?p e:a\xC3\x97"
+           "b }",                                                                    // not ASCII
+           "PREFIX e: <http://e/> SELECT * WHERE { ?s ?p ?o } VALUES ?o { e:a:b }",  // a colon
+           "SELECT * WHERE { ?s ?p ?o /* } */ . ?s <http://e/p> ?o }",               // Rasqal's comment
+           "SELECT * WHERE { ?s <http://e/p> \"\xFF\" }",                            // not UTF-8
        })
     EXPECT_FALSE(query::lift_pattern_constants(text)) << text;
 }
