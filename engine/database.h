@@ -77,6 +77,8 @@ class Database {
   bool created() const { return created_; }
   bool empty() const { return store_->empty(); }
 
+  // Queries prepare() answered from the parse of an earlier query of the same shape (query_templates.h).
+  uint64_t queries_from_templates() const { return templates_.reused(); }
   // Parses a query (throws QueryError with its position); execute() may then run it many times.
   query::Query prepare(std::string_view text,
                        const std::string& base_iri = query::QueryOptions().base_iri) const;

@@ -1,6 +1,6 @@
 // GET /metrics: Prometheus' text format. The request counters and latency histograms (metrics.h), and gauges
-// read at each scrape: queries running and waiting, load jobs by status, the store's quads and its bytes on
-// disk and in memory.
+// read at each scrape: queries running and waiting, queries answered from a template, load jobs by status,
+// the store's quads and its bytes on disk and in memory.
 #include <fmt/format.h>
 
 #include "server/load_jobs.h"
@@ -23,6 +23,11 @@ std::string scrape(Service& service, LoadJobs& jobs) {
   out += "# HELP quiver_load_jobs Load jobs (/loader) by status.\n# TYPE quiver_load_jobs gauge\n";
   for (const auto& [status, count] : jobs.counts())
     out += fmt::format("quiver_load_jobs{{status=\"{}\"}} {}\n", neptune_name(status), count);
+  out += fmt::format(
+      "# HELP quiver_queries_from_templates_total Queries answered from the parse of an earlier query of "
+      "their shape.\n# TYPE quiver_queries_from_templates_total counter\nquiver_queries_from_templates_total "
+      "{}\n",
+      service.database.queries_from_templates());
   out += gauge("quiver_store_quads", "Quads in the store.",
                static_cast<double>(service.database.statistics().quads));
   const StorageFigures figures = service.database.storage_figures();

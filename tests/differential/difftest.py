@@ -9,6 +9,9 @@ Query i of data set D under seed S is always the same text (its random generator
 so a disagreement is reproduced by its seed, data set and number. A disagreement fails the run unless its
 query is listed in the known-differences file (known_differences.toml); every entry there is also run on
 its own, and an entry whose query now agrees fails the run too, so the list cannot rot.
+
+Each query is also asked three times of `quiver serve`, whose third answer comes from the template of the
+query's shape (query/query_templates.h): an answer that differs from the first fails the run.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ import tomllib  # noqa: E402
 
 import datasets  # noqa: E402
 from compare import Normaliser, compare  # noqa: E402
-from engines import OxigraphEngine, QuiverEngine  # noqa: E402
+from engines import OxigraphEngine, QuiverEngine, QuiverServerEngine  # noqa: E402
 from generator import Generator  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -84,16 +87,28 @@ def main() -> int:
 def run(args, work: Path) -> int:
     known = load_known(args.known)
     known_by_text = {(e["dataset"], normalise_text(e["query"])): e for e in known}
-    counts = {"queries": 0, "agree": 0, "both errors": 0, "timeout": 0, "known": 0, "new": 0}
+    counts = {"queries": 0, "agree": 0, "both errors": 0, "timeout": 0, "known": 0, "new": 0, "templated": 0}
     by_kind: dict[str, int] = {}
-    new, stale, report = [], [], []
+    new, stale, report, template_mismatches = [], [], [], []
     started = time.monotonic()
     for name in args.dataset or ["literals", "clinical"]:
         data = (datasets.literals_dataset() if name == "literals"
                 else datasets.clinical_dataset(args.gen, work, args.clinical_triples))
         quiver = QuiverEngine(args.quiver, work, name, data.files, args.timeout)
         oxigraph = OxigraphEngine(data.files, args.timeout)
+        served = QuiverServerEngine(args.quiver, quiver.db, args.timeout)
         normaliser = Normaliser(data.rewrites)
+        as_is = Normaliser({})
+
+        def check_template(label: str, text: str, ordered: bool) -> None:
+            first = served.run(text)
+            if first.kind == "error" and "timeout" in first.payload:
+                return
+            served.run(text)
+            verdict = compare(first, served.run(text), as_is, ordered)  # Quiver's on both sides
+            counts["templated"] += 1
+            if not verdict.agree and verdict.kind != "timeout":
+                template_mismatches.append((label, text, verdict))
 
         def check(text: str, ordered: bool):
             return compare(quiver.run(text), oxigraph.run(text), normaliser, ordered)
@@ -110,6 +125,7 @@ def run(args, work: Path) -> int:
             verdict = check(q.text, q.ordered)
             counts["queries"] += 1
             label = f"{name} seed {args.seed} #{i}"
+            check_template(label, q.text, q.ordered)
             if args.verbose:
                 print(f"-- {label}: {verdict.kind}\n{q.text}")
             if verdict.agree:
@@ -133,9 +149,14 @@ def run(args, work: Path) -> int:
                     if verdict.agree and verdict.kind != "timeout":
                         stale.append(e)
         oxigraph.close()
+        counts["from templates"] = counts.get("from templates", 0) + served.answered_from_templates()
+        served.close()
 
     for label, text, verdict in new:
         print(f"\n== DISAGREEMENT ({verdict.kind}) {label}\n{text}\n  {verdict.detail}")
+    for label, text, verdict in template_mismatches:
+        print(f"\n== TEMPLATE ANSWER DIFFERS from the query's own ({verdict.kind}) {label}\n{text}\n"
+              f"  (first answer as 'quiver', third as 'oxigraph') {verdict.detail}")
     for e in stale:
         print(f"\n== STALE known difference (the engines now agree; remove it from {args.known.name}):\n"
               f"{e['dataset']}: {e['why']}\n{e['query']}")
@@ -149,8 +170,15 @@ def run(args, work: Path) -> int:
     print(f"\ndifferential: {counts['queries']} queries in {elapsed:.0f} s: {counts['agree']} agree, "
           f"{counts['both errors']} errors on both sides, {counts['timeout']} timed out, "
           f"{counts['known'] + counts['new']} disagree ({counts['known']} known, {counts['new']} new"
-          f"{', by kind ' + str(by_kind) if by_kind else ''}); {len(stale)} stale known differences")
-    failed = counts["new"] + len(stale)
+          f"{', by kind ' + str(by_kind) if by_kind else ''}); {len(stale)} stale known differences; "
+          f"{counts['templated']} asked three times of quiver serve ({counts.get('from templates', 0)} answers "
+          f"from a template), {len(template_mismatches)} answered differently the third time")
+    # Queries with constants in their patterns are most of them: none answered from a template would mean the
+    # comparison tested nothing.
+    untested = counts["templated"] > 0 and counts.get("from templates", 0) == 0
+    if untested:
+        print("\n== quiver serve answered no query from a template: the third answers were not from templates")
+    failed = counts["new"] + len(stale) + len(template_mismatches) + untested
     print(f"{counts['queries'] - counts['new']} passed, {failed} failed")
     return 1 if failed else 0
 

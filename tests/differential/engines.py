@@ -1,5 +1,5 @@
 """The two engines under comparison: Quiver through its command line, Oxigraph (pyoxigraph) in a child
-process.
+process; and Quiver's endpoint, whose answers to a query asked again are compared with its first.
 
 Both give their answers as SPARQL 1.1 Query Results JSON text, so one reader (compare.py) turns either into
 the same normalised form; an engine's error is an Answer of kind "error" with the message.
@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import re
 import subprocess
+import urllib.error
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,6 +66,46 @@ class QuiverEngine:
             return Answer.from_json(done.stdout.decode())
         except (ValueError, UnicodeDecodeError) as e:
             return Answer.error(f"unreadable JSON from quiver: {e}")
+
+
+class QuiverServerEngine:
+    """`quiver serve --read-only` over the store QuiverEngine made. The endpoint parses a query's shape (its
+    text with the constants of its triple patterns lifted out) as a template the second time it sees it and
+    answers the third from that template: asked three times, a query's first and third answers must be the
+    same."""
+
+    def __init__(self, binary: Path, db: Path, timeout: float):
+        self.timeout = timeout
+        self.process = subprocess.Popen(
+            [str(binary), "serve", "--db", str(db), "--read-only", "--port", "0"],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        match = re.search(r"(http://[^/ ]+/sparql)", self.process.stdout.readline())
+        if not match:
+            self.close()
+            raise RuntimeError("quiver serve did not say where it listens")
+        self.endpoint = match.group(1)
+
+    def run(self, query: str) -> Answer:
+        request = urllib.request.Request(
+            f"{self.endpoint}?timeout={int(self.timeout * 1000)}", data=query.encode(), method="POST",
+            headers={"Content-Type": "application/sparql-query", "Accept": "application/sparql-results+json"})
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout + 20) as response:
+                return Answer.from_json(response.read().decode())
+        except urllib.error.HTTPError as e:
+            return Answer.error(e.read().decode(errors="replace") or f"status {e.code}")
+        except (OSError, ValueError) as e:
+            return Answer("crash", f"no answer from quiver serve: {e}")
+
+    def answered_from_templates(self) -> int:
+        with urllib.request.urlopen(self.endpoint.removesuffix("/sparql") + "/metrics", timeout=30) as response:
+            found = re.search(r"^quiver_queries_from_templates_total (\d+)", response.read().decode(), re.M)
+        return int(found.group(1)) if found else 0
+
+    def close(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+        self.process.stdout.close()
 
 
 def _oxigraph_worker(conn, files: list[str]) -> None:
