@@ -202,17 +202,23 @@ size_t utf8_length(std::string_view s, size_t i) {
 
 // What Rasqal would otherwise accept silently, or crash on: a NUL byte (Rasqal stops reading there), bytes
 // that are not UTF-8, string escapes SPARQL does not have, and unterminated strings.
+// Where the text's first byte that is not part of a UTF-8 sequence is; npos when there is none.
+size_t first_invalid_utf8(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    const size_t n = utf8_length(s, i);
+    if (!n) return i;
+    i += n;
+  }
+  return std::string_view::npos;
+}
+
 void check_characters(std::string_view s, const std::vector<Token>& tokens) {
   if (const size_t nul = s.find('\0'); nul != std::string_view::npos)
     throw located_at(s, nul, "the text contains a NUL byte");
-  for (size_t i = 0; i < s.size();) {
-    const size_t n = utf8_length(s, i);
-    if (!n) {
-      char byte[8];
-      std::snprintf(byte, sizeof byte, "0x%02X", static_cast<unsigned char>(s[i]));
-      throw located_at(s, i, std::string("invalid UTF-8 (byte ") + byte + ")");
-    }
-    i += n;
+  if (const size_t i = first_invalid_utf8(s); i != std::string_view::npos) {
+    char byte[8];
+    std::snprintf(byte, sizeof byte, "0x%02X", static_cast<unsigned char>(s[i]));
+    throw located_at(s, i, std::string("invalid UTF-8 (byte ") + byte + ")");
   }
   for (const Token& t : tokens) {
     if (t.kind != Token::Kind::String) continue;
@@ -1489,11 +1495,8 @@ bool liftable_text(std::string_view text, const std::vector<Token>& tokens,
   if (text.find("urn:quiver") != std::string_view::npos || text.find("\\u") != std::string_view::npos ||
       text.find("\\U") != std::string_view::npos)
     return false;
-  for (size_t i = 0; i < text.size();) {
-    const size_t n = text[i] ? utf8_length(text, i) : 0;
-    if (!n) return false;
-    i += n;
-  }
+  if (text.find('\0') != std::string_view::npos || first_invalid_utf8(text) != std::string_view::npos)
+    return false;
   for (const auto& [name, iri] : prefixes)
     if (kParameterPrefix.starts_with(iri) || iri.starts_with("urn:quiver")) return false;
   for (size_t i = 0; i + 1 < tokens.size(); ++i) {
