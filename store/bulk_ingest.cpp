@@ -6,6 +6,7 @@
 #include <map>
 #include <mutex>
 
+#include "store/change_log.h"
 #include "store/keys.h"
 
 namespace quiver {
@@ -14,6 +15,7 @@ namespace fs = std::filesystem;
 namespace {
 constexpr size_t kTermSlot = 4;
 constexpr size_t kMetaSlot = 5;
+constexpr size_t kChangeSlot = 6;
 
 void check(const rocksdb::Status& s, const char* what) {
   if (!s.ok()) throw StoreError(std::string(what) + ": " + s.ToString());
@@ -29,14 +31,18 @@ struct BulkIngest::Slot {
 };
 
 BulkIngest::BulkIngest(Store& store, fs::path staging, bool take_writer_turn)
-    : store_(store), staging_(std::move(staging)), lock_(store.writer_mutex_, std::defer_lock) {
+    : store_(store), staging_(std::move(staging)), lock_(store.writer_mutex_, std::defer_lock), log_(0) {
   if (take_writer_turn) lock_.lock();
+  log_ = ChangeLogKeys(store_.change_sequence() + 1);  // in the writer's turn
   std::error_code ec;
   fs::create_directories(staging_, ec);
   if (ec) throw StoreError("cannot create the staging folder " + staging_.string() + ": " + ec.message());
-  for (size_t i = 0; i < 6; ++i) {
+  for (size_t i = 0; i < 7; ++i) {
     auto slot = std::make_unique<Slot>();
-    slot->cf = i < 4 ? store_.indexes_[i] : i == kTermSlot ? store_.terms_ : store_.meta_;
+    slot->cf = i < 4              ? store_.indexes_[i]
+               : i == kTermSlot   ? store_.terms_
+               : i == kChangeSlot ? store_.changes_
+                                  : store_.meta_;
     slot->path = staging_ / (std::to_string(i) + ".sst");
     slots_.push_back(std::move(slot));
   }
@@ -83,6 +89,11 @@ void BulkIngest::write_quad(IndexOrder order, const Quad& q, bool present) {
   rocksdb::SstFileWriter& out = writer(static_cast<size_t>(order));
   check(present ? out.Put(slot.key, rocksdb::Slice()) : out.Delete(slot.key), "writing an index failed");
   ++slot.entries;
+  if (order != IndexOrder::SPOG) return;
+  if (const std::string* logged = log_.note(q)) {
+    check(writer(kChangeSlot).Put(*logged, rocksdb::Slice()), "writing the change log failed");
+    ++slots_[kChangeSlot]->entries;
+  }
 }
 
 void BulkIngest::add_collision(std::string_view encoded, TermId id) {
@@ -106,6 +117,7 @@ uint64_t BulkIngest::commit() {
     keys::put_u64(v, c.distinct_objects + d.distinct_objects);
     meta_[keys::stat_key(keys::kPredicateStatPrefix, p)] = std::move(v);
   }
+  if (log_.any()) meta_[std::string(keys::kChangeSequenceKey)] = keys::id_key(log_.sequence());
   for (auto& [k, v] : meta_)
     check(v ? writer(kMetaSlot).Put(k, *v) : writer(kMetaSlot).Delete(k), "writing statistics failed");
   if (!meta_.empty()) ++slots_[kMetaSlot]->entries;
@@ -132,6 +144,7 @@ uint64_t BulkIngest::commit() {
     check(store_.db_->IngestExternalFiles(args), "ingesting the load into the store failed");
   }
   if (!collisions_.empty()) store_.load_collisions();
+  if (log_.any()) store_.change_sequence_.store(log_.sequence(), std::memory_order_release);
   return bytes;
 }
 

@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 
+#include "store/change_log.h"
 #include "store/store.h"
 
 namespace rocksdb {
@@ -55,11 +56,12 @@ class BulkIngest {
   Store& store_;
   std::filesystem::path staging_;
   struct Slot;
-  std::vector<std::unique_ptr<Slot>> slots_;  // 0..3 indexes, 4 terms, 5 meta (collisions)
+  std::vector<std::unique_ptr<Slot>> slots_;  // 0..3 indexes, 4 terms, 5 meta (collisions), 6 change log
   Statistics delta_;
   std::map<std::string, TermId> collisions_;
   std::map<std::string, std::optional<std::string>> meta_;
   std::unique_lock<std::mutex> lock_;
+  ChangeLogKeys log_;  // the subjects of changed SPOG entries
 };
 
 }  // namespace quiver

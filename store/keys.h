@@ -50,10 +50,22 @@ inline constexpr char kGraphStatPrefix = 'g';
 inline constexpr char kCreatedGraphPrefix = 'e';  // graphs made by CREATE GRAPH: they exist while empty
 inline constexpr char kPredicateStatPrefix = 'p';
 inline constexpr std::string_view kFormatVersion = "quiver-store-1";
+// The change log's last sequence, the sequence up to which it was trimmed, and each consumer's checkpoint.
+inline constexpr std::string_view kChangeSequenceKey = "change_sequence";
+inline constexpr std::string_view kChangesTrimmedKey = "changes_trimmed_through";
+inline constexpr char kChangeCheckpointPrefix = 'k';
 
 inline std::string stat_key(char prefix, TermId id) {
   std::string out(1, prefix);
   put_u64(out, id);
+  return out;
+}
+
+// Changes column family: a commit's sequence, then a subject whose text statements it changed.
+inline std::string change_key(uint64_t sequence, TermId subject) {
+  std::string out;
+  put_u64(out, sequence);
+  put_u64(out, subject);
   return out;
 }
 

@@ -8,6 +8,7 @@
 #include <rocksdb/table.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <mutex>
 #include <system_error>
@@ -532,6 +533,18 @@ bool is_nonempty_directory(const fs::path& dir) {
   return fs::directory_iterator(dir, ec) != fs::directory_iterator();
 }
 
+constexpr const char* kChangesFamily = "changes";
+
+void check(const rocksdb::Status& s, const char* what) {
+  if (!s.ok()) throw StoreError(std::string(what) + ": " + s.ToString());
+}
+
+bool has_column_family(const fs::path& dir, const std::string& name) {
+  std::vector<std::string> names;
+  if (!rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir.string(), &names).ok()) return false;
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
 [[noreturn]] void fail_open(const fs::path& dir, const rocksdb::Status& s) {
   const std::string text = s.ToString();
   if (text.find("lock") != std::string::npos ||
@@ -590,6 +603,9 @@ std::unique_ptr<Store> Store::open(const fs::path& dir, const StoreOptions& opti
   cfs.emplace_back(rocksdb::kDefaultColumnFamilyName, index_cf_options(cache));
   cfs.emplace_back("terms", terms_cf_options(cache));
   for (IndexOrder order : kIndexOrders) cfs.emplace_back(index_name(order), index_cf_options(cache));
+  // A store made before the change log gets it at its next read-write open; read-only, it has none yet.
+  if (!options.read_only || fresh || has_column_family(dir, kChangesFamily))
+    cfs.emplace_back(kChangesFamily, index_cf_options(cache));
 
   std::unique_ptr<Store> store(new Store());
   store->dir_ = dir;
@@ -606,6 +622,7 @@ std::unique_ptr<Store> Store::open(const fs::path& dir, const StoreOptions& opti
   store->meta_ = store->handles_[0];
   store->terms_ = store->handles_[1];
   for (size_t i = 0; i < 4; ++i) store->indexes_[i] = store->handles_[2 + i];
+  if (store->handles_.size() > 6) store->changes_ = store->handles_[6];
 
   std::string version, bits;
   if (fresh) {
@@ -626,6 +643,8 @@ std::unique_ptr<Store> Store::open(const fs::path& dir, const StoreOptions& opti
     store->hash_bits_ = std::stoi(bits);
   }
   store->load_collisions();
+  if (std::string sequence; db->Get({}, store->meta_, keys::kChangeSequenceKey, &sequence).ok())
+    store->change_sequence_ = keys::get_u64(sequence);
 
   // Staging folders of bulk loads that never committed (killed or failed) are garbage now that we hold the
   // lock.
@@ -674,6 +693,45 @@ void Store::load_collisions() {
   }
   std::lock_guard lock(collisions_mutex_);
   collisions_ = std::move(table);
+}
+
+bool Store::read_changes(uint64_t after, const std::function<void(uint64_t, TermId)>& each,
+                         const Cancellation* stop) const {
+  std::string trimmed;
+  if (get(meta_, std::string(keys::kChangesTrimmedKey), &trimmed, {}) && keys::get_u64(trimmed) > after)
+    return false;
+  if (!changes_) return true;
+  std::unique_ptr<rocksdb::Iterator> it(new_iterator(changes_, {}));
+  uint32_t until_check = 0;
+  for (it->Seek(keys::change_key(after + 1, 0)); it->Valid(); it->Next()) {
+    if (stop && ++until_check % QuadCursor::kKeysBetweenChecks == 0) stop->check();
+    const std::string_view key = it->key().ToStringView();
+    each(keys::get_u64(key, 0), keys::get_u64(key, 8));
+  }
+  if (!it->status().ok()) throw StoreError("reading the change log failed: " + it->status().ToString());
+  return true;
+}
+
+void Store::set_change_checkpoint(std::string_view consumer, uint64_t sequence) {
+  if (options_.read_only) return;
+  std::lock_guard lock(checkpoint_mutex_);
+  std::string key(1, keys::kChangeCheckpointPrefix);
+  key += consumer;
+  check(db_->Put({}, meta_, key, keys::id_key(sequence)), "recording a change log checkpoint failed");
+  // Entries up to the slowest consumer's checkpoint have been applied by everyone.
+  uint64_t applied = sequence;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, meta_));
+  const std::string prefix(1, keys::kChangeCheckpointPrefix);
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next())
+    applied = std::min(applied, keys::get_u64(it->value().ToStringView()));
+  std::string trimmed;
+  if (get(meta_, std::string(keys::kChangesTrimmedKey), &trimmed, {}) && keys::get_u64(trimmed) >= applied)
+    return;
+  rocksdb::WriteBatch batch;
+  check(batch.DeleteRange(changes_, keys::change_key(0, 0), keys::change_key(applied + 1, 0)),
+        "trimming the change log failed");
+  check(batch.Put(meta_, keys::kChangesTrimmedKey, keys::id_key(applied)), "trimming the change log failed");
+  check(db_->Write({}, &batch), "trimming the change log failed");
 }
 
 bool Store::empty() const {

@@ -3,8 +3,10 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -321,6 +323,7 @@ class Store {
   Store& operator=(const Store&) = delete;
 
   const std::filesystem::path& dir() const { return dir_; }
+  bool read_only() const { return options_.read_only; }
   bool empty() const;
 
   QuadCursor scan(const QuadPattern& pattern) const;
@@ -350,6 +353,21 @@ class Store {
   // A fresh path for a folder of temporary files (a load's, an update's, an uploaded body), made by whoever
   // needs it; the next open removes any left behind.
   std::filesystem::path new_staging_folder() const;
+
+  // The change log: every commit that adds or removes statements with a literal object takes the next
+  // sequence number and logs, in the same atomic write, the subjects of those statements. A consumer that
+  // keeps text of the store elsewhere (the full-text index) applies the log in order and records how far it
+  // got; entries every consumer has applied are dropped.
+  // The last sequence a commit took (0 before the first).
+  uint64_t change_sequence() const { return change_sequence_.load(std::memory_order_acquire); }
+  // Calls `each(sequence, subject)` for every entry after `after`, in order (a subject once per sequence).
+  // False, with no call, when entries after `after` were dropped already: the consumer must start over
+  // from the store's state.
+  bool read_changes(uint64_t after, const std::function<void(uint64_t, TermId)>& each,
+                    const Cancellation* stop = nullptr) const;
+  // Records that `consumer` has applied the log up to `sequence`, and drops the entries every consumer
+  // has applied.
+  void set_change_checkpoint(std::string_view consumer, uint64_t sequence);
 
   // Starts an atomic bulk ingestion; at most one runs at a time (the call waits for the previous one).
   std::unique_ptr<BulkIngest> begin_bulk_ingest();
@@ -405,6 +423,9 @@ class Store {
   rocksdb::ColumnFamilyHandle* meta_ = nullptr;
   rocksdb::ColumnFamilyHandle* terms_ = nullptr;
   std::array<rocksdb::ColumnFamilyHandle*, 4> indexes_{};
+  rocksdb::ColumnFamilyHandle* changes_ = nullptr;  // null in a read-only store made before the log
+  std::atomic<uint64_t> change_sequence_ = 0;       // changed by writers only, in their turn
+  std::mutex checkpoint_mutex_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   std::mutex writer_mutex_;  // one writer at a time
   std::unique_ptr<TermCache> term_cache_;

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "store/bulk_ingest.h"
+#include "store/change_log.h"
 #include "store/external_sort.h"
 #include "store/keys.h"
 
@@ -125,28 +126,38 @@ class Transaction::Writer {
 // Into the transaction's WriteBatch (which holds its terms and metadata already), written in one step.
 class Transaction::BatchWriter : public Transaction::Writer {
  public:
-  BatchWriter(Transaction& txn, bool sync) : txn_(txn), sync_(sync) {}
+  BatchWriter(Transaction& txn, bool sync) : txn_(txn), sync_(sync), log_(txn.store_.change_sequence() + 1) {}
   void quad(IndexOrder order, const Quad& q, bool present) override {
     keys::quad_key(q, order, key_);
     rocksdb::ColumnFamilyHandle* cf = txn_.store_.indexes_[static_cast<int>(order)];
     check(present ? txn_.batch_->Put(cf, key_, rocksdb::Slice()) : txn_.batch_->Delete(cf, key_),
           "writing an index failed");
+    if (order != IndexOrder::SPOG) return;
+    if (const std::string* logged = log_.note(q))
+      check(txn_.batch_->Put(txn_.store_.changes_, *logged, rocksdb::Slice()),
+            "writing the change log failed");
   }
   void meta(const std::string& key, const std::optional<std::string>& value) override {
     txn_.put_meta(key, value ? &*value : nullptr);
   }
   void finish() override {
+    if (log_.any()) {
+      const std::string sequence = keys::id_key(log_.sequence());
+      txn_.put_meta(std::string(keys::kChangeSequenceKey), &sequence);
+    }
     rocksdb::WriteOptions options;
     options.sync = sync_;
     options.memtable_insert_hint_per_batch = true;  // keys arrive sorted per index
     const Store::StatisticsChange change(txn_.store_);
     check(txn_.store_.db_->Write(options, txn_.batch_.get()), "writing the batch failed");
+    if (log_.any()) txn_.store_.change_sequence_.store(log_.sequence(), std::memory_order_release);
   }
 
  private:
   Transaction& txn_;
   bool sync_;
   std::string key_;
+  ChangeLogKeys log_;
 };
 
 // Into SST files ingested in one call; the ingestion is durable by itself.

@@ -515,6 +515,89 @@ TEST(Store, HashCollisionsAreResolvedNotMerged) {
   EXPECT_EQ(store->statistics().quads, 90u);
 }
 
+// The change log's entries after `after`, as (sequence, subject IRI); nullopt when trimmed past it.
+std::optional<std::vector<std::pair<uint64_t, std::string>>> logged_after(const Store& store,
+                                                                          uint64_t after) {
+  std::vector<std::pair<uint64_t, std::string>> out;
+  if (!store.read_changes(after,
+                          [&](uint64_t seq, TermId s) { out.emplace_back(seq, store.term(s)->value); }))
+    return std::nullopt;
+  std::sort(out.begin(), out.end());  // within a sequence, subjects come in id order
+  return out;
+}
+
+TEST(ChangeLog, EveryWritePathLogsTheSubjectsOfChangedLiteralStatementsAtomically) {
+  using Log = std::vector<std::pair<uint64_t, std::string>>;
+  TempDir dir;
+  auto store = Store::open(dir / "db");
+  EXPECT_EQ(store->change_sequence(), 0u);
+  // A bulk load: subjects with a literal object, each once; statements with IRI objects are not text.
+  load_text(*store, dir, "a.nt",
+            "<http://a> <http://p> \"one\" .\n<http://a> <http://q> \"two\"@en .\n"
+            "<http://b> <http://p> <http://a> .\n<http://c> <http://n> \"7\"^^<" +
+                kXsd + "integer> .\n");
+  EXPECT_EQ(logged_after(*store, 0), (Log{{1, "http://a"}, {1, "http://c"}}));
+  // A load adding nothing new takes no sequence.
+  load_text(*store, dir, "again.nt", "<http://a> <http://p> \"one\" .\n");
+  EXPECT_EQ(store->change_sequence(), 1u);
+  // A small update (one WriteBatch), removing text too.
+  {
+    auto txn = store->begin_transaction();
+    txn->remove({*store->find(Term::iri("http://a")), *store->find(Term::iri("http://p")),
+                 *store->find(Term::literal("one"))});
+    txn->insert({txn->intern(Term::iri("http://b")), txn->intern(Term::iri("http://p")),
+                 txn->intern(Term::literal("three"))});
+    txn->commit(false);
+  }
+  EXPECT_EQ(logged_after(*store, 1), (Log{{2, "http://a"}, {2, "http://b"}}));
+  // A large update, ingested as files.
+  {
+    auto txn = store->begin_transaction();
+    const TermId p = txn->intern(Term::iri("http://p"));
+    for (int i = 0; i < 25'000; ++i)
+      txn->insert({txn->intern(Term::iri("http://many/" + std::to_string(i))), p,
+                   txn->intern(Term::literal("v" + std::to_string(i)))});
+    txn->commit(false);
+  }
+  EXPECT_EQ(store->change_sequence(), 3u);
+  EXPECT_EQ(logged_after(*store, 2)->size(), 25'000u);
+  // The sequence and the log survive a reopen; a failed transaction (no commit) leaves both alone.
+  store.reset();
+  store = Store::open(dir / "db");
+  EXPECT_EQ(store->change_sequence(), 3u);
+  {
+    auto txn = store->begin_transaction();
+    txn->insert({txn->intern(Term::iri("http://d")), txn->intern(Term::iri("http://p")),
+                 txn->intern(Term::literal("never"))});
+  }
+  EXPECT_EQ(store->change_sequence(), 3u);
+  EXPECT_EQ(logged_after(*store, 0)->size(), 25'004u);
+}
+
+TEST(ChangeLog, EntriesGoOnceTheSlowestConsumerHasAppliedThem) {
+  TempDir dir;
+  auto store = Store::open(dir / "db");
+  for (int i = 0; i < 3; ++i)
+    load_text(*store, dir, std::to_string(i) + ".nt",
+              "<http://s" + std::to_string(i) + "> <http://p> \"text\" .\n");
+  store->set_change_checkpoint("sync", 1);
+  store->set_change_checkpoint("index", 2);
+  EXPECT_FALSE(logged_after(*store, 0));  // the first went: a consumer that far behind starts over
+  ASSERT_TRUE(logged_after(*store, 1));
+  EXPECT_EQ(logged_after(*store, 1)->size(), 2u);
+  store->set_change_checkpoint("sync", 3);
+  EXPECT_FALSE(logged_after(*store, 1));
+  ASSERT_TRUE(logged_after(*store, 2));
+  EXPECT_EQ(logged_after(*store, 2)->size(), 1u);
+  // Read-only, the log reads the same.
+  store.reset();
+  StoreOptions read_only;
+  read_only.read_only = true;
+  store = Store::open(dir / "db", read_only);
+  EXPECT_EQ(store->change_sequence(), 3u);
+  EXPECT_EQ(logged_after(*store, 2)->size(), 1u);
+}
+
 TEST(StoreOpen, RefusesAFileADirectoryOfOtherThingsAMissingStoreAndALockedStore) {
   TempDir dir;
   write_file(dir / "file", "x");
@@ -549,7 +632,7 @@ TEST(StoreOpen, RefusesAnUnknownFormatVersion) {
   Store::open(dir / "db").reset();
   {
     std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
-    for (const char* name : {"default", "terms", "spog", "posg", "ospg", "gspo"})
+    for (const char* name : {"default", "terms", "spog", "posg", "ospg", "gspo", "changes"})
       cfs.emplace_back(name, rocksdb::ColumnFamilyOptions());
     std::vector<rocksdb::ColumnFamilyHandle*> handles;
     rocksdb::DB* raw = nullptr;
