@@ -56,6 +56,7 @@ int dump_command(const std::vector<std::string>& args);
 int query_command(const std::vector<std::string>& args);
 int update_command(const std::vector<std::string>& args);
 int serve_command(const std::vector<std::string>& args);
+int fts_command(const std::vector<std::string>& args);
 
 // The request text of `quiver query` / `quiver update`: given inline, or read from `file` ('-': standard
 // input). Exactly one of the two must be given.

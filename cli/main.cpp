@@ -63,6 +63,7 @@ const std::map<std::string, Command>& commands() {
       {"serve", {serve_command, "serve the store over HTTP: the SPARQL 1.1 Protocol at /sparql"}},
       {"stats", {stats_command, "show totals, graphs and the top predicates of a store"}},
       {"dump", {dump_command, "write the store (or one graph) as N-Quads, N-Triples, Turtle or RDF/XML"}},
+      {"fts", {fts_command, "search the full-text index, show its status, or rebuild it"}},
   };
   return table;
 }

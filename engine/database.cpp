@@ -12,7 +12,36 @@ std::unique_ptr<Database> Database::open(const std::filesystem::path& dir, const
 }
 
 Database::Database(std::unique_ptr<Store> store, const DatabaseOptions& options, bool created)
-    : store_(std::move(store)), options_(options), created_(created) {}
+    : store_(std::move(store)),
+      options_(options),
+      created_(created),
+      text_index_(fulltext::TextIndex::open(*store_, store_->dir() / "fulltext")) {}
+
+void Database::catch_up_text_index() noexcept {
+  std::string error;
+  try {
+    text_index_->catch_up();
+  } catch (const std::exception& e) {
+    error = e.what();
+  } catch (...) {
+    error = "an unknown error";
+  }
+  std::lock_guard lock(text_index_error_mutex_);
+  text_index_error_ = std::move(error);
+}
+
+Database::TextIndexStatus Database::text_index_status() const {
+  TextIndexStatus status;
+  static_cast<fulltext::IndexStatus&>(status) = text_index_->status();
+  std::lock_guard lock(text_index_error_mutex_);
+  status.error = text_index_error_;
+  return status;
+}
+
+void Database::rebuild_text_index(const std::function<void(uint64_t)>& progress) {
+  const auto writer = admit_writer();  // the store does not change meanwhile
+  text_index_->rebuild(progress);
+}
 
 query::Query Database::prepare(std::string_view text, const std::string& base_iri) const {
   return templates_.parse(text, base_iri);
@@ -20,7 +49,9 @@ query::Query Database::prepare(std::string_view text, const std::string& base_ir
 
 void Database::execute(const query::Query& query, const query::QueryOptions& options, query::ResultSink& sink,
                        std::chrono::steady_clock::time_point start) const {
-  query::run_query(*store_, query, options, sink, start);
+  query::QueryOptions with_index = options;
+  with_index.text_index = text_index_.get();
+  query::run_query(*store_, query, with_index, sink, start);
 }
 
 void Database::query(std::string_view text, const query::QueryOptions& options,
@@ -30,6 +61,7 @@ void Database::query(std::string_view text, const query::QueryOptions& options,
 }
 
 Database::WriterTurn::~WriterTurn() {
+  database_.catch_up_text_index();  // in the writer's turn: the index applies commits as they came
   {
     std::lock_guard lock(database_.writer_mutex_);
     database_.writing_ = false;
@@ -69,7 +101,9 @@ LoadReport Database::load(const LoadOptions& options, const ProgressCallback& pr
 }
 
 query::UpdateReport Database::update_in_turn(std::string_view text, const query::UpdateOptions& options) {
-  return query::run_update(*store_, text, options);
+  query::UpdateOptions with_index = options;
+  with_index.text_index = text_index_.get();
+  return query::run_update(*store_, text, with_index);
 }
 
 LoadReport Database::load_in_turn(const LoadOptions& options, const ProgressCallback& progress) {

@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 
+#include "fulltext/text_index.h"
 #include "loader/loader.h"
 #include "parser/rdf_format.h"
 #include "query/query.h"
@@ -122,11 +123,26 @@ class Database {
 
   Statistics statistics() const { return store_->statistics(); }
   StorageFigures storage_figures() const { return store_->storage_figures(); }
+  // The full-text index (fulltext/), which every write brings up to date before it returns.
+  // Its state; `error` tells why it lags behind the store (the next write tries again).
+  struct TextIndexStatus : fulltext::IndexStatus {
+    std::string error;
+  };
+  TextIndexStatus text_index_status() const;
+  std::vector<fulltext::Hit> text_search(const fulltext::SearchRequest& request) const {
+    return text_index_->search(request);
+  }
+  // Recreates the index from the store (`quiver fts rebuild`); `progress` hears the subjects done.
+  void rebuild_text_index(const std::function<void(uint64_t)>& progress = {});
+
   // The term behind an id (statistics name predicates and graphs by id).
   std::optional<Term> term(TermId id) const { return store_->term(id); }
 
  private:
   Database(std::unique_ptr<Store> store, const DatabaseOptions& options, bool created);
+  // Applies the last writes to the full-text index; a failure is kept for text_index_status(), not thrown:
+  // the writes are committed, and the index catches up at the next write or open.
+  void catch_up_text_index() noexcept;
   // The turn of one writer: taken by admit_writer(), given back when it goes.
   class WriterTurn {
    public:
@@ -149,6 +165,9 @@ class Database {
   std::unique_ptr<Store> store_;
   DatabaseOptions options_;
   bool created_;
+  std::unique_ptr<fulltext::TextIndex> text_index_;
+  mutable std::mutex text_index_error_mutex_;
+  std::string text_index_error_;
   mutable query::QueryTemplates templates_;  // what prepare() parsed, for queries of the same shape
   // Writers' turns (a flag under a mutex rather than a timed mutex, whose timed wait ThreadSanitizer cannot
   // follow).

@@ -37,6 +37,7 @@ void collect(const Node& n, std::vector<VarId>& out) {
       add(n.var);
       return;
     case Node::Kind::Values:
+    case Node::Kind::TextSearch:
     case Node::Kind::Project:
       for (VarId v : n.vars) add(v);
       return;
@@ -129,6 +130,8 @@ std::vector<VarId> certain_variables(const Node& n) {
           out.push_back(n.vars[i]);
       return out;
     }
+    case Node::Kind::TextSearch:
+      return n.vars;
     case Node::Kind::Project:
       return intersection(certain_variables(*n.left), n.vars);
     case Node::Kind::Group: {  // a key that is a variable bound in every input row; aggregates may fail

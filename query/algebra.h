@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "fulltext/text_index.h"
 #include "store/term.h"
 
 namespace quiver::query {
@@ -41,6 +42,15 @@ struct TriplePattern {
 
 struct Node;
 using NodePtr = std::shared_ptr<const Node>;
+
+// SERVICE neptune-fts:search { neptune-fts:config neptune-fts:<parameter> <value> . ... }: a search of the
+// full-text index whose hits bind `subject` (the `return` parameter) and, when asked, `score`.
+struct TextSearchCall {
+  fulltext::SearchRequest request;
+  VarId subject = 0;
+  std::optional<VarId> score;
+  bool silent = false;  // SERVICE SILENT: a search that fails gives no rows
+};
 
 // A SPARQL 1.1 property path (section 9).
 struct Path {
@@ -170,23 +180,24 @@ struct OrderKey {
 
 struct Node {
   enum class Kind {
-    Unit,       // one empty solution
-    Bgp,        // triples
-    Join,       // left, right
-    LeftJoin,   // left, right, exprs (the OPTIONAL's filter), extends_only_binding
-    Filter,     // left, exprs (conjunction)
-    Union,      // left, right
-    Minus,      // left, right
-    Graph,      // graph, left
-    Extend,     // left, var, expr
-    Values,     // vars, rows
-    Group,      // left, group_keys, aggregates
-    OrderBy,    // left, order
-    Project,    // left, vars
-    Distinct,   // left
-    Reduced,    // left
-    Slice,      // left, offset, limit
-    PathMatch,  // triples[0].s and .o joined by path
+    Unit,        // one empty solution
+    Bgp,         // triples
+    Join,        // left, right
+    LeftJoin,    // left, right, exprs (the OPTIONAL's filter), extends_only_binding
+    Filter,      // left, exprs (conjunction)
+    Union,       // left, right
+    Minus,       // left, right
+    Graph,       // graph, left
+    Extend,      // left, var, expr
+    Values,      // vars, rows
+    Group,       // left, group_keys, aggregates
+    OrderBy,     // left, order
+    Project,     // left, vars
+    Distinct,    // left
+    Reduced,     // left
+    Slice,       // left, offset, limit
+    PathMatch,   // triples[0].s and .o joined by path
+    TextSearch,  // text_search; vars: the variables it binds
   } kind = Kind::Unit;
   std::vector<TriplePattern> triples;
   NodePtr left, right;
@@ -201,6 +212,7 @@ struct Node {
   std::vector<OrderKey> order;
   int64_t offset = 0, limit = -1;
   std::shared_ptr<const Path> path;
+  std::shared_ptr<const TextSearchCall> text_search;
   // LeftJoin: only the left rows that bind this variable are extended, the others pass unchanged (a nested
   // OPTIONAL the planner flattened: those rows are the ones its enclosing OPTIONAL's pattern did not match).
   std::optional<VarId> extends_only_binding;

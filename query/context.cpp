@@ -136,4 +136,16 @@ void QueryContext::check_clock() const {
   if (const StopReason r = stop_.reason(); r != StopReason::Running) throw stop_error(r, "the query");
 }
 
+const std::vector<fulltext::Hit>& QueryContext::text_hits(const TextSearchCall& call) {
+  auto [at, added] = text_hits_.try_emplace(&call);
+  if (!added) return at->second;
+  try {
+    if (!text_index_) throw fulltext::SearchError("this store has no full-text index open");
+    at->second = text_index_->search(call.request, &stop_);
+  } catch (const fulltext::SearchError& e) {
+    if (!call.silent) throw QueryError(std::string("the full-text search failed: ") + e.what());
+  }
+  return at->second;
+}
+
 }  // namespace quiver::query

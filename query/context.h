@@ -86,6 +86,12 @@ class QueryContext {
   // Store::estimate_matches() of a pattern of constants, asked once per query.
   uint64_t estimate_matches(const QuadPattern& pattern);
 
+  // The full-text index SERVICE neptune-fts:search reads; null: the store has none open.
+  void set_text_index(const fulltext::TextIndex* index) { text_index_ = index; }
+  // The hits of a search, searched once per query: the planner counts them, the operator binds them. A
+  // failed search throws QueryError, or gives no hits under SERVICE SILENT.
+  const std::vector<fulltext::Hit>& text_hits(const TextSearchCall& call);
+
   // The store's statistics, read once per query (the planner consults them for every pattern).
   const Statistics& statistics();
 
@@ -128,6 +134,8 @@ class QueryContext {
   std::map<std::pair<TermId, bool>, uint64_t> uncounted_lookups_;
   static constexpr uint64_t kLookupRound = 256;
   const Cancellation& stop_;
+  const fulltext::TextIndex* text_index_ = nullptr;
+  std::map<const TextSearchCall*, std::vector<fulltext::Hit>> text_hits_;
   uint32_t ticks_ = 0;
   size_t memory_limit_, memory_used_ = 0;
 };

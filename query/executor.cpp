@@ -24,6 +24,7 @@ bool passes_input_on(const Node& n) {
     case Node::Kind::Unit:
     case Node::Kind::Bgp:
     case Node::Kind::Values:
+    case Node::Kind::TextSearch:
     case Node::Kind::Group:
     case Node::Kind::OrderBy:
     case Node::Kind::Project:
@@ -41,6 +42,7 @@ bool substitution_safe(const Node& n) {
     case Node::Kind::Unit:
     case Node::Kind::Bgp:
     case Node::Kind::Values:
+    case Node::Kind::TextSearch:
     case Node::Kind::PathMatch:
       return true;
     case Node::Kind::Join:
@@ -314,6 +316,7 @@ bool Executor::takes_input(Operator& op, const Row& input) {
     case Node::Kind::Unit:
     case Node::Kind::Bgp:
     case Node::Kind::Values:
+    case Node::Kind::TextSearch:
     case Node::Kind::PathMatch:
       return true;
     case Node::Kind::Join:  // each operand is opened through open(), which decides for itself

@@ -1,4 +1,5 @@
 #include "query/frontend.h"
+#include "query/text_search_call.h"
 
 #include "parser/iri.h"
 #include "query/lowering.h"
@@ -70,8 +71,12 @@ struct RasqalGraphPattern {
 
 const RasqalGraphPattern& mirror(rasqal_graph_pattern* gp) {
   const auto* m = reinterpret_cast<const RasqalGraphPattern*>(gp);
+  // GRAPH's graph and SERVICE's address share the field; each accessor answers for its own operator only.
+  const rasqal_literal* origin = m->op == RASQAL_GRAPH_PATTERN_OPERATOR_SERVICE
+                                     ? rasqal_graph_pattern_get_service(gp)
+                                     : rasqal_graph_pattern_get_origin(gp);
   if (m->op != rasqal_graph_pattern_get_operator(gp) || m->gp_index != rasqal_graph_pattern_get_index(gp) ||
-      m->origin != rasqal_graph_pattern_get_origin(gp) || m->var != rasqal_graph_pattern_get_variable(gp) ||
+      m->origin != origin || m->var != rasqal_graph_pattern_get_variable(gp) ||
       m->filter_expression != rasqal_graph_pattern_get_filter_expression(gp))
     throw QueryError(
         "this Rasqal build's internal layout is not the one Quiver knows (0.9.33); sub-queries and "
@@ -539,7 +544,7 @@ class Translator {
         return values(m.bindings->variables, m.bindings->rows);
       }
       case RASQAL_GRAPH_PATTERN_OPERATOR_SERVICE:
-        throw QueryError(QueryError::Kind::Unsupported, "SERVICE is not supported yet");
+        return service(gp);
       case RASQAL_GRAPH_PATTERN_OPERATOR_FILTER:
         return with_filters(unit(), {expr(rasqal_graph_pattern_get_filter_expression(gp))});
       case RASQAL_GRAPH_PATTERN_OPERATOR_LET:  // a group holding only a BIND comes as the BIND itself
@@ -549,6 +554,37 @@ class Translator {
                       expr(rasqal_graph_pattern_get_filter_expression(gp)));
       default:
         return children_as_group(gp);
+    }
+  }
+
+  // SERVICE: the full-text search (text_search_call.h) is the one service Quiver calls.
+  NodePtr service(rasqal_graph_pattern* gp) {
+    rasqal_literal* origin = rasqal_graph_pattern_get_service(gp);
+    if (!origin) throw QueryError("SERVICE without an address");
+    const PatternTerm address = pattern_term(origin);
+    if (address.var || !is_text_search_service(address.constant.value))
+      throw QueryError(QueryError::Kind::Unsupported,
+                       "SERVICE calls the full-text search only (neptune-fts:search), not " +
+                           (address.var ? name(*address.var) : "<" + address.constant.value + ">"));
+    std::vector<TriplePattern> config;
+    collect_triples(gp, config);
+    auto n = std::make_shared<Node>();
+    n->kind = Node::Kind::TextSearch;
+    auto call = std::make_shared<TextSearchCall>(read_text_search_call(config, mirror(gp).silent));
+    n->vars.push_back(call->subject);
+    if (call->score) n->vars.push_back(*call->score);
+    n->text_search = std::move(call);
+    return n;
+  }
+
+  void collect_triples(rasqal_graph_pattern* gp, std::vector<TriplePattern>& out) {
+    for (int i = 0; rasqal_triple* t = rasqal_graph_pattern_get_triple(gp, i); ++i)
+      out.push_back({pattern_term(t->subject), pattern_term(t->predicate), pattern_term(t->object)});
+    for (auto* sub : items<rasqal_graph_pattern>(rasqal_graph_pattern_get_sub_graph_pattern_sequence(gp))) {
+      const auto op = rasqal_graph_pattern_get_operator(sub);
+      if (op != RASQAL_GRAPH_PATTERN_OPERATOR_BASIC && op != RASQAL_GRAPH_PATTERN_OPERATOR_GROUP)
+        throw QueryError("inside SERVICE neptune-fts:search only configuration triples may appear");
+      collect_triples(sub, out);
     }
   }
 

@@ -58,6 +58,7 @@ class JoinOrderPlanner {
       case Node::Kind::Unit:
       case Node::Kind::Bgp:
       case Node::Kind::Values:
+      case Node::Kind::TextSearch:
       case Node::Kind::PathMatch:
         return node;
       case Node::Kind::Union:
@@ -151,6 +152,7 @@ class JoinOrderPlanner {
       case Node::Kind::Union:
       case Node::Kind::Graph:
       case Node::Kind::Values:
+      case Node::Kind::TextSearch:
       case Node::Kind::Group:
       case Node::Kind::OrderBy:
       case Node::Kind::Project:

@@ -1500,7 +1500,8 @@ bool liftable_text(std::string_view text, const std::vector<Token>& tokens,
   for (const auto& [name, iri] : prefixes)
     if (kParameterPrefix.starts_with(iri) || iri.starts_with("urn:quiver")) return false;
   for (size_t i = 0; i + 1 < tokens.size(); ++i) {
-    if (is_word(tokens[i], "BASE")) return false;
+    // A service's parameters are read from its triples' constants when the query is translated.
+    if (is_word(tokens[i], "BASE") || is_word(tokens[i], "SERVICE")) return false;
     if (is_punct(tokens[i], "/") && tokens[i + 1].begin == tokens[i].end &&
         (is_punct(tokens[i + 1], "/") || is_punct(tokens[i + 1], "*")))
       return false;

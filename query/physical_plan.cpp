@@ -27,6 +27,8 @@ std::unique_ptr<Operator> make_operator(Executor& ex, const Node& node) {
       return std::make_unique<PathOperator>(ex, node);
     case Node::Kind::Values:
       return std::make_unique<ValuesOperator>(ex, node);
+    case Node::Kind::TextSearch:
+      return std::make_unique<TextSearchOperator>(ex, node);
     case Node::Kind::Join:
       return std::make_unique<JoinOperator>(ex, node);
     case Node::Kind::LeftJoin:

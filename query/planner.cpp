@@ -200,6 +200,10 @@ double estimate_rows(QueryContext& ctx, const Node& node, const std::vector<bool
           std::any_of(node.vars.begin(), node.vars.end(), [&](VarId v) { return bound[v]; });
       return correlated ? std::min<double>(1, node.rows.size()) : static_cast<double>(node.rows.size());
     }
+    case Node::Kind::TextSearch:
+      // Probed with a bound subject: one hit at most; alone: as many as the index finds.
+      return bound[node.text_search->subject] ? 1
+                                              : static_cast<double>(ctx.text_hits(*node.text_search).size());
     case Node::Kind::PathMatch: {
       // A closure from a fixed end reaches part of the graph; with both ends open it may reach all.
       const TriplePattern& t = node.triples[0];

@@ -95,6 +95,7 @@ void execute(const Store& store, const Query& q, const QueryOptions& options, Re
   if (const StopReason r = stop.reason(); r != StopReason::Running) throw stop_error(r, "the query");
   const ReadView view(store, &stop);  // the query sees the store as of now, whatever commits meanwhile
   QueryContext ctx(view, q.variables.size(), stop, options.memory_limit);
+  ctx.set_text_index(options.text_index);
   set_dataset(ctx, q, options);
   const NodePtr root = plan_join_order(ctx, q.root);
   Executor ex(ctx);

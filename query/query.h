@@ -31,6 +31,8 @@ struct QueryOptions {
   // With `plan`: the query is planned but not run, and the plan shows the estimates only (the sink
   // receives nothing).
   bool plan_only = false;
+  // The full-text index SERVICE neptune-fts:search reads (the store's, opened by the engine).
+  const fulltext::TextIndex* text_index = nullptr;
 };
 
 // Receives results as they are produced.

@@ -37,6 +37,9 @@ struct UpdateOptions {
   std::vector<std::string> using_graphs, using_named_graphs;
   // Told what a long request is doing: a phase and how far it got (solutions matched, changes to apply).
   std::function<void(const std::string& phase, uint64_t count)> progress;
+  // The full-text index a WHERE clause's SERVICE neptune-fts:search reads: as of the request's start (the
+  // request's own earlier operations are not in it yet).
+  const fulltext::TextIndex* text_index = nullptr;
 };
 
 struct UpdateReport {

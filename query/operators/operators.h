@@ -92,6 +92,17 @@ class ValuesOperator : public Operator {
   std::unique_ptr<RowStream> open_rows(const Row& input, std::optional<TermId> graph) override;
 };
 
+// SERVICE neptune-fts:search: the full-text index's hits compatible with the input (text_search.cpp).
+class TextSearchOperator : public Operator {
+ public:
+  using Operator::Operator;
+  std::string describe(const PlanNames& names) const override;
+
+ private:
+  std::unique_ptr<RowStream> open_rows(const Row& input, std::optional<TermId> graph) override;
+  std::optional<std::vector<Row>> hits_;  // searched once per query, at the first open
+};
+
 // Join `join` over the rows of its left side: each row's matches in the right side (nested_join).
 std::unique_ptr<RowStream> join_rows(Executor& ex, const Node& join, std::unique_ptr<RowStream> left,
                                      std::optional<TermId> graph);
