@@ -1,10 +1,12 @@
 // quiver fts: the full-text index from the shell. search (a quick look: subjects and scores as a table),
 // status (how far the index is behind the store) and rebuild (recreate it from the store).
+#include <chrono>
 #include <cstdio>
 #include <iostream>
 
 #include "cli/command.h"
 #include "engine/database.h"
+#include "parser/rdf_writer.h"
 
 namespace quiver::cli {
 namespace {
@@ -41,7 +43,7 @@ int search(const std::vector<std::string>& args) {
   std::printf("%10s  %s\n", "score", "subject");
   for (const auto& hit : hits) {
     const auto subject = database->term(hit.subject);
-    std::printf("%10.4f  %s\n", hit.score, subject ? subject->value.c_str() : "(unknown)");
+    std::printf("%10.4f  %s\n", hit.score, subject ? to_ntriples(*subject).c_str() : "(unknown)");
   }
   std::fprintf(stderr, "%zu subject%s\n", hits.size(), hits.size() == 1 ? "" : "s");
   return kOk;
@@ -79,8 +81,11 @@ int rebuild(const std::vector<std::string>& args) {
   DatabaseOptions open;
   open.mode = DatabaseOptions::Mode::ReadWrite;
   auto database = Database::open(db, open);
-  database->rebuild_text_index([](uint64_t subjects) {
-    std::fprintf(stderr, "\rindexed %lu subjects", static_cast<unsigned long>(subjects));
+  auto last = std::chrono::steady_clock::now();
+  database->rebuild_text_index([&](uint64_t subjects) {
+    if (std::chrono::steady_clock::now() - last < std::chrono::seconds(1)) return;
+    last = std::chrono::steady_clock::now();
+    std::fprintf(stderr, "indexed %lu subjects...\n", static_cast<unsigned long>(subjects));
   });
   const auto s = database->text_index_status();
   std::fprintf(stderr, "\rindexed: %lu subjects with text\n", static_cast<unsigned long>(s.documents));

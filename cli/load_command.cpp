@@ -33,6 +33,8 @@ const char* phase_text(LoadProgress::Phase phase) {
       return "sorting and writing the indexes";
     case LoadProgress::Phase::Ingesting:
       return "ingesting";
+    case LoadProgress::Phase::TextIndexing:
+      return "indexing text";
   }
   return "";
 }
@@ -50,7 +52,10 @@ class ProgressDisplay {
   void operator()(const LoadProgress& p) {
     const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
     const double rate = elapsed > 0 ? p.triples / elapsed : 0;
-    if (p.phase != LoadProgress::Phase::Parsing) {
+    if (p.phase == LoadProgress::Phase::TextIndexing) {
+      line_ = std::string("  ") + human(p.triples) + " triples loaded; indexing text: " + human(p.subjects) +
+              " subjects...";
+    } else if (p.phase != LoadProgress::Phase::Parsing) {
       line_ = std::string("  ") + human(p.triples) + " triples parsed; " + phase_text(p.phase) + "...";
     } else {
       const double frac = p.bytes_total ? std::min(1.0, double(p.bytes_done) / p.bytes_total) : 0;
@@ -167,6 +172,8 @@ int load_command(const std::vector<std::string>& args) {
       static_cast<unsigned long>(r.triples_read + r.rejected), static_cast<unsigned long>(r.triples_added),
       static_cast<unsigned long>(r.duplicates), static_cast<unsigned long>(r.rejected),
       human(r.seconds > 0 ? r.triples_read / r.seconds : 0).c_str());
+  if (r.text_index_seconds >= 1)
+    std::printf("full-text index brought up to date in %.2f s\n", r.text_index_seconds);
   if (vm.count("verbose"))
     for (auto& [phase, seconds] : r.phases) std::printf("  %-24s %8.2f s\n", phase.c_str(), seconds);
   if (r.rejected) std::printf("rejected lines are listed in %s\n", r.rejects_path.c_str());

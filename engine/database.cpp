@@ -17,10 +17,10 @@ Database::Database(std::unique_ptr<Store> store, const DatabaseOptions& options,
       created_(created),
       text_index_(fulltext::TextIndex::open(*store_, store_->dir() / "fulltext")) {}
 
-void Database::catch_up_text_index() noexcept {
+void Database::catch_up_text_index(const std::function<void(uint64_t)>& progress) noexcept {
   std::string error;
   try {
-    text_index_->catch_up();
+    text_index_->catch_up(progress);
   } catch (const std::exception& e) {
     error = e.what();
   } catch (...) {
@@ -107,7 +107,18 @@ query::UpdateReport Database::update_in_turn(std::string_view text, const query:
 }
 
 LoadReport Database::load_in_turn(const LoadOptions& options, const ProgressCallback& progress) {
-  return quiver::load(*store_, options, progress);
+  LoadReport report = quiver::load(*store_, options, progress);
+  // Here rather than at the end of the turn: a large load's text takes a while, and is told.
+  const auto start = std::chrono::steady_clock::now();
+  LoadProgress indexing;
+  indexing.phase = LoadProgress::Phase::TextIndexing;
+  indexing.triples = report.triples_read;
+  catch_up_text_index([&](uint64_t subjects) {
+    indexing.subjects = subjects;
+    if (progress) progress(indexing);
+  });
+  report.text_index_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return report;
 }
 
 }  // namespace quiver

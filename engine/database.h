@@ -142,7 +142,7 @@ class Database {
   Database(std::unique_ptr<Store> store, const DatabaseOptions& options, bool created);
   // Applies the last writes to the full-text index; a failure is kept for text_index_status(), not thrown:
   // the writes are committed, and the index catches up at the next write or open.
-  void catch_up_text_index() noexcept;
+  void catch_up_text_index(const std::function<void(uint64_t)>& progress = {}) noexcept;
   // The turn of one writer: taken by admit_writer(), given back when it goes.
   class WriterTurn {
    public:

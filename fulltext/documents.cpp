@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <mutex>
 #include <unordered_map>
 
 namespace quiver::fulltext {
@@ -31,14 +30,28 @@ TermId document_subject(const Xapian::Document& document) {
   return id;
 }
 
+namespace {
+constexpr const char* kFieldsKey = "quiver.fields";
+}
+
+std::vector<TermId> indexed_fields(const Xapian::Database& db) {
+  const std::string value = db.get_metadata(kFieldsKey);
+  std::vector<TermId> out(value.size() / sizeof(TermId));
+  std::memcpy(out.data(), value.data(), out.size() * sizeof(TermId));
+  return out;
+}
+
+void record_fields(Xapian::WritableDatabase& db, const std::vector<TermId>& fields) {
+  db.set_metadata(kFieldsKey,
+                  std::string(reinterpret_cast<const char*>(fields.data()), fields.size() * sizeof(TermId)));
+}
+
 const Xapian::Stem& stemmer_for(std::string_view language) {
-  // Stemmers are immutable once made and shared; made once per language.
-  static std::mutex mutex;
-  static std::unordered_map<std::string, Xapian::Stem> stemmers;
+  // Per thread: a Stem's reference count is not atomic, so threads building documents keep their own.
+  thread_local std::unordered_map<std::string, Xapian::Stem> stemmers;
   std::string primary(language.substr(0, language.find('-')));
   std::transform(primary.begin(), primary.end(), primary.begin(),
                  [](unsigned char c) { return std::tolower(c); });
-  std::lock_guard lock(mutex);
   auto it = stemmers.find(primary);
   if (it != stemmers.end()) return it->second;
   Xapian::Stem stem;  // "none"
@@ -62,8 +75,6 @@ Xapian::Document make_document(TermId subject, const std::vector<TextValue>& val
     words.set_stemmer(stemmer_for(value.literal.language));
     // Positions apart, so that a phrase never spans two values.
     words.index_text(value.literal.value, 1, field_prefix(value.predicate));
-    words.increase_termpos(100);
-    words.index_text(value.literal.value);
     words.increase_termpos(100);
   }
   return document;

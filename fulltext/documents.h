@@ -1,7 +1,7 @@
 // How a subject's text becomes a Xapian document, and the terms searches address (internal to fulltext/).
 // A document holds, for every statement of the subject with a string object, the words of that string
-// twice: under the predicate's prefix (a search of that field) and unprefixed (a search of every field);
-// values in a language Xapian can stem also get their stemmed words. Its data is the subject's id.
+// under the predicate's prefix (a search of every field searches each field's prefix); values in a
+// language Xapian can stem also get their stemmed words. Its data is the subject's id.
 #pragma once
 
 #include <xapian.h>
@@ -20,8 +20,15 @@ std::string field_prefix(TermId p);
 std::string subject_term(TermId subject);
 // The subject a document of the index stands for.
 TermId document_subject(const Xapian::Document& document);
+// The predicates whose values the index holds (a search of every field searches theirs), as recorded.
+std::vector<TermId> indexed_fields(const Xapian::Database& db);
+void record_fields(Xapian::WritableDatabase& db, const std::vector<TermId>& fields);
 // Where the index records the last store sequence it reflects.
 inline constexpr const char* kAppliedSequenceKey = "quiver.applied-sequence";
+inline uint64_t applied_sequence(const Xapian::Database& db) {
+  const std::string value = db.get_metadata(kAppliedSequenceKey);
+  return value.empty() ? 0 : std::stoull(value);
+}
 // The stemmer of a language tag's primary language; "none" when Xapian has none for it.
 const Xapian::Stem& stemmer_for(std::string_view language);
 

@@ -71,26 +71,13 @@ Xapian::Query fuzzy_word(const Xapian::Database& db, const std::string& prefix, 
   return Xapian::Query(Xapian::Query::OP_SYNONYM, terms.begin(), terms.end());
 }
 
-// The query over one field (its term prefix; "" for every field).
-Xapian::Query field_query(const Xapian::Database& db, const SearchRequest& request,
-                          const std::string& prefix) {
-  switch (request.type) {
-    case QueryType::Term:
-      return Xapian::Query(prefix + request.text);
-    case QueryType::Prefix:
-      return Xapian::Query(Xapian::Query::OP_WILDCARD, prefix + lower(request.text), kMaxExpansions,
-                           Xapian::Query::WILDCARD_LIMIT_MOST_FREQUENT);
-    case QueryType::Fuzzy: {
-      std::vector<Xapian::Query> words;
-      for (const std::string& word : words_of(request.text)) words.push_back(fuzzy_word(db, prefix, word));
-      return Xapian::Query(Xapian::Query::OP_OR, words.begin(), words.end());
-    }
-    default:
-      break;
-  }
+// A query of the parser's syntax (simple_query_string, query_string, match) over the fields' prefixes.
+Xapian::Query parsed_query(const Xapian::Database& db, const SearchRequest& request,
+                           const std::vector<std::string>& prefixes) {
   Xapian::QueryParser parser;
   parser.set_database(db);
   parser.set_default_op(Xapian::Query::OP_OR);
+  for (const std::string& prefix : prefixes) parser.add_prefix("", prefix);  // unprefixed words search these
   if (!request.language.empty()) {
     parser.set_stemmer(stemmer_for(request.language));
     parser.set_stemming_strategy(Xapian::QueryParser::STEM_SOME);
@@ -102,20 +89,45 @@ Xapian::Query field_query(const Xapian::Database& db, const SearchRequest& reque
             Xapian::QueryParser::FLAG_LOVEHATE | Xapian::QueryParser::FLAG_WILDCARD |
             Xapian::QueryParser::FLAG_PURE_NOT;
   try {
-    return parser.parse_query(request.text, flags, prefix);
+    return parser.parse_query(request.text, flags);
   } catch (const Xapian::QueryParserError& e) {
     throw SearchError("the search text '" + request.text + "' cannot be read: " + e.get_msg());
+  }
+}
+
+// A term, prefix or fuzzy query over one field's prefix.
+Xapian::Query word_query(const Xapian::Database& db, const SearchRequest& request,
+                         const std::string& prefix) {
+  switch (request.type) {
+    case QueryType::Term:
+      return Xapian::Query(prefix + request.text);
+    case QueryType::Prefix:
+      return Xapian::Query(Xapian::Query::OP_WILDCARD, prefix + lower(request.text), kMaxExpansions,
+                           Xapian::Query::WILDCARD_LIMIT_MOST_FREQUENT);
+    default: {
+      std::vector<Xapian::Query> words;
+      for (const std::string& word : words_of(request.text)) words.push_back(fuzzy_word(db, prefix, word));
+      return Xapian::Query(Xapian::Query::OP_OR, words.begin(), words.end());
+    }
   }
 }
 
 Xapian::Query make_query(const Xapian::Database& db, const Store& store, const SearchRequest& request) {
   const bool every_field = request.fields.empty() || std::find(request.fields.begin(), request.fields.end(),
                                                                "*") != request.fields.end();
-  if (every_field) return field_query(db, request, "");
+  std::vector<std::string> prefixes;
+  if (every_field) {
+    for (TermId p : indexed_fields(db)) prefixes.push_back(field_prefix(p));
+  } else {
+    for (const std::string& field : request.fields)
+      if (const auto p = store.find(Term::iri(field))) prefixes.push_back(field_prefix(*p));
+  }
+  if (prefixes.empty()) return Xapian::Query::MatchNothing;
+  if (request.type != QueryType::Term && request.type != QueryType::Prefix &&
+      request.type != QueryType::Fuzzy)
+    return parsed_query(db, request, prefixes);
   std::vector<Xapian::Query> fields;
-  for (const std::string& field : request.fields)
-    if (const auto p = store.find(Term::iri(field)))
-      fields.push_back(field_query(db, request, field_prefix(*p)));
+  for (const std::string& prefix : prefixes) fields.push_back(word_query(db, request, prefix));
   return Xapian::Query(Xapian::Query::OP_OR, fields.begin(), fields.end());
 }
 
@@ -144,16 +156,26 @@ std::optional<QueryType> query_type_named(std::string_view name) {
   return std::nullopt;
 }
 
-std::vector<Hit> TextIndex::search(const SearchRequest& request, const Cancellation* stop) const {
+std::vector<Hit> TextIndex::search(const SearchRequest& request, const Cancellation* stop,
+                                   uint64_t* applied) const {
   // A reader of its own, so that searches run side by side; one that meets a commit (or the swap of a
   // rebuild) mid-way starts over on the newer state.
   for (int attempt = 0;; ++attempt) {
     if (stop) stop->check();
     try {
       Xapian::Database db(dir_.string());
-      return run(db, store_, request);
+      std::vector<Hit> hits = run(db, store_, request);
+      if (applied) *applied = applied_sequence(db);
+      return hits;
     } catch (const Xapian::DatabaseModifiedError&) {
     } catch (const Xapian::DatabaseOpeningError& e) {
+      // The index is made at the first text change: none yet means nothing to find, unless a read-only
+      // store has statements from before there was an index.
+      if (!std::filesystem::exists(dir_) && store_.change_sequence() == 0 &&
+          !(store_.read_only() && !store_.empty())) {
+        if (applied) *applied = 0;
+        return {};
+      }
       if (attempt >= 3) {
         if (store_.read_only() && !std::filesystem::exists(dir_))
           throw SearchError(

@@ -60,14 +60,17 @@ class TextIndex {
   void catch_up(const std::function<void(uint64_t)>& progress = {});
   // Recreates the index from a snapshot of the store, then swaps it in.
   void rebuild(const std::function<void(uint64_t)>& progress = {});
-  // The matching subjects, best first. Thread-safe; sees every commit catch_up() has applied.
-  std::vector<Hit> search(const SearchRequest& request, const Cancellation* stop = nullptr) const;
+  // The matching subjects, best first. Thread-safe; sees every commit catch_up() has applied. `applied`
+  // receives the last store sequence the searched state reflects.
+  std::vector<Hit> search(const SearchRequest& request, const Cancellation* stop = nullptr,
+                          uint64_t* applied = nullptr) const;
   IndexStatus status() const;
 
  private:
   TextIndex(Store& store, std::filesystem::path dir);
   void rebuild_in_turn(const std::function<void(uint64_t)>& progress);  // holding writer_mutex_
   class Writer;
+  Writer& writer();  // opened (or created) at the first need; holding writer_mutex_
 
   Store& store_;
   std::filesystem::path dir_;

@@ -35,10 +35,12 @@ struct LoadOptions {
 
 // What the loader is doing, for progress display.
 struct LoadProgress {
-  enum class Phase { Parsing, Indexing, Ingesting } phase = Phase::Parsing;
+  // TextIndexing: the load is in the store; the full-text index takes in its subjects.
+  enum class Phase { Parsing, Indexing, Ingesting, TextIndexing } phase = Phase::Parsing;
   uint64_t bytes_done = 0, bytes_total = 0;  // input bytes (compressed size for .gz)
   uint64_t triples = 0;
-  std::string file;  // file being read
+  uint64_t subjects = 0;  // TextIndexing: subjects indexed so far
+  std::string file;       // file being read
 };
 using ProgressCallback = std::function<void(const LoadProgress&)>;
 
@@ -54,6 +56,7 @@ struct LoadReport {
   uint64_t bytes_ingested = 0;
   double seconds = 0;
   std::vector<std::pair<std::string, double>> phases;  // seconds per phase of the load
+  double text_index_seconds = 0;                       // bringing the full-text index up to date after it
   std::filesystem::path rejects_path;                  // set when something was rejected
   std::vector<SyntaxError> first_rejects;              // the first kReportedRejects of them
   // Valid inputs with no statement at all (empty, or only comments and prefixes): worth a notice.

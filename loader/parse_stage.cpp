@@ -8,7 +8,7 @@
 #include <thread>
 #include <tuple>
 
-#include "loader/work_queue.h"
+#include "store/work_queue.h"
 
 namespace quiver {
 namespace fs = std::filesystem;

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "loader/loader.h"
-#include "loader/work_queue.h"
+#include "store/work_queue.h"
 #include "store/external_sort.h"
 
 namespace quiver {

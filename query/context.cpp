@@ -141,7 +141,18 @@ const std::vector<fulltext::Hit>& QueryContext::text_hits(const TextSearchCall& 
   if (!added) return at->second;
   try {
     if (!text_index_) throw fulltext::SearchError("this store has no full-text index open");
-    at->second = text_index_->search(call.request, &stop_);
+    uint64_t applied = 0;
+    at->second = text_index_->search(call.request, &stop_, &applied);
+    if (applied > view_sequence_) {  // commits after the view: keep the subjects the view has
+      std::erase_if(at->second, [&](const fulltext::Hit& hit) {
+        QuadPattern of_subject;
+        of_subject.s = hit.subject;
+        QuadCursor cursor = acquire_cursor(of_subject);
+        const bool present = cursor.valid();
+        release_cursor(std::move(cursor));
+        return !present;
+      });
+    }
   } catch (const fulltext::SearchError& e) {
     if (!call.silent) throw QueryError(std::string("the full-text search failed: ") + e.what());
   }

@@ -86,8 +86,13 @@ class QueryContext {
   // Store::estimate_matches() of a pattern of constants, asked once per query.
   uint64_t estimate_matches(const QuadPattern& pattern);
 
-  // The full-text index SERVICE neptune-fts:search reads; null: the store has none open.
-  void set_text_index(const fulltext::TextIndex* index) { text_index_ = index; }
+  // The full-text index SERVICE neptune-fts:search reads (null: the store has none open), and the store's
+  // change sequence when the query's view was taken: an index that has applied later commits may name
+  // subjects the view does not have yet.
+  void set_text_index(const fulltext::TextIndex* index, uint64_t view_sequence) {
+    text_index_ = index;
+    view_sequence_ = view_sequence;
+  }
   // The hits of a search, searched once per query: the planner counts them, the operator binds them. A
   // failed search throws QueryError, or gives no hits under SERVICE SILENT.
   const std::vector<fulltext::Hit>& text_hits(const TextSearchCall& call);
@@ -135,6 +140,7 @@ class QueryContext {
   static constexpr uint64_t kLookupRound = 256;
   const Cancellation& stop_;
   const fulltext::TextIndex* text_index_ = nullptr;
+  uint64_t view_sequence_ = 0;
   std::map<const TextSearchCall*, std::vector<fulltext::Hit>> text_hits_;
   uint32_t ticks_ = 0;
   size_t memory_limit_, memory_used_ = 0;

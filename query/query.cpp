@@ -93,9 +93,10 @@ void describe(Executor& ex, const Query& q, RowStream& rows, ResultSink& sink) {
 void execute(const Store& store, const Query& q, const QueryOptions& options, ResultSink& sink,
              const Cancellation& stop) {
   if (const StopReason r = stop.reason(); r != StopReason::Running) throw stop_error(r, "the query");
+  const uint64_t view_sequence = store.change_sequence();  // read before the view: at most the view's
   const ReadView view(store, &stop);  // the query sees the store as of now, whatever commits meanwhile
   QueryContext ctx(view, q.variables.size(), stop, options.memory_limit);
-  ctx.set_text_index(options.text_index);
+  ctx.set_text_index(options.text_index, view_sequence);
   set_dataset(ctx, q, options);
   const NodePtr root = plan_join_order(ctx, q.root);
   Executor ex(ctx);

@@ -114,7 +114,7 @@ class UpdateRunner {
     }
     const ReadView& view = txn_->view();
     QueryContext ctx(view, op.where.variables.size(), stop_, options_.memory_limit);
-    ctx.set_text_index(options_.text_index);
+    ctx.set_text_index(options_.text_index, store_.change_sequence());
     set_dataset(op, view, ctx.dataset());
     const NodePtr root = plan_join_order(ctx, op.where.root);
     Executor ex(ctx);

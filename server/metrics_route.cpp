@@ -30,6 +30,12 @@ std::string scrape(Service& service, LoadJobs& jobs) {
       service.database.queries_from_templates());
   out += gauge("quiver_store_quads", "Quads in the store.",
                static_cast<double>(service.database.statistics().quads));
+  const auto text = service.database.text_index_status();
+  out += gauge("quiver_fulltext_documents", "Subjects the full-text index holds.",
+               static_cast<double>(text.documents));
+  out +=
+      gauge("quiver_fulltext_lag", "Commits with text changes the full-text index has not applied yet.",
+            static_cast<double>(text.store_sequence - std::min(text.store_sequence, text.applied_sequence)));
   const StorageFigures figures = service.database.storage_figures();
   out += gauge("quiver_store_disk_bytes", "Bytes of the store's index and dictionary files.",
                static_cast<double>(figures.disk_bytes));

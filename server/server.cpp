@@ -180,6 +180,7 @@ Server::Server(Database& database, ServerOptions options)
   add_sparql_route(http, impl_->service);
   add_status_route(http, impl_->service);
   add_health_route(http, impl_->service);
+  add_fts_status_route(http, impl_->service);
   add_console_route(http);
   add_graph_store_route(http, impl_->service);
   add_loader_route(http, impl_->service, impl_->load_jobs);

@@ -76,6 +76,7 @@ void serve_get_and_post(httplib::Server& http, const std::string& path, Service&
 void add_sparql_route(httplib::Server& http, Service& service);
 void add_status_route(httplib::Server& http, Service& service);
 void add_health_route(httplib::Server& http, Service& service);
+void add_fts_status_route(httplib::Server& http, Service& service);
 void add_console_route(httplib::Server& http);
 // Whether a path is the console's (open without a token).
 bool is_console_path(const std::string& path);

@@ -116,6 +116,31 @@ TEST(Cli, HelpExplainsEveryCommand) {
   }
 }
 
+TEST(Cli, TheFullTextIndexIsSearchedShownAndRebuiltFromTheShell) {
+  TempDir dir;
+  auto input = write_file(dir / "in.ttl", kData);
+  const std::string db = (dir / "db").string();
+  ASSERT_EQ(run_quiver("load -q --db " + db + " " + input.string()).code, 0);
+  for (const char* command : {"search", "status", "rebuild"}) {
+    CommandResult r = run_quiver(std::string("fts ") + command + " --help");
+    EXPECT_EQ(r.code, 0) << command;
+    EXPECT_NE(r.output.find("Usage: quiver fts " + std::string(command)), std::string::npos) << r.output;
+  }
+  CommandResult found = run_quiver("fts search --db " + db + " deep");
+  EXPECT_EQ(found.code, 0) << found.output;
+  EXPECT_NE(found.output.find("1 subject"), std::string::npos) << found.output;
+  // The subject of "deep" is a blank node: the index holds blank nodes too.
+  EXPECT_NE(found.output.find("_:"), std::string::npos) << found.output;
+  CommandResult status = run_quiver("fts status --db " + db);
+  EXPECT_NE(status.output.find("documents: 2\n"), std::string::npos) << status.output;
+  EXPECT_NE(status.output.find("behind by: 0 commits"), std::string::npos) << status.output;
+  CommandResult rebuilt = run_quiver("fts rebuild --db " + db);
+  EXPECT_EQ(rebuilt.code, 0) << rebuilt.output;
+  EXPECT_NE(rebuilt.output.find("indexed: 2 subjects with text"), std::string::npos) << rebuilt.output;
+  EXPECT_EQ(run_quiver("fts search --db " + db + " deep --type nearest").code, 2);
+  EXPECT_EQ(run_quiver("fts").code, 2);
+}
+
 TEST(Cli, AStoreCanBeCreatedEmptyAndAFailedLoadLeavesNoStoreBehind) {
   TempDir dir;
   const std::string made = (dir / "made").string();

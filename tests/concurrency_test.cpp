@@ -90,6 +90,15 @@ TEST_F(ConcurrencyTest, ReadersSeeWholeCommitsWhileUpdatesAndLoadsRun) {
         CountingSink sink;  // terms the writers are adding: ASK and DESCRIBE encode and decode them
         database_->query("DESCRIBE <http://e/u" + std::to_string(t) + "a>", {}, sink);
         database_->query("ASK { <http://e/load1_" + std::to_string(t) + "b> ?p ?o }", {}, sink);
+        // The full-text index applies each commit whole too: both subjects of a pair, or neither.
+        CountingSink hits;
+        database_->query(
+            "PREFIX fts: <http://aws.amazon.com/neptune/vocab/v01/services/fts#> SELECT ?s { "
+            "SERVICE fts:search { fts:config fts:query 'u" +
+                std::to_string(reads % 30) + " load0_" + std::to_string(reads % 50) +
+                "' . fts:config fts:return ?s } }",
+            {}, hits);
+        if (hits.rows % 2) ++odd;
         ++reads;
       }
     });

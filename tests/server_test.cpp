@@ -83,6 +83,24 @@ TEST_F(ServerTest, AnUpdateIsSeenByTheQueriesAfterIt) {
   EXPECT_EQ(get(kCount, "text/csv")->body, "n\r\n200\r\n");
 }
 
+TEST_F(ServerTest, FullTextSearchSeesEachUpdateAndShowsItsState) {
+  start();
+  const std::string search =
+      "PREFIX fts: <http://aws.amazon.com/neptune/vocab/v01/services/fts#> SELECT ?s WHERE { SERVICE "
+      "fts:search { fts:config fts:query 'quiver' . fts:config fts:return ?s } }";
+  EXPECT_EQ(get(search, "text/csv")->body, "s\r\n");
+  ASSERT_EQ(post_form("update", "INSERT DATA { <http://e/doc> <http://e/title> \"A quiver of arrows\"@en }")
+                ->status,
+            200);
+  EXPECT_EQ(get(search, "text/csv")->body, "s\r\nhttp://e/doc\r\n");
+  const auto status = client_->Get("/fts/status");
+  ASSERT_TRUE(status);
+  EXPECT_EQ(status->status, 200);
+  EXPECT_NE(status->body.find("\"lag\":0"), std::string::npos) << status->body;
+  EXPECT_NE(status->body.find("\"error\":null"), std::string::npos) << status->body;
+  EXPECT_EQ(get("SELECT * { SERVICE <http://elsewhere/sparql> { ?s ?p ?o } }")->status, 501);
+}
+
 TEST_F(ServerTest, EachFailureHasItsStatusAndALocatedMessage) {
   start();
   auto syntax = get("SELECT ?x WHERE { ?x");
