@@ -89,6 +89,8 @@ class ReadmeTourTest(unittest.TestCase):
                     self.assertIsNotNone(load_id, "the tour asks for a job before starting one")
                     line = line.replace("LOAD_ID", load_id)
                 output = self.run_printed(line, "sh")
+                if "fts:search" in line:  # the full-text search finds the labels loaded above
+                    self.assertIn("http://example.org/aspirin", output)
                 ran += 1
                 if line.rstrip().endswith("/loader"):
                     load_id = json.loads(output)["payload"]["loadId"]
