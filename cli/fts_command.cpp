@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 
 #include "cli/command.h"
 #include "engine/database.h"
@@ -49,17 +50,23 @@ int search(const std::vector<std::string>& args) {
   return kOk;
 }
 
-int status(const std::vector<std::string>& args) {
+// The store directory of a command whose only option is --db; nullopt when --help was asked for.
+std::optional<std::string> store_option(const std::vector<std::string>& args, const std::string& usage,
+                                        const std::string& summary) {
   po::options_description options("Options");
   std::string db;
   options.add_options()("db", po::value(&db)->required(), "store directory");
   po::variables_map vm;
-  if (!parse_command_line(args, "quiver fts status --db DIR",
-                          "Shows how many subjects the full-text index holds and which of the store's\n"
-                          "commits it reflects.",
-                          options, vm))
-    return kOk;
-  auto database = Database::open(db, DatabaseOptions::read_only());
+  if (!parse_command_line(args, usage, summary, options, vm)) return std::nullopt;
+  return db;
+}
+
+int status(const std::vector<std::string>& args) {
+  const auto db = store_option(args, "quiver fts status --db DIR",
+                               "Shows how many subjects the full-text index holds and which of the store's\n"
+                               "commits it reflects.");
+  if (!db) return kOk;
+  auto database = Database::open(*db, DatabaseOptions::read_only());
   const auto s = database->text_index_status();
   std::printf("documents: %lu\napplied sequence: %lu\nstore sequence: %lu\nbehind by: %lu commits\n",
               static_cast<unsigned long>(s.documents), static_cast<unsigned long>(s.applied_sequence),
@@ -69,18 +76,14 @@ int status(const std::vector<std::string>& args) {
 }
 
 int rebuild(const std::vector<std::string>& args) {
-  po::options_description options("Options");
-  std::string db;
-  options.add_options()("db", po::value(&db)->required(), "store directory");
-  po::variables_map vm;
-  if (!parse_command_line(args, "quiver fts rebuild --db DIR",
-                          "Recreates the full-text index from the store's statements (the index follows\n"
-                          "the store by itself; this is for an index that was lost or damaged).",
-                          options, vm))
-    return kOk;
+  const auto db =
+      store_option(args, "quiver fts rebuild --db DIR",
+                   "Recreates the full-text index from the store's statements (the index follows\n"
+                   "the store by itself; this is for an index that was lost or damaged).");
+  if (!db) return kOk;
   DatabaseOptions open;
   open.mode = DatabaseOptions::Mode::ReadWrite;
-  auto database = Database::open(db, open);
+  auto database = Database::open(*db, open);
   auto last = std::chrono::steady_clock::now();
   database->rebuild_text_index([&](uint64_t subjects) {
     if (std::chrono::steady_clock::now() - last < std::chrono::seconds(1)) return;
@@ -88,7 +91,7 @@ int rebuild(const std::vector<std::string>& args) {
     std::fprintf(stderr, "indexed %lu subjects...\n", static_cast<unsigned long>(subjects));
   });
   const auto s = database->text_index_status();
-  std::fprintf(stderr, "\rindexed: %lu subjects with text\n", static_cast<unsigned long>(s.documents));
+  std::fprintf(stderr, "indexed: %lu subjects with text\n", static_cast<unsigned long>(s.documents));
   return kOk;
 }
 

@@ -4,6 +4,8 @@
 #include <cstring>
 #include <unordered_map>
 
+#include "fulltext/text_index.h"
+
 namespace quiver::fulltext {
 
 namespace {
@@ -23,6 +25,19 @@ std::string subject_term(TermId subject) {
   return "Q" + hex(subject);
 }
 
+std::optional<std::pair<TermId, std::string>> parse_field_term(std::string_view term) {
+  if (term.starts_with('Z')) term.remove_prefix(1);  // a stem
+  constexpr size_t kPrefix = 18;                     // "XP" and 16 hex digits
+  if (!term.starts_with("XP") || term.size() < kPrefix) return std::nullopt;
+  TermId predicate = 0;
+  for (char c : term.substr(2, 16)) {
+    const int digit = c >= 'a' ? c - 'a' + 10 : c - '0';
+    if (digit < 0 || digit > 15) return std::nullopt;
+    predicate = predicate << 4 | static_cast<TermId>(digit);
+  }
+  return std::pair{predicate, std::string(term.substr(kPrefix))};
+}
+
 TermId document_subject(const Xapian::Document& document) {
   const std::string data = document.get_data();
   TermId id = 0;
@@ -36,14 +51,19 @@ constexpr const char* kFieldsKey = "quiver.fields";
 
 std::vector<TermId> indexed_fields(const Xapian::Database& db) {
   const std::string value = db.get_metadata(kFieldsKey);
-  std::vector<TermId> out(value.size() / sizeof(TermId));
-  std::memcpy(out.data(), value.data(), out.size() * sizeof(TermId));
+  std::vector<TermId> out;
+  for (size_t at = 0; at + sizeof(TermId) <= value.size(); at += sizeof(TermId)) {
+    TermId p;
+    std::memcpy(&p, value.data() + at, sizeof p);
+    out.push_back(p);
+  }
   return out;
 }
 
 void record_fields(Xapian::WritableDatabase& db, const std::vector<TermId>& fields) {
-  db.set_metadata(kFieldsKey,
-                  std::string(reinterpret_cast<const char*>(fields.data()), fields.size() * sizeof(TermId)));
+  std::string value;
+  for (TermId p : fields) value.append(reinterpret_cast<const char*>(&p), sizeof p);
+  db.set_metadata(kFieldsKey, value);
 }
 
 const Xapian::Stem& stemmer_for(std::string_view language) {
@@ -78,6 +98,16 @@ Xapian::Document make_document(TermId subject, const std::vector<TextValue>& val
     words.increase_termpos(100);
   }
   return document;
+}
+
+bool value_matches(const Term& literal, const FieldMatch& match) {
+  const Xapian::Document scratch = make_document(0, {{match.predicate, literal}});
+  for (auto t = scratch.termlist_begin(); t != scratch.termlist_end(); ++t) {
+    const auto field = parse_field_term(*t);
+    if (field && std::find(match.terms.begin(), match.terms.end(), field->second) != match.terms.end())
+      return true;
+  }
+  return false;
 }
 
 void ValueReader::flush(const std::function<void(TermId, const std::vector<TextValue>&)>& each) {

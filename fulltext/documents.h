@@ -7,6 +7,7 @@
 #include <xapian.h>
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,8 @@ namespace quiver::fulltext {
 std::string field_prefix(TermId p);
 // The term naming the document of `subject` (one per subject: what replace_document finds).
 std::string subject_term(TermId subject);
+// The predicate and the word (or stem) of a field term; nullopt for other terms.
+std::optional<std::pair<TermId, std::string>> parse_field_term(std::string_view term);
 // The subject a document of the index stands for.
 TermId document_subject(const Xapian::Document& document);
 // The predicates whose values the index holds (a search of every field searches theirs), as recorded.

@@ -139,7 +139,17 @@ std::vector<Hit> run(const Xapian::Database& db, const Store& store, const Searc
   std::vector<Hit> hits;
   for (auto m = matches.begin(); m != matches.end(); ++m) {
     if (request.min_score && m.get_weight() < *request.min_score) break;  // best first
-    hits.push_back({document_subject(m.get_document()), m.get_weight()});
+    Hit hit{document_subject(m.get_document()), m.get_weight(), {}};
+    if (request.with_matches)
+      for (auto t = enquire.get_matching_terms_begin(m); t != enquire.get_matching_terms_end(m); ++t) {
+        const auto field = parse_field_term(*t);
+        if (!field) continue;
+        auto at = std::find_if(hit.matches.begin(), hit.matches.end(),
+                               [&](const FieldMatch& f) { return f.predicate == field->first; });
+        if (at == hit.matches.end()) at = hit.matches.insert(at, FieldMatch{field->first, {}});
+        at->terms.push_back(field->second);
+      }
+    hits.push_back(std::move(hit));
   }
   return hits;
 }

@@ -33,12 +33,25 @@ struct SearchRequest {
   std::optional<double> min_score;
   // A language tag: the query's words are stemmed as the values of that language were.
   std::string language;
+  bool with_matches = false;  // tell each hit's matched fields (Hit::matches)
+};
+
+// A field (predicate) of a hit's document that the search matched, and the terms of it that matched (as
+// indexed: lower case, stemmed where the search stemmed).
+struct FieldMatch {
+  TermId predicate;
+  std::vector<std::string> terms;
 };
 
 struct Hit {
   TermId subject;
-  double score;  // BM25, with Lucene's parameters (k1 1.2, b 0.75)
+  double score;                     // BM25, with Lucene's parameters (k1 1.2, b 0.75)
+  std::vector<FieldMatch> matches;  // with SearchRequest::with_matches
 };
+
+// Whether a value of a hit's matched field holds one of the terms that matched (a field may hold several
+// values, of which only some matched).
+bool value_matches(const Term& literal, const FieldMatch& match);
 
 struct IndexStatus {
   uint64_t documents = 0;

@@ -44,11 +44,12 @@ struct Node;
 using NodePtr = std::shared_ptr<const Node>;
 
 // SERVICE neptune-fts:search { neptune-fts:config neptune-fts:<parameter> <value> . ... }: a search of the
-// full-text index whose hits bind `subject` (the `return` parameter) and, when asked, `score`.
+// full-text index whose hits bind `subject` (the `return` parameter) and, when asked, `score`, and for
+// each value that matched, `matched` (the literal) and `predicate` (its predicate): a row per value then.
 struct TextSearchCall {
   fulltext::SearchRequest request;
   VarId subject = 0;
-  std::optional<VarId> score;
+  std::optional<VarId> score, matched, predicate;
   bool silent = false;  // SERVICE SILENT: a search that fails gives no rows
 };
 

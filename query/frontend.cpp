@@ -572,7 +572,8 @@ class Translator {
     n->kind = Node::Kind::TextSearch;
     auto call = std::make_shared<TextSearchCall>(read_text_search_call(config, mirror(gp).silent));
     n->vars.push_back(call->subject);
-    if (call->score) n->vars.push_back(*call->score);
+    for (const auto& v : {call->score, call->matched, call->predicate})
+      if (v) n->vars.push_back(*v);
     n->text_search = std::move(call);
     return n;
   }

@@ -69,6 +69,10 @@ TextSearchCall read_text_search_call(const std::vector<TriplePattern>& config, b
       has_return = true;
     } else if (name == "score") {
       call.score = variable_value(name, t.o);
+    } else if (name == "matched") {
+      call.matched = variable_value(name, t.o);
+    } else if (name == "predicate") {
+      call.predicate = variable_value(name, t.o);
     } else if (name == "field") {
       call.request.fields.push_back(text_value(name, t.o));
     } else if (name == "queryType") {
@@ -88,14 +92,15 @@ TextSearchCall read_text_search_call(const std::vector<TriplePattern>& config, b
     } else if (name == "batchSize") {
       number_value(name, t.o,
                    true);  // the page size of an external engine's answers: the embedded index has none
-    } else if (name == "endpoint" || name == "sortBy" || name == "sortOrder" || name == "matched" ||
-               name == "predicate" || name == "snippet" || name == "graph") {
+    } else if (name == "endpoint" || name == "sortBy" || name == "sortOrder" || name == "snippet" ||
+               name == "graph") {
       throw QueryError(QueryError::Kind::Unsupported,
                        "neptune-fts:" + name + " is not supported yet: searches run on the embedded index");
     } else {
       throw QueryError("neptune-fts:" + name + " is not a full-text search parameter");
     }
   }
+  call.request.with_matches = call.matched || call.predicate;
   if (!has_query)
     throw QueryError("SERVICE neptune-fts:search needs neptune-fts:query, the text to search for");
   if (!has_return)

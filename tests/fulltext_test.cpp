@@ -244,6 +244,14 @@ TEST(FulltextSparql, NeptunesSearchServiceJoinsTheGraphAndSeesEveryWrite) {
                      "fts:return ?c } }")
                   .empty());
   EXPECT_EQ(db->text_index_status().applied_sequence, db->text_index_status().store_sequence);
+  // The values that matched, with their predicates: a row each (stemmed matches included).
+  EXPECT_EQ(
+      select(*db,
+             "SELECT ?c ?m ?p WHERE { SERVICE fts:search { fts:config fts:query 'infarction' . "
+             "fts:config fts:lang 'en' . fts:config fts:return ?c . fts:config fts:matched ?m . "
+             "fts:config fts:predicate ?p } }"),
+      (std::set<std::string>{"http://ex/mi Myocardial infarction " + kLabel,
+                             "http://ex/aspirin Lowers the risk of myocardial infarctions " + kAbstract}));
   // Errors name the parameter; SILENT turns a failed search into no rows.
   EXPECT_THROW(select(*db, "SELECT * { SERVICE fts:search { fts:config fts:query 'x' } }"),
                query::QueryError);

@@ -100,6 +100,7 @@ class TextSearchOperator : public Operator {
 
  private:
   std::unique_ptr<RowStream> open_rows(const Row& input, std::optional<TermId> graph) override;
+  void add_matched_values(const fulltext::Hit& hit, const Row& row);
   std::optional<std::vector<Row>> hits_;  // searched once per query, at the first open
 };
 

@@ -12,6 +12,27 @@ std::string TextSearchOperator::describe(const PlanNames& names) const {
   return "TextSearch" + names.vars(node_.vars) + " '" + call.request.text + "'";
 }
 
+// A row per value of the hit's matched fields that holds a matched term (in the query's view of the store).
+void TextSearchOperator::add_matched_values(const fulltext::Hit& hit, const Row& row) {
+  QueryContext& ctx = ex_.context();
+  const TextSearchCall& call = *node_.text_search;
+  for (const fulltext::FieldMatch& field : hit.matches) {
+    QuadPattern values;
+    values.s = hit.subject;
+    values.p = field.predicate;
+    QuadCursor cursor = ctx.acquire_cursor(values);
+    for (; cursor.valid(); cursor.next()) {
+      const TermId o = cursor.quad().o;
+      if (id_tag(o) != IdTag::Literal || !fulltext::value_matches(ctx.term(o), field)) continue;
+      Row r = row;
+      if (call.matched) r[*call.matched] = o;
+      if (call.predicate) r[*call.predicate] = field.predicate;
+      hits_->push_back(std::move(r));
+    }
+    ctx.release_cursor(std::move(cursor));
+  }
+}
+
 std::unique_ptr<RowStream> TextSearchOperator::open_rows(const Row& input, std::optional<TermId>) {
   QueryContext& ctx = ex_.context();
   const TextSearchCall& call = *node_.text_search;
@@ -22,7 +43,10 @@ std::unique_ptr<RowStream> TextSearchOperator::open_rows(const Row& input, std::
       r[call.subject] = hit.subject;
       if (call.score)
         r[*call.score] = ctx.intern(functions::make_number(functions::NumType::Double, hit.score));
-      hits_->push_back(std::move(r));
+      if (call.matched || call.predicate)
+        add_matched_values(hit, r);
+      else
+        hits_->push_back(std::move(r));
     }
   }
   std::vector<Row> rows;
