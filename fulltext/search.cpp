@@ -56,10 +56,14 @@ std::vector<std::string> words_of(const std::string& text) {
 }
 
 // The terms under `prefix` within the allowed edits of `word`, closest first, at most kMaxExpansions.
-Xapian::Query fuzzy_word(const Xapian::Database& db, const std::string& prefix, const std::string& word) {
+// A walk of the whole term list: it heeds `stop` (a query's deadline), as the store's walks do.
+Xapian::Query fuzzy_word(const Xapian::Database& db, const std::string& prefix, const std::string& word,
+                         const Cancellation* stop) {
   const size_t limit = allowed_edits(word.size());
   std::vector<std::pair<size_t, std::string>> near;
+  uint32_t walked = 0;
   for (auto t = db.allterms_begin(prefix); t != db.allterms_end(prefix); ++t) {
+    if (stop && ++walked % 4096 == 0) stop->check();
     const std::string term = *t;
     const size_t d = edit_distance(std::string_view(term).substr(prefix.size()), word, limit);
     if (d <= limit) near.emplace_back(d, term);
@@ -96,8 +100,8 @@ Xapian::Query parsed_query(const Xapian::Database& db, const SearchRequest& requ
 }
 
 // A term, prefix or fuzzy query over one field's prefix.
-Xapian::Query word_query(const Xapian::Database& db, const SearchRequest& request,
-                         const std::string& prefix) {
+Xapian::Query word_query(const Xapian::Database& db, const SearchRequest& request, const std::string& prefix,
+                         const Cancellation* stop) {
   switch (request.type) {
     case QueryType::Term:
       return Xapian::Query(prefix + request.text);
@@ -106,13 +110,15 @@ Xapian::Query word_query(const Xapian::Database& db, const SearchRequest& reques
                            Xapian::Query::WILDCARD_LIMIT_MOST_FREQUENT);
     default: {
       std::vector<Xapian::Query> words;
-      for (const std::string& word : words_of(request.text)) words.push_back(fuzzy_word(db, prefix, word));
+      for (const std::string& word : words_of(request.text))
+        words.push_back(fuzzy_word(db, prefix, word, stop));
       return Xapian::Query(Xapian::Query::OP_OR, words.begin(), words.end());
     }
   }
 }
 
-Xapian::Query make_query(const Xapian::Database& db, const Store& store, const SearchRequest& request) {
+Xapian::Query make_query(const Xapian::Database& db, const Store& store, const SearchRequest& request,
+                         const Cancellation* stop) {
   const bool every_field = request.fields.empty() || std::find(request.fields.begin(), request.fields.end(),
                                                                "*") != request.fields.end();
   std::vector<std::string> prefixes;
@@ -127,13 +133,14 @@ Xapian::Query make_query(const Xapian::Database& db, const Store& store, const S
       request.type != QueryType::Fuzzy)
     return parsed_query(db, request, prefixes);
   std::vector<Xapian::Query> fields;
-  for (const std::string& prefix : prefixes) fields.push_back(word_query(db, request, prefix));
+  for (const std::string& prefix : prefixes) fields.push_back(word_query(db, request, prefix, stop));
   return Xapian::Query(Xapian::Query::OP_OR, fields.begin(), fields.end());
 }
 
-std::vector<Hit> run(const Xapian::Database& db, const Store& store, const SearchRequest& request) {
+std::vector<Hit> run(const Xapian::Database& db, const Store& store, const SearchRequest& request,
+                     const Cancellation* stop) {
   Xapian::Enquire enquire(db);
-  enquire.set_query(make_query(db, store, request));
+  enquire.set_query(make_query(db, store, request, stop));
   enquire.set_weighting_scheme(Xapian::BM25Weight(1.2, 0, 1, 0.75, 0.5));
   const Xapian::MSet matches = enquire.get_mset(0, static_cast<Xapian::doccount>(request.max_results));
   std::vector<Hit> hits;
@@ -174,7 +181,7 @@ std::vector<Hit> TextIndex::search(const SearchRequest& request, const Cancellat
     if (stop) stop->check();
     try {
       Xapian::Database db(dir_.string());
-      std::vector<Hit> hits = run(db, store_, request);
+      std::vector<Hit> hits = run(db, store_, request, stop);
       if (applied) *applied = applied_sequence(db);
       return hits;
     } catch (const Xapian::DatabaseModifiedError&) {

@@ -82,6 +82,7 @@ std::vector<TermId> build_in_parallel(const Store& store, const fs::path& path,
         Xapian::WritableDatabase db(parts[i].string(), Xapian::DB_CREATE_OR_OVERWRITE | kNoSync);
         while (auto batch = queue.pop())
           for (const auto& [subject, values] : *batch) {
+            if (values.empty()) continue;  // literals, none of them strings: no document
             for (const TextValue& v : values) fields[i].insert(v.predicate);
             db.add_document(make_document(subject, values));
           }

@@ -9,6 +9,7 @@
 #include "fulltext/text_index.h"
 #include "loader/loader.h"
 #include "store/transaction.h"
+#include "tests/support/load_text.h"
 #include "tests/support/temp_dir.h"
 
 namespace quiver::testing {
@@ -21,14 +22,6 @@ using Names = std::vector<std::string>;
 
 const std::string kLabel = "http://www.w3.org/2004/02/skos/core#prefLabel";
 const std::string kAbstract = "http://example.org/abstract";
-
-void load_text(Store& store, const TempDir& dir, const std::string& name, const std::string& text) {
-  LoadOptions options;
-  options.inputs = {write_file(dir / name, text)};
-  options.threads = 1;
-  options.memory_mib = 64;
-  load(store, options);
-}
 
 std::string triple(const std::string& s, const std::string& p, const std::string& literal) {
   return "<http://ex/" + s + "> <" + p + "> " + literal + " .\n";
@@ -43,6 +36,7 @@ const std::string kData =
     triple("aspirin", kLabel, "\"Aspirin\"") +
     triple("aspirin", kAbstract, "\"Lowers the risk of myocardial infarctions\"@en") +
     "<http://ex/mi> <http://ex/code> \"I21\"^^<http://example.org/icd> .\n"
+    "<http://ex/coded> <http://ex/code> \"I63\"^^<http://example.org/icd> .\n"  // no text: no document
     "<http://ex/mi> <http://ex/related> <http://ex/stroke> .\n";
 
 SearchRequest ask(std::string text, QueryType type = QueryType::SimpleQueryString,
@@ -260,6 +254,18 @@ TEST(FulltextSparql, NeptunesSearchServiceJoinsTheGraphAndSeesEveryWrite) {
                       "fts:config fts:queryType 'nearest' } }"),
                query::QueryError);
   EXPECT_THROW(select(*db, "SELECT * { SERVICE <http://elsewhere/sparql> { ?s ?p ?o } }"), query::QueryError);
+  for (const char* bad : {
+           "fts:config fts:query 'x' . fts:config fts:return <http://ex/mi>",  // return names a variable
+           "fts:config fts:query ?q . fts:config fts:return ?c",               // the text is a constant
+           "fts:config fts:query 'x' . fts:config fts:return ?c . fts:config fts:maxResults 'ten'",
+           "fts:config fts:query 'x' . fts:config fts:return ?c . fts:config fts:minScore -1",
+           "fts:config fts:query 'x' . fts:config fts:return ?c . ?c ?p ?o",  // not a configuration
+           "fts:config fts:query 'x' . fts:config fts:return ?c FILTER(?c != <http://ex/mi>)",
+           "fts:config fts:query 'x' . fts:config fts:return ?c . fts:config fts:endpoint 'http://h:9200'",
+       })
+    EXPECT_THROW(select(*db, std::string("SELECT * { SERVICE fts:search { ") + bad + " } }"),
+                 query::QueryError)
+        << bad;
 }
 
 }  // namespace

@@ -13,20 +13,13 @@
 #include "store/term_table.h"
 #include "store/transaction.h"
 #include "tests/support/exact_statistics.h"
+#include "tests/support/load_text.h"
 #include "tests/support/temp_dir.h"
 
 namespace quiver::testing {
 namespace {
 
 const std::string kXsd = "http://www.w3.org/2001/XMLSchema#";
-
-LoadReport load_text(Store& store, const TempDir& dir, const std::string& name, const std::string& text) {
-  LoadOptions options;
-  options.inputs = {write_file(dir / name, text)};
-  options.threads = 2;
-  options.memory_mib = 64;
-  return load(store, options);
-}
 
 struct TermCase {
   Term term;
